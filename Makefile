@@ -1,0 +1,52 @@
+# raigov — the two commands: `make demo` and `make test`. Both build on `make setup`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.raigov-setup
+export RAIGOV_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: setup demo test test-fast lint vendor bench clean lock help
+
+help:
+	@echo "make setup   create .venv with the locked dependencies and the raigov command"
+	@echo "make demo    set up, migrate the SQLite database, load the demo agency, serve http://127.0.0.1:8000"
+	@echo "make test    set up and run the whole test suite (SQLite, PostgreSQL, headless Chromium)"
+	@echo "make vendor  re-vendor the front-end assets from the npm registry (pinned, checksummed)"
+	@echo "make lock    re-resolve requirements.lock from pyproject.toml"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "raigov needs Python 3.11 or newer")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $(STAMP)
+	@echo "setup: $(BIN)/raigov is ready"
+
+demo: setup
+	$(BIN)/raigov demo run --host 127.0.0.1 --port 8000
+
+test: setup
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow and not e2e" $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+
+vendor:
+	bash scripts/vendor.sh
+
+lock:
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+bench: setup
+	$(BIN)/python benchmarks/audit_bench.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache build src/*.egg-info

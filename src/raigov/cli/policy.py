@@ -1,0 +1,5 @@
+"""`raigov policy ...` commands."""
+
+import typer
+
+app = typer.Typer(help="Policy packs: validate, screen, diff", no_args_is_help=True)

@@ -1,0 +1,110 @@
+"""Settings from RAIGOV_* environment variables (pydantic-settings).
+
+There is no built-in secret key: with none set, one is generated into the data directory on first
+use (mode 0600) and reused afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAIGOV_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("./var"), description="Where the SQLite file, keys and evidence live")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in data_dir")
+    secret_key: str | None = Field(default=None, description="Signs CSRF tokens; generated if unset")
+    base_url: str = "http://127.0.0.1:8000"
+    agency_name: str = "U.S. Department of Homeland Security"
+    agency_code: str = "DHS"
+    agency_timezone: str = "America/New_York"
+
+    session_lifetime_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60)
+    session_idle_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    cookie_secure: bool | None = Field(default=None, description="Secure cookies; default: when base_url is https")
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_window_minutes: int = Field(default=15, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    password_min_length: int = Field(default=12, ge=8)
+    token_default_days: int = Field(default=90, ge=1, le=366)
+    token_max_days: int = Field(default=366, ge=1, le=3660)
+
+    max_json_body_bytes: int = Field(default=1_000_000, ge=1024)
+    upload_limit_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "raigov@localhost"
+    smtp_starttls: bool = True
+
+    oidc_issuer: str | None = Field(default=None, description="Agency identity provider; enables OIDC sign-in")
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_display_name: str = "Agency single sign-on"
+    oidc_scopes: str = "openid email profile"
+
+    policy_dir: Path | None = Field(default=None, description="Extra policy packs of the agency")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, v: Path) -> Path:
+        return v.expanduser().resolve()
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'raigov.sqlite3'}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.base_url.startswith("https://")
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+    def secret(self) -> bytes:
+        """The secret key: from RAIGOV_SECRET_KEY, else generated once into the data directory."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        return read_or_create_secret_file(self.ensure_data_dir() / "secret_key", lambda: secrets.token_hex(32))
+
+
+def read_or_create_secret_file(path: Path, make) -> bytes:
+    """Read a secret file, or create it atomically with mode 0600 (never readable by others)."""
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    value = make()
+    data = value if isinstance(value, bytes) else value.encode()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race: use its value
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    return data.strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    get_settings.cache_clear()
