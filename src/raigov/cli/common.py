@@ -9,11 +9,12 @@ import sys
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from raigov.errors import RaigovError
 
-console = Console()
+console = Console(soft_wrap=True)
 err_console = Console(stderr=True)
 
 EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT = 0, 1, 2
@@ -35,6 +36,12 @@ def handle_errors(fn):
             for e in exc.errors:
                 err_console.print(f"  {e.field}: {e.message}", highlight=False)
             raise typer.Exit(EXIT_BAD_INPUT) from None
+        except ValidationError as exc:
+            err_console.print("[red]error:[/red] the input is not valid", highlight=False)
+            for e in exc.errors():
+                field = ".".join(str(x) for x in e["loc"]) or "input"
+                err_console.print(f"  {field}: {e['msg']}", highlight=False)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
 
     return wrapper
 
@@ -43,3 +50,35 @@ def database():
     from raigov.db import get_database
 
     return get_database()
+
+
+def settings():
+    from raigov.config import get_settings
+
+    return get_settings()
+
+
+def ready_database():
+    """The database, refusing to run on one whose schema is not migrated to the current head."""
+    from raigov.db.migrate import current_revision, head_revision
+
+    db = database()
+    cur, head = current_revision(db), head_revision(db)
+    if cur != head:
+        err_console.print(
+            f"[red]error:[/red] the database is at migration {cur or 'none'}, the code needs {head}: "
+            "run `raigov db upgrade` first", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return db
+
+
+def system_actor():
+    import getpass
+
+    from raigov.identity.permissions import Actor
+
+    try:
+        who = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        who = "operator"
+    return Actor.system(f"cli/{who}")

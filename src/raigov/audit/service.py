@@ -1,0 +1,317 @@
+"""The audit trail: append (inside the caller's transaction), read, verify, sign heads, prove.
+
+Every service call that changes state calls `record` in the same transaction, so the event
+commits or rolls back with the change it describes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from raigov.audit import merkle
+from raigov.audit.canonical import (
+    GENESIS_HASH,
+    canonical_json,
+    event_bytes,
+    event_hash,
+    format_time,
+    head_message,
+    state_digest,
+)
+from raigov.audit.models import AuditEvent, AuditTreeHead
+from raigov.audit.signing import load_signing_key, public_key_hex, verify_signature
+from raigov.db.base import utcnow
+from raigov.errors import NotFound, ValidationFailed
+from raigov.identity.permissions import Actor, require
+
+_LAST = "raigov.audit.last"  # session.info key: (seq, hash) of the last event this transaction wrote
+PG_LOCK_KEY = 0x7261_6967  # advisory lock that serialises appends on PostgreSQL
+
+
+def record(
+    session: Session,
+    actor: Actor | str,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    state: object = None,
+    details: dict | None = None,
+) -> AuditEvent:
+    """Append one event. `state` is the object's new state (only its digest is kept);
+    `details` is a small, non-secret summary kept verbatim and covered by the hash."""
+    last = session.info.get(_LAST)
+    if last is None:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_KEY})
+        row = session.execute(
+            select(AuditEvent.seq, AuditEvent.event_hash).order_by(AuditEvent.seq.desc()).limit(1)
+        ).first()
+        last = (row[0], row[1]) if row else (0, GENESIS_HASH)
+    seq, prev = last[0] + 1, last[1]
+    ev = AuditEvent(
+        seq=seq,
+        time=format_time(utcnow()),
+        actor=actor.label if isinstance(actor, Actor) else str(actor),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        state_digest=state_digest(state),
+        details=canonical_json(details or {}),
+        prev_hash=prev,
+    )
+    ev.event_hash = event_hash(_bytes_of(ev))
+    session.add(ev)
+    session.info[_LAST] = (seq, ev.event_hash)
+    return ev
+
+
+def _bytes_of(ev) -> bytes:
+    return event_bytes(
+        seq=ev.seq,
+        time=ev.time,
+        actor=ev.actor,
+        action=ev.action,
+        object_type=ev.object_type,
+        object_id=ev.object_id,
+        state_digest=ev.state_digest,
+        details=ev.details,
+        prev_hash=ev.prev_hash,
+    )
+
+
+def event_as_dict(ev: AuditEvent) -> dict:
+    return {
+        "seq": ev.seq,
+        "time": ev.time,
+        "actor": ev.actor,
+        "action": ev.action,
+        "object_type": ev.object_type,
+        "object_id": ev.object_id,
+        "state_digest": ev.state_digest,
+        "details": ev.details,
+        "prev_hash": ev.prev_hash,
+        "event_hash": ev.event_hash,
+    }
+
+
+# ---------------------------------------------------------------- reading
+
+@dataclass
+class EventFilter:
+    actor: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def list_events(
+    session: Session, actor: Actor, flt: EventFilter | None = None, *, limit: int = 50, offset: int = 0
+) -> tuple[list[AuditEvent], int]:
+    require(actor, "audit.read")
+    flt = flt or EventFilter()
+    q = select(AuditEvent)
+    if flt.actor:
+        q = q.where(AuditEvent.actor.contains(flt.actor, autoescape=True))
+    if flt.action:
+        q = q.where(AuditEvent.action.startswith(flt.action, autoescape=True))
+    if flt.object_type:
+        q = q.where(AuditEvent.object_type == flt.object_type)
+    if flt.object_id:
+        q = q.where(AuditEvent.object_id == flt.object_id)
+    if flt.since:
+        q = q.where(AuditEvent.time >= format_time(flt.since))
+    if flt.until:
+        q = q.where(AuditEvent.time < format_time(flt.until))
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = session.scalars(q.order_by(AuditEvent.seq.desc()).limit(min(limit, 500)).offset(offset)).all()
+    return list(rows), total
+
+
+def get_event(session: Session, actor: Actor, seq: int) -> AuditEvent:
+    require(actor, "audit.read")
+    ev = session.get(AuditEvent, seq)
+    if ev is None:
+        raise NotFound(f"no audit event {seq}")
+    return ev
+
+
+def distinct_values(session: Session, actor: Actor, column: str) -> list[str]:
+    require(actor, "audit.read")
+    col = {"action": AuditEvent.action, "object_type": AuditEvent.object_type}[column]
+    return list(session.scalars(select(col).distinct().order_by(col)).all())
+
+
+# ---------------------------------------------------------------- verification
+
+@dataclass
+class Finding:
+    seq: int | None
+    kind: str  # changed | deleted | inserted | reordered | head-mismatch | bad-signature | truncated
+    message: str
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    events: int
+    heads_checked: int
+    root_hash: str
+    findings: list[Finding] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["first_bad_seq"] = self.findings[0].seq if self.findings else None
+        return d
+
+
+_COLS = (
+    "seq, time, actor, action, object_type, object_id, state_digest, details, prev_hash, event_hash"
+)
+
+
+def _scan(session: Session):
+    """All events in seq order, as plain tuples (fast path: no ORM objects)."""
+    conn = session.connection()
+    result = conn.exec_driver_sql(f"SELECT {_COLS} FROM audit_events ORDER BY seq")
+    while True:
+        batch = result.fetchmany(20000)
+        if not batch:
+            return
+        yield from batch
+
+
+def verify(session: Session, actor: Actor, *, max_findings: int = 20) -> VerifyResult:
+    """Check the hash chain and the Merkle tree against every signed head kept.
+
+    Names the first event that was changed, deleted, inserted or reordered."""
+    require(actor, "audit.verify")
+    findings: list[Finding] = []
+    heads = list(session.scalars(select(AuditTreeHead).order_by(AuditTreeHead.tree_size)).all())
+    head_sizes = {}
+    for h in heads:
+        head_sizes.setdefault(h.tree_size, []).append(h)
+    builder = merkle.TreeBuilder()
+    add = builder.add
+    expected_seq, prev = 1, GENESIS_HASH
+    hashes_by_value: dict[str, int] = {}
+    b = event_bytes
+    for row in _scan(session):
+        seq, time_, actor_, action, otype, oid, sdig, details, prev_hash, stored = row
+        data = b(
+            seq=seq, time=time_, actor=actor_, action=action, object_type=otype, object_id=oid,
+            state_digest=sdig, details=details, prev_hash=prev_hash,
+        )
+        computed = event_hash(data)
+        if len(findings) < max_findings:
+            if seq != expected_seq:
+                if seq > expected_seq:
+                    missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}–{seq - 1}"
+                    findings.append(Finding(expected_seq, "deleted", f"event {missing} is missing (deleted)"))
+                else:
+                    findings.append(Finding(seq, "inserted", f"event {seq} appears out of sequence (inserted)"))
+            elif computed != stored:
+                findings.append(Finding(seq, "changed", f"event {seq} was changed: its content no longer matches its hash"))
+            elif prev_hash != prev:
+                if prev_hash in hashes_by_value:
+                    findings.append(Finding(seq, "reordered", f"event {seq} was reordered: it links to event {hashes_by_value[prev_hash]}, not to event {seq - 1}"))
+                else:
+                    findings.append(Finding(seq, "inserted", f"event {seq} does not link to event {seq - 1}: an event was inserted, replaced or removed here"))
+        hashes_by_value[stored] = seq
+        prev = stored
+        expected_seq = seq + 1
+        add(bytes.fromhex(computed))
+        if builder.size in head_sizes:
+            r = builder.root().hex()
+            for h in head_sizes[builder.size]:
+                if h.root_hash != r:
+                    findings.append(Finding(None, "head-mismatch", f"the signed head of {h.timestamp} at tree size {h.tree_size} no longer matches: an event up to {h.tree_size} was rewritten"))
+    total = builder.size
+    for h in heads:
+        if not verify_signature(h.public_key, h.signature, head_message(h.tree_size, h.root_hash, h.timestamp)):
+            findings.append(Finding(None, "bad-signature", f"the signature of the head at tree size {h.tree_size} is not valid"))
+        if h.tree_size > total:
+            findings.append(Finding(total + 1, "truncated", f"a head was signed at tree size {h.tree_size} but only {total} events remain: events after {total} were deleted"))
+    return VerifyResult(not findings, total, len(heads), builder.root().hex(), findings)
+
+
+# ---------------------------------------------------------------- heads and proofs
+
+def _leaf_hashes(session: Session, upto: int | None = None) -> list[bytes]:
+    q = "SELECT event_hash FROM audit_events ORDER BY seq"
+    rows = session.connection().exec_driver_sql(q).fetchall()
+    if upto is not None:
+        rows = rows[:upto]
+    return [bytes.fromhex(r[0]) for r in rows]
+
+
+def tree_size(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+def sign_head(session: Session, actor: Actor, data_dir) -> dict:
+    """Compute the current tree head, sign it with the Ed25519 key and keep it."""
+    require(actor, "audit.sign_head")
+    leaves = _leaf_hashes(session)
+    root = merkle.root(leaves).hex()
+    ts = format_time(utcnow())
+    key = load_signing_key(data_dir)
+    sig = key.sign(head_message(len(leaves), root, ts)).hex()
+    head = AuditTreeHead(tree_size=len(leaves), root_hash=root, timestamp=ts, signature=sig, public_key=public_key_hex(key))
+    session.add(head)
+    session.flush()
+    return head_as_dict(head)
+
+
+def head_as_dict(h: AuditTreeHead) -> dict:
+    return {
+        "tree_size": h.tree_size,
+        "root_hash": h.root_hash,
+        "timestamp": h.timestamp,
+        "signature": h.signature,
+        "public_key": h.public_key,
+    }
+
+
+def latest_head(session: Session) -> dict | None:
+    h = session.scalars(select(AuditTreeHead).order_by(AuditTreeHead.id.desc()).limit(1)).first()
+    return head_as_dict(h) if h else None
+
+
+def inclusion(session: Session, actor: Actor, seq: int, size: int | None = None) -> dict:
+    """Inclusion proof of event `seq` in the tree of the first `size` events (default: all)."""
+    require(actor, "audit.read")
+    leaves = _leaf_hashes(session)
+    n = len(leaves) if size is None else size
+    if not 1 <= seq <= n or n > len(leaves):
+        raise ValidationFailed.one("seq", f"event {seq} is not in a tree of size {n} (the log has {len(leaves)} events)")
+    leaves = leaves[:n]
+    path = merkle.inclusion_proof(leaves, seq - 1)
+    return {
+        "seq": seq,
+        "leaf_index": seq - 1,
+        "tree_size": n,
+        "leaf_hash": leaves[seq - 1].hex(),
+        "inclusion_path": [p.hex() for p in path],
+        "root_hash": merkle.root(leaves).hex(),
+    }
+
+
+def consistency(session: Session, actor: Actor, old: int, new: int) -> dict:
+    require(actor, "audit.read")
+    leaves = _leaf_hashes(session)
+    if not 1 <= old <= new <= len(leaves):
+        raise ValidationFailed.one("old", f"need 1 <= OLD <= NEW <= {len(leaves)} (got {old}, {new})")
+    leaves = leaves[:new]
+    return {
+        "old_size": old,
+        "new_size": new,
+        "old_root_hash": merkle.root(leaves[:old]).hex(),
+        "new_root_hash": merkle.root(leaves).hex(),
+        "consistency_path": [p.hex() for p in merkle.consistency_proof(leaves, old)],
+    }

@@ -1,0 +1,140 @@
+"""`raigov users ...`: accounts and roles, run by the operator (the `system` actor)."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import typer
+from rich.table import Table
+
+from raigov.cli.common import console, handle_errors, print_json, ready_database, settings, system_actor
+from raigov.identity import service
+from raigov.identity.schemas import RoleGrantIn, UserCreate
+
+app = typer.Typer(help="User accounts and their roles", no_args_is_help=True)
+
+
+def _parse_role(spec: str) -> RoleGrantIn:
+    """ROLE or ROLE@COMPONENT."""
+    role, _, comp = spec.partition("@")
+    return RoleGrantIn(role=role.strip(), component=comp.strip() or None)
+
+
+@app.command()
+@handle_errors
+def create(
+    username: str = typer.Argument(..., help="Login name: lower-case letters, digits, . _ -"),
+    name: str = typer.Option(..., "--name", help="Display name"),
+    email: str = typer.Option(None, "--email"),
+    kind: str = typer.Option("person", "--kind", help="person or service"),
+    org_unit: str = typer.Option(None, "--org-unit", help="Home org unit code, e.g. CBP"),
+    role: list[str] = typer.Option([], "--role", help="ROLE or ROLE@COMPONENT; repeatable"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input"),
+    generate_password: bool = typer.Option(False, "--generate-password", help="Generate and print a password"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Create an account. A person gets a password (prompted, from stdin, or generated)."""
+    password = None
+    if kind == "person":
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        elif generate_password:
+            password = secrets.token_urlsafe(15)
+        elif sys.stdin.isatty():
+            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    data = UserCreate(username=username, display_name=name, email=email, kind=kind, org_unit=org_unit,
+                      password=password, roles=[_parse_role(r) for r in role])
+    db = ready_database()
+    with db.transaction() as s:
+        user = service.create_user(s, system_actor(), data, settings())
+        out = service.user_out(user).model_dump(mode="json")
+    if generate_password:
+        out["password"] = password
+    if json_:
+        print_json(out)
+    else:
+        console.print(f"created {out['username']} with roles {', '.join(_fmt(r) for r in out['roles']) or 'none'}")
+        if generate_password:
+            console.print(f"password (shown once): {password}")
+
+
+def _fmt(r: dict) -> str:
+    return r["role"] + (f"@{r['component']}" if r["component"] else "")
+
+
+@app.command("list")
+@handle_errors
+def list_(json_: bool = typer.Option(False, "--json")) -> None:
+    """List accounts with their roles."""
+    db = ready_database()
+    with db.transaction() as s:
+        users = [service.user_out(u).model_dump(mode="json") for u in service.list_users(s, system_actor())]
+    if json_:
+        print_json(users)
+        return
+    t = Table("username", "name", "kind", "unit", "roles", "active", title=f"{len(users)} accounts")
+    for u in users:
+        t.add_row(u["username"], u["display_name"], u["kind"], u["org_unit"] or "",
+                  ", ".join(_fmt(r) for r in u["roles"]), "yes" if u["is_active"] else "no")
+    console.print(t)
+
+
+@app.command()
+@handle_errors
+def grant(username: str, role: str, component: str = typer.Option(None, "--component", help="Org unit code; omit for department-wide")) -> None:
+    """Grant a role, department-wide or for one component."""
+    db = ready_database()
+    with db.transaction() as s:
+        service.grant_role(s, system_actor(), username, RoleGrantIn(role=role, component=component))
+    console.print(f"granted {role}{'@' + component if component else ''} to {username}")
+
+
+@app.command()
+@handle_errors
+def revoke(username: str, role: str, component: str = typer.Option(None, "--component")) -> None:
+    """Revoke a role."""
+    db = ready_database()
+    with db.transaction() as s:
+        service.revoke_role(s, system_actor(), username, role, component)
+    console.print(f"revoked {role}{'@' + component if component else ''} from {username}")
+
+
+@app.command()
+@handle_errors
+def unlock(username: str) -> None:
+    """Clear the failed sign-in attempts that lock an account."""
+    db = ready_database()
+    with db.transaction() as s:
+        service.unlock(s, system_actor(), username)
+    console.print(f"unlocked {username}")
+
+
+@app.command()
+@handle_errors
+def deactivate(username: str) -> None:
+    """Deactivate an account (its sessions end; its tokens stop working)."""
+    db = ready_database()
+    with db.transaction() as s:
+        service.set_active(s, system_actor(), username, False)
+    console.print(f"deactivated {username}")
+
+
+@app.command()
+@handle_errors
+def activate(username: str) -> None:
+    db = ready_database()
+    with db.transaction() as s:
+        service.set_active(s, system_actor(), username, True)
+    console.print(f"activated {username}")
+
+
+@app.command("set-password")
+@handle_errors
+def set_password(username: str, password_stdin: bool = typer.Option(False, "--password-stdin")) -> None:
+    """Set a person's password (ends their sessions)."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    db = ready_database()
+    with db.transaction() as s:
+        service.set_password(s, system_actor(), username, password, settings())
+    console.print(f"password set for {username}")

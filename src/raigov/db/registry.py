@@ -1,0 +1,7 @@
+"""Imports every domain's tables so that Base.metadata is complete (Alembic, tests)."""
+
+from raigov.audit import models as _audit  # noqa: F401
+from raigov.db.base import Base
+from raigov.identity import models as _identity  # noqa: F401
+
+metadata = Base.metadata

@@ -1,0 +1,93 @@
+"""The demo agency: one account per role (demo-only passwords), later capabilities add their data.
+
+The passwords are random, generated at load, and kept in DATA_DIR/demo-credentials.json (mode 0600)
+so that `make demo` can print them on every start. They are for a local demonstration only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from raigov.config import Settings
+from raigov.identity import service as identity
+from raigov.identity.models import User
+from raigov.identity.permissions import Actor
+from raigov.identity.schemas import RoleGrantIn, UserCreate
+
+# username, display name, home unit, roles (ROLE or ROLE@UNIT)
+DEMO_PEOPLE: list[tuple[str, str, str, list[str]]] = [
+    ("caio", "Casey Alvarez (Chief AI Officer)", "OCIO", ["caio"]),
+    ("caio.delegate", "Dana Brooks (CAIO delegate)", "OCIO", ["caio_delegate"]),
+    ("cbp.owner", "Evan Cole (CBP use case owner)", "CBP", ["submitter@CBP"]),
+    ("tsa.owner", "Farah Diaz (TSA use case owner)", "TSA", ["submitter@TSA"]),
+    ("uscis.owner", "Grace Ellis (USCIS use case owner)", "USCIS", ["submitter@USCIS"]),
+    ("cbp.lead", "Hugo Flores (CBP AI lead)", "CBP", ["component_ai_lead@CBP"]),
+    ("tsa.lead", "Iris Grant (TSA AI lead)", "TSA", ["component_ai_lead@TSA"]),
+    ("privacy", "Jon Hale (Privacy Office reviewer)", "PRIV", ["privacy_reviewer"]),
+    ("crcl", "Kara Ito (CRCL reviewer)", "CRCL", ["crcl_reviewer"]),
+    ("legal", "Liam Jones (OGC reviewer)", "OGC", ["legal_reviewer"]),
+    ("rug", "Maya Khan (Responsible Use Group)", "PLCY", ["rug_member"]),
+    ("te.engineer", "Noah Lee (T&E engineer, S&T)", "S&T", ["te_engineer"]),
+    ("auditor", "Olga Moss (Auditor)", "OIG", ["auditor"]),
+    ("admin", "Pat Nolan (User administrator)", "OCIO", ["admin"]),
+    ("employee", "Quinn Ortiz (TSA employee)", "TSA", ["employee@TSA"]),
+]
+DEMO_SERVICE = ("cbp.gate-client", "CBP operational system (demo)", "CBP", ["service@CBP"])
+CREDENTIALS_FILE = "demo-credentials.json"
+
+
+def _grant(spec: str) -> RoleGrantIn:
+    role, _, unit = spec.partition("@")
+    return RoleGrantIn(role=role, component=unit or None)
+
+
+def is_empty(session: Session) -> bool:
+    return (session.scalar(select(func.count()).select_from(User)) or 0) == 0
+
+
+def load(session: Session, settings: Settings, actor: Actor | None = None) -> dict:
+    """Create the demo accounts (idempotent: existing accounts are left as they are)."""
+    actor = actor or Actor.system("demo")
+    creds = read_credentials(settings) or {"people": {}, "service_token": None}
+    for username, name, unit, roles in DEMO_PEOPLE:
+        if session.scalar(select(User.id).where(User.username == username)):
+            continue
+        password = f"demo-{secrets.token_urlsafe(9)}"
+        identity.create_user(session, actor, UserCreate(
+            username=username, display_name=name, email=f"{username}@example.com", org_unit=unit,
+            password=password, roles=[_grant(r) for r in roles]), settings)
+        creds["people"][username] = {"password": password, "roles": roles, "name": name}
+    username, name, unit, roles = DEMO_SERVICE
+    if not session.scalar(select(User.id).where(User.username == username)):
+        identity.create_user(session, actor, UserCreate(
+            username=username, display_name=name, kind="service", org_unit=unit, roles=[_grant(r) for r in roles]), settings)
+        token, _ = identity.create_token(session, actor, username, "demo gate client", settings, 30)
+        creds["service_token"] = {"username": username, "token": token}
+    write_credentials(settings, creds)
+    return creds
+
+
+def credentials_path(settings: Settings) -> Path:
+    return settings.ensure_data_dir() / CREDENTIALS_FILE
+
+
+def read_credentials(settings: Settings) -> dict | None:
+    try:
+        return json.loads(credentials_path(settings).read_text())
+    except FileNotFoundError:
+        return None
+
+
+def write_credentials(settings: Settings, creds: dict) -> None:
+    path = credentials_path(settings)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"warning": "DEMO ONLY: never use these accounts outside a local demonstration", **creds}, fh, indent=2)
+    os.replace(tmp, path)

@@ -1,0 +1,113 @@
+"""Identity tables: org units, users, role grants, web sessions, API tokens, sign-in attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from raigov.db.base import Base, UTCDateTime, utcnow
+
+
+class OrgUnit(Base):
+    __tablename__ = "org_units"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)  # department | component | office
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), nullable=True)
+
+    parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    display_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True, nullable=True)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False, default="person")  # person | service
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), nullable=True)
+    oidc_issuer: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    oidc_subject: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    org_unit: Mapped[OrgUnit | None] = relationship()
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="RoleAssignment.id"
+    )
+
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
+
+
+class RoleAssignment(Base):
+    __tablename__ = "role_assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    role: Mapped[str] = mapped_column(String(40), nullable=False)
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), nullable=True)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    granted_by: Mapped[str] = mapped_column(String(200), nullable=False)
+
+    user: Mapped[User] = relationship(back_populates="roles")
+    org_unit: Mapped[OrgUnit | None] = relationship()
+
+    __table_args__ = (Index("ix_role_assignments_user_role", "user_id", "role"),)
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    method: Mapped[str] = mapped_column(String(10), nullable=False, default="password")  # password | oidc
+
+    user: Mapped[User] = relationship()
+
+
+class ApiToken(Base):
+    """A personal access token (or a service account's token). Shown once; stored as SHA-256."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    prefix: Mapped[str] = mapped_column(String(20), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship()
+
+
+class SignInAttempt(Base):
+    """Every password sign-in attempt, by the name typed (which may not exist) and address:
+    the throttle counts recent failures per name."""
+
+    __tablename__ = "sign_in_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(254), nullable=False)
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    success: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+    __table_args__ = (Index("ix_sign_in_attempts_username_at", "username", "at"),)

@@ -1,0 +1,120 @@
+"""The permission matrix (permissions.yaml) and the check every service makes before it acts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+
+from raigov.errors import PermissionDenied
+from raigov.identity.roles import ROLES
+
+Scope = Literal["department", "component", "self"]
+
+
+@dataclass(frozen=True)
+class ActionRule:
+    name: str
+    scope: Scope
+    roles: frozenset[str]
+    approval: bool = False
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    org_unit: str | None = None  # org unit code; None = department-wide
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting. `kind` is "user" (a person), "service" (an operational system), "system"
+    (the operator's shell: migrations, bootstrap, jobs) or "anonymous"."""
+
+    kind: Literal["user", "service", "system", "anonymous"]
+    username: str
+    user_id: int | None = None
+    grants: tuple[Grant, ...] = ()
+    # org unit code -> codes of it and every unit above it (filled by the identity service)
+    unit_ancestors: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.username}"
+
+    @property
+    def roles(self) -> set[str]:
+        return {g.role for g in self.grants}
+
+    def has_role(self, role: str) -> bool:
+        return any(g.role == role for g in self.grants)
+
+    @classmethod
+    def system(cls, name: str = "cli") -> "Actor":
+        return cls(kind="system", username=name)
+
+    @classmethod
+    def anonymous(cls) -> "Actor":
+        return cls(kind="anonymous", username="anonymous")
+
+
+@lru_cache(maxsize=1)
+def matrix() -> dict[str, ActionRule]:
+    text = resources.files("raigov.identity").joinpath("permissions.yaml").read_text()
+    raw = yaml.safe_load(text)["actions"]
+    out: dict[str, ActionRule] = {}
+    for name, spec in raw.items():
+        unknown = set(spec["roles"]) - set(ROLES) - {"system"}
+        if unknown:
+            raise ValueError(f"permissions.yaml: action {name} names unknown roles {sorted(unknown)}")
+        if spec["scope"] not in ("department", "component", "self"):
+            raise ValueError(f"permissions.yaml: action {name} has unknown scope {spec['scope']!r}")
+        out[name] = ActionRule(name, spec["scope"], frozenset(spec["roles"]), bool(spec.get("approval", False)))
+    return out
+
+
+def can(actor: Actor, action: str, component: str | None = None) -> bool:
+    """May `actor` take `action` (on an object of `component`, an org unit code, if given)?"""
+    rule = matrix().get(action)
+    if rule is None:
+        raise KeyError(f"unknown action {action!r}: add it to permissions.yaml")
+    if actor.kind == "system":
+        return "system" in rule.roles
+    if actor.kind == "anonymous":
+        return False
+    for g in actor.grants:
+        if g.role not in rule.roles:
+            continue
+        if rule.scope == "self":
+            return True
+        if g.org_unit is None:
+            return True
+        if rule.scope == "department":
+            continue
+        if component is None or g.org_unit in actor.unit_ancestors.get(component, (component,)):
+            return True
+    return False
+
+
+def components_visible(actor: Actor, action: str) -> set[str] | None:
+    """The org units where `actor` may take `action`: None means every unit (department-wide)."""
+    rule = matrix()[action]
+    if actor.kind == "system":
+        return None if "system" in rule.roles else set()
+    units: set[str] = set()
+    for g in actor.grants:
+        if g.role in rule.roles:
+            if g.org_unit is None or rule.scope == "self":
+                return None
+            if rule.scope == "component":
+                units.add(g.org_unit)
+    return units
+
+
+def require(actor: Actor, action: str, component: str | None = None) -> None:
+    if not can(actor, action, component):
+        where = f" for {component}" if component else ""
+        raise PermissionDenied(f"{actor.label} may not {action}{where}")

@@ -1,0 +1,48 @@
+"""The roles, and the department's org units seeded on first migration."""
+
+from __future__ import annotations
+
+ROLES: dict[str, str] = {
+    "submitter": "Component AI use case owner: registers and maintains the component's use cases",
+    "component_ai_lead": "Component AI lead: reviews and certifies the component's use cases",
+    "privacy_reviewer": "Privacy Office reviewer",
+    "crcl_reviewer": "Office for Civil Rights and Civil Liberties reviewer",
+    "legal_reviewer": "Office of the General Counsel reviewer",
+    "rug_member": "Responsible Use Group member",
+    "caio": "Chief AI Officer",
+    "caio_delegate": "Delegate of the Chief AI Officer",
+    "te_engineer": "Test and evaluation engineer",
+    "auditor": "Auditor: reads everything, including the audit trail; changes nothing",
+    "admin": "Administrator: manages user accounts only; approves nothing",
+    "employee": "Employee: generative-AI tool access only",
+    "service": "Operational system: API only",
+}
+
+# Roles that only make sense department-wide.
+DEPARTMENT_ONLY = {"caio", "caio_delegate", "auditor", "admin"}
+
+# code, name, kind, parent code
+ORG_UNITS: list[tuple[str, str, str, str | None]] = [
+    ("DHS", "Department of Homeland Security", "department", None),
+    ("CBP", "U.S. Customs and Border Protection", "component", "DHS"),
+    ("CISA", "Cybersecurity and Infrastructure Security Agency", "component", "DHS"),
+    ("FEMA", "Federal Emergency Management Agency", "component", "DHS"),
+    ("FLETC", "Federal Law Enforcement Training Centers", "component", "DHS"),
+    ("ICE", "U.S. Immigration and Customs Enforcement", "component", "DHS"),
+    ("TSA", "Transportation Security Administration", "component", "DHS"),
+    ("USCG", "U.S. Coast Guard", "component", "DHS"),
+    ("USCIS", "U.S. Citizenship and Immigration Services", "component", "DHS"),
+    ("USSS", "U.S. Secret Service", "component", "DHS"),
+    ("S&T", "Science and Technology Directorate", "component", "DHS"),
+    ("CWMD", "Countering Weapons of Mass Destruction Office", "component", "DHS"),
+    ("OHS", "Office of Health Security", "component", "DHS"),
+    ("I&A", "Office of Intelligence and Analysis", "component", "DHS"),
+    ("OIG", "Office of Inspector General", "component", "DHS"),
+    ("CRCL", "Office for Civil Rights and Civil Liberties", "office", "DHS"),
+    ("PRIV", "Privacy Office", "office", "DHS"),
+    ("OCIO", "Office of the Chief Information Officer", "office", "DHS"),
+    ("OGC", "Office of the General Counsel", "office", "DHS"),
+    ("MGMT", "Management Directorate", "office", "DHS"),
+    ("PLCY", "Office of Strategy, Policy, and Plans", "office", "DHS"),
+    ("OPE", "Office of Partnership and Engagement", "office", "DHS"),
+]

@@ -1,0 +1,146 @@
+"""JSON API, version 1. Bearer tokens only; errors are RFC 9457 problem+json (web/errors.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel
+
+from raigov.audit import service as audit
+from raigov.identity import service as identity
+from raigov.identity.permissions import Actor, require
+from raigov.identity.schemas import RoleGrantIn, TokenCreate, TokenCreated, TokenOut, UserCreate, UserOut
+from raigov.web.deps import api_actor, settings_of, uow
+
+router = APIRouter(prefix="/api/v1")
+ActorDep = Annotated[Actor, Depends(api_actor)]
+
+PROBLEM = {"model": dict, "content": {"application/problem+json": {}}, "description": "RFC 9457 problem details"}
+ERRORS = {400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 413: PROBLEM, 422: PROBLEM}
+
+
+class Me(BaseModel):
+    username: str
+    kind: str
+    roles: list[dict]
+
+
+class OrgUnitOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    parent: str | None
+
+
+@router.get("/me", response_model=Me, tags=["identity"], responses=ERRORS)
+def me(actor: ActorDep):
+    return Me(username=actor.username, kind=actor.kind, roles=[{"role": g.role, "component": g.org_unit} for g in actor.grants])
+
+
+@router.get("/org-units", response_model=list[OrgUnitOut], tags=["identity"], responses=ERRORS)
+def org_units(request: Request, actor: ActorDep):
+    with uow(request) as s:
+        units = identity.org_units(s)
+        by_id = {u.id: u.code for u in units}
+        return [OrgUnitOut(code=u.code, name=u.name, kind=u.kind, parent=by_id.get(u.parent_id)) for u in units]
+
+
+@router.get("/users", response_model=list[UserOut], tags=["identity"], responses=ERRORS)
+def list_users(request: Request, actor: ActorDep):
+    with uow(request) as s:
+        return [identity.user_out(u) for u in identity.list_users(s, actor)]
+
+
+@router.post("/users", response_model=UserOut, status_code=201, tags=["identity"], responses=ERRORS)
+def create_user(request: Request, actor: ActorDep, body: UserCreate):
+    with uow(request) as s:
+        return identity.user_out(identity.create_user(s, actor, body, settings_of(request)))
+
+
+@router.get("/users/{username}", response_model=UserOut, tags=["identity"], responses=ERRORS)
+def get_user(request: Request, actor: ActorDep, username: str):
+    require(actor, "user.read")
+    with uow(request) as s:
+        return identity.user_out(identity.get_user(s, username))
+
+
+@router.post("/users/{username}/roles", response_model=UserOut, tags=["identity"], responses=ERRORS)
+def grant_role(request: Request, actor: ActorDep, username: str, body: RoleGrantIn):
+    with uow(request) as s:
+        return identity.user_out(identity.grant_role(s, actor, username, body))
+
+
+@router.delete("/users/{username}/roles/{role}", response_model=UserOut, tags=["identity"], responses=ERRORS)
+def revoke_role(request: Request, actor: ActorDep, username: str, role: str, component: str | None = None):
+    with uow(request) as s:
+        return identity.user_out(identity.revoke_role(s, actor, username, role, component))
+
+
+@router.get("/tokens", response_model=list[TokenOut], tags=["identity"], responses=ERRORS)
+def my_tokens(request: Request, actor: ActorDep):
+    with uow(request) as s:
+        return [identity.token_out(t) for t in identity.list_tokens(s, actor, actor.username)]
+
+
+@router.post("/tokens", response_model=TokenCreated, status_code=201, tags=["identity"], responses=ERRORS)
+def create_token(request: Request, actor: ActorDep, body: TokenCreate):
+    with uow(request) as s:
+        token, t = identity.create_token(s, actor, actor.username, body.name, settings_of(request), body.expires_in_days)
+        return TokenCreated(token=token, **identity.token_out(t).model_dump())
+
+
+@router.delete("/tokens/{token_id}", status_code=204, tags=["identity"], responses=ERRORS)
+def revoke_token(request: Request, actor: ActorDep, token_id: int):
+    with uow(request) as s:
+        identity.revoke_token(s, actor, token_id)
+    return Response(status_code=204)
+
+
+# ---------------------------------------------------------------- audit
+
+@router.get("/audit/events", tags=["audit"], responses=ERRORS)
+def audit_events(
+    request: Request,
+    actor: ActorDep,
+    actor_filter: Annotated[str | None, Query(alias="actor")] = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+):
+    with uow(request) as s:
+        rows, total = audit.list_events(s, actor, audit.EventFilter(actor_filter, action, object_type, object_id),
+                                        limit=limit, offset=offset)
+        return {"total": total, "events": [audit.event_as_dict(e) for e in rows]}
+
+
+@router.get("/audit/events/{seq}", tags=["audit"], responses=ERRORS)
+def audit_event(request: Request, actor: ActorDep, seq: int):
+    with uow(request) as s:
+        return audit.event_as_dict(audit.get_event(s, actor, seq))
+
+
+@router.get("/audit/verify", tags=["audit"], responses=ERRORS)
+def audit_verify(request: Request, actor: ActorDep):
+    with uow(request) as s:
+        return audit.verify(s, actor).as_dict()
+
+
+@router.post("/audit/heads", status_code=201, tags=["audit"], responses=ERRORS)
+def audit_sign_head(request: Request, actor: ActorDep):
+    with uow(request) as s:
+        return audit.sign_head(s, actor, settings_of(request).data_dir)
+
+
+@router.get("/audit/proofs/inclusion/{seq}", tags=["audit"], responses=ERRORS)
+def audit_inclusion(request: Request, actor: ActorDep, seq: int, tree_size: int | None = None):
+    with uow(request) as s:
+        return audit.inclusion(s, actor, seq, tree_size)
+
+
+@router.get("/audit/proofs/consistency", tags=["audit"], responses=ERRORS)
+def audit_consistency(request: Request, actor: ActorDep, old: int, new: int):
+    with uow(request) as s:
+        return audit.consistency(s, actor, old, new)

@@ -1,0 +1,125 @@
+"""Pure ASGI middleware: body-size limits (413 problem+json before the body is read) and
+security headers on every response."""
+
+from __future__ import annotations
+
+import json
+
+from raigov.errors import problem_type
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        b"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    ),
+]
+# Swagger UI (the OpenAPI page) is served from our own static files but needs inline script/style.
+DOCS_CSP = (
+    b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    b"script-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'"
+)
+
+
+class SecurityHeaders:
+    def __init__(self, app, hsts: bool = False):
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        is_docs = scope["path"].startswith("/api/docs")
+
+        async def send_wrapper(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                for k, v in SECURITY_HEADERS:
+                    if k == b"content-security-policy" and is_docs:
+                        v = DOCS_CSP
+                    if k not in present:
+                        headers.append((k, v))
+                if self.hsts:
+                    headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+class BodyLimit:
+    """Refuse bodies over `limit` bytes (or `upload_limit` on upload paths) with 413."""
+
+    def __init__(self, app, limit: int, upload_limit: int, upload_prefixes: tuple[str, ...] = ()):
+        self.app = app
+        self.limit = limit
+        self.upload_limit = upload_limit
+        self.upload_prefixes = upload_prefixes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path = scope["path"]
+        limit = self.upload_limit if any(path.startswith(p) for p in self.upload_prefixes) else self.limit
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            try:
+                if int(declared) > limit:
+                    return await self._too_large(scope, send, limit)
+            except ValueError:
+                return await self._too_large(scope, send, limit, bad_length=True)
+        received = 0
+        exceeded = False
+
+        async def limited_receive():
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    exceeded = True
+                    raise _TooLarge()
+            return message
+
+        started = False
+
+        async def tracking_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._too_large(scope, send, limit)
+        except Exception:
+            if exceeded and not started:
+                await self._too_large(scope, send, limit)
+            else:
+                raise
+
+    async def _too_large(self, scope, send, limit: int, bad_length: bool = False):
+        status = 400 if bad_length else 413
+        body = json.dumps({
+            "type": problem_type("invalid-content-length" if bad_length else "payload-too-large"),
+            "title": "Invalid Content-Length" if bad_length else "The request body is too large",
+            "status": status,
+            "detail": "Content-Length is not a number" if bad_length else f"the body exceeds the limit of {limit} bytes",
+            "instance": scope["path"],
+            "errors": [{"field": "body", "message": f"at most {limit} bytes", "code": "too_large"}],
+        }).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass
