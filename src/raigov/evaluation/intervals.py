@@ -97,7 +97,7 @@ def proportion_ci(x, n, method: str = "wilson", confidence: float = 0.95):
 def zero_error_upper_bound(n, confidence: float = 0.95):
     n = np.asarray(n, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(n > 0, 1 - (1 - confidence) ** (1 / n), np.nan)
+        return np.where(n > 0, -np.expm1(np.log1p(-confidence) / n), np.nan)
 
 
 # ---------------------------------------------------------------------------------------------
