@@ -243,6 +243,10 @@ def build_2024(yml: dict, short_header: list[str], long_header: list[str]) -> li
             # "If Other, please explain." answer (a copy-paste slip in the dictionary).
             enum = []
         enum = [str(v) for v in enum]
+        qnum = name.split("_", 1)[0]
+        if enum and f"{qnum}_question_type" in names and "Other" not in enum:
+            # The form offered "Other" wherever it asked "If Other, please explain." next.
+            enum.append("Other")
         xw = CROSSWALK_2024.get(name)
         fields.append({
             "name": name,

@@ -32,6 +32,7 @@ _QUOTES = {ord("\u2018"): "'", ord("\u2019"): "'", ord("\u201c"): '"', ord("\u20
            ord("\u00ed"): "'",  # cp1252 mojibake of a curly apostrophe seen in OMB's recoding map
            ord("\u00f1"): "-"}  # ... and of an en dash ("Pre-deployment ñ The use case")
 _LETTER = re.compile(r"^\(?[a-z]\)\s*")
+_PAREN = re.compile(r"\s*\([^()]*\)[\s.]*$")
 _WS = re.compile(r"\s+")
 
 
@@ -107,6 +108,11 @@ class Field:
             hit = self._loose.get(head.strip())
             if hit is not None:
                 return hit, "recoded"
+        bare = _PAREN.sub("", lk).rstrip(" .;:,")
+        if bare and bare != lk:
+            hit = self._loose.get(bare)
+            if hit is not None:
+                return hit, "recoded"
         return None, "none"
 
 
@@ -128,6 +134,9 @@ def _make_field(schema: str, d: dict) -> Field:
         lk = loose_key(alias)
         if lk:
             loose.setdefault(lk, canon)
+            bare = _PAREN.sub("", lk).rstrip(" .;:,")
+            if bare and bare != lk:
+                loose.setdefault(bare, canon)
 
     for v in f.values:
         add(v, v)

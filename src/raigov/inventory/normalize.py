@@ -208,7 +208,12 @@ def normalize_multi(f: Field, text: str) -> tuple[list[str] | None, list[Note]]:
                 notes.append(Note("info", "value-recoded", f"{it!r} is OMB's {canon!r}",
                                   "recoded as OMB does; raw text kept"))
             out.append(canon)
-    return out, notes
+    # OMB stores selections in the order of its list; unknown items follow as given.
+    order = {v: i for i, v in enumerate(f.values)}
+    known = sorted((x for x in out if x in order), key=order.__getitem__)
+    out = known + [x for x in out if x not in order]
+    # An unanswered multi-select is None in every form (OMB's CSV spells it "[]").
+    return (out or None), notes
 
 
 def _off_list(f: Field, s: str) -> Note:
@@ -237,6 +242,9 @@ def normalize_cell(f: Field, raw: str, typed: Any = None) -> tuple[Any, list[Not
     s = raw.strip()
     if not s:
         return None, notes
+    if len(s) != len(raw):
+        notes.append(Note("info", "whitespace-trimmed", "leading or trailing spaces or line breaks",
+                          "trimmed; raw text kept"))
     if f.is_date:
         v, n = parse_date(s, typed)
         return v, notes + n
@@ -273,7 +281,8 @@ def format_value(f: Field, v: Any, style: str) -> str:
     multi-selects), ``long`` (XLSX: lettered long values, ``, ``-joined multi-selects),
     ``json`` (2024 CSV: JSON-array multi-selects, US dates)."""
     if v is None:
-        return ""
+        # OMB's 2025 CSV writes an unanswered multi-select as an empty list.
+        return "[]" if (f.multi and style == "short") else ""
     if f.multi and isinstance(v, (list, tuple)):
         items = [str(x) for x in v]
         if style == "short":

@@ -326,7 +326,7 @@ def _build(data, source_name, form, year, fam: Family, header, mapped, header_li
             t = typed.get(i) if typed else None
             v, notes = normalize_cell(f, cell, t)
             values[f.name] = v
-            if cell and format_value(f, v, style) != cell:
+            if format_value(f, v, style) != cell:
                 raw[f.name] = cell
             for n in notes:
                 problems.append(Problem(data_row, f.name, cell, n.severity, n.code, n.message, n.action))
