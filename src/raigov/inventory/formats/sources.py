@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -85,13 +86,25 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
 def csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
     """(physical line where the record starts, cells). Embedded line breaks are kept as given."""
     csv.field_size_limit(1 << 24)
+    # In a file whose records end in a bare LF (OMB's 2025 CSV), a lone CR is data: Python's csv
+    # writer (and pandas) leave a cell holding only "\r" unquoted when the line terminator is
+    # "\n". Protect such CRs so the reader does not take them for line ends.
+    first_nl = text.find("\n")
+    lone_cr = first_nl > 0 and text[first_nl - 1] != "\r" and "\r" in text
+    if lone_cr:
+        text = _LONE_CR.sub("\x00", text)
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     prev = 0
     try:
         for cells in reader:
+            if lone_cr:
+                cells = [c.replace("\x00", "\r") if "\x00" in c else c for c in cells]
             yield prev + 1, cells
             prev = reader.line_num
     except csv.Error as e:

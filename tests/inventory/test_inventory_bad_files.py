@@ -1,0 +1,117 @@
+"""Files that are not inventories raise ValidationFailed (field "file") and nothing else happens."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import openpyxl
+import pytest
+from inventory_data import real_file
+
+from raigov.errors import ValidationFailed
+from raigov.inventory.formats import read_inventory
+
+
+def _fails(path, code, **kw):
+    with pytest.raises(ValidationFailed) as ei:
+        read_inventory(path, **kw)
+    err = ei.value
+    assert err.errors and err.errors[0].field == "file" and err.errors[0].code == code, err.errors
+    assert str(path.name) not in ("",)
+    return err
+
+
+def test_truncated_xlsx(tmp_path):
+    data = real_file("2025_0128_ocio-dhs-ai-use-case-inventory.xlsx").read_bytes()
+    p = tmp_path / "cut.xlsx"
+    p.write_bytes(data[: len(data) // 2])
+    err = _fails(p, "bad-xlsx")
+    assert "truncated" in err.detail or "damaged" in err.detail
+
+
+def test_binary_file_named_csv(tmp_path):
+    p = tmp_path / "inventory.csv"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 10)
+    err = _fails(p, "not-csv")
+    assert "PNG" in err.detail
+
+
+def test_xlsx_named_csv(tmp_path):
+    p = tmp_path / "inventory.csv"
+    p.write_bytes(real_file("2025_consolidated_COTS_AI_use_cases.xlsx").read_bytes())
+    _fails(p, "not-csv")
+
+
+def test_unknown_header_set(tmp_path):
+    p = tmp_path / "other.csv"
+    p.write_text("name,colour,size\napple,red,3\n", encoding="utf-8")
+    err = _fails(p, "unknown-header")
+    assert "'name'" in err.detail
+    # DHS's drop-down list sheet is real data but not an inventory
+    _fails(real_file("2025_0128_ocio-dhs-ai-use-case-inventory.Sheet2.from_xlsx.csv"), "unknown-header")
+
+
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"\n\r\n  \n"])
+def test_empty_file(tmp_path, content):
+    p = tmp_path / "empty.csv"
+    p.write_bytes(content)
+    _fails(p, "empty")
+
+
+def test_file_over_max_bytes(tmp_path):
+    src = real_file("2025_individually_reported_AI_use_cases.dev.csv")
+    err = _fails(src, "too-large", max_bytes=1000)
+    assert "1000" in err.detail
+
+
+def test_not_an_xls(tmp_path):
+    p = tmp_path / "x.xls"
+    p.write_text("<html><table><tr><td>Use Case Name</td></tr></table></html>")
+    _fails(p, "bad-xls")
+
+
+def test_zip_that_is_not_a_workbook(tmp_path):
+    p = tmp_path / "x.xlsx"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("hello.txt", "hi")
+    _fails(p, "bad-xlsx")
+
+
+def test_missing_file(tmp_path):
+    _fails(tmp_path / "nope.csv", "unreadable")
+
+
+def test_formula_cell_is_kept_as_text_not_evaluated(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Agency", "AI Use Case", "Agency Use (Y/N)?", "Name of Commercial Product or Service Used",
+               "Estimated # of Licenses/Users"])
+    ws.append(["Department of Examples", "Generating code using AI.", "Y", "=1+1", "1-100"])
+    p = tmp_path / "f.xlsx"
+    wb.save(p)
+    parsed = read_inventory(p)
+    assert parsed.form == "omb-2025-cots-xlsx"
+    assert parsed.rows[0].values["cots_products"] == "=1+1"
+    probs = [x for x in parsed.problems if x.code == "formula-cell"]
+    assert probs and probs[0].severity == "warning" and probs[0].column == "cots_products"
+
+
+def test_header_only_file_has_no_rows(tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_text("Agency,AI Use Case,Agency Use (Y/N)?,Name of Commercial Product or Service Used,"
+                 "Estimated # of Licenses/Users\r\n", encoding="utf-8")
+    parsed = read_inventory(p)
+    assert parsed.rows == [] and any(x.code == "no-rows" for x in parsed.problems)
+
+
+def test_row_longer_than_header_keeps_extra(tmp_path):
+    p = tmp_path / "long.csv"
+    p.write_text("Agency,AI Use Case,Agency Use (Y/N)?,Name of Commercial Product or Service Used,"
+                 "Estimated # of Licenses/Users,Notes\r\nA,Generating code using AI.,Y,X,1-100,hello,surplus\r\n",
+                 encoding="utf-8")
+    parsed = read_inventory(p)
+    r = parsed.rows[0]
+    assert r.extra == {"Notes": "hello", "column 7": "surplus"}
+    assert any(x.code == "row-long" for x in parsed.problems)
+    assert any(x.code == "columns-unknown" for x in parsed.problems)
