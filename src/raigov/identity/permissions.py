@@ -118,3 +118,31 @@ def require(actor: Actor, action: str, component: str | None = None) -> None:
     if not can(actor, action, component):
         where = f" for {component}" if component else ""
         raise PermissionDenied(f"{actor.label} may not {action}{where}")
+
+
+def markdown() -> str:
+    """The matrix as a Markdown table (docs/permissions.md is generated from it)."""
+    from raigov.identity.roles import ROLES
+
+    roles = list(ROLES) + ["system"]
+    lines = [
+        "# Permission matrix",
+        "",
+        "Generated from `src/raigov/identity/permissions.yaml` by",
+        "`python -m raigov.identity.permissions > docs/permissions.md`; a test keeps the two equal.",
+        "Every service checks these before it acts. Scope: **D** the role must be held department-wide;",
+        "**C** department-wide or for the object's component; **S** the actor's own objects.",
+        "Approval actions are marked ✱: the `admin` role holds none of them.",
+        "",
+        "| action | " + " | ".join(f"`{r}`" for r in roles) + " |",
+        "|---|" + "---|" * len(roles),
+    ]
+    mark = {"department": "D", "component": "C", "self": "S"}
+    for name, rule in matrix().items():
+        cells = [mark[rule.scope] if r in rule.roles else "" for r in roles]
+        lines.append(f"| `{name}`{' ✱' if rule.approval else ''} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")

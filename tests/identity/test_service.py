@@ -1,0 +1,207 @@
+"""Identity services on both databases: accounts, roles, sign-in with lockout, sessions, tokens."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from raigov.audit import service as audit
+from raigov.db.base import utcnow
+from raigov.errors import AuthenticationFailed, Conflict, LockedOut, PermissionDenied, ValidationFailed
+from raigov.identity import credentials, service
+from raigov.identity.models import ApiToken, User, WebSession
+from raigov.identity.permissions import Actor
+from raigov.identity.schemas import RoleGrantIn, UserCreate
+from tests.conftest import PASSWORD
+
+
+def test_password_is_argon2id_and_never_in_the_audit_trail(db, make_user, system):
+    make_user("alice", "caio")
+    with db.transaction() as s:
+        u = service.get_user(s, "alice")
+        assert u.password_hash.startswith("$argon2id$")
+        assert credentials.verify_password(u.password_hash, PASSWORD)
+        assert not credentials.verify_password(u.password_hash, PASSWORD + "x")
+        details = s.scalars(sa.select(audit.AuditEvent.details)).all()
+    assert not any(PASSWORD in d or "argon2" in d for d in details)
+
+
+def test_create_user_validation_names_the_field(db, settings, system, make_user):
+    make_user("alice", "caio")
+    cases = [
+        (dict(username="bob", display_name="Bob", password="short"), "password"),
+        (dict(username="bob", display_name="Bob", password="bob-is-the-best-1"), "password"),
+        (dict(username="bob", display_name="Bob", org_unit="NOPE"), "org_unit"),
+        (dict(username="svc", display_name="S", kind="service", password="Correct-Horse-9"), "password"),
+        (dict(username="svc", display_name="S", kind="service", roles=[RoleGrantIn(role="caio")]), "roles"),
+        (dict(username="bob", display_name="Bob", roles=[RoleGrantIn(role="auditor", component="CBP")]), "component"),
+        (dict(username="bob", display_name="Bob", roles=[RoleGrantIn(role="submitter", component="XYZ")]), "component"),
+    ]
+    for data, field in cases:
+        with pytest.raises(ValidationFailed) as e:
+            with db.transaction() as s:
+                service.create_user(s, system, UserCreate(**data), settings)
+        assert e.value.errors[0].field == field, data
+    with pytest.raises(Conflict):
+        with db.transaction() as s:
+            service.create_user(s, system, UserCreate(username="alice", display_name="A2"), settings)
+    with db.transaction() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(User)) == 1  # nothing half written
+
+
+def test_unknown_fields_and_roles_are_refused():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="extra"):
+        UserCreate(username="bob", display_name="B", is_admin=True)
+    with pytest.raises(ValidationError, match="unknown role"):
+        RoleGrantIn(role="superuser")
+
+
+def test_grant_and_revoke_roles_are_audited(db, make_user, actor_of):
+    make_user("adm", "admin")
+    make_user("sam")
+    adm = actor_of("adm")
+    with db.transaction() as s:
+        service.grant_role(s, adm, "sam", RoleGrantIn(role="submitter", component="CBP"))
+    with db.transaction() as s:
+        with pytest.raises(Conflict):
+            service.grant_role(s, adm, "sam", RoleGrantIn(role="submitter", component="CBP"))
+    assert [(g.role, g.org_unit) for g in actor_of("sam").grants] == [("submitter", "CBP")]
+    with db.transaction() as s:
+        service.revoke_role(s, adm, "sam", "submitter", "CBP")
+    assert actor_of("sam").grants == ()
+    with db.transaction() as s:
+        actions = s.scalars(sa.select(audit.AuditEvent.action).where(audit.AuditEvent.object_id == "sam")).all()
+    assert actions == ["identity.user.create", "identity.role.grant", "identity.role.revoke"]
+
+
+def test_nobody_changes_their_own_roles_and_only_admins_manage(db, make_user, actor_of):
+    make_user("adm", "admin")
+    make_user("cai", "caio")
+    adm, cai = actor_of("adm"), actor_of("cai")
+    with db.transaction() as s:
+        with pytest.raises(PermissionDenied):
+            service.grant_role(s, adm, "adm", RoleGrantIn(role="caio"))
+        with pytest.raises(PermissionDenied):
+            service.grant_role(s, cai, "adm", RoleGrantIn(role="auditor"))
+
+
+def test_sign_in_generic_failure_and_lockout(db, settings, make_user):
+    make_user("alice", "caio")
+    for name, pw in [("alice", "wrong-password-1"), ("nobody", PASSWORD)]:
+        with db.transaction() as s:
+            with pytest.raises(AuthenticationFailed) as e:
+                service.authenticate_password(s, name, pw, settings)
+        assert e.value.detail == service.GENERIC_SIGN_IN_FAILURE  # same words for both
+    for _ in range(settings.login_max_failures - 1):
+        with db.transaction() as s:
+            with pytest.raises(AuthenticationFailed):
+                service.authenticate_password(s, "alice", "wrong-password-1", settings)
+    with db.transaction() as s:  # locked now, even with the right password
+        with pytest.raises(LockedOut):
+            service.authenticate_password(s, "alice", PASSWORD, settings)
+    with db.transaction() as s:
+        assert service.is_locked(s, "alice", settings)
+        assert not service.is_locked(s, "alice", settings, now=utcnow() + timedelta(minutes=settings.login_lockout_minutes + 1))
+        service.unlock(s, Actor.system(), "alice")
+    with db.transaction() as s:
+        assert service.authenticate_password(s, "alice", PASSWORD, settings).username == "alice"
+
+
+def test_unknown_names_lock_the_same_way(db, settings):
+    for _ in range(settings.login_max_failures):
+        with db.transaction() as s:
+            with pytest.raises(AuthenticationFailed):
+                service.authenticate_password(s, "ghost", "whatever-it-is", settings)
+    with db.transaction() as s:
+        with pytest.raises(LockedOut):
+            service.authenticate_password(s, "ghost", "whatever-it-is", settings)
+
+
+def test_sessions_expire_idle_and_end(db, settings, make_user):
+    make_user("alice", "caio")
+    with db.transaction() as s:
+        user = service.authenticate_password(s, "alice", PASSWORD, settings)
+        token = service.start_session(s, user, settings)
+    with db.transaction() as s:
+        assert service.resolve_session(s, token, settings).username == "alice"
+        assert service.resolve_session(s, token + "x", settings) is None
+        ws = s.scalar(sa.select(WebSession))
+        assert ws.token_hash == credentials.token_hash(token) and token not in ws.token_hash
+        ws.last_seen_at = utcnow() - timedelta(minutes=settings.session_idle_minutes + 1)
+    with db.transaction() as s:
+        assert service.resolve_session(s, token, settings) is None  # idle too long
+        ws = s.scalar(sa.select(WebSession))
+        ws.last_seen_at = utcnow()
+    with db.transaction() as s:
+        service.end_session(s, token)
+    with db.transaction() as s:
+        assert service.resolve_session(s, token, settings) is None
+
+
+def test_service_accounts_cannot_start_web_sessions(db, settings, make_user):
+    make_user("gate", "service@CBP", kind="service")
+    with db.transaction() as s:
+        with pytest.raises(AuthenticationFailed):
+            service.start_session(s, service.get_user(s, "gate"), settings)
+
+
+def test_tokens_shown_once_hashed_expiring_revocable(db, settings, make_user, actor_of, system):
+    make_user("gate", "service@CBP", kind="service")
+    make_user("alice", "caio")
+    alice = actor_of("alice")
+    with db.transaction() as s:
+        token, t = service.create_token(s, system, "gate", "gate", settings, expires_in_days=1)
+    assert token.startswith("rgv_") and len(token) > 40
+    with db.transaction() as s:
+        row = s.get(ApiToken, t.id)
+        assert row.token_hash == credentials.token_hash(token)
+        assert service.resolve_api_token(s, token).username == "gate"
+        assert service.resolve_api_token(s, "rgv_forged") is None
+        row.expires_at = utcnow() - timedelta(seconds=1)
+    with db.transaction() as s:
+        assert service.resolve_api_token(s, token) is None
+    with db.transaction() as s:
+        token2, t2 = service.create_token(s, alice, "alice", "mine", settings)
+        with pytest.raises(PermissionDenied):  # a caio cannot mint tokens for another account
+            service.create_token(s, alice, "gate", "x", settings)
+    with db.transaction() as s:
+        service.revoke_token(s, alice, t2.id)
+    with db.transaction() as s:
+        assert service.resolve_api_token(s, token2) is None
+        with pytest.raises(ValidationFailed):
+            service.create_token(s, system, "gate", "long", settings, expires_in_days=settings.token_max_days + 1)
+
+
+def test_deactivation_ends_sessions_and_tokens(db, settings, make_user, system):
+    make_user("alice", "caio")
+    with db.transaction() as s:
+        user = service.authenticate_password(s, "alice", PASSWORD, settings)
+        st = service.start_session(s, user, settings)
+        tok, _ = service.create_token(s, system, "alice", "t", settings)
+    with db.transaction() as s:
+        service.set_active(s, system, "alice", False)
+    with db.transaction() as s:
+        assert service.resolve_session(s, st, settings) is None
+        assert service.resolve_api_token(s, tok) is None
+        with pytest.raises(AuthenticationFailed):
+            service.authenticate_password(s, "alice", PASSWORD, settings)
+
+
+def test_oidc_links_by_verified_email_then_by_subject(db, settings, system):
+    with db.transaction() as s:
+        service.create_user(s, system, UserCreate(username="dana", display_name="Dana", email="dana@agency.gov",
+                                                  roles=[RoleGrantIn(role="caio")]), settings)
+    iss = "https://idp.example"
+    with db.transaction() as s:
+        with pytest.raises(AuthenticationFailed):
+            service.oidc_sign_in(s, iss, {"sub": "1", "email": "stranger@agency.gov", "email_verified": True})
+        with pytest.raises(AuthenticationFailed):
+            service.oidc_sign_in(s, iss, {"sub": "1", "email": "dana@agency.gov", "email_verified": False})
+    with db.transaction() as s:
+        assert service.oidc_sign_in(s, iss, {"sub": "abc", "email": "Dana@agency.gov", "email_verified": True}).username == "dana"
+    with db.transaction() as s:  # linked: the subject alone is enough now, and another subject is refused
+        assert service.oidc_sign_in(s, iss, {"sub": "abc"}).username == "dana"
+        with pytest.raises(AuthenticationFailed):
+            service.oidc_sign_in(s, iss, {"sub": "other", "email": "dana@agency.gov", "email_verified": True})
