@@ -90,7 +90,14 @@ class BodyLimit:
         started = False
 
         async def tracking_send(message):
+            # once the body went over the limit, whatever the app answers (frameworks turn the
+            # error into a 400) is replaced by our 413
             nonlocal started
+            if exceeded:
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await self._too_large(scope, send, limit)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
@@ -99,6 +106,7 @@ class BodyLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
+                started = True
                 await self._too_large(scope, send, limit)
         except Exception:
             if exceeded and not started:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Form, Request
@@ -13,6 +14,7 @@ from raigov.web.app import render
 from raigov.web.deps import SESSION_COOKIE, check_csrf, client_ip, page_user, set_cookie, settings_of, uow
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("raigov.web.auth")
 
 
 def safe_next(value: str | None) -> str:
@@ -112,6 +114,10 @@ async def oidc_callback(request: Request):
     except OAuthError as exc:
         return render(request, "sign_in.html", {"next": "/", "username": "",
                                                 "error": f"Single sign-on failed: {exc.description or exc.error}"}, 401)
+    except Exception as exc:  # noqa: BLE001 - a bad signature, claim or answer from the provider
+        log.warning("OIDC callback refused: %s: %s", type(exc).__name__, exc)
+        return render(request, "sign_in.html", {"next": "/", "username": "",
+                                                "error": "Single sign-on failed: the identity provider's answer could not be verified."}, 401)
     claims = dict(token.get("userinfo") or {})
     issuer = claims.get("iss") or settings.oidc_issuer
     try:
