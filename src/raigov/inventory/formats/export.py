@@ -24,7 +24,7 @@ import io
 import os
 import re
 from pathlib import Path
-from typing import IO, Any, Iterable, Mapping
+from typing import IO, Any, Iterable, Mapping, Sequence
 
 from raigov.inventory.catalog import Field, fields
 from raigov.inventory.formats.model import InventoryRow
@@ -56,9 +56,20 @@ def _cell(f: Field, values: Mapping[str, Any], raw: Mapping[str, str], style: st
     return format_value(f, v, style)
 
 
+def _select(schema: str, columns: Sequence[str] | None, omit: Sequence[str] = ()) -> list[Field]:
+    fs = list(fields(schema))
+    if columns is not None:
+        by = {f.name: f for f in fs}
+        unknown = [c for c in columns if c not in by]
+        if unknown:
+            raise ValueError(f"not {schema} fields: {', '.join(unknown)}")
+        fs = [by[c] for c in columns]
+    return [f for f in fs if f.name not in set(omit)]
+
+
 def _write_csv(rows: Iterable[RowLike], fh_or_path, schema: str, form: str, header_attr: str,
-               lineterminator: str) -> int:
-    fs = fields(schema)
+               lineterminator: str, columns: Sequence[str] | None = None, omit: Sequence[str] = ()) -> int:
+    fs = _select(schema, columns, omit)
     own = isinstance(fh_or_path, (str, os.PathLike))
     fh: IO[str] = open(fh_or_path, "w", encoding="utf-8", newline="") if own else fh_or_path
     try:
@@ -76,10 +87,12 @@ def _write_csv(rows: Iterable[RowLike], fh_or_path, schema: str, form: str, head
             fh.close()
 
 
-def write_omb_2025_csv(rows: Iterable[RowLike], fh_or_path: str | os.PathLike | IO[str]) -> int:
+def write_omb_2025_csv(rows: Iterable[RowLike], fh_or_path: str | os.PathLike | IO[str], *,
+                       omit: Sequence[str] = ()) -> int:
     """OMB's 2025 individually-reported CSV. ``fh_or_path``: a path, or a text file opened with
-    ``newline=""``. Returns the number of rows written."""
-    return _write_csv(rows, fh_or_path, "2025", "omb-2025-csv", "csv_header", "\n")
+    ``newline=""``. ``omit``: columns to leave out of a public copy (OMB lets agencies drop
+    ``contact_email`` and ``id``). Returns the number of rows written."""
+    return _write_csv(rows, fh_or_path, "2025", "omb-2025-csv", "csv_header", "\n", omit=omit)
 
 
 def omb_2025_csv_text(rows: Iterable[RowLike]) -> str:
