@@ -1,0 +1,684 @@
+"""Biometric verification (1:1) and identification (1:N) error rates per demographic group, and the
+differential summaries of the research note §1.4.
+
+Conventions (each one is recorded in :meth:`BiometricResult.conventions`):
+
+* **Scores**: higher = more similar; **match iff s ≥ t** (an impostor score equal to t is a false
+  match, a genuine score equal to t a correct match). Convert distances with ``s = -d`` first.
+* **One global threshold**, fixed before disaggregation: either given (``threshold``) or set on the
+  calibration population (every scored impostor comparison in the input, whatever the pairing
+  option) at a target FMR with bob.measure's rule — the smallest observed impostor score ``u`` with
+  ``#(s ≥ u) ≤ target·N`` (float comparison, as bob), or ``nextafter(max, +inf)`` if none
+  qualifies. It is computed **exactly** from the top-k impostor tail (k ≥ ⌊target·N⌋+1); the
+  achieved global FMR is always reported beside the target.
+* **Impostor pairing** (§1.3): ``"all"`` — every impostor comparison counts toward the group of the
+  row's probe (``groups`` columns), over all references; ``"same-group"`` — only comparisons whose
+  reference group (``ref_groups`` columns) equals the probe group count toward per-group FMR. The
+  cross-group FMR matrix is reported whenever reference groups are given.
+* **Failures** (optional ``failure`` column; FTA per group): ``"algorithm-only"`` excludes failed
+  comparisons from FMR/FNMR; ``"end-to-end"`` counts a failed genuine comparison as a false
+  non-match (NIST gives it the lowest score); failed impostor comparisons never count as matches.
+* **Summaries** use the group rates at the one threshold; groups with no comparisons of a kind are
+  left out of that kind's summaries. **α** weights FMR against FNMR in GARBE, FDR, IR and WERM and is
+  stored with the result. Gini has the G/(G−1) small-sample correction and is 0 when all rates are 0.
+  **Zero handling** for the ratio-type measures (max/min, max/geomean, IR, WERM):
+  ``"upper-bound"`` (default; NIST IR 8429 §4.2) replaces a zero error count by the one-sided upper
+  bound 1 − (1−c)^(1/n); ``"epsilon"`` adds ε to every rate; ``"undefined"`` returns None (JSON
+  null) whenever a zero rate enters a denominator or a logarithm.
+* **Identification** (1:N, open set): FPIR = non-mated searches whose best candidate scores ≥ T
+  / non-mated searches; FNIR = mated searches whose mate is not returned at rank ≤ R with score ≥ T
+  / mated searches. The same statistics serve both (``genuine`` = mated search; a missing score
+  means no candidate / mate not returned).
+* **Subject-level** rates (with a ``subject`` column): a subject's genuine comparisons count as one
+  false non-match if none of them matches; its impostor comparisons count as one false match if any
+  of them matches (credo-ai lens "subject" level).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from raigov.errors import ValidationFailed
+from raigov.evaluation import intervals as iv
+from raigov.evaluation.stats import (
+    GENUINE,
+    IMPOSTOR,
+    ScoreStats,
+    SubjectStats,
+    cell_labels,
+    subject_keys,
+)
+
+PAIRINGS = ("all", "same-group")
+ZERO_RULES = ("upper-bound", "epsilon", "undefined")
+FAILURE_MODES = ("algorithm-only", "end-to-end")
+
+__all__ = [
+    "gini", "garbe", "fdr", "ir", "werm", "au_fdr", "max_min_ratio", "max_geomean", "zero_adjusted", "differentials",
+    "threshold_at_fmr", "threshold_at_fnmr", "threshold_from_tail", "BiometricSpec", "BiometricStats",
+    "BiometricResult", "map_biometric_batch", "map_calibration_batch", "fmr_ladder",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# summary measures (pure functions of group rates)
+# ---------------------------------------------------------------------------------------------
+
+
+def gini(x) -> float | None:
+    """Gini coefficient with the G/(G−1) correction; 0 when all values are 0; None for G < 2."""
+    x = np.sort(np.asarray(x, dtype=np.float64))
+    n = x.size
+    if n < 2:
+        return None
+    tot = x.sum()
+    if tot == 0:
+        return 0.0
+    k = np.arange(1, n + 1)
+    pair_sum = 2.0 * np.dot(2 * k - n - 1, x)
+    return float((n / (n - 1)) * pair_sum / (2.0 * n * tot))
+
+
+def garbe(fmr, fnmr, alpha: float = 0.5) -> float | None:
+    a, b = gini(fmr), gini(fnmr)
+    if a is None or b is None:
+        return None
+    return alpha * a + (1 - alpha) * b
+
+
+def fdr(fmr, fnmr, alpha: float = 0.5) -> float | None:
+    fmr, fnmr = np.asarray(fmr, float), np.asarray(fnmr, float)
+    if fmr.size < 1 or fnmr.size < 1:
+        return None
+    return float(1 - (alpha * (fmr.max() - fmr.min()) + (1 - alpha) * (fnmr.max() - fnmr.min())))
+
+
+def max_min_ratio(r) -> float | None:
+    r = np.asarray(r, float)
+    if r.size < 1 or r.min() <= 0:
+        return None
+    return float(r.max() / r.min())
+
+
+def max_geomean(r) -> float | None:
+    r = np.asarray(r, float)
+    if r.size < 1 or r.min() <= 0:
+        return None
+    return float(r.max() / np.exp(np.log(r).mean()))
+
+
+def ir(fmr, fnmr, alpha: float = 0.5) -> float | None:
+    a, b = max_min_ratio(fmr), max_min_ratio(fnmr)
+    if a is None or b is None:
+        return None
+    return float(a**alpha * b ** (1 - alpha))
+
+
+def werm(fmr_max_geomean: float, fnmr_max_geomean: float, alpha: float = 0.5) -> float:
+    """WERM (Linghu et al.): (max/geomean FMR)^α · (max/geomean FNMR)^(1−α)."""
+    return float(fmr_max_geomean**alpha * fnmr_max_geomean ** (1 - alpha))
+
+
+def au_fdr(fmr_targets, fdr_values) -> float:
+    """Area under FDR over FMR-target thresholds, x scaled linearly to [0, 1], trapezoid rule
+    (as the FDR authors' ``fpr_auc_score``)."""
+    x = np.asarray(fmr_targets, float)
+    y = np.asarray(fdr_values, float)
+    xs = (x - x.min()) / (x.max() - x.min())
+    o = np.argsort(xs, kind="stable")
+    return float(np.trapezoid(y[o], xs[o]))
+
+
+def zero_adjusted(errors, n, rule: str = "upper-bound", confidence: float = 0.95, epsilon: float = 1e-6):
+    """Rates for the ratio-type measures under a zero-handling rule (see module docstring)."""
+    errors = np.asarray(errors, np.float64)
+    n = np.asarray(n, np.float64)
+    rate = errors / n
+    if rule == "upper-bound":
+        return np.where(errors == 0, iv.zero_error_upper_bound(n, confidence), rate)
+    if rule == "epsilon":
+        return rate + epsilon
+    if rule == "undefined":
+        return rate
+    raise ValueError(f"unknown zero-handling rule {rule!r}; use one of {ZERO_RULES}")
+
+
+def differentials(
+    fm, n_imp, fnm, n_gen, alpha: float = 0.5, zero_rule: str = "upper-bound", confidence: float = 0.95,
+    epsilon: float = 1e-6,
+) -> dict[str, Any]:
+    """All §1.4 summaries from per-group error counts (groups with n = 0 of a kind are left out)."""
+    fm, n_imp = np.asarray(fm, np.float64), np.asarray(n_imp, np.float64)
+    fnm, n_gen = np.asarray(fnm, np.float64), np.asarray(n_gen, np.float64)
+    vi, vg = n_imp > 0, n_gen > 0
+    fmr, fnmr = fm[vi] / n_imp[vi], fnm[vg] / n_gen[vg]
+    afmr = zero_adjusted(fm[vi], n_imp[vi], zero_rule, confidence, epsilon)
+    afnmr = zero_adjusted(fnm[vg], n_gen[vg], zero_rule, confidence, epsilon)
+    both = fmr.size > 0 and fnmr.size > 0
+    out = {
+        "fmr_max_min_ratio": max_min_ratio(afmr),
+        "fnmr_max_min_ratio": max_min_ratio(afnmr),
+        "fmr_max_geomean": max_geomean(afmr),
+        "fnmr_max_geomean": max_geomean(afnmr),
+        "fmr_max_minus_min": float(fmr.max() - fmr.min()) if fmr.size else None,
+        "fnmr_max_minus_min": float(fnmr.max() - fnmr.min()) if fnmr.size else None,
+        "gini_fmr": gini(fmr),
+        "gini_fnmr": gini(fnmr),
+        "garbe": garbe(fmr, fnmr, alpha) if both else None,
+        "fdr": fdr(fmr, fnmr, alpha) if both else None,
+        "ir": ir(afmr, afnmr, alpha) if both else None,
+    }
+    a, b = out["fmr_max_geomean"], out["fnmr_max_geomean"]
+    out["werm"] = float(a**alpha * b ** (1 - alpha)) if (a is not None and b is not None) else None
+    out["alpha"] = alpha
+    out["zero_handling"] = zero_rule
+    out["groups_fmr"] = int(vi.sum())
+    out["groups_fnmr"] = int(vg.sum())
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# thresholds
+# ---------------------------------------------------------------------------------------------
+
+
+def threshold_at_fmr(impostor_scores, target: float) -> float:
+    """bob.measure ``far_threshold`` semantics on a full array of impostor scores."""
+    s = np.sort(np.asarray(impostor_scores, np.float64))
+    if s.size == 0:
+        raise ValueError("no impostor scores")
+    return threshold_from_tail(s[::-1], s.size, target)
+
+
+def threshold_from_tail(top_desc: np.ndarray, n: int, target: float) -> float:
+    """Exact threshold at a target FMR from the top-k impostor scores (sorted descending) of N.
+
+    Exact when the tail is complete (k = N) or k ≥ ⌊target·N⌋ + 1; otherwise raises ValueError.
+    """
+    top = np.asarray(top_desc, np.float64)
+    if n <= 0 or top.size == 0:
+        raise ValueError("no impostor comparisons to calibrate the threshold on")
+    limit = target * n
+    complete = top.size >= n
+    if not complete and top.size <= limit:
+        raise ValueError(f"tail of {top.size} scores too short for target {target} over {n}")
+    asc = top[::-1]
+    u = np.unique(asc)[::-1]  # distinct values, descending
+    ge = top.size - np.searchsorted(asc, u, side="left")  # #(tail >= u), exact where it matters
+    ok = ge <= limit
+    if not complete:
+        ok &= u > asc[0]  # counts at the tail's minimum may be incomplete (ties outside the tail)
+    if not ok.any():
+        return float(np.nextafter(top[0], np.inf))
+    # ok is a prefix (counts increase as u decreases): the smallest qualifying value
+    return float(u[np.flatnonzero(ok)[-1]])
+
+
+def threshold_at_fnmr(genuine_scores, target: float) -> float:
+    s = np.sort(np.asarray(genuine_scores, np.float64))
+    return threshold_at_fnmr_from_tail(s, s.size, target)
+
+
+def threshold_at_fnmr_from_tail(bottom_asc: np.ndarray, n: int, target: float) -> float:
+    """Largest observed genuine score u with ``#(s < u) ≤ target·N`` (FNMR at most the target)."""
+    b = np.asarray(bottom_asc, np.float64)
+    if n <= 0 or b.size == 0:
+        raise ValueError("no genuine comparisons")
+    limit = target * n
+    complete = b.size >= n
+    if not complete and b.size <= limit:
+        raise ValueError("tail too short for the target")
+    u = np.unique(b)
+    lt = np.searchsorted(b, u, side="left")
+    # every value below the tail's maximum is in the tail, so #(s < u) is exact for every tail value;
+    # any larger value has at least len(tail) > limit scores below it
+    ok = lt <= limit
+    return float(u[np.flatnonzero(ok)[-1]])
+
+
+def fmr_ladder(top_desc: np.ndarray, n: int, targets=(1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6)) -> list[float]:
+    """Thresholds at a ladder of FMR targets, for the ones the tail supports exactly."""
+    out = []
+    for t in targets:
+        try:
+            out.append(threshold_from_tail(top_desc, n, t))
+        except ValueError:
+            continue
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# mapping partitions
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BiometricSpec:
+    """Column mapping and options; picklable so the same map runs in Dask workers."""
+
+    score: str
+    genuine: str
+    groups: tuple[str, ...]
+    subject: str | None = None
+    ref_groups: tuple[str, ...] = ()
+    failure: str | None = None
+    rank: str | None = None
+    max_rank: int | None = None
+    mode: str = "verification"  # or "identification"
+    pairing: str = "all"
+    failure_mode: str = "algorithm-only"
+    thresholds: tuple[float, ...] = ()  # grid (and operating thresholds) counted per group
+    operating: tuple[float, ...] = ()  # thresholds with per-subject and cross-group counts
+    tail_k: int = 0
+
+    def validate(self) -> None:
+        if self.pairing not in PAIRINGS:
+            raise ValidationFailed.one("--impostor-pairing", f"use one of {PAIRINGS}")
+        if self.pairing == "same-group" and not self.ref_groups:
+            raise ValidationFailed.one("--impostor-pairing",
+                                       "same-group pairing needs the reference group columns (--ref-group)")
+        if self.ref_groups and len(self.ref_groups) != len(self.groups):
+            raise ValidationFailed.one("--ref-group", "give one --ref-group per --group, in the same order")
+        if self.failure_mode not in FAILURE_MODES:
+            raise ValidationFailed.one("--failure-mode", f"use one of {FAILURE_MODES}")
+        if self.mode not in ("verification", "identification"):
+            raise ValidationFailed.one("--mode", "verification or identification")
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        cols = [self.score, self.genuine, *self.groups, *self.ref_groups]
+        cols += [c for c in (self.subject, self.failure, self.rank) if c]
+        return tuple(dict.fromkeys(cols))
+
+    def flags(self) -> dict[str, Any]:
+        return {"--score": self.score, "--genuine": self.genuine, "--group": list(self.groups),
+                "--ref-group": list(self.ref_groups), "--subject": self.subject, "--failure": self.failure,
+                "--rank": self.rank}
+
+    def zero(self) -> "BiometricStats":
+        return BiometricStats.zero(self)
+
+
+@dataclass
+class BiometricStats:
+    """The monoid for one pass: per-group score counts, optional per-subject and cross-group counts."""
+
+    scores: ScoreStats
+    subjects: SubjectStats | None = None
+    cross: ScoreStats | None = None
+
+    @classmethod
+    def zero(cls, spec: BiometricSpec) -> "BiometricStats":
+        ops = np.asarray(spec.operating, np.float64)
+        return cls(
+            ScoreStats.zero(spec.groups, spec.thresholds, spec.tail_k),
+            SubjectStats.zero(spec.groups, ops) if spec.subject else None,
+            ScoreStats.zero(spec.groups + tuple(f"ref:{c}" for c in spec.ref_groups), ops) if spec.ref_groups
+            else None,
+        )
+
+    def __add__(self, other: "BiometricStats") -> "BiometricStats":
+        return BiometricStats(
+            self.scores + other.scores,
+            None if self.subjects is None else self.subjects + other.subjects,
+            None if self.cross is None else self.cross + other.cross,
+        )
+
+    def equals(self, other: "BiometricStats") -> bool:
+        def eq(a, b):
+            return (a is None and b is None) or (a is not None and b is not None and a.equals(b))
+
+        return eq(self.scores, other.scores) and eq(self.subjects, other.subjects) and eq(self.cross, other.cross)
+
+
+def _column(batch, name):
+    return batch.column(name) if hasattr(batch, "column") else batch[name]
+
+
+def _read_scores(spec: BiometricSpec, row_offset: int, batch):
+    from raigov.evaluation.io import labels_to_bool, scores_to_float
+
+    genuine = labels_to_bool(_column(batch, spec.genuine), spec.genuine, row_offset)
+    failed = None
+    if spec.failure:
+        failed = labels_to_bool(_column(batch, spec.failure), spec.failure, row_offset)
+    raw = _column(batch, spec.score)
+    skip = failed
+    if spec.mode == "identification":
+        # a missing score means no candidate returned (non-mated) / mate not returned (mated)
+        missing = np.asarray(pc.is_null(raw).to_numpy(zero_copy_only=False), bool)
+        skip = missing if skip is None else (skip | missing)
+        s = scores_to_float(raw, spec.score, row_offset, skip=skip)
+        s = np.where(missing, -np.inf, s)
+        if spec.rank and spec.max_rank is not None:
+            rk = scores_to_float(_column(batch, spec.rank), spec.rank, row_offset, skip=~genuine | missing)
+            s = np.where(genuine & ~missing & (rk > spec.max_rank), -np.inf, s)
+        return s, genuine, failed
+    s = scores_to_float(raw, spec.score, row_offset, skip=skip)
+    return s, genuine, failed
+
+
+def map_calibration_batch(spec: BiometricSpec, row_offset: int, batch) -> ScoreStats:
+    """Pass 1: no groups, no grid; totals, min/max and the exact tails of every scored comparison."""
+    s, genuine, failed = _read_scores(spec, row_offset, batch)
+    return ScoreStats.from_arrays(s, genuine, {}, [], tail_k=spec.tail_k, failed=failed)
+
+
+def map_biometric_batch(spec: BiometricSpec, row_offset: int, batch) -> BiometricStats:
+    """Pass 2 (or the only pass): per-group counts on the declared thresholds, per-subject counts
+    and the cross-group matrix at the operating thresholds."""
+    from raigov.evaluation.io import check_group
+
+    s, genuine, failed = _read_scores(spec, row_offset, batch)
+    groups = {g: check_group(_column(batch, g), g, row_offset) for g in spec.groups}
+    include = None
+    refs = {}
+    if spec.ref_groups:
+        refs = {f"ref:{r}": check_group(_column(batch, r), r, row_offset) for r in spec.ref_groups}
+        if spec.pairing == "same-group":
+            same = np.ones(len(s), bool)
+            for g, r in zip(spec.groups, spec.ref_groups):
+                a, b = groups[g], refs[f"ref:{r}"]
+                a = a.dictionary_decode() if pa.types.is_dictionary(a.type) else a
+                b = b.dictionary_decode() if pa.types.is_dictionary(b.type) else b
+                if a.type != b.type:
+                    a, b = pc.cast(a, pa.string()), pc.cast(b, pa.string())
+                same &= np.asarray(pc.equal(a, b).to_numpy(zero_copy_only=False), bool)
+            include = genuine | same
+    stats = ScoreStats.from_arrays(s, genuine, groups, spec.thresholds, tail_k=spec.tail_k, failed=failed,
+                                   include=include)
+    subjects = cross = None
+    ops = np.asarray(spec.operating, np.float64)
+    ok = np.ones(len(s), bool) if failed is None else ~failed
+    if spec.subject:
+        keys = subject_keys(_column(batch, spec.subject))
+        inc = ok if include is None else ok & include
+        subjects = SubjectStats.from_arrays(keys, s, genuine, groups, ops, include=inc)
+    if spec.ref_groups:
+        imp = ok & ~genuine
+        cross = ScoreStats.from_arrays(s, np.zeros(len(s), bool), {**groups, **refs}, ops, include=imp)
+    return BiometricStats(stats, subjects, cross)
+
+
+# ---------------------------------------------------------------------------------------------
+# results
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BiometricResult:
+    """Rates per group at the operating threshold, DET data on the grid, summaries and conventions."""
+
+    spec: BiometricSpec
+    stats: BiometricStats
+    threshold: float
+    threshold_rule: dict[str, Any]
+    alpha: float = 0.5
+    zero_rule: str = "upper-bound"
+    ci_method: str = "wilson"
+    confidence: float = 0.95
+    bootstrap: int = 0
+    seed: int = 0
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    # -- counts at the operating threshold ---------------------------------------------------------
+    def _op_index(self) -> int:
+        t = self.stats.scores.thresholds
+        i = int(np.searchsorted(t, self.threshold))
+        if i >= t.size or t[i] != self.threshold:
+            raise ValueError("the operating threshold was not counted")
+        return i
+
+    @property
+    def labels(self) -> list[dict]:
+        s = self.stats.scores
+        return cell_labels(s.columns, s.levels)
+
+    def counts(self) -> dict[str, np.ndarray]:
+        """Flat per-cell counts at the operating threshold."""
+        if "counts" in self._cache:
+            return self._cache["counts"]
+        s = self.stats.scores
+        j = self._op_index()
+        n = s.n.reshape(-1, 2)
+        ge = s.ge.reshape(-1, 2, s.thresholds.size)[:, :, j]
+        failed = s.failed.reshape(-1, 2)
+        n_imp, n_gen = n[:, IMPOSTOR], n[:, GENUINE]
+        fm = ge[:, IMPOSTOR]
+        fnm = n_gen - ge[:, GENUINE]
+        if self.spec.failure_mode == "end-to-end":
+            fnm = fnm + failed[:, GENUINE]
+            n_gen = n_gen + failed[:, GENUINE]
+        out = {"n_imp": n_imp, "n_gen": n_gen, "fm": fm, "fnm": fnm, "failed_imp": failed[:, IMPOSTOR],
+               "failed_gen": failed[:, GENUINE]}
+        self._cache["counts"] = out
+        return out
+
+    def observed(self) -> np.ndarray:
+        c = self.counts()
+        return (c["n_imp"] + c["n_gen"] + c["failed_imp"] + c["failed_gen"]) > 0
+
+    def rates(self) -> dict[str, np.ndarray]:
+        c = self.counts()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return {"fmr": c["fm"] / c["n_imp"], "fnmr": c["fnm"] / c["n_gen"]}
+
+    def summaries(self) -> dict[str, Any]:
+        c = self.counts()
+        obs = self.observed()
+        return differentials(c["fm"][obs], c["n_imp"][obs], c["fnm"][obs], c["n_gen"][obs], self.alpha,
+                             self.zero_rule, self.confidence)
+
+    # -- bootstrap over subjects ---------------------------------------------------------------------
+    def bootstrap_replicates(self):
+        if "boot" in self._cache:
+            return self._cache["boot"]
+        sub = self.stats.subjects
+        if self.bootstrap <= 0 or sub is None:
+            return None
+        s = self.stats.scores
+        j = int(np.searchsorted(sub.thresholds, self.threshold))
+        if j >= sub.thresholds.size or sub.thresholds[j] != self.threshold:
+            return None
+        cells = len(self.labels)
+        codes = sub.dense_codes(s.levels)
+        cell = codes * 2 + sub.kinds.astype(np.int64)
+        att, err = iv.bootstrap_replicates(sub.keys, cell, cells * 2, sub.attempts, sub.errors[:, j],
+                                           self.bootstrap, self.seed)
+        att = att.reshape(self.bootstrap, cells, 2)
+        err = err[:, :, 0].reshape(self.bootstrap, cells, 2)
+        self._cache["boot"] = (att, err)
+        return att, err
+
+    def bootstrap_summary_ci(self) -> dict[str, Any] | None:
+        reps = self.bootstrap_replicates()
+        if reps is None:
+            return None
+        att, err = reps
+        obs = self.observed()
+        keys = ("fmr_max_min_ratio", "fnmr_max_min_ratio", "gini_fmr", "gini_fnmr", "garbe", "fdr", "ir")
+        vals = {k: [] for k in keys}
+        for b in range(att.shape[0]):
+            d = differentials(err[b, obs, IMPOSTOR], att[b, obs, IMPOSTOR], err[b, obs, GENUINE],
+                              att[b, obs, GENUINE], self.alpha, self.zero_rule, self.confidence)
+            for k in keys:
+                vals[k].append(np.nan if d[k] is None else d[k])
+        out = {}
+        for k in keys:
+            lo, hi = iv.percentile_ci(np.array(vals[k]), self.confidence)
+            out[k] = [float(lo), float(hi)]
+        return out
+
+    # -- subject-level ------------------------------------------------------------------------------
+    def subject_level(self) -> dict[str, np.ndarray] | None:
+        sub = self.stats.subjects
+        if sub is None:
+            return None
+        j = int(np.searchsorted(sub.thresholds, self.threshold))
+        if j >= sub.thresholds.size or sub.thresholds[j] != self.threshold:
+            return None
+        cells = len(self.labels)
+        codes = sub.dense_codes(self.stats.scores.levels)
+        e = sub.errors[:, j]
+        gen = sub.kinds == GENUINE
+        n_gen = np.bincount(codes[gen], minlength=cells)
+        fnm = np.bincount(codes[gen], weights=(e[gen] == sub.attempts[gen]), minlength=cells).astype(np.int64)
+        n_imp = np.bincount(codes[~gen], minlength=cells)
+        fm = np.bincount(codes[~gen], weights=(e[~gen] > 0), minlength=cells).astype(np.int64)
+        return {"n_imp": n_imp, "n_gen": n_gen, "fm": fm, "fnm": fnm}
+
+    # -- curves ---------------------------------------------------------------------------------
+    def curves(self) -> dict[str, Any]:
+        """FMR and FNMR per group (and overall) at every counted threshold (for DET plots)."""
+        s = self.stats.scores
+        T = s.thresholds.size
+        n = s.n.reshape(-1, 2)
+        ge = s.ge.reshape(-1, 2, T)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fmr = ge[:, IMPOSTOR, :] / n[:, IMPOSTOR, None]
+            fnmr = 1 - ge[:, GENUINE, :] / n[:, GENUINE, None]
+            tot = n.sum(axis=0)
+            gtot = ge.sum(axis=0)
+            ofmr = gtot[IMPOSTOR] / tot[IMPOSTOR]
+            ofnmr = 1 - gtot[GENUINE] / tot[GENUINE]
+        return {"thresholds": s.thresholds, "fmr": fmr, "fnmr": fnmr, "overall_fmr": ofmr, "overall_fnmr": ofnmr}
+
+    def cross_matrix(self) -> list[dict[str, Any]] | None:
+        cr = self.stats.cross
+        if cr is None:
+            return None
+        j = int(np.searchsorted(cr.thresholds, self.threshold))
+        if j >= cr.thresholds.size or cr.thresholds[j] != self.threshold:
+            return None
+        g = len(self.spec.groups)
+        labels = cell_labels(cr.columns, cr.levels)
+        n = cr.n.reshape(-1, 2)[:, IMPOSTOR]
+        k = cr.ge.reshape(-1, 2, cr.thresholds.size)[:, IMPOSTOR, j]
+        rows = []
+        for i, lab in enumerate(labels):
+            if n[i] == 0:
+                continue
+            items = list(lab.items())
+            rows.append({"probe": dict(items[:g]), "reference": {c[4:]: v for c, v in items[g:]},
+                         "impostor": int(n[i]), "false_matches": int(k[i]), "fmr": float(k[i] / n[i])})
+        return rows
+
+    # -- output ---------------------------------------------------------------------------------
+    def conventions(self) -> dict[str, Any]:
+        ident = self.spec.mode == "identification"
+        return {
+            "mode": self.spec.mode,
+            "match_rule": "score >= threshold is a match (higher score = more similar)",
+            "threshold_rule": self.threshold_rule,
+            "impostor_pairing": {
+                "all": "every impostor comparison counts toward the probe's group (the row's --group), "
+                       "over all references",
+                "same-group": "only impostor comparisons whose reference group equals the probe group count "
+                              "toward per-group FMR",
+            }[self.spec.pairing] + ("" if ident else f" [{self.spec.pairing}]"),
+            "calibration_population": "all scored impostor comparisons in the input",
+            "failures": self.spec.failure_mode if self.spec.failure else "no failure column",
+            "alpha": self.alpha,
+            "zero_handling": self.zero_rule,
+            "zero_handling_note": {
+                "upper-bound": "ratio-type measures (max/min, max/geomean, IR, WERM) replace a zero error count "
+                               f"by the one-sided {self.confidence:.0%} upper bound 1-(1-c)^(1/n); "
+                               "Gini, GARBE and FDR use the raw rates",
+                "epsilon": "ratio-type measures add epsilon=1e-6 to every rate",
+                "undefined": "ratio-type measures are null when a zero rate enters a denominator or log",
+            }[self.zero_rule],
+            "gini": "G/(G-1) small-sample correction; 0 when all rates are 0; null with fewer than 2 groups",
+            "summaries_over": "observed groups with at least one comparison of the kind, all weighted equally",
+            "intervals": f"{self.ci_method} {self.confidence:.0%} per group (independent binomial; a lower bound on "
+                         "the uncertainty when subjects repeat)",
+            "bootstrap": (f"subject-clustered Poisson bootstrap, {self.bootstrap} replicates, seed {self.seed}, "
+                          "threshold held fixed") if self.bootstrap and self.stats.subjects is not None else "off",
+            "empty_groups": "groups with no comparisons of a kind have a null rate and are left out of summaries",
+            "null": "NaN and infinite values are written as JSON null",
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.counts()
+        r = self.rates()
+        lo_m, hi_m = iv.proportion_ci(c["fm"], c["n_imp"], self.ci_method, self.confidence)
+        lo_n, hi_n = iv.proportion_ci(c["fnm"], c["n_gen"], self.ci_method, self.confidence)
+        s = self.stats.scores
+        fails = s.failed.reshape(-1, 2)
+        attempts = s.n.reshape(-1, 2) + fails
+        sl = self.subject_level()
+        ident = self.spec.mode == "identification"
+        km, kn = ("fpir", "fnir") if ident else ("fmr", "fnmr")
+        groups = []
+        obs = self.observed()
+        for i, lab in enumerate(self.labels):
+            if not obs[i]:
+                continue
+            g: dict[str, Any] = {
+                "group": lab,
+                "genuine": int(c["n_gen"][i]),
+                "impostor": int(c["n_imp"][i]),
+                km: float(r["fmr"][i]),
+                kn: float(r["fnmr"][i]),
+                f"{km}_ci": [float(lo_m[i]), float(hi_m[i])],
+                f"{kn}_ci": [float(lo_n[i]), float(hi_n[i])],
+                "false_matches": int(c["fm"][i]),
+                "false_non_matches": int(c["fnm"][i]),
+                "fewer_than_30_errors": {km: bool(c["fm"][i] < 30), kn: bool(c["fnm"][i] < 30)},
+            }
+            if self.spec.failure:
+                fa, at = int(fails[i].sum()), int(attempts[i].sum())
+                lo, hi = iv.proportion_ci(fa, at, self.ci_method, self.confidence)
+                g["fta"] = fa / at if at else None
+                g["fta_ci"] = [float(lo), float(hi)]
+            if sl is not None:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    g["subject_level"] = {
+                        "subjects_genuine": int(sl["n_gen"][i]), "subjects_impostor": int(sl["n_imp"][i]),
+                        km: float(sl["fm"][i] / sl["n_imp"][i]) if sl["n_imp"][i] else None,
+                        kn: float(sl["fnm"][i] / sl["n_gen"][i]) if sl["n_gen"][i] else None,
+                    }
+            groups.append(g)
+        reps = self.bootstrap_replicates()
+        if reps is not None:
+            att, err = reps
+            with np.errstate(divide="ignore", invalid="ignore"):
+                bf = err[:, :, IMPOSTOR] / att[:, :, IMPOSTOR]
+                bn = err[:, :, GENUINE] / att[:, :, GENUINE]
+            flo, fhi = iv.percentile_ci(bf, self.confidence)
+            nlo, nhi = iv.percentile_ci(bn, self.confidence)
+            k = 0
+            for i in range(len(self.labels)):
+                if not obs[i]:
+                    continue
+                groups[k][f"{km}_ci_bootstrap"] = [float(flo[i]), float(fhi[i])]
+                groups[k][f"{kn}_ci_bootstrap"] = [float(nlo[i]), float(nhi[i])]
+                k += 1
+        tot_imp, tot_gen = int(c["n_imp"].sum()), int(c["n_gen"].sum())
+        tfm, tfnm = int(c["fm"].sum()), int(c["fnm"].sum())
+        lo1, hi1 = iv.proportion_ci(tfm, tot_imp, self.ci_method, self.confidence)
+        lo2, hi2 = iv.proportion_ci(tfnm, tot_gen, self.ci_method, self.confidence)
+        diffs = self.summaries()
+        if ident:
+            diffs = {k.replace("fnmr", "fnir").replace("fmr", "fpir"): v for k, v in diffs.items()}
+        out: dict[str, Any] = {
+            "threshold": self.threshold,
+            "groups": groups,
+            "differentials": diffs,
+            "overall": {"genuine": tot_gen, "impostor": tot_imp,
+                        km: tfm / tot_imp if tot_imp else None, kn: tfnm / tot_gen if tot_gen else None,
+                        f"{km}_ci": [float(lo1), float(hi1)], f"{kn}_ci": [float(lo2), float(hi2)]},
+            "conventions": self.conventions(),
+        }
+        bci = self.bootstrap_summary_ci()
+        if bci is not None:
+            out["differentials_ci_bootstrap"] = bci
+        cm = self.cross_matrix()
+        if cm is not None:
+            out["cross_group_fmr"] = cm
+        return out
