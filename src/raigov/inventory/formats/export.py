@@ -149,9 +149,13 @@ def _write_xlsx(rows: Iterable[RowLike], path: str | os.PathLike, schema: str, f
             if text == "":
                 out.append(None)
                 continue
-            c = WriteOnlyCell(ws, value=_xlsx_text(str(text)))
-            c.data_type = "s"  # never a formula, whatever the text starts with
-            out.append(c)
+            text = _xlsx_text(str(text))
+            if text.startswith("="):
+                c = WriteOnlyCell(ws, value=text)
+                c.data_type = "s"  # never a formula, whatever the text starts with
+                out.append(c)
+            else:
+                out.append(text)
         ws.append(out)
         n += 1
     wb.save(str(path))
