@@ -129,3 +129,105 @@ def test_parquet_bad_row_number_spans_row_groups(tmp_path):
     pq.write_table(pa.table({"y": y, "p": np.zeros(1200, np.int64), "g": ["a"] * 1200}), f, row_group_size=500)
     p = run_cli("classifier", f, "--y-true", "y", "--y-pred", "p", "--group", "g", check=False)
     assert p.returncode == 2 and "row 1101" in p.stderr and "'y'" in p.stderr
+
+
+# ------------------------------------------------------------------------------------ biometric
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory):
+    f = tmp_path_factory.mktemp("bio") / "s.parquet"
+    p = run_cli("synth-biometric", "--subjects", 3000, "--groups", 3, "--seed", 5, "--rows-per-group", 10_000,
+                "-o", f, "--json")
+    meta = strict_json(p.stdout)
+    assert meta["rows"] == 3000 * 22 and pq.ParquetFile(f).metadata.num_row_groups > 1
+    return f
+
+
+BIO_GROUP_KEYS = {"group", "genuine", "impostor", "fmr", "fnmr", "fmr_ci", "fnmr_ci"}
+DIFF_KEYS = {"fmr_max_min_ratio", "fnmr_max_min_ratio", "gini_fmr", "gini_fnmr", "garbe", "fdr", "ir"}
+
+
+def test_synth_is_deterministic(tmp_path, synth):
+    f2 = tmp_path / "again.parquet"
+    run_cli("synth-biometric", "--subjects", 3000, "--groups", 3, "--seed", 5, "--rows-per-group", 10_000, "-o", f2)
+    assert pq.read_table(f2).equals(pq.read_table(synth))
+
+
+def test_biometric_json_contract_fixed_threshold(synth):
+    p = run_cli("biometric", synth, "--score", "score", "--genuine", "genuine", "--group", "group",
+                "--subject", "subject", "--threshold", 0.25, "--json")
+    out = strict_json(p.stdout)
+    assert {"threshold", "groups", "differentials", "conventions"} <= out.keys()
+    assert out["threshold"] == 0.25
+    assert DIFF_KEYS <= out["differentials"].keys()
+    assert out["conventions"]["alpha"] == 0.5 and out["conventions"]["zero_handling"] == "upper-bound"
+    assert "impostor_pairing" in out["conventions"]
+    tbl = pq.read_table(synth).to_pandas()
+    for g in out["groups"]:
+        assert BIO_GROUP_KEYS <= g.keys()
+        sub = tbl[tbl.group == g["group"]["group"]]
+        imp, gen = sub[~sub.genuine], sub[sub.genuine]
+        assert g["impostor"] == len(imp) and g["genuine"] == len(gen)
+        assert g["fmr"] == pytest.approx((imp.score.astype(float) >= 0.25).mean(), abs=1e-15)
+        assert g["fnmr"] == pytest.approx((gen.score.astype(float) < 0.25).mean(), abs=1e-15)
+        lo, hi = g["fmr_ci"]
+        assert lo <= g["fmr"] <= hi
+    fmrs = [g["fmr"] for g in out["groups"]]
+    assert out["differentials"]["fmr_max_min_ratio"] == pytest.approx(max(fmrs) / min(fmrs), rel=1e-12)
+
+
+def test_biometric_target_fmr(synth):
+    out = strict_json(run_cli("biometric", synth, "--score", "score", "--genuine", "genuine", "--group", "group",
+                              "--target-fmr", 1e-3, "--json").stdout)
+    imp = pq.read_table(synth, columns=["score", "genuine"]).to_pandas()
+    imp = imp[~imp.genuine].score.astype(float).to_numpy()
+    from raigov.evaluation.biometric import threshold_at_fmr
+
+    assert out["threshold"] == threshold_at_fmr(imp, 1e-3)
+    rule = out["conventions"]["threshold_rule"]
+    assert rule["rule"] == "target-fmr" and rule["achieved_fmr"] <= 1e-3
+    assert out["overall"]["fmr"] == rule["achieved_fmr"]
+
+
+def test_biometric_table_output(synth):
+    p = run_cli("biometric", synth, "--score", "score", "--genuine", "genuine", "--group", "group",
+                "--threshold", 0.25)
+    assert "overall" in p.stdout and "garbe" in p.stdout
+
+
+def test_biometric_needs_exactly_one_threshold_rule(synth):
+    p = run_cli("biometric", synth, "--score", "score", "--genuine", "genuine", "--group", "group", check=False)
+    assert p.returncode == 2 and "--threshold" in p.stderr
+
+
+@pytest.mark.parametrize(
+    "content,column,row,what",
+    [
+        ("s,gen,g\n0.5,1,a\n0.4,0,b\nabc,0,a\n", "s", 3, "not a number"),
+        ("s,gen,g\n0.5,1,a\nNaN,0,b\n", "s", 2, "NaN"),
+        ("s,gen,g\n0.5,1,a\n0.1,0,b\n0.2,2,b\n", "gen", 3, "unknown label"),
+        ("s,gen,g\n0.5,1,a\n,0,b\n", "s", 2, "empty"),
+    ],
+)
+def test_biometric_bad_input(tmp_path, content, column, row, what):
+    f = tmp_path / "bad.csv"
+    f.write_text(content)
+    p = run_cli("biometric", f, "--score", "s", "--genuine", "gen", "--group", "g", "--threshold", 0.3, "--json",
+                check=False)
+    assert p.returncode == 2 and p.stdout == ""
+    assert f"'{column}'" in p.stderr and f"row {row}" in p.stderr and what in p.stderr
+
+
+def test_biometric_missing_column(synth):
+    p = run_cli("biometric", synth, "--score", "nope", "--genuine", "genuine", "--group", "group",
+                "--threshold", 0.3, check=False)
+    assert p.returncode == 2 and "nope" in p.stderr
+
+
+@pytest.mark.slow
+def test_biometric_dask_backend_matches_local(synth):
+    args = ["biometric", synth, "--score", "score", "--genuine", "genuine", "--group", "group",
+            "--target-fmr", 1e-3, "--json"]
+    a = strict_json(run_cli(*args).stdout)
+    b = strict_json(run_cli(*args, "--backend", "dask").stdout)
+    a.pop("data"), b.pop("data")
+    assert a == b
