@@ -5,9 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from raigov.inventory.catalog import describe_rule, get_field, load_catalog, required_fields, rule_applies
-
 from inventory_data import DATA, real_file
+
+from raigov.inventory.catalog import describe_rule, get_field, load_catalog, required_fields, rule_applies
 
 
 def test_catalogue_has_every_schema_and_field():

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
 from raigov.inventory.checks import (
-    check_acronyms, check_consistency, check_readability, check_use_case, duplicate_candidates,
-    find_acronyms, readability)
+    check_acronyms,
+    check_consistency,
+    check_readability,
+    check_use_case,
+    duplicate_candidates,
+    find_acronyms,
+    readability,
+)
 from raigov.inventory.validation import check_required, check_values, validate
 
 DEPLOYED_HI = {

@@ -15,7 +15,11 @@ from inventory_data import real_file
 from raigov.inventory.catalog import fields, get_field
 from raigov.inventory.formats import read_inventory, read_inventory_bytes
 from raigov.inventory.formats.export import (
-    omb_2025_csv_text, write_omb_2025_cots_csv, write_omb_2025_csv, write_omb_2025_xlsx)
+    omb_2025_csv_text,
+    write_omb_2025_cots_csv,
+    write_omb_2025_csv,
+    write_omb_2025_xlsx,
+)
 
 DEV_2025 = "2025_individually_reported_AI_use_cases.dev.csv"
 

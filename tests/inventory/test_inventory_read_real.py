@@ -7,9 +7,7 @@ import datetime as dt
 
 import pytest
 
-from raigov.inventory.formats import read_inventory, use_case_key
-
-from inventory_data import real_file
+from raigov.inventory.formats import use_case_key
 
 DEV_2025 = "2025_individually_reported_AI_use_cases.dev.csv"
 DHS_2025 = "2025_0128_ocio-dhs-ai-use-case-inventory.xlsx"

@@ -16,7 +16,8 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from raigov.inventory.validation import CheckResult, is_blank, validate
 
@@ -57,7 +58,7 @@ def _defined_acronyms(texts: Iterable[str]) -> set[str]:
         for m in re.finditer(r"\(([A-Z][A-Za-z0-9&]*[A-Z0-9]s?)\)", t):
             defined.add(m.group(1).rstrip("s") if m.group(1).endswith("s") and m.group(1)[:-1].isupper()
                         else m.group(1))
-        for m in re.finditer(r"\b([A-Z][A-Z0-9&]*[A-Z0-9])\s*\(([a-z][^)]{3,})\)", t, flags=re.I):
+        for m in re.finditer(r"\b([A-Z][A-Z0-9&]*[A-Z0-9])\s*\(([a-z][^)]{3,})\)", t, flags=re.IGNORECASE):
             if m.group(1).isupper():
                 defined.add(m.group(1))
     return defined

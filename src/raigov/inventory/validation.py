@@ -7,8 +7,9 @@ a report can count by rule.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from raigov.inventory.catalog import describe_rule, fields, rule_applies
 

@@ -71,11 +71,9 @@ def use_case_key(row: InventoryRow, parsed: ParsedInventory) -> str:
     agency = (str(agency).strip().upper() if agency else "")
     uid_n = normalize_id(str(uid)) if uid else ""
     if uid_n.casefold() not in _PLACEHOLDER_IDS:
-        if agency and not uid_n.startswith(agency + "-") and not uid_n.startswith(agency):
+        if agency and not uid_n.startswith(agency):
             uid_n = f"{agency}-{uid_n}"
         return f"id:{uid_n}"
-    if not agency and uid_n == "" and v.get("id") is None and schema == "2025":
-        pass
     return name_key(agency, str(name or ""))
 
 
@@ -89,7 +87,17 @@ def __getattr__(name):  # lazy: the exporters import openpyxl only when used
 
 
 __all__ = [
-    "FORMS", "InventoryRow", "ParsedInventory", "Problem", "read_inventory", "read_inventory_bytes",
-    "use_case_key", "name_key", "normalize_name", "normalize_id",
-    "write_omb_2025_csv", "write_omb_2025_xlsx", "write_omb_2025_cots_csv",
+    "FORMS",
+    "InventoryRow",
+    "ParsedInventory",
+    "Problem",
+    "name_key",
+    "normalize_id",
+    "normalize_name",
+    "read_inventory",
+    "read_inventory_bytes",
+    "use_case_key",
+    "write_omb_2025_cots_csv",
+    "write_omb_2025_csv",
+    "write_omb_2025_xlsx",
 ]

@@ -23,8 +23,9 @@ import datetime as dt
 import io
 import os
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any, Iterable, Mapping, Sequence
+from typing import IO, Any
 
 from raigov.inventory.catalog import Field, fields
 from raigov.inventory.formats.model import InventoryRow
@@ -71,7 +72,7 @@ def _write_csv(rows: Iterable[RowLike], fh_or_path, schema: str, form: str, head
                lineterminator: str, columns: Sequence[str] | None = None, omit: Sequence[str] = ()) -> int:
     fs = _select(schema, columns, omit)
     own = isinstance(fh_or_path, (str, os.PathLike))
-    fh: IO[str] = open(fh_or_path, "w", encoding="utf-8", newline="") if own else fh_or_path
+    fh: IO[str] = open(fh_or_path, "w", encoding="utf-8", newline="") if own else fh_or_path  # noqa: SIM115
     try:
         fh.write(BOM)
         w = csv.writer(fh, lineterminator=lineterminator, quoting=csv.QUOTE_MINIMAL)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from raigov.inventory.catalog import Field, fields, text_key
 from raigov.inventory.formats import sources

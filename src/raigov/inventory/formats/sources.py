@@ -13,8 +13,9 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from raigov.errors import FieldError, ValidationFailed
 
@@ -203,7 +204,7 @@ def read_xlsx(data: bytes, max_bytes: int | None) -> tuple[list[Sheet], list[tup
             wb.close()
     except ValidationFailed:
         raise
-    except Exception as e:  # openpyxl raises many kinds on damaged parts
+    except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds on damaged parts
         raise fail(f"cannot be read as an XLSX workbook ({type(e).__name__}: {e})", "bad-xlsx") from None
     return sheets, file_notes
 
@@ -218,7 +219,7 @@ def read_xls(data: bytes) -> tuple[list[Sheet], list[tuple[str, str, str]]]:
     try:
         book = xlrd.open_workbook(file_contents=data, on_demand=True, formatting_info=False,
                                   logfile=io.StringIO())
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - any failure means the file is not a readable workbook
         raise fail(f"cannot be read as an XLS workbook ({type(e).__name__}: {e})", "bad-xls") from None
     sheets: list[Sheet] = []
     try:
@@ -242,7 +243,7 @@ def read_xls(data: bytes) -> tuple[list[Sheet], list[tuple[str, str, str]]]:
                             d = xlrd.xldate_as_datetime(v, book.datemode)
                             typed[c] = d
                             texts.append(_cell_text(d))
-                        except Exception:
+                        except Exception:  # noqa: BLE001 - out-of-range serial: keep the number
                             texts.append(_cell_text(float(v)))
                     elif t == xlrd.XL_CELL_BOOLEAN:
                         texts.append("TRUE" if v else "FALSE")
@@ -259,7 +260,7 @@ def read_xls(data: bytes) -> tuple[list[Sheet], list[tuple[str, str, str]]]:
                 sheet.rows.pop()
             sheets.append(sheet)
             book.unload_sheet(s_idx)
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - any failure means the file is not a readable workbook
         raise fail(f"cannot be read as an XLS workbook ({type(e).__name__}: {e})", "bad-xls") from None
     finally:
         book.release_resources()
