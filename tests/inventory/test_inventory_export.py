@@ -108,6 +108,8 @@ def _cell_for(f, draw):
     if f.multi:
         if kind == 0:
             return "[]"
+        if kind == 1:
+            return draw(_TEXT)  # plain text, "", or a broken list in a multi-select column
         items = draw(st.lists(st.one_of(st.sampled_from(f.values or ("x",)), _TEXT), max_size=3))
         return repr(items)
     if f.enumerated and kind <= 2:
