@@ -13,7 +13,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from raigov.audit import merkle
+from hashlib import sha256
+
 from raigov.audit.canonical import (
+    _encode_str,
     GENESIS_HASH,
     canonical_json,
     event_bytes,
@@ -170,20 +173,35 @@ class VerifyResult:
         return d
 
 
-_COLS = (
-    "seq, time, actor, action, object_type, object_id, state_digest, details, prev_hash, event_hash"
-)
+_COLS = "seq, time, actor, action, object_type, object_id, state_digest, details, prev_hash, event_hash"
+_EVENT_FMT = (
+    '{"action":%s,"actor":%s,"details":%s,"object_id":%s,"object_type":%s,'
+    '"prev_hash":"%s","seq":%d,"state_digest":"%s","time":"%s"}'
+)  # the same bytes as canonical.event_bytes, inlined for the verification loop
 
 
-def _scan(session: Session):
-    """All events in seq order, as plain tuples (fast path: no ORM objects)."""
-    conn = session.connection()
-    result = conn.exec_driver_sql(f"SELECT {_COLS} FROM audit_events ORDER BY seq")
-    while True:
-        batch = result.fetchmany(20000)
-        if not batch:
-            return
-        yield from batch
+def _scan(session: Session, batch: int = 20000):
+    """All events in seq order as plain tuples, straight from the DB-API cursor (no ORM, no Row
+    objects): verification reads every event and this is its hot path."""
+    cur = session.connection().connection.cursor()
+    try:
+        cur.execute(f"SELECT {_COLS} FROM audit_events ORDER BY seq")
+        while True:
+            rows = cur.fetchmany(batch)
+            if not rows:
+                return
+            yield rows
+    finally:
+        cur.close()
+
+
+def _fold(stack: list) -> bytes:
+    if not stack:
+        return merkle.EMPTY_ROOT
+    cur = stack[-1][1]
+    for _, left in reversed(stack[:-1]):
+        cur = merkle.node_hash(left, cur)
+    return cur
 
 
 def verify(session: Session, actor: Actor, *, max_findings: int = 20) -> VerifyResult:
@@ -193,51 +211,60 @@ def verify(session: Session, actor: Actor, *, max_findings: int = 20) -> VerifyR
     require(actor, "audit.verify")
     findings: list[Finding] = []
     heads = list(session.scalars(select(AuditTreeHead).order_by(AuditTreeHead.tree_size)).all())
-    head_sizes = {}
+    head_sizes: dict[int, list[AuditTreeHead]] = {}
     for h in heads:
         head_sizes.setdefault(h.tree_size, []).append(h)
-    builder = merkle.TreeBuilder()
-    add = builder.add
+    enc, sha, fmt = _encode_str, sha256, _EVENT_FMT
+    stack: list[tuple[int, bytes]] = []
+    size = 0
     expected_seq, prev = 1, GENESIS_HASH
-    hashes_by_value: dict[str, int] = {}
-    b = event_bytes
-    for row in _scan(session):
-        seq, time_, actor_, action, otype, oid, sdig, details, prev_hash, stored = row
-        data = b(
-            seq=seq, time=time_, actor=actor_, action=action, object_type=otype, object_id=oid,
-            state_digest=sdig, details=details, prev_hash=prev_hash,
-        )
-        computed = event_hash(data)
-        if len(findings) < max_findings:
-            if seq != expected_seq:
-                if seq > expected_seq:
-                    missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}–{seq - 1}"
-                    findings.append(Finding(expected_seq, "deleted", f"event {missing} is missing (deleted)"))
-                else:
-                    findings.append(Finding(seq, "inserted", f"event {seq} appears out of sequence (inserted)"))
-            elif computed != stored:
-                findings.append(Finding(seq, "changed", f"event {seq} was changed: its content no longer matches its hash"))
-            elif prev_hash != prev:
-                if prev_hash in hashes_by_value:
-                    findings.append(Finding(seq, "reordered", f"event {seq} was reordered: it links to event {hashes_by_value[prev_hash]}, not to event {seq - 1}"))
-                else:
-                    findings.append(Finding(seq, "inserted", f"event {seq} does not link to event {seq - 1}: an event was inserted, replaced or removed here"))
-        hashes_by_value[stored] = seq
-        prev = stored
-        expected_seq = seq + 1
-        add(bytes.fromhex(computed))
-        if builder.size in head_sizes:
-            r = builder.root().hex()
-            for h in head_sizes[builder.size]:
-                if h.root_hash != r:
-                    findings.append(Finding(None, "head-mismatch", f"the signed head of {h.timestamp} at tree size {h.tree_size} no longer matches: an event up to {h.tree_size} was rewritten"))
-    total = builder.size
+    seen: dict[str, int] | None = None  # event hash -> seq, built only once something is wrong
+    for rows in _scan(session):
+        for seq, time_, actor_, action, otype, oid, sdig, details, prev_hash, stored in rows:
+            digest = sha(b"\x00" + (fmt % (enc(action), enc(actor_), details, enc(oid), enc(otype), prev_hash, seq,
+                                            sdig, time_)).encode()).digest()
+            if seq != expected_seq or prev_hash != prev or digest.hex() != stored:
+                if seen is None:
+                    seen = _hash_index(session)
+                if len(findings) < max_findings:
+                    findings.append(_classify(seq, expected_seq, prev_hash, prev, digest.hex(), stored, seen))
+            prev = stored
+            expected_seq = seq + 1
+            # the Merkle tree over the recomputed leaf hashes (RFC 9162), built incrementally
+            height, node = 0, digest
+            while stack and stack[-1][0] == height:
+                node = sha(b"\x01" + stack.pop()[1] + node).digest()
+                height += 1
+            stack.append((height, node))
+            size += 1
+            if size in head_sizes:
+                r = _fold(stack).hex()
+                for h in head_sizes[size]:
+                    if h.root_hash != r:
+                        findings.append(Finding(None, "head-mismatch", f"the signed head of {h.timestamp} at tree size {h.tree_size} no longer matches: an event up to {h.tree_size} was rewritten"))
     for h in heads:
         if not verify_signature(h.public_key, h.signature, head_message(h.tree_size, h.root_hash, h.timestamp)):
             findings.append(Finding(None, "bad-signature", f"the signature of the head at tree size {h.tree_size} is not valid"))
-        if h.tree_size > total:
-            findings.append(Finding(total + 1, "truncated", f"a head was signed at tree size {h.tree_size} but only {total} events remain: events after {total} were deleted"))
-    return VerifyResult(not findings, total, len(heads), builder.root().hex(), findings)
+        if h.tree_size > size:
+            findings.append(Finding(size + 1, "truncated", f"a head was signed at tree size {h.tree_size} but only {size} events remain: events after {size} were deleted"))
+    return VerifyResult(not findings, size, len(heads), _fold(stack).hex(), findings)
+
+
+def _hash_index(session: Session) -> dict[str, int]:
+    return {h: seq for seq, h in session.connection().exec_driver_sql("SELECT seq, event_hash FROM audit_events")}
+
+
+def _classify(seq: int, expected_seq: int, prev_hash: str, prev: str, computed: str, stored: str, seen: dict) -> Finding:
+    if seq > expected_seq:
+        missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}–{seq - 1}"
+        return Finding(expected_seq, "deleted", f"event {missing} is missing (deleted)")
+    if seq < expected_seq:
+        return Finding(seq, "inserted", f"event {seq} appears out of sequence (inserted)")
+    if computed != stored:
+        return Finding(seq, "changed", f"event {seq} was changed: its content no longer matches its hash")
+    if prev_hash in seen and seen[prev_hash] != seq - 1:
+        return Finding(seq, "reordered", f"event {seq} was reordered: it links to event {seen[prev_hash]}, not to event {seq - 1}")
+    return Finding(seq, "inserted", f"event {seq} does not link to event {seq - 1}: an event was inserted, replaced or removed here")
 
 
 # ---------------------------------------------------------------- heads and proofs

@@ -36,13 +36,19 @@ for _name, _module in GROUPS.items():
     app.add_typer(_mod.app, name=_name)
 
 
-@app.callback()
-def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit")) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         from raigov import __version__
 
         typer.echo(__version__)
         raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit", is_eager=True, callback=_print_version),
+) -> None:
+    """raigov: govern every use the agency makes of artificial intelligence."""
 
 
 if __name__ == "__main__":
