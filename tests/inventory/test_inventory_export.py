@@ -179,3 +179,24 @@ def test_generated_large_file_round_trip():
         w.writerow(row)
     data = buf.getvalue().encode("utf-8")
     assert omb_2025_csv_text(read_inventory_bytes(data, "big.csv").rows).encode("utf-8") == data
+
+
+def test_long_header_csv_is_its_own_form_and_exports_short_values(tmp_path, parsed_cache):
+    """A 2025 CSV written with OMB's long headers and lettered values is read, and its rows
+    export to OMB's CSV with short values (raw long texts are not re-emitted)."""
+    import csv
+
+    p = parsed_cache(DEV_2025)
+    out = tmp_path / "long.csv"
+    with open(out, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        fs = fields("2025")
+        w.writerow([f.long_header for f in fs])
+        for r in p.rows[:50]:
+            w.writerow([(get_field("2025", f.name).long_of(r.values[f.name])
+                         if isinstance(r.values[f.name], str) else "") for f in fs])
+    back = read_inventory(out)
+    assert back.form == "omb-2025-long-csv"
+    text = omb_2025_csv_text(back.rows)
+    assert "a) High-impact" not in text and "c) Not high-impact" not in text
+    assert [r.values["is_high_impact"] for r in back.rows] == [r.values["is_high_impact"] for r in p.rows[:50]]

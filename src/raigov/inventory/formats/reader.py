@@ -130,6 +130,10 @@ def _form_name(fam: Family, mapped: list[Field | None], ext: str) -> tuple[str, 
         names = {m.name for m in mapped if m is not None}
         if "agency" not in names and "agency_name" not in names:
             prefix = "dhs"  # an agency's own template (DHS's file): no OMB-added agency columns
+    if year == 2025 and prefix == "omb" and fam.kind != ("short" if ext == "csv" else "long"):
+        # OMB publishes short names in CSV and long names in XLSX; the other pairing is a form
+        # of its own, so an exporter never re-emits long raw texts into the short CSV or back.
+        return f"omb-2025-{fam.kind}-{ext}", year
     return f"{prefix}-{year}-{ext}", year
 
 
