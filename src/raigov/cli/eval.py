@@ -221,3 +221,73 @@ def synth_biometric(
         print_json({"output": str(output), **meta})
     else:
         console.print(f"wrote {meta['rows']:,} rows for {subjects:,} subjects in {groups} groups to {output}")
+
+
+@app.command("report")
+@handle_errors
+def report(
+    file: Path = typer.Argument(..., help="CSV or Parquet comparison scores"),
+    score: str = typer.Option(..., "--score"),
+    genuine: str = typer.Option(..., "--genuine"),
+    group: list[str] = typer.Option(..., "--group"),
+    subject: Optional[str] = typer.Option(None, "--subject"),
+    ref_group: list[str] = typer.Option([], "--ref-group"),
+    threshold: Optional[float] = typer.Option(None, "--threshold"),
+    target_fmr: Optional[float] = typer.Option(None, "--target-fmr"),
+    impostor_pairing: str = typer.Option("all", "--impostor-pairing"),
+    alpha: float = typer.Option(0.5, "--alpha"),
+    zero_handling: str = typer.Option("upper-bound", "--zero-handling"),
+    ci: str = typer.Option("wilson", "--ci"),
+    bootstrap: int = typer.Option(0, "--bootstrap"),
+    seed: int = typer.Option(0, "--seed"),
+    grid: int = typer.Option(201, "--grid", help="Evenly spaced thresholds for the DET curves"),
+    html_out: Optional[Path] = typer.Option(None, "--html", help="Write the HTML report here"),
+    pdf_out: Optional[Path] = typer.Option(None, "--pdf", help="Write the PDF report here"),
+    title: str = typer.Option("Biometric demographic differential evaluation", "--title"),
+    max_fmr: Optional[float] = typer.Option(None, "--max-fmr", help="Limit on every group's FMR"),
+    max_fnmr: Optional[float] = typer.Option(None, "--max-fnmr", help="Limit on every group's FNMR"),
+    max_fmr_ratio: Optional[float] = typer.Option(None, "--max-fmr-ratio", help="Limit on FMR max/min"),
+    max_fnmr_ratio: Optional[float] = typer.Option(None, "--max-fnmr-ratio", help="Limit on FNMR max/min"),
+    max_garbe: Optional[float] = typer.Option(None, "--max-garbe"),
+    min_fdr: Optional[float] = typer.Option(None, "--min-fdr"),
+    as_json: bool = typer.Option(False, "--json", help="Print the pass/fail summary as JSON"),
+    backend: str = typer.Option("local", "--backend", help=BACKEND_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler"),
+) -> None:
+    """Write an HTML and/or PDF report; exit 1 if a criterion fails."""
+    from raigov.errors import ValidationFailed
+    from raigov.evaluation.biometric import BiometricSpec
+    from raigov.evaluation.report import Criteria, build_report, render_html, render_pdf
+    from raigov.evaluation.runner import run_biometric
+
+    _check_backend(backend)
+    if not html_out and not pdf_out:
+        raise ValidationFailed.one("--html", "give --html and/or --pdf")
+    spec = BiometricSpec(score=score, genuine=genuine, groups=tuple(group), subject=subject,
+                         ref_groups=tuple(ref_group), pairing=impostor_pairing)
+    with _progress("report") as prog:
+        result, data = run_biometric(file, spec, threshold=threshold, target_fmr=target_fmr, grid_points=grid,
+                                     alpha=alpha, zero_rule=zero_handling, ci_method=ci, bootstrap=bootstrap,
+                                     seed=seed, backend=backend, scheduler=scheduler, progress=prog)
+    crit = Criteria(max_fmr=max_fmr, max_fnmr=max_fnmr, max_fmr_ratio=max_fmr_ratio, max_fnmr_ratio=max_fnmr_ratio,
+                    max_garbe=max_garbe, min_fdr=min_fdr)
+    rep = build_report(result, data, crit, title=title)
+    written = []
+    if html_out:
+        html_out.write_text(render_html(rep), encoding="utf-8")
+        written.append(str(html_out))
+    if pdf_out:
+        render_pdf(rep, pdf_out)
+        written.append(str(pdf_out))
+    summary = rep.summary()
+    summary["written"] = written
+    if as_json:
+        print_json(summary)
+    else:
+        verdict = {True: "[green]PASS[/green]", False: "[red]FAIL[/red]", None: "not evaluated"}[rep.passed]
+        console.print(f"{verdict}; wrote {', '.join(written)}")
+        for c in rep.checks:
+            console.print(f"  {c.name}: {_fmt(c.value)} (limit {_fmt(c.limit)}) "
+                          f"{ {True: 'pass', False: 'FAIL', None: 'not evaluable'}[c.passed]}")
+    if rep.passed is False:
+        raise typer.Exit(1)
