@@ -90,7 +90,12 @@ def test_oversize_streamed_body_without_length_is_413(app, settings):
                  "root_path": "", "app": app}
         await app(scope, receive, send)
 
-    asyncio.run(run())
+    # in a thread of its own: the browser tests' Playwright may own this thread's event loop
+    import threading
+
+    t = threading.Thread(target=lambda: asyncio.run(run()))
+    t.start()
+    t.join(30)
     assert sent[0]["status"] == 413
     assert json.loads(sent[1]["body"])["errors"][0]["field"] == "body"
     assert len(sent) == 2  # nothing of the app's own answer leaks after ours
