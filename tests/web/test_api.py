@@ -11,7 +11,7 @@ PROBLEM = "application/problem+json"
 def test_health_and_ready(client):
     assert client.get("/healthz").json()["status"] == "ok"
     r = client.get("/readyz")
-    assert r.status_code == 200 and r.json()["revision"] == "0001"
+    assert r.status_code == 200 and r.json()["revision"] == "0002"
 
 
 def test_openapi_and_docs_need_no_cdn(client):

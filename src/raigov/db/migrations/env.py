@@ -1,6 +1,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from raigov.db.migrations.env_filters import include_object
 from raigov.db.registry import metadata
 
 config = context.config
@@ -22,6 +23,7 @@ def _run(connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     context.run_migrations()
 
