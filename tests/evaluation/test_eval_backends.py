@@ -107,3 +107,14 @@ def test_validation_error_from_a_dask_worker_names_column_and_row(tmp_path, dask
     with pytest.raises(ValidationFailed) as ei:
         run_classifier(f, CSPEC, backend="dask", runner=DaskRunner(client=dask_client))
     assert ei.value.errors[0].field == "y" and "row 251" in ei.value.errors[0].message
+
+
+def test_runner_connects_to_a_scheduler_address(files):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
+                      dashboard_address=None) as cluster:
+        with DaskRunner(scheduler=cluster.scheduler_address) as r:
+            got, _ = run_classifier(files[7], CSPEC, backend="dask", runner=r)
+    ref, _ = run_classifier(files[1], CSPEC)
+    assert got.stats.equals(ref.stats)

@@ -348,3 +348,32 @@ def test_identification_fpir_fnir(tmp_path):
     assert by["y"]["fnir"] == 0.5  # mate not returned
     assert by["x"]["fpir"] == 0.0 and by["y"]["fpir"] == 0.5
     assert "fpir_max_min_ratio" in out["differentials"]
+
+
+def test_failure_rates_fte_per_group():
+    failed = [1, 0, 0, 0, 1, 1, 0, 0]
+    grp = ["a", "a", "a", "a", "b", "b", "b", "b"]
+    out = bm.failure_rates(failed, {"g": grp})
+    assert [(r["group"]["g"], r["failures"], r["attempts"], r["rate"]) for r in out["groups"]] == [
+        ("a", 1, 4, 0.25), ("b", 2, 4, 0.5)]
+    assert out["gini"] == pytest.approx(bm.gini([0.25, 0.5]))
+    assert out["max_min_ratio"] == pytest.approx(2.0)
+
+
+def test_cluster_intervals_per_group(synth_file):
+    import pandas as pd
+
+    from raigov.evaluation.intervals import cluster_ratio_ci
+
+    f, _ = synth_file
+    spec = BiometricSpec(score="score", genuine="genuine", groups=("group",), subject="subject")
+    res, _ = run_biometric(f, spec, threshold=0.45)
+    out = res.to_dict()
+    df = pq.read_table(f, columns=["subject", "group", "genuine", "score"]).to_pandas()
+    df["err"] = np.where(df.genuine, df.score.astype(float) < 0.45, df.score.astype(float) >= 0.45)
+    for g in out["groups"]:
+        sub = df[(df.group == g["group"]["group"]) & df.genuine]
+        per = sub.groupby("subject").err.agg(["sum", "count"])
+        lo, hi = cluster_ratio_ci(per["sum"].to_numpy(), per["count"].to_numpy())
+        assert g["fnmr_ci_cluster"] == pytest.approx([lo, hi], abs=1e-15)
+    assert isinstance(pd, object)

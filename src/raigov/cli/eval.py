@@ -41,7 +41,7 @@ def _fmt(x, digits: int = 6) -> str:
         if x != x:
             return "—"
         if x != 0 and abs(x) < 1e-3:
-            return f"{x:.3e}"
+            return f"{x:.{max(digits - 4, 1)}e}"
         return f"{x:.{digits}g}"
     return str(x)
 
@@ -173,15 +173,15 @@ def biometric(
         title += f" (target FMR {rule['target_fmr']:g}, achieved {_fmt(rule['achieved_fmr'])})"
     t = Table(title=title, title_justify="left")
     for col in ("group", "genuine", "impostor", km, f"{km} CI", kn, f"{kn} CI"):
-        t.add_column(col, justify="left" if col == "group" else "right", no_wrap=col == "group")
+        t.add_column(col, justify="left" if col == "group" else "right", overflow="fold")
     ov = out["overall"]
     t.add_row("overall", str(ov["genuine"]), str(ov["impostor"]), _fmt(ov[km]),
-              f"{_fmt(ov[f'{km}_ci'][0])}–{_fmt(ov[f'{km}_ci'][1])}", _fmt(ov[kn]),
-              f"{_fmt(ov[f'{kn}_ci'][0])}–{_fmt(ov[f'{kn}_ci'][1])}", style="bold")
+              f"{_fmt(ov[f'{km}_ci'][0], 3)}–{_fmt(ov[f'{km}_ci'][1], 3)}", _fmt(ov[kn]),
+              f"{_fmt(ov[f'{kn}_ci'][0], 3)}–{_fmt(ov[f'{kn}_ci'][1], 3)}", style="bold")
     for g in out["groups"]:
         t.add_row(_group_label(g["group"]), str(g["genuine"]), str(g["impostor"]), _fmt(g[km]),
-                  f"{_fmt(g[f'{km}_ci'][0])}–{_fmt(g[f'{km}_ci'][1])}", _fmt(g[kn]),
-                  f"{_fmt(g[f'{kn}_ci'][0])}–{_fmt(g[f'{kn}_ci'][1])}")
+                  f"{_fmt(g[f'{km}_ci'][0], 3)}–{_fmt(g[f'{km}_ci'][1], 3)}", _fmt(g[kn]),
+                  f"{_fmt(g[f'{kn}_ci'][0], 3)}–{_fmt(g[f'{kn}_ci'][1], 3)}")
     console.print(t)
     d = out["differentials"]
     dt = Table(title=f"Differentials (alpha={alpha}, zero handling: {zero_handling})", title_justify="left")

@@ -61,7 +61,7 @@ FAILURE_MODES = ("algorithm-only", "end-to-end")
 
 __all__ = [
     "gini", "garbe", "fdr", "ir", "werm", "au_fdr", "max_min_ratio", "max_geomean", "zero_adjusted", "differentials",
-    "threshold_at_fmr", "threshold_at_fnmr", "threshold_from_tail", "BiometricSpec", "BiometricStats",
+    "failure_rates", "threshold_at_fmr", "threshold_at_fnmr", "threshold_from_tail", "BiometricSpec", "BiometricStats",
     "BiometricResult", "map_biometric_batch", "map_calibration_batch", "fmr_ladder",
 ]
 
@@ -181,6 +181,29 @@ def differentials(
     out["groups_fmr"] = int(vi.sum())
     out["groups_fnmr"] = int(vg.sum())
     return out
+
+
+def failure_rates(failed, groups: dict[str, object], ci_method: str = "wilson", confidence: float = 0.95):
+    """FTE or FTA per group: ``failed`` is one boolean per enrolment transaction (FTE) or capture
+    attempt (FTA); returns rows with attempts, failures, rate and interval, plus their Gini and
+    max/min (zero handling ``upper-bound``)."""
+    from raigov.evaluation.stats import encode_groups, n_cells
+
+    f = np.asarray(failed, bool)
+    levels, code = encode_groups(list(groups.values()))
+    cells = n_cells(levels)
+    att = np.bincount(code, minlength=cells)
+    fail = np.bincount(code, weights=f, minlength=cells).astype(np.int64)
+    lo, hi = iv.proportion_ci(fail, att, ci_method, confidence)
+    rows = []
+    for i, lab in enumerate(cell_labels(tuple(groups), levels)):
+        if att[i]:
+            rows.append({"group": lab, "attempts": int(att[i]), "failures": int(fail[i]),
+                         "rate": float(fail[i] / att[i]), "ci": [float(lo[i]), float(hi[i])]})
+    obs = att > 0
+    rates = fail[obs] / att[obs]
+    return {"groups": rows, "gini": gini(rates),
+            "max_min_ratio": max_min_ratio(zero_adjusted(fail[obs], att[obs], "upper-bound", confidence))}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -515,6 +538,27 @@ class BiometricResult:
             out[k] = [float(lo), float(hi)]
         return out
 
+    def cluster_cis(self) -> dict[str, list] | None:
+        """Cluster-robust (ratio-estimator) intervals per group from the per-subject counts."""
+        sub = self.stats.subjects
+        if sub is None:
+            return None
+        j = int(np.searchsorted(sub.thresholds, self.threshold))
+        if j >= sub.thresholds.size or sub.thresholds[j] != self.threshold:
+            return None
+        cells = len(self.labels)
+        codes = sub.dense_codes(self.stats.scores.levels)
+        order = np.lexsort((sub.kinds, codes))
+        key = codes[order] * 2 + sub.kinds[order]
+        bounds = np.searchsorted(key, np.arange(cells * 2 + 1))
+        e, a = sub.errors[order, j], sub.attempts[order]
+        out: dict[str, list] = {"fmr": [], "fnmr": []}
+        for c in range(cells):
+            for kind, name in ((IMPOSTOR, "fmr"), (GENUINE, "fnmr")):
+                lo, hi = bounds[c * 2 + kind], bounds[c * 2 + kind + 1]
+                out[name].append(list(iv.cluster_ratio_ci(e[lo:hi], a[lo:hi], self.confidence)))
+        return out
+
     # -- subject-level ------------------------------------------------------------------------------
     def subject_level(self) -> dict[str, np.ndarray] | None:
         sub = self.stats.subjects
@@ -644,6 +688,15 @@ class BiometricResult:
                         kn: float(sl["fnm"][i] / sl["n_gen"][i]) if sl["n_gen"][i] else None,
                     }
             groups.append(g)
+        cl = self.cluster_cis()
+        if cl is not None:
+            k = 0
+            for i in range(len(self.labels)):
+                if not obs[i]:
+                    continue
+                groups[k][f"{km}_ci_cluster"] = cl["fmr"][i]
+                groups[k][f"{kn}_ci_cluster"] = cl["fnmr"][i]
+                k += 1
         reps = self.bootstrap_replicates()
         if reps is not None:
             att, err = reps
