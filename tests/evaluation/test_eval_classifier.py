@@ -6,13 +6,12 @@ import functools
 import math
 import warnings
 
+import fairlearn.metrics as flm
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import fairlearn.metrics as flm
 from sklearn.metrics import accuracy_score, precision_score
 
 from raigov.errors import ValidationFailed
@@ -22,7 +21,7 @@ from raigov.evaluation.stats import ConfusionStats
 T5_Y_TRUE = [1, 1, 0, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 1, 0, 0, 1, 1, 0, 0]
 T5_Y_PRED = [1, 0, 0, 1, 1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 0, 0, 0, 1, 0, 1]
 T5_RACE = ["A"] * 8 + ["B"] * 6 + ["C"] * 6
-T5_SEX = "F F F F M M M M F F F M M M F F F F F F".split()
+T5_SEX = ["F", "F", "F", "F", "M", "M", "M", "M", "F", "F", "F", "M", "M", "M", "F", "F", "F", "F", "F", "F"]
 
 FL_METRICS = {
     "selection_rate": flm.selection_rate,

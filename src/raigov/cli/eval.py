@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
@@ -38,7 +38,7 @@ def _fmt(x, digits: int = 6) -> str:
     if x is None:
         return "—"
     if isinstance(x, float):
-        if x != x:
+        if math.isnan(x) or math.isinf(x):
             return "—"
         if x != 0 and abs(x) < 1e-3:
             return f"{x:.{max(digits - 4, 1)}e}"
@@ -64,13 +64,13 @@ def classifier(
     y_true: str = typer.Option(..., "--y-true", help="Column with the true label (0/1)"),
     y_pred: str = typer.Option(..., "--y-pred", help="Column with the predicted label (0/1)"),
     group: list[str] = typer.Option(..., "--group", help="Group column; repeat for intersections"),
-    weight: Optional[str] = typer.Option(None, "--weight", help="Column with sample weights"),
+    weight: str | None = typer.Option(None, "--weight", help="Column with sample weights"),
     nan_zero_division: bool = typer.Option(
         False, "--nan-zero-division", help="NaN instead of Fairlearn's 0.0 for 0/0 rates (e.g. TPR with no positives)"
     ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output"),
     backend: str = typer.Option("local", "--backend", help=BACKEND_HELP),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (with --backend dask)"),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (with --backend dask)"),
 ) -> None:
     """Per-group and intersectional fairness metrics with Fairlearn semantics."""
     from raigov.evaluation.classifier import ClassifierSpec
@@ -114,10 +114,10 @@ def biometric(
     score: str = typer.Option(..., "--score", help="Similarity score column (higher = more similar)"),
     genuine: str = typer.Option(..., "--genuine", help="Column: 1 for mated (genuine) comparisons, 0 for impostors"),
     group: list[str] = typer.Option(..., "--group", help="Group column of the probe subject; repeat for intersections"),
-    subject: Optional[str] = typer.Option(None, "--subject", help="Subject id column (subject-level rates, bootstrap)"),
+    subject: str | None = typer.Option(None, "--subject", help="Subject id column (subject-level rates, bootstrap)"),
     ref_group: list[str] = typer.Option([], "--ref-group", help="Reference subject's group column, one per --group"),
-    threshold: Optional[float] = typer.Option(None, "--threshold", help="The one global decision threshold"),
-    target_fmr: Optional[float] = typer.Option(None, "--target-fmr", help="Set the threshold at this overall FMR"),
+    threshold: float | None = typer.Option(None, "--threshold", help="The one global decision threshold"),
+    target_fmr: float | None = typer.Option(None, "--target-fmr", help="Set the threshold at this overall FMR"),
     impostor_pairing: str = typer.Option("all", "--impostor-pairing", help="all | same-group (needs --ref-group)"),
     alpha: float = typer.Option(0.5, "--alpha", help="Weight of FMR against FNMR in GARBE, FDR, IR"),
     zero_handling: str = typer.Option("upper-bound", "--zero-handling", help="upper-bound | epsilon | undefined"),
@@ -125,15 +125,15 @@ def biometric(
     confidence: float = typer.Option(0.95, "--confidence"),
     bootstrap: int = typer.Option(0, "--bootstrap", help="Subject-clustered bootstrap replicates (needs --subject)"),
     seed: int = typer.Option(0, "--seed", help="Bootstrap seed"),
-    failure: Optional[str] = typer.Option(None, "--failure", help="Column: 1 where acquisition failed (FTA)"),
+    failure: str | None = typer.Option(None, "--failure", help="Column: 1 where acquisition failed (FTA)"),
     failure_mode: str = typer.Option("algorithm-only", "--failure-mode", help="algorithm-only | end-to-end"),
     mode: str = typer.Option("verification", "--mode", help="verification (FMR/FNMR) | identification (FPIR/FNIR)"),
-    rank: Optional[str] = typer.Option(None, "--rank", help="Identification: rank of the mate in the candidate list"),
-    max_rank: Optional[int] = typer.Option(None, "--max-rank", help="Identification: mate must be at rank <= R"),
+    rank: str | None = typer.Option(None, "--rank", help="Identification: rank of the mate in the candidate list"),
+    max_rank: int | None = typer.Option(None, "--max-rank", help="Identification: mate must be at rank <= R"),
     grid: int = typer.Option(0, "--grid", help="Also count this many evenly spaced thresholds (DET curve data)"),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output"),
     backend: str = typer.Option("local", "--backend", help=BACKEND_HELP),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (with --backend dask)"),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (with --backend dask)"),
 ) -> None:
     """FMR/FNMR (or FPIR/FNIR) per group at one global threshold, with intervals and differentials."""
     from raigov.errors import ValidationFailed
@@ -230,10 +230,10 @@ def report(
     score: str = typer.Option(..., "--score"),
     genuine: str = typer.Option(..., "--genuine"),
     group: list[str] = typer.Option(..., "--group"),
-    subject: Optional[str] = typer.Option(None, "--subject"),
+    subject: str | None = typer.Option(None, "--subject"),
     ref_group: list[str] = typer.Option([], "--ref-group"),
-    threshold: Optional[float] = typer.Option(None, "--threshold"),
-    target_fmr: Optional[float] = typer.Option(None, "--target-fmr"),
+    threshold: float | None = typer.Option(None, "--threshold"),
+    target_fmr: float | None = typer.Option(None, "--target-fmr"),
     impostor_pairing: str = typer.Option("all", "--impostor-pairing"),
     alpha: float = typer.Option(0.5, "--alpha"),
     zero_handling: str = typer.Option("upper-bound", "--zero-handling"),
@@ -241,18 +241,18 @@ def report(
     bootstrap: int = typer.Option(0, "--bootstrap"),
     seed: int = typer.Option(0, "--seed"),
     grid: int = typer.Option(201, "--grid", help="Evenly spaced thresholds for the DET curves"),
-    html_out: Optional[Path] = typer.Option(None, "--html", help="Write the HTML report here"),
-    pdf_out: Optional[Path] = typer.Option(None, "--pdf", help="Write the PDF report here"),
+    html_out: Path | None = typer.Option(None, "--html", help="Write the HTML report here"),
+    pdf_out: Path | None = typer.Option(None, "--pdf", help="Write the PDF report here"),
     title: str = typer.Option("Biometric demographic differential evaluation", "--title"),
-    max_fmr: Optional[float] = typer.Option(None, "--max-fmr", help="Limit on every group's FMR"),
-    max_fnmr: Optional[float] = typer.Option(None, "--max-fnmr", help="Limit on every group's FNMR"),
-    max_fmr_ratio: Optional[float] = typer.Option(None, "--max-fmr-ratio", help="Limit on FMR max/min"),
-    max_fnmr_ratio: Optional[float] = typer.Option(None, "--max-fnmr-ratio", help="Limit on FNMR max/min"),
-    max_garbe: Optional[float] = typer.Option(None, "--max-garbe"),
-    min_fdr: Optional[float] = typer.Option(None, "--min-fdr"),
+    max_fmr: float | None = typer.Option(None, "--max-fmr", help="Limit on every group's FMR"),
+    max_fnmr: float | None = typer.Option(None, "--max-fnmr", help="Limit on every group's FNMR"),
+    max_fmr_ratio: float | None = typer.Option(None, "--max-fmr-ratio", help="Limit on FMR max/min"),
+    max_fnmr_ratio: float | None = typer.Option(None, "--max-fnmr-ratio", help="Limit on FNMR max/min"),
+    max_garbe: float | None = typer.Option(None, "--max-garbe"),
+    min_fdr: float | None = typer.Option(None, "--min-fdr"),
     as_json: bool = typer.Option(False, "--json", help="Print the pass/fail summary as JSON"),
     backend: str = typer.Option("local", "--backend", help=BACKEND_HELP),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler"),
+    scheduler: str | None = typer.Option(None, "--scheduler"),
 ) -> None:
     """Write an HTML and/or PDF report; exit 1 if a criterion fails."""
     from raigov.errors import ValidationFailed

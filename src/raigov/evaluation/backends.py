@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from raigov.errors import ValidationFailed
 from raigov.evaluation.io import Partition, Source, read_partition
@@ -103,11 +103,7 @@ class DaskRunner:
             for f in as_completed(futures):
                 done += rows[f.key]
                 progress(done, source.num_rows)
-        total = _tree_reduce_futures(self.client, futures)
-        try:
-            return total.result()
-        except ValidationFailed:
-            raise
+        return _tree_reduce_futures(self.client, futures).result()
 
 
 def run(source: Source, columns, map_fn, backend: str = "local", scheduler: str | None = None,

@@ -36,9 +36,8 @@ Conventions (each one is recorded in :meth:`BiometricResult.conventions`):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -60,9 +59,26 @@ ZERO_RULES = ("upper-bound", "epsilon", "undefined")
 FAILURE_MODES = ("algorithm-only", "end-to-end")
 
 __all__ = [
-    "gini", "garbe", "fdr", "ir", "werm", "au_fdr", "max_min_ratio", "max_geomean", "zero_adjusted", "differentials",
-    "failure_rates", "threshold_at_fmr", "threshold_at_fnmr", "threshold_from_tail", "BiometricSpec", "BiometricStats",
-    "BiometricResult", "map_biometric_batch", "map_calibration_batch", "fmr_ladder",
+    "BiometricResult",
+    "BiometricSpec",
+    "BiometricStats",
+    "au_fdr",
+    "differentials",
+    "failure_rates",
+    "fdr",
+    "fmr_ladder",
+    "garbe",
+    "gini",
+    "ir",
+    "map_biometric_batch",
+    "map_calibration_batch",
+    "max_geomean",
+    "max_min_ratio",
+    "threshold_at_fmr",
+    "threshold_at_fnmr",
+    "threshold_from_tail",
+    "werm",
+    "zero_adjusted",
 ]
 
 
@@ -324,7 +340,7 @@ class BiometricSpec:
                 "--ref-group": list(self.ref_groups), "--subject": self.subject, "--failure": self.failure,
                 "--rank": self.rank}
 
-    def zero(self) -> "BiometricStats":
+    def zero(self) -> BiometricStats:
         return BiometricStats.zero(self)
 
 
@@ -337,7 +353,7 @@ class BiometricStats:
     cross: ScoreStats | None = None
 
     @classmethod
-    def zero(cls, spec: BiometricSpec) -> "BiometricStats":
+    def zero(cls, spec: BiometricSpec) -> BiometricStats:
         ops = np.asarray(spec.operating, np.float64)
         return cls(
             ScoreStats.zero(spec.groups, spec.thresholds, spec.tail_k),
@@ -346,14 +362,14 @@ class BiometricStats:
             else None,
         )
 
-    def __add__(self, other: "BiometricStats") -> "BiometricStats":
+    def __add__(self, other: BiometricStats) -> BiometricStats:
         return BiometricStats(
             self.scores + other.scores,
             None if self.subjects is None else self.subjects + other.subjects,
             None if self.cross is None else self.cross + other.cross,
         )
 
-    def equals(self, other: "BiometricStats") -> bool:
+    def equals(self, other: BiometricStats) -> bool:
         def eq(a, b):
             return (a is None and b is None) or (a is not None and b is not None and a.equals(b))
 

@@ -40,9 +40,10 @@ Conventions (research note §2.2), chosen to equal Fairlearn 0.15 ``MetricFrame`
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -145,7 +146,7 @@ class ClassifierResult:
     def observed(self) -> np.ndarray:
         return self.n > 0
 
-    def marginal(self, columns: Sequence[str]) -> "ClassifierResult":
+    def marginal(self, columns: Sequence[str]) -> ClassifierResult:
         return ClassifierResult(self.stats.marginal(columns), self.zero_division)
 
     def _index_of(self, group: dict) -> int:

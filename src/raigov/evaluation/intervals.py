@@ -30,15 +30,15 @@ import numpy as np
 from scipy.special import betaincinv, ndtri
 
 __all__ = [
-    "wilson",
-    "clopper_pearson",
-    "jeffreys",
-    "proportion_ci",
-    "zero_error_upper_bound",
-    "poisson_weights",
     "bootstrap_replicates",
-    "percentile_ci",
+    "clopper_pearson",
     "cluster_ratio_ci",
+    "jeffreys",
+    "percentile_ci",
+    "poisson_weights",
+    "proportion_ci",
+    "wilson",
+    "zero_error_upper_bound",
 ]
 
 

@@ -29,8 +29,8 @@ a threshold at a target FMR such as 1e-5 is computed exactly (see
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -163,7 +163,7 @@ class ConfusionStats:
     weighted: np.ndarray | None = None
 
     @classmethod
-    def zero(cls, columns: Sequence[str], weighted: bool = False) -> "ConfusionStats":
+    def zero(cls, columns: Sequence[str], weighted: bool = False) -> ConfusionStats:
         columns = tuple(columns)
         levels: Levels = tuple(() for _ in columns)
         shape = tuple(0 for _ in columns) + (2, 2)
@@ -176,7 +176,7 @@ class ConfusionStats:
         y_pred: np.ndarray,
         groups: dict[str, object],
         sample_weight: np.ndarray | None = None,
-    ) -> "ConfusionStats":
+    ) -> ConfusionStats:
         """Map one partition: ``y_true``/``y_pred`` are boolean (or 0/1) arrays, ``groups`` maps
         column name to values (numpy, pandas or pyarrow; dictionary-encoded here)."""
         columns = tuple(groups)
@@ -193,7 +193,7 @@ class ConfusionStats:
             weighted = np.bincount(key, weights=w, minlength=cells * 4).reshape(shape)
         return cls(columns, levels, counts, weighted)
 
-    def __add__(self, other: "ConfusionStats") -> "ConfusionStats":
+    def __add__(self, other: ConfusionStats) -> ConfusionStats:
         if not isinstance(other, ConfusionStats):
             return NotImplemented
         if self.columns != other.columns:
@@ -213,7 +213,7 @@ class ConfusionStats:
         """The table rates are computed from: weighted sums if weights were given, else counts."""
         return self.weighted if self.weighted is not None else self.counts
 
-    def marginal(self, columns: Sequence[str]) -> "ConfusionStats":
+    def marginal(self, columns: Sequence[str]) -> ConfusionStats:
         """Exact marginal over a subset of the group columns (an empty subset is the overall)."""
         keep = [self.columns.index(c) for c in columns]
         drop = tuple(i for i in range(len(self.columns)) if i not in keep)
@@ -228,7 +228,7 @@ class ConfusionStats:
             weighted = weighted.transpose(axes) if weighted is not None else None
         return ConfusionStats(tuple(columns), tuple(self.levels[i] for i in keep), counts, weighted)
 
-    def equals(self, other: "ConfusionStats") -> bool:
+    def equals(self, other: ConfusionStats) -> bool:
         return (
             self.columns == other.columns
             and self.levels == other.levels
@@ -286,7 +286,7 @@ class ScoreStats:
     score_max: float = float("-inf")
 
     @classmethod
-    def zero(cls, columns: Sequence[str], thresholds, tail_k: int = 0) -> "ScoreStats":
+    def zero(cls, columns: Sequence[str], thresholds, tail_k: int = 0) -> ScoreStats:
         columns = tuple(columns)
         t = _check_thresholds(thresholds)
         g = tuple(0 for _ in columns)
@@ -310,7 +310,7 @@ class ScoreStats:
         tail_k: int = 0,
         failed: np.ndarray | None = None,
         include: np.ndarray | None = None,
-    ) -> "ScoreStats":
+    ) -> ScoreStats:
         """Map one partition.
 
         ``scores`` float, ``genuine`` boolean; ``failed`` (optional boolean) marks rows with no
@@ -360,7 +360,7 @@ class ScoreStats:
             stats.gen_bottom_scores, stats.gen_bottom_codes = _select_tail(s[gen], code[gen], tail_k, largest=False)
         return stats
 
-    def __add__(self, other: "ScoreStats") -> "ScoreStats":
+    def __add__(self, other: ScoreStats) -> ScoreStats:
         if not isinstance(other, ScoreStats):
             return NotImplemented
         if self.columns != other.columns:
@@ -404,7 +404,7 @@ class ScoreStats:
 
     __radd__ = __add__
 
-    def equals(self, other: "ScoreStats") -> bool:
+    def equals(self, other: ScoreStats) -> bool:
         for f in dataclasses.fields(self):
             a, b = getattr(self, f.name), getattr(other, f.name)
             if isinstance(a, np.ndarray):
@@ -492,7 +492,7 @@ class SubjectStats:
     errors: np.ndarray
 
     @classmethod
-    def zero(cls, columns: Sequence[str], thresholds) -> "SubjectStats":
+    def zero(cls, columns: Sequence[str], thresholds) -> SubjectStats:
         t = _check_thresholds(thresholds)
         return cls(
             tuple(columns), tuple(() for _ in columns), t, np.zeros(0, np.uint64), np.zeros(0, np.int64),
@@ -508,7 +508,7 @@ class SubjectStats:
         groups: dict[str, object],
         thresholds,
         include: np.ndarray | None = None,
-    ) -> "SubjectStats":
+    ) -> SubjectStats:
         columns = tuple(groups)
         t = _check_thresholds(thresholds)
         levels, code = encode_groups([groups[c] for c in columns])
@@ -525,7 +525,7 @@ class SubjectStats:
         return cls._aggregate(columns, levels, t, keys, code, kind, np.ones(s.size, np.int64), err)
 
     @classmethod
-    def _aggregate(cls, columns, levels, t, keys, codes, kinds, attempts, errors) -> "SubjectStats":
+    def _aggregate(cls, columns, levels, t, keys, codes, kinds, attempts, errors) -> SubjectStats:
         if keys.size == 0:
             return cls(columns, levels, t, keys.astype(np.uint64), codes.astype(np.int64), kinds.astype(np.int8),
                        attempts.astype(np.int64), errors.reshape(0, t.size).astype(np.int64))
@@ -539,7 +539,7 @@ class SubjectStats:
             np.add.reduceat(attempts[order], starts), np.add.reduceat(errors[order], starts, axis=0),
         )
 
-    def __add__(self, other: "SubjectStats") -> "SubjectStats":
+    def __add__(self, other: SubjectStats) -> SubjectStats:
         if not isinstance(other, SubjectStats):
             return NotImplemented
         if self.columns != other.columns or not np.array_equal(self.thresholds, other.thresholds):
@@ -556,7 +556,7 @@ class SubjectStats:
 
     __radd__ = __add__
 
-    def equals(self, other: "SubjectStats") -> bool:
+    def equals(self, other: SubjectStats) -> bool:
         return (
             self.columns == other.columns and self.levels == other.levels
             and all(np.array_equal(getattr(self, f), getattr(other, f))

@@ -127,7 +127,7 @@ def build_report(result, data: dict[str, Any], criteria: Criteria | None = None,
         }
     return Report(
         title=title,
-        created=_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        created=_dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
         mode=result.spec.mode,
         threshold=result.threshold,
         result=res,
@@ -138,7 +138,7 @@ def build_report(result, data: dict[str, Any], criteria: Criteria | None = None,
     )
 
 
-from raigov.evaluation.report.html import render_html  # noqa: E402
-from raigov.evaluation.report.pdf import render_pdf  # noqa: E402
+from raigov.evaluation.report.html import render_html
+from raigov.evaluation.report.pdf import render_pdf
 
-__all__ = ["Criteria", "Check", "Report", "evaluate_criteria", "build_report", "render_html", "render_pdf"]
+__all__ = ["Check", "Criteria", "Report", "build_report", "evaluate_criteria", "render_html", "render_pdf"]
