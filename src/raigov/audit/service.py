@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from raigov.audit import merkle
@@ -33,6 +33,12 @@ from raigov.identity.permissions import Actor, require
 
 _LAST = "raigov.audit.last"  # session.info key: (seq, hash) of the last event this transaction wrote
 PG_LOCK_KEY = 0x7261_6967  # advisory lock that serialises appends on PostgreSQL
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_last(session: Session, previous_transaction) -> None:
+    """A rolled-back transaction or savepoint may have appended events: ask the table again."""
+    session.info.pop(_LAST, None)
 
 
 def record(

@@ -25,7 +25,7 @@ class UseCase(Base):
     business_id: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)  # DHS-0123
     id_key: Mapped[str | None] = mapped_column(String(80), unique=True, nullable=True)  # id:DHS-2705
     name_key: Mapped[str] = mapped_column(String(400), nullable=False)  # name:DHS:normalised name
-    agency: Mapped[str] = mapped_column(String(20), nullable=False)
+    agency: Mapped[str] = mapped_column(String(200), nullable=False)  # code, or the name where a file gives no code
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), nullable=True)
     office: Mapped[str | None] = mapped_column(String(200), nullable=True)
     name: Mapped[str] = mapped_column(String(500), nullable=False)
@@ -65,12 +65,13 @@ class UseCaseRevision(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     use_case_id: Mapped[int] = mapped_column(ForeignKey("use_cases.id", ondelete="CASCADE"), nullable=False)
     number: Mapped[int] = mapped_column(Integer, nullable=False)
-    schema: Mapped[str] = mapped_column(String(12), nullable=False)  # catalogue schema: 2025 | 2024 | 2023
+    schema: Mapped[str] = mapped_column(String(12), nullable=False)  # catalogue schema: 2025 | 2024 | 2023 | cots-2025
     values: Mapped[dict] = mapped_column(JSONType, nullable=False)  # canonical field -> value (dates ISO)
     raw: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)  # raw text where normalised
     extra: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)  # columns not in the catalogue
     content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     source: Mapped[str] = mapped_column(String(300), nullable=False)  # edit | import:<file>#<sha256>:<row>
+    source_form: Mapped[str | None] = mapped_column(String(30), nullable=True)  # form of the file it came from
     reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -1,0 +1,573 @@
+"""Inventory services: import (dry run or one all-or-nothing transaction), create, edit (a new
+immutable revision each time), retire, read, search, export. Every change appends its audit event."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy.orm import Session, selectinload
+
+from raigov.audit.service import record
+from raigov.config import Settings
+from raigov.db.base import utcnow
+from raigov.errors import NotFound, PermissionDenied, ValidationFailed
+from raigov.identity.models import OrgUnit
+from raigov.identity.permissions import Actor, can, components_visible, require
+from raigov.inventory import records
+from raigov.inventory.catalog import text_key
+from raigov.inventory.formats import ParsedInventory, name_key, normalize_id, use_case_key
+from raigov.inventory.models import UseCase, UseCasePerson, UseCaseRevision
+
+SCHEMA_YEAR = {"2023": 2023, "2024": 2024, "2025": 2025, "cots-2025": 2025}
+LINK_COLUMNS = ("raigov_id", "raigov_2025_id")  # a file may link rows to raigov use cases by id
+
+
+# ---------------------------------------------------------------- org units
+
+class UnitMatcher:
+    """Bureau text (code or name, as agencies spell it) -> org unit of this department."""
+
+    def __init__(self, session: Session):
+        self.units = list(session.scalars(select(OrgUnit)).all())
+        self.by_key: dict[str, OrgUnit] = {}
+        for u in self.units:
+            for alias in (u.code, u.name, u.name.removeprefix("U.S. "), u.name.removeprefix("Office of ")):
+                self.by_key.setdefault(text_key(alias), u)
+        self.department = next((u for u in self.units if u.kind == "department"), None)
+
+    def match(self, text_: str | None) -> OrgUnit | None:
+        if not text_:
+            return None
+        k = text_key(text_)
+        if k in self.by_key:
+            return self.by_key[k]
+        m = re.search(r"\(([A-Za-z&]{2,8})\)", text_)  # "Customs and Border Protection (CBP)"
+        if m and text_key(m.group(1)) in self.by_key:
+            return self.by_key[text_key(m.group(1))]
+        return None
+
+
+# ---------------------------------------------------------------- import
+
+@dataclass
+class RowOutcome:
+    row: int
+    key: str
+    business_id: str | None
+    action: str  # created | updated | unchanged | skipped
+    detail: str = ""
+
+
+@dataclass
+class ImportReport:
+    source: str
+    form: str
+    year: int
+    sha256: str
+    dry_run: bool
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    problems: list[dict] = field(default_factory=list)
+    rows: list[RowOutcome] = field(default_factory=list)
+
+    def as_dict(self, with_rows: bool = True) -> dict:
+        d = asdict(self)
+        if not with_rows:
+            d.pop("rows")
+        return d
+
+
+def import_inventory(session: Session, actor: Actor, parsed: ParsedInventory, settings: Settings, *,
+                     dry_run: bool = False, agency: str | None = None) -> ImportReport:
+    """Import every row of a parsed inventory file. Creates use cases, or adds a revision to those
+    it finds (by id, by a raigov link column, or by agency + normalised name); an identical row
+    changes nothing. With `dry_run` everything is done and then rolled back, so the report is
+    exactly what the real run will do. The caller's transaction makes the real run all or nothing."""
+    require(actor, "inventory.import")
+    report = ImportReport(parsed.source_name, parsed.form, parsed.year, parsed.sha256, dry_run)
+    report.problems = [asdict(p) for p in parsed.problems]
+    if parsed.schema not in SCHEMA_YEAR:
+        raise ValidationFailed.one("file", f"{parsed.form} files cannot be imported")
+    nested = session.begin_nested() if dry_run else None
+    try:
+        _import_rows(session, actor, parsed, settings, report, agency)
+        session.flush()
+    finally:
+        if nested is not None:
+            nested.rollback()
+    if not dry_run:
+        record(session, actor, "inventory.import", "inventory_file", parsed.sha256,
+               {k: v for k, v in report.as_dict(with_rows=False).items() if k != "problems"},
+               {"file": parsed.source_name, "form": parsed.form, "rows": report.rows_read, "created": report.created,
+                "updated": report.updated, "unchanged": report.unchanged, "skipped": report.skipped})
+    return report
+
+
+@dataclass
+class _Known:
+    """What the importer knows of the use cases already there, loaded once as plain tuples."""
+
+    by_business_id: dict[str, int]
+    by_id_key: dict[str, int]
+    by_name_key: dict[str, list[int]]
+    hashes: dict[int, set[str]]
+    current_schema: dict[int, str]
+
+    @classmethod
+    def load(cls, session: Session) -> "_Known":
+        k = cls({}, {}, {}, {}, {})
+        for pk, bid, idk, nk in session.execute(select(UseCase.id, UseCase.business_id, UseCase.id_key, UseCase.name_key)):
+            k.by_business_id[bid] = pk
+            if idk:
+                k.by_id_key[idk] = pk
+            k.by_name_key.setdefault(nk, []).append(pk)
+        for uc_id, h, schema in session.execute(select(UseCaseRevision.use_case_id, UseCaseRevision.content_hash,
+                                                       UseCaseRevision.schema).order_by(UseCaseRevision.number)):
+            k.hashes.setdefault(uc_id, set()).add(h)
+            k.current_schema[uc_id] = schema
+        return k
+
+    def find(self, key: str, nkey: str, link: str | None) -> int | None:
+        if link and normalize_id(link) in self.by_business_id:
+            return self.by_business_id[normalize_id(link)]
+        if key.startswith("id:") and key in self.by_id_key:
+            return self.by_id_key[key]
+        matches = self.by_name_key.get(nkey, [])
+        return matches[0] if len(matches) == 1 else None
+
+
+def _import_rows(session, actor, parsed, settings, report, agency_filter) -> None:
+    units = UnitMatcher(session)
+    schema = parsed.schema
+    year = SCHEMA_YEAR[schema]
+    known = _Known.load(session)
+    business_ids = {pk: b for b, pk in known.by_business_id.items()}
+    own_agency = settings.agency_code.upper()
+    seen_keys: Counter = Counter()
+    for r in parsed.rows:
+        report.rows_read += 1
+        values = dict(r.values)
+        if schema == "2025" and not values.get("agency"):  # DHS's own template has no agency column
+            values["agency"] = settings.agency_code
+            values.setdefault("agency_name", settings.agency_name)
+        summary = records.summarise(schema, values)
+        if schema == "cots-2025" and summary.agency and text_key(summary.agency) == text_key(settings.agency_name):
+            summary.agency = own_agency
+        if agency_filter and (summary.agency or "") != agency_filter.upper():
+            report.skipped += 1
+            report.rows.append(RowOutcome(r.row, "", None, "skipped", f"agency {summary.agency} is not {agency_filter}"))
+            continue
+        key = use_case_key(replace(r, values=values), parsed)
+        nkey = name_key(summary.agency, summary.name)
+        seen_keys[key] += 1
+        if seen_keys[key] > 1:  # the same id or name twice in one file: keep both, told apart by order
+            n = seen_keys[key]
+            report.problems.append({"row": r.row, "column": "id" if key.startswith("id:") else "use_case_name",
+                                    "raw": key.split(":", 2)[-1][:200], "severity": "warning", "code": "duplicate-key",
+                                    "message": f"row {r.row} repeats {key} (occurrence {n} in this file)",
+                                    "action": f"kept as its own use case, matched by order of occurrence (#{n})"})
+            key, nkey = f"name:{key}#{n}", f"{nkey}#{n}"
+        link = next((r.extra.get(c) for c in LINK_COLUMNS if r.extra.get(c)), None)
+        pk = known.find(key, nkey, link)
+        json_values = records.to_json_values(values)
+        chash = records.content_hash(schema, values, r.extra)
+        source = f"import:{parsed.source_name}#{parsed.sha256[:12]}:row {r.row}"
+        reason = f"imported from {parsed.source_name}"
+        if pk is None:
+            unit = units.match(summary.bureau) if summary.agency == own_agency else None
+            if unit is None and summary.agency == own_agency:
+                unit = units.department
+                if summary.bureau:
+                    report.problems.append({"row": r.row, "column": "agency_bureau", "raw": summary.bureau, "severity": "info",
+                                            "code": "unknown-bureau", "message": f"no org unit matches {summary.bureau!r}",
+                                            "action": "owned by the department until assigned"})
+            business_id = _business_id(key, link, "COTS" if schema == "cots-2025" else (summary.agency or settings.agency_code),
+                                       known.by_business_id)
+            known.by_business_id[business_id] = -1
+            uc = UseCase(business_id=business_id, id_key=key if key.startswith("id:") else None, name_key=nkey[:400],
+                         agency=summary.agency or settings.agency_code, org_unit=unit, status="active",
+                         created_at=utcnow(), revision_count=0, revisions=[])
+            _apply_summary(uc, summary)
+            session.add(uc)
+            _add_revision(session, uc, actor, schema, json_values, r.raw, r.extra, chash, source, reason, parsed.form)
+            report.created += 1
+            report.rows.append(RowOutcome(r.row, key, business_id, "created"))
+            continue
+        if chash in known.hashes.get(pk, ()):
+            report.unchanged += 1
+            report.rows.append(RowOutcome(r.row, key, business_ids.get(pk), "unchanged"))
+            continue
+        if SCHEMA_YEAR.get(known.current_schema.get(pk, ""), 0) > year:
+            report.skipped += 1
+            report.problems.append({"row": r.row, "column": None, "raw": None, "severity": "warning", "code": "older-than-current",
+                                    "message": f"{business_ids.get(pk)} already has {known.current_schema[pk]} answers; "
+                                               f"this {schema} row is older", "action": "not imported"})
+            report.rows.append(RowOutcome(r.row, key, business_ids.get(pk), "skipped", "older than the current revision"))
+            continue
+        uc = session.get(UseCase, pk)
+        if key.startswith("id:") and uc.id_key is None:
+            uc.id_key = key
+        _apply_summary(uc, summary)
+        _add_revision(session, uc, actor, schema, json_values, r.raw, r.extra, chash, source, reason, parsed.form)
+        known.hashes.setdefault(pk, set()).add(chash)
+        known.current_schema[pk] = schema
+        report.updated += 1
+        report.rows.append(RowOutcome(r.row, key, uc.business_id, "updated"))
+
+
+def _business_id(key: str, link: str | None, agency: str, existing: dict[str, int]) -> str:
+    for candidate in (normalize_id(link) if link else None, key[3:] if key.startswith("id:") else None):
+        if candidate and candidate not in existing:
+            return candidate
+    return next_business_id(agency, existing)
+
+
+def next_business_id(agency: str, existing) -> str:
+    prefix = f"{agency.upper()}-"
+    nums = [int(b[len(prefix):]) for b in existing if b.startswith(prefix) and b[len(prefix):].isdigit()]
+    return f"{prefix}{(max(nums) + 1 if nums else 1):04d}"
+
+
+def _apply_summary(uc: UseCase, s: records.Summary) -> None:
+    uc.name, uc.stage, uc.impact, uc.topic = s.name[:500], s.stage, s.impact, s.topic
+    uc.is_cots, uc.is_face_recognition, uc.is_genai = s.is_cots, s.is_face_recognition, s.is_genai
+    uc.search_text = f"{uc.business_id} {s.search_text}"
+    uc.office = s.bureau
+    if s.stage == "Retired" and uc.status != "retired":
+        uc.status = "retired"
+        uc.retired_at = uc.retired_at or utcnow()
+    uc.updated_at = utcnow()
+
+
+def _add_revision(session, uc, actor, schema, values, raw, extra, chash, source, reason, form=None) -> UseCaseRevision:
+    """Append a revision without loading the earlier ones (imports touch thousands of use cases)."""
+    uc.revision_count = (uc.revision_count or 0) + 1
+    rev = UseCaseRevision(number=uc.revision_count, schema=schema, values=values, raw=dict(raw), extra=dict(extra),
+                          content_hash=chash, source=source, source_form=form, reason=reason, created_at=utcnow(),
+                          created_by=actor.label)
+    if uc.id is None:
+        uc.revisions.append(rev)
+    else:
+        rev.use_case_id = uc.id
+        session.add(rev)
+    record(session, actor, "inventory.use_case.revise" if uc.revision_count > 1 else "inventory.use_case.create",
+           "use_case", uc.business_id, {"revision": rev.number, "content_hash": chash, "schema": schema},
+           {"revision": rev.number, "source": source[:200]})
+    return rev
+
+
+# ---------------------------------------------------------------- create, edit, retire
+
+def _component_of(uc: UseCase) -> str | None:
+    return uc.org_unit.code if uc.org_unit is not None and uc.org_unit.kind != "department" else None
+
+
+def _check_read(actor: Actor, uc: UseCase) -> None:
+    action = "usecase.read_draft" if uc.status == "draft" else "usecase.read"
+    if not can(actor, action, _component_of(uc)) and not _is_person_of(actor, uc):
+        raise PermissionDenied(f"{actor.label} may not read {uc.business_id}")
+
+
+def _is_person_of(actor: Actor, uc: UseCase) -> bool:
+    return actor.user_id is not None and any(p.user_id == actor.user_id for p in uc.people)
+
+
+def create_use_case(session: Session, actor: Actor, *, component: str, values: dict[str, Any], reason: str,
+                    settings: Settings, schema: str = "2025") -> UseCase:
+    """A new use case, as a draft of `component`, with its first revision."""
+    require(actor, "usecase.create", component)
+    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == component))
+    if unit is None:
+        raise ValidationFailed.one("component", f"unknown org unit {component!r}")
+    values = {k: v for k, v in values.items() if v not in (None, "", [])}
+    values.setdefault("agency", settings.agency_code)
+    values.setdefault("agency_name", settings.agency_name)
+    values.setdefault("agency_bureau", unit.code)
+    if not str(values.get("use_case_name") or "").strip():
+        raise ValidationFailed.one("use_case_name", "a use case needs a name", "missing")
+    summary = records.summarise(schema, values)
+    existing = {b for (b,) in session.execute(select(UseCase.business_id))}
+    business_id = next_business_id(settings.agency_code, existing)
+    values["id"] = business_id
+    uc = UseCase(business_id=business_id, id_key=f"id:{business_id}", name_key=name_key(summary.agency, summary.name),
+                 agency=settings.agency_code, org_unit=unit, status="draft", created_at=utcnow())
+    _apply_summary(uc, records.summarise(schema, values))
+    session.add(uc)
+    if actor.user_id is not None:
+        uc.people.append(UseCasePerson(user_id=actor.user_id, role="owner"))
+    _add_revision(session, uc, actor, schema, records.to_json_values(values), {}, {},
+                  records.content_hash(schema, values, {}), "edit", reason or "created")
+    return uc
+
+
+def edit_use_case(session: Session, actor: Actor, business_id: str, changes: dict[str, Any], reason: str) -> UseCase:
+    """A new revision with `changes` applied to the current answers. The reason is required."""
+    uc = get_use_case(session, actor, business_id)
+    require(actor, "usecase.edit", _component_of(uc))
+    if not reason.strip():
+        raise ValidationFailed.one("reason", "say why the use case changes", "missing")
+    current = uc.revisions[-1]
+    values = dict(current.values)
+    for k, v in changes.items():
+        if v in (None, "", []):
+            values.pop(k, None)
+        else:
+            values[k] = records.to_json_value(v)
+    chash = records.content_hash(current.schema, values, current.extra)
+    if chash == current.content_hash:
+        return uc
+    _apply_summary(uc, records.summarise(current.schema, values))
+    _add_revision(session, uc, actor, current.schema, values, {}, current.extra, chash, "edit", reason)
+    return uc
+
+
+def retire_use_case(session: Session, actor: Actor, business_id: str, reason: str) -> UseCase:
+    uc = get_use_case(session, actor, business_id)
+    require(actor, "usecase.retire", _component_of(uc))
+    if not reason.strip():
+        raise ValidationFailed.one("reason", "a retired use case needs a reason", "missing")
+    uc.status, uc.retired_at, uc.retirement_reason = "retired", utcnow(), reason
+    record(session, actor, "inventory.use_case.retire", "use_case", uc.business_id, {"status": "retired", "reason": reason},
+           {"reason": reason[:200]})
+    return uc
+
+
+# ---------------------------------------------------------------- reading
+
+def get_use_case(session: Session, actor: Actor, business_id: str) -> UseCase:
+    uc = session.scalar(select(UseCase).options(selectinload(UseCase.revisions), selectinload(UseCase.people),
+                                                selectinload(UseCase.org_unit))
+                        .where(UseCase.business_id == normalize_id(business_id)))
+    if uc is None:
+        raise NotFound(f"no use case {business_id}")
+    _check_read(actor, uc)
+    return uc
+
+
+@dataclass
+class UseCaseQuery:
+    q: str | None = None
+    component: str | None = None
+    stage: str | None = None
+    impact: str | None = None
+    topic: str | None = None
+    status: str | None = None
+    agency: str | None = None
+    cots: bool | None = None
+    face_recognition: bool | None = None
+    genai: bool | None = None
+    sort: str = "business_id"  # business_id | name | updated | stage | impact | component | relevance
+    desc: bool = False
+    page: int = 1
+    per_page: int = 50
+
+
+FACETS = {"component": OrgUnit.code, "stage": UseCase.stage, "impact": UseCase.impact, "topic": UseCase.topic,
+          "status": UseCase.status, "agency": UseCase.agency}
+SORTS = {"business_id": UseCase.business_id, "name": UseCase.name, "updated": UseCase.updated_at,
+         "stage": UseCase.stage, "impact": UseCase.impact, "component": OrgUnit.code}
+
+
+def _visible(actor: Actor, q: Select) -> Select:
+    """Limit to what the actor may read: drafts only of their components (or their own)."""
+    units = components_visible(actor, "usecase.read")
+    draft_units = components_visible(actor, "usecase.read_draft")
+    if units is not None:
+        if not units and actor.user_id is None:
+            raise PermissionDenied(f"{actor.label} may not read use cases")
+        q = q.where(or_(OrgUnit.code.in_(units or {"-"}), UseCase.id.in_(_own(actor))))
+    if draft_units is not None:
+        q = q.where(or_(UseCase.status != "draft", OrgUnit.code.in_(draft_units or {"-"}), UseCase.id.in_(_own(actor))))
+    return q
+
+
+def _own(actor: Actor):
+    return select(UseCasePerson.use_case_id).where(UseCasePerson.user_id == (actor.user_id or -1))
+
+
+def _search(session: Session, q: Select, text_q: str) -> tuple[Select, Any]:
+    words = re.findall(r"\w+", text_q, re.UNICODE)[:12]
+    if not words:
+        return q, None
+    if session.get_bind().dialect.name == "postgresql":
+        ts = func.to_tsvector(text("'english'"), UseCase.name + " " + UseCase.search_text)
+        tq = func.websearch_to_tsquery(text("'english'"), " ".join(words))
+        return q.where(ts.op("@@")(tq)), func.ts_rank(ts, tq).desc()
+    match = " AND ".join(f'"{w}"*' for w in words)
+    sub = text("SELECT rowid FROM use_cases_fts WHERE use_cases_fts MATCH :m").bindparams(m=match)
+    return q.where(UseCase.id.in_(sub)), None
+
+
+def list_use_cases(session: Session, actor: Actor, query: UseCaseQuery) -> tuple[list[UseCase], int, dict[str, list[tuple[str, int]]]]:
+    """One page of use cases, the total, and counts per facet value (over the filtered set)."""
+    base = select(UseCase).outerjoin(OrgUnit, UseCase.org_unit_id == OrgUnit.id)
+    base = _visible(actor, base)
+    rank = None
+    if query.q:
+        base, rank = _search(session, base, query.q)
+    filters = {"component": query.component, "stage": query.stage, "impact": query.impact, "topic": query.topic,
+               "status": query.status, "agency": query.agency}
+    flagged = base
+    for col, val in ((UseCase.is_cots, query.cots), (UseCase.is_face_recognition, query.face_recognition),
+                     (UseCase.is_genai, query.genai)):
+        if val is not None:
+            flagged = flagged.where(col.is_(val))
+    facets: dict[str, list[tuple[str, int]]] = {}
+    for name, col in FACETS.items():  # each facet counts with every filter but its own
+        fq = flagged
+        for other, val in filters.items():
+            if val and other != name:
+                fq = fq.where(FACETS[other] == val)
+        rows = session.execute(fq.with_only_columns(col, func.count()).group_by(col).order_by(func.count().desc())).all()
+        facets[name] = [(v if v is not None else "", n) for v, n in rows]
+    q = flagged
+    for name, val in filters.items():
+        if val:
+            q = q.where(FACETS[name] == val)
+    total = session.scalar(q.with_only_columns(func.count())) or 0
+    order = SORTS.get(query.sort, UseCase.business_id)
+    order_by = [rank] if (query.sort == "relevance" and rank is not None) else [order.desc() if query.desc else order.asc()]
+    page = max(query.page, 1)
+    per = max(1, min(query.per_page, 500))
+    rows = session.scalars(q.options(selectinload(UseCase.org_unit)).order_by(*order_by, UseCase.id)
+                           .limit(per).offset((page - 1) * per)).all()
+    return list(rows), total, facets
+
+
+def iter_use_cases(session: Session, actor: Actor, query: UseCaseQuery, batch: int = 1000):
+    """Every use case of a query, current revision loaded (exports, CSV downloads)."""
+    query = UseCaseQuery(**{**asdict(query), "per_page": batch, "page": 1})
+    while True:
+        rows, total, _ = list_use_cases(session, actor, query)
+        if not rows:
+            return
+        ids = [r.id for r in rows]
+        full = {u.id: u for u in session.scalars(select(UseCase).options(selectinload(UseCase.revisions))
+                                                 .where(UseCase.id.in_(ids)))}
+        for r in rows:
+            yield full[r.id]
+        if query.page * batch >= total:
+            return
+        query.page += 1
+
+
+def current_values(uc: UseCase) -> tuple[str, dict[str, Any]]:
+    rev = uc.revisions[-1]
+    return rev.schema, records.from_json_values(rev.schema, rev.values)
+
+
+def revision_diff(session: Session, actor: Actor, business_id: str, a: int, b: int) -> list[records.FieldDiff]:
+    uc = get_use_case(session, actor, business_id)
+    revs = {r.number: r for r in uc.revisions}
+    if a not in revs or b not in revs:
+        raise ValidationFailed.one("revision", f"{business_id} has revisions 1 to {len(revs)}")
+    ra, rb = revs[a], revs[b]
+    return records.diff(ra.schema, ra.values, rb.schema, rb.values)
+
+
+# ---------------------------------------------------------------- export
+
+EXPORT_FORMATS = ("omb-2025-csv", "omb-2025-xlsx", "omb-2025-cots-csv")
+
+
+@dataclass
+class ExportReport:
+    format: str
+    path: str
+    rows: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def export_rows(session: Session, actor: Actor, fmt: str, component: str | None = None) -> tuple[list, list[str]]:
+    """The rows of an OMB export, in the order the use cases entered raigov (so a file imported into
+    an empty inventory comes back in its own order), with their raw text for byte-exact round trips."""
+    from raigov.inventory.formats import InventoryRow
+
+    if fmt not in EXPORT_FORMATS:
+        raise ValidationFailed.one("format", f"unknown format {fmt!r}; formats: {', '.join(EXPORT_FORMATS)}")
+    require(actor, "inventory.export", component)
+    want_cots = fmt == "omb-2025-cots-csv"
+    q = select(UseCase).options(selectinload(UseCase.revisions)).outerjoin(OrgUnit, UseCase.org_unit_id == OrgUnit.id)
+    q = q.where(UseCase.status != "draft")
+    if component:
+        q = q.where(OrgUnit.code == component)
+    crosswalk = None
+    rows, warnings = [], []
+    for uc in session.scalars(q.order_by(UseCase.id)).unique():
+        rev = uc.revisions[-1]
+        if (rev.schema == "cots-2025") != want_cots:
+            continue
+        values = records.from_json_values(rev.schema, rev.values)
+        raw, form = rev.raw, rev.source_form
+        if rev.schema in ("2024", "2023"):
+            if rev.schema == "2023":
+                warnings.append(f"{uc.business_id}: only 2023 answers; left out of the 2025 export")
+                continue
+            if crosswalk is None:
+                from raigov.inventory.catalog import load_catalog
+
+                crosswalk = load_catalog().crosswalk("2024")
+            values = {crosswalk[k]: v for k, v in values.items() if k in crosswalk}
+            values.setdefault("id", uc.business_id)
+            raw, form = {}, None
+            warnings.append(f"{uc.business_id}: 2024 answers mapped to the 2025 fields (crosswalk); review before submitting")
+        rows.append(InventoryRow(row=len(rows) + 1, line=None, values=values, raw=dict(raw or {}), extra=dict(rev.extra or {}),
+                                 source_form=form))
+    return rows, warnings
+
+
+def export_inventory(session: Session, actor: Actor, fmt: str, path, component: str | None = None,
+                     omit: tuple[str, ...] = ()) -> ExportReport:
+    from raigov.inventory import formats
+
+    rows, warnings = export_rows(session, actor, fmt, component)
+    if fmt == "omb-2025-csv":
+        n = formats.write_omb_2025_csv(rows, path, omit=omit)
+    elif fmt == "omb-2025-xlsx":
+        n = formats.write_omb_2025_xlsx(rows, path)
+    else:
+        n = formats.write_omb_2025_cots_csv(rows, path)
+    record(session, actor, "inventory.export", "inventory_export", fmt, {"rows": n, "component": component},
+           {"format": fmt, "rows": n, "component": component or "all"})
+    return ExportReport(fmt, str(path), n, warnings)
+
+
+# ---------------------------------------------------------------- reporting checks
+
+def run_checks(session: Session, actor: Actor, business_id: str | None = None) -> dict[str, list[dict]]:
+    """OMB's pre-submission checks: per use case (required fields, valid answers, consistency, plain
+    language) and across use cases (duplicate candidates: same component, near name)."""
+    from raigov.inventory.checks import check_use_case, duplicate_candidates
+
+    if business_id:
+        ucs = [get_use_case(session, actor, business_id)]
+    else:
+        ucs = list(iter_use_cases(session, actor, UseCaseQuery(status=None)))
+    out: dict[str, list[dict]] = {}
+    by_schema: dict[str, list[tuple[str, dict]]] = {}
+    for uc in ucs:
+        if uc.status == "draft" and business_id is None:
+            continue
+        schema, values = current_values(uc)
+        if schema not in ("2025", "2024"):
+            continue
+        if uc.retirement_reason:
+            values["retirement_reason"] = uc.retirement_reason
+        out[uc.business_id] = [asdict(c) for c in check_use_case(values, schema)]
+        by_schema.setdefault(schema, []).append((uc.business_id, values))
+    if business_id is None:
+        for schema, items in by_schema.items():
+            for c in duplicate_candidates([v for _, v in items], schema):
+                a, b = items[c.detail["a"]][0], items[c.detail["b"]][0]
+                msg = f"{a} and {b} have near-identical names in the same component ({c.detail['similarity']:.2f})"
+                for bid, other in ((a, b), (b, a)):
+                    out.setdefault(bid, []).append({"field": c.field, "rule": c.rule, "severity": c.severity,
+                                                    "message": msg, "detail": {"other": other, **c.detail}})
+    return out
