@@ -1,5 +1,184 @@
-"""`raigov policy ...` commands."""
+"""`raigov policy ...` commands: validate, list, show, screen, diff. No database needed.
+
+Packs come from the shipped directory plus ``--packs-dir`` (repeatable) or, when none is
+given, ``RAIGOV_POLICY_DIR`` (``Settings.policy_dir``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
 
 import typer
+from rich.table import Table
+
+from raigov.cli.common import EXIT_BAD_INPUT, console, err_console, handle_errors, print_json
 
 app = typer.Typer(help="Policy packs: validate, screen, diff", no_args_is_help=True)
+
+PacksDir = typer.Option(None, "--packs-dir", help="Extra directory of agency packs (repeatable); "
+                        "default: RAIGOV_POLICY_DIR")
+
+
+def _registry(packs_dir: list[Path] | None):
+    from raigov.policy.packs import configured_dirs, load_registry
+
+    return load_registry(list(packs_dir) if packs_dir else configured_dirs())
+
+
+def _get(reg, ref: str):
+    from raigov.errors import NotFound
+
+    try:
+        return reg.get(ref)
+    except KeyError:
+        known = ", ".join(sorted({p.id for p in reg.packs()}))
+        raise NotFound(f"no policy pack {ref!r} (known: {known})") from None
+
+
+def _emit_line(obj: dict) -> None:
+    try:
+        sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+    except BrokenPipeError:  # e.g. piped into head
+        raise typer.Exit(0) from None
+
+
+@app.command("validate")
+@handle_errors
+def validate(files: list[Path] = typer.Argument(..., help="Pack files (YAML) to check"),
+             as_json: bool = typer.Option(False, "--json")):
+    """Check pack files against the schema and the semantic rules. Exit 0 if all are valid, 2 if not."""
+    from raigov.policy.packs import PackError, load_pack
+
+    results, bad = [], False
+    for f in files:
+        try:
+            p = load_pack(f)
+            results.append({"file": str(f), "valid": True, "pack": p.key, "items": len(p.items)})
+        except PackError as exc:
+            bad = True
+            results.append({"file": str(f), "valid": False,
+                            "problems": [{"file": q.source, "line": q.line, "key": q.key, "message": q.message}
+                                         for q in exc.problems]})
+    if as_json:
+        print_json(results)
+    else:
+        for r in results:
+            if r["valid"]:
+                console.print(f"[green]valid[/green] {r['file']}: {r['pack']} ({r['items']} items)", highlight=False)
+            else:
+                for q in r["problems"]:
+                    where = f"{q['file']}:{q['line']}" if q["line"] else q["file"]
+                    err_console.print(f"[red]invalid[/red] {where}: {q['key']}: {q['message']}", highlight=False)
+    if bad:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command("list")
+@handle_errors
+def list_packs(as_json: bool = typer.Option(False, "--json"), packs_dir: list[Path] = PacksDir):
+    """The packs available (shipped + agency directory), every version."""
+    reg = _registry(packs_dir)
+    rows = [p.summary() for p in reg.packs()]
+    if as_json:
+        print_json(rows)
+        return
+    t = Table(title="Policy packs")
+    for c in ("pack", "title", "effective", "status", "items", "source"):
+        t.add_column(c)
+    for r in rows:
+        eff = f"{r['effective']['from']} -> {r['effective']['until'] or ''}"
+        items = ", ".join(f"{k} {v}" for k, v in r["items"].items())
+        t.add_row(r["key"], r["title"], eff, r["status"], items, r["source"].get("citation", ""))
+    console.print(t)
+
+
+@app.command("show")
+@handle_errors
+def show(pack: str = typer.Argument(..., help="PACK or PACK@VERSION"),
+         as_json: bool = typer.Option(False, "--json"), packs_dir: list[Path] = PacksDir):
+    """A pack's items with their citations and verification status."""
+    reg = _registry(packs_dir)
+    p = _get(reg, pack)
+    if as_json:
+        d = p.summary()
+        d["items"] = [i.as_dict() for i in p.items]
+        d["signals"] = {n: {"title": s.title, "phrases": list(s.phrases), "except": list(s.excepts),
+                            "any_of": list(s.any_of), "negation": s.negation} for n, s in p.signals.items()}
+        d["conditions"] = p.conditions
+        d["crosswalk"] = p.crosswalk
+        print_json(d)
+        return
+    console.print(f"[bold]{p.key}[/bold] {p.title}", highlight=False)
+    console.print(f"source: {p.source.get('citation')}  status: {p.status}  effective: "
+                  f"{p.effective_from} -> {p.effective_until or ''}", highlight=False)
+    t = Table()
+    for c in ("id", "kind", "citation", "status", "title"):
+        t.add_column(c)
+    for i in p.items:
+        t.add_row(i.id, i.kind, i.citation, i.status, i.title)
+    console.print(t)
+
+
+@app.command("screen")
+@handle_errors
+def screen_cmd(file: Path = typer.Argument(..., help="An inventory file (any form read_inventory accepts)"),
+               pack: list[str] = typer.Option(..., "--pack", help="PACK or PACK@VERSION (repeatable)"),
+               jsonl: bool = typer.Option(False, "--jsonl", help="One JSON object per use case, in file order"),
+               as_json: bool = typer.Option(False, "--json", help="One JSON document"),
+               trace: bool = typer.Option(False, "--trace", help="Include every item's evaluation trace"),
+               packs_dir: list[Path] = PacksDir):
+    """Propose determinations for every use case of an inventory file (no database)."""
+    from raigov.inventory.formats import read_inventory
+    from raigov.policy.screen import contract_row, screen_inventory
+
+    reg = _registry(packs_dir)
+    packs = [_get(reg, ref) for ref in pack]
+    parsed = read_inventory(file)
+    rows = screen_inventory(parsed, packs, with_trace=trace)
+    if jsonl:
+        for rs in rows:
+            _emit_line(contract_row(rs, trace=trace))
+        return
+    out = [contract_row(rs, trace=trace) for rs in rows]
+    if as_json:
+        print_json({"file": str(file), "form": parsed.form, "packs": [p.key for p in packs], "rows": out})
+        return
+    t = Table(title=f"{file.name}: {', '.join(p.key for p in packs)}")
+    for c in ("row", "id", "name", "presumed", "categories", "prohibited"):
+        t.add_column(c)
+    for d in out:
+        t.add_row(str(d["row"]), str(d["id"] or ""), (d["name"] or "")[:60], "yes" if d["presumed"] else "",
+                  ", ".join(d["categories"]), ", ".join(d["prohibited"]))
+    console.print(t)
+    n = sum(d["presumed"] for d in out)
+    console.print(f"{n} of {len(out)} use cases presumed", highlight=False)
+
+
+@app.command("diff")
+@handle_errors
+def diff_cmd(old: str = typer.Argument(..., help="PACK@V1"), new: str = typer.Argument(..., help="PACK@V2"),
+             inventory: Path = typer.Option(..., "--inventory", help="Inventory file to screen with both"),
+             as_json: bool = typer.Option(False, "--json"), packs_dir: list[Path] = PacksDir):
+    """Which use cases' results would change between two packs (or two versions of one)."""
+    from raigov.inventory.formats import read_inventory
+    from raigov.policy.screen import diff_inventory
+
+    reg = _registry(packs_dir)
+    a, b = _get(reg, old), _get(reg, new)
+    parsed = read_inventory(inventory)
+    changes = diff_inventory(parsed, a, b)
+    if as_json:
+        print_json({"old": a.key, "new": b.key, "inventory": str(inventory), "rows": len(parsed.rows),
+                    "changed": len(changes), "changes": changes})
+        return
+    t = Table(title=f"{a.key} -> {b.key}: {len(changes)} of {len(parsed.rows)} use cases change")
+    for c in ("row", "name", "presumed", "categories +", "categories -", "prohibited +/-"):
+        t.add_column(c)
+    for ch in changes:
+        pr = f"{ch['presumed'][0]} -> {ch['presumed'][1]}" if ch["presumed"][0] != ch["presumed"][1] else ""
+        t.add_row(str(ch["row"]), (ch["name"] or "")[:50], pr, ", ".join(ch["categories_added"]),
+                  ", ".join(ch["categories_removed"]),
+                  ", ".join(["+" + x for x in ch["prohibited_added"]] + ["-" + x for x in ch["prohibited_removed"]]))
+    console.print(t)

@@ -1,0 +1,377 @@
+"""Screening: what a pack proposes for one use case, with its evidence and a full trace. Pure.
+
+``screen(values, pack)`` takes a use case's answers (canonical field -> value, as an inventory
+row's ``values``) and returns a ``ScreenResult``: the exclusions that apply, the presumption
+categories matched (``presumed``), prohibited-use findings, the practices, reviews and clocks
+that follow, each finding's evidence (item, citation, field and the words matched) and the trace
+of every item evaluated. ``screen_inventory(parsed, packs)`` screens every row of a parsed
+inventory; ``contract_row`` is the one-line JSON the CLI prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from raigov.policy import fields as F
+from raigov.policy.conditions import Evaluator
+from raigov.policy.packs import Item, Pack
+from raigov.policy.signals import WordIndex
+
+_SEP = "\n\n"
+
+
+@dataclass
+class Evidence:
+    item: str
+    citation: str
+    field: str
+    text: str
+    start: int | None = None
+    end: int | None = None
+    signal: str | None = None
+    kind: str = "text"  # text (words matched) | answer (a structured answer)
+
+    def as_dict(self) -> dict:
+        d = {"item": self.item, "citation": self.citation, "field": self.field, "text": self.text, "kind": self.kind}
+        if self.signal:
+            d["signal"] = self.signal
+        if self.start is not None:
+            d["start"], d["end"] = self.start, self.end
+        return d
+
+
+@dataclass
+class Finding:
+    item: str
+    kind: str
+    title: str
+    citation: str
+    status: str
+    impact: tuple[str, ...] = ()
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"item": self.item, "kind": self.kind, "title": self.title, "citation": self.citation,
+                "status": self.status, "impact": list(self.impact),
+                "evidence": [e.as_dict() for e in self.evidence]}
+
+
+@dataclass
+class TraceEntry:
+    item: str
+    kind: str
+    citation: str
+    condition: dict | None
+    result: bool
+    tree: dict | None  # what each part of the condition saw
+
+    def as_dict(self) -> dict:
+        return {"item": self.item, "kind": self.kind, "citation": self.citation, "condition": self.condition,
+                "result": self.result, "saw": self.tree}
+
+
+@dataclass
+class ScreenResult:
+    pack: str  # id@version
+    presumed: bool
+    out_of_scope: bool
+    categories: list[Finding]
+    exclusions: list[Finding]
+    prohibited: list[Finding]
+    practices: list[Finding]
+    reviews: list[Finding]
+    clocks: list[Finding]
+    principles: list[Finding]
+    trace: list[TraceEntry]
+
+    @property
+    def impacts(self) -> list[str]:
+        seen: list[str] = []
+        for f in self.categories:
+            for i in f.impact:
+                if i not in seen:
+                    seen.append(i)
+        return seen
+
+    @property
+    def evidence(self) -> list[Evidence]:
+        out = []
+        for group in (self.categories, self.prohibited, self.exclusions):
+            for f in group:
+                out.extend(f.evidence)
+        return out
+
+    def as_dict(self, *, trace: bool = True) -> dict:
+        d = {"pack": self.pack, "presumed": self.presumed, "out_of_scope": self.out_of_scope,
+             "impacts": self.impacts,
+             "categories": [f.as_dict() for f in self.categories],
+             "exclusions": [f.as_dict() for f in self.exclusions],
+             "prohibited": [f.as_dict() for f in self.prohibited],
+             "practices": [f.as_dict() for f in self.practices],
+             "reviews": [f.as_dict() for f in self.reviews],
+             "clocks": [f.as_dict() for f in self.clocks],
+             "principles": [f.as_dict() for f in self.principles]}
+        if trace:
+            d["trace"] = [t.as_dict() for t in self.trace]
+        return d
+
+
+class Subject:
+    """One use case prepared for screening: its values and its text as one searchable document."""
+
+    def __init__(self, values: dict, schema: str | None, text_fields: dict[str, tuple[str, ...]]):
+        self.schema = schema or F.guess_schema(values)
+        self.values = F.derived_values(values, self.schema)
+        names = list(text_fields.get(self.schema) or F.TEXT_FIELDS.get(self.schema, ()))
+        parts: list[str] = []
+        spans: list[tuple[int, int, str]] = []
+        pos = 0
+        for n in names:
+            v = values.get(n)
+            if v is None:
+                continue
+            t = "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else (v if isinstance(v, str) else None)
+            if not t or not t.strip():
+                continue
+            spans.append((pos, pos + len(t), n))
+            parts.append(t)
+            pos += len(t) + len(_SEP)
+        self.doc = _SEP.join(parts)
+        self.index = WordIndex(self.doc)
+        self.spans = spans
+        self.text_field_names = names
+        self._cache: dict = {}
+
+    def field_at(self, offset: int) -> tuple[str, int] | None:
+        for s, e, n in self.spans:
+            if s <= offset < e:
+                return n, s
+        return None
+
+    def text_of(self, name: str) -> str:
+        v = self.values.get(name)
+        if isinstance(v, (list, tuple)):
+            return "; ".join(map(str, v))
+        return v if isinstance(v, str) else ""
+
+
+def _signal_hits(pack: Pack, subj: Subject, name: str, only: Sequence[str] | None,
+                 _stack: tuple = ()) -> tuple[list[dict], list[dict]]:
+    key = (name, tuple(only) if only else None)
+    if key in subj._cache:
+        return subj._cache[key]
+    sig = pack.signals[name]
+    allowed = set(only) if only else (set(sig.fields) if sig.fields else None)
+    hits: list[dict] = []
+    negated: list[dict] = []
+    if sig.phrases:
+        if allowed is None or allowed <= set(subj.text_field_names):
+            docs = [(subj.doc, None, subj.index)]
+        else:  # fields outside the text fields: search each on its own
+            docs = [(subj.text_of(n), n, None) for n in sorted(allowed) if subj.text_of(n)]
+        for text, fixed, index in docs:
+            for h in sig.find(text, index):
+                if fixed is None:
+                    loc = subj.field_at(h.start)
+                    if loc is None:
+                        continue
+                    fname, base = loc
+                else:
+                    fname, base = fixed, 0
+                if allowed is not None and fname not in allowed:
+                    continue
+                rec = {"field": fname, "text": h.text, "start": h.start - base, "end": h.end - base}
+                if h.negated or h.vetoed:
+                    rec["why"] = "vetoed" if h.vetoed else "negated"
+                    negated.append(rec)
+                else:
+                    hits.append(rec)
+    for other in sig.any_of:
+        h2, n2 = _signal_hits(pack, subj, other, only)
+        hits.extend(h2)
+        negated.extend(n2)
+    subj._cache[key] = (hits, negated)
+    return hits, negated
+
+
+def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.date | None = None,
+           with_trace: bool = True) -> ScreenResult:
+    """Screen one use case's answers against ``pack``."""
+    subj = Subject(values, schema, pack.text_fields)
+    results: dict[str, tuple[bool, list[dict]]] = {}
+    trace: list[TraceEntry] = []
+
+    def item_result(item_id: str):
+        return results.get(item_id, (False, []))
+
+    def kind_matched(kind: str, impact: str | None):
+        return [i.id for i in pack.items if i.kind == kind and (impact is None or impact in i.impact)
+                and results.get(i.id, (False,))[0]]
+
+    ev = Evaluator(subj.values, refs=pack.conditions,
+                   signal_hits=lambda n, fl: _signal_hits(pack, subj, n, fl),
+                   item_result=item_result, kind_matched=kind_matched, today=today)
+    for item_id in pack.order:
+        it = pack.item(item_id)
+        if it.when is None:
+            # definitions and principles always stand; practices/reviews/clocks without a
+            # condition apply to every use case the pack governs
+            res, tree, evid = it.kind not in ("definition",), None, []
+        else:
+            res, tree, evid = ev.eval(it.when)
+        results[it.id] = (res, evid)
+        trace.append(TraceEntry(it.id, it.kind, it.citation, it.when, res, tree if with_trace else None))
+
+    def findings(kind: str) -> list[Finding]:
+        out = []
+        for it in pack.items:
+            if it.kind != kind or not results.get(it.id, (False,))[0]:
+                continue
+            out.append(_finding(it, results[it.id][1]))
+        return out
+
+    exclusions = findings("exclusion")
+    out_of_scope = any(pack.item(f.item).effect == "out-of-scope" for f in exclusions)
+    no_practices = out_of_scope or any(pack.item(f.item).effect == "practices-not-required" for f in exclusions)
+    categories = findings("presumption")
+    presumed = bool(categories) and not out_of_scope
+    practices = [] if no_practices or not presumed else findings("practice")
+    reviews = [] if out_of_scope else findings("review")
+    return ScreenResult(pack=pack.key, presumed=presumed, out_of_scope=out_of_scope, categories=categories,
+                        exclusions=exclusions, prohibited=[] if out_of_scope else findings("prohibition"),
+                        practices=practices, reviews=reviews, clocks=findings("clock"),
+                        principles=findings("principle"), trace=trace)
+
+
+def _finding(it: Item, evid: list[dict]) -> Finding:
+    seen = set()
+    out = []
+    for e in evid:
+        k = (e.get("field"), e.get("start"), e.get("text"))
+        if k in seen:
+            continue
+        seen.add(k)
+        out.append(Evidence(item=it.id, citation=it.citation, field=e.get("field", ""), text=str(e.get("text", "")),
+                            start=e.get("start"), end=e.get("end"), signal=e.get("signal"),
+                            kind=e.get("kind", "text")))
+    return Finding(item=it.id, kind=it.kind, title=it.title, citation=it.citation, status=it.status,
+                   impact=it.impact, evidence=out)
+
+
+# ---------------------------------------------------------------- many packs, many rows
+
+
+@dataclass
+class RowScreen:
+    row: int
+    id: str | None
+    name: str | None
+    agency: str | None
+    agency_determination: str | None
+    key: str | None
+    results: list[ScreenResult]
+
+    @property
+    def presumed(self) -> bool:
+        return any(r.presumed for r in self.results)
+
+
+def screen_values(values: dict, packs: Iterable[Pack], *, schema: str | None = None,
+                  today: dt.date | None = None, with_trace: bool = False) -> list[ScreenResult]:
+    return [screen(values, p, schema=schema, today=today, with_trace=with_trace) for p in packs]
+
+
+def screen_inventory(parsed, packs: Sequence[Pack], *, today: dt.date | None = None,
+                     with_trace: bool = False) -> Iterable[RowScreen]:
+    """Screen every row of a ``ParsedInventory`` in file order."""
+    from raigov.inventory.formats import use_case_key
+
+    schema = parsed.schema or None
+    for r in parsed.rows:
+        v = r.values
+        sch = schema or F.guess_schema(v)
+        rid = v.get(F.ID_FIELD.get(sch, "id")) if sch in F.ID_FIELD else None
+        key = use_case_key(r, parsed)
+        yield RowScreen(
+            row=r.row, id=str(rid) if rid not in (None, "") else (key if sch == "2024" else None),
+            name=_s(v.get(F.NAME_FIELD.get(sch, "use_case_name"))), agency=_s(v.get(F.AGENCY_FIELD.get(sch, "agency"))),
+            agency_determination=_s(v.get(F.DETERMINATION_FIELD.get(sch, ""))) if sch in F.DETERMINATION_FIELD else None,
+            key=key, results=screen_values(v, packs, schema=sch, today=today, with_trace=with_trace))
+
+
+def _s(v) -> str | None:
+    if v is None:
+        return None
+    return "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+
+
+def contract_row(rs: RowScreen, *, trace: bool = False) -> dict:
+    """The JSON object the CLI prints for one row (keys fixed by the screen contract)."""
+    cats: list[str] = []
+    prohibited: list[str] = []
+    evidence: list[dict] = []
+    impacts: list[str] = []
+    exclusions: list[str] = []
+    practices: list[str] = []
+    reviews: list[str] = []
+    for res in rs.results:
+        for f in res.categories:
+            cats.append(f.item)
+            for i in f.impact:
+                if i not in impacts:
+                    impacts.append(i)
+        prohibited.extend(f.item for f in res.prohibited)
+        exclusions.extend(f.item for f in res.exclusions)
+        practices.extend(f.item for f in res.practices)
+        reviews.extend(f.item for f in res.reviews)
+        seen_ev = set()
+        for e in res.evidence:
+            k = (e.item, e.field, e.text.casefold())
+            if k in seen_ev:
+                continue
+            seen_ev.add(k)
+            evidence.append({"item": e.item, "field": e.field, "text": e.text, "citation": e.citation})
+    d = {"row": rs.row, "id": rs.id, "name": rs.name, "agency": rs.agency,
+         "presumed": rs.presumed, "categories": cats, "impacts": impacts, "evidence": evidence,
+         "prohibited": prohibited, "exclusions": exclusions, "practices": practices, "reviews": reviews,
+         "packs": [r.pack for r in rs.results], "agency_determination": rs.agency_determination}
+    if trace:
+        d["trace"] = {r.pack: [t.as_dict() for t in r.trace] for r in rs.results}
+    return d
+
+
+def diff_inventory(parsed, old: Pack, new: Pack, *, today: dt.date | None = None) -> list[dict]:
+    """Rows whose result differs between two packs: presumed, categories, prohibited, practices.
+
+    Categories are compared by id; when ``new`` carries a crosswalk from ``old``'s pack id, old
+    category ids are first mapped through it, so a renamed category is not reported as a change."""
+    from raigov.policy.crosswalk import map_items
+
+    out = []
+    for rs in screen_inventory(parsed, [old, new], today=today):
+        ra, rb = rs.results
+        ca = [f.item for f in ra.categories]
+        cb = [f.item for f in rb.categories]
+        if old.id != new.id:
+            ca_m = sorted({t for c in ca for t in map_items(new, old.id, c)})
+        else:
+            ca_m = ca
+        pa = [f.item for f in ra.prohibited]
+        pb = [f.item for f in rb.prohibited]
+        qa = [f.item for f in ra.practices]
+        qb = [f.item for f in rb.practices]
+        if ra.presumed == rb.presumed and set(ca_m) == set(cb) and set(pa) == set(pb) and (
+                old.id != new.id or set(qa) == set(qb)):
+            continue
+        out.append({"row": rs.row, "id": rs.id, "name": rs.name, "agency": rs.agency,
+                    "presumed": [ra.presumed, rb.presumed],
+                    "categories_old": ca, "categories_new": cb,
+                    "categories_added": [c for c in cb if c not in ca_m],
+                    "categories_removed": [c for c in ca_m if c not in cb] if old.id != new.id else
+                    [c for c in ca if c not in cb],
+                    "prohibited_added": [p for p in pb if p not in pa],
+                    "prohibited_removed": [p for p in pa if p not in pb],
+                    "evidence_new": [e.as_dict() for e in rb.evidence][:20]})
+    return out
