@@ -22,17 +22,17 @@ class UseCase(Base):
     __tablename__ = "use_cases"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    business_id: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)  # DHS-0123
-    id_key: Mapped[str | None] = mapped_column(String(80), unique=True, nullable=True)  # id:DHS-2705
+    business_id: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)  # DHS-0123
+    id_key: Mapped[str | None] = mapped_column(String(300), unique=True, nullable=True)  # id:DHS-2705
     name_key: Mapped[str] = mapped_column(String(400), nullable=False)  # name:DHS:normalised name
     agency: Mapped[str] = mapped_column(String(200), nullable=False)  # code, or the name where a file gives no code
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), nullable=True)
-    office: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    office: Mapped[str | None] = mapped_column(String(300), nullable=True)
     name: Mapped[str] = mapped_column(String(500), nullable=False)
     status: Mapped[str] = mapped_column(String(12), nullable=False, default="active")  # draft | active | retired
-    stage: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    impact: Mapped[str | None] = mapped_column(String(120), nullable=True)  # the agency's answer, as recorded
-    topic: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    stage: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    impact: Mapped[str | None] = mapped_column(String(200), nullable=True)  # the agency's answer, as recorded
+    topic: Mapped[str | None] = mapped_column(String(200), nullable=True)
     is_cots: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     is_face_recognition: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     is_genai: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

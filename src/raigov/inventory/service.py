@@ -191,7 +191,7 @@ def _import_rows(session, actor, parsed, settings, report, agency_filter) -> Non
             business_id = _business_id(key, link, "COTS" if schema == "cots-2025" else (summary.agency or settings.agency_code),
                                        known.by_business_id)
             known.by_business_id[business_id] = -1
-            uc = UseCase(business_id=business_id, id_key=key if key.startswith("id:") else None, name_key=nkey[:400],
+            uc = UseCase(business_id=business_id[:120], id_key=key[:300] if key.startswith("id:") else None, name_key=nkey[:400],
                          agency=summary.agency or settings.agency_code, org_unit=unit, status="active",
                          created_at=utcnow(), revision_count=0, revisions=[])
             _apply_summary(uc, summary)
@@ -236,10 +236,11 @@ def next_business_id(agency: str, existing) -> str:
 
 
 def _apply_summary(uc: UseCase, s: records.Summary) -> None:
-    uc.name, uc.stage, uc.impact, uc.topic = s.name[:500], s.stage, s.impact, s.topic
+    uc.name = s.name[:500]
+    uc.stage, uc.impact, uc.topic = (x[:200] if x else None for x in (s.stage, s.impact, s.topic))
     uc.is_cots, uc.is_face_recognition, uc.is_genai = s.is_cots, s.is_face_recognition, s.is_genai
     uc.search_text = f"{uc.business_id} {s.search_text}"
-    uc.office = s.bureau
+    uc.office = s.bureau[:300] if s.bureau else None
     if s.stage == "Retired" and uc.status != "retired":
         uc.status = "retired"
         uc.retired_at = uc.retired_at or utcnow()
