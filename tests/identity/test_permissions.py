@@ -28,6 +28,7 @@ EXPECTED: dict[str, set[str]] = {
     "usecase.read": GOVERNANCE_READERS | {"te_engineer", "service", "system"},
     "usecase.read_draft": GOVERNANCE_READERS | {"system"},
     "usecase.retire": {"component_ai_lead", "caio"},
+    "usecase.assign": {"component_ai_lead", "caio", "caio_delegate", "system"},
     "inventory.import": {"component_ai_lead", "caio", "caio_delegate", "system"},
     "inventory.export": {"component_ai_lead", "caio", "caio_delegate", "auditor", "system"},
     "policy.manage": {"caio", "system"},

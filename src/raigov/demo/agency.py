@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from raigov.config import Settings
 from raigov.identity import service as identity
-from raigov.identity.models import User
+from raigov.identity.models import OrgUnit, User
 from raigov.identity.permissions import Actor
 from raigov.identity.schemas import RoleGrantIn, UserCreate
 
@@ -70,7 +71,43 @@ def load(session: Session, settings: Settings, actor: Actor | None = None) -> di
         token, _ = identity.create_token(session, actor, username, "demo gate client", settings, 30)
         creds["service_token"] = {"username": username, "token": token}
     write_credentials(settings, creds)
+    load_inventory(session, settings, actor, creds)
+    write_credentials(settings, creds)
     return creds
+
+
+def load_inventory(session: Session, settings: Settings, actor: Actor, creds: dict) -> None:
+    """DHS's published 2025 inventory (238 use cases, shipped without contact e-mails), with the 2024
+    answers as earlier revisions where the names match, each assigned to a demo owner of its
+    component. Skipped when the inventory already holds use cases."""
+    from importlib import resources
+
+    from raigov.inventory import service as inventory
+    from raigov.inventory.formats import read_inventory
+    from raigov.inventory.models import UseCase
+
+    if session.scalar(select(func.count()).select_from(UseCase)):
+        return
+    data = resources.files("raigov.inventory").joinpath("data")
+    for name in ("demo_dhs_2024.csv", "demo_dhs_2025.csv"):  # oldest first: 2024 answers become revision 1
+        with resources.as_file(data.joinpath(name)) as path:
+            inventory.import_inventory(session, actor, read_inventory(path), settings)
+    session.flush()
+    owners = {p.split("@")[1]: u for u, info in creds["people"].items() for p in info["roles"] if p.startswith("submitter@")}
+    rows = session.execute(select(UseCase.business_id, OrgUnit.code).join(OrgUnit, UseCase.org_unit_id == OrgUnit.id)).all()
+    for business_id, unit in rows:
+        if unit not in owners:
+            username = re.sub(r"[^a-z0-9]", "", unit.lower()) + ".owner"
+            if not session.scalar(select(User.id).where(User.username == username)):
+                password = f"demo-{secrets.token_urlsafe(9)}"
+                identity.create_user(session, actor, UserCreate(
+                    username=username, display_name=f"{unit} use case owner (demo)", email=f"{username}@example.com",
+                    org_unit=unit if unit != "DHS" else None, password=password,
+                    roles=[RoleGrantIn(role="submitter", component=unit if unit != "DHS" else None)]), settings)
+                creds["people"][username] = {"password": password, "roles": [f"submitter@{unit}"],
+                                             "name": f"{unit} use case owner (demo)"}
+            owners[unit] = username
+        inventory.assign_person(session, actor, business_id, owners[unit], "owner")
 
 
 def credentials_path(settings: Settings) -> Path:

@@ -139,6 +139,8 @@ class _Known:
             return self.by_business_id[normalize_id(link)]
         if key.startswith("id:") and key in self.by_id_key:
             return self.by_id_key[key]
+        if key.startswith("id:") and key[3:] in self.by_business_id and self.by_business_id[key[3:]] > 0:
+            return self.by_business_id[key[3:]]
         matches = self.by_name_key.get(nkey, [])
         return matches[0] if len(matches) == 1 else None
 
@@ -337,6 +339,25 @@ def retire_use_case(session: Session, actor: Actor, business_id: str, reason: st
     uc.status, uc.retired_at, uc.retirement_reason = "retired", utcnow(), reason
     record(session, actor, "inventory.use_case.retire", "use_case", uc.business_id, {"status": "retired", "reason": reason},
            {"reason": reason[:200]})
+    return uc
+
+
+def assign_person(session: Session, actor: Actor, business_id: str, username: str, role: str) -> UseCase:
+    """Add an owner or a member of the development team (who may not review it independently)."""
+    from raigov.identity.models import User
+
+    if role not in ("owner", "developer"):
+        raise ValidationFailed.one("role", "owner or developer")
+    uc = get_use_case(session, actor, business_id)
+    require(actor, "usecase.assign", _component_of(uc))
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise ValidationFailed.one("username", f"no user {username!r}")
+    if any(p.user_id == user.id and p.role == role for p in uc.people):
+        return uc
+    uc.people.append(UseCasePerson(user_id=user.id, role=role))
+    record(session, actor, "inventory.use_case.assign", "use_case", uc.business_id,
+           {"people": sorted(f"{p.user_id}:{p.role}" for p in uc.people)}, {"user": user.username, "role": role})
     return uc
 
 
