@@ -64,9 +64,9 @@ RAIGOV_FIELDS: dict[str, tuple[str, str]] = {
 # the agency already decided the case is impacting).
 TEXT_FIELDS: dict[str, tuple[str, ...]] = {
     "2025": ("use_case_name", "topic_area", "problem_solved", "benefits", "system_outputs",
-             "data_description", "agency_bureau"),
+             "data_description"),
     "2024": ("2_use_case_name", "8_topic_area", "8_question_type", "11_purpose_benefits", "12_outputs",
-             "33_agency_data", "4_bureau"),
+             "33_agency_data"),
     "2023": ("Title", "Summary", "Office"),
     "cots-2025": ("cots_task",),
 }
