@@ -237,3 +237,16 @@ def test_killed_import_leaves_the_database_as_it_was(db, backend, tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert count(db) == 0 and count(db, UseCaseRevision) == 0
+
+
+def test_a_component_lead_imports_only_their_components_rows(db, system, settings, make_user, actor_of):
+    make_user("cbp.lead", "component_ai_lead@CBP")
+    lead = actor_of("cbp.lead")
+    parsed = read_inventory(real_file(DHS_2025))
+    with db.transaction() as s:
+        rep = service.import_inventory(s, lead, parsed, settings)
+    assert rep.created > 20 and rep.created + rep.skipped == 238
+    assert all(p["code"] == "outside-your-components" for p in rep.problems if p["severity"] == "warning" and p["code"].startswith("outside"))
+    with db.transaction() as s:
+        units = set(s.scalars(sa.text("SELECT DISTINCT o.code FROM use_cases u JOIN org_units o ON o.id = u.org_unit_id")).all())
+    assert units == {"CBP"}

@@ -119,11 +119,15 @@ class _Known:
     by_name_key: dict[str, list[int]]
     hashes: dict[int, set[str]]
     current_schema: dict[int, str]
+    unit_of: dict[int, str | None]
 
     @classmethod
     def load(cls, session: Session) -> "_Known":
-        k = cls({}, {}, {}, {}, {})
-        for pk, bid, idk, nk in session.execute(select(UseCase.id, UseCase.business_id, UseCase.id_key, UseCase.name_key)):
+        k = cls({}, {}, {}, {}, {}, {})
+        for pk, bid, idk, nk, unit in session.execute(
+                select(UseCase.id, UseCase.business_id, UseCase.id_key, UseCase.name_key, OrgUnit.code)
+                .outerjoin(OrgUnit, UseCase.org_unit_id == OrgUnit.id)):
+            k.unit_of[pk] = unit
             k.by_business_id[bid] = pk
             if idk:
                 k.by_id_key[idk] = pk
@@ -152,7 +156,19 @@ def _import_rows(session, actor, parsed, settings, report, agency_filter) -> Non
     known = _Known.load(session)
     business_ids = {pk: b for b, pk in known.by_business_id.items()}
     own_agency = settings.agency_code.upper()
+    allowed = components_visible(actor, "inventory.import")  # None: every unit
     seen_keys: Counter = Counter()
+
+    def outside(unit_code: str | None, row: int, key: str) -> bool:
+        if allowed is None or unit_code in allowed:
+            return False
+        report.skipped += 1
+        report.problems.append({"row": row, "column": "agency_bureau", "raw": unit_code, "severity": "warning",
+                                "code": "outside-your-components",
+                                "message": f"this row belongs to {unit_code or 'no component of yours'}",
+                                "action": "not imported: you may import only your components' use cases"})
+        report.rows.append(RowOutcome(row, key, None, "skipped", "outside your components"))
+        return True
     for r in parsed.rows:
         report.rows_read += 1
         values = dict(r.values)
@@ -190,6 +206,8 @@ def _import_rows(session, actor, parsed, settings, report, agency_filter) -> Non
                     report.problems.append({"row": r.row, "column": "agency_bureau", "raw": summary.bureau, "severity": "info",
                                             "code": "unknown-bureau", "message": f"no org unit matches {summary.bureau!r}",
                                             "action": "owned by the department until assigned"})
+            if outside(unit.code if unit else None, r.row, key):
+                continue
             business_id = _business_id(key, link, "COTS" if schema == "cots-2025" else (summary.agency or settings.agency_code),
                                        known.by_business_id)
             known.by_business_id[business_id] = -1
@@ -201,6 +219,8 @@ def _import_rows(session, actor, parsed, settings, report, agency_filter) -> Non
             _add_revision(session, uc, actor, schema, json_values, r.raw, r.extra, chash, source, reason, parsed.form)
             report.created += 1
             report.rows.append(RowOutcome(r.row, key, business_id, "created"))
+            continue
+        if outside(known.unit_of.get(pk), r.row, key):
             continue
         if chash in known.hashes.get(pk, ()):
             report.unchanged += 1

@@ -51,6 +51,10 @@ def render(request: Request, name: str, context: dict | None = None, status_code
     templates: Jinja2Templates = request.app.state.templates
     found = page_user(request)
     ctx = {"actor": found[0] if found else None, "user_name": found[1] if found else None}
+    if found:
+        from raigov.identity.permissions import components_visible
+
+        ctx["show_inventory"] = components_visible(found[0], "usecase.read") != set()
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     new = getattr(request.state, "new_csrf_cookie", None)
@@ -110,10 +114,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         return {"status": "ready", "database": db.dialect, "revision": cur}
 
     from raigov.web.api import v1
-    from raigov.web.pages import account, admin, audit, auth, home, public
+    from raigov.web.pages import account, admin, audit, auth, home, inventory, public
 
     app.include_router(v1.router)
-    for module in (auth, home, admin, audit, account, public):
+    for module in (auth, home, inventory, admin, audit, account, public):
         app.include_router(module.router)
     if settings.oidc_enabled:
         from starlette.middleware.sessions import SessionMiddleware

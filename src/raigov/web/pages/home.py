@@ -15,16 +15,18 @@ router = APIRouter(include_in_schema=False)
 # What each role does here, and where (links appear only for pages that exist).
 ROLE_PANELS = {
     "caio": ("Chief AI Officer", "Run the annual data call, see every use case, its determination, review, overdue practices and waivers; certify and publish.",
-             [("/audit", "Audit trail")]),
-    "caio_delegate": ("CAIO delegate", "Act for the Chief AI Officer where the rules allow it (never on waivers).", []),
-    "submitter": ("Use case owner", "Register your component's AI use cases, answer the screening, attach impact assessments and test evidence, keep monitoring alive.", []),
-    "component_ai_lead": ("Component AI lead", "Review and certify your component's use cases in the data call; follow their practices and reviews.", []),
+             [("/inventory", "Inventory"), ("/audit", "Audit trail")]),
+    "caio_delegate": ("CAIO delegate", "Act for the Chief AI Officer where the rules allow it (never on waivers).", [("/inventory", "Inventory")]),
+    "submitter": ("Use case owner", "Register your component's AI use cases, answer the screening, attach impact assessments and test evidence, keep monitoring alive.",
+                  [("/inventory", "Your use cases"), ("/inventory/new/use-case", "Register a use case")]),
+    "component_ai_lead": ("Component AI lead", "Review and certify your component's use cases in the data call; follow their practices and reviews.",
+                          [("/inventory", "Inventory"), ("/inventory/import/file", "Import a file")]),
     "privacy_reviewer": ("Privacy reviewer", "Your Privacy review queue.", []),
     "crcl_reviewer": ("CRCL reviewer", "Your Civil Rights and Civil Liberties review queue.", []),
     "legal_reviewer": ("Legal reviewer", "Your legal review queue.", []),
     "rug_member": ("Responsible Use Group", "Use cases before the Responsible Use Group.", []),
     "te_engineer": ("Test and evaluation", "Measure accuracy and bias, including face-recognition demographic differentials, and attach reports as evidence.", []),
-    "auditor": ("Auditor", "Read everything, including the tamper-evident audit trail; verify it.", [("/audit", "Audit trail")]),
+    "auditor": ("Auditor", "Read everything, including the tamper-evident audit trail; verify it.", [("/inventory", "Inventory"), ("/audit", "Audit trail")]),
     "admin": ("Administrator", "Manage accounts and roles. Administrators approve nothing.", [("/admin/users", "User administration")]),
     "employee": ("Employee", "Request access to a generative-AI tool and screen prompts before they leave the agency.", []),
 }

@@ -1,0 +1,332 @@
+"""Inventory pages: the list (search, facets, sort, pages, CSV of the view), a use case (OMB's
+sections, history, diff, audit events), the create/edit form, and the import page (dry run first)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, StreamingResponse
+
+from raigov.audit import service as audit
+from raigov.errors import RaigovError, ValidationFailed
+from raigov.identity.permissions import can
+from raigov.inventory import service as inventory
+from raigov.inventory.catalog import fields
+from raigov.inventory.validation import check_required, check_values
+from raigov.web.app import render
+from raigov.web.deps import check_csrf, require_page_actor, settings_of, uow
+
+router = APIRouter(prefix="/inventory", include_in_schema=False)
+
+SECTIONS_2025 = [
+    ("Identification", ["agency", "agency_name", "id", "use_case_name", "agency_bureau", "contact_email", "is_withheld"]),
+    ("Summary of the use case", ["development_stage", "is_high_impact", "HI_justification", "topic_area", "classification",
+                                 "problem_solved", "benefits", "system_outputs", "operational_date"]),
+    ("Development and acquisition", ["contracting_usage", "vendor_name", "have_ato", "system_name_ato"]),
+    ("Data and code", ["data_description", "link_to_data", "has_pii", "pia_url", "demographic_features", "has_custom_code",
+                       "code_url"]),
+    ("Risk management of a high-impact use case", [f.name for f in fields("2025") if f.name.startswith("hi_")]),
+]
+NOT_EDITABLE = {"agency", "agency_name", "id"}
+PER_PAGE = 25
+
+
+def _flag(v: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get((v or "").lower())
+
+
+def _query(params) -> inventory.UseCaseQuery:
+    try:
+        page = max(int(params.get("page") or 1), 1)
+    except ValueError:
+        page = 1
+    return inventory.UseCaseQuery(
+        q=params.get("q") or None, component=params.get("component") or None, stage=params.get("stage") or None,
+        impact=params.get("impact") or None, topic=params.get("topic") or None, status=params.get("status") or None,
+        agency=params.get("agency") or None, cots=_flag(params.get("cots")), face_recognition=_flag(params.get("fr")),
+        genai=_flag(params.get("genai")), sort=params.get("sort") or ("relevance" if params.get("q") else "business_id"),
+        desc=params.get("desc") == "1", page=page, per_page=PER_PAGE)
+
+
+@router.get("")
+def list_page(request: Request):
+    actor = require_page_actor(request)
+    query = _query(request.query_params)
+    with uow(request) as s:
+        rows, total, facets = inventory.list_use_cases(s, actor, query)
+        items = [{"id": u.business_id, "name": u.name, "component": u.org_unit.code if u.org_unit else u.agency,
+                  "stage": u.stage, "impact": u.impact, "status": u.status, "updated": u.updated_at,
+                  "flags": [n for n, on in (("FR/FC", u.is_face_recognition), ("GenAI", u.is_genai), ("COTS", u.is_cots)) if on]}
+                 for u in rows]
+    keep = {k: v for k, v in request.query_params.items() if k != "page" and v}
+    pages = max(1, -(-total // PER_PAGE))
+    base = {k: v for k, v in keep.items() if k not in ("sort", "desc")}
+
+    def sort_url(key: str) -> str:
+        desc = "&desc=1" if keep.get("sort") == key and keep.get("desc") != "1" else ""
+        return "/inventory?" + urlencode({**base, "sort": key}) + desc
+    return render(request, "inventory/list.html", {
+        "nav": "inventory", "items": items, "total": total, "facets": facets, "params": keep, "query": query,
+        "page": query.page, "pages": pages, "qs": urlencode(keep), "sort_url": sort_url,
+        "can_create": any(can(actor, "usecase.create", g.org_unit) for g in actor.grants),
+        "can_import": any(can(actor, "inventory.import", g.org_unit) for g in actor.grants)})
+
+
+@router.get(".csv")
+def list_csv(request: Request):
+    actor = require_page_actor(request)
+    query = _query(request.query_params)
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["id", "name", "agency", "component", "stage", "impact", "topic", "status", "face_recognition", "genai",
+                "cots", "revisions", "updated_at"])
+    with uow(request) as s:
+        for u in inventory.iter_use_cases(s, actor, query):
+            w.writerow([u.business_id, u.name, u.agency, u.org_unit.code if u.org_unit else "", u.stage or "", u.impact or "",
+                        u.topic or "", u.status, u.is_face_recognition, u.is_genai, u.is_cots, u.revision_count,
+                        u.updated_at.isoformat()])
+    data = "\ufeff" + buf.getvalue()
+    return StreamingResponse(iter([data]), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="inventory-{date.today()}.csv"'})
+
+
+def _field_rows(schema: str, values: dict, raw: dict) -> list[tuple[str, list[dict]]]:
+    by_name = {f.name: f for f in fields(schema)}
+    if schema == "2025":
+        sections = SECTIONS_2025
+    else:
+        sections = [(f"{schema} answers", [f.name for f in fields(schema)])]
+    out = []
+    for title, names in sections:
+        items = []
+        for n in names:
+            f = by_name.get(n)
+            if f is None:
+                continue
+            v = values.get(n)
+            if v in (None, "", []):
+                continue
+            items.append({"name": n, "label": f.long_header or f.csv_header or n,
+                          "value": ", ".join(map(str, v)) if isinstance(v, list) else str(v), "raw": raw.get(n)})
+        if items:
+            out.append((title, items))
+    return out
+
+
+@router.get("/{business_id}")
+def detail(request: Request, business_id: str, a: int | None = None, b: int | None = None, saved: int = 0):
+    actor = require_page_actor(request)
+    with uow(request) as s:
+        uc = inventory.get_use_case(s, actor, business_id)
+        rev = uc.revisions[-1]
+        revisions = [{"number": r.number, "at": r.created_at, "by": r.created_by, "reason": r.reason, "source": r.source,
+                      "schema": r.schema} for r in reversed(uc.revisions)]
+        diff = None
+        if a and b:
+            diff = inventory.revision_diff(s, actor, uc.business_id, a, b)
+        elif len(uc.revisions) > 1:
+            a, b = uc.revisions[-2].number, rev.number
+            diff = inventory.revision_diff(s, actor, uc.business_id, a, b)
+        events = []
+        if can(actor, "audit.read"):
+            events, _ = audit.list_events(s, actor, audit.EventFilter(object_type="use_case", object_id=uc.business_id), limit=50)
+            events = [audit.event_as_dict(e) for e in events]
+        checks = [c.as_dict() for c in check_required(rev.values, rev.schema) + check_values(rev.values, rev.schema)] \
+            if rev.schema in ("2025", "2024") else []
+        people = [{"username": p.user.username, "name": p.user.display_name, "role": p.role} for p in uc.people]
+        comp = uc.org_unit.code if uc.org_unit and uc.org_unit.kind != "department" else None
+        ctx = {"nav": "inventory", "uc": uc, "component": uc.org_unit.code if uc.org_unit else uc.agency,
+               "sections": _field_rows(rev.schema, rev.values, rev.raw), "schema": rev.schema, "revisions": revisions,
+               "diff": diff, "a": a, "b": b, "events": events, "checks": checks, "people": people, "saved": saved,
+               "can_edit": can(actor, "usecase.edit", comp) and rev.schema == "2025"}
+    return render(request, "inventory/detail.html", ctx)
+
+
+# ---------------------------------------------------------------- form
+
+def _form_fields(values: dict) -> list[tuple[str, list[dict]]]:
+    by_name = {f.name: f for f in fields("2025")}
+    out = []
+    for title, names in SECTIONS_2025:
+        items = []
+        for n in names:
+            f = by_name[n]
+            if n in NOT_EDITABLE:
+                continue
+            when = f.required.get("when")
+            items.append({"f": f, "name": n, "label": f.long_header or n, "value": values.get(n),
+                          "show_when": json.dumps(when) if isinstance(when, dict) else "",
+                          "required": when == "always" or isinstance(when, dict),
+                          "kind": "multi" if f.multi else ("select" if f.enumerated else ("date" if f.is_date else "text"))})
+        out.append((title, items))
+    return out
+
+
+def _values_from_form(form) -> dict:
+    out: dict = {}
+    for f in fields("2025"):
+        if f.name in NOT_EDITABLE:
+            continue
+        if f.multi:
+            out[f.name] = [v for v in form.getlist(f.name) if v]
+        else:
+            out[f.name] = (form.get(f.name) or "").strip()
+    return out
+
+
+def _validate_form(values: dict) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not values.get("use_case_name"):
+        errors["use_case_name"] = "a use case needs a name"
+    if not values.get("development_stage"):
+        errors["development_stage"] = "choose the stage of development"
+    for f in fields("2025"):
+        v = values.get(f.name)
+        if f.is_date and v:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+                errors[f.name] = "use a date as YYYY-MM-DD"
+        elif f.enumerated and v:
+            bad = [x for x in (v if isinstance(v, list) else [v]) if x not in f.values]
+            if bad:
+                errors[f.name] = f"{bad[0]!r} is not one of OMB's answers"
+    return errors
+
+
+def _form(request, actor, *, values, errors, uc=None, component=None, status=200):
+    comps = sorted({g.org_unit for g in actor.grants if g.org_unit and can(actor, "usecase.create", g.org_unit)})
+    if any(g.org_unit is None and can(actor, "usecase.create") for g in actor.grants):
+        with uow(request) as s:
+            from raigov.identity.service import org_units
+
+            comps = [u.code for u in org_units(s) if u.kind != "department"]
+    return render(request, "inventory/form.html", {
+        "nav": "inventory", "sections": _form_fields(values), "errors": errors, "uc": uc, "components": comps,
+        "component": component, "reason": values.get("_reason", "")}, status)
+
+
+@router.get("/new/use-case")
+def new_form(request: Request):
+    actor = require_page_actor(request)
+    return _form(request, actor, values={}, errors={})
+
+
+@router.post("/new/use-case")
+async def create(request: Request):
+    actor = require_page_actor(request)
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    values = _values_from_form(form)
+    component = form.get("component") or ""
+    errors = _validate_form(values)
+    if not component:
+        errors["component"] = "choose the component that owns the use case"
+    if errors:
+        return _form(request, actor, values=values, errors=errors, component=component, status=422)
+    try:
+        with uow(request) as s:
+            uc = inventory.create_use_case(s, actor, component=component, values=values,
+                                           reason=form.get("reason") or "created", settings=settings_of(request))
+            bid = uc.business_id
+    except ValidationFailed as exc:
+        return _form(request, actor, values=values, errors={e.field: e.message for e in exc.errors}, component=component, status=422)
+    return RedirectResponse(f"/inventory/{bid}?saved=1", status_code=303)
+
+
+@router.get("/{business_id}/edit")
+def edit_form(request: Request, business_id: str):
+    actor = require_page_actor(request)
+    with uow(request) as s:
+        uc = inventory.get_use_case(s, actor, business_id)
+        values = dict(uc.revisions[-1].values)
+        info = {"business_id": uc.business_id, "name": uc.name}
+    return _form(request, actor, values=values, errors={}, uc=info)
+
+
+@router.post("/{business_id}/edit")
+async def edit(request: Request, business_id: str):
+    actor = require_page_actor(request)
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    values = _values_from_form(form)
+    errors = _validate_form(values)
+    reason = (form.get("reason") or "").strip()
+    if not reason:
+        errors["reason"] = "say why the use case changes"
+    info = {"business_id": business_id, "name": values.get("use_case_name")}
+    if errors:
+        return _form(request, actor, values={**values, "_reason": reason}, errors=errors, uc=info, status=422)
+    with uow(request) as s:
+        inventory.edit_use_case(s, actor, business_id, values, reason)
+    return RedirectResponse(f"/inventory/{business_id}?saved=1", status_code=303)
+
+
+# ---------------------------------------------------------------- import
+
+def _upload_dir(request: Request) -> Path:
+    d = settings_of(request).ensure_data_dir() / "uploads"
+    d.mkdir(mode=0o700, exist_ok=True)
+    return d
+
+
+@router.get("/import/file")
+def import_page(request: Request):
+    require_page_actor(request)
+    return render(request, "inventory/import.html", {"nav": "inventory", "report": None, "error": None})
+
+
+@router.post("/import/file")
+async def import_upload(request: Request):
+    """Step 1: upload and dry run. The file is kept (by its SHA-256) for step 2."""
+    from raigov.inventory.formats import read_inventory
+
+    actor = require_page_actor(request)
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    upload = form.get("file")
+    if upload is None or not getattr(upload, "filename", ""):
+        return render(request, "inventory/import.html", {"nav": "inventory", "report": None, "error": "choose a file"}, 422)
+    data = await upload.read(settings_of(request).upload_limit_bytes + 1)
+    if len(data) > settings_of(request).upload_limit_bytes:
+        return render(request, "inventory/import.html", {"nav": "inventory", "report": None,
+                                                         "error": "the file is over the upload limit"}, 413)
+    sha = hashlib.sha256(data).hexdigest()
+    name = re.sub(r"[^\w.\- ]", "_", Path(upload.filename).name)[:120] or "upload"
+    folder = _upload_dir(request) / sha
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_bytes(data)
+    try:
+        parsed = read_inventory(path, max_bytes=settings_of(request).upload_limit_bytes)
+        with uow(request) as s:
+            report = inventory.import_inventory(s, actor, parsed, settings_of(request), dry_run=True)
+    except RaigovError as exc:
+        return render(request, "inventory/import.html", {"nav": "inventory", "report": None, "error": exc.detail}, exc.status)
+    return render(request, "inventory/import.html", {"nav": "inventory", "report": report, "error": None,
+                                                     "sha": sha, "name": name})
+
+
+@router.post("/import/commit")
+async def import_commit(request: Request):
+    """Step 2: import the file that was dry-run, in one transaction."""
+    from raigov.inventory.formats import read_inventory
+
+    actor = require_page_actor(request)
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    sha, name = form.get("sha", ""), form.get("name", "")
+    path = _upload_dir(request) / sha / name
+    if not re.fullmatch(r"[0-9a-f]{64}", sha) or "/" in name or not path.is_file():
+        return render(request, "inventory/import.html", {"nav": "inventory", "report": None,
+                                                         "error": "that upload is gone: upload the file again"}, 404)
+    parsed = read_inventory(path, max_bytes=settings_of(request).upload_limit_bytes)
+    with uow(request) as s:
+        report = inventory.import_inventory(s, actor, parsed, settings_of(request))
+    return render(request, "inventory/import.html", {"nav": "inventory", "report": report, "error": None, "done": True})
