@@ -152,3 +152,26 @@ def test_security_headers(client):
     assert r.headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
     assert "script-src 'self'" in r.headers["content-security-policy"]
+
+
+def test_use_cases_over_the_api(client, db, settings, system, make_user, token_for):
+    from raigov.inventory import service as inventory
+
+    make_user("cbp.owner", "submitter@CBP")
+    make_user("gate", "service@TSA", kind="service")
+    from raigov.identity import service as identity
+
+    with db.transaction() as s:
+        owner = identity.actor_for(s, identity.get_user(s, "cbp.owner"))
+        inventory.create_use_case(s, owner, component="CBP", values={"use_case_name": "Cargo triage", "development_stage": "Pilot"},
+                                  reason="new", settings=settings)
+    r = client.get("/api/v1/use-cases", headers=token_for("cbp.owner")).json()
+    assert r["total"] == 1 and r["use_cases"][0]["component"] == "CBP" and r["use_cases"][0]["status"] == "draft"
+    bid = r["use_cases"][0]["id"]
+    one = client.get(f"/api/v1/use-cases/{bid}", headers=token_for("cbp.owner")).json()
+    assert one["values"]["use_case_name"] == "Cargo triage" and one["revision_history"][0]["number"] == 1
+    # a TSA service cannot see CBP's draft
+    assert client.get("/api/v1/use-cases", headers=token_for("gate")).json()["total"] == 0
+    r = client.get(f"/api/v1/use-cases/{bid}", headers=token_for("gate"))
+    assert r.status_code == 403 and r.headers["content-type"] == PROBLEM
+    assert client.get("/api/v1/use-cases/DHS-9999", headers=token_for("cbp.owner")).status_code == 404

@@ -144,3 +144,66 @@ def audit_inclusion(request: Request, actor: ActorDep, seq: int, tree_size: int 
 def audit_consistency(request: Request, actor: ActorDep, old: int, new: int):
     with uow(request) as s:
         return audit.consistency(s, actor, old, new)
+
+
+# ---------------------------------------------------------------- inventory
+
+class UseCaseSummary(BaseModel):
+    id: str
+    name: str
+    agency: str
+    component: str | None
+    status: str
+    stage: str | None
+    impact: str | None
+    topic: str | None
+    face_recognition: bool
+    genai: bool
+    cots: bool
+    revisions: int
+
+
+class UseCasePage(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    use_cases: list[UseCaseSummary]
+
+
+def _summary(u) -> UseCaseSummary:
+    return UseCaseSummary(id=u.business_id, name=u.name, agency=u.agency, component=u.org_unit.code if u.org_unit else None,
+                          status=u.status, stage=u.stage, impact=u.impact, topic=u.topic, face_recognition=u.is_face_recognition,
+                          genai=u.is_genai, cots=u.is_cots, revisions=u.revision_count)
+
+
+@router.get("/use-cases", response_model=UseCasePage, tags=["inventory"], responses=ERRORS)
+def list_use_cases(
+    request: Request,
+    actor: ActorDep,
+    q: str | None = None,
+    component: str | None = None,
+    stage: str | None = None,
+    impact: str | None = None,
+    status: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+):
+    from raigov.inventory import service as inventory
+
+    with uow(request) as s:
+        rows, total, _ = inventory.list_use_cases(s, actor, inventory.UseCaseQuery(
+            q=q, component=component, stage=stage, impact=impact, status=status, page=page, per_page=per_page,
+            sort="relevance" if q else "business_id"))
+        return UseCasePage(total=total, page=page, per_page=per_page, use_cases=[_summary(u) for u in rows])
+
+
+@router.get("/use-cases/{business_id}", tags=["inventory"], responses=ERRORS)
+def get_use_case(request: Request, actor: ActorDep, business_id: str):
+    from raigov.inventory import service as inventory
+
+    with uow(request) as s:
+        uc = inventory.get_use_case(s, actor, business_id)
+        rev = uc.revisions[-1]
+        return {**_summary(uc).model_dump(), "schema": rev.schema, "values": rev.values,
+                "revision_history": [{"number": r.number, "created_at": r.created_at, "created_by": r.created_by,
+                                      "reason": r.reason, "source": r.source} for r in uc.revisions]}
