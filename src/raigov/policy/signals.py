@@ -154,7 +154,7 @@ class Signal:
         if self.excepts:
             self._ex = re.compile("|".join(phrase_regex(p, self.inflect) for p in self.excepts), re.IGNORECASE)
         if self.post_cues:
-            self._post = re.compile(r"^[\s,]*(?:" + "|".join(re.escape(c) for c in self.post_cues) + r")\b",
+            self._post = re.compile(r"[\s,]*(?:" + "|".join(re.escape(c) for c in self.post_cues) + r")\b",
                                     re.IGNORECASE)
         return self
 

@@ -1,0 +1,178 @@
+"""Hand-written use cases for every presumption category of both OMB memos: one that must match
+the category, and one (often a look-alike or a negation) that must not match it."""
+
+import pytest
+
+from raigov.policy.screen import screen
+
+
+def uc25(text, name="Use case", topic="Other", outputs=""):
+    return {"use_case_name": name, "topic_area": topic, "problem_solved": text, "benefits": "", "system_outputs": outputs}
+
+
+def uc24(text, name="Use case", topic="Mission-Enabling"):
+    return {"2_use_case_name": name, "8_topic_area": topic, "11_purpose_benefits": text, "12_outputs": ""}
+
+
+M2521 = {
+    "M-25-21.6(a)": ("The model adjusts traffic signal timing in real time to control traffic flow at intersections.",
+                     "Summarizes public comments about transit fares for the policy office."),
+    "M-25-21.6(b)": ("Navigation software steers an unmanned aerial vehicle along the border autonomously.",
+                     "Robotic process automation bot copies invoice data between two finance systems."),
+    "M-25-21.6(c)": ("Counter-UAS system that jams and disables hostile drones approaching a facility.",
+                     "Summarizes lessons learned from tabletop exercises."),
+    "M-25-21.6(d)": ("Predicts safe routing for the transport of hazardous materials by rail.",
+                     "Classifies office supply purchase requests."),
+    "M-25-21.6(e)": ("Analyzes inspection images to detect fatigue cracks in bridges before structural failure.",
+                     "Recommends articles for the agency newsletter."),
+    "M-25-21.6(f)": ("Reads chest images to help clinicians diagnose pneumonia in patients.",
+                     "Answers employee questions about the health insurance enrollment portal hours."),
+    "M-25-21.6(g)": ("Controls physical access to federal buildings by checking badges at entry gates.",
+                     "Manages role-based access control lists for the HR database."),
+    "M-25-21.6(h)": ("Flags shipments that may violate export controls or sanctions for enforcement review.",
+                     "Exports the monthly report to Excel for the budget office."),
+    "M-25-21.6(i)": ("Automatically removes posts containing hate speech from the agency's public comment site.",
+                     "Drafts responses to congressional correspondence."),
+    "M-25-21.6(j)": ("Matches photos of unknown subjects against mugshots to generate investigative leads for criminal investigators.",
+                     "Schedules meetings for the legal office."),
+    "M-25-21.6(k)": ("Produces a risk score for visa applicants used in adjudicating their applications.",
+                     "Books travel accommodation for staff attending conferences."),
+    "M-25-21.6(l)": ("Live facial recognition scans crowds in public spaces to find people on a watchlist.",
+                     "Counts the number of visitors to a public website."),
+    "M-25-21.6(m)": ("Determines eligibility for disaster assistance applications and recommends denial of ineligible claims.",
+                     "Expected benefits include faster report writing for analysts."),
+    "M-25-21.6(n)": ("Ranks job applicants' resumes against the position's qualifications for hiring managers.",
+                     "Generates first drafts of press releases."),
+    "M-25-21.6(o)": ("Provides live speech translation between officers and travelers during interviews.",
+                     "Translates business requirements into software user stories."),
+}
+
+M2410 = {
+    "M-24-10.I(1)(a)": ("Controls water treatment plant chemical dosing valves.", "Summarizes water rights case law for attorneys."),
+    "M-24-10.I(1)(b)": ("Detects anomalies in voter registration rolls to maintain election integrity.",
+                        "Drafts the agency's annual performance plan."),
+    "M-24-10.I(1)(c)": ("Controls a robotic arm that moves packages in a mail processing workplace.",
+                        "A software robot (robotic process automation) reconciles spreadsheets."),
+    "M-24-10.I(1)(d)": ("Targeting software applies kinetic force through a counter-drone weapon system.",
+                        "Forecasts electricity demand for budget planning."),
+    "M-24-10.I(1)(e)": ("Self-driving shuttle vehicles move passengers around the campus.", "Transcribes meetings."),
+    "M-24-10.I(1)(f)": ("Monitors the safety of biological agents stored in high-containment laboratories.",
+                        "Tracks IT help-desk tickets."),
+    "M-24-10.I(1)(g)": ("Controls industrial emissions from smokestacks at a federal plant.", "Writes meeting minutes."),
+    "M-24-10.I(1)(h)": ("Plans the transport of hazardous waste to disposal sites.", "Sorts incoming email."),
+    "M-24-10.I(1)(i)": ("Evaluates structural integrity of levees under design.", "Improves grammar of letters."),
+    "M-24-10.I(1)(j)": ("Predicts suicide risk for veterans to flag patients for clinical intervention.",
+                        "Summarizes the cafeteria's menu feedback."),
+    "M-24-10.I(1)(k)": ("Detects concealed firearms in baggage X-ray images.", "Detects duplicate invoices."),
+    "M-24-10.I(1)(l)": ("Decides whether to dispatch first responders based on 911 call audio.", "Manages the calendar."),
+    "M-24-10.I(1)(m)": ("Controls physical access to the federal facility using badge readers.",
+                        "Manages network access for the VPN."),
+    "M-24-10.I(1)(n)": ("Identifies cargo shipments that evade sanctions for enforcement action.",
+                        "Imports data files into the warehouse nightly."),
+    "M-24-10.I(2)(a)": ("Hides misinformation posts on the agency's social media pages.", "Schedules social media posts."),
+    "M-24-10.I(2)(b)": ("Predicts recidivism to inform parole decisions.", "Catalogs law library books."),
+    "M-24-10.I(2)(c)": ("Provides risk assessments for asylum seekers' detention status.", "Plans staff travel routes."),
+    "M-24-10.I(2)(d)": ("Uses face recognition in crowds at public events to identify individuals one-to-many.",
+                        "Unlocks an employee's phone."),
+    "M-24-10.I(2)(e)": ("Detects deception in interview video from facial expressions.", "Edits interview transcripts for typos."),
+    "M-24-10.I(2)(f)": ("Creates a synthetic voice clone of a spokesperson for announcements.", "Reads web pages aloud."),
+    "M-24-10.I(2)(g)": ("Detects plagiarism in student essays for academic discipline.", "Formats the training calendar."),
+    "M-24-10.I(2)(h)": ("Screens tenants applying for public housing.", "Tracks office space utilization."),
+    "M-24-10.I(2)(i)": ("Recommends disciplinary action for employee misconduct cases.", "Drafts the staff newsletter."),
+    "M-24-10.I(2)(j)": ("Supports medical diagnosis of skin cancer from patient photos.", "Orders printer toner."),
+    "M-24-10.I(2)(k)": ("Computes credit scores for small business loan applicants.", "Forecasts the weather."),
+    "M-24-10.I(2)(l)": ("Detects fraudulent claims for unemployment insurance benefits.", "Expected benefits include saved time."),
+    "M-24-10.I(2)(m)": ("Machine translation of official notices sent to applicants in Spanish.", "Translates ideas into action plans."),
+    "M-24-10.I(2)(n)": ("Recommends child protective actions in foster care cases.", "Summarizes grant reports."),
+}
+
+
+@pytest.mark.parametrize("item", sorted(M2521))
+def test_m2521_category_positive(m2521, item):
+    r = screen(uc25(M2521[item][0]), m2521)
+    assert item in [c.item for c in r.categories], r.as_dict(trace=False)["categories"]
+    assert r.presumed
+    ev = [e for e in r.evidence if e.item == item]
+    assert ev and all(e.field and e.text for e in ev)
+
+
+@pytest.mark.parametrize("item", sorted(M2521))
+def test_m2521_category_negative(m2521, item):
+    r = screen(uc25(M2521[item][1]), m2521)
+    assert item not in [c.item for c in r.categories], r.as_dict(trace=False)["categories"]
+
+
+@pytest.mark.parametrize("item", sorted(M2410))
+def test_m2410_category_positive(m2410, item):
+    r = screen(uc24(M2410[item][0]), m2410)
+    assert item in [c.item for c in r.categories], [c.item for c in r.categories]
+    impact = "safety" if "I(1)" in item else "rights"
+    assert impact in r.impacts
+
+
+@pytest.mark.parametrize("item", sorted(M2410))
+def test_m2410_category_negative(m2410, item):
+    r = screen(uc24(M2410[item][1]), m2410)
+    assert item not in [c.item for c in r.categories], [c.item for c in r.categories]
+
+
+def test_every_category_has_a_case(m2521, m2410):
+    assert {i.id for i in m2521.items_of("presumption")} == set(M2521)
+    assert {i.id for i in m2410.items_of("presumption")} == set(M2410)
+
+
+def test_negation_face_recognition(m2521):
+    pos = screen(uc25("Uses facial recognition to identify individuals in crowds in public spaces."), m2521)
+    assert "M-25-21.6(l)" in [c.item for c in pos.categories]
+    neg = screen(uc25("The tool does not use facial recognition; it counts crowds in public spaces."), m2521)
+    assert "M-25-21.6(l)" not in [c.item for c in neg.categories]
+    # the negated words show in the trace
+    tr = [t for t in neg.trace if t.item == "M-25-21.6(l)"][0]
+    assert tr.result is False
+
+
+def test_no_categories_for_plain_admin_use(m2521, m2410):
+    r = screen(uc25("Summarizes long reports and drafts emails for staff.", name="Writing assistant"), m2521)
+    assert not r.presumed and r.categories == [] and r.practices == []
+    r = screen(uc24("Summarizes long reports and drafts emails for staff."), m2410)
+    assert not r.presumed
+
+
+def test_practices_follow_presumption(m2521, m2410):
+    r = screen(uc25(M2521["M-25-21.6(j)"][0], topic="Law Enforcement"), m2521)
+    assert {p.item for p in r.practices} == {i.id for i in m2521.items_of("practice")}
+    assert "M-25-21.4(a).determination" in [f.item for f in r.reviews]
+    # rights-only practices only for rights categories under M-24-10
+    s = screen(uc24(M2410["M-24-10.I(1)(g)"][0]), m2410)
+    assert s.impacts == ["safety"]
+    assert not any(p.item.startswith("M-24-10.5(c)(v)") for p in s.practices)
+    rr = screen(uc24(M2410["M-24-10.I(2)(h)"][0]), m2410)
+    assert any(p.item == "M-24-10.5(c)(v)(F)" for p in rr.practices)
+
+
+def test_opt_out_not_required_for_fraud(m2410):
+    r = screen(uc24("Detects fraudulent claims for unemployment insurance benefits."), m2410)
+    assert r.presumed
+    assert "M-24-10.5(c)(v)(F)" not in [p.item for p in r.practices]
+
+
+def test_exclusions_use_explicit_answers(m2521):
+    v = uc25(M2521["M-25-21.6(j)"][0], topic="Law Enforcement")
+    v["raigov.nss_component"] = True
+    r = screen(v, m2521)
+    assert r.out_of_scope and not r.presumed and r.categories  # categories still shown, not presumed
+    assert [e.item for e in r.exclusions] == ["M-25-21.1(c)"]
+    v = uc25(M2521["M-25-21.6(j)"][0], topic="Law Enforcement")
+    v.update({"development_stage": "Pilot", "raigov.pilot_limited": True, "raigov.pilot_caio_certified": True,
+              "raigov.pilot_opt_in_out": True, "raigov.pilot_practices_where_practicable": True})
+    r = screen(v, m2521)
+    assert r.presumed and r.practices == [] and "M-25-21.4(a)(i).pilot" in [e.item for e in r.exclusions]
+    v["raigov.pilot_caio_certified"] = False
+    assert screen(v, m2521).practices
+
+
+def test_trace_covers_every_item(m2521):
+    r = screen(uc25(M2521["M-25-21.6(o)"][0]), m2521)
+    assert {t.item for t in r.trace} == {i.id for i in m2521.items}
+    t = [t for t in r.trace if t.item == "M-25-21.6(o)"][0]
+    assert t.result and t.tree["op"] == "signal" and t.tree["hits"][0]["field"] == "problem_solved"
