@@ -237,7 +237,7 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
     no_practices = out_of_scope or any(pack.item(f.item).effect == "practices-not-required" for f in exclusions)
     categories = findings("presumption")
     presumed = bool(categories) and not out_of_scope
-    practices = [] if no_practices or not presumed else findings("practice")
+    practices = [] if no_practices else findings("practice")
     reviews = [] if out_of_scope else findings("review")
     return ScreenResult(pack=pack.key, presumed=presumed, out_of_scope=out_of_scope, categories=categories,
                         exclusions=exclusions, prohibited=[] if out_of_scope else findings("prohibition"),
