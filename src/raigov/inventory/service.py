@@ -411,22 +411,27 @@ class UseCaseQuery:
     per_page: int = 50
 
 
-FACETS = {"component": OrgUnit.code, "stage": UseCase.stage, "impact": UseCase.impact, "topic": UseCase.topic,
+FACETS = {"component": UseCase.org_unit_id, "stage": UseCase.stage, "impact": UseCase.impact, "topic": UseCase.topic,
           "status": UseCase.status, "agency": UseCase.agency}
 SORTS = {"business_id": UseCase.business_id, "name": UseCase.name, "updated": UseCase.updated_at,
          "stage": UseCase.stage, "impact": UseCase.impact, "component": OrgUnit.code}
 
 
-def _visible(actor: Actor, q: Select) -> Select:
+def _unit_ids(session: Session, codes) -> list[int]:
+    return list(session.scalars(select(OrgUnit.id).where(OrgUnit.code.in_(list(codes)))).all()) or [-1]
+
+
+def _visible(session: Session, actor: Actor, q: Select) -> Select:
     """Limit to what the actor may read: drafts only of their components (or their own)."""
     units = components_visible(actor, "usecase.read")
     draft_units = components_visible(actor, "usecase.read_draft")
     if units is not None:
         if not units and actor.user_id is None:
             raise PermissionDenied(f"{actor.label} may not read use cases")
-        q = q.where(or_(OrgUnit.code.in_(units or {"-"}), UseCase.id.in_(_own(actor))))
+        q = q.where(or_(UseCase.org_unit_id.in_(_unit_ids(session, units)), UseCase.id.in_(_own(actor))))
     if draft_units is not None:
-        q = q.where(or_(UseCase.status != "draft", OrgUnit.code.in_(draft_units or {"-"}), UseCase.id.in_(_own(actor))))
+        q = q.where(or_(UseCase.status != "draft", UseCase.org_unit_id.in_(_unit_ids(session, draft_units)),
+                        UseCase.id.in_(_own(actor))))
     return q
 
 
@@ -449,32 +454,36 @@ def _search(session: Session, q: Select, text_q: str) -> tuple[Select, Any]:
 
 def list_use_cases(session: Session, actor: Actor, query: UseCaseQuery) -> tuple[list[UseCase], int, dict[str, list[tuple[str, int]]]]:
     """One page of use cases, the total, and counts per facet value (over the filtered set)."""
-    base = select(UseCase).outerjoin(OrgUnit, UseCase.org_unit_id == OrgUnit.id)
-    base = _visible(actor, base)
+    base = _visible(session, actor, select(UseCase))
     rank = None
     if query.q:
         base, rank = _search(session, base, query.q)
-    filters = {"component": query.component, "stage": query.stage, "impact": query.impact, "topic": query.topic,
-               "status": query.status, "agency": query.agency}
-    flagged = base
+    units = {u.id: u.code for u in session.scalars(select(OrgUnit))}
+    codes = {c: i for i, c in units.items()}
+    filters = {"component": codes.get(query.component, -1) if query.component else None, "stage": query.stage,
+               "impact": query.impact, "topic": query.topic, "status": query.status, "agency": query.agency}
     for col, val in ((UseCase.is_cots, query.cots), (UseCase.is_face_recognition, query.face_recognition),
                      (UseCase.is_genai, query.genai)):
         if val is not None:
-            flagged = flagged.where(col.is_(val))
+            base = base.where(col.is_(val))
     facets: dict[str, list[tuple[str, int]]] = {}
     for name, col in FACETS.items():  # each facet counts with every filter but its own
-        fq = flagged
+        fq = base
         for other, val in filters.items():
-            if val and other != name:
+            if val is not None and other != name:
                 fq = fq.where(FACETS[other] == val)
         rows = session.execute(fq.with_only_columns(col, func.count()).group_by(col).order_by(func.count().desc())).all()
-        facets[name] = [(v if v is not None else "", n) for v, n in rows]
-    q = flagged
+        facets[name] = [((units.get(v, "") if name == "component" else v) or "", n) for v, n in rows]
+    q = base
     for name, val in filters.items():
-        if val:
+        if val is not None:
             q = q.where(FACETS[name] == val)
-    total = session.scalar(q.with_only_columns(func.count())) or 0
+    total = sum(n for _, n in facets["status"])  # the status facet is counted over exactly this set
+    if query.status:
+        total = next((n for v, n in facets["status"] if v == query.status), 0)
     order = SORTS.get(query.sort, UseCase.business_id)
+    if query.sort == "component":
+        q = q.outerjoin(OrgUnit, UseCase.org_unit_id == OrgUnit.id)
     order_by = [rank] if (query.sort == "relevance" and rank is not None) else [order.desc() if query.desc else order.asc()]
     page = max(query.page, 1)
     per = max(1, min(query.per_page, 500))
