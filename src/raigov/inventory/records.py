@@ -59,6 +59,16 @@ def content_hash(schema: str, values: Mapping[str, Any], extra: Mapping[str, Any
     return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
 
 
+# What the department keeps beside OMB's fields (in a revision's values, never exported to OMB).
+DEPARTMENT_FIELDS = [
+    ("raigov_face_recognition", "Uses face recognition or face capture (DHS Directive 026-11)", "yesno"),
+    ("raigov_genai", "Uses generative AI", "yesno"),
+    ("raigov_related_systems", "Related systems (name and ATO status, one per line)", "text"),
+    ("raigov_pta_url", "Privacy Threshold Analysis (PTA) link", "text"),
+    ("raigov_sorn_url", "System of Records Notice (SORN) link", "text"),
+]
+
+
 @dataclass
 class Summary:
     """The columns a use case row denormalises from its current revision."""
@@ -108,6 +118,7 @@ def summarise(schema: str, values: Mapping[str, Any], extra: Mapping[str, Any] |
     if schema == "cots-2025":
         texts.append(texts_extra)
     blob = " ".join(t for t in texts if t)
+    fr_given, genai_given = v.get("raigov_face_recognition"), v.get("raigov_genai")
     return Summary(
         name=name.strip() or "(unnamed use case)",
         agency=((str(agency).strip() if schema == "cots-2025" else str(agency).strip().upper()) if agency else None),
@@ -116,8 +127,9 @@ def summarise(schema: str, values: Mapping[str, Any], extra: Mapping[str, Any] |
         impact=_s(impact) or None,
         topic=_s(topic) or None,
         is_cots=bool(cots),
-        is_face_recognition=bool(_FR.search(blob)),
-        is_genai=classification == "Generative AI" or bool(_GENAI.search(blob)),
+        is_face_recognition=(fr_given == "yes") if fr_given in ("yes", "no") else bool(_FR.search(blob)),
+        is_genai=(genai_given == "yes") if genai_given in ("yes", "no")
+        else (classification == "Generative AI" or bool(_GENAI.search(blob))),
         search_text=" ".join(x for x in [blob, _s(bureau), _s(topic)] if x)[:20000],
     )
 

@@ -10,6 +10,7 @@ import json
 import re
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -20,7 +21,7 @@ from raigov.errors import RaigovError, ValidationFailed
 from raigov.identity.permissions import can
 from raigov.inventory import service as inventory
 from raigov.inventory.catalog import fields
-from raigov.inventory.validation import check_required, check_values
+from raigov.inventory.records import DEPARTMENT_FIELDS
 from raigov.web.app import render
 from raigov.web.deps import check_csrf, require_page_actor, settings_of, uow
 
@@ -77,7 +78,8 @@ def list_page(request: Request):
         "nav": "inventory", "items": items, "total": total, "facets": facets, "params": keep, "query": query,
         "page": query.page, "pages": pages, "qs": urlencode(keep), "sort_url": sort_url,
         "can_create": any(can(actor, "usecase.create", g.org_unit) for g in actor.grants),
-        "can_import": any(can(actor, "inventory.import", g.org_unit) for g in actor.grants)})
+        "can_import": any(can(actor, "inventory.import", g.org_unit) for g in actor.grants),
+        "can_export": any(can(actor, "inventory.export", g.org_unit) for g in actor.grants)})
 
 
 @router.get(".csv")
@@ -100,6 +102,8 @@ def list_csv(request: Request):
 
 def _field_rows(schema: str, values: dict, raw: dict) -> list[tuple[str, list[dict]]]:
     by_name = {f.name: f for f in fields(schema)}
+    dept = [{"name": n, "label": label, "value": str(values[n]), "raw": None} for n, label, _ in DEPARTMENT_FIELDS
+            if values.get(n) not in (None, "", [])]
     if schema == "2025":
         sections = SECTIONS_2025
     else:
@@ -118,6 +122,8 @@ def _field_rows(schema: str, values: dict, raw: dict) -> list[tuple[str, list[di
                           "value": ", ".join(map(str, v)) if isinstance(v, list) else str(v), "raw": raw.get(n)})
         if items:
             out.append((title, items))
+    if dept:
+        out.append(("Department information (not reported to OMB)", dept))
     return out
 
 
@@ -139,14 +145,22 @@ def detail(request: Request, business_id: str, a: int | None = None, b: int | No
         if can(actor, "audit.read"):
             events, _ = audit.list_events(s, actor, audit.EventFilter(object_type="use_case", object_id=uc.business_id), limit=50)
             events = [audit.event_as_dict(e) for e in events]
-        checks = [c.as_dict() for c in check_required(rev.values, rev.schema) + check_values(rev.values, rev.schema)] \
-            if rev.schema in ("2025", "2024") else []
+        checks = []
+        if rev.schema in ("2025", "2024"):
+            from raigov.inventory.checks import check_use_case
+
+            vals = dict(rev.values)
+            if uc.retirement_reason:
+                vals["retirement_reason"] = uc.retirement_reason
+            checks = [c.as_dict() for c in check_use_case(vals, rev.schema)]
         people = [{"username": p.user.username, "name": p.user.display_name, "role": p.role} for p in uc.people]
         comp = uc.org_unit.code if uc.org_unit and uc.org_unit.kind != "department" else None
         ctx = {"nav": "inventory", "uc": uc, "component": uc.org_unit.code if uc.org_unit else uc.agency,
                "sections": _field_rows(rev.schema, rev.values, rev.raw), "schema": rev.schema, "revisions": revisions,
                "diff": diff, "a": a, "b": b, "events": events, "checks": checks, "people": people, "saved": saved,
-               "can_edit": can(actor, "usecase.edit", comp) and rev.schema == "2025"}
+               "can_edit": can(actor, "usecase.edit", comp) and rev.schema == "2025",
+               "can_retire": can(actor, "usecase.retire", comp) and uc.status != "retired",
+               "retire_error": request.query_params.get("retire_error")}
     return render(request, "inventory/detail.html", ctx)
 
 
@@ -154,7 +168,9 @@ def detail(request: Request, business_id: str, a: int | None = None, b: int | No
 
 def _form_fields(values: dict) -> list[tuple[str, list[dict]]]:
     by_name = {f.name: f for f in fields("2025")}
-    out = []
+    dept = [{"f": SimpleNamespace(values=("yes", "no")), "name": n, "label": label, "value": values.get(n), "show_when": "",
+             "required": False, "kind": "select" if kind == "yesno" else "text"} for n, label, kind in DEPARTMENT_FIELDS]
+    out = [("Department information (not reported to OMB)", dept)]
     for title, names in SECTIONS_2025:
         items = []
         for n in names:
@@ -171,7 +187,7 @@ def _form_fields(values: dict) -> list[tuple[str, list[dict]]]:
 
 
 def _values_from_form(form) -> dict:
-    out: dict = {}
+    out: dict = {n: (form.get(n) or "").strip() for n, _, _ in DEPARTMENT_FIELDS}
     for f in fields("2025"):
         if f.name in NOT_EDITABLE:
             continue
@@ -266,6 +282,35 @@ async def edit(request: Request, business_id: str):
     with uow(request) as s:
         inventory.edit_use_case(s, actor, business_id, values, reason)
     return RedirectResponse(f"/inventory/{business_id}?saved=1", status_code=303)
+
+
+@router.post("/{business_id}/retire")
+async def retire(request: Request, business_id: str):
+    actor = require_page_actor(request)
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    try:
+        with uow(request) as s:
+            inventory.retire_use_case(s, actor, business_id, form.get("reason") or "")
+    except ValidationFailed:
+        return RedirectResponse(f"/inventory/{business_id}?retire_error=1", status_code=303)
+    return RedirectResponse(f"/inventory/{business_id}?saved=1", status_code=303)
+
+
+@router.get("/export/{fmt}")
+def export_download(request: Request, fmt: str, component: str | None = None):
+    """OMB's own format, for the whole inventory or one component."""
+    import tempfile
+
+    actor = require_page_actor(request)
+    suffix = ".xlsx" if fmt.endswith("xlsx") else ".csv"
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        with uow(request) as s:
+            inventory.export_inventory(s, actor, fmt, tmp.name, component or None)
+        data = Path(tmp.name).read_bytes()
+    media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if suffix == ".xlsx" else "text/csv; charset=utf-8"
+    name = f"{fmt}{'-' + component if component else ''}-{date.today()}{suffix}"
+    return StreamingResponse(iter([data]), media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # ---------------------------------------------------------------- import
