@@ -156,15 +156,15 @@ def timing(parsed, reg, out):
         r.row = i + 1
         rows.append(r)
     big.rows = rows
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     n = 0
     for rs in screen_inventory(big, [pack]):
         json.dumps(contract_row(rs))
         n += 1
-    dt = time.perf_counter() - t0
-    print(f"\n== timing: {n} synthetic 2025 use cases screened (+ JSON) in {dt:.2f}s "
-          f"= {1000 * dt / n:.2f} ms per use case (target: 3,611 in < 5 s)")
-    out["timing"] = {"rows": n, "seconds": dt}
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(f"\n== timing: {n} synthetic 2025 use cases screened (+ JSON) in {dt:.2f}s wall, {cpu:.2f}s CPU "
+          f"= {1000 * cpu / n:.2f} ms CPU per use case (target: 3,611 in < 5 s)")
+    out["timing"] = {"rows": n, "seconds": dt, "cpu_seconds": cpu}
 
 
 def main(argv=None):

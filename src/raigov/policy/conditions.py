@@ -2,7 +2,8 @@
 
 A condition is one mapping of one of these forms::
 
-    {all: [c, ...]}            every sub-condition holds
+    {all: [c, ...]}            every sub-condition holds (evaluation stops at the first false one;
+                               the trace shows the rest as skipped)
     {any: [c, ...]}            at least one holds
     {not: c}                   c does not hold
     {field: F, equals: V}      the answer equals V (text compared case- and space-insensitively;
@@ -203,7 +204,13 @@ class Evaluator:
         """(result, trace node, evidence) for condition ``c``."""
         if "all" in c or "any" in c:
             op = "all" if "all" in c else "any"
-            kids = [self.eval(s) for s in c[op]]
+            kids = []
+            for sub in c[op]:
+                if op == "all" and kids and not kids[-1][0]:
+                    # ``all`` stops at the first false part; the rest is shown as not evaluated
+                    kids.append((False, {"op": "skipped", "result": None, "condition": sub}, []))
+                    continue
+                kids.append(self.eval(sub))
             res = all(k[0] for k in kids) if op == "all" else any(k[0] for k in kids)
             ev: list[dict] = []
             if res:
