@@ -66,7 +66,7 @@ class Counts:
             self.ul += 1
             self.ulf += flagged
 
-    def merge(self, o: "Counts"):
+    def merge(self, o: Counts):
         for k in ("tp", "fn", "fp", "tn", "ul", "ulf"):
             setattr(self, k, getattr(self, k) + getattr(o, k))
 

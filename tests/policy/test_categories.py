@@ -127,7 +127,7 @@ def test_negation_face_recognition(m2521):
     neg = screen(uc25("The tool does not use facial recognition; it counts crowds in public spaces."), m2521)
     assert "M-25-21.6(l)" not in [c.item for c in neg.categories]
     # the negated words show in the trace
-    tr = [t for t in neg.trace if t.item == "M-25-21.6(l)"][0]
+    tr = next(t for t in neg.trace if t.item == "M-25-21.6(l)")
     assert tr.result is False
 
 
@@ -174,5 +174,5 @@ def test_exclusions_use_explicit_answers(m2521):
 def test_trace_covers_every_item(m2521):
     r = screen(uc25(M2521["M-25-21.6(o)"][0]), m2521)
     assert {t.item for t in r.trace} == {i.id for i in m2521.items}
-    t = [t for t in r.trace if t.item == "M-25-21.6(o)"][0]
+    t = next(t for t in r.trace if t.item == "M-25-21.6(o)")
     assert t.result and t.tree["op"] == "signal" and t.tree["hits"][0]["field"] == "problem_solved"

@@ -126,7 +126,7 @@ def test_139_07_genai_access(d13907):
     r = screen(dict(v, **{"raigov.supervisor_approval": False}), d13907)
     assert "PS139-07.Access.Missing" in [f.item for f in r.prohibited]
     r = screen(dict(v, **{"raigov.input_data_classes": ["pii"]}), d13907)
-    f = [f for f in r.prohibited if f.item == "PS139-07.Data.Prohibited"][0]
+    f = next(f for f in r.prohibited if f.item == "PS139-07.Data.Prohibited")
     assert f.status == "unverified"
     # an internal tool (DHSChat) is not a commercial tool
     assert screen(uc("Staff use DHSChat, an internal generative AI tool."), d13907).practices == []

@@ -69,5 +69,5 @@ def test_field_operators():
     assert not e.eval({"any": [{"field": "missing", "equals": "x"}, {"field": "n", "gt": 9}]})[0]
     e2 = ev({"raigov.last_test_date": "2021-01-01"}, today=dt.date(2025, 1, 1))
     assert e2.eval({"field": "raigov.last_test_date", "older_than_days": 1095})[0]
-    res, tree, evidence = e.eval({"field": "topic_area", "equals": "Law Enforcement"})
+    _res, tree, evidence = e.eval({"field": "topic_area", "equals": "Law Enforcement"})
     assert tree["saw"] == "Law Enforcement" and evidence[0]["field"] == "topic_area"

@@ -73,7 +73,7 @@ def check(cond: Any, path: tuple, *, signals: dict, refs: dict, items: dict,
         extra = set(c) - {form} - (set(FIELD_OPS) if form == "field" else set()) - (
             {"fields"} if form == "signal" else set())
         if extra:
-            k = sorted(extra)[0]
+            k = min(extra)
             bad(p + (k,), f"unknown key {k!r} in a {form} condition")
             return
         if form in ("all", "any"):

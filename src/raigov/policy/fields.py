@@ -35,10 +35,10 @@ RAIGOV_FIELDS: dict[str, tuple[str, str]] = {
     "raigov.nss_component": ("bool", "AI is a component of a National Security System"),
     "raigov.intelligence_community": ("bool", "used within an Intelligence Community element"),
     "raigov.research_only": ("bool", "basic or applied research, not aimed at an agency application"),
-    "raigov.research_carve_back": ("bool", "research that controls/influences decisions about individuals "
-                                   "or has an approved transition agreement"),
-    "raigov.enforcement_target_evaluation": ("bool", "evaluating an AI product whose provider is the target "
-                                             "of a regulatory, law-enforcement or national-security action"),
+    "raigov.research_carve_back": ("bool", ("research that controls/influences decisions about individuals "
+                                   "or has an approved transition agreement")),
+    "raigov.enforcement_target_evaluation": ("bool", ("evaluating an AI product whose provider is the target "
+                                             "of a regulatory, law-enforcement or national-security action")),
     "raigov.regulatory_action": ("bool", "a regulatory action about non-agency AI use"),
     "raigov.general_standards_work": ("bool", "metrics/methods/standards for general or government-wide use"),
     "raigov.procurement_evaluation_only": ("bool", "solely evaluating a potential vendor capability for procurement"),

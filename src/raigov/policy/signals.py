@@ -139,7 +139,7 @@ class Signal:
     _post: re.Pattern | None = field(default=None, repr=False)
     _keys: tuple[str, ...] | None = field(default=None, repr=False)
 
-    def compile(self) -> "Signal":
+    def compile(self) -> Signal:
         if self.phrases:
             bodies = [_body(p, self.inflect) for p in self.phrases]
             self._rx = re.compile(r"(?<![\w])(?:" + "|".join(bodies) + r")(?![\w])", re.IGNORECASE)
@@ -171,11 +171,9 @@ class Signal:
         cues = self.cues
         if any(w in cues or w.endswith("n't") for w in words):
             return True
-        if self._post is not None and self._post.match(text, end, min(len(text), end + 40)):
-            return True
-        return False
+        return bool(self._post is not None and self._post.match(text, end, min(len(text), end + 40)))
 
-    def find(self, text: str, index: "WordIndex | None" = None) -> list[Hit]:
+    def find(self, text: str, index: WordIndex | None = None) -> list[Hit]:
         """Every hit of the signal's own phrases in ``text`` (negated and vetoed hits kept, marked).
 
         With a ``WordIndex`` of ``text`` the pattern is tried only where a word starts with one
