@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy import Select, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from raigov.audit.service import record
@@ -444,8 +444,9 @@ def _search(session: Session, q: Select, text_q: str) -> tuple[Select, Any]:
     if not words:
         return q, None
     if session.get_bind().dialect.name == "postgresql":
-        ts = func.to_tsvector(text("'english'"), UseCase.name + " " + UseCase.search_text)
-        tq = func.websearch_to_tsquery(text("'english'"), " ".join(words))
+        # exactly the indexed expression (migration 0002), so that the GIN index is used
+        ts = literal_column("to_tsvector('english', use_cases.name || ' ' || use_cases.search_text)")
+        tq = func.websearch_to_tsquery(literal_column("'english'"), " ".join(words))
         return q.where(ts.op("@@")(tq)), func.ts_rank(ts, tq).desc()
     match = " AND ".join(f'"{w}"*' for w in words)
     sub = text("SELECT rowid FROM use_cases_fts WHERE use_cases_fts MATCH :m").bindparams(m=match)
