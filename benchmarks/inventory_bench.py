@@ -12,51 +12,22 @@ search under 150 ms at 50,000 use cases.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
 import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
+from benchdb import fresh
 
 from raigov.config import Settings
-from raigov.db.engine import Database
-from raigov.db.migrate import upgrade
-from raigov.identity.permissions import Actor
 from raigov.inventory import service
 from raigov.inventory.formats import read_inventory, write_omb_2025_csv
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "federal-ai-inventory"
-PG_URL = os.environ.get("RAIGOV_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-SYSTEM = Actor.system("bench")
-
-
-def fresh(backend: str, workdir: Path):
-    if backend == "sqlite":
-        db = Database(f"sqlite:///{workdir}/bench.sqlite3")
-        upgrade(db)
-        return db, db.dispose
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as c:
-        c.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    db = Database(f"{PG_URL}?options=-csearch_path%3D{schema}")
-    upgrade(db)
-
-    def cleanup():
-        db.dispose()
-        with admin.begin() as c:
-            c.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-    return db, cleanup
-
-
 def timed_import(db, settings, path: Path, trace: bool = False):
     if trace:
         tracemalloc.start()
