@@ -24,7 +24,7 @@ from raigov.audit import service as audit
 from raigov.identity.permissions import Actor
 
 
-def append(db: Database, n: int, batch: int, actor: Actor) -> float:
+def append(db, n: int, batch: int, actor: Actor) -> float:
     t0 = time.perf_counter()
     done = 0
     while done < n:

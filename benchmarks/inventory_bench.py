@@ -24,10 +24,14 @@ import sqlalchemy as sa
 from benchdb import fresh
 
 from raigov.config import Settings
+from raigov.identity.permissions import Actor
 from raigov.inventory import service
 from raigov.inventory.formats import read_inventory, write_omb_2025_csv
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "federal-ai-inventory"
+SYSTEM = Actor.system("bench")
+
+
 def timed_import(db, settings, path: Path, trace: bool = False):
     if trace:
         tracemalloc.start()
@@ -127,10 +131,10 @@ def main() -> int:
                 print(f"{'  same file into an empty db, traced: peak MiB':<44} {'':>7} {'':>9} {'':>8} {peak:>9.0f} {'':>9}")
                 cleanup2()
                 rep, dt, _ = timed_import(db, settings, DATA / "2025_individually_reported_AI_use_cases.dev.csv")
-                n, et = timed_export(db, work / "out.csv")
+                _, et = timed_export(db, work / "out.csv")
                 print(f"{'2025 dev CSV':<44} {rep.rows_read:>7,} {dt:>9.2f} {rep.rows_read / dt:>8,.0f} {'':>9} {et:>9.2f}")
                 rep, dt, _ = timed_import(db, settings, big)
-                n, et = timed_export(db, work / "big-out.csv")
+                _, et = timed_export(db, work / "big-out.csv")
                 print(f"{f'generated {args.big:,}':<44} {rep.rows_read:>7,} {dt:>9.2f} {rep.rows_read / dt:>8,.0f} {'':>9} {et:>9.2f}")
                 with db.transaction() as s:
                     total = s.scalar(sa.text("SELECT count(*) FROM use_cases"))
