@@ -32,7 +32,7 @@ from raigov.errors import NotFound, ValidationFailed
 from raigov.identity.permissions import Actor, require
 
 _LAST = "raigov.audit.last"  # session.info key: (seq, hash) of the last event this transaction wrote
-PG_LOCK_KEY = 0x7261_6967  # advisory lock that serialises appends on PostgreSQL
+PG_LOCK_KEY = 0x7261_6967  # advisory lock (with the schema) that serialises appends on PostgreSQL
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -55,7 +55,8 @@ def record(
     last = session.info.get(_LAST)
     if last is None:
         if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_KEY})
+            # one log per schema: two raigov databases sharing a server (or tests) do not wait on each other
+            session.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"), {"k": PG_LOCK_KEY})
         row = session.execute(
             select(AuditEvent.seq, AuditEvent.event_hash).order_by(AuditEvent.seq.desc()).limit(1)
         ).first()

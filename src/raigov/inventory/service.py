@@ -444,8 +444,7 @@ def _search(session: Session, q: Select, text_q: str) -> tuple[Select, Any]:
     if not words:
         return q, None
     if session.get_bind().dialect.name == "postgresql":
-        # exactly the indexed expression (migration 0002), so that the GIN index is used
-        ts = literal_column("to_tsvector('english', use_cases.name || ' ' || use_cases.search_text)")
+        ts = literal_column("use_cases.use_cases_fts_vector")  # stored, indexed (migration 0002)
         tq = func.websearch_to_tsquery(literal_column("'english'"), " ".join(words))
         return q.where(ts.op("@@")(tq)), func.ts_rank(ts, tq).desc()
     match = " AND ".join(f'"{w}"*' for w in words)
