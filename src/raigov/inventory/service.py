@@ -78,9 +78,11 @@ class ImportReport:
     rows: list[RowOutcome] = field(default_factory=list)
 
     def as_dict(self, with_rows: bool = True) -> dict:
-        d = asdict(self)
-        if not with_rows:
-            d.pop("rows")
+        d = {k: getattr(self, k) for k in ("source", "form", "year", "sha256", "dry_run", "rows_read", "created",
+                                           "updated", "unchanged", "skipped")}
+        d["problems"] = [dict(p) for p in self.problems]
+        if with_rows:
+            d["rows"] = [asdict(r) for r in self.rows]
         return d
 
 
@@ -92,7 +94,7 @@ def import_inventory(session: Session, actor: Actor, parsed: ParsedInventory, se
     exactly what the real run will do. The caller's transaction makes the real run all or nothing."""
     require(actor, "inventory.import")
     report = ImportReport(parsed.source_name, parsed.form, parsed.year, parsed.sha256, dry_run)
-    report.problems = [asdict(p) for p in parsed.problems]
+    report.problems = [dict(vars(p)) for p in parsed.problems]  # flat dataclasses: no deep copy
     if parsed.schema not in SCHEMA_YEAR:
         raise ValidationFailed.one("file", f"{parsed.form} files cannot be imported")
     nested = session.begin_nested() if dry_run else None
@@ -195,7 +197,7 @@ def _import_rows(session, actor, parsed, settings, report, agency_filter) -> Non
         link = next((r.extra.get(c) for c in LINK_COLUMNS if r.extra.get(c)), None)
         pk = known.find(key, nkey, link)
         json_values = records.to_json_values(values)
-        chash = records.content_hash(schema, values, r.extra)
+        chash = records.content_hash(schema, json_values, r.extra)
         source = f"import:{parsed.source_name}#{parsed.sha256[:12]}:row {r.row}"
         reason = f"imported from {parsed.source_name}"
         if pk is None:
@@ -252,9 +254,21 @@ def _business_id(key: str, link: str | None, agency: str, existing: dict[str, in
 
 
 def next_business_id(agency: str, existing) -> str:
+    """The agency's next free number. `existing` may be a set or dict of business ids; a dict also
+    keeps, under the key (None, prefix), the highest number it has seen, so that an import of
+    thousands of new rows stays linear."""
     prefix = f"{agency.upper()}-"
-    nums = [int(b[len(prefix):]) for b in existing if b.startswith(prefix) and b[len(prefix):].isdigit()]
-    return f"{prefix}{(max(nums) + 1 if nums else 1):04d}"
+    cache = existing.get((None, prefix)) if isinstance(existing, dict) else None
+    if cache is None:
+        nums = [int(b[len(prefix):]) for b in existing
+                if isinstance(b, str) and b.startswith(prefix) and b[len(prefix):].isdigit()]
+        cache = max(nums) if nums else 0
+    n = cache + 1
+    while f"{prefix}{n:04d}" in existing:
+        n += 1
+    if isinstance(existing, dict):
+        existing[(None, prefix)] = n
+    return f"{prefix}{n:04d}"
 
 
 def _apply_summary(uc: UseCase, s: records.Summary) -> None:
