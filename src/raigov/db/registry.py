@@ -4,5 +4,6 @@ from raigov.audit import models as _audit  # noqa: F401
 from raigov.db.base import Base
 from raigov.identity import models as _identity  # noqa: F401
 from raigov.inventory import models as _inventory  # noqa: F401
+from raigov.policy import models as _policy  # noqa: F401
 
 metadata = Base.metadata

@@ -1,0 +1,211 @@
+"""Screening proposals and determinations in the database.
+
+A screen's proposal is stored as such (`screenings`); an official's determination is a separate record
+(`determinations`) with its author, time, written reason and the pack version in force. Re-screening
+under a new pack version adds a proposal and never touches a determination. Determinations imported
+from an agency's file are recorded as the agency's, with their source.
+
+Rules (research/policy.md; M-25-21 §4(a), M-24-10 §5(b)):
+- every determination carries a written reason;
+- M-25-21: "presumed high-impact but determined not high-impact" goes to the CAIO: made by a delegate it
+  waits for the CAIO's confirmation; the CAIO may revisit any determination at any time;
+- M-24-10: only the CAIO decides (not a delegate).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from raigov.audit.service import record
+from raigov.errors import PermissionDenied, ValidationFailed
+from raigov.identity.permissions import Actor, require
+from raigov.inventory import service as inventory
+from raigov.inventory.models import UseCase
+from raigov.policy.models import Determination, Screening
+
+FRAMEWORKS = {
+    "M-25-21": {"pack": "omb-m-25-21", "schema": "2025",
+                "decisions": {"high-impact": "High-impact",
+                              "presumed-not-high-impact": "Presumed high-impact, but determined not high-impact",
+                              "not-high-impact": "Not high-impact"}},
+    "M-24-10": {"pack": "omb-m-24-10", "schema": "2024",
+                "decisions": {"rights-impacting": "Rights-impacting", "safety-impacting": "Safety-impacting",
+                              "both": "Rights- and safety-impacting", "neither": "Neither"}},
+}
+AFFIRMATIVE = {"high-impact", "rights-impacting", "safety-impacting", "both"}
+# the agencies' own answers as they appear in the inventory (canonical values) -> our decisions
+AGENCY_ANSWERS = {
+    ("M-25-21", "High-impact"): "high-impact",
+    ("M-25-21", "Presumed High-Impact, but Not High-impact"): "presumed-not-high-impact",
+    ("M-25-21", "Not High-impact"): "not-high-impact",
+    ("M-24-10", "Rights-Impacting"): "rights-impacting",
+    ("M-24-10", "Safety-Impacting"): "safety-impacting",
+    ("M-24-10", "Both"): "both",
+    ("M-24-10", "Neither"): "neither",
+}
+
+
+def framework_of_schema(schema: str) -> str:
+    return "M-24-10" if schema in ("2024", "2023") else "M-25-21"
+
+
+def _registry():
+    from raigov.policy.packs import current_registry
+
+    return current_registry()
+
+
+def screen_use_case(session: Session, actor: Actor, business_id: str, pack_ref: str | None = None,
+                    today: dt.date | None = None) -> Screening:
+    """Screen the use case's current answers and store the proposal (with its trace)."""
+    from raigov.policy.screen import screen
+
+    uc = inventory.get_use_case(session, actor, business_id)
+    require(actor, "determination.propose", inventory._component_of(uc))
+    schema, values = inventory.current_values(uc)
+    if schema == "cots-2025":
+        raise ValidationFailed.one("use_case", f"{uc.business_id} is a consolidated COTS entry: nothing to screen")
+    pack = _registry().get(pack_ref or FRAMEWORKS[framework_of_schema(schema)]["pack"])
+    result = screen(values, pack, schema=schema, today=today)
+    sc = Screening(use_case_id=uc.id, revision_number=uc.revision_count, pack=pack.key, presumed=result.presumed,
+                   out_of_scope=result.out_of_scope, categories=[f.item for f in result.categories],
+                   prohibited=[f.item for f in result.prohibited], result=result.as_dict(trace=True),
+                   created_by=actor.label)
+    session.add(sc)
+    session.flush()
+    record(session, actor, "policy.screen", "use_case", uc.business_id,
+           {"pack": pack.key, "presumed": sc.presumed, "categories": sc.categories, "prohibited": sc.prohibited,
+            "revision": sc.revision_number}, {"pack": pack.key, "presumed": sc.presumed, "screening": sc.id})
+    return sc
+
+
+def screen_all(session: Session, actor: Actor, pack_ref: str | None = None) -> int:
+    """Re-screen every use case (e.g. under a new pack version): new proposals only."""
+    n = 0
+    for uc in inventory.iter_use_cases(session, actor, inventory.UseCaseQuery()):
+        if uc.revisions[-1].schema in ("2025", "2024"):
+            screen_use_case(session, actor, uc.business_id, pack_ref)
+            n += 1
+    return n
+
+
+def latest_screening(session: Session, uc: UseCase) -> Screening | None:
+    return session.scalars(select(Screening).where(Screening.use_case_id == uc.id)
+                           .order_by(Screening.id.desc()).limit(1)).first()
+
+
+def determinations(session: Session, uc: UseCase) -> list[Determination]:
+    return list(session.scalars(select(Determination).where(Determination.use_case_id == uc.id)
+                                .order_by(Determination.id)).all())
+
+
+def current_determination(session: Session, uc: UseCase, framework: str | None = None) -> Determination | None:
+    q = select(Determination).where(Determination.use_case_id == uc.id)
+    if framework:
+        q = q.where(Determination.framework == framework)
+    return session.scalars(q.order_by(Determination.id.desc()).limit(1)).first()
+
+
+def decide(session: Session, actor: Actor, business_id: str, decision: str, reason: str,
+           framework: str | None = None) -> Determination:
+    """The official's determination. See the module docstring for who may decide what."""
+    uc = inventory.get_use_case(session, actor, business_id)
+    schema, _ = inventory.current_values(uc)
+    framework = framework or framework_of_schema(schema)
+    if framework not in FRAMEWORKS:
+        raise ValidationFailed.one("framework", f"one of {', '.join(FRAMEWORKS)}")
+    if decision not in FRAMEWORKS[framework]["decisions"]:
+        raise ValidationFailed.one("decision", f"under {framework}: one of {', '.join(FRAMEWORKS[framework]['decisions'])}")
+    if not (reason or "").strip():
+        raise ValidationFailed.one("reason", "a determination needs its written reason", "missing")
+    require(actor, "determination.decide")
+    is_caio = actor.has_role("caio")
+    if framework == "M-24-10" and not is_caio:
+        raise PermissionDenied("under M-24-10 only the Chief AI Officer determines whether a use case is rights- or "
+                               "safety-impacting (M-24-10 §5(b))")
+    status = "in_force"
+    if decision == "presumed-not-high-impact" and not is_caio:
+        status = "awaiting_caio"  # documented to the CAIO, who decides (M-25-21 §4(a))
+    sc = latest_screening(session, uc)
+    pack = sc.pack if sc is not None else _registry().get(FRAMEWORKS[framework]["pack"]).key
+    d = Determination(use_case_id=uc.id, framework=framework, pack=pack, decision=decision, reason=reason.strip(),
+                      status=status, source="official", screening_id=sc.id if sc else None, created_by=actor.label)
+    session.add(d)
+    session.flush()
+    record(session, actor, "policy.determination.decide", "use_case", uc.business_id,
+           {"framework": framework, "decision": decision, "status": status, "pack": pack, "reason": d.reason},
+           {"decision": decision, "status": status, "determination": d.id})
+    return d
+
+
+def confirm(session: Session, actor: Actor, business_id: str, reason: str) -> Determination:
+    """The CAIO confirms a determination that waits for them (a new record; the old one stays)."""
+    uc = inventory.get_use_case(session, actor, business_id)
+    if not actor.has_role("caio"):
+        raise PermissionDenied("only the Chief AI Officer confirms a determination sent to them")
+    cur = current_determination(session, uc)
+    if cur is None or cur.status != "awaiting_caio":
+        raise ValidationFailed.one("determination", f"{uc.business_id} has no determination waiting for the CAIO")
+    return decide(session, actor, business_id, cur.decision, reason, cur.framework)
+
+
+def record_agency_answers(session: Session, actor: Actor, business_id: str | None = None) -> int:
+    """Record the determinations the agency reported in its inventory files, as the agency's, with their
+    source; once per revision. Returns how many were recorded."""
+    require(actor, "determination.propose")
+    n = 0
+    ucs = [inventory.get_use_case(session, actor, business_id)] if business_id else \
+        list(inventory.iter_use_cases(session, actor, inventory.UseCaseQuery()))
+    for uc in ucs:
+        rev = uc.revisions[-1]
+        framework = framework_of_schema(rev.schema)
+        answer = rev.values.get("is_high_impact" if framework == "M-25-21" else "17_impact_type")
+        decision = AGENCY_ANSWERS.get((framework, answer))
+        if decision is None or rev.source == "edit":
+            continue
+        source = f"agency: {rev.source}"[:300]
+        if session.scalar(select(Determination.id).where(Determination.use_case_id == uc.id,
+                                                          Determination.source == source)):
+            continue
+        reason = (rev.values.get("HI_justification") if framework == "M-25-21" else None) or "as reported by the agency"
+        d = Determination(use_case_id=uc.id, framework=framework, pack=None, decision=decision, reason=str(reason),
+                          status="in_force", source=source, created_by=actor.label)
+        session.add(d)
+        session.flush()
+        record(session, actor, "policy.determination.agency", "use_case", uc.business_id,
+               {"framework": framework, "decision": decision, "source": source}, {"decision": decision})
+        n += 1
+    return n
+
+
+@dataclass
+class Disagreement:
+    business_id: str
+    name: str
+    component: str | None
+    pack: str
+    presumed: bool
+    categories: list[str]
+    decision: str
+    decided_by: str
+    source: str
+
+
+def disagreements(session: Session, actor: Actor) -> list[Disagreement]:
+    """Use cases whose newest screen and newest determination disagree: presumed but determined not
+    (or not presumed but determined affirmatively)."""
+    out = []
+    for uc in inventory.iter_use_cases(session, actor, inventory.UseCaseQuery()):
+        sc = latest_screening(session, uc)
+        d = current_determination(session, uc)
+        if sc is None or d is None:
+            continue
+        affirmative = d.decision in AFFIRMATIVE
+        if sc.presumed != affirmative:
+            out.append(Disagreement(uc.business_id, uc.name, uc.org_unit.code if uc.org_unit else None, sc.pack,
+                                    sc.presumed, list(sc.categories), d.decision, d.created_by, d.source))
+    return out
