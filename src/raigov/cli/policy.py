@@ -182,3 +182,67 @@ def diff_cmd(old: str = typer.Argument(..., help="PACK@V1"), new: str = typer.Ar
                   ", ".join(ch["categories_removed"]),
                   ", ".join(["+" + x for x in ch["prohibited_added"]] + ["-" + x for x in ch["prohibited_removed"]]))
     console.print(t)
+
+
+# ---------------------------------------------------------------- the database side
+
+
+@app.command("rescreen")
+@handle_errors
+def rescreen_cmd(business_ids: list[str] = typer.Argument(None, help="Use case ids; none: every use case"),
+                 pack: str = typer.Option(None, "--pack", help="PACK or PACK@VERSION (default: the framework's pack in force)"),
+                 as_json: bool = typer.Option(False, "--json")) -> None:
+    """Screen use cases in the database and store new proposals (determinations are never touched)."""
+    from raigov.cli.common import ready_database, system_actor
+    from raigov.policy import service
+
+    db = ready_database()
+    out = []
+    with db.transaction() as s:
+        if business_ids:
+            for bid in business_ids:
+                sc = service.screen_use_case(s, system_actor(), bid, pack)
+                out.append({"id": bid, "pack": sc.pack, "presumed": sc.presumed, "categories": sc.categories,
+                            "prohibited": sc.prohibited})
+        else:
+            n = service.screen_all(s, system_actor(), pack)
+            out.append({"screened": n})
+    if as_json:
+        print_json(out)
+    else:
+        for o in out:
+            console.print(o)
+
+
+@app.command("agency-answers")
+@handle_errors
+def agency_answers_cmd() -> None:
+    """Record the determinations agencies reported in their inventory files, as theirs (once per revision)."""
+    from raigov.cli.common import ready_database, system_actor
+    from raigov.policy import service
+
+    db = ready_database()
+    with db.transaction() as s:
+        n = service.record_agency_answers(s, system_actor())
+    console.print(f"recorded {n} agency determinations")
+
+
+@app.command("disagreements")
+@handle_errors
+def disagreements_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Use cases whose newest screen and newest determination disagree."""
+    from dataclasses import asdict
+
+    from raigov.cli.common import ready_database, system_actor
+    from raigov.policy import service
+
+    db = ready_database()
+    with db.transaction() as s:
+        rows = [asdict(d) for d in service.disagreements(s, system_actor())]
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        console.print(f"{r['business_id']} {r['name'][:60]}: screen {'presumed' if r['presumed'] else 'not presumed'} "
+                      f"({', '.join(r['categories'][:3])}), determined {r['decision']} by {r['decided_by']}")
+    console.print(f"{len(rows)} disagreements")

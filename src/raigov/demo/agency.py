@@ -108,6 +108,11 @@ def load_inventory(session: Session, settings: Settings, actor: Actor, creds: di
                                              "name": f"{unit} use case owner (demo)"}
             owners[unit] = username
         inventory.assign_person(session, actor, business_id, owners[unit], "owner")
+    # the agency's own determinations, and raigov's screen of every use case beside them
+    from raigov.policy import service as policy
+
+    policy.record_agency_answers(session, actor)
+    policy.screen_all(session, actor)
 
 
 def credentials_path(settings: Settings) -> Path:

@@ -155,12 +155,28 @@ def detail(request: Request, business_id: str, a: int | None = None, b: int | No
             checks = [c.as_dict() for c in check_use_case(vals, rev.schema)]
         people = [{"username": p.user.username, "name": p.user.display_name, "role": p.role} for p in uc.people]
         comp = uc.org_unit.code if uc.org_unit and uc.org_unit.kind != "department" else None
+        from raigov.policy import service as policy
+
+        sc = policy.latest_screening(s, uc)
+        screening = None
+        if sc is not None:
+            screening = {"pack": sc.pack, "presumed": sc.presumed, "at": sc.created_at, "by": sc.created_by,
+                         "revision": sc.revision_number, "result": sc.result}
+        framework = policy.framework_of_schema(rev.schema)
+        dets = [{"decision": policy.FRAMEWORKS[d.framework]["decisions"].get(d.decision, d.decision), "status": d.status,
+                 "reason": d.reason, "by": d.created_by, "at": d.created_at, "source": d.source, "framework": d.framework}
+                for d in reversed(policy.determinations(s, uc))]
         ctx = {"nav": "inventory", "uc": uc, "component": uc.org_unit.code if uc.org_unit else uc.agency,
                "sections": _field_rows(rev.schema, rev.values, rev.raw), "schema": rev.schema, "revisions": revisions,
                "diff": diff, "a": a, "b": b, "events": events, "checks": checks, "people": people, "saved": saved,
                "can_edit": can(actor, "usecase.edit", comp) and rev.schema == "2025",
                "can_retire": can(actor, "usecase.retire", comp) and uc.status != "retired",
-               "retire_error": request.query_params.get("retire_error")}
+               "screening": screening, "determinations": dets, "framework": framework,
+               "decisions": policy.FRAMEWORKS[framework]["decisions"],
+               "can_screen": can(actor, "determination.propose", comp) and rev.schema in ("2025", "2024"),
+               "can_decide": can(actor, "determination.decide") and (framework == "M-25-21" or actor.has_role("caio")),
+               "retire_error": request.query_params.get("retire_error"),
+               "determine_error": request.query_params.get("determine_error")}
     return render(request, "inventory/detail.html", ctx)
 
 
@@ -282,6 +298,33 @@ async def edit(request: Request, business_id: str):
     with uow(request) as s:
         inventory.edit_use_case(s, actor, business_id, values, reason)
     return RedirectResponse(f"/inventory/{business_id}?saved=1", status_code=303)
+
+
+@router.post("/{business_id}/screen")
+async def screen_now(request: Request, business_id: str):
+    from raigov.policy import service as policy
+
+    actor = require_page_actor(request)
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    with uow(request) as s:
+        policy.screen_use_case(s, actor, business_id)
+    return RedirectResponse(f"/inventory/{business_id}#determination", status_code=303)
+
+
+@router.post("/{business_id}/determine")
+async def determine(request: Request, business_id: str):
+    from raigov.policy import service as policy
+
+    actor = require_page_actor(request)
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    try:
+        with uow(request) as s:
+            policy.decide(s, actor, business_id, form.get("decision") or "", form.get("reason") or "")
+    except ValidationFailed as exc:
+        return RedirectResponse(f"/inventory/{business_id}?determine_error={exc.errors[0].field}#determination", status_code=303)
+    return RedirectResponse(f"/inventory/{business_id}?saved=1#determination", status_code=303)
 
 
 @router.post("/{business_id}/retire")
