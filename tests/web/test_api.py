@@ -11,7 +11,9 @@ PROBLEM = "application/problem+json"
 def test_health_and_ready(client):
     assert client.get("/healthz").json()["status"] == "ok"
     r = client.get("/readyz")
-    assert r.status_code == 200 and r.json()["revision"] == "0002"
+    from raigov.db.migrate import head_revision
+
+    assert r.status_code == 200 and r.json()["revision"] == head_revision(client.app.state.db)
 
 
 def test_openapi_and_docs_need_no_cdn(client):
