@@ -11,6 +11,15 @@ from raigov.cli.common import EXIT_PROBLEM, console, handle_errors, print_json, 
 app = typer.Typer(help="The tamper-evident audit trail", no_args_is_help=True)
 
 
+def _show(data: dict, json_: bool) -> None:
+    if json_:
+        print_json(data)
+        return
+    width = max(map(len, data))
+    for k, v in data.items():
+        console.print(f"{k:>{width}}: {v}")
+
+
 @app.command()
 @handle_errors
 def verify(json_: bool = typer.Option(False, "--json")) -> None:
@@ -46,11 +55,7 @@ def head(json_: bool = typer.Option(False, "--json")) -> None:
     db = ready_database()
     with db.transaction() as s:
         h = service.sign_head(s, system_actor(), settings().ensure_data_dir())
-    if json_:
-        print_json(h)
-    else:
-        for k, v in h.items():
-            console.print(f"{k:>11}: {v}")
+    _show(h, json_)
 
 
 @app.command()
@@ -61,11 +66,7 @@ def prove(seq: int, tree_size: int = typer.Option(None, "--tree-size", help="Pro
     db = ready_database()
     with db.transaction() as s:
         p = service.inclusion(s, system_actor(), seq, tree_size)
-    if json_:
-        print_json(p)
-    else:
-        for k, v in p.items():
-            console.print(f"{k:>15}: {v}")
+    _show(p, json_)
 
 
 @app.command("prove-consistency")
@@ -75,11 +76,7 @@ def prove_consistency(old: int, new: int, json_: bool = typer.Option(False, "--j
     db = ready_database()
     with db.transaction() as s:
         p = service.consistency(s, system_actor(), old, new)
-    if json_:
-        print_json(p)
-    else:
-        for k, v in p.items():
-            console.print(f"{k:>16}: {v}")
+    _show(p, json_)
 
 
 @app.command("list")

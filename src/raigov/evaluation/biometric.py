@@ -554,14 +554,22 @@ class BiometricResult:
             out[k] = [float(lo), float(hi)]
         return out
 
-    def cluster_cis(self) -> dict[str, list] | None:
-        """Cluster-robust (ratio-estimator) intervals per group from the per-subject counts."""
+    def _subject_column(self):
+        """(per-subject stats, column of the operating threshold), or None when they were not kept."""
         sub = self.stats.subjects
         if sub is None:
             return None
         j = int(np.searchsorted(sub.thresholds, self.threshold))
         if j >= sub.thresholds.size or sub.thresholds[j] != self.threshold:
             return None
+        return sub, j
+
+    def cluster_cis(self) -> dict[str, list] | None:
+        """Cluster-robust (ratio-estimator) intervals per group from the per-subject counts."""
+        found = self._subject_column()
+        if found is None:
+            return None
+        sub, j = found
         cells = len(self.labels)
         codes = sub.dense_codes(self.stats.scores.levels)
         order = np.lexsort((sub.kinds, codes))
@@ -577,12 +585,10 @@ class BiometricResult:
 
     # -- subject-level ------------------------------------------------------------------------------
     def subject_level(self) -> dict[str, np.ndarray] | None:
-        sub = self.stats.subjects
-        if sub is None:
+        found = self._subject_column()
+        if found is None:
             return None
-        j = int(np.searchsorted(sub.thresholds, self.threshold))
-        if j >= sub.thresholds.size or sub.thresholds[j] != self.threshold:
-            return None
+        sub, j = found
         cells = len(self.labels)
         codes = sub.dense_codes(self.stats.scores.levels)
         e = sub.errors[:, j]
