@@ -114,10 +114,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         return {"status": "ready", "database": db.dialect, "revision": cur}
 
     from raigov.web.api import v1
-    from raigov.web.pages import account, admin, audit, auth, home, inventory, public
+    from raigov.web.pages import account, admin, audit, auth, home, inventory, policy, public
 
     app.include_router(v1.router)
-    for module in (auth, home, inventory, admin, audit, account, public):
+    for module in (auth, home, inventory, policy, admin, audit, account, public):
         app.include_router(module.router)
     if settings.oidc_enabled:
         from starlette.middleware.sessions import SessionMiddleware
