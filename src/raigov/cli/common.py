@@ -34,7 +34,8 @@ def handle_errors(fn):
         except RaigovError as exc:
             err_console.print(f"[red]error:[/red] {exc.detail}", highlight=False)
             for e in exc.errors:
-                err_console.print(f"  {e.field}: {e.message}", highlight=False)
+                if f"{e.field}: {e.message}" != exc.detail:  # not said twice
+                    err_console.print(f"  {e.field}: {e.message}", highlight=False)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except ValidationError as exc:
             err_console.print("[red]error:[/red] the input is not valid", highlight=False)

@@ -518,13 +518,11 @@ class BiometricResult:
     def bootstrap_replicates(self):
         if "boot" in self._cache:
             return self._cache["boot"]
-        sub = self.stats.subjects
-        if self.bootstrap <= 0 or sub is None:
+        found = self._subject_column() if self.bootstrap > 0 else None
+        if found is None:
             return None
+        sub, j = found
         s = self.stats.scores
-        j = int(np.searchsorted(sub.thresholds, self.threshold))
-        if j >= sub.thresholds.size or sub.thresholds[j] != self.threshold:
-            return None
         cells = len(self.labels)
         codes = sub.dense_codes(s.levels)
         cell = codes * 2 + sub.kinds.astype(np.int64)
