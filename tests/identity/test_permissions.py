@@ -8,9 +8,10 @@ import pytest
 from raigov.identity.permissions import Actor, Grant, can, components_visible, markdown, matrix
 from raigov.identity.roles import ROLES
 
-ALL_PEOPLE = {"submitter", "component_ai_lead", "privacy_reviewer", "crcl_reviewer", "legal_reviewer", "rug_member",
+ALL_PEOPLE = {"submitter", "component_ai_lead", "privacy_reviewer", "crcl_reviewer", "legal_reviewer", "ocio_reviewer",
+              "rug_member",
               "caio", "caio_delegate", "te_engineer", "auditor", "admin", "employee"}
-REVIEWERS = {"privacy_reviewer", "crcl_reviewer", "legal_reviewer", "rug_member"}
+REVIEWERS = {"privacy_reviewer", "crcl_reviewer", "legal_reviewer", "ocio_reviewer", "rug_member"}
 GOVERNANCE_READERS = {"submitter", "component_ai_lead", *REVIEWERS, "caio", "caio_delegate", "auditor"}
 
 EXPECTED: dict[str, set[str]] = {
@@ -37,11 +38,13 @@ EXPECTED: dict[str, set[str]] = {
     "review.comment": REVIEWERS | {"component_ai_lead", "caio", "caio_delegate"},
     "review.decide": REVIEWERS | {"component_ai_lead", "caio", "caio_delegate"},
     "review.assign": {"caio", "caio_delegate", "component_ai_lead"},
+    "governance.sync": {"submitter", "component_ai_lead", "caio", "caio_delegate", "system"},
     "practice.update": {"submitter", "component_ai_lead", "te_engineer"},
     "evidence.attach": {"submitter", "component_ai_lead", "te_engineer"},
-    "risk.accept": {"caio", "caio_delegate"},
+    "risk.accept": {"caio", "caio_delegate", "component_ai_lead"},
     "waiver.grant": {"caio"},
     "waiver.revoke": {"caio"},
+    "waiver.report": {"caio", "caio_delegate"},
     "pilot.certify": {"caio"},
     "datacall.open": {"caio", "caio_delegate"},
     "datacall.certify_component": {"component_ai_lead"},

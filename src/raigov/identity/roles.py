@@ -8,6 +8,7 @@ ROLES: dict[str, str] = {
     "privacy_reviewer": "Privacy Office reviewer",
     "crcl_reviewer": "Office for Civil Rights and Civil Liberties reviewer",
     "legal_reviewer": "Office of the General Counsel reviewer",
+    "ocio_reviewer": "Office of the Chief Information Officer reviewer (OCIO/CISO: security and system authorization)",
     "rug_member": "Responsible Use Group member",
     "caio": "Chief AI Officer",
     "caio_delegate": "Delegate of the Chief AI Officer",

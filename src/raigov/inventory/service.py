@@ -124,7 +124,7 @@ class _Known:
     unit_of: dict[int, str | None]
 
     @classmethod
-    def load(cls, session: Session) -> "_Known":
+    def load(cls, session: Session) -> _Known:
         k = cls({}, {}, {}, {}, {}, {})
         for pk, bid, idk, nk, unit in session.execute(
                 select(UseCase.id, UseCase.business_id, UseCase.id_key, UseCase.name_key, OrgUnit.code)
@@ -362,6 +362,18 @@ def edit_use_case(session: Session, actor: Actor, business_id: str, changes: dic
         return uc
     _apply_summary(uc, records.summarise(current.schema, values))
     _add_revision(session, uc, actor, current.schema, values, {}, current.extra, chash, "edit", reason)
+    return uc
+
+
+def submit_use_case(session: Session, actor: Actor, business_id: str, reason: str = "") -> UseCase:
+    """The owner submits a draft: it becomes active (in the inventory, screened and sent to its reviews)."""
+    uc = get_use_case(session, actor, business_id)
+    require(actor, "usecase.edit", _component_of(uc))
+    if uc.status != "draft":
+        raise ValidationFailed.one("status", f"{uc.business_id} is {uc.status}, not a draft")
+    uc.status, uc.updated_at = "active", utcnow()
+    record(session, actor, "inventory.use_case.submit", "use_case", uc.business_id, {"status": "active"},
+           {"reason": (reason or "submitted for review")[:200]})
     return uc
 
 

@@ -1,0 +1,151 @@
+"""The authorization gate's answer, from a snapshot of a use case's governance state. Pure.
+
+Not authorized while: the use case is retired or has no determination and no screen; a required review
+is missing, open, sent back or denied; an approval's condition is overdue; a required practice is
+neither done, waived nor not applicable (an active, CAIO-certified pilot exempts the practices until it
+ends); a waiver relied on has expired, lapsed its annual certification or was revoked; a pilot relied on
+has ended; linked evidence has expired; the risk acceptance is missing or signed an older assessment;
+a face-recognition use case's last bias test is older than the agency's limit (three years, DHS
+Directive 026-11) or missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+OPEN_REVIEW = {"open": "is open", "changes_requested": "sent back for changes"}
+PRACTICE_MET = {"done", "waived", "not_applicable"}
+IMPACT_ASSESSMENT_ITEMS = {"M-25-21.4(b)(ii)"}  # the practice whose completion is the signed risk acceptance
+
+
+@dataclass
+class ReviewState:
+    lane: str
+    title: str
+    status: str  # missing | open | changes_requested | approved | approved_with_conditions | denied
+    overdue_conditions: int = 0
+
+
+@dataclass
+class PracticeState:
+    item: str
+    title: str
+    status: str
+    citation: str = ""
+
+
+@dataclass
+class WaiverState:
+    item: str
+    status: str  # active | revoked
+    expires_on: dt.date
+    certified_on: dt.date
+
+
+@dataclass
+class PilotState:
+    status: str  # active | ended | revoked
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+@dataclass
+class EvidenceState:
+    id: int
+    title: str
+    expires_on: dt.date | None
+
+
+@dataclass
+class GateInput:
+    business_id: str
+    status: str  # draft | active | retired
+    affirmative: bool | None
+    basis: str
+    face_recognition: bool
+    reviews: list[ReviewState] = field(default_factory=list)
+    practices: list[PracticeState] = field(default_factory=list)
+    waivers: list[WaiverState] = field(default_factory=list)
+    pilots: list[PilotState] = field(default_factory=list)
+    evidence: list[EvidenceState] = field(default_factory=list)
+    risk_acceptance: str = "not-required"  # not-required | missing | stale | current
+    last_bias_test: dt.date | None = None
+    bias_test_max_age_days: int = 1095
+
+
+@dataclass
+class GateAnswer:
+    authorized: bool
+    reasons: list[dict]
+    as_of: dt.datetime
+
+    def as_dict(self) -> dict:
+        return {"authorized": self.authorized, "reasons": self.reasons,
+                "as_of": self.as_of.isoformat().replace("+00:00", "Z")}
+
+
+def _r(code: str, message: str, **ref) -> dict:
+    return {"code": code, "message": message, **ref}
+
+
+def decide(g: GateInput, now: dt.datetime) -> GateAnswer:
+    today = now.date()
+    reasons: list[dict] = []
+    if g.status == "retired":
+        reasons.append(_r("retired", f"{g.business_id} is retired"))
+    elif g.status == "draft":
+        reasons.append(_r("draft", f"{g.business_id} is a draft: its owner has not submitted it for review"))
+    if g.affirmative is None:
+        reasons.append(_r("no_determination", "the use case has neither a determination nor a screen"))
+    if g.basis == "awaiting CAIO":
+        reasons.append(_r("determination_awaiting_caio",
+                          "a 'presumed but not high-impact' determination waits for the Chief AI Officer"))
+    for r in g.reviews:
+        if r.status == "missing":
+            reasons.append(_r("review_missing", f"the {r.title} review has not been opened", lane=r.lane))
+        elif r.status in OPEN_REVIEW:
+            reasons.append(_r("review_open", f"the {r.title} review {OPEN_REVIEW[r.status]}", lane=r.lane))
+        elif r.status == "denied":
+            reasons.append(_r("review_denied", f"the {r.title} review denied the use case", lane=r.lane))
+        if r.overdue_conditions:
+            reasons.append(_r("condition_overdue", f"{r.overdue_conditions} condition(s) of the {r.title} approval "
+                              "are past due", lane=r.lane))
+    active_pilot = None
+    for p in g.pilots:
+        if p.status == "active" and p.starts_on <= today <= p.ends_on:
+            active_pilot = p
+        elif p.status == "active" and p.ends_on < today:
+            reasons.append(_r("pilot_expired", f"the certified pilot ended on {p.ends_on.isoformat()}"))
+    waivers = {w.item: w for w in g.waivers}
+    for p in g.practices:
+        if p.status == "waived":
+            w = waivers.get(p.item)
+            if w is None or w.status != "active":
+                reasons.append(_r("waiver_revoked", f"the waiver of {p.item} is no longer in force", practice=p.item))
+            elif w.expires_on < today:
+                reasons.append(_r("waiver_expired", f"the waiver of {p.item} expired on {w.expires_on.isoformat()}",
+                                  practice=p.item))
+            elif w.certified_on + dt.timedelta(days=365) < today:
+                reasons.append(_r("waiver_not_recertified", f"the waiver of {p.item} was last certified on "
+                                  f"{w.certified_on.isoformat()}: the CAIO must certify it every year", practice=p.item))
+            continue
+        if p.status in PRACTICE_MET or active_pilot is not None:
+            continue
+        reasons.append(_r("practice_not_met", f"{p.item} ({p.title[:80]}) is {p.status.replace('_', ' ')}",
+                          practice=p.item))
+    if g.risk_acceptance == "missing" and active_pilot is None:
+        reasons.append(_r("risk_not_accepted", "no signed risk acceptance of the impact assessment"))
+    elif g.risk_acceptance == "stale" and active_pilot is None:
+        reasons.append(_r("risk_acceptance_stale", "the risk acceptance signed an older version of the impact assessment"))
+    for e in g.evidence:
+        if e.expires_on is not None and e.expires_on < today:
+            reasons.append(_r("evidence_expired", f"evidence '{e.title[:80]}' expired on {e.expires_on.isoformat()}",
+                              evidence=e.id))
+    if g.face_recognition:
+        if g.last_bias_test is None:
+            reasons.append(_r("bias_test_missing", "face recognition: no bias test on record (DHS Directive 026-11)"))
+        elif (today - g.last_bias_test).days > g.bias_test_max_age_days:
+            reasons.append(_r("bias_test_stale", f"face recognition: the last bias test ({g.last_bias_test.isoformat()}) "
+                              f"is older than {g.bias_test_max_age_days // 365} years (DHS Directive 026-11)"))
+    return GateAnswer(not reasons, reasons, now)
