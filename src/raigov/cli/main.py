@@ -24,6 +24,9 @@ GROUPS = {
     "inventory": "inventory",
     "policy": "policy",
     "eval": "eval",
+    "review": "review",
+    "jobs": "jobs",
+    "datacall": "datacall",
 }
 
 for _name, _module in GROUPS.items():

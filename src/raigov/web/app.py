@@ -113,10 +113,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             return JSONResponse({"status": "unavailable", "detail": f"database at {cur}, code needs {head}"}, status_code=503)
         return {"status": "ready", "database": db.dialect, "revision": cur}
 
+    from raigov.web.api import governance as governance_api
     from raigov.web.api import v1
     from raigov.web.pages import account, admin, audit, auth, home, inventory, policy, public
 
     app.include_router(v1.router)
+    app.include_router(governance_api.router)
     for module in (auth, home, inventory, policy, admin, audit, account, public):
         app.include_router(module.router)
     if settings.oidc_enabled:

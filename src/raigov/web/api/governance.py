@@ -1,0 +1,185 @@
+"""JSON API for governance: the authorization gate for operational systems, reviews, practices, evidence,
+waivers. Thin: every rule is in raigov.governance.service."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from raigov.errors import PayloadTooLarge
+from raigov.governance import service as gov
+from raigov.identity.permissions import Actor
+from raigov.web.api.v1 import ERRORS
+from raigov.web.deps import api_actor, settings_of, uow
+
+router = APIRouter(prefix="/api/v1")
+ActorDep = Annotated[Actor, Depends(api_actor)]
+
+
+class Reason(BaseModel):
+    code: str
+    message: str
+    model_config = ConfigDict(extra="allow")
+
+
+class Authorization(BaseModel):
+    authorized: bool
+    reasons: list[Reason]
+    as_of: str
+
+
+@router.get("/use-cases/{business_id}/authorization", response_model=Authorization, tags=["governance"],
+            responses=ERRORS, summary="Is this use case authorized now? (operational systems)")
+def authorization(request: Request, actor: ActorDep, business_id: str):
+    with uow(request) as s:
+        return gov.authorization(s, actor, business_id).as_dict()
+
+
+def _review_out(r) -> dict:
+    return {"id": r.id, "lane": r.lane, "cycle": r.cycle, "status": r.status, "version": r.version,
+            "required_by": r.required_by, "opened_at": r.opened_at, "decided_at": r.decided_at,
+            "decided_by": r.decided_by, "assignee": r.assignee.username if r.assignee else None,
+            "comments": [{"kind": c.kind, "decision": c.decision, "body": c.body, "author": c.author,
+                          "at": c.created_at} for c in r.comments],
+            "conditions": [{"id": c.id, "text": c.text, "due_on": c.due_on, "status": c.status,
+                            "closed_by": c.closed_by} for c in r.conditions]}
+
+
+@router.get("/use-cases/{business_id}/reviews", tags=["governance"], responses=ERRORS)
+def reviews(request: Request, actor: ActorDep, business_id: str):
+    with uow(request) as s:
+        return [_review_out(r) for r in gov.reviews_of(s, actor, business_id)]
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approved", "approved_with_conditions", "denied", "changes_requested"]
+    reason: str = Field(min_length=1, max_length=20000)
+    conditions: list[str] = Field(default_factory=list, max_length=50)
+    expected_version: int | None = None
+
+
+@router.post("/reviews/{review_id}/decision", tags=["governance"], responses=ERRORS)
+def decide(request: Request, actor: ActorDep, review_id: int, body: DecisionIn):
+    with uow(request) as s:
+        return _review_out(gov.decide(s, actor, review_id, body.decision, body.reason, body.conditions,
+                                      body.expected_version))
+
+
+class CommentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: str = Field(min_length=1, max_length=20000)
+
+
+@router.post("/reviews/{review_id}/comments", status_code=201, tags=["governance"], responses=ERRORS)
+def comment(request: Request, actor: ActorDep, review_id: int, body: CommentIn):
+    with uow(request) as s:
+        c = gov.comment(s, actor, review_id, body.body)
+        return {"id": c.id, "author": c.author, "body": c.body}
+
+
+@router.get("/reviews", tags=["governance"], responses=ERRORS, summary="The review queue (open reviews, oldest first)")
+def review_queue(request: Request, actor: ActorDep, lane: str | None = None, all: bool = False):
+    with uow(request) as s:
+        return [{"review": q.review.id, "use_case": q.business_id, "name": q.name, "component": q.component,
+                 "lane": q.review.lane, "status": q.review.status, "age_days": q.age_days, "overdue": q.overdue,
+                 "assignee": q.assignee} for q in gov.queue(s, actor, lane, include_all=all)]
+
+
+def _practice_out(p) -> dict:
+    return {"item": p.item, "pack": p.pack, "title": p.title, "citation": p.citation, "timing": p.timing,
+            "required": p.required, "status": p.status, "status_reason": p.status_reason,
+            "owner": p.owner.username if p.owner else None, "due_on": p.due_on, "version": p.version}
+
+
+@router.get("/use-cases/{business_id}/practices", tags=["governance"], responses=ERRORS)
+def practices(request: Request, actor: ActorDep, business_id: str):
+    with uow(request) as s:
+        return [_practice_out(p) for p in gov.practices_of(s, actor, business_id)]
+
+
+class PracticeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["not_started", "in_progress", "done", "not_applicable"] | None = None
+    reason: str | None = Field(default=None, max_length=20000)
+    owner: str | None = None
+    due_on: dt.date | None = None
+    expected_version: int | None = None
+
+
+@router.patch("/use-cases/{business_id}/practices/{item}", tags=["governance"], responses=ERRORS)
+def update_practice(request: Request, actor: ActorDep, business_id: str, item: str, body: PracticeIn):
+    with uow(request) as s:
+        return _practice_out(gov.update_practice(s, actor, business_id, item, status=body.status, reason=body.reason,
+                                                 owner=body.owner, due_on=body.due_on,
+                                                 expected_version=body.expected_version))
+
+
+def _evidence_out(ev, link=None) -> dict:
+    return {"id": ev.id, "kind": ev.kind, "category": ev.category, "title": ev.title, "sha256": ev.sha256,
+            "filename": ev.filename, "media_type": ev.media_type, "size": ev.size, "url": ev.url,
+            "dated_on": ev.dated_on, "expires_on": ev.expires_on, "owner": ev.owner,
+            "practice_id": link.practice_id if link else None}
+
+
+@router.get("/use-cases/{business_id}/evidence", tags=["governance"], responses=ERRORS)
+def evidence(request: Request, actor: ActorDep, business_id: str):
+    with uow(request) as s:
+        return [_evidence_out(ev, link) for link, ev in gov.evidence_of(s, actor, business_id)]
+
+
+async def read_limited(upload: UploadFile, limit: int) -> bytes:
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"file: the evidence file is larger than the limit of {limit:,} bytes")
+    return data
+
+
+@router.post("/use-cases/{business_id}/evidence", status_code=201, tags=["governance"], responses=ERRORS,
+             summary="Upload a file (multipart) or give a link as evidence")
+async def add_evidence(request: Request, actor: ActorDep, business_id: str,
+                       title: Annotated[str, Form(max_length=500)], category: Annotated[str, Form()],
+                       file: Annotated[UploadFile | None, File()] = None, url: Annotated[str | None, Form()] = None,
+                       practice: Annotated[str | None, Form()] = None, dated_on: Annotated[dt.date | None, Form()] = None,
+                       expires_on: Annotated[dt.date | None, Form()] = None):
+    settings = settings_of(request)
+    data = await read_limited(file, settings.upload_limit_bytes) if file is not None else None
+    with uow(request) as s:
+        if data is not None:
+            ev = gov.add_file(s, actor, settings, business_id, data, filename=file.filename or "", title=title,
+                              category=category, dated_on=dated_on, expires_on=expires_on, practice=practice)
+        else:
+            ev = gov.add_link(s, actor, business_id, url=url or "", title=title, category=category, dated_on=dated_on,
+                              expires_on=expires_on, practice=practice)
+        return _evidence_out(ev)
+
+
+@router.get("/evidence/{evidence_id}/file", tags=["governance"], responses=ERRORS)
+def evidence_file(request: Request, actor: ActorDep, evidence_id: int):
+    with uow(request) as s:
+        ev = gov.get_evidence(s, actor, evidence_id)
+        if ev.kind != "file":
+            return Response(status_code=204)
+        data = gov.evidence_store(settings_of(request)).get(ev.sha256)
+        return evidence_response(data, ev)
+
+
+def evidence_response(data: bytes, ev) -> Response:
+    """Always a download, never rendered in the browser."""
+    safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in (ev.filename or ev.sha256))[:150]
+    return Response(data, media_type=ev.media_type or "application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{safe}"', "X-Content-Type-Options": "nosniff",
+                             "Content-Security-Policy": "sandbox", "Cache-Control": "private, no-store"})
+
+
+@router.get("/waivers", tags=["governance"], responses=ERRORS)
+def waivers(request: Request, actor: ActorDep, use_case: str | None = None):
+    with uow(request) as s:
+        return [{"id": w.id, "practice": w.practice_item, "status": w.status, "grounds": w.grounds,
+                 "public_summary": w.public_summary, "granted_by": w.granted_by, "granted_at": w.granted_at,
+                 "expires_on": w.expires_on, "certified_on": w.certified_on, "omb_report_due": w.omb_report_due,
+                 "omb_reported_on": w.omb_reported_on} for w in gov.waivers_of(s, actor, use_case)]
