@@ -55,6 +55,12 @@ def render(request: Request, name: str, context: dict | None = None, status_code
         from raigov.identity.permissions import components_visible
 
         ctx["show_inventory"] = components_visible(found[0], "usecase.read") != set()
+        roles = found[0].roles
+        ctx["show_dashboard"] = bool(roles & {"caio", "caio_delegate", "component_ai_lead", "privacy_reviewer",
+                                              "crcl_reviewer", "legal_reviewer", "ocio_reviewer", "rug_member", "auditor"})
+        ctx["show_reviews"] = bool(roles & {"caio", "caio_delegate", "component_ai_lead", "privacy_reviewer",
+                                            "crcl_reviewer", "legal_reviewer", "ocio_reviewer", "rug_member"})
+        ctx["show_datacall"] = bool(roles & {"caio", "caio_delegate", "component_ai_lead"})
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     new = getattr(request.state, "new_csrf_cookie", None)
