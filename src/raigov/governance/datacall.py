@@ -465,6 +465,11 @@ def publication(session: Session, year: int | None = None) -> Publication | None
                        snapshot_names(cycle.year)[1], ev.seq, head_as_dict(h) if h else None)
 
 
+def certified_years(session: Session) -> list[int]:
+    return list(session.scalars(select(ReportingCycle.year).where(ReportingCycle.status == "certified")
+                                .order_by(ReportingCycle.year.desc())))
+
+
 class SnapshotTampered(RaigovError):
     status, code, title = 500, "snapshot-tampered", "The stored snapshot does not match its recorded hash"
 

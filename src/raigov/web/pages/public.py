@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from raigov.audit import service as audit
-from raigov.web.deps import uow
+from raigov.governance import datacall
+from raigov.web.app import render
+from raigov.web.deps import settings_of, uow
 
 router = APIRouter(prefix="/public", tags=["public"])
 
@@ -19,3 +21,25 @@ def audit_head(request: Request):
     if head is None:
         return JSONResponse({"detail": "no tree head has been signed yet"}, status_code=404)
     return head
+
+
+@router.get("/inventory", include_in_schema=False)
+def inventory_page(request: Request, year: int | None = None):
+    """The latest certified inventory (or `year`'s): its public rows, the SHA-256 of the public file and the
+    signed tree head covering the certification event. The rows are read from the verified snapshot file."""
+    with uow(request) as s:
+        pub = datacall.publication(s, year)
+        rows = datacall.public_rows(datacall.snapshot_bytes(s, settings_of(request), pub.year)) if pub else []
+        years = datacall.certified_years(s)
+    return render(request, "public/inventory.html", {"pub": pub, "rows": rows, "years": years},
+                  status_code=200 if pub or year is None else 404)
+
+
+@router.get("/inventory/{year}.csv", include_in_schema=False)
+def inventory_csv(request: Request, year: int):
+    """The exact bytes of the certified public snapshot, checked against the hash in the audit trail first."""
+    with uow(request) as s:
+        data = datacall.snapshot_bytes(s, settings_of(request), year)
+        name = datacall.snapshot_names(year)[1]
+    return Response(data, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
