@@ -123,10 +123,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from raigov.web.api import v1
     from raigov.web.pages import account, admin, audit, auth, dashboard, home, inventory, policy, public
     from raigov.web.pages import datacall as datacall_pages
+    from raigov.web.pages import governance as governance_pages
 
     app.include_router(v1.router)
     app.include_router(governance_api.router)
-    for module in (auth, home, inventory, policy, admin, audit, account, public, dashboard, datacall_pages):
+    for module in (auth, home, governance_pages, inventory, policy, admin, audit, account, public, dashboard, datacall_pages):
         app.include_router(module.router)
     if settings.oidc_enabled:
         from starlette.middleware.sessions import SessionMiddleware

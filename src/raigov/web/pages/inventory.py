@@ -166,7 +166,9 @@ def detail(request: Request, business_id: str, a: int | None = None, b: int | No
         dets = [{"decision": policy.FRAMEWORKS[d.framework]["decisions"].get(d.decision, d.decision), "status": d.status,
                  "reason": d.reason, "by": d.created_by, "at": d.created_at, "source": d.source, "framework": d.framework}
                 for d in reversed(policy.determinations(s, uc))]
-        ctx = {"nav": "inventory", "uc": uc, "component": uc.org_unit.code if uc.org_unit else uc.agency,
+        from raigov.web.pages.governance import gate_view
+
+        ctx = {"nav": "inventory", "uc": uc, "answer": gate_view(s, actor, uc), "component": uc.org_unit.code if uc.org_unit else uc.agency,
                "sections": _field_rows(rev.schema, rev.values, rev.raw), "schema": rev.schema, "revisions": revisions,
                "diff": diff, "a": a, "b": b, "events": events, "checks": checks, "people": people, "saved": saved,
                "can_edit": can(actor, "usecase.edit", comp) and rev.schema == "2025",
@@ -309,7 +311,16 @@ async def screen_now(request: Request, business_id: str):
     check_csrf(request, form.get("csrf_token"))
     with uow(request) as s:
         policy.screen_use_case(s, actor, business_id)
+        _sync_governance(s, actor, business_id)
     return RedirectResponse(f"/inventory/{business_id}#determination", status_code=303)
+
+
+def _sync_governance(s, actor, business_id: str) -> None:
+    """A new screen or determination may change the lanes and practices the use case needs."""
+    from raigov.governance import service as gov
+
+    if can(actor, "governance.sync", inventory._component_of(inventory.get_use_case(s, actor, business_id))):
+        gov.sync(s, actor, business_id)
 
 
 @router.post("/{business_id}/determine")
@@ -322,6 +333,7 @@ async def determine(request: Request, business_id: str):
     try:
         with uow(request) as s:
             policy.decide(s, actor, business_id, form.get("decision") or "", form.get("reason") or "")
+            _sync_governance(s, actor, business_id)
     except ValidationFailed as exc:
         return RedirectResponse(f"/inventory/{business_id}?determine_error={exc.errors[0].field}#determination", status_code=303)
     return RedirectResponse(f"/inventory/{business_id}?saved=1#determination", status_code=303)

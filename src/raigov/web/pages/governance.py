@@ -1,0 +1,370 @@
+"""Governance pages: a use case's reviews, practices, evidence, impact assessment, risk acceptance, waivers
+and pilot, with the gate's answer; the review queue. Every form posts to a route that calls one service
+function; the rules (separation of duties, CAIO-only, evidence before done) live in the service."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+
+from raigov.errors import RaigovError
+from raigov.governance import service as gov
+from raigov.governance.lanes import config
+from raigov.identity.permissions import can
+from raigov.inventory import service as inventory
+from raigov.policy import service as policy
+from raigov.web.app import render
+from raigov.web.deps import check_csrf, require_page_actor, settings_of, uow
+
+router = APIRouter(include_in_schema=False)
+STATUS_LABELS = {"open": "Open", "changes_requested": "Changes requested", "approved": "Approved",
+                 "approved_with_conditions": "Approved with conditions", "denied": "Denied", "withdrawn": "Withdrawn",
+                 "missing": "Not opened"}
+PRACTICE_LABELS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done", "waived": "Waived",
+                   "not_applicable": "Not applicable"}
+
+
+def _back(business_id: str, anchor: str = "", *, error: RaigovError | None = None, ok: str | None = None):
+    url = f"/inventory/{quote(business_id)}/governance"
+    if error is not None:
+        field = error.errors[0].field if error.errors else ""
+        url += f"?error={quote(error.detail[:400])}&field={quote(field)}"
+    elif ok:
+        url += f"?ok={quote(ok)}"
+    return RedirectResponse(url + (f"#{anchor}" if anchor else ""), status_code=303)
+
+
+def _date(value: str | None, field: str) -> dt.date | None:
+    from raigov.errors import ValidationFailed
+
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed.one(field, "a date as YYYY-MM-DD") from None
+
+
+async def _form(request: Request):
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    return form
+
+
+def gate_view(s, actor, uc) -> dict | None:
+    """The gate's answer for the use case page (None when the reader may not ask the gate)."""
+    if not can(actor, "gate.query", inventory._component_of(uc)) and not can(actor, "usecase.read", inventory._component_of(uc)):
+        return None
+    ans = gov.G.decide(gov.gate_input(s, uc), gov.utcnow())
+    return ans.as_dict()
+
+
+@router.get("/inventory/{business_id}/governance")
+def page(request: Request, business_id: str, error: str | None = None, field: str | None = None, ok: str | None = None):
+    actor = require_page_actor(request)
+    cfg = config()
+    with uow(request) as s:
+        uc = inventory.get_use_case(s, actor, business_id)
+        comp = inventory._component_of(uc)
+        req = gov.requirements_of(s, uc, cfg)
+        answer = gov.G.decide(gov.gate_input(s, uc, cfg, req), gov.utcnow()).as_dict()
+        reviews = []
+        current = {r.lane: r for r in gov._current_reviews(s, uc)}
+        for lane in list(req.lanes) + [lane for lane in current if lane not in req.lanes]:
+            r = current.get(lane)
+            ln = cfg.lanes.get(lane)
+            refusal = gov.lane_refusal(cfg, actor, uc, ln) if ln else "unknown lane"
+            reviews.append({
+                "lane": lane, "title": ln.title if ln else lane, "required": lane in req.lanes,
+                "because": req.lanes.get(lane, []), "r": r,
+                "status": STATUS_LABELS.get(r.status if r else "missing", r.status if r else "missing"),
+                "can_decide": r is not None and r.status in ("open", "changes_requested") and refusal is None
+                and can(actor, "review.decide", comp) and (r.assignee_id in (None, actor.user_id)),
+                "refusal": refusal, "can_assign": r is not None and r.status in ("open", "changes_requested")
+                and (can(actor, "review.assign", comp) or (r.assignee_id is not None and r.assignee_id == actor.user_id)),
+                "can_close_conditions": r is not None and refusal is None and can(actor, "review.decide", comp),
+            })
+        practices = gov.practices_of(s, actor, business_id)
+        evidence = gov.evidence_of(s, actor, business_id)
+        by_practice: dict[int | None, list] = {}
+        for link, ev in evidence:
+            by_practice.setdefault(link.practice_id, []).append(ev)
+        assessment = gov.latest_assessment(s, uc)
+        pkg = gov.acceptance_package(s, uc)
+        ra = gov.latest_risk_acceptance(s, uc)
+        ra_state = gov.risk_acceptance_state(s, uc)
+        waivers = gov.waivers_of(s, actor, business_id)
+        pilots = gov.pilots_of(s, actor, business_id)
+        det = policy.current_determination(s, uc)
+        is_person = actor.user_id is not None and any(p.user_id == actor.user_id for p in uc.people)
+        ctx = {
+            "nav": "inventory", "uc": uc, "component": comp, "req": req, "answer": answer, "reviews": reviews,
+            "practices": practices, "practice_labels": PRACTICE_LABELS, "by_practice": by_practice,
+            "evidence": evidence, "categories": gov.EVIDENCE_CATEGORIES, "sections": gov.ASSESSMENT_SECTIONS,
+            "assessment": assessment, "package": pkg, "risk_acceptance": ra, "ra_state": ra_state,
+            "waivers": waivers, "pilots": pilots, "grounds": gov.WAIVER_GROUNDS, "determination": det,
+            "decision_labels": policy.FRAMEWORKS.get(det.framework, {}).get("decisions", {}) if det else {},
+            "error": error, "error_field": field, "ok": ok, "today": dt.date.today().isoformat(),
+            "can_update": can(actor, "practice.update", comp), "can_attach": can(actor, "evidence.attach", comp),
+            "can_accept": can(actor, "risk.accept", comp) and not is_person and pkg is not None,
+            "is_caio": actor.has_role("caio"), "can_sync": can(actor, "governance.sync", comp),
+            "can_submit": uc.status == "draft" and can(actor, "usecase.edit", comp),
+            "can_comment": can(actor, "review.comment", comp) or is_person,
+        }
+        return render(request, "governance/use_case.html", ctx)  # inside the session: the page reads relations
+
+
+@router.post("/inventory/{business_id}/governance/submit")
+async def submit(request: Request, business_id: str):
+    actor = require_page_actor(request)
+    await _form(request)
+    try:
+        with uow(request) as s:
+            inventory.submit_use_case(s, actor, business_id, "submitted for review")
+            policy.screen_use_case(s, actor, business_id)
+            gov.sync(s, actor, business_id)
+    except RaigovError as exc:
+        return _back(business_id, error=exc)
+    return _back(business_id, ok="Submitted: screened and sent to its reviews")
+
+
+@router.post("/inventory/{business_id}/governance/sync")
+async def sync(request: Request, business_id: str):
+    actor = require_page_actor(request)
+    await _form(request)
+    try:
+        with uow(request) as s:
+            added = gov.sync(s, actor, business_id)
+    except RaigovError as exc:
+        return _back(business_id, error=exc)
+    return _back(business_id, ok=f"Requirements refreshed: {len(added['reviews'])} review(s) and "
+                                 f"{len(added['practices'])} practice(s) added")
+
+
+def _review_bid(request: Request, review_id: int) -> str:
+    actor = require_page_actor(request)
+    with uow(request) as s:
+        r, uc = gov._review(s, review_id)
+        inventory._check_read(actor, uc)
+        return uc.business_id
+
+
+@router.post("/reviews/{review_id}/decide")
+async def decide(request: Request, review_id: int):
+    actor = require_page_actor(request)
+    form = await _form(request)
+    bid = _review_bid(request, review_id)
+    conditions = [ln for ln in (form.get("conditions") or "").splitlines() if ln.strip()]
+    version = form.get("version")
+    try:
+        with uow(request) as s:
+            gov.decide(s, actor, review_id, form.get("decision") or "", form.get("reason") or "", conditions,
+                       int(version) if version and version.isdigit() else None)
+    except RaigovError as exc:
+        return _back(bid, f"review-{review_id}", error=exc)
+    return _back(bid, f"review-{review_id}", ok="Review decision recorded")
+
+
+@router.post("/reviews/{review_id}/comment")
+async def comment(request: Request, review_id: int):
+    actor = require_page_actor(request)
+    form = await _form(request)
+    bid = _review_bid(request, review_id)
+    try:
+        with uow(request) as s:
+            if form.get("resubmit"):
+                gov.resubmit(s, actor, review_id, form.get("body") or "")
+            else:
+                gov.comment(s, actor, review_id, form.get("body") or "")
+    except RaigovError as exc:
+        return _back(bid, f"review-{review_id}", error=exc)
+    return _back(bid, f"review-{review_id}", ok="Comment added")
+
+
+@router.post("/reviews/{review_id}/assign")
+async def assign(request: Request, review_id: int):
+    actor = require_page_actor(request)
+    form = await _form(request)
+    bid = _review_bid(request, review_id)
+    try:
+        with uow(request) as s:
+            gov.assign(s, actor, review_id, (form.get("username") or "").strip() or None)
+    except RaigovError as exc:
+        return _back(bid, f"review-{review_id}", error=exc)
+    return _back(bid, f"review-{review_id}", ok="Review assigned")
+
+
+@router.post("/conditions/{condition_id}/close")
+async def close_condition(request: Request, condition_id: int):
+    actor = require_page_actor(request)
+    form = await _form(request)
+    bid = form.get("business_id") or ""
+    try:
+        with uow(request) as s:
+            gov.close_condition(s, actor, condition_id, form.get("note") or "")
+    except RaigovError as exc:
+        return _back(bid, "reviews", error=exc)
+    return _back(bid, "reviews", ok="Condition closed")
+
+
+@router.post("/inventory/{business_id}/practices")
+async def update_practice(request: Request, business_id: str):
+    actor = require_page_actor(request)
+    form = await _form(request)
+    item = form.get("item") or ""
+    version = form.get("version")
+    try:
+        with uow(request) as s:
+            gov.update_practice(s, actor, business_id, item, status=form.get("status") or None,
+                                reason=form.get("reason"), owner=form.get("owner") if form.get("owner") is not None else None,
+                                due_on=_date(form.get("due_on"), "due_on"),
+                                expected_version=int(version) if version and version.isdigit() else None)
+    except RaigovError as exc:
+        return _back(business_id, "practices", error=exc)
+    return _back(business_id, "practices", ok=f"{item} updated")
+
+
+@router.post("/inventory/{business_id}/evidence")
+async def add_evidence(request: Request, business_id: str):
+    actor = require_page_actor(request)
+    settings = settings_of(request)
+    form = await _form(request)
+    upload = form.get("file")
+    try:
+        kw = dict(title=form.get("title") or "", category=form.get("category") or "",
+                  dated_on=_date(form.get("dated_on"), "dated_on"), expires_on=_date(form.get("expires_on"), "expires_on"),
+                  practice=form.get("practice") or None)
+        data = None
+        if upload is not None and getattr(upload, "filename", ""):
+            data = await upload.read(settings.upload_limit_bytes + 1)
+        with uow(request) as s:
+            if form.get("reuse"):
+                gov.link_evidence(s, actor, int(form.get("reuse")), business_id, kw["practice"])
+            elif data is not None:
+                gov.add_file(s, actor, settings, business_id, data, filename=upload.filename, **kw)
+            else:
+                gov.add_link(s, actor, business_id, url=form.get("url") or "", **kw)
+    except RaigovError as exc:
+        return _back(business_id, "evidence", error=exc)
+    except ValueError:
+        return _back(business_id, "evidence", error=gov.ValidationFailed.one("reuse", "an evidence number"))
+    return _back(business_id, "evidence", ok="Evidence attached")
+
+
+@router.get("/evidence/{evidence_id}/download")
+def download(request: Request, evidence_id: int):
+    from raigov.web.api.governance import evidence_response
+
+    actor = require_page_actor(request)
+    with uow(request) as s:
+        ev = gov.get_evidence(s, actor, evidence_id)
+        if ev.kind != "file":
+            return RedirectResponse(ev.url, status_code=303)
+        return evidence_response(gov.evidence_store(settings_of(request)).get(ev.sha256), ev)
+
+
+@router.post("/inventory/{business_id}/assessment")
+async def save_assessment(request: Request, business_id: str):
+    actor = require_page_actor(request)
+    form = await _form(request)
+    try:
+        with uow(request) as s:
+            a = gov.save_assessment(s, actor, business_id, {k: form.get(k) or "" for k in gov.ASSESSMENT_SECTIONS})
+            n = a.number
+    except RaigovError as exc:
+        return _back(business_id, "assessment", error=exc)
+    return _back(business_id, "assessment", ok=f"Impact assessment saved as version {n}")
+
+
+@router.post("/inventory/{business_id}/accept-risk")
+async def accept_risk(request: Request, business_id: str):
+    """The signature: the official types their password again; the service records the SHA-256 of the exact
+    package they were shown."""
+    from raigov.identity import service as identity
+
+    actor = require_page_actor(request)
+    form = await _form(request)
+    try:
+        with uow(request) as s:
+            identity.authenticate_password(s, actor.username, form.get("password") or "", settings_of(request),
+                                           request.client.host if request.client else None)
+    except RaigovError:
+        return _back(business_id, "risk", error=gov.ValidationFailed.one(
+            "password", "the password did not match: the risk acceptance was not signed"))
+    try:
+        with uow(request) as s:
+            gov.accept_risk(s, actor, business_id, form.get("statement") or "",
+                            package_sha256=form.get("package_sha256") or "", method="password re-entered")
+    except RaigovError as exc:
+        return _back(business_id, "risk", error=exc)
+    return _back(business_id, "risk", ok="Risk acceptance signed")
+
+
+@router.post("/inventory/{business_id}/waivers")
+async def grant_waiver(request: Request, business_id: str):
+    actor = require_page_actor(request)
+    form = await _form(request)
+    try:
+        expires = _date(form.get("expires_on"), "expires_on")
+        if expires is None:
+            raise gov.ValidationFailed.one("expires_on", "a waiver needs its expiry date", "missing")
+        with uow(request) as s:
+            gov.grant_waiver(s, actor, business_id, form.get("practice") or "", grounds=form.get("grounds") or "",
+                             determination=form.get("determination") or "",
+                             risk_assessment=form.get("risk_assessment") or "",
+                             public_summary=form.get("public_summary") or "", expires_on=expires)
+    except RaigovError as exc:
+        return _back(business_id, "waivers", error=exc)
+    return _back(business_id, "waivers", ok="Waiver granted: report it to OMB within 30 days")
+
+
+@router.post("/waivers/{waiver_id}/{action}")
+async def waiver_action(request: Request, waiver_id: int, action: str):
+    actor = require_page_actor(request)
+    form = await _form(request)
+    bid = form.get("business_id") or ""
+    try:
+        with uow(request) as s:
+            if action == "revoke":
+                gov.revoke_waiver(s, actor, waiver_id, form.get("reason") or "")
+            elif action == "certify":
+                gov.certify_waiver(s, actor, waiver_id, form.get("note") or "")
+            elif action == "reported":
+                gov.mark_waiver_reported(s, actor, waiver_id)
+            else:
+                raise gov.ValidationFailed.one("action", "revoke, certify or reported")
+    except RaigovError as exc:
+        return _back(bid, "waivers", error=exc)
+    return _back(bid, "waivers", ok=f"Waiver {waiver_id}: {action} recorded")
+
+
+@router.post("/inventory/{business_id}/pilot")
+async def certify_pilot(request: Request, business_id: str):
+    actor = require_page_actor(request)
+    form = await _form(request)
+    try:
+        starts, ends = _date(form.get("starts_on"), "starts_on"), _date(form.get("ends_on"), "ends_on")
+        if starts is None or ends is None:
+            raise gov.ValidationFailed.one("ends_on" if starts else "starts_on", "a pilot needs its dates", "missing")
+        mp = form.get("max_participants")
+        with uow(request) as s:
+            gov.certify_pilot(s, actor, business_id, scale=form.get("scale") or "", starts_on=starts, ends_on=ends,
+                              opt_in_out=form.get("opt_in_out") or "", practices_applied=form.get("practices_applied") or "",
+                              max_participants=int(mp) if mp and mp.isdigit() else None)
+    except RaigovError as exc:
+        return _back(business_id, "pilot", error=exc)
+    return _back(business_id, "pilot", ok="Pilot certified")
+
+
+@router.get("/reviews")
+def queue_page(request: Request, lane: str | None = None, all: int = 0):
+    actor = require_page_actor(request)
+    cfg = config()
+    with uow(request) as s:
+        rows = gov.queue(s, actor, lane or None, include_all=bool(all) and can(actor, "review.assign"))
+    return render(request, "governance/queue.html", {"nav": "reviews", "rows": rows, "lanes": cfg.lanes, "lane": lane,
+                                                     "all": all, "labels": STATUS_LABELS,
+                                                     "due_days": cfg.review_due_days})
