@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from raigov.errors import RaigovError
+from raigov.errors import RaigovError, ValidationFailed
 from raigov.governance import service as gov
 from raigov.governance.lanes import config
 from raigov.identity.permissions import can
@@ -38,8 +38,6 @@ def _back(business_id: str, anchor: str = "", *, error: RaigovError | None = Non
 
 
 def _date(value: str | None, field: str) -> dt.date | None:
-    from raigov.errors import ValidationFailed
-
     if not value:
         return None
     try:
@@ -147,7 +145,7 @@ async def sync(request: Request, business_id: str):
 def _review_bid(request: Request, review_id: int) -> str:
     actor = require_page_actor(request)
     with uow(request) as s:
-        r, uc = gov._review(s, review_id)
+        _r, uc = gov._review(s, review_id)
         inventory._check_read(actor, uc)
         return uc.business_id
 
@@ -234,9 +232,9 @@ async def add_evidence(request: Request, business_id: str):
     form = await _form(request)
     upload = form.get("file")
     try:
-        kw = dict(title=form.get("title") or "", category=form.get("category") or "",
-                  dated_on=_date(form.get("dated_on"), "dated_on"), expires_on=_date(form.get("expires_on"), "expires_on"),
-                  practice=form.get("practice") or None)
+        kw = {"title": form.get("title") or "", "category": form.get("category") or "",
+                  "dated_on": _date(form.get("dated_on"), "dated_on"), "expires_on": _date(form.get("expires_on"), "expires_on"),
+                  "practice": form.get("practice") or None}
         data = None
         if upload is not None and getattr(upload, "filename", ""):
             data = await upload.read(settings.upload_limit_bytes + 1)
@@ -250,7 +248,7 @@ async def add_evidence(request: Request, business_id: str):
     except RaigovError as exc:
         return _back(business_id, "evidence", error=exc)
     except ValueError:
-        return _back(business_id, "evidence", error=gov.ValidationFailed.one("reuse", "an evidence number"))
+        return _back(business_id, "evidence", error=ValidationFailed.one("reuse", "an evidence number"))
     return _back(business_id, "evidence", ok="Evidence attached")
 
 
@@ -292,7 +290,7 @@ async def accept_risk(request: Request, business_id: str):
             identity.authenticate_password(s, actor.username, form.get("password") or "", settings_of(request),
                                            request.client.host if request.client else None)
     except RaigovError:
-        return _back(business_id, "risk", error=gov.ValidationFailed.one(
+        return _back(business_id, "risk", error=ValidationFailed.one(
             "password", "the password did not match: the risk acceptance was not signed"))
     try:
         with uow(request) as s:
@@ -310,7 +308,7 @@ async def grant_waiver(request: Request, business_id: str):
     try:
         expires = _date(form.get("expires_on"), "expires_on")
         if expires is None:
-            raise gov.ValidationFailed.one("expires_on", "a waiver needs its expiry date", "missing")
+            raise ValidationFailed.one("expires_on", "a waiver needs its expiry date", "missing")
         with uow(request) as s:
             gov.grant_waiver(s, actor, business_id, form.get("practice") or "", grounds=form.get("grounds") or "",
                              determination=form.get("determination") or "",
@@ -335,7 +333,7 @@ async def waiver_action(request: Request, waiver_id: int, action: str):
             elif action == "reported":
                 gov.mark_waiver_reported(s, actor, waiver_id)
             else:
-                raise gov.ValidationFailed.one("action", "revoke, certify or reported")
+                raise ValidationFailed.one("action", "revoke, certify or reported")
     except RaigovError as exc:
         return _back(bid, "waivers", error=exc)
     return _back(bid, "waivers", ok=f"Waiver {waiver_id}: {action} recorded")
@@ -348,7 +346,7 @@ async def certify_pilot(request: Request, business_id: str):
     try:
         starts, ends = _date(form.get("starts_on"), "starts_on"), _date(form.get("ends_on"), "ends_on")
         if starts is None or ends is None:
-            raise gov.ValidationFailed.one("ends_on" if starts else "starts_on", "a pilot needs its dates", "missing")
+            raise ValidationFailed.one("ends_on" if starts else "starts_on", "a pilot needs its dates", "missing")
         mp = form.get("max_participants")
         with uow(request) as s:
             gov.certify_pilot(s, actor, business_id, scale=form.get("scale") or "", starts_on=starts, ends_on=ends,
