@@ -227,3 +227,57 @@ def test_public_inventory_serves_the_snapshot(db, agency, settings):
         assert hashlib.sha256(r.content).hexdigest() == res.public_sha256
         (folder / datacall.snapshot_names(YEAR)[1]).write_bytes(b"changed")
         assert c.get(f"/public/inventory/{YEAR}.csv").status_code == 500
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the CLI is a thin adapter: the service is tested on both
+def test_cli(db, agency, settings, backend):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import PASSWORD
+
+    env = {**os.environ, "RAIGOV_DATABASE_URL": db.url, "RAIGOV_DATA_DIR": str(settings.data_dir)}
+
+    def cli(*args, password: str | None = None):
+        return subprocess.run([sys.executable, "-m", "raigov.cli.main", "datacall", *args], capture_output=True, text=True,
+                              check=False, env=env, timeout=180, cwd=Path(__file__).resolve().parents[2],
+                              input=None if password is None else password + "\n")
+
+    res = cli("open", str(YEAR), "--due", "2026-12-15")  # the shell itself may not open a cycle
+    assert res.returncode == 2 and "--as USERNAME" in res.stderr
+    res = cli("open", str(YEAR), "--due", "2026-12-15", "--as", "caio", "--password-stdin", password="wrong-password")
+    assert res.returncode == 2 and "incorrect" in res.stderr
+    res = cli("open", str(YEAR), "--due", "15/12/2026", "--as", "caio", "--password-stdin", password=PASSWORD)
+    assert res.returncode == 2 and "YYYY-MM-DD" in res.stderr
+    res = cli("open", str(YEAR), "--due", "2026-12-15", "--as", "caio", "--password-stdin", "--json", password=PASSWORD)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["opened_by"] == "user:caio"
+
+    res = cli("status", str(YEAR), "--json")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert (out["required"], out["certified"]) == (2, 0)
+    key = next(c for c in out["components"] if c["component"] == "CBP")["failing"][0]["key"]
+
+    res = cli("certify-component", str(YEAR), "CBP", "--statement", "Complete.", "--as", "cbp.lead", "--password-stdin",
+              password=PASSWORD)
+    assert res.returncode == 2 and key in res.stderr
+    res = cli("certify-component", str(YEAR), "CBP", "--statement", "Complete.", "--explain", f"{key}=Asked in the next form.",
+              "--as", "cbp.lead", "--password-stdin", password=PASSWORD)
+    assert res.returncode == 0, res.stderr
+    res = cli("certify-component", str(YEAR), "ICE", "--statement", "Complete.", "--as", "ice.lead", "--password-stdin",
+              password=PASSWORD)
+    assert res.returncode == 0, res.stderr
+    res = cli("certify", str(YEAR), "--statement", "Complete.", "--as", "deleg", "--password-stdin", password=PASSWORD)
+    assert res.returncode == 2 and "may not datacall.certify" in res.stderr
+    res = cli("certify", str(YEAR), "--statement", "Complete.", "--as", "caio", "--password-stdin", "--json",
+              password=PASSWORD)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    public = settings.data_dir / out["directory"] / datacall.snapshot_names(YEAR)[1]
+    assert hashlib.sha256(public.read_bytes()).hexdigest() == out["public_sha256"]
+    res = cli("status", str(YEAR))
+    assert res.returncode == 0 and "certified" in res.stdout and out["snapshot_sha256"] in res.stdout

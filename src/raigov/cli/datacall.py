@@ -1,0 +1,178 @@
+"""`raigov datacall ...`: the annual data call from the shell.
+
+Reading the progress needs no sign-in (the operator's shell may export every row anyway). Opening a cycle
+and certifying are acts of named people (the CAIO, a component AI lead): the permission matrix does not let
+the shell (`system`) do them, so these commands take `--as USERNAME` and that person's password (prompted,
+or one line on standard input with `--password-stdin`), checked like a sign-in (failures counted, lockout),
+and then act, and are recorded in the audit trail, as that person."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from raigov.cli.common import (
+    EXIT_BAD_INPUT,
+    console,
+    err_console,
+    handle_errors,
+    print_json,
+    ready_database,
+    settings,
+    system_actor,
+)
+
+app = typer.Typer(help="The annual data call: open, progress, component and CAIO certification", no_args_is_help=True)
+
+AS_HELP = "Act as this person (their password is asked, or read from stdin with --password-stdin)"
+
+
+def _person(db, username: str | None, password_stdin: bool):
+    """The Actor of a person who proves who they are with their password."""
+    from raigov.errors import AuthenticationFailed, LockedOut
+    from raigov.identity import service as identity
+
+    if not username:
+        err_console.print("[red]error:[/red] as: opening and certifying are done by a named person; "
+                          "give --as USERNAME (the shell itself may not)", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt(f"Password of {username}", hide_input=True)
+    failure = None
+    with db.transaction() as s:  # a failed attempt is kept (lockout), so the error is raised after commit
+        try:
+            user = identity.authenticate_password(s, username, password, settings())
+            actor = identity.actor_for(s, user)
+        except (AuthenticationFailed, LockedOut) as exc:
+            failure = exc
+    if failure is not None:
+        raise failure
+    return actor
+
+
+def _date(value: str, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        err_console.print(f"[red]error:[/red] {field}: {value!r} is not a date (YYYY-MM-DD)", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+@app.command("open")
+@handle_errors
+def open_(
+    year: int = typer.Argument(..., help="The reporting year"),
+    due: str = typer.Option(..., "--due", help="Due date of the component certifications, YYYY-MM-DD"),
+    title: str = typer.Option("", "--title"),
+    as_: str = typer.Option(None, "--as", help=AS_HELP),
+    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Open the YEAR reporting cycle (CAIO or delegate; one per year)."""
+    from raigov.governance import datacall
+
+    due_on = _date(due, "due")
+    db = ready_database()
+    actor = _person(db, as_, password_stdin)
+    with db.transaction() as s:
+        out = datacall.cycle_as_dict(datacall.open_cycle(s, actor, year, due_on, title))
+    if json_:
+        print_json(out)
+    else:
+        console.print(f"opened the {year} data call, due {due_on}, by {actor.label}")
+
+
+@app.command()
+@handle_errors
+def status(year: int, json_: bool = typer.Option(False, "--json"),
+           component: str = typer.Option(None, "--component", help="Only this component, with its failing checks")) -> None:
+    """Progress of the YEAR data call: per component, active use cases, failing checks, certification."""
+    from raigov.governance import datacall
+
+    db = ready_database()
+    with db.transaction() as s:
+        p = datacall.progress(s, system_actor(), year, component)
+        out = p.as_dict()
+    if json_:
+        print_json(out)
+        return
+    c = out["cycle"]
+    console.print(f"{c['title']}: {c['status']}, due {c['due_on']}; {out['certified']} of {out['required']} "
+                  "components with active use cases certified"
+                  + (f"; snapshot {c['snapshot_sha256']}" if c["snapshot_sha256"] else ""))
+    t = Table("component", "active", "failing checks", "explained", "state", "certified by", "certified at")
+    for r in out["components"]:
+        t.add_row(r["component"], str(r["active"]), str(len(r["failing"])), str(r["explained"]), r["state"],
+                  r["certified_by"] or "", (r["certified_at"] or "")[:19])
+    console.print(t)
+    if component:
+        for f in out["components"][0]["failing"]:
+            console.print(f"  {f['key']}: {f['message']}" + (f"\n    explained: {f['explanation']}" if f["explanation"] else ""))
+
+
+@app.command("certify-component")
+@handle_errors
+def certify_component(
+    year: int,
+    component: str,
+    statement: str = typer.Option(..., "--statement", help="The certification statement"),
+    explain: Annotated[list[str] | None, typer.Option("--explain", help="KEY=TEXT: why a failing check is acceptable; repeatable")] = None,
+    as_: str = typer.Option(None, "--as", help=AS_HELP),
+    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """The component AI lead certifies COMPONENT's use cases (every failing check fixed or explained;
+    `raigov datacall status YEAR --component X` lists the keys)."""
+    from raigov.governance import datacall
+
+    explanations = {}
+    for item in explain or []:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            err_console.print(f"[red]error:[/red] explain: {item!r} is not KEY=TEXT", highlight=False)
+            raise typer.Exit(EXIT_BAD_INPUT)
+        explanations[key.strip()] = text
+    db = ready_database()
+    actor = _person(db, as_, password_stdin)
+    with db.transaction() as s:
+        cert = datacall.certify_component(s, actor, year, component.strip().upper(), statement, explanations)
+        out = {"year": year, "component": cert.component, "use_cases": cert.use_case_count,
+               "content_sha256": cert.content_sha256, "explained": len(cert.explanations), "certified_by": cert.certified_by}
+    if json_:
+        print_json(out)
+    else:
+        console.print(f"{out['component']} certified for {year} by {out['certified_by']}: {out['use_cases']} active use cases, "
+                      f"{out['explained']} checks explained, content {out['content_sha256']}")
+
+
+@app.command()
+@handle_errors
+def certify(
+    year: int,
+    statement: str = typer.Option(..., "--statement", help="The CAIO's certification statement"),
+    as_: str = typer.Option(None, "--as", help=AS_HELP),
+    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """The CAIO certifies the whole inventory: writes the snapshot (OMB 2025 CSV, full and public) under
+    DATA_DIR/snapshots/YEAR, records its hashes in the audit trail and signs a tree head."""
+    from raigov.governance import datacall
+
+    db = ready_database()
+    actor = _person(db, as_, password_stdin)
+    with db.transaction() as s:
+        res = datacall.certify(s, actor, year, statement, settings())
+    out = res.as_dict()
+    if json_:
+        print_json(out)
+    else:
+        console.print(f"the {year} inventory is certified: {res.rows} use cases ({res.public_rows} public)")
+        for name, sha in res.files.items():
+            console.print(f"  {res.directory}/{name}  sha256 {sha}")
+        console.print(f"  audit event {res.event_seq}; signed head: size {res.head['tree_size']}, root {res.head['root_hash']}")
