@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 from rich.table import Table
 
-from raigov.cli.common import console, database, handle_errors, print_json, ready_database, settings, system_actor
+from raigov.cli.common import (
+    console,
+    database,
+    handle_errors,
+    print_json,
+    ready_database,
+    settings,
+    system_actor,
+)
 
 app = typer.Typer(help="The demo agency", no_args_is_help=True)
 
@@ -58,4 +68,9 @@ def run(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Optio
             audit.sign_head(s, system_actor(), st.ensure_data_dir())
     creds = agency.read_credentials(st) or {}
     _print_sign_ins(creds, f"http://{host}:{port}")
+    interval = float(os.environ.get("RAIGOV_JOBS_INTERVAL_SECONDS") or 300)
+    if interval > 0:  # the scheduled checks on a timer (production runs `raigov jobs run` from cron)
+        from raigov.jobs.service import start_timer
+
+        start_timer(db, st, interval)
     uvicorn.run(create_app(st, db), host=host, port=port, log_level="info", proxy_headers=True)
