@@ -50,12 +50,13 @@ def test_dashboards(browser, live, db, make_user, backend):
         ctx = browser.new_context(base_url=live.url)
         p = ctx.new_page()
         sign_in(p, user)
-        p.goto("/dashboard")
+        p.last_status = p.goto("/dashboard").status
         return ctx, p
 
     # the CAIO: everything, department-wide
     ctx, page = page_for("the.caio")
     try:
+        assert page.last_status == 200
         assert page.locator("[data-figure=active]").inner_text() == "6"
         assert page.locator("[data-figure=awaiting]").inner_text() == "1"
         assert page.locator("[data-figure=practices-overdue]").inner_text() == "4"
@@ -122,7 +123,7 @@ def test_dashboards(browser, live, db, make_user, backend):
     # an employee has no dashboard
     ctx, page = page_for("an.employee")
     try:
-        assert "/dashboard" in page.url
+        assert "/dashboard" in page.url and page.last_status == 403
         assert page.locator("[data-figure]").count() == 0 and page.locator(".raigov-chart").count() == 0
     finally:
         ctx.close()
