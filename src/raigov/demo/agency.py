@@ -33,6 +33,7 @@ DEMO_PEOPLE: list[tuple[str, str, str, list[str]]] = [
     ("privacy", "Jon Hale (Privacy Office reviewer)", "PRIV", ["privacy_reviewer"]),
     ("crcl", "Kara Ito (CRCL reviewer)", "CRCL", ["crcl_reviewer"]),
     ("legal", "Liam Jones (OGC reviewer)", "OGC", ["legal_reviewer"]),
+    ("ocio", "Rosa Perez (OCIO/CISO reviewer)", "OCIO", ["ocio_reviewer"]),
     ("rug", "Maya Khan (Responsible Use Group)", "PLCY", ["rug_member"]),
     ("te.engineer", "Noah Lee (T&E engineer, S&T)", "S&T", ["te_engineer"]),
     ("auditor", "Olga Moss (Auditor)", "OIG", ["auditor"]),
@@ -113,6 +114,11 @@ def load_inventory(session: Session, settings: Settings, actor: Actor, creds: di
 
     policy.record_agency_answers(session, actor)
     policy.screen_all(session, actor)
+    # governance: lanes, practices, reviews in progress, evidence, a waiver, a pilot, the data call under way
+    from raigov.demo.governance import load_governance
+
+    session.flush()
+    load_governance(session, settings, actor)
 
 
 def credentials_path(settings: Settings) -> Path:
