@@ -396,13 +396,24 @@ def test_failed_send_is_kept_and_retried(db, settings, agency, sink):
     second = jobs.run(db, SYSTEM, st, today=TODAY)
     assert second.created == [] and sorted(second.sent) == refused and second.failed == []
     assert sum(1 for r, _ in sink.received() if r == "lead@example.gov") == 2
+    # a claim left by a host that died is taken over after the lease; a fresh claim of a live host is not
+    now = dt.datetime.now(dt.UTC)
+    with db.transaction() as s:
+        for key, who, ago in (("hand:dead", "dead-host", 20), ("hand:busy", "busy-host", 1)):
+            s.add(Notice(key=key, kind="test", level="reminder", recipient="caio@example.gov", recipient_user="caio",
+                         subject=f"[raigov] {key}", body="x", object_type="test", object_id="1", attempts=1,
+                         claimed_by=who, claimed_at=now - dt.timedelta(minutes=ago)))
+    taken = jobs.run(db, SYSTEM, st, today=TODAY)
+    assert taken.sent == ["hand:dead"] and "hand:busy" in {p["key"] for p in taken.pending}
+    with db.transaction() as s:
+        assert s.scalar(select(Notice.attempts).where(Notice.key == "hand:dead")) == 2
     # the server is down: nothing is lost, the run says why
     with db.transaction() as s:
         s.execute(update(Practice).where(Practice.id == agency["practice"][0]).values(due_on=d(-3)))
     sink.close()
     third = jobs.run(db, SYSTEM, st, today=TODAY)
     assert len(third.created) == 3 and third.sent == [] and len(third.failed) == 1
-    assert third.pending_total == 3 + 1  # the tester without an address too
+    assert third.pending_total == 3 + 1 + 1  # the tester without an address, the live host's claim
 
 
 def test_without_smtp_notices_wait_in_the_outbox(db, settings, agency, actor_of):

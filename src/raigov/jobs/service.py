@@ -362,7 +362,8 @@ def run(db: Database, actor: Actor, settings: Settings, *, today: dt.date | None
             for k, r, subj, a, e in s.execute(
                 select(Notice.key, Notice.recipient, Notice.subject, Notice.attempts, Notice.last_error)
                 .where(Notice.sent_at.is_(None)).order_by(Notice.id).limit(pending_limit))]
-        created_rows = [r for r in rows if r["key"] in set(summary.created)]
+        new = set(summary.created)
+        created_rows = [r for r in rows if r["key"] in new]
         record(s, actor, "jobs.run", "jobs", today.isoformat(), None, {
             "today": today.isoformat(), "worker": summary.worker, "due": len(summary.due), "rows": summary.rows,
             "created": len(summary.created), "sent": len(summary.sent), "failed": len(summary.failed),
