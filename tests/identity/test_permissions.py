@@ -52,7 +52,7 @@ EXPECTED: dict[str, set[str]] = {
     "disclosure.publish": {"caio"},
     "eval.run": {"te_engineer", "component_ai_lead"},
     "eval.read": GOVERNANCE_READERS | {"te_engineer"},
-    "gate.query": {"service", "submitter", "component_ai_lead", "caio", "caio_delegate", "auditor"},
+    "gate.query": {"service", "submitter", "component_ai_lead", "caio", "caio_delegate", "auditor", "system"},
     "decision.record": {"service"},
     "genai.request_access": ALL_PEOPLE - {"auditor", "admin"},
     "genai.approve_access": {"component_ai_lead", "caio", "caio_delegate"},
