@@ -21,8 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -102,46 +103,82 @@ def _people(uc: UseCase, role: str | None = None) -> set[int]:
 # ---------------------------------------------------------------- requirements
 
 
-@lru_cache(maxsize=20000)
-def _screen_cached(content_hash: str, schema: str, pack_key: str, values_json: str):
+_SCREENS_MAX = 20000
+_screens: OrderedDict[tuple[str, str, str], object] = OrderedDict()
+_screens_lock = threading.Lock()
+
+
+def _screen_cached(content_hash: str, schema: str, pack_key: str, values):
+    """The screen of one revision's content by one pack, cached by (content hash, schema, pack id@version):
+    the content hash covers the schema, the answers and the extra columns, so the answers (``values``, or
+    a callable returning them) are read only when the screen is not cached yet. Least recently used out
+    past 20,000 entries; safe across threads."""
+    key = (content_hash, schema, pack_key)
+    with _screens_lock:
+        res = _screens.get(key)
+        if res is not None:
+            _screens.move_to_end(key)
+            return res
     from raigov.policy.packs import current_registry
     from raigov.policy.screen import screen
 
-    return screen(json.loads(values_json), current_registry().get(pack_key), schema=schema, with_trace=False)
+    answers = values() if callable(values) else values
+    res = screen(json.loads(json.dumps(answers, sort_keys=True, default=str)), current_registry().get(pack_key),
+                 schema=schema, with_trace=False)
+    with _screens_lock:
+        _screens[key] = res
+        if len(_screens) > _SCREENS_MAX:
+            _screens.popitem(last=False)
+    return res
 
 
-def _screen(rev, pack):
-    return _screen_cached(rev.content_hash, rev.schema, pack.key, json.dumps(rev.values, sort_keys=True, default=str))
+def _screen(rev, pack, values=None):
+    """``rev``: a revision, or any row with ``schema`` and ``content_hash`` (then ``values`` loads the answers)."""
+    return _screen_cached(rev.content_hash, rev.schema, pack.key, values if values is not None else lambda: rev.values)
 
 
 def requirements_of(session: Session, uc: UseCase, cfg: GovernanceConfig | None = None) -> Requirements:
     """What the use case requires now: from the determination in force (or, until an official decides,
     the newest screen's presumption) and the packs' review and practice items."""
+    from sqlalchemy import inspect
+
+    from raigov.inventory.models import UseCaseRevision
     from raigov.policy.packs import current_registry
 
     cfg = cfg or config()
-    rev = uc.revisions[-1]
+    values = None
+    if "revisions" in inspect(uc).unloaded:  # the gate: the newest revision's hash, its answers only if needed
+        rev = session.execute(select(UseCaseRevision.id, UseCaseRevision.schema, UseCaseRevision.content_hash)
+                              .where(UseCaseRevision.use_case_id == uc.id)
+                              .order_by(UseCaseRevision.number.desc()).limit(1)).one()
+        rev_id = rev.id
+
+        def values():
+            return session.scalar(select(UseCaseRevision.values).where(UseCaseRevision.id == rev_id))
+    else:
+        rev = uc.revisions[-1]
     if rev.schema not in ("2025", "2024", "2023"):
         return Requirements(None, "none", None)
     framework = policy.framework_of_schema(rev.schema)
     reg = current_registry()
     fpack = reg.get(policy.FRAMEWORKS[framework]["pack"])
     det = policy.current_determination(session, uc, framework)
-    sc = policy.latest_screening(session, uc)
     decision = None
     if det is not None and det.status == "in_force":
         affirmative, basis, decision = det.decision in policy.AFFIRMATIVE, "determination", det.decision
     elif det is not None:  # awaiting the CAIO: the presumption stands meanwhile
         affirmative, basis = True, "awaiting CAIO"
-    elif sc is not None:
-        affirmative, basis = bool(sc.presumed), "screen"
-    else:
-        affirmative, basis = None, "none"
+    else:  # no determination: the newest screen presumes (read only then)
+        sc = policy.latest_screening(session, uc)
+        if sc is not None:
+            affirmative, basis = bool(sc.presumed), "screen"
+        else:
+            affirmative, basis = None, "none"
     review_items: list[dict] = []
     dhs_practices: list[dict] = []
     fr = bool(uc.is_face_recognition)
     if affirmative:  # the memo's reviews follow its presumption, which a determination overrides
-        review_items += [{"item": f.item, "citation": f.citation} for f in _screen(rev, fpack).reviews]
+        review_items += [{"item": f.item, "citation": f.citation} for f in _screen(rev, fpack, values).reviews]
     today = _today()
     for pid in cfg.agency_packs:
         try:
@@ -150,7 +187,7 @@ def requirements_of(session: Session, uc: UseCase, cfg: GovernanceConfig | None 
             continue
         if not p.in_force(today):
             continue
-        res = _screen(rev, p)
+        res = _screen(rev, p, values)
         review_items += [{"item": f.item, "citation": f.citation} for f in res.reviews]
         dhs_practices += [{"item": f.item, "pack": p.key, "title": f.title, "citation": f.citation,
                            "timing": p.item(f.item).timing} for f in res.practices]
@@ -901,28 +938,42 @@ def pilots_of(session: Session, actor: Actor, business_id: str | None = None) ->
 
 def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = None,
                req: Requirements | None = None) -> G.GateInput:
+    """The gate's snapshot of the use case: only what the answer depends on is read (reviews for the required
+    lanes with their overdue conditions counted in the database, practices when some are required, waivers
+    when a practice is waived), in few queries."""
     cfg = cfg or config()
     req = req or requirements_of(session, uc, cfg)
     today = _today()
-    current = {r.lane: r for r in _current_reviews(session, uc)}
     reviews = []
-    for lane in req.lanes:
-        r = current.get(lane)
-        title = cfg.lanes[lane].title if lane in cfg.lanes else lane
-        if r is None:
-            reviews.append(G.ReviewState(lane, title, "missing"))
-            continue
-        overdue = sum(1 for c in r.conditions if c.status == "open" and c.due_on is not None and c.due_on < today)
-        reviews.append(G.ReviewState(lane, title, r.status, overdue))
-    stored = {p.item: p for p in session.scalars(select(Practice).where(Practice.use_case_id == uc.id))}
+    if req.lanes:
+        overdue = (select(func.count()).select_from(ReviewCondition)
+                   .where(ReviewCondition.review_id == Review.id, ReviewCondition.status == "open",
+                          ReviewCondition.due_on.is_not(None), ReviewCondition.due_on < today)
+                   .correlate(Review).scalar_subquery())
+        current = {}  # the newest cycle of each lane
+        for lane, status, n_overdue in session.execute(
+                select(Review.lane, Review.status, overdue).where(Review.use_case_id == uc.id)
+                .order_by(Review.lane, Review.cycle)):
+            current[lane] = (status, n_overdue)
+        for lane in req.lanes:
+            title = cfg.lanes[lane].title if lane in cfg.lanes else lane
+            if lane not in current:
+                reviews.append(G.ReviewState(lane, title, "missing"))
+            else:
+                reviews.append(G.ReviewState(lane, title, current[lane][0], current[lane][1]))
     practices = []
-    for p in req.practices:
-        s = stored.get(p["item"])
-        practices.append(G.PracticeState(p["item"], p["title"], s.status if s else "not_started", p["citation"]))
-    waivers = [G.WaiverState(w.practice_item, w.status, w.expires_on, w.certified_on)
-               for w in session.scalars(select(Waiver).where(Waiver.use_case_id == uc.id).order_by(Waiver.id))]
-    pilots = [G.PilotState(p.status, p.starts_on, p.ends_on)
-              for p in session.scalars(select(Pilot).where(Pilot.use_case_id == uc.id))]
+    if req.practices:
+        stored = {item: status for item, status in
+                  session.execute(select(Practice.item, Practice.status).where(Practice.use_case_id == uc.id))}
+        practices = [G.PracticeState(p["item"], p["title"], stored.get(p["item"], "not_started"), p["citation"])
+                     for p in req.practices]
+    waivers = []
+    if any(p.status == "waived" for p in practices):
+        waivers = [G.WaiverState(*w) for w in session.execute(
+            select(Waiver.practice_item, Waiver.status, Waiver.expires_on, Waiver.certified_on)
+            .where(Waiver.use_case_id == uc.id).order_by(Waiver.id))]
+    pilots = [G.PilotState(*p) for p in session.execute(
+        select(Pilot.status, Pilot.starts_on, Pilot.ends_on).where(Pilot.use_case_id == uc.id))]
     evid = session.execute(select(Evidence.id, Evidence.title, Evidence.expires_on, Evidence.category, Evidence.dated_on)
                            .join(EvidenceLink, EvidenceLink.evidence_id == Evidence.id)
                            .where(EvidenceLink.use_case_id == uc.id)).all()
@@ -946,13 +997,14 @@ def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = Non
 
 def authorization(session: Session, actor: Actor, business_id: str, now: dt.datetime | None = None) -> G.GateAnswer:
     """Is the use case authorized now? For operational systems (service tokens) and the use case page.
-    Answers for drafts too (not authorized) without showing their content."""
-    from sqlalchemy.orm import selectinload
+    Answers for drafts too (not authorized) without showing their content. Reads the use case with its org
+    unit only: the gate needs neither its people nor its earlier revisions (``requirements_of`` reads the
+    newest revision's content hash, and its answers only when their screen is not cached)."""
+    from sqlalchemy.orm import joinedload
 
     from raigov.inventory.formats import normalize_id
 
-    uc = session.scalar(select(UseCase).options(selectinload(UseCase.revisions), selectinload(UseCase.people),
-                                                selectinload(UseCase.org_unit))
+    uc = session.scalar(select(UseCase).options(joinedload(UseCase.org_unit))
                         .where(UseCase.business_id == normalize_id(business_id)))
     if uc is None:
         raise NotFound(f"no use case {business_id}")
