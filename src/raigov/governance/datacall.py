@@ -388,7 +388,9 @@ def certify(session: Session, actor: Actor, year: int, statement: str, settings:
     prog = progress(session, actor, year)
     pending = [c for c in prog.components if c.needs_certification and not c.current]
     if pending:
-        errors = [FieldError(f"components.{c.component}", f"{c.component} is {c.state}" +
+        errors = [FieldError(f"components.{c.component}",
+                             f"{c.active} active use cases have no owning component: assign them first"
+                             if c.component == UNASSIGNED else f"{c.component} is {c.state}" +
                              (" (its use cases changed after it was certified)" if c.state == "stale" else ""))
                   for c in pending]
         raise ValidationFailed("every component with active use cases needs a current certification: missing "
