@@ -152,7 +152,7 @@ def t4_file(tmp_path_factory):
 
 
 def test_t4_threshold_at_target_fmr():
-    imp = sum(T4_IMP.values(), [])
+    imp = [x for v in T4_IMP.values() for x in v]
     assert [bm.threshold_at_fmr(imp, t) for t in (0.05, 0.10, 0.125, 0.20)] == [0.90, 0.80, 0.75, 0.71]
     assert bm.threshold_at_fmr(imp, 1e-9) == np.nextafter(0.9, np.inf)
 
@@ -184,7 +184,7 @@ def test_t4_target_fmr_reports_achieved(t4_file):
 
 def test_t4_two_partitions_add():
     T = [.5, .6, .7, .8, .9]
-    s = np.array(sum(T4_IMP.values(), []))
+    s = np.array([x for v in T4_IMP.values() for x in v])
     g = np.array(["A"] * 10 + ["B"] * 8 + ["C"] * 8)
     gen = np.zeros(26, bool)
     full = ScoreStats.from_arrays(s, gen, {"g": g}, T)
@@ -203,7 +203,7 @@ def test_t4_two_partitions_add():
 def test_threshold_from_merged_tails_equals_full_sort(values, target, n_parts):
     s = np.array(values, float) / 10
     n = s.size
-    k = int(math.floor(target * n)) + 1
+    k = math.floor(target * n) + 1
     codes = np.zeros(n, np.int64)
     parts = np.array_split(np.arange(n), n_parts)
     stats = merge_all([ScoreStats.from_arrays(s[p], np.zeros(p.size, bool), {}, [], tail_k=k) for p in parts])
@@ -228,7 +228,7 @@ def test_threshold_at_fnmr_semantics(values, target):
     bigger = np.unique(s)[np.unique(s) > t]
     if bigger.size:
         assert (s < bigger[0]).sum() > target * s.size
-    k = int(math.floor(target * s.size)) + 1
+    k = math.floor(target * s.size) + 1
     tail = np.sort(s)[:k]
     assert bm.threshold_at_fnmr_from_tail(tail, s.size, target) == t
 

@@ -204,7 +204,7 @@ def test_equal_to_fairlearn_wrappers(data, method):
     y_true, y_pred, feats, weights = data
     sf = pd.DataFrame(feats)
     r = classifier_metrics(y_true, y_pred, feats, sample_weight=weights)
-    kw = dict(sensitive_features=sf, method=method, sample_weight=weights)
+    kw = {"sensitive_features": sf, "method": method, "sample_weight": weights}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pairs = [

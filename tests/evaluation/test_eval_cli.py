@@ -230,3 +230,66 @@ def test_biometric_dask_backend_matches_local(synth):
     b = strict_json(run_cli(*args, "--backend", "dask").stdout)
     a.pop("data"), b.pop("data")
     assert a == b
+
+
+# ------------------------------------------------------------------- AU-FDR and the crossed bootstrap
+# every key the biometric JSON had before AU-FDR; the new ones are added, none renamed
+DIFF_KEYS_ALL = {"fmr_max_min_ratio", "fnmr_max_min_ratio", "fmr_max_geomean", "fnmr_max_geomean",
+                 "fmr_max_minus_min", "fnmr_max_minus_min", "gini_fmr", "gini_fnmr", "garbe", "fdr", "ir", "werm",
+                 "alpha", "zero_handling", "groups_fmr", "groups_fnmr"}
+
+
+def test_biometric_json_keys_kept_au_fdr_added(synth):
+    out = strict_json(run_cli("biometric", synth, "--score", "score", "--genuine", "genuine", "--group", "group",
+                              "--threshold", 0.25, "--json").stdout)
+    assert set(out) == {"threshold", "groups", "differentials", "overall", "conventions", "data"}
+    assert set(out["differentials"]) == DIFF_KEYS_ALL | {"au_fdr"}
+    assert out["differentials"]["au_fdr"] is None and out["conventions"]["au_fdr"] == "off"
+    assert out["conventions"]["bootstrap"] == "off" and out["conventions"]["bootstrap_design"] == "off"
+
+
+def test_biometric_au_fdr_and_crossed_bootstrap_flags(synth):
+    from raigov.evaluation.biometric import BiometricSpec
+    from raigov.evaluation.runner import json_safe, run_biometric
+
+    args = ["--score", "score", "--genuine", "genuine", "--group", "group", "--subject", "subject",
+            "--target-fmr", 1e-3, "--alpha", 0.3, "--au-fdr-range", 1e-3, 1e-1, "--au-fdr-points", 3,
+            "--bootstrap", 20, "--seed", 7, "--bootstrap-design", "crossed", "--ref-subject", "ref_subject"]
+    out = strict_json(run_cli("biometric", synth, *args, "--json").stdout)
+    assert DIFF_KEYS_ALL <= out["differentials"].keys()
+    assert 0 <= out["differentials"]["au_fdr"] <= 1
+    conv = out["conventions"]["au_fdr"]
+    assert conv["range"] == [1e-3, 1e-1] and conv["targets"] == [1e-3, 1e-2, 1e-1] and conv["points"] == 3
+    assert conv["alpha"] == 0.3 and conv["beta"] == pytest.approx(0.7, abs=1e-15)
+    assert len(conv["thresholds"]) == 3 and conv["thresholds"] == sorted(conv["thresholds"], reverse=True)
+    assert out["conventions"]["bootstrap_design"] == "crossed"
+    assert "au_fdr" in out["differentials_ci_bootstrap"]
+    for g in out["groups"]:
+        assert BIO_GROUP_KEYS <= g.keys() and "fmr_ci_bootstrap" in g
+    spec = BiometricSpec(score="score", genuine="genuine", groups=("group",), subject="subject",
+                         ref_subject="ref_subject", bootstrap_design="crossed")
+    res, _ = run_biometric(synth, spec, target_fmr=1e-3, alpha=0.3, au_fdr_range=(1e-3, 1e-1), au_fdr_points=3,
+                           bootstrap=20, seed=7)
+    lib = json_safe(res.to_dict())
+    assert lib["differentials"] == out["differentials"] and lib["groups"] == out["groups"]
+    assert args[16] == 3 and args[17] == "--bootstrap"
+    table = run_cli("biometric", synth, *args[:17]).stdout  # the table, with AU-FDR, without the bootstrap
+    line = next(ln for ln in table.splitlines() if "au_fdr" in ln)
+    assert f"{out['differentials']['au_fdr']:.6g}" in line
+
+
+@pytest.mark.parametrize(
+    "extra,flag",
+    [
+        (["--subject", "subject", "--bootstrap", 5, "--bootstrap-design", "crossed"], "--ref-subject"),
+        (["--subject", "subject", "--ref-subject", "ref_subject", "--bootstrap-design", "crossed"], "--bootstrap"),
+        (["--subject", "subject", "--ref-subject", "ref_subject", "--bootstrap", 5], "--bootstrap-design crossed"),
+        (["--subject", "subject", "--bootstrap", 5, "--bootstrap-design", "both"], "--bootstrap-design"),
+        (["--au-fdr-range", 0.1, 0.01], "--au-fdr-range"),
+        (["--au-fdr-range", 0.01, 0.1, "--au-fdr-points", 1], "--au-fdr-points"),
+    ],
+)
+def test_biometric_new_flags_bad_input(synth, extra, flag):
+    p = run_cli("biometric", synth, "--score", "score", "--genuine", "genuine", "--group", "group",
+                "--threshold", 0.25, *extra, "--json", check=False)
+    assert p.returncode == 2 and p.stdout == "" and flag in p.stderr

@@ -113,3 +113,16 @@ def test_cli_report_exit_codes(result, tmp_path):
                          text=True, timeout=120, check=False)
     assert bad.returncode == 1 and '"passed": false' in bad.stdout
     assert (tmp_path / "b.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_report_with_au_fdr_and_crossed_bootstrap(result, tmp_path):
+    f, _, _ = result
+    base = [RAIGOV, "eval", "report", str(f), "--score", "score", "--genuine", "genuine", "--group", "group",
+            "--subject", "subject", "--target-fmr", "1e-3", "--grid", "21", "--au-fdr-range", "1e-3", "1e-1",
+            "--bootstrap", "10", "--bootstrap-design", "crossed", "--ref-subject", "ref_subject",
+            "--html", str(tmp_path / "x.html"), "--pdf", str(tmp_path / "x.pdf"), "--json"]
+    p = subprocess.run(base, capture_output=True, text=True, timeout=120, check=False)
+    assert p.returncode == 0, p.stderr
+    text = (tmp_path / "x.html").read_text()
+    assert "au_fdr" in text and "Crossed (probe x reference) bootstrap intervals" in text
+    assert (tmp_path / "x.pdf").read_bytes().startswith(b"%PDF-")

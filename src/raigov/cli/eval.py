@@ -14,6 +14,12 @@ from raigov.cli.common import console, err_console, handle_errors, print_json
 app = typer.Typer(help="Test and evaluation: classifier fairness and biometric differentials", no_args_is_help=True)
 
 BACKEND_HELP = "local (streaming, in-process) or dask (a Dask graph; LocalCluster unless --scheduler)"
+DESIGN_HELP = ("Bootstrap design: probe (resample the row's --subject) | crossed (impostor comparisons weigh "
+               "w(probe)*w(reference); needs --ref-subject)")
+REF_SUBJECT_HELP = "Reference subject id column (the crossed bootstrap; same ids as --subject)"
+AU_FDR_RANGE_HELP = ("AU-FDR: area under FDR over FMR targets from LO to HI (each target's threshold set on the "
+                     "calibration population); uses --alpha")
+AU_FDR_POINTS_HELP = "AU-FDR: number of FMR targets, log-spaced from LO to HI (0 = one per decade)"
 
 
 @contextlib.contextmanager
@@ -55,6 +61,17 @@ def _check_backend(backend: str):
 
     if backend not in ("local", "dask"):
         raise ValidationFailed.one("--backend", f"unknown backend {backend!r} (local or dask)")
+
+
+def _check_bootstrap(bootstrap: int, subject: str | None, design: str, need_subject: bool = True):
+    from raigov.errors import ValidationFailed
+
+    if need_subject and bootstrap and not subject:
+        raise ValidationFailed.one("--bootstrap", "the subject-clustered bootstrap needs --subject")
+    if design not in ("probe", "crossed"):
+        raise ValidationFailed.one("--bootstrap-design", "use probe or crossed")
+    if design == "crossed" and not bootstrap:
+        raise ValidationFailed.one("--bootstrap-design", "the crossed bootstrap needs --bootstrap B")
 
 
 @app.command("classifier")
@@ -125,6 +142,10 @@ def biometric(
     confidence: float = typer.Option(0.95, "--confidence"),
     bootstrap: int = typer.Option(0, "--bootstrap", help="Subject-clustered bootstrap replicates (needs --subject)"),
     seed: int = typer.Option(0, "--seed", help="Bootstrap seed"),
+    bootstrap_design: str = typer.Option("probe", "--bootstrap-design", help=DESIGN_HELP),
+    ref_subject: str | None = typer.Option(None, "--ref-subject", help=REF_SUBJECT_HELP),
+    au_fdr_range: tuple[float, float] | None = typer.Option(None, "--au-fdr-range", help=AU_FDR_RANGE_HELP),
+    au_fdr_points: int = typer.Option(0, "--au-fdr-points", help=AU_FDR_POINTS_HELP),
     failure: str | None = typer.Option(None, "--failure", help="Column: 1 where acquisition failed (FTA)"),
     failure_mode: str = typer.Option("algorithm-only", "--failure-mode", help="algorithm-only | end-to-end"),
     mode: str = typer.Option("verification", "--mode", help="verification (FMR/FNMR) | identification (FPIR/FNIR)"),
@@ -145,15 +166,16 @@ def biometric(
         raise ValidationFailed.one("--zero-handling", f"use one of {', '.join(ZERO_RULES)}")
     if ci not in ("wilson", "clopper-pearson", "jeffreys"):
         raise ValidationFailed.one("--ci", "use wilson, clopper-pearson or jeffreys")
-    if bootstrap and not subject:
-        raise ValidationFailed.one("--bootstrap", "the subject-clustered bootstrap needs --subject")
+    _check_bootstrap(bootstrap, subject, bootstrap_design)
     spec = BiometricSpec(score=score, genuine=genuine, groups=tuple(group), subject=subject,
                          ref_groups=tuple(ref_group), failure=failure, failure_mode=failure_mode, mode=mode,
-                         rank=rank, max_rank=max_rank, pairing=impostor_pairing)
+                         rank=rank, max_rank=max_rank, pairing=impostor_pairing, ref_subject=ref_subject,
+                         bootstrap_design=bootstrap_design)
     with _progress("biometric") as prog:
         result, data = run_biometric(file, spec, threshold=threshold, target_fmr=target_fmr, grid_points=grid,
                                      alpha=alpha, zero_rule=zero_handling, ci_method=ci, confidence=confidence,
-                                     bootstrap=bootstrap, seed=seed, backend=backend, scheduler=scheduler,
+                                     bootstrap=bootstrap, seed=seed, au_fdr_range=au_fdr_range,
+                                     au_fdr_points=au_fdr_points, backend=backend, scheduler=scheduler,
                                      progress=prog)
     out = result.to_dict()
     out["data"] = data
@@ -240,6 +262,10 @@ def report(
     ci: str = typer.Option("wilson", "--ci"),
     bootstrap: int = typer.Option(0, "--bootstrap"),
     seed: int = typer.Option(0, "--seed"),
+    bootstrap_design: str = typer.Option("probe", "--bootstrap-design", help=DESIGN_HELP),
+    ref_subject: str | None = typer.Option(None, "--ref-subject", help=REF_SUBJECT_HELP),
+    au_fdr_range: tuple[float, float] | None = typer.Option(None, "--au-fdr-range", help=AU_FDR_RANGE_HELP),
+    au_fdr_points: int = typer.Option(0, "--au-fdr-points", help=AU_FDR_POINTS_HELP),
     grid: int = typer.Option(201, "--grid", help="Evenly spaced thresholds for the DET curves"),
     html_out: Path | None = typer.Option(None, "--html", help="Write the HTML report here"),
     pdf_out: Path | None = typer.Option(None, "--pdf", help="Write the PDF report here"),
@@ -263,12 +289,15 @@ def report(
     _check_backend(backend)
     if not html_out and not pdf_out:
         raise ValidationFailed.one("--html", "give --html and/or --pdf")
+    _check_bootstrap(bootstrap, subject, bootstrap_design, need_subject=False)  # as before: ignored without it
     spec = BiometricSpec(score=score, genuine=genuine, groups=tuple(group), subject=subject,
-                         ref_groups=tuple(ref_group), pairing=impostor_pairing)
+                         ref_groups=tuple(ref_group), pairing=impostor_pairing, ref_subject=ref_subject,
+                         bootstrap_design=bootstrap_design)
     with _progress("report") as prog:
         result, data = run_biometric(file, spec, threshold=threshold, target_fmr=target_fmr, grid_points=grid,
                                      alpha=alpha, zero_rule=zero_handling, ci_method=ci, bootstrap=bootstrap,
-                                     seed=seed, backend=backend, scheduler=scheduler, progress=prog)
+                                     seed=seed, au_fdr_range=au_fdr_range, au_fdr_points=au_fdr_points,
+                                     backend=backend, scheduler=scheduler, progress=prog)
     crit = Criteria(max_fmr=max_fmr, max_fnmr=max_fnmr, max_fmr_ratio=max_fmr_ratio, max_fnmr_ratio=max_fnmr_ratio,
                     max_garbe=max_garbe, min_fdr=min_fdr)
     rep = build_report(result, data, crit, title=title)

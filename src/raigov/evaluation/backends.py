@@ -121,3 +121,9 @@ def run(source: Source, columns, map_fn, backend: str = "local", scheduler: str 
 def bind(fn, spec) -> Callable:
     """A picklable ``map_fn(row_offset, batch)`` from a module-level ``fn(spec, row_offset, batch)``."""
     return functools.partial(fn, spec)
+
+
+def bind_args(fn, spec, *args) -> Callable:
+    """Like :func:`bind`, with extra leading arguments: ``map_fn(row_offset, batch)`` calls
+    ``fn(spec, *args, row_offset, batch)``."""
+    return functools.partial(fn, spec, *args)

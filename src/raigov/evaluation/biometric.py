@@ -29,6 +29,16 @@ Conventions (each one is recorded in :meth:`BiometricResult.conventions`):
   / non-mated searches; FNIR = mated searches whose mate is not returned at rank ≤ R with score ≥ T
   / mated searches. The same statistics serve both (``genuine`` = mated search; a missing score
   means no candidate / mate not returned).
+* **AU-FDR** (optional ``au_fdr_targets``): the area under FDR(τ) over a ladder of FMR targets —
+  each target's threshold set on the calibration population with the same rule as above, computed
+  exactly from a coarse key histogram and the exact scores of one or two of its bins
+  (:func:`ladder_bins`, :func:`threshold_from_bins`); FDR at each threshold from the per-group
+  counts; the targets scaled linearly to [0, 1] (min–max) and integrated with the trapezoid rule,
+  as the FDR authors' ``fpr_auc_score`` (:func:`au_fdr`). It uses the same α (β = 1 − α) as FDR.
+* **Bootstrap designs** (with ``bootstrap`` > 0 and a ``subject`` column): ``"probe"`` (default)
+  resamples the row's subject only; ``"crossed"`` (with a ``ref_subject`` column) weighs an
+  impostor comparison by ``w(probe)·w(reference)`` (two-way Poisson bootstrap) and a genuine one by
+  ``w(subject)``.
 * **Subject-level** rates (with a ``subject`` column): a subject's genuine comparisons count as one
   false non-match if none of them matches; its impostor comparisons count as one false match if any
   of them matches (credo-ai lens "subject" level).
@@ -36,6 +46,7 @@ Conventions (each one is recorded in :meth:`BiometricResult.conventions`):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,21 +59,28 @@ from raigov.evaluation import intervals as iv
 from raigov.evaluation.stats import (
     GENUINE,
     IMPOSTOR,
+    BinValues,
+    CrossedBootstrapStats,
+    ScoreHistogram,
     ScoreStats,
     SubjectStats,
     cell_labels,
+    score_bins,
     subject_keys,
 )
 
 PAIRINGS = ("all", "same-group")
 ZERO_RULES = ("upper-bound", "epsilon", "undefined")
 FAILURE_MODES = ("algorithm-only", "end-to-end")
+BOOTSTRAP_DESIGNS = ("probe", "crossed")
 
 __all__ = [
     "BiometricResult",
     "BiometricSpec",
     "BiometricStats",
+    "CalibrationStats",
     "au_fdr",
+    "au_fdr_targets",
     "differentials",
     "failure_rates",
     "fdr",
@@ -70,12 +88,15 @@ __all__ = [
     "garbe",
     "gini",
     "ir",
+    "ladder_bins",
     "map_biometric_batch",
     "map_calibration_batch",
+    "map_ladder_batch",
     "max_geomean",
     "max_min_ratio",
     "threshold_at_fmr",
     "threshold_at_fnmr",
+    "threshold_from_bins",
     "threshold_from_tail",
     "werm",
     "zero_adjusted",
@@ -151,6 +172,22 @@ def au_fdr(fmr_targets, fdr_values) -> float:
     return float(np.trapezoid(y[o], xs[o]))
 
 
+def au_fdr_targets(lo: float, hi: float, points: int = 0) -> tuple[float, ...]:
+    """The FMR-target ladder for AU-FDR: ``points`` targets evenly spaced in log10 from ``lo`` to
+    ``hi`` (both included; ``0`` = one per decade, at least 2), each rounded to 12 significant
+    digits so that decades are exact (1e-05, not 9.999999999999999e-06)."""
+    if not (0 < lo < hi < 1):
+        raise ValueError("the AU-FDR range needs 0 < LO < HI < 1")
+    if points == 0:
+        points = max(2, math.ceil(math.log10(hi / lo) - 1e-9) + 1)
+    if points < 2:
+        raise ValueError("AU-FDR needs at least 2 targets")
+    x = np.linspace(math.log10(lo), math.log10(hi), points)
+    t = [float(f"{10.0 ** v:.12g}") for v in x]
+    t[0], t[-1] = float(lo), float(hi)
+    return tuple(sorted(set(t)))
+
+
 def zero_adjusted(errors, n, rule: str = "upper-bound", confidence: float = 0.95, epsilon: float = 1e-6):
     """Rates for the ratio-type measures under a zero-handling rule (see module docstring)."""
     errors = np.asarray(errors, np.float64)
@@ -197,6 +234,16 @@ def differentials(
     out["groups_fmr"] = int(vi.sum())
     out["groups_fnmr"] = int(vg.sum())
     return out
+
+
+def _fdr_from_counts(fm, n_imp, fnm, n_gen, alpha: float) -> float | None:
+    """FDR from per-group counts, over the groups with comparisons of each kind (as differentials)."""
+    fm, n_imp = np.asarray(fm, np.float64), np.asarray(n_imp, np.float64)
+    fnm, n_gen = np.asarray(fnm, np.float64), np.asarray(n_gen, np.float64)
+    vi, vg = n_imp > 0, n_gen > 0
+    if not vi.any() or not vg.any():
+        return None
+    return fdr(fm[vi] / n_imp[vi], fnm[vg] / n_gen[vg], alpha)
 
 
 def failure_rates(failed, groups: dict[str, object], ci_method: str = "wilson", confidence: float = 0.95):
@@ -292,6 +339,58 @@ def fmr_ladder(top_desc: np.ndarray, n: int, targets=(1e-1, 1e-2, 1e-3, 1e-4, 1e
     return out
 
 
+def ladder_bins(hist_counts: np.ndarray, target: float) -> tuple[int, ...]:
+    """The (one or two) histogram bins whose exact scores decide the threshold at ``target``.
+
+    With N scores and m = ⌊target·N⌋, the threshold is the smallest observed score strictly above
+    v, the (m+1)-th largest score (or ``nextafter(max, +inf)`` when v is the maximum): a value u > v
+    has ``#(s ≥ u) ≤ m``, a value u ≤ v has ``#(s ≥ u) ≥ m+1``. So v's bin and the next non-empty
+    bin above it suffice.
+    """
+    counts = np.asarray(hist_counts, np.int64)
+    nz = np.flatnonzero(counts)
+    if nz.size == 0:
+        raise ValueError("no impostor comparisons to calibrate the threshold on")
+    n = int(counts.sum())
+    r = math.floor(target * n) + 1  # rank of v from the top
+    if r > n:
+        i = 0
+    else:
+        top = np.cumsum(counts[nz][::-1])  # scores in the k+1 highest non-empty bins
+        i = nz.size - 1 - int(np.searchsorted(top, r))
+    return tuple(int(b) for b in nz[i : i + 2])
+
+
+def threshold_from_bins(values_asc: np.ndarray, counts: np.ndarray, count_above: int, n: int, target: float) -> float:
+    """bob.measure's threshold from the exact scores of the bins :func:`ladder_bins` named.
+
+    ``values_asc``/``counts``: the distinct scores of those bins and their multiplicities;
+    ``count_above``: the number of scores in higher bins; ``n``: all scores.
+    """
+    v = np.asarray(values_asc, np.float64)
+    c = np.asarray(counts, np.int64)
+    if v.size == 0:
+        raise ValueError("no scores in the bins")
+    ge = count_above + np.cumsum(c[::-1])[::-1]  # #(s >= v[i])
+    ok = ge <= target * n
+    if not ok.any():
+        return float(np.nextafter(v[-1], np.inf))
+    return float(v[int(np.argmax(ok))])  # ok is a suffix: the smallest qualifying value
+
+
+def thresholds_at_targets(hist: ScoreHistogram, gathered: BinValues, targets) -> list[float]:
+    """Exact thresholds at every FMR target from the merged histogram and gathered bin values."""
+    n = hist.n
+    vb = score_bins(gathered.values, gathered.bits)
+    out = []
+    for t in targets:
+        bins = ladder_bins(hist.counts, t)
+        m = np.isin(vb, np.asarray(bins, np.int64))
+        above = int(hist.counts[max(bins) + 1:].sum())
+        out.append(threshold_from_bins(gathered.values[m], gathered.counts[m], above, n, t))
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # mapping partitions
 # ---------------------------------------------------------------------------------------------
@@ -315,6 +414,11 @@ class BiometricSpec:
     thresholds: tuple[float, ...] = ()  # grid (and operating thresholds) counted per group
     operating: tuple[float, ...] = ()  # thresholds with per-subject and cross-group counts
     tail_k: int = 0
+    ref_subject: str | None = None  # reference subject id column (crossed bootstrap)
+    bootstrap_design: str = "probe"  # or "crossed"
+    bootstrap: int = 0  # replicates computed while mapping (crossed design only)
+    seed: int = 0
+    hist_bits: int = 0  # calibration pass: also a key histogram of impostor scores (AU-FDR ladder)
 
     def validate(self) -> None:
         if self.pairing not in PAIRINGS:
@@ -328,17 +432,30 @@ class BiometricSpec:
             raise ValidationFailed.one("--failure-mode", f"use one of {FAILURE_MODES}")
         if self.mode not in ("verification", "identification"):
             raise ValidationFailed.one("--mode", "verification or identification")
+        if self.bootstrap_design not in BOOTSTRAP_DESIGNS:
+            raise ValidationFailed.one("--bootstrap-design", f"use one of {BOOTSTRAP_DESIGNS}")
+        if self.bootstrap_design == "crossed" and not (self.subject and self.ref_subject):
+            raise ValidationFailed.one("--bootstrap-design",
+                                       "the crossed bootstrap needs --subject and --ref-subject")
+        if self.ref_subject and self.bootstrap_design != "crossed":
+            raise ValidationFailed.one("--ref-subject",
+                                       "the reference subject is used by the crossed bootstrap only: "
+                                       "add --bootstrap-design crossed")
 
     @property
     def columns(self) -> tuple[str, ...]:
         cols = [self.score, self.genuine, *self.groups, *self.ref_groups]
-        cols += [c for c in (self.subject, self.failure, self.rank) if c]
+        cols += [c for c in (self.subject, self.failure, self.rank, self.ref_subject) if c]
         return tuple(dict.fromkeys(cols))
 
     def flags(self) -> dict[str, Any]:
         return {"--score": self.score, "--genuine": self.genuine, "--group": list(self.groups),
                 "--ref-group": list(self.ref_groups), "--subject": self.subject, "--failure": self.failure,
-                "--rank": self.rank}
+                "--rank": self.rank, "--ref-subject": self.ref_subject}
+
+    @property
+    def crossed(self) -> bool:
+        return self.bootstrap_design == "crossed" and self.bootstrap > 0 and bool(self.subject and self.ref_subject)
 
     def zero(self) -> BiometricStats:
         return BiometricStats.zero(self)
@@ -351,6 +468,7 @@ class BiometricStats:
     scores: ScoreStats
     subjects: SubjectStats | None = None
     cross: ScoreStats | None = None
+    crossed: CrossedBootstrapStats | None = None  # crossed-bootstrap replicate counts of impostors
 
     @classmethod
     def zero(cls, spec: BiometricSpec) -> BiometricStats:
@@ -360,6 +478,7 @@ class BiometricStats:
             SubjectStats.zero(spec.groups, ops) if spec.subject else None,
             ScoreStats.zero(spec.groups + tuple(f"ref:{c}" for c in spec.ref_groups), ops) if spec.ref_groups
             else None,
+            CrossedBootstrapStats.zero(spec.groups, ops, spec.bootstrap, spec.seed) if spec.crossed else None,
         )
 
     def __add__(self, other: BiometricStats) -> BiometricStats:
@@ -367,13 +486,28 @@ class BiometricStats:
             self.scores + other.scores,
             None if self.subjects is None else self.subjects + other.subjects,
             None if self.cross is None else self.cross + other.cross,
+            None if self.crossed is None else self.crossed + other.crossed,
         )
 
     def equals(self, other: BiometricStats) -> bool:
         def eq(a, b):
             return (a is None and b is None) or (a is not None and b is not None and a.equals(b))
 
-        return eq(self.scores, other.scores) and eq(self.subjects, other.subjects) and eq(self.cross, other.cross)
+        return (eq(self.scores, other.scores) and eq(self.subjects, other.subjects) and eq(self.cross, other.cross)
+                and eq(self.crossed, other.crossed))
+
+
+@dataclass
+class CalibrationStats:
+    """The monoid of the calibration pass: totals and exact tails of every scored comparison, and
+    (for an AU-FDR ladder) a coarse key histogram of the scored impostor comparisons."""
+
+    scores: ScoreStats
+    hist: ScoreHistogram | None = None
+
+    def __add__(self, other: CalibrationStats) -> CalibrationStats:
+        return CalibrationStats(self.scores + other.scores,
+                                None if self.hist is None else self.hist + other.hist)
 
 
 def _column(batch, name):
@@ -403,10 +537,24 @@ def _read_scores(spec: BiometricSpec, row_offset: int, batch):
     return s, genuine, failed
 
 
-def map_calibration_batch(spec: BiometricSpec, row_offset: int, batch) -> ScoreStats:
-    """Pass 1: no groups, no grid; totals, min/max and the exact tails of every scored comparison."""
+def _scored_impostors(s, genuine, failed) -> np.ndarray:
+    imp = ~genuine if failed is None else (~genuine & ~failed)
+    return s[imp]
+
+
+def map_calibration_batch(spec: BiometricSpec, row_offset: int, batch) -> CalibrationStats:
+    """Pass 1: no groups, no grid; totals, min/max and the exact tails of every scored comparison,
+    and with ``spec.hist_bits`` the key histogram of the scored impostor comparisons."""
     s, genuine, failed = _read_scores(spec, row_offset, batch)
-    return ScoreStats.from_arrays(s, genuine, {}, [], tail_k=spec.tail_k, failed=failed)
+    stats = ScoreStats.from_arrays(s, genuine, {}, [], tail_k=spec.tail_k, failed=failed)
+    hist = ScoreHistogram.from_scores(_scored_impostors(s, genuine, failed), spec.hist_bits) if spec.hist_bits else None
+    return CalibrationStats(stats, hist)
+
+
+def map_ladder_batch(spec: BiometricSpec, bins: tuple[int, ...], row_offset: int, batch) -> BinValues:
+    """Pass 1b (AU-FDR ladder): the exact scored impostor scores that fall in the given key bins."""
+    s, genuine, failed = _read_scores(spec, row_offset, batch)
+    return BinValues.from_scores(_scored_impostors(s, genuine, failed), bins, spec.hist_bits)
 
 
 def map_biometric_batch(spec: BiometricSpec, row_offset: int, batch) -> BiometricStats:
@@ -442,7 +590,20 @@ def map_biometric_batch(spec: BiometricSpec, row_offset: int, batch) -> Biometri
     if spec.ref_groups:
         imp = ok & ~genuine
         cross = ScoreStats.from_arrays(s, np.zeros(len(s), bool), {**groups, **refs}, ops, include=imp)
-    return BiometricStats(stats, subjects, cross)
+    crossed = None
+    if spec.crossed:
+        from raigov.evaluation.io import bad_value
+
+        imp = ok & ~genuine if include is None else ok & ~genuine & include
+        ref = _column(batch, spec.ref_subject)
+        if ref.null_count:
+            missing = np.asarray(ref.is_null().to_numpy(zero_copy_only=False), bool) & imp
+            if missing.any():
+                raise bad_value(spec.ref_subject, row_offset + int(np.flatnonzero(missing)[0]) + 1,
+                                "missing reference subject on an impostor comparison", "missing")
+        crossed = CrossedBootstrapStats.from_arrays(keys, subject_keys(ref), s, groups, ops, spec.bootstrap,
+                                                    spec.seed, include=imp)
+    return BiometricStats(stats, subjects, cross, crossed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -464,15 +625,20 @@ class BiometricResult:
     confidence: float = 0.95
     bootstrap: int = 0
     seed: int = 0
+    au_fdr_targets: tuple[float, ...] = ()  # FMR-target ladder (ascending) of AU-FDR; () = off
+    au_fdr_thresholds: tuple[float, ...] = ()  # the threshold at each target (counted exactly)
     _cache: dict = field(default_factory=dict, repr=False)
 
     # -- counts at the operating threshold ---------------------------------------------------------
-    def _op_index(self) -> int:
+    def _index(self, threshold: float) -> int:
         t = self.stats.scores.thresholds
-        i = int(np.searchsorted(t, self.threshold))
-        if i >= t.size or t[i] != self.threshold:
-            raise ValueError("the operating threshold was not counted")
+        i = int(np.searchsorted(t, threshold))
+        if i >= t.size or t[i] != threshold:
+            raise ValueError(f"the threshold {threshold!r} was not counted")
         return i
+
+    def _op_index(self) -> int:
+        return self._index(self.threshold)
 
     @property
     def labels(self) -> list[dict]:
@@ -481,10 +647,12 @@ class BiometricResult:
 
     def counts(self) -> dict[str, np.ndarray]:
         """Flat per-cell counts at the operating threshold."""
-        if "counts" in self._cache:
-            return self._cache["counts"]
+        if "counts" not in self._cache:
+            self._cache["counts"] = self._counts_at(self._op_index())
+        return self._cache["counts"]
+
+    def _counts_at(self, j: int) -> dict[str, np.ndarray]:
         s = self.stats.scores
-        j = self._op_index()
         n = s.n.reshape(-1, 2)
         ge = s.ge.reshape(-1, 2, s.thresholds.size)[:, :, j]
         failed = s.failed.reshape(-1, 2)
@@ -494,10 +662,8 @@ class BiometricResult:
         if self.spec.failure_mode == "end-to-end":
             fnm = fnm + failed[:, GENUINE]
             n_gen = n_gen + failed[:, GENUINE]
-        out = {"n_imp": n_imp, "n_gen": n_gen, "fm": fm, "fnm": fnm, "failed_imp": failed[:, IMPOSTOR],
-               "failed_gen": failed[:, GENUINE]}
-        self._cache["counts"] = out
-        return out
+        return {"n_imp": n_imp, "n_gen": n_gen, "fm": fm, "fnm": fnm, "failed_imp": failed[:, IMPOSTOR],
+                "failed_gen": failed[:, GENUINE]}
 
     def observed(self) -> np.ndarray:
         c = self.counts()
@@ -511,27 +677,68 @@ class BiometricResult:
     def summaries(self) -> dict[str, Any]:
         c = self.counts()
         obs = self.observed()
-        return differentials(c["fm"][obs], c["n_imp"][obs], c["fnm"][obs], c["n_gen"][obs], self.alpha,
-                             self.zero_rule, self.confidence)
+        out = differentials(c["fm"][obs], c["n_imp"][obs], c["fnm"][obs], c["n_gen"][obs], self.alpha,
+                            self.zero_rule, self.confidence)
+        out["au_fdr"] = self.au_fdr()
+        return out
+
+    # -- AU-FDR over the FMR-target ladder -------------------------------------------------------------
+    def fdr_curve(self) -> list[float | None] | None:
+        """FDR (with this result's α) at each AU-FDR threshold, from the exact per-group counts."""
+        if not self.au_fdr_targets or len(self.au_fdr_thresholds) != len(self.au_fdr_targets):
+            return None
+        obs = self.observed()
+        out = []
+        for t in self.au_fdr_thresholds:
+            c = self._counts_at(self._index(t))
+            out.append(_fdr_from_counts(c["fm"][obs], c["n_imp"][obs], c["fnm"][obs], c["n_gen"][obs], self.alpha))
+        return out
+
+    def au_fdr(self) -> float | None:
+        """Area under FDR over the FMR-target ladder (None when off or when FDR is undefined)."""
+        curve = self.fdr_curve()
+        if curve is None or any(v is None for v in curve):
+            return None
+        return au_fdr(self.au_fdr_targets, curve)
 
     # -- bootstrap over subjects ---------------------------------------------------------------------
-    def bootstrap_replicates(self):
-        if "boot" in self._cache:
-            return self._cache["boot"]
-        found = self._subject_column() if self.bootstrap > 0 else None
-        if found is None:
+    def _replicates(self):
+        """Replicate counts at every threshold with per-subject counts: ``(attempts[B, cells, kind],
+        errors[B, cells, kind, T])``; the impostor side from the crossed statistics when present."""
+        if "reps" in self._cache:
+            return self._cache["reps"]
+        sub = self.stats.subjects
+        if self.bootstrap <= 0 or sub is None or self._subject_column() is None:
             return None
-        sub, j = found
         s = self.stats.scores
         cells = len(self.labels)
+        T = sub.thresholds.size
         codes = sub.dense_codes(s.levels)
         cell = codes * 2 + sub.kinds.astype(np.int64)
-        att, err = iv.bootstrap_replicates(sub.keys, cell, cells * 2, sub.attempts, sub.errors[:, j],
-                                           self.bootstrap, self.seed)
+        att, err = iv.bootstrap_replicates(sub.keys, cell, cells * 2, sub.attempts, sub.errors, self.bootstrap,
+                                           self.seed)
         att = att.reshape(self.bootstrap, cells, 2)
-        err = err[:, :, 0].reshape(self.bootstrap, cells, 2)
-        self._cache["boot"] = (att, err)
+        err = err.reshape(self.bootstrap, cells, 2, T)
+        cr = self.stats.crossed
+        if cr is not None:
+            if cr.replicates != self.bootstrap or cr.seed != self.seed or not np.array_equal(cr.thresholds,
+                                                                                             sub.thresholds):
+                raise ValueError("the crossed-bootstrap statistics were mapped with other replicates, seed or "
+                                 "thresholds")
+            ca, ce = cr.dense(s.levels)
+            att[:, :, IMPOSTOR] = ca
+            err[:, :, IMPOSTOR, :] = ce
+        self._cache["reps"] = (att, err)
         return att, err
+
+    def bootstrap_replicates(self):
+        """``(attempts[B, cells, kind], errors[B, cells, kind])`` at the operating threshold, or None."""
+        reps = self._replicates()
+        if reps is None:
+            return None
+        att, err = reps
+        _, j = self._subject_column()
+        return att, err[..., j]
 
     def bootstrap_summary_ci(self) -> dict[str, Any] | None:
         reps = self.bootstrap_replicates()
@@ -550,6 +757,29 @@ class BiometricResult:
         for k in keys:
             lo, hi = iv.percentile_ci(np.array(vals[k]), self.confidence)
             out[k] = [float(lo), float(hi)]
+        au = self._bootstrap_au_fdr()
+        if au is not None:
+            lo, hi = iv.percentile_ci(au, self.confidence)
+            out["au_fdr"] = [float(lo), float(hi)]
+        return out
+
+    def _bootstrap_au_fdr(self) -> np.ndarray | None:
+        """AU-FDR per replicate, when every ladder threshold has per-subject counts."""
+        reps = self._replicates()
+        if reps is None or not self.au_fdr_targets:
+            return None
+        t = self.stats.subjects.thresholds
+        cols = [int(np.searchsorted(t, x)) for x in self.au_fdr_thresholds]
+        if any(c >= t.size or t[c] != x for c, x in zip(cols, self.au_fdr_thresholds)):
+            return None
+        att, err = reps
+        obs = self.observed()
+        out = np.full(att.shape[0], np.nan)
+        for b in range(att.shape[0]):
+            curve = [_fdr_from_counts(err[b, obs, IMPOSTOR, c], att[b, obs, IMPOSTOR], err[b, obs, GENUINE, c],
+                                      att[b, obs, GENUINE], self.alpha) for c in cols]
+            if all(v is not None for v in curve):
+                out[b] = au_fdr(self.au_fdr_targets, curve)
         return out
 
     def _subject_column(self):
@@ -661,10 +891,44 @@ class BiometricResult:
             "summaries_over": "observed groups with at least one comparison of the kind, all weighted equally",
             "intervals": f"{self.ci_method} {self.confidence:.0%} per group (independent binomial; a lower bound on "
                          "the uncertainty when subjects repeat)",
-            "bootstrap": (f"subject-clustered Poisson bootstrap, {self.bootstrap} replicates, seed {self.seed}, "
-                          "threshold held fixed") if self.bootstrap and self.stats.subjects is not None else "off",
+            "bootstrap": self._bootstrap_convention(),
+            "bootstrap_design": self.spec.bootstrap_design if (self.bootstrap > 0 and self._subject_column()
+                                                               is not None) else "off",
+            "au_fdr": self._au_fdr_convention(),
             "empty_groups": "groups with no comparisons of a kind have a null rate and are left out of summaries",
             "null": "NaN and infinite values are written as JSON null",
+        }
+
+    def _bootstrap_convention(self) -> str:
+        if not (self.bootstrap and self.stats.subjects is not None):
+            return "off"
+        if self.stats.crossed is not None:
+            return (f"crossed (probe x reference) Poisson bootstrap, {self.bootstrap} replicates, seed {self.seed}, "
+                    "threshold held fixed: each subject has one Poisson(1) weight per replicate (a hash of seed, "
+                    "replicate and subject id, the same whether the subject is the probe or the reference); an "
+                    "impostor comparison weighs w(probe)*w(reference), a genuine comparison w(subject)")
+        return (f"subject-clustered Poisson bootstrap, {self.bootstrap} replicates, seed {self.seed}, "
+                "threshold held fixed")
+
+    def _au_fdr_convention(self) -> dict[str, Any] | str:
+        if not self.au_fdr_targets:
+            return "off"
+        rate = "FPIR" if self.spec.mode == "identification" else "FMR"
+        curve = self.fdr_curve()
+        return {
+            "range": [self.au_fdr_targets[0], self.au_fdr_targets[-1]],
+            "points": len(self.au_fdr_targets),
+            "targets": list(self.au_fdr_targets),
+            "thresholds": list(self.au_fdr_thresholds),
+            "fdr": None if curve is None else [None if v is None else float(v) for v in curve],
+            "alpha": self.alpha,
+            "beta": 1 - self.alpha,
+            "target_rate": rate,
+            "threshold_rule": "each target's threshold set on the calibration population with the threshold rule "
+                              "(smallest observed impostor score u with #(s>=u) <= target*N), exact",
+            "x": f"{rate} targets scaled linearly to [0, 1] (min-max), trapezoid rule (FDR authors' fpr_auc_score)",
+            "definition": "FDR = 1 - (alpha*max|FMR_i-FMR_j| + beta*max|FNMR_i-FNMR_j|), beta = 1 - alpha; "
+                          "AU-FDR in [0, 1], 1 = fair",
         }
 
     def to_dict(self) -> dict[str, Any]:

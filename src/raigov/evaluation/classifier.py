@@ -83,8 +83,8 @@ def compute_rates(table: np.ndarray, zero_division: float = 0.0) -> dict[str, np
         "precision": div(tp, sel, zero_division),
         "accuracy": div(tp + tn, total, np.nan),
     }
-    for k in out:
-        out[k] = np.where(empty, np.nan, out[k])
+    for k, v in out.items():
+        out[k] = np.where(empty, np.nan, v)
     return out
 
 

@@ -20,6 +20,14 @@ subject and replicate counts simply add. Here the replicate counts are computed 
 :class:`~raigov.evaluation.stats.SubjectStats` (per-subject attempts and errors), which is
 equivalent to — and cheaper than — weighting every row in every partition. The operating threshold
 is held fixed across replicates (it is not re-estimated per replicate).
+
+Impostor comparisons involve two subjects, and resampling only the probe side understates their
+variance. The **crossed (two-way) Poisson bootstrap** (:func:`crossed_bootstrap_replicates`; Owen
+2007's pigeonhole bootstrap, Schuckers' two-instance bootstrap) weighs a comparison by
+``w_b(probe) · w_b(reference)`` with the same per-subject weights, so a subject has one weight
+whichever side it is on. It cannot be computed from per-subject totals (the weight depends on the
+pair), so each partition computes its replicate counts from its rows, aggregated per distinct
+(probe, reference, cell) first; the integer replicate counts add across partitions.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ __all__ = [
     "bootstrap_replicates",
     "clopper_pearson",
     "cluster_ratio_ci",
+    "crossed_bootstrap_replicates",
     "jeffreys",
     "percentile_ci",
     "poisson_weights",
@@ -147,6 +156,46 @@ def bootstrap_replicates(keys, cell_index, n_cells: int, attempts, errors, repli
         att[b] = np.bincount(cell_index, weights=w * attempts, minlength=n_cells).astype(np.int64)
         for j in range(T):
             err[b, :, j] = np.bincount(cell_index, weights=w * errors[:, j], minlength=n_cells).astype(np.int64)
+    return att, err
+
+
+def crossed_bootstrap_replicates(probe_keys, ref_keys, cell_index, n_cells: int, errors, replicates: int,
+                                 seed: int = 0):
+    """Replicate totals per cell under the crossed bootstrap: ``(attempts[B, cells], errors[B, cells, T])``.
+
+    One row per comparison: ``probe_keys``/``ref_keys`` (subject keys, see
+    :func:`raigov.evaluation.stats.subject_keys`), ``cell_index`` and ``errors[row, T]`` (0/1 or
+    counts). Row ``i`` weighs ``w_b(probe_i) · w_b(ref_i)`` in replicate ``b``, with
+    :func:`poisson_weights`; the sums are exact integers, independent of how rows are partitioned.
+    """
+    errors = np.asarray(errors, np.int64)
+    if errors.ndim == 1:
+        errors = errors[:, None]
+    T = errors.shape[1]
+    att = np.zeros((replicates, n_cells), np.int64)
+    err = np.zeros((replicates, n_cells, T), np.int64)
+    pk = np.asarray(probe_keys, np.uint64)
+    rk = np.asarray(ref_keys, np.uint64)
+    if pk.size == 0 or replicates == 0:
+        return att, err
+    # one weight per distinct subject key; rows aggregated per distinct (probe, reference, cell)
+    keys, inv = np.unique(np.concatenate([pk, rk]), return_inverse=True)
+    ip, ir = inv[: pk.size].astype(np.int64), inv[pk.size:].astype(np.int64)
+    cell = np.asarray(cell_index, np.int64)
+    order = np.lexsort((cell, ir, ip))
+    ip, ir, cell = ip[order], ir[order], cell[order]
+    new = np.ones(ip.size, bool)
+    new[1:] = (ip[1:] != ip[:-1]) | (ir[1:] != ir[:-1]) | (cell[1:] != cell[:-1])
+    starts = np.flatnonzero(new)
+    ip_u, ir_u, cell_u = ip[starts], ir[starts], cell[starts]
+    n_u = np.diff(np.append(starts, ip.size)).astype(np.float64)
+    e_u = np.add.reduceat(errors[order], starts, axis=0).astype(np.float64)
+    for b in range(replicates):
+        w = poisson_weights(keys, b, seed)
+        wp = (w[ip_u] * w[ir_u]).astype(np.float64)
+        att[b] = np.bincount(cell_u, weights=wp * n_u, minlength=n_cells).astype(np.int64)
+        for j in range(T):
+            err[b, :, j] = np.bincount(cell_u, weights=wp * e_u[:, j], minlength=n_cells).astype(np.int64)
     return att, err
 
 

@@ -69,6 +69,8 @@ def run_biometric(
     confidence: float = 0.95,
     bootstrap: int = 0,
     seed: int = 0,
+    au_fdr_range: tuple[float, float] | None = None,
+    au_fdr_points: int = 0,
     backend: str = "local",
     scheduler: str | None = None,
     progress=None,
@@ -79,22 +81,34 @@ def run_biometric(
 ):
     """Evaluate a biometric score file at one global threshold (given, or at a target FMR).
 
-    Pass 1 (only with ``target_fmr`` or ``grid_points``): totals, score range and the exact top-k
-    impostor tail, from which the threshold is set. Pass 2: per-group counts on the grid and at the
-    operating threshold, per-subject counts, cross-group matrix. Both passes are map/merge runs on
-    the chosen backend.
+    Pass 1 (only with ``target_fmr``, ``grid_points`` or ``au_fdr_range``): totals, score range and
+    the exact top-k impostor tail, from which the threshold is set (and, for AU-FDR, a coarse key
+    histogram of the impostor scores). Pass 1b (AU-FDR only): the exact impostor scores of the few
+    histogram bins that decide the thresholds at the FMR-target ladder. Pass 2: per-group counts on
+    the grid, at the ladder and at the operating threshold, per-subject counts, cross-group matrix,
+    crossed-bootstrap replicate counts. Every pass is a map/merge run on the chosen backend.
+
+    ``au_fdr_range=(lo, hi)``, ``au_fdr_points``: the FMR-target ladder of AU-FDR (see
+    :func:`~raigov.evaluation.biometric.au_fdr_targets`). ``spec.bootstrap_design="crossed"`` (with
+    ``spec.ref_subject``) selects the crossed probe x reference bootstrap.
     """
     import dataclasses
 
     from raigov.errors import ValidationFailed
+    from raigov.evaluation.backends import bind_args
     from raigov.evaluation.biometric import (
         BiometricResult,
+        CalibrationStats,
+        au_fdr_targets,
         fmr_ladder,
+        ladder_bins,
         map_biometric_batch,
         map_calibration_batch,
+        map_ladder_batch,
         threshold_from_tail,
+        thresholds_at_targets,
     )
-    from raigov.evaluation.stats import ScoreStats
+    from raigov.evaluation.stats import HIST_BITS, BinValues, ScoreHistogram, ScoreStats
 
     if (threshold is None) == (target_fmr is None):
         raise ValidationFailed.one("--threshold", "give exactly one of --threshold or --target-fmr")
@@ -104,6 +118,17 @@ def run_biometric(
         raise ValidationFailed.one("--threshold", "must be a finite number")
     if not (0 <= alpha <= 1):
         raise ValidationFailed.one("--alpha", "must be between 0 and 1")
+    if bootstrap < 0:
+        raise ValidationFailed.one("--bootstrap", "must be 0 or more")
+    targets: tuple[float, ...] = ()
+    if au_fdr_range is not None:
+        lo, hi = (float(v) for v in au_fdr_range)
+        if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo < hi < 1):
+            raise ValidationFailed.one("--au-fdr-range", "give two FMR targets LO HI with 0 < LO < HI < 1")
+        if au_fdr_points == 1 or au_fdr_points < 0:
+            raise ValidationFailed.one("--au-fdr-points", "give 0 (one per decade) or at least 2")
+        targets = au_fdr_targets(lo, hi, au_fdr_points)
+    spec = dataclasses.replace(spec, bootstrap=bootstrap if spec.bootstrap_design == "crossed" else 0, seed=seed)
     spec.validate()
     source = Source(path, fmt=fmt, **({"batch_rows": batch_rows} if batch_rows else {}))
     source.require(spec.flags())
@@ -116,13 +141,23 @@ def run_biometric(
     try:
         rule: dict[str, Any] = {"rule": "fixed", "threshold": threshold}
         calib = None
-        if target_fmr is not None or grid_points:
+        passes = 1
+        ladder: list[float] = []
+        if target_fmr is not None or grid_points or targets:
             k = 0
             if target_fmr is not None:
-                k = int(math.floor(target_fmr * source.num_rows)) + 2 if source.num_rows else 10_000
-            spec1 = dataclasses.replace(spec, thresholds=(), operating=(), tail_k=max(k, 1))
-            calib = run(source, cols, bind(map_calibration_batch, spec1), backend=backend, progress=progress,
-                        zero_fn=lambda: ScoreStats.zero((), [], spec1.tail_k), runner=r)
+                k = math.floor(target_fmr * source.num_rows) + 2 if source.num_rows else 10_000
+            spec1 = dataclasses.replace(spec, thresholds=(), operating=(), tail_k=max(k, 1),
+                                        hist_bits=HIST_BITS if targets else 0)
+
+            def calib_zero():
+                return CalibrationStats(ScoreStats.zero((), [], spec1.tail_k),
+                                        ScoreHistogram.zero(spec1.hist_bits) if spec1.hist_bits else None)
+
+            cal = run(source, cols, bind(map_calibration_batch, spec1), backend=backend, progress=progress,
+                      zero_fn=calib_zero, runner=r)
+            calib, hist = cal.scores, cal.hist
+            passes += 1
             n_imp = calib.n_impostor_total
             if target_fmr is not None:
                 if n_imp == 0:
@@ -130,32 +165,45 @@ def run_biometric(
                 try:
                     threshold = threshold_from_tail(calib.imp_top_scores, n_imp, target_fmr)
                 except ValueError:  # tail too short (CSV: row count unknown up front): one more pass
-                    spec1 = dataclasses.replace(spec1, tail_k=int(math.floor(target_fmr * n_imp)) + 2)
-                    calib = run(source, cols, bind(map_calibration_batch, spec1), backend=backend,
-                                progress=progress, runner=r)
+                    spec_tail = dataclasses.replace(spec1, tail_k=math.floor(target_fmr * n_imp) + 2,
+                                                    hist_bits=0)
+                    calib = run(source, cols, bind(map_calibration_batch, spec_tail), backend=backend,
+                                progress=progress, runner=r).scores
+                    passes += 1
                     threshold = threshold_from_tail(calib.imp_top_scores, n_imp, target_fmr)
                 achieved = int((calib.imp_top_scores >= threshold).sum())
                 rule = {"rule": "target-fmr", "target_fmr": target_fmr, "threshold": threshold,
                         "achieved_fmr": achieved / n_imp, "false_matches": achieved,
-                        "calibration_impostors": n_imp, "tail_k": spec1.tail_k,
+                        "calibration_impostors": n_imp, "tail_k": int(calib.tail_k),
                         "method": "smallest observed impostor score u with #(s>=u) <= target*N (bob.measure)"}
+            if targets and n_imp > 0:
+                bins = tuple(sorted({b for t in targets for b in ladder_bins(hist.counts, t)}))
+                gathered = run(source, cols, bind_args(map_ladder_batch, spec1, bins), backend=backend,
+                               progress=progress, zero_fn=lambda: BinValues.zero(bins, spec1.hist_bits), runner=r)
+                passes += 1
+                ladder = thresholds_at_targets(hist, gathered, targets)
         grid_values = [] if grid is None else list(np.asarray(grid, dtype=np.float64).ravel())
         if grid_points and calib is not None and math.isfinite(calib.score_min):
             lo, hi = calib.score_min, calib.score_max
             grid_values += list(np.linspace(lo, hi, grid_points))
             grid_values += fmr_ladder(calib.imp_top_scores, calib.n_impostor_total)
-        thresholds = tuple(np.unique(np.asarray(grid_values + [threshold], dtype=np.float64)).tolist())
-        spec2 = dataclasses.replace(spec, thresholds=thresholds, operating=(float(threshold),), tail_k=0)
+        thresholds = tuple(np.unique(np.asarray(grid_values + ladder + [threshold], dtype=np.float64)).tolist())
+        operating = [float(threshold)]
+        if ladder and bootstrap > 0 and spec.subject:  # per-subject counts at the ladder: AU-FDR bootstrap
+            operating += ladder
+        operating = tuple(np.unique(np.asarray(operating, np.float64)).tolist())
+        spec2 = dataclasses.replace(spec, thresholds=thresholds, operating=operating, tail_k=0, hist_bits=0)
         stats = run(source, cols, bind(map_biometric_batch, spec2), backend=backend, progress=progress,
                     zero_fn=spec2.zero, runner=r)
     finally:
         if r is not None and r is not runner:
             r.close()
     result = BiometricResult(spec2, stats, float(threshold), rule, alpha=alpha, zero_rule=zero_rule,
-                             ci_method=ci_method, confidence=confidence, bootstrap=bootstrap, seed=seed)
+                             ci_method=ci_method, confidence=confidence, bootstrap=bootstrap, seed=seed,
+                             au_fdr_targets=targets, au_fdr_thresholds=tuple(ladder))
     s = stats.scores
     data = {"file": str(path), "format": source.fmt, "rows": int(s.n.sum() + s.failed.sum()),
             "groups": int(result.observed().sum()), "group_columns": list(spec.groups),
             "sha256": source.sha256() if hash_file else None, "backend": backend,
-            "passes": 2 if calib is not None else 1}
+            "passes": passes}
     return result, data

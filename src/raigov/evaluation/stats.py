@@ -579,3 +579,195 @@ def merge_all(items):
             nxt.append(items[-1])
         items = nxt
     return items[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# exact order statistics at any rank: a coarse histogram on order-preserving keys, then the exact
+# values of the few bins that matter (used for thresholds at a ladder of FMR targets, AU-FDR)
+# ---------------------------------------------------------------------------------------------
+
+HIST_BITS = 16  # top bits of the 64-bit order-preserving key: sign, exponent, 4 mantissa bits
+_SIGN = np.uint64(1 << 63)
+
+
+def score_order_keys(scores) -> np.ndarray:
+    """An order-preserving ``uint64`` key per float64 score (``a < b`` ⇔ ``key(a) < key(b)``).
+
+    ``-0.0`` is first folded into ``+0.0`` (they are equal scores). NaN must have been rejected.
+    """
+    s = np.ascontiguousarray(np.asarray(scores, np.float64) + 0.0)
+    # negative: all bits flipped; non-negative: the sign bit set (branch-free: an arithmetic shift
+    # of the sign gives all ones for negatives)
+    return s.view(np.uint64) ^ ((s.view(np.int64) >> 63).view(np.uint64) | _SIGN)
+
+
+def score_bins(scores, bits: int = HIST_BITS) -> np.ndarray:
+    return (score_order_keys(scores) >> np.uint64(64 - bits)).astype(np.int64)
+
+
+@dataclass
+class ScoreHistogram:
+    """Counts of scores per coarse key bin (dense, ``2**bits`` int64 cells); merges by addition."""
+
+    counts: np.ndarray
+    bits: int = HIST_BITS
+
+    @classmethod
+    def zero(cls, bits: int = HIST_BITS) -> ScoreHistogram:
+        return cls(np.zeros(1 << bits, np.int64), bits)
+
+    @classmethod
+    def from_scores(cls, scores, bits: int = HIST_BITS) -> ScoreHistogram:
+        b = score_bins(scores, bits)
+        return cls(np.bincount(b, minlength=1 << bits).astype(np.int64, copy=False), bits)
+
+    def __add__(self, other: ScoreHistogram) -> ScoreHistogram:
+        if not isinstance(other, ScoreHistogram):
+            return NotImplemented
+        if self.bits != other.bits:
+            raise ValueError("cannot merge histograms of different resolution")
+        return ScoreHistogram(self.counts + other.counts, self.bits)
+
+    __radd__ = __add__
+
+    @property
+    def n(self) -> int:
+        return int(self.counts.sum())
+
+    def equals(self, other: ScoreHistogram) -> bool:
+        return self.bits == other.bits and np.array_equal(self.counts, other.counts)
+
+
+@dataclass
+class BinValues:
+    """The exact distinct scores (ascending) with their multiplicities, of the scores whose coarse
+    key bin is one of ``bins``. Merging takes the union and adds multiplicities."""
+
+    bins: tuple[int, ...]
+    values: np.ndarray
+    counts: np.ndarray
+    bits: int = HIST_BITS
+
+    @classmethod
+    def zero(cls, bins, bits: int = HIST_BITS) -> BinValues:
+        return cls(tuple(sorted(set(bins))), np.zeros(0, np.float64), np.zeros(0, np.int64), bits)
+
+    @classmethod
+    def from_scores(cls, scores, bins, bits: int = HIST_BITS) -> BinValues:
+        bins = tuple(sorted({int(b) for b in bins}))
+        s = np.asarray(scores, np.float64) + 0.0
+        wanted = np.zeros(1 << bits, bool)
+        wanted[np.asarray(bins, np.int64)] = True
+        keep = wanted[score_bins(s, bits)]
+        values, counts = np.unique(s[keep], return_counts=True)
+        return cls(bins, values, counts.astype(np.int64), bits)
+
+    def __add__(self, other: BinValues) -> BinValues:
+        if not isinstance(other, BinValues):
+            return NotImplemented
+        if self.bins != other.bins or self.bits != other.bits:
+            raise ValueError("cannot merge values gathered for different bins")
+        values, inv = np.unique(np.concatenate([self.values, other.values]), return_inverse=True)
+        counts = np.bincount(inv, weights=np.concatenate([self.counts, other.counts]).astype(np.float64),
+                             minlength=values.size).astype(np.int64)
+        return BinValues(self.bins, values, counts, self.bits)
+
+    __radd__ = __add__
+
+    def equals(self, other: BinValues) -> bool:
+        return (self.bins == other.bins and self.bits == other.bits and np.array_equal(self.values, other.values)
+                and np.array_equal(self.counts, other.counts))
+
+
+# ---------------------------------------------------------------------------------------------
+# crossed (probe x reference) Poisson bootstrap for impostor comparisons
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CrossedBootstrapStats:
+    """Replicate counts of impostor comparisons under the two-way (crossed) Poisson bootstrap.
+
+    In replicate ``b`` a comparison weighs ``w_b(probe) · w_b(reference)``, each subject's weight
+    being Poisson(1) from a hash of (seed, b, subject key) — the same weight whether the subject is a
+    probe or a reference, and in every partition. ``attempts[*group, b]`` and ``errors[*group, b, j]``
+    (false matches at ``thresholds[j]``) are integer weighted sums, so they add across partitions.
+    Groups are the probe's group columns, stored densely over the sorted observed ``levels``.
+    """
+
+    columns: tuple[str, ...]
+    levels: Levels
+    thresholds: np.ndarray
+    replicates: int
+    seed: int
+    attempts: np.ndarray
+    errors: np.ndarray
+
+    @classmethod
+    def zero(cls, columns: Sequence[str], thresholds, replicates: int, seed: int) -> CrossedBootstrapStats:
+        t = _check_thresholds(thresholds)
+        g = tuple(0 for _ in columns)
+        return cls(tuple(columns), tuple(() for _ in columns), t, replicates, seed,
+                   np.zeros(g + (replicates,), np.int64), np.zeros(g + (replicates, t.size), np.int64))
+
+    @classmethod
+    def from_arrays(
+        cls,
+        probe_key: np.ndarray,
+        ref_key: np.ndarray,
+        scores: np.ndarray,
+        groups: dict[str, object],
+        thresholds,
+        replicates: int,
+        seed: int,
+        include: np.ndarray | None = None,
+    ) -> CrossedBootstrapStats:
+        """Map one partition of impostor comparisons (``include`` selects the rows that count)."""
+        from raigov.evaluation.intervals import crossed_bootstrap_replicates
+
+        columns = tuple(groups)
+        t = _check_thresholds(thresholds)
+        levels, code = encode_groups([groups[c] for c in columns])
+        if not columns:
+            code = np.zeros(len(scores), np.int64)
+        cells = n_cells(levels)
+        s = np.asarray(scores, np.float64)
+        pk, rk = np.asarray(probe_key, np.uint64), np.asarray(ref_key, np.uint64)
+        if include is not None:
+            m = np.asarray(include, bool)
+            s, pk, rk, code = s[m], pk[m], rk[m], code[m]
+        err = (s[:, None] >= t[None, :]).astype(np.int64)
+        att, errs = crossed_bootstrap_replicates(pk, rk, code, cells, err, replicates, seed)
+        shape = tuple(len(lv) for lv in levels)
+        return cls(columns, levels, t, replicates, seed,
+                   np.ascontiguousarray(att.T).reshape(shape + (replicates,)),
+                   np.ascontiguousarray(errs.transpose(1, 0, 2)).reshape(shape + (replicates, t.size)))
+
+    def __add__(self, other: CrossedBootstrapStats) -> CrossedBootstrapStats:
+        if not isinstance(other, CrossedBootstrapStats):
+            return NotImplemented
+        if (self.columns != other.columns or not np.array_equal(self.thresholds, other.thresholds)
+                or self.replicates != other.replicates or self.seed != other.seed):
+            raise ValueError("cannot merge crossed-bootstrap statistics of different designs")
+        lv = union_levels(self.levels, other.levels)
+        return CrossedBootstrapStats(
+            self.columns, lv, self.thresholds, self.replicates, self.seed,
+            _scatter(self.attempts, self.levels, lv) + _scatter(other.attempts, other.levels, lv),
+            _scatter(self.errors, self.levels, lv) + _scatter(other.errors, other.levels, lv),
+        )
+
+    __radd__ = __add__
+
+    def dense(self, levels: Levels) -> tuple[np.ndarray, np.ndarray]:
+        """``(attempts[B, cells], errors[B, cells, T])`` in another (wider) level space."""
+        att = _scatter(self.attempts, self.levels, levels)
+        err = _scatter(self.errors, self.levels, levels)
+        cells = n_cells(levels)
+        return (np.ascontiguousarray(att.reshape(cells, self.replicates).T),
+                np.ascontiguousarray(err.reshape(cells, self.replicates, self.thresholds.size).transpose(1, 0, 2)))
+
+    def equals(self, other: CrossedBootstrapStats) -> bool:
+        return (self.columns == other.columns and self.levels == other.levels
+                and self.replicates == other.replicates and self.seed == other.seed
+                and all(np.array_equal(getattr(self, f), getattr(other, f))
+                        for f in ("thresholds", "attempts", "errors")))

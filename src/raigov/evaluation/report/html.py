@@ -34,6 +34,12 @@ def esc(x: Any) -> str:
     return html.escape(str(x), quote=True)
 
 
+def _bootstrap_title(conv: dict) -> str:
+    if conv.get("bootstrap_design") == "crossed":
+        return "Crossed (probe x reference) bootstrap intervals"
+    return "Subject-clustered bootstrap intervals"
+
+
 def fmt(x, digits: int = 4) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
@@ -84,8 +90,8 @@ def bar_chart_svg(chart_id: str, title: str, desc: str, labels: list[str], value
     hi_vals = [c[1] for c in cis if c and c[1] is not None] + [v for v in values if v is not None]
     vmax = max(hi_vals) if hi_vals and max(hi_vals) > 0 else 1.0
     scale = (width - left - right) / vmax
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-             f'role="img" aria-labelledby="{chart_id}-t {chart_id}-d">',
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+              f'role="img" aria-labelledby="{chart_id}-t {chart_id}-d">'),
              f'<title id="{chart_id}-t">{esc(title)}</title><desc id="{chart_id}-d">{esc(desc)}</desc>',
              f'<line x1="{left}" y1="{top - 5}" x2="{left}" y2="{height - 35}" stroke="#1b1b1b"/>']
     for i, (lab, v, ci) in enumerate(zip(labels, values, cis)):
@@ -132,8 +138,8 @@ def det_svg(chart_id: str, title: str, desc: str, curves: dict, threshold_points
     def py(v):
         return top + ph - (math.log10(v) - y_lo) / (0 - y_lo) * ph
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-             f'role="img" aria-labelledby="{chart_id}-t {chart_id}-d">',
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+              f'role="img" aria-labelledby="{chart_id}-t {chart_id}-d">'),
              f'<title id="{chart_id}-t">{esc(title)}</title><desc id="{chart_id}-d">{esc(desc)}</desc>',
              f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#1b1b1b"/>']
     for e in range(x_lo, 1):
@@ -282,7 +288,7 @@ def render_html(report) -> str:
                       ["measure", "value"], rows))
     if "differentials_ci_bootstrap" in r:
         rows = [[k, fmt(v[0]), fmt(v[1])] for k, v in r["differentials_ci_bootstrap"].items()]
-        body.append(table("Subject-clustered bootstrap intervals", ["measure", "lower", "upper"], rows))
+        body.append(table(_bootstrap_title(conv), ["measure", "lower", "upper"], rows))
     if r.get("cross_group_fmr"):
         rows = [[group_label(c["probe"]), group_label(c["reference"]), fmt(c["impostor"]), fmt(c["false_matches"]),
                  fmt(c["fmr"])] for c in r["cross_group_fmr"]]

@@ -164,7 +164,8 @@ def render_pdf(report, path) -> None:
     dd = r["differentials"]
     grid(["measure", "value"], [[k, v if isinstance(v, str) else fmt(v)] for k, v in dd.items()], size=8)
     if "differentials_ci_bootstrap" in r:
-        grid(["measure (bootstrap)", "lower", "upper"],
+        design = "crossed bootstrap" if conv.get("bootstrap_design") == "crossed" else "bootstrap"
+        grid([f"measure ({design})", "lower", "upper"],
              [[k, fmt(v[0]), fmt(v[1])] for k, v in r["differentials_ci_bootstrap"].items()], size=8)
 
     h2("Conventions")
