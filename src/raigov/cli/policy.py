@@ -1,4 +1,5 @@
-"""`raigov policy ...` commands: validate, list, show, screen, diff. No database needed.
+"""`raigov policy ...` commands: validate, list, show, screen, diff (no database needed), and the database
+side: diff without --inventory, rescreen, agency-answers, disagreements.
 
 Packs come from the shipped directory plus ``--packs-dir`` (repeatable) or, when none is
 given, ``RAIGOV_POLICY_DIR`` (``Settings.policy_dir``).
@@ -159,13 +160,20 @@ def screen_cmd(file: Path = typer.Argument(..., help="An inventory file (any for
 @app.command("diff")
 @handle_errors
 def diff_cmd(old: str = typer.Argument(..., help="PACK@V1"), new: str = typer.Argument(..., help="PACK@V2"),
-             inventory: Path = typer.Option(..., "--inventory", help="Inventory file to screen with both"),
+             inventory: Path | None = typer.Option(None, "--inventory", help="Inventory file to screen with both; "
+                                                   "without it: every use case in the database"),
              as_json: bool = typer.Option(False, "--json"), packs_dir: list[Path] = PacksDir):
-    """Which use cases' results would change between two packs (or two versions of one)."""
+    """Which use cases' results would change between two packs (or two versions of one).
+
+    With --inventory, the rows of a file (no database); without it, the use cases in the database
+    (RAIGOV_DATABASE_URL), with their current determination. Nothing is written either way."""
+    reg = _registry(packs_dir)
+    if inventory is None:
+        _diff_database(reg, old, new, as_json)
+        return
     from raigov.inventory.formats import read_inventory
     from raigov.policy.screen import diff_inventory
 
-    reg = _registry(packs_dir)
     a, b = _get(reg, old), _get(reg, new)
     parsed = read_inventory(inventory)
     changes = diff_inventory(parsed, a, b)
@@ -182,6 +190,39 @@ def diff_cmd(old: str = typer.Argument(..., help="PACK@V1"), new: str = typer.Ar
                   ", ".join(ch["categories_removed"]),
                   ", ".join(["+" + x for x in ch["prohibited_added"]] + ["-" + x for x in ch["prohibited_removed"]]))
     console.print(t)
+
+
+def _diff_database(reg, old: str, new: str, as_json: bool) -> None:
+    from dataclasses import asdict
+
+    from rich.markup import escape
+
+    from raigov.cli.common import ready_database, system_actor
+    from raigov.policy import service
+
+    db = ready_database()
+    with db.transaction() as s:
+        res = service.diff_database(s, system_actor(), old, new, registry=reg)
+    if as_json:
+        print_json({"old": res.old, "new": res.new, "source": "database", "screened": res.screened,
+                    "skipped": res.skipped, "changed": len(res.changes), "changes": [asdict(c) for c in res.changes]})
+        return
+    t = Table(title=f"{res.old} -> {res.new}: {len(res.changes)} of {res.screened} use cases in the database change")
+    for c in ("id", "name", "component", "presumed", "categories +", "categories -", "prohibited +/-",
+              "determination"):
+        t.add_column(c)
+    for ch in res.changes:
+        pr = f"{ch.presumed_old} -> {ch.presumed_new}" if ch.presumed_old != ch.presumed_new else ""
+        det = f"{ch.determination} ({ch.determination_status})" if ch.determination else ""
+        if ch.against_determination:
+            det += " [bold]to look at[/bold]"
+        t.add_row(ch.business_id, escape((ch.name or "")[:50]), ch.component or "", pr, ", ".join(ch.categories_added),
+                  ", ".join(ch.categories_removed),
+                  ", ".join(["+" + x for x in ch.prohibited_added] + ["-" + x for x in ch.prohibited_removed]), det)
+    console.print(t)
+    if res.skipped:
+        console.print(f"{res.skipped} use case{'s' if res.skipped != 1 else ''} not screened (COTS entries or a "
+                      "form the packs do not read)", highlight=False)
 
 
 # ---------------------------------------------------------------- the database side

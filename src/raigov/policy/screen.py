@@ -342,36 +342,62 @@ def contract_row(rs: RowScreen, *, trace: bool = False) -> dict:
     return d
 
 
-def diff_inventory(parsed, old: Pack, new: Pack, *, today: dt.date | None = None) -> list[dict]:
-    """Rows whose result differs between two packs: presumed, categories, prohibited, practices.
+@dataclass
+class ResultChange:
+    """How one use case's result differs between two packs (see ``compare_results``)."""
 
-    Categories are compared by id; when ``new`` carries a crosswalk from ``old``'s pack id, old
-    category ids are first mapped through it, so a renamed category is not reported as a change."""
+    presumed: tuple[bool, bool]  # (old, new)
+    categories_old: list[str]
+    categories_new: list[str]
+    categories_added: list[str]
+    categories_removed: list[str]  # old categories (mapped through the crosswalk across packs) now gone
+    prohibited_added: list[str]
+    prohibited_removed: list[str]
+    practices_added: list[str]  # within one pack id only; empty across packs
+    practices_removed: list[str]
+
+
+def compare_results(old: Pack, new: Pack, ra: ScreenResult, rb: ScreenResult) -> ResultChange | None:
+    """The change between one use case's result under ``old`` (``ra``) and under ``new`` (``rb``), or None.
+
+    A change is a different ``presumed``, categories, prohibited items or (within one pack id) practices.
+    Categories are compared by id; when ``new`` carries a crosswalk from ``old``'s pack id, old category
+    ids are first mapped through it, so a renamed category is not reported as a change. Across packs
+    practices are not compared (each memo has its own)."""
     from raigov.policy.crosswalk import map_items
 
+    same = old.id == new.id
+    ca = [f.item for f in ra.categories]
+    cb = [f.item for f in rb.categories]
+    ca_m = ca if same else sorted({t for c in ca for t in map_items(new, old.id, c)})
+    pa = [f.item for f in ra.prohibited]
+    pb = [f.item for f in rb.prohibited]
+    qa = [f.item for f in ra.practices] if same else []
+    qb = [f.item for f in rb.practices] if same else []
+    if ra.presumed == rb.presumed and set(ca_m) == set(cb) and set(pa) == set(pb) and set(qa) == set(qb):
+        return None
+    return ResultChange(presumed=(ra.presumed, rb.presumed), categories_old=ca, categories_new=cb,
+                        categories_added=[c for c in cb if c not in ca_m],
+                        categories_removed=[c for c in ca_m if c not in cb],
+                        prohibited_added=[p for p in pb if p not in pa],
+                        prohibited_removed=[p for p in pa if p not in pb],
+                        practices_added=[q for q in qb if q not in qa],
+                        practices_removed=[q for q in qa if q not in qb])
+
+
+def diff_inventory(parsed, old: Pack, new: Pack, *, today: dt.date | None = None) -> list[dict]:
+    """Rows whose result differs between two packs (``compare_results``): presumed, categories
+    (across packs mapped through the crosswalk), prohibited, practices (within one pack id)."""
     out = []
     for rs in screen_inventory(parsed, [old, new], today=today):
         ra, rb = rs.results
-        ca = [f.item for f in ra.categories]
-        cb = [f.item for f in rb.categories]
-        if old.id != new.id:
-            ca_m = sorted({t for c in ca for t in map_items(new, old.id, c)})
-        else:
-            ca_m = ca
-        pa = [f.item for f in ra.prohibited]
-        pb = [f.item for f in rb.prohibited]
-        qa = [f.item for f in ra.practices]
-        qb = [f.item for f in rb.practices]
-        if ra.presumed == rb.presumed and set(ca_m) == set(cb) and set(pa) == set(pb) and (
-                old.id != new.id or set(qa) == set(qb)):
+        ch = compare_results(old, new, ra, rb)
+        if ch is None:
             continue
         out.append({"row": rs.row, "id": rs.id, "name": rs.name, "agency": rs.agency,
-                    "presumed": [ra.presumed, rb.presumed],
-                    "categories_old": ca, "categories_new": cb,
-                    "categories_added": [c for c in cb if c not in ca_m],
-                    "categories_removed": [c for c in ca_m if c not in cb] if old.id != new.id else
-                    [c for c in ca if c not in cb],
-                    "prohibited_added": [p for p in pb if p not in pa],
-                    "prohibited_removed": [p for p in pa if p not in pb],
+                    "presumed": list(ch.presumed),
+                    "categories_old": ch.categories_old, "categories_new": ch.categories_new,
+                    "categories_added": ch.categories_added, "categories_removed": ch.categories_removed,
+                    "prohibited_added": ch.prohibited_added, "prohibited_removed": ch.prohibited_removed,
                     "evidence_new": [e.as_dict() for e in rb.evidence][:20]})
     return out

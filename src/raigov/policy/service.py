@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from raigov.audit.service import record
-from raigov.errors import PermissionDenied, ValidationFailed
+from raigov.errors import FieldError, PermissionDenied, ValidationFailed
 from raigov.identity.permissions import Actor, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
@@ -209,3 +209,109 @@ def disagreements(session: Session, actor: Actor) -> list[Disagreement]:
             out.append(Disagreement(uc.business_id, uc.name, uc.org_unit.code if uc.org_unit else None, sc.pack,
                                     sc.presumed, list(sc.categories), d.decision, d.created_by, d.source))
     return out
+
+
+# ---------------------------------------------------------------- a pack change, on the database
+
+
+@dataclass
+class UseCaseChange:
+    """One use case whose result would change between two packs (``diff_database``)."""
+
+    business_id: str
+    name: str
+    component: str | None
+    status: str
+    schema: str
+    presumed_old: bool
+    presumed_new: bool
+    categories_old: list[str]
+    categories_new: list[str]
+    categories_added: list[str]
+    categories_removed: list[str]
+    prohibited_added: list[str]
+    prohibited_removed: list[str]
+    practices_added: list[str]
+    practices_removed: list[str]
+    determination: str | None  # the current determination's decision, if any
+    determination_framework: str | None
+    determination_status: str | None
+    determined_by: str | None
+    # the new presumption differs from the standing determination while the old one agreed with it
+    against_determination: bool
+
+
+@dataclass
+class PolicyDiff:
+    old: str  # id@version
+    new: str
+    screened: int  # use cases screened under both
+    skipped: int  # COTS entries and schemas a pack cannot screen
+    changes: list[UseCaseChange]
+
+
+def resolve_packs(registry, old_ref: str, new_ref: str):
+    """The two packs of a diff (``PACK`` or ``PACK@VERSION``); a ValidationFailed naming ``old`` and/or ``new``."""
+    found, problems = [], []
+    for name, ref in (("old", old_ref), ("new", new_ref)):
+        ref = (ref or "").strip()
+        found.append(registry.get(ref) if ref and ref in registry else None)
+        if found[-1] is not None:
+            continue
+        pack_id = ref.partition("@")[0]
+        versions = [p.version for p in registry.versions(pack_id)]
+        if not ref:
+            problems.append(FieldError(name, "choose a pack version (PACK@VERSION)", "missing"))
+        elif versions:
+            problems.append(FieldError(name, f"no policy pack {ref!r}; versions of {pack_id}: {', '.join(versions)}"))
+        else:
+            problems.append(FieldError(name, f"no policy pack {ref!r}; packs: "
+                                             f"{', '.join(sorted({p.id for p in registry.packs()}))}"))
+    if problems:
+        raise ValidationFailed("; ".join(f"{e.field}: {e.message}" for e in problems), errors=problems)
+    return found[0], found[1]
+
+
+def _screenable(pack, schema: str) -> bool:
+    return schema != "cots-2025" and schema in pack.text_fields
+
+
+def diff_database(session: Session, actor: Actor, old_ref: str, new_ref: str, today: dt.date | None = None,
+                  registry=None) -> PolicyDiff:
+    """Which use cases the actor may read would get a different result under ``new_ref`` than under
+    ``old_ref`` (``PACK`` or ``PACK@VERSION``), with each one's current determination. Screens their current
+    answers under both packs in memory: writes nothing (no proposal, no audit event). Comparison as
+    ``screen.compare_results`` (the same rule as ``raigov policy diff --inventory``)."""
+    from raigov.policy.screen import compare_results, screen
+
+    require(actor, "usecase.read")
+    registry = registry or _registry()
+    old, new = resolve_packs(registry, old_ref, new_ref)
+    fw = {spec["pack"]: name for name, spec in FRAMEWORKS.items()}
+    framework = fw.get(new.id) or fw.get(old.id)  # None: a DHS or agency pack, any determination
+    changes: list[UseCaseChange] = []
+    screened = skipped = 0
+    for uc in inventory.iter_use_cases(session, actor, inventory.UseCaseQuery()):
+        schema, values = inventory.current_values(uc)
+        if not (_screenable(old, schema) and _screenable(new, schema)):
+            skipped += 1
+            continue
+        screened += 1
+        ra = screen(values, old, schema=schema, today=today, with_trace=False)
+        rb = screen(values, new, schema=schema, today=today, with_trace=False)
+        ch = compare_results(old, new, ra, rb)
+        if ch is None:
+            continue
+        d = current_determination(session, uc, framework)
+        affirmative = d is not None and d.decision in AFFIRMATIVE
+        changes.append(UseCaseChange(
+            business_id=uc.business_id, name=uc.name, component=uc.org_unit.code if uc.org_unit else None,
+            status=uc.status, schema=schema, presumed_old=ch.presumed[0], presumed_new=ch.presumed[1],
+            categories_old=ch.categories_old, categories_new=ch.categories_new,
+            categories_added=ch.categories_added, categories_removed=ch.categories_removed,
+            prohibited_added=ch.prohibited_added, prohibited_removed=ch.prohibited_removed,
+            practices_added=ch.practices_added, practices_removed=ch.practices_removed,
+            determination=d.decision if d else None, determination_framework=d.framework if d else None,
+            determination_status=d.status if d else None, determined_by=d.created_by if d else None,
+            against_determination=d is not None and ch.presumed[0] == affirmative and ch.presumed[1] != affirmative))
+    return PolicyDiff(old=old.key, new=new.key, screened=screened, skipped=skipped, changes=changes)

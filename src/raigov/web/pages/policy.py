@@ -1,5 +1,5 @@
-"""The policy library: packs, their items with citations and verification status, and the use cases
-whose screen and determination disagree."""
+"""The policy library: packs, their items with citations and verification status, the use cases
+whose screen and determination disagree, and which use cases a pack change would change."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import json
 
 from fastapi import APIRouter, Request
 
-from raigov.errors import NotFound
+from raigov.errors import NotFound, ValidationFailed
 from raigov.identity.permissions import require
 from raigov.web.app import render
 from raigov.web.deps import require_page_actor, uow
+from raigov.web.pages.forms import field_errors
 
 router = APIRouter(prefix="/policy", include_in_schema=False)
 KIND_ORDER = ["definition", "principle", "prohibition", "exclusion", "presumption", "practice", "review", "clock"]
@@ -43,6 +44,31 @@ def disagreements(request: Request):
     return render(request, "policy/disagreements.html", {"nav": "policy", "rows": rows})
 
 
+@router.get("/diff")
+def diff(request: Request, old: str = "", new: str = ""):
+    """Which use cases in the inventory a change of pack (version) would change; writes nothing."""
+    from raigov.policy import service as policy
+
+    actor = require_page_actor(request)
+    require(actor, "usecase.read")
+    reg = _registry()
+    groups = [(pid, [p.key for p in reg.versions(pid)]) for pid in sorted({p.id for p in reg.packs()})]
+    if not old and not new:  # preselect the last two versions of the first pack that has two
+        pair = next((keys[-2:] for _, keys in groups if len(keys) > 1), None)
+        result, errors = None, {}
+        selected = {"old": pair[0] if pair else "", "new": pair[1] if pair else ""}
+    else:
+        selected = {"old": old, "new": new}
+        try:
+            with uow(request) as s:
+                result, errors = policy.diff_database(s, actor, old, new), {}
+        except ValidationFailed as exc:
+            result, errors = None, field_errors(exc)
+    return render(request, "policy/diff.html", {"nav": "policy", "groups": groups, "selected": selected,
+                                                "result": result, "errors": errors},
+                  status_code=422 if errors else 200)
+
+
 @router.get("/{ref}")
 def pack_page(request: Request, ref: str):
     require_page_actor(request)
@@ -59,6 +85,12 @@ def pack_page(request: Request, ref: str):
                                    "text": i.text, "impact": ", ".join(i.impact), "reviewers": ", ".join(i.reviewers),
                                    "when": json.dumps(i.when, indent=1, ensure_ascii=False) if i.when else ""}
                                   for i in items]))
+    keys = [p.key for p in reg.versions(pack.id)]
     versions = [p.version for p in reg.versions(pack.id)]
+    compare = None  # this version against the one before it (the first version: against the second)
+    if len(keys) > 1:
+        i = max(keys.index(pack.key), 1)
+        compare = (keys[i - 1], keys[i])
     return render(request, "policy/pack.html", {"nav": "policy", "pack": pack.summary(), "groups": groups,
-                                                "versions": versions, "notes": pack.data.get("notes")})
+                                                "versions": versions, "compare": compare,
+                                                "notes": pack.data.get("notes")})
