@@ -128,6 +128,10 @@ def omb_2025_files(draw):
         cells = [_cell_for(f, draw) for f in fs]
         cells[0] = draw(_AGENCY)
         cells[3] = "Name " + draw(_TEXT)  # a use case always has a name
+        if cells[-1].endswith("\r"):
+            # csv.writer leaves a lone "\r" unquoted (its line terminator here is "\n"), and an unquoted "\r" before
+            # the line's end is, to every CSV reader, a CRLF line ending: such a file does not say the cell had it
+            cells[-1] += "."
         lines.append(cells)
     import csv
 
