@@ -77,7 +77,9 @@ def test_gini_properties():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.floats(0, 1), min_size=2, max_size=12), st.floats(0.01, 100))
+# rates are 0 or at least 1/n for any real n: no subnormal rates, which scaling by c would round to 0
+@given(st.lists(st.floats(0, 1, allow_subnormal=False).map(lambda v: 0.0 if v < 1e-200 else v), min_size=2, max_size=12),
+       st.floats(0.01, 100))
 def test_gini_scale_free_and_equals_pairwise_definition(x, c):
     x = np.array(x)
     g = len(x)
