@@ -37,6 +37,7 @@ class EvaluationRun(Base):
     result: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
     outcome: Mapped[str] = mapped_column(String(8), nullable=False, default="none")  # pass | fail | none
     criteria: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)  # [{name, limit, value, passed}]
+    report_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the PDF in the evidence store
     report_pdf_evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"), nullable=True)
     created_by: Mapped[str] = mapped_column(String(200), nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)

@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('result', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.Column('outcome', sa.String(length=8), nullable=False),
     sa.Column('criteria', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('report_sha256', sa.String(length=64), nullable=True),
     sa.Column('report_pdf_evidence_id', sa.Integer(), nullable=True),
     sa.Column('created_by', sa.String(length=200), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),

@@ -1,0 +1,405 @@
+"""T&E runs as records and evidence: the only code that writes ``evaluation_runs``.
+
+:func:`run_and_store` hashes the input (SHA-256), runs the existing runner on it (CSV or Parquet only,
+read column-wise by pyarrow: nothing is executed or unpickled), renders the PDF report, keeps the PDF in
+the content-addressed evidence store and, when a use case is given, attaches it as evidence through the
+governance service (``bias_test`` for biometric runs, ``test_report`` for classifier runs) with the input's
+and the report's SHA-256 in the evidence details. A run that fails on bad input (a missing column, a bad
+value) is kept as a failed run with its message, in a transaction of its own, and the error is raised.
+:func:`attach_report` links an existing run's report to (another) use case: the same evidence, a new link.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import io
+import os
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from raigov.audit.service import record
+from raigov.config import Settings
+from raigov.db.base import utcnow
+from raigov.errors import NotFound, PermissionDenied, RaigovError, ValidationFailed
+from raigov.evaluation.models import RUN_KINDS, EvaluationRun
+from raigov.identity.permissions import Actor, can, components_visible, require
+
+# The web page runs small files synchronously in the request; larger ones belong to the CLI.
+WEB_MAX_ROWS = 200_000
+WEB_MAX_BYTES = 20 * 1024 * 1024
+BIOMETRIC_CRITERIA = ("max_fmr", "max_fnmr", "max_fmr_ratio", "max_fnmr_ratio", "max_garbe", "min_fdr",
+                      "max_gini_fmr", "max_gini_fnmr")
+
+
+def _sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _safe_name(filename: str) -> str:
+    name = os.path.basename(str(filename or "").replace("\\", "/")).strip() or "input"
+    return re.sub(r"[^\w.\-]+", "_", name)[-200:]
+
+
+def _format_of(head: bytes, filename: str) -> str:
+    if head[:4] == b"PAR1":
+        return "parquet"
+    low = filename.lower()
+    if low.endswith((".parquet", ".pq", ".parq")):
+        raise ValidationFailed.one("file", "the file is named Parquet but is not a Parquet file")
+    return "csv"
+
+
+def count_rows(data: bytes, fmt: str) -> int:
+    """Rows of an uploaded file without running anything (Parquet: footer; CSV: lines after the header)."""
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return int(pq.ParquetFile(io.BytesIO(data)).metadata.num_rows)
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several kinds for a damaged file
+            raise ValidationFailed.one("file", f"cannot read the file as Parquet: {exc}") from None
+    n = data.count(b"\n")
+    if data and not data.endswith(b"\n"):
+        n += 1
+    return max(n - 1, 0)
+
+
+def _clean_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters kept with the run: column names, threshold rule, groups, criteria (plain JSON)."""
+    def col(key: str, required: bool = True) -> str | None:
+        v = params.get(key)
+        v = str(v).strip() if v is not None else ""
+        if not v:
+            if required:
+                raise ValidationFailed.one(key, "give the column name")
+            return None
+        return v[:200]
+
+    groups = params.get("groups") or params.get("group") or []
+    if isinstance(groups, str):
+        groups = [g for g in re.split(r"[,\s]+", groups) if g]
+    groups = [str(g).strip()[:200] for g in groups if str(g).strip()]
+    if not groups:
+        raise ValidationFailed.one("groups", "give at least one group column")
+    out: dict[str, Any] = {"groups": groups}
+    if kind == "classifier":
+        out.update(y_true=col("y_true"), y_pred=col("y_pred"))
+        return out
+    out.update(score=col("score"), genuine=col("genuine"), subject=col("subject", required=False))
+
+    def num(key: str) -> float | None:
+        v = params.get(key)
+        if v is None or v == "":
+            return None
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            raise ValidationFailed.one(key, "a number") from None
+
+    out["threshold"], out["target_fmr"] = num("threshold"), num("target_fmr")
+    if (out["threshold"] is None) == (out["target_fmr"] is None):
+        raise ValidationFailed.one("threshold", "give exactly one of a threshold or a target FMR")
+    out["grid"] = int(params.get("grid") or 51)
+    crit = params.get("criteria") or {}
+    out["criteria"] = {k: num_v for k in BIOMETRIC_CRITERIA
+                       if (num_v := (None if crit.get(k) in (None, "") else _num(crit[k], k))) is not None}
+    return out
+
+
+def _num(v, key: str) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        raise ValidationFailed.one(key, "a number") from None
+
+
+# ---------------------------------------------------------------- running
+
+
+def _run_biometric(path: Path, p: dict[str, Any], title: str):
+    from raigov.evaluation.biometric import BiometricSpec
+    from raigov.evaluation.report import Criteria, build_report
+    from raigov.evaluation.runner import json_safe, run_biometric
+
+    spec = BiometricSpec(score=p["score"], genuine=p["genuine"], groups=tuple(p["groups"]), subject=p["subject"])
+    result, data = run_biometric(path, spec, threshold=p["threshold"], target_fmr=p["target_fmr"],
+                                 grid_points=p["grid"])
+    out = result.to_dict()
+    out["data"] = data
+    rep = build_report(result, data, Criteria(**p["criteria"]), title=title)
+    checks = [dataclasses.asdict(c) for c in rep.checks]
+    outcome = {True: "pass", False: "fail", None: "none"}[rep.passed]
+    return json_safe(out), rep, json_safe(checks), outcome, int(data["rows"])
+
+
+def _run_classifier(path: Path, p: dict[str, Any]):
+    from raigov.evaluation.classifier import ClassifierSpec
+    from raigov.evaluation.runner import json_safe, run_classifier
+
+    spec = ClassifierSpec(y_true=p["y_true"], y_pred=p["y_pred"], groups=tuple(p["groups"]))
+    result, data = run_classifier(path, spec)
+    out = result.to_dict()
+    out["data"] = data
+    return json_safe(out), None, [], "none", int(data["rows"])
+
+
+def _fmt(x) -> str:
+    from raigov.evaluation.report.html import fmt
+
+    return fmt(x)
+
+
+def classifier_pdf(result: dict[str, Any], title: str, path: Path) -> None:
+    """A short PDF for a classifier run (the biometric report has its own renderer)."""
+    from fpdf import FPDF
+
+    from raigov.evaluation.report.pdf import _latin1
+
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_title(_latin1(title))
+    pdf.set_author("raigov")
+    pdf.add_page()
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+
+    def para(text, size=9, style=""):
+        pdf.set_font("Helvetica", style, size)
+        pdf.multi_cell(width, 5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+
+    para(title, 15, "B")
+    d = result["data"]
+    para(f"File: {d.get('file')}\nSHA-256: {d.get('sha256')}\nFormat: {d.get('format')}; rows: {d.get('rows')}")
+    para("Metrics by group", 12, "B")
+    cols = ("n", "selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy")
+    pdf.set_font("Helvetica", "", 7.5)
+    with pdf.table(text_align="LEFT", line_height=4, first_row_as_headings=True) as t:
+        row = t.row()
+        for h in ("group", *cols):
+            row.cell(h)
+        for label, g in [("overall", result["overall"])] + [
+                (", ".join(f"{k}={v}" for k, v in g["group"].items()), g) for g in result["groups"]]:
+            row = t.row()
+            row.cell(_latin1(label))
+            for c in cols:
+                row.cell(_latin1(_fmt(g.get(c))))
+    s = result["summary"]["between_groups"]
+    ff = result["four_fifths"]
+    para("Between groups", 12, "B")
+    para(f"Demographic parity difference {_fmt(s['demographic_parity_difference'])}, ratio "
+         f"{_fmt(s['demographic_parity_ratio'])}; equalized odds difference {_fmt(s['equalized_odds_difference'])}, "
+         f"ratio {_fmt(s['equalized_odds_ratio'])}. Four-fifths rule: "
+         f"{ {True: 'passes', False: 'fails', None: 'undefined'}[ff.get('passes')] }.")
+    para("Conventions", 12, "B")
+    for k, v in result["conventions"].items():
+        para(f"{k}: {v}", 8)
+    pdf.output(str(path))
+
+
+def _tmp_dir(settings: Settings) -> Path:
+    d = settings.data_dir / "tmp"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def _uc_and_component(session: Session, actor: Actor, business_id: str | None):
+    if not business_id:
+        return None, None
+    from raigov.inventory import service as inventory
+
+    uc = inventory.get_use_case(session, actor, business_id)
+    return uc, inventory._component_of(uc)
+
+
+def _store_failed(session: Session, actor: Actor, run_fields: dict[str, Any], message: str) -> int:
+    """Keep a failed run although the error is raised: the failed run and its audit event are committed in
+    the caller's session (a second connection cannot write while this one holds SQLite's write lock).
+    Nothing else has been written by then: the run reads the use case and checks permissions only, and
+    callers start a run in a unit of work of its own."""
+    run = EvaluationRun(**run_fields, status="failed", error=message[:4000], finished_at=utcnow())
+    session.add(run)
+    session.flush()
+    record(session, actor, "evaluation.run", "evaluation_run", run.id, None,
+           {"kind": run.kind, "status": "failed", "input_sha256": run.input_sha256, "error": message[:200]})
+    session.commit()
+    return run.id
+
+
+def run_and_store(session: Session, actor: Actor, settings: Settings, data: bytes | str | os.PathLike, filename: str,
+                  kind: str, params: dict[str, Any], business_id: str | None = None, attach: bool = True, *,
+                  practice: str | None = None, title: str | None = None, max_rows: int | None = None,
+                  max_bytes: int | None = None) -> EvaluationRun:
+    """Run an evaluation on ``data`` (uploaded bytes, or a path from the CLI), keep the run and its PDF
+    report, and attach the report to the use case ``business_id`` (when given and ``attach``)."""
+    if kind not in RUN_KINDS:
+        raise ValidationFailed.one("kind", f"one of {', '.join(RUN_KINDS)}")
+    uc, component = _uc_and_component(session, actor, business_id)
+    require(actor, "eval.run", component)
+    p = _clean_params(kind, params)
+    fname = _safe_name(filename)
+    tmp = _tmp_dir(settings)
+    own_input: Path | None = None
+    if isinstance(data, (bytes, bytearray)):
+        data = bytes(data)
+        limit = max_bytes or settings.upload_limit_bytes
+        if len(data) > limit:
+            raise ValidationFailed.one("file", f"the file is {len(data):,} bytes; runs here take at most {limit:,} "
+                                       "(run larger files with `raigov eval` from the shell)", "too-large")
+        if not data:
+            raise ValidationFailed.one("file", "the file is empty")
+        fmt = _format_of(data[:4], fname)
+        if max_rows is not None and (n := count_rows(data, fmt)) > max_rows:
+            raise ValidationFailed.one("file", f"the file has {n:,} rows; runs here take at most {max_rows:,} "
+                                       "(run larger files with `raigov eval` from the shell)", "too-many-rows")
+        input_sha = _sha256_bytes(data)
+        own_input = tmp / f"in-{secrets.token_hex(8)}.{fmt}"
+        own_input.write_bytes(data)
+        path = own_input
+    else:
+        path = Path(data)
+        if not path.is_file():
+            raise ValidationFailed.one("file", f"no such file: {path}", "not-found")
+        with open(path, "rb") as fh:
+            fmt = _format_of(fh.read(4), str(path))
+        input_sha = _sha256_file(path)
+    title = (title or ("Biometric demographic differential evaluation" if kind == "biometric"
+                       else "Classifier fairness evaluation"))[:300]
+    fields = {"use_case_id": uc.id if uc else None, "kind": kind, "parameters": p, "input_filename": fname,
+              "input_sha256": input_sha, "created_by": actor.label[:200], "created_by_id": actor.user_id,
+              "component": component}
+    pdf_path = tmp / f"report-{secrets.token_hex(8)}.pdf"
+    try:
+        try:
+            if kind == "biometric":
+                result, rep, checks, outcome, rows = _run_biometric(path, p, title)
+            else:
+                result, rep, checks, outcome, rows = _run_classifier(path, p)
+        except RaigovError as exc:
+            _store_failed(session, actor, fields, exc.detail)
+            raise
+        except Exception as exc:  # noqa: BLE001 - pyarrow/numpy errors on malformed content
+            msg = f"cannot evaluate the file: {type(exc).__name__}: {exc}"[:1000]
+            _store_failed(session, actor, fields, msg)
+            raise ValidationFailed.one("file", msg) from None
+        result["data"]["file"] = fname
+        if rep is not None:
+            rep.data["file"] = fname
+            from raigov.evaluation.report import render_pdf
+
+            try:
+                render_pdf(rep, pdf_path)
+            except ValueError:  # matplotlib cannot log-scale a DET curve with no non-zero rates (tiny files)
+                rep.curves = None
+                render_pdf(rep, pdf_path)
+        else:
+            classifier_pdf(result, title, pdf_path)
+        pdf = pdf_path.read_bytes()
+    finally:
+        if own_input is not None:
+            own_input.unlink(missing_ok=True)
+        pdf_path.unlink(missing_ok=True)
+
+    from raigov.governance import service as gov
+
+    report_sha = gov.evidence_store(settings).put(pdf, "evaluation-report.pdf")[0]
+    run = EvaluationRun(**fields, status="done", input_rows=rows, result=result, outcome=outcome, criteria=checks,
+                        report_sha256=report_sha, finished_at=utcnow())
+    session.add(run)
+    session.flush()
+    record(session, actor, "evaluation.run", "evaluation_run", run.id,
+           {"input_sha256": input_sha, "report_sha256": report_sha, "outcome": outcome},
+           {"kind": kind, "status": "done", "input_sha256": input_sha, "rows": rows, "outcome": outcome,
+            "report_sha256": report_sha, "use_case": uc.business_id if uc else None})
+    if uc is not None and attach:
+        _attach_new(session, actor, settings, run, uc.business_id, pdf, practice)
+    return run
+
+
+def _attach_new(session: Session, actor: Actor, settings: Settings, run: EvaluationRun, business_id: str, pdf: bytes,
+                practice: str | None):
+    from raigov.governance import service as gov
+    from raigov.governance.lanes import config
+
+    today = dt.date.today()
+    if run.kind == "biometric":
+        category, expires = "bias_test", today + dt.timedelta(days=config().bias_test_max_age_days)
+    else:
+        category, expires = "test_report", None
+    verdict = {"pass": "pass", "fail": "FAIL", "none": "no criteria"}[run.outcome]
+    title = f"T&E run {run.id}: {run.kind} evaluation of {run.input_filename} ({verdict})"
+    ev = gov.add_file(session, actor, settings, business_id, pdf, filename=f"evaluation-run-{run.id}.pdf",
+                      title=title, category=category, dated_on=today, expires_on=expires, practice=practice,
+                      details={"input_sha256": run.input_sha256, "run": run.id, "report_sha256": run.report_sha256,
+                               "input_filename": run.input_filename, "outcome": run.outcome})
+    run.report_pdf_evidence_id = ev.id
+    session.flush()
+    return ev
+
+
+def attach_report(session: Session, actor: Actor, settings: Settings, run_id: int, business_id: str,
+                  practice: str | None = None):
+    """Attach run ``run_id``'s report to ``business_id``: the same evidence linked (stored as evidence
+    first when the run was made without a use case)."""
+    from raigov.governance import service as gov
+
+    run = get_run(session, actor, run_id)
+    if run.status != "done" or not run.report_sha256:
+        raise ValidationFailed.one("run", f"run {run_id} has no report (status {run.status})")
+    _uc, component = _uc_and_component(session, actor, business_id)
+    require(actor, "eval.run", component)
+    if run.report_pdf_evidence_id is None:
+        pdf = gov.evidence_store(settings).get(run.report_sha256)
+        return _attach_new(session, actor, settings, run, business_id, pdf, practice)
+    link = gov.link_evidence(session, actor, run.report_pdf_evidence_id, business_id, practice)
+    record(session, actor, "evaluation.attach", "evaluation_run", run.id, None,
+           {"evidence": run.report_pdf_evidence_id, "use_case": business_id, "practice": practice})
+    return link
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _visible(actor: Actor, run: EvaluationRun) -> bool:
+    if can(actor, "eval.read", run.component) or can(actor, "eval.run", run.component):
+        return True
+    return run.created_by_id is not None and run.created_by_id == actor.user_id
+
+
+def get_run(session: Session, actor: Actor, run_id: int) -> EvaluationRun:
+    run = session.get(EvaluationRun, run_id)
+    if run is None:
+        raise NotFound(f"no evaluation run {run_id}")
+    if not _visible(actor, run):
+        raise PermissionDenied(f"{actor.label} may not read evaluation run {run_id}")
+    return run
+
+
+def runs(session: Session, actor: Actor, limit: int = 100) -> list[EvaluationRun]:
+    """The newest runs the actor may read (eval.read in the run's component; their own runs)."""
+    units_read = components_visible(actor, "eval.read")
+    units_run = components_visible(actor, "eval.run")
+    if units_read == set() and units_run == set():
+        raise PermissionDenied(f"{actor.label} may not read evaluation runs")
+    q = select(EvaluationRun).order_by(EvaluationRun.id.desc())
+    if units_read is not None and units_run is not None:
+        from sqlalchemy import or_
+
+        units = units_read | units_run
+        conds = [EvaluationRun.component.is_(None), EvaluationRun.component.in_(units)]
+        if actor.user_id is not None:
+            conds.append(EvaluationRun.created_by_id == actor.user_id)
+        q = q.where(or_(*conds))
+    return list(session.scalars(q.limit(limit)))
