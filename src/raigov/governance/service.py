@@ -151,10 +151,12 @@ def requirements_of(session: Session, uc: UseCase, cfg: GovernanceConfig | None 
         rev = session.execute(select(UseCaseRevision.id, UseCaseRevision.schema, UseCaseRevision.content_hash)
                               .where(UseCaseRevision.use_case_id == uc.id)
                               .order_by(UseCaseRevision.number.desc()).limit(1)).one()
-        rev_id = rev.id
+        loaded: list = []
 
-        def values():
-            return session.scalar(select(UseCaseRevision.values).where(UseCaseRevision.id == rev_id))
+        def values():  # read once, and only if some pack's screen of this content is not cached
+            if not loaded:
+                loaded.append(session.scalar(select(UseCaseRevision.values).where(UseCaseRevision.id == rev.id)))
+            return loaded[0]
     else:
         rev = uc.revisions[-1]
     if rev.schema not in ("2025", "2024", "2023"):
@@ -938,29 +940,28 @@ def pilots_of(session: Session, actor: Actor, business_id: str | None = None) ->
 
 def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = None,
                req: Requirements | None = None) -> G.GateInput:
-    """The gate's snapshot of the use case: only what the answer depends on is read (reviews for the required
-    lanes with their overdue conditions counted in the database, practices when some are required, waivers
-    when a practice is waived), in few queries."""
+    """The gate's snapshot of the use case. Reads only what the answer depends on, as columns: the reviews
+    with their overdue conditions counted in the same query, the practices when some are required, the
+    waivers when a practice is waived, and the risk acceptance in two queries."""
     cfg = cfg or config()
     req = req or requirements_of(session, uc, cfg)
     today = _today()
-    reviews = []
-    if req.lanes:
+    needs_acceptance = any(p["item"] in G.IMPACT_ASSESSMENT_ITEMS for p in req.practices)
+    current: dict[str, tuple] = {}  # lane -> (review id, cycle, status, overdue conditions) of the newest cycle
+    if req.lanes or needs_acceptance:
         overdue = (select(func.count()).select_from(ReviewCondition)
                    .where(ReviewCondition.review_id == Review.id, ReviewCondition.status == "open",
                           ReviewCondition.due_on.is_not(None), ReviewCondition.due_on < today)
                    .correlate(Review).scalar_subquery())
-        current = {}  # the newest cycle of each lane
-        for lane, status, n_overdue in session.execute(
-                select(Review.lane, Review.status, overdue).where(Review.use_case_id == uc.id)
+        for rid, lane, cycle, status, n_overdue in session.execute(
+                select(Review.id, Review.lane, Review.cycle, Review.status, overdue).where(Review.use_case_id == uc.id)
                 .order_by(Review.lane, Review.cycle)):
-            current[lane] = (status, n_overdue)
-        for lane in req.lanes:
-            title = cfg.lanes[lane].title if lane in cfg.lanes else lane
-            if lane not in current:
-                reviews.append(G.ReviewState(lane, title, "missing"))
-            else:
-                reviews.append(G.ReviewState(lane, title, current[lane][0], current[lane][1]))
+            current[lane] = (rid, cycle, status, n_overdue)
+    reviews = []
+    for lane in req.lanes:
+        title = cfg.lanes[lane].title if lane in cfg.lanes else lane
+        r = current.get(lane)
+        reviews.append(G.ReviewState(lane, title, "missing") if r is None else G.ReviewState(lane, title, r[2], r[3]))
     practices = []
     if req.practices:
         stored = {item: status for item, status in
@@ -986,12 +987,42 @@ def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = Non
         if eid not in seen:
             seen.add(eid)
             evidence.append(G.EvidenceState(eid, title, exp))
-    needs_acceptance = any(p["item"] in G.IMPACT_ASSESSMENT_ITEMS for p in req.practices) and \
+    needs_acceptance = needs_acceptance and \
         not any(p.item in G.IMPACT_ASSESSMENT_ITEMS and p.status in ("waived", "not_applicable") for p in practices)
+    acceptance = "not-required"
+    if needs_acceptance:
+        # risk_acceptance_state(), in two queries: the newest signature beside the newest assessment, then the
+        # independent reviewers' comments; the package hashed exactly as acceptance_package() builds it
+        def newest(col, model):
+            order = model.id if model is RiskAcceptance else model.number
+            return select(col).where(model.use_case_id == uc.id).order_by(order.desc()).limit(1).scalar_subquery()
+
+        signed, number, a_sha, content = session.execute(select(
+            newest(RiskAcceptance.assessment_sha256, RiskAcceptance), newest(ImpactAssessment.number, ImpactAssessment),
+            newest(ImpactAssessment.sha256, ImpactAssessment), newest(ImpactAssessment.content, ImpactAssessment))).one()
+        if signed is None:
+            acceptance = "missing"
+        elif number is None:
+            acceptance = "stale"
+        else:
+            independent = [(lane, r[0], r[1]) for lane, r in current.items()
+                           if lane in cfg.lanes and cfg.lanes[lane].independent]  # (lane, review id, cycle)
+            said: dict[int, list[dict]] = {rid: [] for _, rid, _ in independent}
+            if said:
+                for rid, author, kind, decision, text, at in session.execute(
+                        select(ReviewComment.review_id, ReviewComment.author, ReviewComment.kind, ReviewComment.decision,
+                               ReviewComment.body, ReviewComment.created_at)
+                        .where(ReviewComment.review_id.in_(list(said)), ReviewComment.kind != "assign")
+                        .order_by(ReviewComment.id)):
+                    said[rid].append({"author": author, "kind": kind, "decision": decision, "body": text,
+                                      "at": at.isoformat()})
+            comments = [{"lane": lane, "cycle": cycle, **c} for lane, rid, cycle in independent for c in said[rid]]
+            body = {"use_case": uc.business_id, "assessment": number, "assessment_sha256": a_sha, "sections": content,
+                    "independent_review": comments}
+            acceptance = "current" if _sha(body) == signed else "stale"
     return G.GateInput(business_id=uc.business_id, status=uc.status, affirmative=req.affirmative, basis=req.basis,
                        face_recognition=req.face_recognition, reviews=reviews, practices=practices, waivers=waivers,
-                       pilots=pilots, evidence=evidence,
-                       risk_acceptance=risk_acceptance_state(session, uc) if needs_acceptance else "not-required",
+                       pilots=pilots, evidence=evidence, risk_acceptance=acceptance,
                        last_bias_test=last_bias, bias_test_max_age_days=cfg.bias_test_max_age_days)
 
 
