@@ -61,6 +61,7 @@ def render(request: Request, name: str, context: dict | None = None, status_code
         ctx["show_reviews"] = bool(roles & {"caio", "caio_delegate", "component_ai_lead", "privacy_reviewer",
                                             "crcl_reviewer", "legal_reviewer", "ocio_reviewer", "rug_member"})
         ctx["show_datacall"] = bool(roles & {"caio", "caio_delegate", "component_ai_lead"})
+        ctx["show_evaluation"] = bool(roles & {"te_engineer", "caio", "caio_delegate"})
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     new = getattr(request.state, "new_csrf_cookie", None)
@@ -123,11 +124,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from raigov.web.api import v1
     from raigov.web.pages import account, admin, audit, auth, dashboard, home, inventory, policy, public
     from raigov.web.pages import datacall as datacall_pages
+    from raigov.web.pages import evaluation as evaluation_pages
     from raigov.web.pages import governance as governance_pages
 
     app.include_router(v1.router)
     app.include_router(governance_api.router)
-    for module in (auth, home, governance_pages, inventory, policy, admin, audit, account, public, dashboard, datacall_pages):
+    for module in (auth, home, governance_pages, inventory, policy, admin, audit, account, public, dashboard, datacall_pages,
+                   evaluation_pages):
         app.include_router(module.router)
     if settings.oidc_enabled:
         from starlette.middleware.sessions import SessionMiddleware
