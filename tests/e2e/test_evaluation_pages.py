@@ -1,0 +1,94 @@
+"""The T&E page in Chromium, axe-clean: a T&E engineer uploads a small CSV of comparison scores for a
+face-recognition use case, sees the per-group result table and the link to the PDF report stored as the
+use case's bias test; a file with a missing column is refused naming the column."""
+
+from __future__ import annotations
+
+import pytest
+from tests.e2e.test_foundation_pages import assert_accessible, sign_in
+
+from raigov.governance import service as gov
+from raigov.inventory import service as inventory
+from raigov.policy import service as policy
+
+FR = {
+    "use_case_name": "Biometric entry-exit face matching",
+    "development_stage": "Pre-deployment",
+    "problem_solved": "Uses facial recognition to verify the identity of travelers at ports of entry against "
+                      "passport photos; a mismatch refers the traveler to secondary inspection by an officer.",
+    "system_outputs": "A match or no-match result for each traveler.",
+}
+
+
+def _scores_csv(path):
+    rows = ["score,genuine,grp,subj"]
+    for i in range(400):
+        genuine = i % 3 == 0
+        rows.append(f"{(i % 10) / 10 + (0.5 if genuine else 0):.3f},{int(genuine)},{'ab'[i % 2]},{i // 4}")
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_te_engineer_runs_and_attaches(page, live, db, settings, make_user, actor_of, backend, tmp_path):
+    make_user("cbp.owner", "submitter@CBP")
+    make_user("the.caio", "caio")
+    make_user("cbp.tester", "te_engineer@CBP")
+    owner, caio = actor_of("cbp.owner"), actor_of("the.caio")
+    with db.transaction() as s:
+        bid = inventory.create_use_case(s, owner, component="CBP", values=FR, reason="new",
+                                        settings=settings).business_id
+    with db.transaction() as s:
+        inventory.submit_use_case(s, owner, bid)
+    with db.transaction() as s:
+        policy.screen_use_case(s, owner, bid)
+        policy.decide(s, caio, bid, "high-impact", "face recognition")
+        gov.sync(s, owner, bid)
+    csv = _scores_csv(tmp_path / "scores.csv")
+
+    sign_in(page, "cbp.tester")
+    page.get_by_role("link", name="T&E").first.click()
+    page.get_by_role("heading", name="Test and evaluation").wait_for()
+    assert "No runs yet." in page.content()
+    assert_accessible(page, "/evaluation")
+
+    # a missing column is refused, naming it
+    page.locator("#f-file").set_input_files(str(csv))
+    page.get_by_label("Biometric (FMR/FNMR").check()
+    page.get_by_label("Group column(s)").fill("grp")
+    page.get_by_label("Score column").fill("similarity")
+    page.get_by_label("Genuine column").fill("genuine")
+    page.get_by_label("Threshold", exact=True).fill("0.75")
+    page.get_by_role("button", name="Run the evaluation").click()
+    alert = page.get_by_role("alert").first
+    alert.wait_for()
+    assert "similarity" in alert.inner_text()
+    assert_accessible(page, "/evaluation with an error")
+
+    # the run for the use case
+    page.locator("#f-file").set_input_files(str(csv))
+    page.get_by_label("Score column").fill("score")
+    page.get_by_label("Subject id column (optional)").fill("subj")
+    page.get_by_label("Criterion: FMR max/min ratio at most (optional)").fill("10")
+    page.get_by_label("Use case to attach the report to (optional)").fill(bid)
+    page.get_by_role("button", name="Run the evaluation").click()
+    page.get_by_role("heading", name="Evaluation run 2: biometric").wait_for()
+    assert "attached to the use case" in page.get_by_role("status").first.inner_text()
+    table = page.get_by_role("table", name="FMR and FNMR by group, with 95% intervals")
+    assert table.get_by_role("rowheader", name="grp=a").count() == 1
+    assert table.get_by_role("rowheader", name="grp=b").count() == 1
+    link = page.get_by_role("link", name="Download the PDF report (evidence")
+    href = link.get_attribute("href")
+    assert href.startswith("/evidence/") and href.endswith("/download")
+    assert page.get_by_role("table", name="Criteria").get_by_text("pass").count() >= 1
+    assert_accessible(page, "the run page")
+    resp = page.request.get(href)
+    assert resp.status == 200 and resp.body().startswith(b"%PDF")
+
+    page.get_by_role("link", name="Test and evaluation").click()
+    runs = page.get_by_role("table", name="The newest evaluation runs you may read")
+    assert runs.get_by_role("link", name=bid).count() == 1
+    assert "failed" in runs.inner_text().lower()
+    assert_accessible(page, "/evaluation with runs")
+    with db.transaction() as s:
+        assert "bias_test_missing" not in {r["code"] for r in gov.authorization(s, caio, bid).reasons}
