@@ -17,7 +17,7 @@ from raigov.audit import service as audit
 from raigov.audit.models import AuditEvent
 from raigov.errors import Conflict
 from raigov.governance import service as gov
-from raigov.governance.models import Practice, Review, ReviewComment, Waiver
+from raigov.governance.models import Pilot, Practice, Review, ReviewComment, ReviewCondition, Waiver
 from raigov.inventory import service as inventory
 from raigov.policy import service as policy
 
@@ -173,3 +173,84 @@ def test_two_caio_sessions_grant_the_same_waiver_at_once(db, people, bid):
         p = s.scalar(select(Practice).where(Practice.use_case_id == uc_id, Practice.item == item))
         assert (p.status, p.version) == ("waived", 2)
     assert _events(db, "governance.waiver.grant") == 1
+
+
+# ---------------------------------------------------------------- races still open (issue #6 report)
+# The writes below check and then write without a row lock, so the same race loses an update or ends in an
+# IntegrityError instead of Conflict. Expected to fail until they lock (the condition row; the use case row
+# before a new cycle, a pilot or a sync); the ones that depend on timing are not strict.
+
+
+@pytest.mark.xfail(strict=True, reason="close_condition reads the condition without a lock: both close it, the "
+                                       "second overwrites closed_by and two audit events are kept")
+def test_two_reviewers_close_the_same_condition_at_once(db, people, bid):
+    rid = _review_id(db, people, bid, "privacy")
+    with db.transaction() as s:
+        gov.decide(s, people["privacy"], rid, "approved_with_conditions", "ok", ["re-test after the update"])
+        cid = s.scalar(select(ReviewCondition.id).where(ReviewCondition.review_id == rid))
+
+    def reviewer(who):
+        def job(s, go):
+            assert s.get(ReviewCondition, cid).status == "open"
+            go()
+            return gov.close_condition(s, people[who], cid, f"met, says {who}").closed_by
+        return job
+
+    results = race(db, reviewer("privacy"), reviewer("privacy2"))
+    assert sum(isinstance(x, Conflict) for x in results) == 1, results
+    assert _events(db, "governance.review.condition.close") == 1
+
+
+@pytest.mark.xfail(strict=False, reason="reopen computes the next cycle without a lock: the second may hit the "
+                                        "unique (use_case_id, lane, cycle) constraint, an IntegrityError")
+def test_two_reopen_the_same_lane_at_once(db, people, bid):
+    rid = _review_id(db, people, bid, "privacy")
+    with db.transaction() as s:
+        gov.decide(s, people["privacy"], rid, "denied", "not yet")
+
+    def job(s, go):
+        gov.reviews_of(s, people["caio"], bid)
+        go()
+        return gov.reopen(s, people["caio"], bid, "privacy", "the owner answered").cycle
+
+    results = race(db, job, job)
+    assert sum(isinstance(x, Conflict) for x in results) == 1 and 2 in results, results
+
+
+@pytest.mark.xfail(strict=False, reason="certify_pilot checks for an active pilot without a lock: two active "
+                                        "pilots may be certified")
+def test_two_caio_sessions_certify_a_pilot_at_once(db, people, bid):
+    today = dt.date.today()
+    kw = {"scale": "two lanes at one airport", "starts_on": today, "ends_on": today + dt.timedelta(days=30),
+          "opt_in_out": "travelers may opt out at the podium", "practices_applied": "testing"}
+
+    def job(s, go):
+        gov.pilots_of(s, people["caio"], bid)
+        go()
+        return gov.certify_pilot(s, people["caio"], bid, **kw).id
+
+    results = race(db, job, job)
+    assert sum(isinstance(x, Conflict) for x in results) == 1, results
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Pilot).where(Pilot.status == "active")) == 1
+
+
+@pytest.mark.xfail(strict=False, reason="sync inserts the missing reviews and practices without a lock: a second "
+                                        "sync at once may hit their unique constraints, an IntegrityError")
+def test_two_syncs_at_once(db, settings, people):
+    with db.transaction() as s:
+        b = inventory.create_use_case(s, people["owner"], component="CBP", values=FR, reason="new",
+                                      settings=settings).business_id
+    with db.transaction() as s:
+        inventory.submit_use_case(s, people["owner"], b)
+    with db.transaction() as s:
+        policy.screen_use_case(s, people["owner"], b)
+        policy.decide(s, people["caio"], b, "high-impact", "matches the face recognition presumption")
+
+    def job(s, go):
+        gov.reviews_of(s, people["caio"], b)
+        go()
+        return sorted(gov.sync(s, people["owner"], b)["reviews"])
+
+    results = race(db, job, job)
+    assert not any(isinstance(x, Exception) and not isinstance(x, Conflict) for x in results), results
