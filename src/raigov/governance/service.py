@@ -1029,13 +1029,14 @@ def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = Non
 def authorization(session: Session, actor: Actor, business_id: str, now: dt.datetime | None = None) -> G.GateAnswer:
     """Is the use case authorized now? For operational systems (service tokens) and the use case page.
     Answers for drafts too (not authorized) without showing their content. Reads the use case with its org
-    unit only: the gate needs neither its people nor its earlier revisions (``requirements_of`` reads the
-    newest revision's content hash, and its answers only when their screen is not cached)."""
-    from sqlalchemy.orm import joinedload
+    unit only: the gate needs neither its people, its search text nor its earlier revisions
+    (``requirements_of`` reads the newest revision's content hash, and its answers only when their screen
+    is not cached)."""
+    from sqlalchemy.orm import defer, joinedload
 
     from raigov.inventory.formats import normalize_id
 
-    uc = session.scalar(select(UseCase).options(joinedload(UseCase.org_unit))
+    uc = session.scalar(select(UseCase).options(joinedload(UseCase.org_unit), defer(UseCase.search_text))
                         .where(UseCase.business_id == normalize_id(business_id)))
     if uc is None:
         raise NotFound(f"no use case {business_id}")
