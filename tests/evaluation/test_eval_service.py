@@ -161,3 +161,39 @@ def test_classifier_run_and_attach_to_another_use_case(db, settings, team):
         assert ev_service.runs(s, team["privacy"])[0].id == run_id  # eval.read department-wide
     with db.transaction() as s, pytest.raises(PermissionDenied):
         ev_service.attach_report(s, team["privacy"], settings, run_id, bid1)
+
+
+def test_cli_report_attach_as_a_person(db, settings, team, scores, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import PASSWORD
+
+    bid = _use_case(db, settings, team)
+    env = {**os.environ, "RAIGOV_DATABASE_URL": db.url, "RAIGOV_DATA_DIR": str(settings.data_dir)}
+
+    def cli(*args, password: str | None = None):
+        return subprocess.run([sys.executable, "-m", "raigov.cli.main", "eval", "report", str(scores), "--score", "score",
+                               "--genuine", "genuine", "--group", "group", "--target-fmr", "0.01", "--grid", "21",
+                               *args], capture_output=True, text=True, check=False, env=env, timeout=300,
+                              cwd=Path(__file__).resolve().parents[2],
+                              input=None if password is None else password + "\n")
+
+    res = cli("--attach", bid)  # the shell itself may not
+    assert res.returncode == 2 and "--as USERNAME" in " ".join(res.stderr.split())
+    res = cli("--attach", bid, "--as", "privacy", "--password-stdin", password=PASSWORD)
+    assert res.returncode == 2 and "may not eval.run" in " ".join(res.stderr.split())
+    res = cli("--attach", bid, "--as", "tester", "--password-stdin", "--json", password=PASSWORD)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)["run"]
+    assert out["input_sha256"] == hashlib.sha256(scores.read_bytes()).hexdigest() and out["use_case"] == bid
+    with db.transaction() as s:
+        evid = s.get(Evidence, out["evidence"])
+        assert evid.category == "bias_test" and evid.sha256 == out["report_sha256"]
+        assert evid.details["input_sha256"] == out["input_sha256"]
+        run = s.get(EvaluationRun, out["id"])
+        assert run.created_by == "user:tester" and run.parameters["source"] == "cli"
+    assert "bias_test_missing" not in _codes(db, team["caio"], bid)

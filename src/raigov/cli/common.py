@@ -83,3 +83,33 @@ def system_actor():
     except Exception:  # noqa: BLE001 - no login name in some containers
         who = "operator"
     return Actor.system(f"cli/{who}")
+
+
+AS_HELP = "Act as this person (their password is asked, or read from stdin with --password-stdin)"
+
+
+def person_actor(db, username: str | None, password_stdin: bool, what: str = "this is done by a named person"):
+    """The Actor of a person who proves who they are with their password (prompted, or one line on standard
+    input with ``--password-stdin``), checked like a sign-in (failures counted, lockout). For acts the
+    permission matrix does not give the shell (``system``)."""
+    from raigov.errors import AuthenticationFailed, LockedOut
+    from raigov.identity import service as identity
+
+    if not username:
+        err_console.print(f"[red]error:[/red] as: {what}; give --as USERNAME (the shell itself may not)",
+                          highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt(f"Password of {username}", hide_input=True)
+    failure = None
+    with db.transaction() as s:  # a failed attempt is kept (lockout), so the error is raised after commit
+        try:
+            user = identity.authenticate_password(s, username, password, settings())
+            actor = identity.actor_for(s, user)
+        except (AuthenticationFailed, LockedOut) as exc:
+            failure = exc
+    if failure is not None:
+        raise failure
+    return actor

@@ -9,17 +9,18 @@ and then act, and are recorded in the audit trail, as that person."""
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from raigov.cli.common import (
+    AS_HELP,
     EXIT_BAD_INPUT,
     console,
     err_console,
     handle_errors,
+    person_actor,
     print_json,
     ready_database,
     settings,
@@ -28,32 +29,10 @@ from raigov.cli.common import (
 
 app = typer.Typer(help="The annual data call: open, progress, component and CAIO certification", no_args_is_help=True)
 
-AS_HELP = "Act as this person (their password is asked, or read from stdin with --password-stdin)"
 
 
 def _person(db, username: str | None, password_stdin: bool):
-    """The Actor of a person who proves who they are with their password."""
-    from raigov.errors import AuthenticationFailed, LockedOut
-    from raigov.identity import service as identity
-
-    if not username:
-        err_console.print("[red]error:[/red] as: opening and certifying are done by a named person; "
-                          "give --as USERNAME (the shell itself may not)", highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT)
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt(f"Password of {username}", hide_input=True)
-    failure = None
-    with db.transaction() as s:  # a failed attempt is kept (lockout), so the error is raised after commit
-        try:
-            user = identity.authenticate_password(s, username, password, settings())
-            actor = identity.actor_for(s, user)
-        except (AuthenticationFailed, LockedOut) as exc:
-            failure = exc
-    if failure is not None:
-        raise failure
-    return actor
+    return person_actor(db, username, password_stdin, "opening and certifying are done by a named person")
 
 
 def _date(value: str, field: str) -> dt.date:

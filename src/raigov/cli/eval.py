@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from raigov.cli.common import console, err_console, handle_errors, print_json
+from raigov.cli.common import AS_HELP, console, err_console, handle_errors, person_actor, print_json
 
 app = typer.Typer(help="Test and evaluation: classifier fairness and biometric differentials", no_args_is_help=True)
 
@@ -245,6 +245,35 @@ def synth_biometric(
         console.print(f"wrote {meta['rows']:,} rows for {subjects:,} subjects in {groups} groups to {output}")
 
 
+def _store_report(db, actor, file: Path, rep, result, data, pdf_out: Path | None, business_id: str,
+                  practice: str | None, parameters: dict) -> dict:
+    """Store the run and attach its PDF (written to a temporary file when --pdf was not given)."""
+    import dataclasses
+    import tempfile
+
+    from raigov.evaluation import service
+    from raigov.evaluation.runner import json_safe
+
+    if pdf_out is not None:
+        pdf = pdf_out.read_bytes()
+    else:
+        with tempfile.TemporaryDirectory() as d:
+            tmp = Path(d) / "report.pdf"
+            service.render_report_pdf(rep, tmp)
+            pdf = tmp.read_bytes()
+    out = result.to_dict()
+    out["data"] = data
+    outcome = {True: "pass", False: "fail", None: "none"}[rep.passed]
+    from raigov.cli.common import settings
+
+    with db.transaction() as s:
+        run = service.record_run(s, actor, settings(), file, "biometric", parameters, json_safe(out), pdf,
+                                 checks=[dataclasses.asdict(c) for c in rep.checks], outcome=outcome,
+                                 business_id=business_id, practice=practice)
+        return {"id": run.id, "evidence": run.report_pdf_evidence_id, "use_case": business_id,
+                "input_sha256": run.input_sha256, "report_sha256": run.report_sha256, "outcome": outcome}
+
+
 @app.command("report")
 @handle_errors
 def report(
@@ -279,16 +308,34 @@ def report(
     as_json: bool = typer.Option(False, "--json", help="Print the pass/fail summary as JSON"),
     backend: str = typer.Option("local", "--backend", help=BACKEND_HELP),
     scheduler: str | None = typer.Option(None, "--scheduler"),
+    attach: str | None = typer.Option(None, "--attach", help="Store the run and attach the PDF report to this use "
+                                      "case as its bias test (needs --as)"),
+    practice: str | None = typer.Option(None, "--practice", help="With --attach: the practice the report evidences"),
+    as_: str | None = typer.Option(None, "--as", help=AS_HELP),
+    password_stdin: bool = typer.Option(False, "--password-stdin"),
 ) -> None:
-    """Write an HTML and/or PDF report; exit 1 if a criterion fails."""
+    """Write an HTML and/or PDF report; exit 1 if a criterion fails. With --attach, the run is stored and the
+    PDF attached to the use case as evidence (its SHA-256 and the input file's kept), as the person --as."""
     from raigov.errors import ValidationFailed
     from raigov.evaluation.biometric import BiometricSpec
     from raigov.evaluation.report import Criteria, build_report, render_html, render_pdf
     from raigov.evaluation.runner import run_biometric
 
     _check_backend(backend)
-    if not html_out and not pdf_out:
-        raise ValidationFailed.one("--html", "give --html and/or --pdf")
+    if not html_out and not pdf_out and not attach:
+        raise ValidationFailed.one("--html", "give --html and/or --pdf (or --attach)")
+    if practice and not attach:
+        raise ValidationFailed.one("--practice", "only with --attach")
+    db = actor = None
+    if attach:  # who acts is settled before the (possibly long) run
+        from raigov.cli.common import ready_database
+
+        db = ready_database()
+        actor = person_actor(db, as_, password_stdin, "attaching is done by a named person")
+        from raigov.evaluation.service import check_may_run
+
+        with db.transaction() as s:
+            check_may_run(s, actor, attach)
     _check_bootstrap(bootstrap, subject, bootstrap_design, need_subject=False)  # as before: ignored without it
     spec = BiometricSpec(score=score, genuine=genuine, groups=tuple(group), subject=subject,
                          ref_groups=tuple(ref_group), pairing=impostor_pairing, ref_subject=ref_subject,
@@ -306,15 +353,32 @@ def report(
         html_out.write_text(render_html(rep), encoding="utf-8")
         written.append(str(html_out))
     if pdf_out:
-        render_pdf(rep, pdf_out)
+        if attach:
+            from raigov.evaluation.service import render_report_pdf
+
+            render_report_pdf(rep, pdf_out)
+        else:
+            render_pdf(rep, pdf_out)
         written.append(str(pdf_out))
     summary = rep.summary()
     summary["written"] = written
+    if attach:
+        summary["run"] = _store_report(db, actor, file, rep, result, data, pdf_out, attach, practice, {
+            "score": score, "genuine": genuine, "groups": list(group), "subject": subject, "ref_groups": list(ref_group),
+            "threshold": threshold, "target_fmr": target_fmr, "impostor_pairing": impostor_pairing, "alpha": alpha,
+            "zero_handling": zero_handling, "ci": ci, "bootstrap": bootstrap, "seed": seed,
+            "bootstrap_design": bootstrap_design, "ref_subject": ref_subject, "au_fdr_range": au_fdr_range,
+            "au_fdr_points": au_fdr_points, "grid": grid, "criteria": crit.as_dict(), "title": title,
+            "source": "cli"})
     if as_json:
         print_json(summary)
     else:
         verdict = {True: "[green]PASS[/green]", False: "[red]FAIL[/red]", None: "not evaluated"}[rep.passed]
-        console.print(f"{verdict}; wrote {', '.join(written)}")
+        console.print(f"{verdict}; wrote {', '.join(written) or 'nothing'}")
+        if attach:
+            r = summary["run"]
+            console.print(f"stored as run {r['id']}; report attached to {attach} as evidence {r['evidence']} "
+                          f"(report SHA-256 {r['report_sha256']}, input SHA-256 {r['input_sha256']})")
         for c in rep.checks:
             console.print(f"  {c.name}: {_fmt(c.value)} (limit {_fmt(c.limit)}) "
                           f"{ {True: 'pass', False: 'FAIL', None: 'not evaluable'}[c.passed]}")

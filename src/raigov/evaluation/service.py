@@ -209,6 +209,26 @@ def classifier_pdf(result: dict[str, Any], title: str, path: Path) -> None:
     pdf.output(str(path))
 
 
+def render_report_pdf(rep, path: Path) -> None:
+    """The biometric PDF report; without the DET chart when matplotlib cannot log-scale it (a small file
+    whose curves have no non-zero rates)."""
+    from raigov.evaluation.report import render_pdf
+
+    try:
+        render_pdf(rep, path)
+    except ValueError:
+        rep.curves = None
+        render_pdf(rep, path)
+
+
+def check_may_run(session: Session, actor: Actor, business_id: str | None = None) -> str | None:
+    """Raise PermissionDenied unless ``actor`` may run evaluations (for the use case's component); returns
+    the component. The CLI asks before a long run."""
+    _uc, component = _uc_and_component(session, actor, business_id)
+    require(actor, "eval.run", component)
+    return component
+
+
 def _tmp_dir(settings: Settings) -> Path:
     d = settings.data_dir / "tmp"
     d.mkdir(parents=True, exist_ok=True)
@@ -297,13 +317,7 @@ def run_and_store(session: Session, actor: Actor, settings: Settings, data: byte
         result["data"]["file"] = fname
         if rep is not None:
             rep.data["file"] = fname
-            from raigov.evaluation.report import render_pdf
-
-            try:
-                render_pdf(rep, pdf_path)
-            except ValueError:  # matplotlib cannot log-scale a DET curve with no non-zero rates (tiny files)
-                rep.curves = None
-                render_pdf(rep, pdf_path)
+            render_report_pdf(rep, pdf_path)
         else:
             classifier_pdf(result, title, pdf_path)
         pdf = pdf_path.read_bytes()
@@ -312,6 +326,12 @@ def run_and_store(session: Session, actor: Actor, settings: Settings, data: byte
             own_input.unlink(missing_ok=True)
         pdf_path.unlink(missing_ok=True)
 
+    return _store_done(session, actor, settings, fields, uc, result=result, checks=checks, outcome=outcome, rows=rows,
+                       pdf=pdf, attach=attach, practice=practice)
+
+
+def _store_done(session: Session, actor: Actor, settings: Settings, fields: dict[str, Any], uc, *, result, checks,
+                outcome: str, rows: int, pdf: bytes, attach: bool, practice: str | None) -> EvaluationRun:
     from raigov.governance import service as gov
 
     report_sha = gov.evidence_store(settings).put(pdf, "evaluation-report.pdf")[0]
@@ -319,13 +339,43 @@ def run_and_store(session: Session, actor: Actor, settings: Settings, data: byte
                         report_sha256=report_sha, finished_at=utcnow())
     session.add(run)
     session.flush()
+    input_sha = fields["input_sha256"]
     record(session, actor, "evaluation.run", "evaluation_run", run.id,
            {"input_sha256": input_sha, "report_sha256": report_sha, "outcome": outcome},
-           {"kind": kind, "status": "done", "input_sha256": input_sha, "rows": rows, "outcome": outcome,
+           {"kind": run.kind, "status": "done", "input_sha256": input_sha, "rows": rows, "outcome": outcome,
             "report_sha256": report_sha, "use_case": uc.business_id if uc else None})
     if uc is not None and attach:
         _attach_new(session, actor, settings, run, uc.business_id, pdf, practice)
     return run
+
+
+def record_run(session: Session, actor: Actor, settings: Settings, path: str | os.PathLike, kind: str,
+               parameters: dict[str, Any], result: dict[str, Any], pdf: bytes, *, checks: list | None = None,
+               outcome: str = "none", business_id: str | None = None, attach: bool = True,
+               practice: str | None = None) -> EvaluationRun:
+    """Store a run computed by the caller (``raigov eval report --attach``, which has every option of the
+    runner): the input file is hashed here, the PDF kept and attached like :func:`run_and_store`'s."""
+    if kind not in RUN_KINDS:
+        raise ValidationFailed.one("kind", f"one of {', '.join(RUN_KINDS)}")
+    if outcome not in ("pass", "fail", "none"):
+        raise ValidationFailed.one("outcome", "pass, fail or none")
+    uc, component = _uc_and_component(session, actor, business_id)
+    require(actor, "eval.run", component)
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationFailed.one("file", f"no such file: {path}", "not-found")
+    fname = _safe_name(path.name)
+    from raigov.evaluation.runner import json_safe
+
+    result = json_safe(result)
+    if isinstance(result.get("data"), dict):
+        result["data"]["file"] = fname
+    fields = {"use_case_id": uc.id if uc else None, "kind": kind, "parameters": json_safe(parameters),
+              "input_filename": fname, "input_sha256": _sha256_file(path), "created_by": actor.label[:200],
+              "created_by_id": actor.user_id, "component": component}
+    rows = int((result.get("data") or {}).get("rows") or 0)
+    return _store_done(session, actor, settings, fields, uc, result=result, checks=json_safe(list(checks or [])),
+                       outcome=outcome, rows=rows, pdf=pdf, attach=attach, practice=practice)
 
 
 def _attach_new(session: Session, actor: Actor, settings: Settings, run: EvaluationRun, business_id: str, pdf: bytes,
