@@ -181,8 +181,6 @@ def test_two_caio_sessions_grant_the_same_waiver_at_once(db, people, bid):
 # before a new cycle, a pilot or a sync); the ones that depend on timing are not strict.
 
 
-@pytest.mark.xfail(strict=True, reason="close_condition reads the condition without a lock: both close it, the "
-                                       "second overwrites closed_by and two audit events are kept")
 def test_two_reviewers_close_the_same_condition_at_once(db, people, bid):
     rid = _review_id(db, people, bid, "privacy")
     with db.transaction() as s:
@@ -201,8 +199,6 @@ def test_two_reviewers_close_the_same_condition_at_once(db, people, bid):
     assert _events(db, "governance.review.condition.close") == 1
 
 
-@pytest.mark.xfail(strict=False, reason="reopen computes the next cycle without a lock: the second may hit the "
-                                        "unique (use_case_id, lane, cycle) constraint, an IntegrityError")
 def test_two_reopen_the_same_lane_at_once(db, people, bid):
     rid = _review_id(db, people, bid, "privacy")
     with db.transaction() as s:
@@ -217,8 +213,6 @@ def test_two_reopen_the_same_lane_at_once(db, people, bid):
     assert sum(isinstance(x, Conflict) for x in results) == 1 and 2 in results, results
 
 
-@pytest.mark.xfail(strict=False, reason="certify_pilot checks for an active pilot without a lock: two active "
-                                        "pilots may be certified")
 def test_two_caio_sessions_certify_a_pilot_at_once(db, people, bid):
     today = dt.date.today()
     kw = {"scale": "two lanes at one airport", "starts_on": today, "ends_on": today + dt.timedelta(days=30),
@@ -235,8 +229,6 @@ def test_two_caio_sessions_certify_a_pilot_at_once(db, people, bid):
         assert s.scalar(select(func.count()).select_from(Pilot).where(Pilot.status == "active")) == 1
 
 
-@pytest.mark.xfail(strict=False, reason="sync inserts the missing reviews and practices without a lock: a second "
-                                        "sync at once may hit their unique constraints, an IntegrityError")
 def test_two_syncs_at_once(db, settings, people):
     with db.transaction() as s:
         b = inventory.create_use_case(s, people["owner"], component="CBP", values=FR, reason="new",

@@ -33,20 +33,6 @@ SECTIONS = {k: f"answer for {k}" for k in gov.ASSESSMENT_SECTIONS}
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-@pytest.fixture
-def people(db, make_user, actor_of):
-    names = {
-        "owner": ["submitter@CBP"], "dev": ["submitter@CBP"], "lead": ["component_ai_lead@CBP"],
-        "tsa.lead": ["component_ai_lead@TSA"], "privacy": ["privacy_reviewer"], "crcl": ["crcl_reviewer"],
-        "legal": ["legal_reviewer"], "ocio": ["ocio_reviewer"], "rug.dev": ["rug_member"], "rug": ["rug_member"],
-        "caio": ["caio"], "delegate": ["caio_delegate"], "admin": ["admin"], "tester": ["te_engineer@CBP"],
-    }
-    for u, roles in names.items():
-        make_user(u, *roles)
-    make_user("gate", "service@CBP", kind="service")
-    return {u: actor_of(u) for u in [*names, "gate"]}
-
-
 def _use_case(db, settings, people, values=FR, decide=True):
     with db.transaction() as s:
         bid = inventory.create_use_case(s, people["owner"], component="CBP", values=values, reason="new",

@@ -200,11 +200,18 @@ def requirements_of(session: Session, uc: UseCase, cfg: GovernanceConfig | None 
                         face_recognition=fr)
 
 
+def _lock_use_case(session: Session, uc: UseCase) -> None:
+    """Serialise the writes that add rows to one use case (a review cycle, practices, a pilot): a second
+    writer waits here until the first commits, then sees its rows."""
+    session.execute(select(UseCase.id).where(UseCase.id == uc.id).with_for_update())
+
+
 def sync(session: Session, actor: Actor, business_id: str) -> dict:
     """Open the reviews and create the practices the use case now requires (never deleting: a practice
     no longer required is marked so). Idempotent. Returns what was added."""
     uc = inventory.get_use_case(session, actor, business_id)
     require(actor, "governance.sync", _component(uc))
+    _lock_use_case(session, uc)
     cfg = config()
     req = requirements_of(session, uc, cfg)
     added = {"reviews": [], "practices": []}
@@ -384,6 +391,7 @@ def reopen(session: Session, actor: Actor, business_id: str, lane_code: str, rea
     require(actor, "review.assign", _component(uc))
     _lane(cfg, lane_code)
     reason = _clean(reason, "reason", "say why the review opens again")
+    _lock_use_case(session, uc)
     last = max((r for r in _current_reviews(session, uc) if r.lane == lane_code), key=lambda r: r.cycle, default=None)
     if last is not None and last.status in ("open", "changes_requested"):
         raise Conflict(f"the {lane_code} review of {uc.business_id} is still open")
@@ -427,7 +435,8 @@ def assign(session: Session, actor: Actor, review_id: int, username: str | None)
 def close_condition(session: Session, actor: Actor, condition_id: int, note: str) -> ReviewCondition:
     """A condition of an approval is met: closed by a reviewer of its lane (not by the owner)."""
     cfg = config()
-    c = session.get(ReviewCondition, condition_id)
+    c = session.scalar(select(ReviewCondition).where(ReviewCondition.id == condition_id).with_for_update()
+                       .execution_options(populate_existing=True))
     if c is None:
         raise NotFound(f"no condition {condition_id}")
     r, uc = _review(session, c.review_id)
@@ -435,10 +444,10 @@ def close_condition(session: Session, actor: Actor, condition_id: int, note: str
     why = lane_refusal(cfg, actor, uc, _lane(cfg, r.lane))
     if why:
         raise PermissionDenied(why)
+    note = _clean(note, "note", "say how the condition was met")
     if c.status == "closed":
         raise Conflict(f"condition {c.id} was already closed by {c.closed_by}")
-    c.status, c.closed_at, c.closed_by = "closed", utcnow(), actor.label
-    c.closure_note = _clean(note, "note", "say how the condition was met")
+    c.status, c.closed_at, c.closed_by, c.closure_note = "closed", utcnow(), actor.label, note
     session.flush()
     record(session, actor, "governance.review.condition.close", "review", r.id, {"condition": c.id, "status": "closed"},
            {"use_case": uc.business_id, "lane": r.lane})
@@ -510,6 +519,7 @@ def update_practice(session: Session, actor: Actor, business_id: str, item: str,
     if expected_version is not None and expected_version != p.version:
         raise Conflict(f"practice {item} changed since you opened it (now {p.status.replace('_', ' ')}): reload")
     changes: dict = {}
+    owner_id = (_user(session, owner, "owner").id if owner else None) if owner is not None else p.owner_id
     if status is not None and status != p.status:
         if status not in PRACTICE_STATUSES:
             raise ValidationFailed.one("status", f"one of {', '.join(PRACTICE_STATUSES)}")
@@ -523,8 +533,8 @@ def update_practice(session: Session, actor: Actor, business_id: str, item: str,
             _check_done(session, uc, p)
         p.status, p.status_reason = status, (reason or "").strip() or None
         changes["status"] = status
-    if owner is not None:
-        p.owner_id = _user(session, owner, "owner").id if owner else None
+    if owner_id != p.owner_id:
+        p.owner_id = owner_id
         changes["owner"] = owner or None
     if due_on is not None and due_on != p.due_on:
         p.due_on = due_on
@@ -643,7 +653,7 @@ def link_evidence(session: Session, actor: Actor, evidence_id: int, business_id:
 def evidence_of(session: Session, actor: Actor, business_id: str) -> list[tuple[EvidenceLink, Evidence]]:
     uc = inventory.get_use_case(session, actor, business_id)
     return list(session.execute(select(EvidenceLink, Evidence).join(Evidence, Evidence.id == EvidenceLink.evidence_id)
-                                .where(EvidenceLink.use_case_id == uc.id).order_by(EvidenceLink.id)).tuples())
+                                .where(EvidenceLink.use_case_id == uc.id).order_by(EvidenceLink.id)))
 
 
 def get_evidence(session: Session, actor: Actor, evidence_id: int) -> Evidence:
@@ -895,6 +905,7 @@ def certify_pilot(session: Session, actor: Actor, business_id: str, *, scale: st
         raise ValidationFailed.one("ends_on", f"a pilot lasts at most {cfg.pilot_max_days} days (limited duration)")
     if max_participants is not None and max_participants <= 0:
         raise ValidationFailed.one("max_participants", "a positive number")
+    _lock_use_case(session, uc)
     if session.scalar(select(Pilot.id).where(Pilot.use_case_id == uc.id, Pilot.status == "active")):
         raise Conflict(f"{uc.business_id} already has an active pilot")
     p = Pilot(use_case_id=uc.id, scale=scale, max_participants=max_participants, starts_on=starts_on, ends_on=ends_on,
