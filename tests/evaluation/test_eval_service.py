@@ -197,3 +197,30 @@ def test_cli_report_attach_as_a_person(db, settings, team, scores, tmp_path):
         run = s.get(EvaluationRun, out["id"])
         assert run.created_by == "user:tester" and run.parameters["source"] == "cli"
     assert "bias_test_missing" not in _codes(db, team["caio"], bid)
+
+
+def test_cli_classifier_attach(db, settings, team, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import PASSWORD
+
+    bid = _use_case(db, settings, team)
+    f = tmp_path / "decisions.csv"
+    f.write_text("y,p,g\n" + "".join(f"{i % 2},{(i // 2) % 2},{'ab'[i % 3 == 0]}\n" for i in range(40)))
+    env = {**os.environ, "RAIGOV_DATABASE_URL": db.url, "RAIGOV_DATA_DIR": str(settings.data_dir)}
+    res = subprocess.run([sys.executable, "-m", "raigov.cli.main", "eval", "classifier", str(f), "--y-true", "y",
+                          "--y-pred", "p", "--group", "g", "--attach", bid, "--as", "lead", "--password-stdin",
+                          "--json"], capture_output=True, text=True, check=False, env=env, timeout=300,
+                         cwd=Path(__file__).resolve().parents[2], input=PASSWORD + "\n")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)["run"]
+    assert out["input_sha256"] == hashlib.sha256(f.read_bytes()).hexdigest()
+    with db.transaction() as s:
+        evid = s.get(Evidence, out["evidence"])
+        assert evid.category == "test_report" and evid.media_type == "application/pdf"
+        assert evid.details["input_sha256"] == out["input_sha256"]
+        assert s.get(EvaluationRun, out["id"]).result["data"]["file"] == "decisions.csv"

@@ -88,18 +88,37 @@ def classifier(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output"),
     backend: str = typer.Option("local", "--backend", help=BACKEND_HELP),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (with --backend dask)"),
+    attach: str | None = typer.Option(None, "--attach", help="Store the run and attach a PDF report to this use "
+                                      "case as a test report (needs --as)"),
+    practice: str | None = typer.Option(None, "--practice", help="With --attach: the practice the report evidences"),
+    as_: str | None = typer.Option(None, "--as", help=AS_HELP),
+    password_stdin: bool = typer.Option(False, "--password-stdin"),
 ) -> None:
     """Per-group and intersectional fairness metrics with Fairlearn semantics."""
     from raigov.evaluation.classifier import ClassifierSpec
     from raigov.evaluation.runner import json_safe, run_classifier
 
     _check_backend(backend)
+    db, actor = _attacher(attach, practice, as_, password_stdin)
     spec = ClassifierSpec(y_true=y_true, y_pred=y_pred, groups=tuple(group), weight=weight)
     with _progress("classifier") as prog:
         result, data = run_classifier(file, spec, backend=backend, scheduler=scheduler, progress=prog,
                                       zero_division=float("nan") if nan_zero_division else 0.0)
     out = result.to_dict()
     out["data"] = data
+    if attach:
+        import tempfile
+
+        from raigov.evaluation import service
+
+        with tempfile.TemporaryDirectory() as d:
+            tmp = Path(d) / "report.pdf"
+            service.classifier_pdf(json_safe({**out, "data": {**data, "file": file.name}}),
+                                   "Classifier fairness evaluation", tmp)
+            pdf = tmp.read_bytes()
+        params = {"y_true": y_true, "y_pred": y_pred, "groups": list(group), "weight": weight,
+                  "zero_division": "nan" if nan_zero_division else 0.0, "source": "cli"}
+        out["run"] = _record(db, actor, file, "classifier", params, out, pdf, [], "none", attach, practice)
     if as_json:
         print_json(json_safe(out))
         return
@@ -122,6 +141,8 @@ def classifier(
     ff = out["four_fifths"]
     verdict = {True: "[green]passes[/green]", False: "[red]fails[/red]", None: "undefined"}[ff["passes"]]
     console.print(f"four-fifths rule (reference {_group_label(ff['reference'] or {})}): {verdict}")
+    if attach:
+        _print_stored(out["run"])
 
 
 @app.command("biometric")
@@ -264,14 +285,43 @@ def _store_report(db, actor, file: Path, rep, result, data, pdf_out: Path | None
     out = result.to_dict()
     out["data"] = data
     outcome = {True: "pass", False: "fail", None: "none"}[rep.passed]
+    return _record(db, actor, file, "biometric", parameters, json_safe(out), pdf,
+                   [dataclasses.asdict(c) for c in rep.checks], outcome, business_id, practice)
+
+
+def _attacher(attach: str | None, practice: str | None, as_: str | None, password_stdin: bool):
+    """(database, person) for --attach, settled before the (possibly long) run; (None, None) without it."""
+    from raigov.errors import ValidationFailed
+
+    if practice and not attach:
+        raise ValidationFailed.one("--practice", "only with --attach")
+    if not attach:
+        return None, None
+    from raigov.cli.common import ready_database
+    from raigov.evaluation.service import check_may_run
+
+    db = ready_database()
+    actor = person_actor(db, as_, password_stdin, "attaching is done by a named person")
+    with db.transaction() as s:
+        check_may_run(s, actor, attach)
+    return db, actor
+
+
+def _record(db, actor, file: Path, kind: str, parameters: dict, result: dict, pdf: bytes, checks: list,
+            outcome: str, business_id: str, practice: str | None) -> dict:
     from raigov.cli.common import settings
+    from raigov.evaluation import service
 
     with db.transaction() as s:
-        run = service.record_run(s, actor, settings(), file, "biometric", parameters, json_safe(out), pdf,
-                                 checks=[dataclasses.asdict(c) for c in rep.checks], outcome=outcome,
-                                 business_id=business_id, practice=practice)
+        run = service.record_run(s, actor, settings(), file, kind, parameters, result, pdf, checks=checks,
+                                 outcome=outcome, business_id=business_id, practice=practice)
         return {"id": run.id, "evidence": run.report_pdf_evidence_id, "use_case": business_id,
                 "input_sha256": run.input_sha256, "report_sha256": run.report_sha256, "outcome": outcome}
+
+
+def _print_stored(r: dict) -> None:
+    console.print(f"stored as run {r['id']}; report attached to {r['use_case']} as evidence {r['evidence']} "
+                  f"(report SHA-256 {r['report_sha256']}, input SHA-256 {r['input_sha256']})")
 
 
 @app.command("report")
@@ -324,18 +374,7 @@ def report(
     _check_backend(backend)
     if not html_out and not pdf_out and not attach:
         raise ValidationFailed.one("--html", "give --html and/or --pdf (or --attach)")
-    if practice and not attach:
-        raise ValidationFailed.one("--practice", "only with --attach")
-    db = actor = None
-    if attach:  # who acts is settled before the (possibly long) run
-        from raigov.cli.common import ready_database
-
-        db = ready_database()
-        actor = person_actor(db, as_, password_stdin, "attaching is done by a named person")
-        from raigov.evaluation.service import check_may_run
-
-        with db.transaction() as s:
-            check_may_run(s, actor, attach)
+    db, actor = _attacher(attach, practice, as_, password_stdin)
     _check_bootstrap(bootstrap, subject, bootstrap_design, need_subject=False)  # as before: ignored without it
     spec = BiometricSpec(score=score, genuine=genuine, groups=tuple(group), subject=subject,
                          ref_groups=tuple(ref_group), pairing=impostor_pairing, ref_subject=ref_subject,
@@ -376,9 +415,7 @@ def report(
         verdict = {True: "[green]PASS[/green]", False: "[red]FAIL[/red]", None: "not evaluated"}[rep.passed]
         console.print(f"{verdict}; wrote {', '.join(written) or 'nothing'}")
         if attach:
-            r = summary["run"]
-            console.print(f"stored as run {r['id']}; report attached to {attach} as evidence {r['evidence']} "
-                          f"(report SHA-256 {r['report_sha256']}, input SHA-256 {r['input_sha256']})")
+            _print_stored(summary["run"])
         for c in rep.checks:
             console.print(f"  {c.name}: {_fmt(c.value)} (limit {_fmt(c.limit)}) "
                           f"{ {True: 'pass', False: 'FAIL', None: 'not evaluable'}[c.passed]}")
