@@ -132,7 +132,10 @@ def make_user(db, settings, system):
     from raigov.identity import service
     from raigov.identity.schemas import RoleGrantIn, UserCreate
 
-    def _make(username: str, *roles: str, kind: str = "person", org_unit: str | None = None) -> str:
+    def _make(username: str, *roles: str, kind: str = "person", org_unit: str | None = None,
+              password: bool = True) -> str:
+        """password=False: a person who signs in only through single sign-on (no argon2 hash to compute:
+        service-level tests that never sign in use it to stay quick)."""
         grants = []
         for spec in roles:
             role, _, unit = spec.partition("@")
@@ -140,7 +143,7 @@ def make_user(db, settings, system):
         with db.transaction() as s:
             service.create_user(s, system, UserCreate(
                 username=username, display_name=username.title(), kind=kind, org_unit=org_unit,
-                password=None if kind == "service" else PASSWORD, roles=grants), settings)
+                password=PASSWORD if kind != "service" and password else None, roles=grants), settings)
         return username
 
     return _make
