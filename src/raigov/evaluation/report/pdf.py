@@ -57,14 +57,20 @@ def _det_png(curves, points, km, kn):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 5))
+    plotted = 0
     for i, g in enumerate(curves["groups"]):
         x, y = np.asarray(g["fmr"], float), np.asarray(g["fnmr"], float)
         ok = (x > 0) & (y > 0) & np.isfinite(x) & np.isfinite(y)
+        plotted += int(ok.sum())
         ax.plot(x[ok], y[ok], color=COLOURS[i % len(COLOURS)], linestyle=_DASHES[i % len(_DASHES)],
                 label=group_label(g["group"]))
         a, b = points[i]
         if a and b and a > 0 and b > 0:
             ax.plot([a], [b], "o", color=COLOURS[i % len(COLOURS)], markeredgecolor="black")
+    if not plotted:  # a small or perfectly separated sample: no point with both rates above zero
+        ax.set_xlim(1e-6, 1)
+        ax.set_ylim(1e-6, 1)
+        ax.text(1e-3, 1e-3, "no threshold with both error rates above zero", ha="center", fontsize=9)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(f"{km.upper()} (log)")
