@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/screening_eval.py [--data DIR] [--misses N] [--flags N] [--json]
 
-Runs `omb-m-25-21` on the 2025 dev CSV and `omb-m-24-10` on the 2024 v2 CSV (files read with
-`read_inventory`, as the CLI does) and prints, overall and per agency, the confusion matrix of
+Runs the newest version of `omb-m-25-21` on the 2025 dev CSV and of `omb-m-24-10` on the 2024 v2
+CSV (files read with `read_inventory`, as the CLI does; `--version V` picks another) and prints, overall and per agency, the confusion matrix of
 `presumed` against the agency's answer: positive = High-impact or Presumed-but-not (2025),
 Rights/Safety/Both (2024); negative = Not high-impact / Neither; other answers (blank, free text)
 are "unlabelled" and only their flag rate is shown.
@@ -12,6 +12,9 @@ Splits, to report overfitting honestly: the phrases were written from the policy
 looked at against the "tune" split only (2025: DHS; 2024: DHS, VA, HHS, USDA, TREAS, DOI):
 --misses/--flags list rows of that split only. Every other agency is "held-out" (2025: DOJ, SEC,
 and DOC/GSA/NSF which have no determinations; 2024: the other 35 agencies). Targets on held-out data: recall >= 0.95, flag rate on "not" <= 0.30.
+
+Every older version of the same pack is run too and its split figures printed beside the
+newest one's, for comparison ("--no-compare" skips them).
 
 Timing: a 3,611-row 2025 inventory (the dev rows replicated with their text perturbed) is
 screened end to end (screen + JSON lines, no file reading) and the time per use case printed.
@@ -87,8 +90,37 @@ def fmt(x):
     return "  -  " if x is None else f"{x:.3f}"
 
 
+def split_counts(parsed, pack, year: int) -> dict[str, Counts]:
+    """tune / held-out confusion counts of one pack version on a parsed inventory."""
+    split = {"tune": Counts(), "held-out": Counts()}
+    for rs in screen_inventory(parsed, [pack]):
+        ag = rs.agency or "?"
+        split["tune" if ag in TUNE_AGENCIES[year] else "held-out"].add(
+            label(rs.agency_determination, year), rs.results[0].presumed)
+    return split
+
+
+def compare_versions(parsed, pack_id: str, newest, year: int, reg, out_entry: dict):
+    """Print the split figures of every older version of ``pack_id`` beside the newest one's."""
+    older = [p for p in reg.versions(pack_id) if p.key != newest.key]
+    if not older:
+        return
+    out_entry["older_versions"] = {}
+    for p in older:
+        sp = split_counts(parsed, p, year)
+        out_entry["older_versions"][p.key] = {k: v.as_dict() for k, v in sp.items()}
+    print(f"-- versions of {pack_id} (same file, same splits)")
+    print(f"{'version':22} {'split':10} {'TP':>5} {'FN':>5} {'FP':>5} {'TN':>5} {'recall':>7} {'not-flag':>8}")
+    rows = [(p.key, out_entry["older_versions"][p.key]) for p in older] + [(newest.key, out_entry["splits"])]
+    for key, sp in rows:
+        for name in ("tune", "held-out"):
+            c = sp[name]
+            print(f"{key:22} {name:10} {c['tp']:5} {c['fn']:5} {c['fp']:5} {c['tn']:5} "
+                  f"{fmt(c['recall']):>7} {fmt(c['not_flag_rate']):>8}")
+
+
 def evaluate(path: Path, pack_ref: str, year: int, reg, misses: int, flags: int, out: dict,
-             show_heldout: bool = False):
+             show_heldout: bool = False, compare: bool = True):
     parsed = read_inventory(path)
     pack = reg.get(pack_ref)
     per_agency: dict[str, Counts] = defaultdict(Counts)
@@ -130,6 +162,8 @@ def evaluate(path: Path, pack_ref: str, year: int, reg, misses: int, flags: int,
     out[path.name] = {"pack": pack.key, "rows": len(rows), "seconds": dt, "unexplained_flags": unexplained,
                       "splits": {k: v.as_dict() for k, v in split.items()}, "all": total.as_dict(),
                       "agencies": {k: v.as_dict() for k, v in sorted(per_agency.items())}}
+    if compare:
+        compare_versions(parsed, pack.id, pack, year, reg, out[path.name])
     return parsed
 
 
@@ -143,9 +177,9 @@ def perturb(text, rng):
     return " ".join(words)
 
 
-def timing(parsed, reg, out):
+def timing(parsed, reg, out, pack_ref="omb-m-25-21"):
     import copy
-    pack = reg.get("omb-m-25-21")
+    pack = reg.get(pack_ref)
     rng = random.Random(7)
     base = parsed.rows
     big = copy.copy(parsed)
@@ -162,9 +196,9 @@ def timing(parsed, reg, out):
         json.dumps(contract_row(rs))
         n += 1
     dt, cpu = time.perf_counter() - t0, time.process_time() - c0
-    print(f"\n== timing: {n} synthetic 2025 use cases screened (+ JSON) in {dt:.2f}s wall, {cpu:.2f}s CPU "
+    print(f"\n== timing ({pack.key}): {n} synthetic 2025 use cases screened (+ JSON) in {dt:.2f}s wall, {cpu:.2f}s CPU "
           f"= {1000 * cpu / n:.2f} ms CPU per use case (target: 3,611 in < 5 s)")
-    out["timing"] = {"rows": n, "seconds": dt, "cpu_seconds": cpu}
+    out["timing"] = {"pack": pack.key, "rows": n, "seconds": dt, "cpu_seconds": cpu}
 
 
 def main(argv=None):
@@ -174,19 +208,22 @@ def main(argv=None):
     ap.add_argument("--flags", type=int, default=0, help="list up to N flagged negatives")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--no-timing", action="store_true")
+    ap.add_argument("--no-compare", action="store_true", help="do not run the older pack versions")
+    ap.add_argument("--version", default=None, help="pack version to evaluate (default: the newest)")
     a = ap.parse_args(argv)
     if not a.data.is_dir():
         print(f"no data directory {a.data}", file=sys.stderr)
         return 2
     reg = load_registry()
     out: dict = {}
-    p25 = evaluate(a.data / "2025_individually_reported_AI_use_cases.dev.csv", "omb-m-25-21", 2025, reg,
-                   a.misses, a.flags, out)
-    if (a.data / "2024_consolidated_ai_inventory_raw_v2.csv").exists() and "omb-m-24-10" in reg:
-        evaluate(a.data / "2024_consolidated_ai_inventory_raw_v2.csv", "omb-m-24-10", 2024, reg,
-                 a.misses, a.flags, out)
+    v = f"@{a.version}" if a.version else ""
+    p25 = evaluate(a.data / "2025_individually_reported_AI_use_cases.dev.csv", "omb-m-25-21" + v, 2025, reg,
+                   a.misses, a.flags, out, compare=not a.no_compare)
+    if (a.data / "2024_consolidated_ai_inventory_raw_v2.csv").exists() and reg.versions("omb-m-24-10"):
+        evaluate(a.data / "2024_consolidated_ai_inventory_raw_v2.csv", "omb-m-24-10" + v, 2024, reg,
+                 a.misses, a.flags, out, compare=not a.no_compare)
     if not a.no_timing:
-        timing(p25, reg, out)
+        timing(p25, reg, out, "omb-m-25-21" + v)
     if a.json:
         print(json.dumps(out, indent=2))
     return 0

@@ -81,7 +81,12 @@ def test_screen_dhs_xlsx_with_dhs_packs():
     res = run("screen", str(f), "--pack", "omb-m-25-21", "--pack", "dhs-026-11", "--jsonl")
     assert res.returncode == 0, res.stderr
     lines = check_lines(res.stdout, read_inventory(f).rows, with_id=True)
-    assert lines[0]["packs"] == ["omb-m-25-21@1.0.0", "dhs-026-11@1.0.0"]
+    # a pack given by id is screened with its newest version (1.1.0 superseded the published 1.0.0)
+    from raigov.policy.packs import load_registry
+
+    newest = load_registry().versions("omb-m-25-21")[-1].key
+    assert newest != "omb-m-25-21@1.0.0"
+    assert lines[0]["packs"] == [newest, "dhs-026-11@1.0.0"]
 
 
 def test_screen_other_forms():
@@ -145,13 +150,13 @@ def test_packs_dir_option_and_env(tmp_path):
 
 def test_diff_versions_and_memos(tmp_path):
     shipped = ROOT / "src" / "raigov" / "policy" / "packs"
-    newer = (shipped / "omb-m-25-21.yaml").read_text().replace('version: "1.0.0"', 'version: "1.1.0"').replace(
+    newer = (shipped / "omb-m-25-21.yaml").read_text().replace('version: "1.0.0"', 'version: "9.0.0"').replace(
         "    when: {signal: translation}\n", "    when: {all: [{signal: translation}, {signal: law_enforcement}]}\n")
-    (tmp_path / "m2521-1.1.yaml").write_text(newer)
+    (tmp_path / "m2521-9.0.yaml").write_text(newer)  # a test-only version
     inv = tmp_path / "inv.csv"
     inv.write_text("id,use_case_name,problem_solved\nA-1,Translate,Machine translation of letters\n"
                    "A-2,Translate,Machine translation of criminal investigation interviews\nA-3,Mail,Sorts mail\n")
-    res = run("diff", "omb-m-25-21@1.0.0", "omb-m-25-21@1.1.0", "--inventory", str(inv), "--json",
+    res = run("diff", "omb-m-25-21@1.0.0", "omb-m-25-21@9.0.0", "--inventory", str(inv), "--json",
               "--packs-dir", str(tmp_path))
     assert res.returncode == 0, res.stderr
     d = json.loads(res.stdout)

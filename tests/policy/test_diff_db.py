@@ -19,14 +19,14 @@ from raigov.policy import service as policy
 from raigov.policy.models import Determination, Screening
 
 SHIPPED = Path(P.__file__).resolve().parent / "packs"
-OLD, NEW = "omb-m-25-21@1.0.0", "omb-m-25-21@1.1.0"
+OLD, NEW = "omb-m-25-21@1.1.0", "omb-m-25-21@9.0.0"  # the newest shipped version and a test-only one above it
 
 
 def newer_m2521() -> str:
-    """omb-m-25-21 1.1.0: translation (§6(o)) presumed only in a law-enforcement setting; employee shift
+    """omb-m-25-21 9.0.0 (test only, made from the shipped 1.1.0): translation (§6(o)) presumed only in a law-enforcement setting; employee shift
     scheduling added to federal employment (§6(n))."""
-    text = (SHIPPED / "omb-m-25-21.yaml").read_text(encoding="utf-8")
-    for old, new in (('version: "1.0.0"', 'version: "1.1.0"'),
+    text = (SHIPPED / "omb-m-25-21-1.1.0.yaml").read_text(encoding="utf-8")
+    for old, new in (('version: "1.1.0"', 'version: "9.0.0"'),
                      ("    when: {signal: translation}\n",
                       "    when: {all: [{signal: translation}, {signal: law_enforcement}]}\n"),
                      ("        - {signal: employment}\n",
@@ -41,10 +41,10 @@ def newer_m2521() -> str:
 
 @pytest.fixture
 def policy_dir(tmp_path, monkeypatch):
-    """A temporary agency policy directory holding 1.1.0, made the packs in force."""
+    """A temporary agency policy directory holding 9.0.0, made the packs in force."""
     d = tmp_path / "policy"
     d.mkdir()
-    (d / "omb-m-25-21-1.1.0.yaml").write_text(newer_m2521(), encoding="utf-8")
+    (d / "omb-m-25-21-9.0.0.yaml").write_text(newer_m2521(), encoding="utf-8")
     monkeypatch.setattr(P, "_current", P.load_registry([d]))
     return d
 
@@ -139,14 +139,16 @@ def test_diff_database_same_version_and_bad_refs(db, world):
             policy.diff_database(s, actors["caio"], "omb-m-25-21@9.9.9", "")
     errors = {e.field: e.message for e in ei.value.errors}
     assert set(errors) == {"old", "new"}
-    assert "omb-m-25-21@9.9.9" in errors["old"] and "1.0.0, 1.1.0" in errors["old"]
+    assert "omb-m-25-21@9.9.9" in errors["old"] and "1.0.0, 1.1.0, 9.0.0" in errors["old"]
 
 
 def test_diff_across_memos_maps_categories_through_the_crosswalk(db, world):
     actors, ids = world
     with db.transaction() as s:
-        res = policy.diff_database(s, actors["caio"], "omb-m-24-10", OLD)
-    # M-24-10's translation category maps to §6(o): the translation use cases do not change
+        res = policy.diff_database(s, actors["caio"], "omb-m-24-10@1.0.0", "omb-m-25-21@1.0.0")
+    # M-24-10's translation category maps to §6(o): the translation use cases do not change (pinned to
+    # the 1.0.0 pair, whose law-enforcement rules match; 1.1.0 of M-25-21 no longer presumes a use case
+    # for merely naming an investigation, so "interviews" keeps only §6(o) there)
     changed = {c.business_id for c in res.changes}
     assert not changed & {ids["letters"], ids["interviews"], ids["ice-letters"]}
     assert all(c.practices_added == [] == c.practices_removed for c in res.changes)
