@@ -31,7 +31,7 @@ demo: setup
 	$(BIN)/raigov demo run --host 127.0.0.1 --port 8000
 
 test: setup
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q --durations=20 $(PYTEST_ARGS)
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow and not e2e" $(PYTEST_ARGS)
