@@ -39,8 +39,25 @@ def unit_by_code(session: Session, code: str, field: str = "component") -> OrgUn
     return unit
 
 
+_ANCESTORS: dict[str, tuple[float, dict[str, tuple[str, ...]]]] = {}
+_ANCESTORS_TTL = 60.0  # seconds: org units are seeded by migrations and change only with a new release
+
+
 def ancestors_map(session: Session) -> dict[str, tuple[str, ...]]:
-    """Org unit code -> (itself, its parent, ..., the department)."""
+    """Org unit code -> (itself, its parent, ..., the department). Kept a minute per database: every
+    request of every operational system needs it to build its actor."""
+    import time
+
+    key = session.get_bind().url.render_as_string(hide_password=True)
+    hit = _ANCESTORS.get(key)
+    if hit is not None and time.monotonic() - hit[0] < _ANCESTORS_TTL:
+        return hit[1]
+    out = _ancestors_map(session)
+    _ANCESTORS[key] = (time.monotonic(), out)
+    return out
+
+
+def _ancestors_map(session: Session) -> dict[str, tuple[str, ...]]:
     units = org_units(session)
     by_id = {u.id: u for u in units}
     out: dict[str, tuple[str, ...]] = {}
