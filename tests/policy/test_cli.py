@@ -20,7 +20,7 @@ def run(*args, env=None):
     e = dict(os.environ)
     e.pop("RAIGOV_POLICY_DIR", None)
     e.update(env or {})
-    return subprocess.run(exe + ["policy", *args], capture_output=True, text=True, env=e, timeout=300)
+    return subprocess.run(exe + ["policy", *args], check=False, capture_output=True, text=True, env=e, timeout=300)
 
 
 def need(name):
