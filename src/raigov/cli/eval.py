@@ -355,6 +355,10 @@ def report(
     max_fnmr_ratio: float | None = typer.Option(None, "--max-fnmr-ratio", help="Limit on FNMR max/min"),
     max_garbe: float | None = typer.Option(None, "--max-garbe"),
     min_fdr: float | None = typer.Option(None, "--min-fdr"),
+    criteria_pack: str | None = typer.Option(None, "--criteria-pack", help="Take the limits from this policy pack "
+                                             "(PACK or PACK@VERSION, e.g. dhs-026-11); explicit --max-* flags win"),
+    criteria_item: str | None = typer.Option(None, "--criteria-item", help="The pack's practice whose criteria apply "
+                                             "(when it sets several)"),
     as_json: bool = typer.Option(False, "--json", help="Print the pass/fail summary as JSON"),
     backend: str = typer.Option("local", "--backend", help=BACKEND_HELP),
     scheduler: str | None = typer.Option(None, "--scheduler"),
@@ -384,9 +388,22 @@ def report(
                                      alpha=alpha, zero_rule=zero_handling, ci_method=ci, bootstrap=bootstrap,
                                      seed=seed, au_fdr_range=au_fdr_range, au_fdr_points=au_fdr_points,
                                      backend=backend, scheduler=scheduler, progress=prog)
-    crit = Criteria(max_fmr=max_fmr, max_fnmr=max_fnmr, max_fmr_ratio=max_fmr_ratio, max_fnmr_ratio=max_fnmr_ratio,
-                    max_garbe=max_garbe, min_fdr=min_fdr)
+    given = {"max_fmr": max_fmr, "max_fnmr": max_fnmr, "max_fmr_ratio": max_fmr_ratio, "max_fnmr_ratio": max_fnmr_ratio,
+             "max_garbe": max_garbe, "min_fdr": min_fdr}
+    criteria_source = None
+    if criteria_pack:
+        from raigov.policy.packs import current_registry
+
+        try:
+            pack = current_registry().get(criteria_pack)
+        except KeyError:
+            raise ValidationFailed.one("--criteria-pack", f"no policy pack {criteria_pack!r}") from None
+        crit, criteria_source = Criteria.from_pack(pack, criteria_item, **given)
+    else:
+        crit = Criteria(**given)
     rep = build_report(result, data, crit, title=title)
+    if criteria_source:
+        rep.extra["criteria_source"] = criteria_source
     written = []
     if html_out:
         html_out.write_text(render_html(rep), encoding="utf-8")
@@ -401,6 +418,7 @@ def report(
         written.append(str(pdf_out))
     summary = rep.summary()
     summary["written"] = written
+    summary["criteria"] = {**crit.as_dict(), "source": criteria_source or "command line"}
     if attach:
         summary["run"] = _store_report(db, actor, file, rep, result, data, pdf_out, attach, practice, {
             "score": score, "genuine": genuine, "groups": list(group), "subject": subject, "ref_groups": list(ref_group),

@@ -64,6 +64,7 @@ class Item:
     reviewers: tuple[str, ...] = ()
     notes: str = ""
     line: int | None = None
+    criteria: dict | None = None  # practices: the limits a test report is judged against
 
     def as_dict(self) -> dict:
         d = {"id": self.id, "kind": self.kind, "title": self.title, "citation": self.citation,
@@ -79,6 +80,8 @@ class Item:
             d["clock"] = self.clock
         if self.reviewers:
             d["reviewers"] = list(self.reviewers)
+        if self.criteria:
+            d["criteria"] = dict(self.criteria)
         return d
 
 
@@ -342,7 +345,7 @@ def parse_pack(text: str, source: str) -> Pack:
              status=it.get("status", status if status != "mixed" else "verified"), text=it.get("text", ""),
              impact=tuple(it.get("impact", ())), when=it.get("when"), effect=it.get("effect"),
              timing=it.get("timing"), clock=it.get("clock"), reviewers=tuple(it.get("reviewers", ())),
-             notes=it.get("notes", ""), line=line_of(marks, ("items", i)))
+             notes=it.get("notes", ""), line=line_of(marks, ("items", i)), criteria=it.get("criteria"))
         for i, it in enumerate(raw_items))
     cw = data.get("crosswalk")
     if cw:

@@ -32,6 +32,23 @@ class Criteria:
     def as_dict(self) -> dict[str, float | None]:
         return asdict(self)
 
+    @classmethod
+    def from_pack(cls, pack, item_id: str | None = None, **overrides: float | None) -> tuple[Criteria, str]:
+        """The limits a policy pack sets on a practice (its ``criteria``), with explicit values taking
+        precedence; returns them and the source (``pack@version item``). ``item_id`` picks the practice
+        when the pack has several with criteria."""
+        from raigov.errors import ValidationFailed
+
+        items = [i for i in pack.items if i.criteria and (item_id is None or i.id == item_id)]
+        if not items:
+            where = f"item {item_id}" if item_id else "any item"
+            raise ValidationFailed.one("--criteria-pack", f"{pack.key} sets no criteria on {where}")
+        if len(items) > 1:
+            raise ValidationFailed.one("--criteria-item", f"{pack.key} sets criteria on {', '.join(i.id for i in items)}: "
+                                       "choose one")
+        values = {**items[0].criteria, **{k: v for k, v in overrides.items() if v is not None}}
+        return cls(**values), f"{pack.key} {items[0].id}"
+
 
 @dataclass
 class Check:

@@ -216,6 +216,8 @@ def render_html(report) -> str:
 
     # criteria
     body.append("<h2>Criteria</h2>")
+    if report.extra.get("criteria_source"):
+        body.append(f"<p>Limits set by the policy pack {esc(report.extra['criteria_source'])}.</p>")
     if report.checks:
         rows = []
         for c in report.checks:

@@ -131,6 +131,8 @@ def render_pdf(report, path) -> None:
     para(f"Result against the criteria: {verdict}. {thr}. Created {report.created}.", 10)
 
     h2("Criteria")
+    if report.extra.get("criteria_source"):
+        para(f"Limits set by the policy pack {report.extra['criteria_source']}.")
     if report.checks:
         grid(["criterion", "limit", "value", "result", "detail"],
              [[c.name, fmt(c.limit), fmt(c.value), {True: "pass", False: "FAIL", None: "not evaluable"}[c.passed],
