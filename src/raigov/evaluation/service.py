@@ -118,6 +118,33 @@ def _clean_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
     crit = params.get("criteria") or {}
     out["criteria"] = {k: num_v for k in BIOMETRIC_CRITERIA
                        if (num_v := (None if crit.get(k) in (None, "") else _num(crit[k], k))) is not None}
+    ref = str(params.get("criteria_pack") or "").strip()
+    if ref:  # the limits a policy pack sets on a practice; limits given explicitly win
+        from raigov.evaluation.report import Criteria
+        from raigov.policy.packs import current_registry
+
+        try:
+            pack = current_registry().get(ref)
+        except KeyError:
+            raise ValidationFailed.one("criteria_pack", f"no policy pack {ref!r}") from None
+        try:
+            c, source = Criteria.from_pack(pack, params.get("criteria_item") or None, **out["criteria"])
+        except ValidationFailed as exc:
+            raise ValidationFailed.one("criteria_pack", exc.errors[0].message) from None
+        out["criteria"] = {k: v for k, v in c.as_dict().items() if v is not None}
+        out["criteria_source"] = source
+    return out
+
+
+def criteria_packs() -> list[tuple[str, str]]:
+    """(pack@version, item) of every practice in the newest pack versions that sets test criteria."""
+    from raigov.policy.packs import current_registry
+
+    reg = current_registry()
+    out = []
+    for pid in sorted({p.id for p in reg.packs()}):
+        p = reg.get(pid)
+        out += [(p.key, i.id) for i in p.items if i.criteria]
     return out
 
 
@@ -142,6 +169,8 @@ def _run_biometric(path: Path, p: dict[str, Any], title: str):
     out = result.to_dict()
     out["data"] = data
     rep = build_report(result, data, Criteria(**p["criteria"]), title=title)
+    if p.get("criteria_source"):
+        rep.extra["criteria_source"] = p["criteria_source"]
     checks = [dataclasses.asdict(c) for c in rep.checks]
     outcome = {True: "pass", False: "fail", None: "none"}[rep.passed]
     return json_safe(out), rep, json_safe(checks), outcome, int(data["rows"])

@@ -19,7 +19,7 @@ from raigov.web.deps import check_csrf, require_page_actor, settings_of, uow
 
 router = APIRouter(prefix="/evaluation", include_in_schema=False)
 FIELDS = ("kind", "y_true", "y_pred", "score", "genuine", "groups", "subject", "threshold", "target_fmr",
-          "business_id", "max_fmr", "max_fnmr", "max_fmr_ratio", "max_fnmr_ratio")
+          "business_id", "max_fmr", "max_fnmr", "max_fmr_ratio", "max_fnmr_ratio", "criteria_pack")
 OUTCOME_LABELS = {"pass": "Pass", "fail": "Fail", "none": "No criteria"}
 
 
@@ -50,6 +50,7 @@ def _index(request: Request, actor, *, error: str | None = None, field: str | No
             "nav": "evaluation", "runs": rows, "can_run": components_visible(actor, "eval.run") != set(),
             "error": error, "error_field": field, "ok": ok, "form": form or {"kind": "biometric"},
             "max_rows": max_rows, "max_mb": max_bytes // (1024 * 1024), "outcome_labels": OUTCOME_LABELS,
+            "criteria_packs": ev.criteria_packs(),
         }, status_code=status)
 
 
@@ -72,6 +73,7 @@ async def start_run(request: Request):
     params = {k: values[k] for k in ("y_true", "y_pred", "score", "genuine", "groups", "subject", "threshold",
                                      "target_fmr")}
     params["criteria"] = {k: values[k] for k in ("max_fmr", "max_fnmr", "max_fmr_ratio", "max_fnmr_ratio")}
+    params["criteria_pack"] = values["criteria_pack"]
     try:
         if upload is None or not getattr(upload, "filename", ""):
             from raigov.errors import ValidationFailed
