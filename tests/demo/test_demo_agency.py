@@ -32,6 +32,25 @@ def test_every_demo_role_signs_in(db, settings, system):
         svc = creds["service_token"]
         me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {svc['token']}"}).json()
         assert me["kind"] == "service"
+        # the demo's governance: the demo operational system (CBP's) asks the gate about CBP's use cases
+        from sqlalchemy import select
+
+        from raigov.governance.models import Pilot, RiskAcceptance, Waiver
+        from raigov.inventory.models import UseCase
+
+        with db.transaction() as s:
+            signed = [s.get(UseCase, u).business_id for u in s.scalars(select(RiskAcceptance.use_case_id))]
+            waived = [s.get(UseCase, u).business_id for u in s.scalars(select(Waiver.use_case_id))]
+            piloted = [s.get(UseCase, u).business_id for u in s.scalars(select(Pilot.use_case_id))]
+        assert len(signed) == 2 and len(waived) == 1 and len(piloted) == 1 and waived[0] in signed
+
+        def gate(bid):
+            return client.get(f"/api/v1/use-cases/{bid}/authorization",
+                              headers={"Authorization": f"Bearer {svc['token']}"}).json()
+
+        assert all(gate(b)["authorized"] is True for b in signed)
+        pilot = gate(piloted[0])
+        assert pilot["authorized"] is False and {r["code"] for r in pilot["reasons"]} == {"review_open"}
     with db.transaction() as s:
         assert service.get_user(s, "caio").roles[0].role == "caio"
 

@@ -95,8 +95,13 @@ def load_governance(session: Session, settings: Settings, system: Actor) -> dict
                         package_sha256=pkg["sha256"], method="demo load")
         gov.update_practice(session, owner_of(uc), uc.business_id, "M-25-21.4(b)(ii)", status="done")
 
-    # the components with an AI lead among the demo people come first: their use cases can be carried through
-    governed.sort(key=lambda t: (0 if (t[0].org_unit and t[0].org_unit.code in leads) else 1, t[0].business_id))
+    # the components with an AI lead among the demo people come first (their use cases can be carried through),
+    # CBP's before TSA's: the demo operational system is CBP's, so the gate it asks shows an authorized use case
+    def order(t):
+        comp = t[0].org_unit.code if t[0].org_unit else None
+        return (0 if comp == "CBP" else 1 if comp in leads else 2, t[0].business_id)
+
+    governed.sort(key=order)
     done = {"authorized": None, "waiver": None, "pilot": None, "sent_back": None, "overdue": []}
     # 1. the first high-impact use case: everything done, the risk accepted: authorized
     for i, (uc, req) in enumerate(governed):

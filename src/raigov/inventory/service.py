@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Select, func, literal_column, or_, select, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, selectinload
 
 from raigov.audit.service import record
@@ -289,8 +290,8 @@ def _add_revision(session, uc, actor, schema, values, raw, extra, chash, source,
     rev = UseCaseRevision(number=uc.revision_count, schema=schema, values=values, raw=dict(raw), extra=dict(extra),
                           content_hash=chash, source=source, source_form=form, reason=reason, created_at=utcnow(),
                           created_by=actor.label)
-    if uc.id is None:
-        uc.revisions.append(rev)
+    if uc.id is None or "revisions" not in sa_inspect(uc).unloaded:
+        uc.revisions.append(rev)  # a collection already loaded in this session stays current
     else:
         rev.use_case_id = uc.id
         session.add(rev)
