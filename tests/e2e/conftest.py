@@ -85,7 +85,19 @@ def page(browser, live):
 
 def axe_violations(page) -> list[dict]:
     """Run axe-core (vendored, same origin, so the page's CSP allows it) with WCAG 2.x A/AA rules."""
-    page.add_script_tag(url="/static/vendor/axe-core/axe.min.js")
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(4):
+        # a form post's redirect may still be replacing the document: wait for the page it lands on, and try again
+        # if the script was injected into the document being torn down (Chromium then reports a CSP error)
+        page.wait_for_load_state("load")
+        try:
+            page.add_script_tag(url="/static/vendor/axe-core/axe.min.js")
+            break
+        except PlaywrightError as exc:
+            if attempt == 3 or "Content Security Policy" not in str(exc):
+                raise
+            page.wait_for_timeout(250)
     result = page.evaluate("""async () => {
         const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
         return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
