@@ -714,9 +714,20 @@ def independent_review_comments(session: Session, uc: UseCase) -> list[dict]:
     out = []
     for r in _current_reviews(session, uc):
         if r.lane in lanes:
-            out += [{"lane": r.lane, "cycle": r.cycle, "author": c.author, "kind": c.kind, "decision": c.decision,
-                     "body": c.body, "at": c.created_at.isoformat()} for c in r.comments if c.kind != "assign"]
+            out += [_comment_entry(r.lane, r.cycle, c.author, c.kind, c.decision, c.body, c.created_at)
+                    for c in r.comments if c.kind != "assign"]
     return out
+
+
+def _comment_entry(lane, cycle, author, kind, decision, body, at) -> dict:
+    return {"lane": lane, "cycle": cycle, "author": author, "kind": kind, "decision": decision, "body": body,
+            "at": at.isoformat()}
+
+
+def _package_body(business_id: str, number: int, assessment_sha256: str, sections: dict, comments: list[dict]) -> dict:
+    """What a risk acceptance signs (its SHA-256 is the signature's); the one definition for the page and the gate."""
+    return {"use_case": business_id, "assessment": number, "assessment_sha256": assessment_sha256,
+            "sections": sections, "independent_review": comments}
 
 
 def acceptance_package(session: Session, uc: UseCase) -> dict | None:
@@ -725,8 +736,7 @@ def acceptance_package(session: Session, uc: UseCase) -> dict | None:
     a = latest_assessment(session, uc)
     if a is None:
         return None
-    body = {"use_case": uc.business_id, "assessment": a.number, "assessment_sha256": a.sha256, "sections": a.content,
-            "independent_review": independent_review_comments(session, uc)}
+    body = _package_body(uc.business_id, a.number, a.sha256, a.content, independent_review_comments(session, uc))
     return {**body, "sha256": _sha(body), "assessment_id": a.id}
 
 
@@ -1025,11 +1035,10 @@ def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = Non
                                ReviewComment.body, ReviewComment.created_at)
                         .where(ReviewComment.review_id.in_(list(said)), ReviewComment.kind != "assign")
                         .order_by(ReviewComment.id)):
-                    said[rid].append({"author": author, "kind": kind, "decision": decision, "body": text,
-                                      "at": at.isoformat()})
-            comments = [{"lane": lane, "cycle": cycle, **c} for lane, rid, cycle in independent for c in said[rid]]
-            body = {"use_case": uc.business_id, "assessment": number, "assessment_sha256": a_sha, "sections": content,
-                    "independent_review": comments}
+                    said[rid].append((author, kind, decision, text, at))
+            comments = [_comment_entry(lane, cycle, *c) for lane, rid, cycle in sorted(independent)
+                        for c in said[rid]]
+            body = _package_body(uc.business_id, number, a_sha, content, comments)
             acceptance = "current" if _sha(body) == signed else "stale"
     return G.GateInput(business_id=uc.business_id, status=uc.status, affirmative=req.affirmative, basis=req.basis,
                        face_recognition=req.face_recognition, reviews=reviews, practices=practices, waivers=waivers,
