@@ -37,7 +37,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
             from datetime import datetime
 
             try:
-                value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                value = datetime.fromisoformat(value)  # Python 3.11+ reads a trailing Z
             except ValueError:
                 return value
         return value.astimezone(tz).strftime(fmt)
@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         return {"status": "ready", "database": db.dialect, "revision": cur}
 
     from raigov.web.api import governance as governance_api
+    from raigov.web.api import policy as policy_api
     from raigov.web.api import v1
     from raigov.web.pages import account, admin, audit, auth, dashboard, home, inventory, policy, public
     from raigov.web.pages import datacall as datacall_pages
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     app.include_router(v1.router)
     app.include_router(governance_api.router)
+    app.include_router(policy_api.router)
     for module in (auth, home, governance_pages, inventory, policy, admin, audit, account, public, dashboard, datacall_pages,
                    evaluation_pages):
         app.include_router(module.router)
