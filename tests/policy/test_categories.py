@@ -175,4 +175,45 @@ def test_trace_covers_every_item(m2521):
     r = screen(uc25(M2521["M-25-21.6(o)"][0]), m2521)
     assert {t.item for t in r.trace} == {i.id for i in m2521.items}
     t = next(t for t in r.trace if t.item == "M-25-21.6(o)")
-    assert t.result and t.tree["op"] == "signal" and t.tree["hits"][0]["field"] == "problem_solved"
+
+    def nodes(n):
+        yield n
+        for c in n.get("children", ()):
+            yield from nodes(c)
+
+    sig = {n.get("signal"): n for n in nodes(t.tree) if n["op"] == "signal"}
+    assert t.result and sig["translation"]["result"] and sig["translation"]["hits"][0]["field"] == "problem_solved"
+    # 1.2.0: a translation is presumed only when it informs a decision or action (here: officers' interviews)
+    assert sig["translation_decision"]["result"] and {h["text"].lower() for h in sig["translation_decision"]["hits"]} >= {"officers", "interviews"}
+
+
+# ---- omb-m-25-21@1.2.0: categories read whole (the AI's function, not a word in passing), and 2024-format rows
+V12 = [
+    # (item, fields, presumed under that item?)
+    ("M-25-21.6(b)", uc25("Classifies vegetation in imagery collected by drones over rangeland."), False),
+    ("M-25-21.6(b)", uc25("The model navigates the drone autonomously around obstacles during bridge inspections."), True),
+    ("M-25-21.6(h)", uc25("It is important to identify the most relevant research articles."), False),
+    ("M-25-21.6(h)", uc25("Screens imported cargo shipments for customs violations for enforcement review."), True),
+    ("M-25-21.6(i)", uc25("Tracks trends in health misinformation on social media for a research report."), False),
+    ("M-25-21.6(i)", uc25("Flags and removes misinformation posted on the agency's public forum."), True),
+    ("M-25-21.6(o)", uc25("Machine translation of published web pages for staff reading."), False),
+    ("M-25-21.6(o)", uc25("Machine translation of foreign language documents to support review of evidence."), True),
+    ("M-25-21.6(e)", uc25("Predictive maintenance of data-center servers to reduce downtime."), False),
+    ("M-25-21.6(e)", uc25("Predictive maintenance of aircraft engines to prevent in-flight failures."), True),
+    ("M-25-21.6(a)", uc25("Orchestrates data pipelines for the reporting warehouse with high reliability."), False),
+    ("M-25-21.6(a)", uc25("Detects leaks in drinking water systems before a contamination incident."), True),
+    ("M-25-21.6(a)", uc25("Classifies environment, safety and health (ES&H) incident reports at the laboratory."), True),
+    ("M-25-21.6(m)", uc25("Scores disability cases by the likelihood of medical improvement and flags them for a continuing disability review."), True),
+    ("M-25-21.6(n)", uc25("Scores applicants' essays to support employment decisions."), True),
+    ("M-25-21.6(n)", uc25("Dictation software used as a reasonable accommodation for an employee."), False),
+    ("M-25-21.6(f)", uc25("Measures wounds from 3D images for the care team.", topic="Health and Medical"), True),
+    ("M-25-21.6(f)", uc25("Forecasts influenza outbreaks from surveillance data.", topic="Health and Medical"), False),
+    ("M-25-21.6(f)", uc24("Interprets ECG tracings for clinicians.", topic="Health & Medical"), True),
+    ("M-25-21.6(a)", uc24("Controls traffic signal timing at intersections."), True),
+]
+
+
+@pytest.mark.parametrize("item,fields,expected", V12, ids=[f"{i}-{e}-{n}" for n, (i, _, e) in enumerate(V12)])
+def test_m2521_v12_reads_categories_whole(registry, item, fields, expected):
+    r = screen(fields, registry.get("omb-m-25-21@1.2.0"))
+    assert (item in [c.item for c in r.categories]) is expected, r.as_dict(trace=False)["categories"]

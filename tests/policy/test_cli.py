@@ -163,6 +163,10 @@ def test_diff_versions_and_memos(tmp_path):
     assert [c["row"] for c in d["changes"]] == [1]
     assert d["changes"][0]["presumed"] == [True, False]
     # across memos the crosswalk maps old categories, so I(2)(m) -> 6(o) is no change
-    res = run("diff", "omb-m-24-10", "omb-m-25-21", "--inventory", str(inv), "--json")
+    res = run("diff", "omb-m-24-10", "omb-m-25-21@1.1.0", "--inventory", str(inv), "--json")
     d = json.loads(res.stdout)
     assert res.returncode == 0 and all(c["row"] != 1 for c in d["changes"])
+    # 1.2.0 reads §6(o) whole: a translation of letters informs no decision, so row 1 is no longer presumed
+    res = run("diff", "omb-m-25-21@1.1.0", "omb-m-25-21@1.2.0", "--inventory", str(inv), "--json")
+    d = json.loads(res.stdout)
+    assert res.returncode == 0 and {c["row"]: c["presumed"] for c in d["changes"]}.get(1) == [True, False]
