@@ -86,14 +86,13 @@ def queue(lane: str = typer.Option(None, "--lane", help="one lane (see lanes.yam
 def waivers(json_: bool = typer.Option(False, "--json")) -> None:
     """Every waiver with its expiry, annual certification and OMB report clock."""
     from raigov.governance import service as gov
-    from raigov.inventory.models import UseCase
 
     db = ready_database()
     with db.transaction() as s:
-        rows = [{"id": w.id, "use_case": s.get(UseCase, w.use_case_id).business_id, "practice": w.practice_item,
-                 "status": w.status, "expires_on": w.expires_on, "certified_on": w.certified_on,
-                 "omb_report_due": w.omb_report_due, "omb_reported_on": w.omb_reported_on,
-                 "public_summary": w.public_summary} for w in gov.waivers_of(s, system_actor())]
+        rows = [{"id": e.waiver.id, "use_case": e.business_id, "practice": e.waiver.practice_item,
+                 "status": e.waiver.status, "expires_on": e.waiver.expires_on, "certified_on": e.waiver.certified_on,
+                 "omb_report_due": e.waiver.omb_report_due, "omb_reported_on": e.waiver.omb_reported_on,
+                 "public_summary": e.waiver.public_summary} for e in gov.list_waivers(s, system_actor())]
     if json_:
         print_json(rows)
         return

@@ -54,63 +54,33 @@ async def _form(request: Request):
 
 def gate_view(s, actor, uc) -> dict | None:
     """The gate's answer for the use case page (None when the reader may not ask the gate)."""
-    if not can(actor, "gate.query", inventory._component_of(uc)) and not can(actor, "usecase.read", inventory._component_of(uc)):
-        return None
-    ans = gov.G.decide(gov.gate_input(s, uc), gov.utcnow())
-    return ans.as_dict()
+    return gov.use_case_gate(s, actor, uc)
 
 
 @router.get("/inventory/{business_id}/governance")
 def page(request: Request, business_id: str, error: str | None = None, field: str | None = None, ok: str | None = None):
     actor = require_page_actor(request)
-    cfg = config()
     with uow(request) as s:
-        uc = inventory.get_use_case(s, actor, business_id)
-        comp = inventory._component_of(uc)
-        req = gov.requirements_of(s, uc, cfg)
-        answer = gov.G.decide(gov.gate_input(s, uc, cfg, req), gov.utcnow()).as_dict()
-        reviews = []
-        current = {r.lane: r for r in gov._current_reviews(s, uc)}
-        for lane in list(req.lanes) + [lane for lane in current if lane not in req.lanes]:
-            r = current.get(lane)
-            ln = cfg.lanes.get(lane)
-            refusal = gov.lane_refusal(cfg, actor, uc, ln) if ln else "unknown lane"
-            reviews.append({
-                "lane": lane, "title": ln.title if ln else lane, "required": lane in req.lanes,
-                "because": req.lanes.get(lane, []), "r": r,
-                "status": STATUS_LABELS.get(r.status if r else "missing", r.status if r else "missing"),
-                "can_decide": r is not None and r.status in ("open", "changes_requested") and refusal is None
-                and can(actor, "review.decide", comp) and (r.assignee_id in (None, actor.user_id)),
-                "refusal": refusal, "can_assign": r is not None and r.status in ("open", "changes_requested")
-                and (can(actor, "review.assign", comp) or (r.assignee_id is not None and r.assignee_id == actor.user_id)),
-                "can_close_conditions": r is not None and refusal is None and can(actor, "review.decide", comp),
-            })
-        practices = gov.practices_of(s, actor, business_id)
-        evidence = gov.evidence_of(s, actor, business_id)
+        v = gov.governance_view(s, actor, business_id)
+        reviews = [{"lane": ln.lane, "title": ln.title, "required": ln.required, "because": ln.because, "r": ln.review,
+                    "status": STATUS_LABELS.get(ln.status, ln.status), "can_decide": ln.can_decide,
+                    "refusal": ln.refusal, "can_assign": ln.can_assign, "can_close_conditions": ln.can_close_conditions}
+                   for ln in v.lanes]
         by_practice: dict[int | None, list] = {}
-        for link, ev in evidence:
+        for link, ev in v.evidence:
             by_practice.setdefault(link.practice_id, []).append(ev)
-        assessment = gov.latest_assessment(s, uc)
-        pkg = gov.acceptance_package(s, uc)
-        ra = gov.latest_risk_acceptance(s, uc)
-        ra_state = gov.risk_acceptance_state(s, uc)
-        waivers = gov.waivers_of(s, actor, business_id)
-        pilots = gov.pilots_of(s, actor, business_id)
-        det = policy.current_determination(s, uc)
-        is_person = actor.user_id is not None and any(p.user_id == actor.user_id for p in uc.people)
+        det = v.determination
         ctx = {
-            "nav": "inventory", "uc": uc, "component": comp, "req": req, "answer": answer, "reviews": reviews,
-            "practices": practices, "practice_labels": PRACTICE_LABELS, "by_practice": by_practice,
-            "evidence": evidence, "categories": gov.EVIDENCE_CATEGORIES, "sections": gov.ASSESSMENT_SECTIONS,
-            "assessment": assessment, "package": pkg, "risk_acceptance": ra, "ra_state": ra_state,
-            "waivers": waivers, "pilots": pilots, "grounds": gov.WAIVER_GROUNDS, "determination": det,
+            "nav": "inventory", "uc": v.use_case, "component": v.component, "req": v.requirements, "answer": v.answer,
+            "reviews": reviews, "practices": v.practices, "practice_labels": PRACTICE_LABELS, "by_practice": by_practice,
+            "evidence": v.evidence, "categories": gov.EVIDENCE_CATEGORIES, "sections": gov.ASSESSMENT_SECTIONS,
+            "assessment": v.assessment, "package": v.package, "risk_acceptance": v.risk_acceptance,
+            "ra_state": v.risk_acceptance_state, "waivers": v.waivers, "pilots": v.pilots,
+            "grounds": gov.WAIVER_GROUNDS, "determination": det,
             "decision_labels": policy.FRAMEWORKS.get(det.framework, {}).get("decisions", {}) if det else {},
             "error": error, "error_field": field, "ok": ok, "today": dt.date.today().isoformat(),
-            "can_update": can(actor, "practice.update", comp), "can_attach": can(actor, "evidence.attach", comp),
-            "can_accept": can(actor, "risk.accept", comp) and not is_person and pkg is not None,
-            "is_caio": actor.has_role("caio"), "can_sync": can(actor, "governance.sync", comp),
-            "can_submit": uc.status == "draft" and can(actor, "usecase.edit", comp),
-            "can_comment": can(actor, "review.comment", comp) or is_person,
+            "can_update": v.can_update, "can_attach": v.can_attach, "can_accept": v.can_accept, "is_caio": v.is_caio,
+            "can_sync": v.can_sync, "can_submit": v.can_submit, "can_comment": v.can_comment,
         }
         return render(request, "governance/use_case.html", ctx)  # inside the session: the page reads relations
 
@@ -145,9 +115,7 @@ async def sync(request: Request, business_id: str):
 def _review_bid(request: Request, review_id: int) -> str:
     actor = require_page_actor(request)
     with uow(request) as s:
-        _r, uc = gov._review(s, review_id)
-        inventory._check_read(actor, uc)
-        return uc.business_id
+        return gov.review_use_case(s, actor, review_id).business_id
 
 
 @router.post("/reviews/{review_id}/decide")
