@@ -207,10 +207,27 @@ V12 = [
     ("M-25-21.6(n)", uc25("Scores applicants' essays to support employment decisions."), True),
     ("M-25-21.6(n)", uc25("Dictation software used as a reasonable accommodation for an employee."), False),
     ("M-25-21.6(f)", uc25("Measures wounds from 3D images for the care team.", topic="Health and Medical"), True),
-    ("M-25-21.6(f)", uc25("Forecasts influenza outbreaks from surveillance data.", topic="Health and Medical"), False),
+    ("M-25-21.6(f)", uc25("Forecasts influenza outbreaks from surveillance data."), False),
     ("M-25-21.6(f)", uc24("Interprets ECG tracings for clinicians.", topic="Health & Medical"), True),
     ("M-25-21.6(a)", uc24("Controls traffic signal timing at intersections."), True),
+    ("M-25-21.6(a)", uc25("Predicts equipment faults in the power grid to prevent outages."), True),
+    ("M-25-21.6(a)", uc25("Supports nuclear reactor operations by flagging abnormal sensor readings to operators."), True),
+    ("M-25-21.6(a)", uc25("Prioritizes inspections of railroad track defects to prevent derailments."), True),
+    ("M-25-21.6(a)", uc25("Forecasts streamflow below dams for a hydrology research paper."), False),
+    ("M-25-21.6(d)", uc25("Monitors radiation levels at the site to protect workers."), True),
+    ("M-25-21.6(m)", uc25("Verifies the identity of users signing in to the benefits portal with selfie matching."), True),
+    ("M-25-21.6(m)", uc25("Identifies disability claims likely to be allowed so examiners can expedite the determination."), True),
+    ("M-25-21.6(b)", uc25("Classifies satellite imagery of crops for yield statistics."), False),
 ]
+V12_NOT_PRESUMED = ["Chatbot answers employees' questions about the travel policy.", "Generates code suggestions for developers.",
+                    "Classifies satellite imagery of crops for yield statistics.",
+                    "It is important to summarize the most relevant research articles for staff."]
+
+
+@pytest.mark.parametrize("text", V12_NOT_PRESUMED)
+def test_m2521_v12_everyday_uses_not_presumed(registry, text):
+    r = screen(uc25(text), registry.get("omb-m-25-21@1.2.0"))
+    assert not r.presumed, r.as_dict(trace=False)["categories"]
 
 
 @pytest.mark.parametrize("item,fields,expected", V12, ids=[f"{i}-{e}-{n}" for n, (i, _, e) in enumerate(V12)])
