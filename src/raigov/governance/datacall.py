@@ -8,12 +8,19 @@
    and the certification is then *stale* until the lead certifies again.
 3. The CAIO certifies the whole: every component with active use cases must hold a current
    certification. raigov then freezes a snapshot: OMB's 2025 CSV, in full and in its public form, under
-   ``DATA_DIR/snapshots/<year>/``; both SHA-256 are recorded in an audit event, a tree head covering that
-   event is signed, and the cycle is certified (frozen: later certifications are refused).
+   ``DATA_DIR/snapshots/<year>/``; both SHA-256 are kept on the cycle (``snapshot_sha256``, ``public_sha256``)
+   and recorded in an audit event, a tree head covering that event is signed, and the cycle is certified
+   (frozen: later certifications are refused).
 
 The public form of the snapshot leaves out ``contact_email`` (as ``inventory export --public``) and the
 use cases whose ``is_withheld`` answer is yes. The public pages serve the public file's exact bytes after
-checking them against the hash in the audit trail.
+checking them against ``public_sha256``, and only while that column agrees with the audit event.
+
+The snapshot's files follow the transaction. ``certify`` writes each file to ``<name>.pending`` in the
+snapshot folder (fsynced) and registers it on the session; only after the database commits is each renamed
+into place (``after_commit``), and a rollback removes them (``after_rollback``). A crash between the commit
+and the renames leaves a certified cycle with pending files: serving the snapshot finishes the rename when
+the final file is missing and the pending one has the recorded hash (``finish_snapshot``, idempotent).
 """
 
 from __future__ import annotations
@@ -23,11 +30,12 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from raigov.audit.canonical import canonical_json
@@ -47,6 +55,10 @@ COTS_FORMAT = "omb-2025-cots-csv"
 PUBLIC_OMIT = ("contact_email",)
 FAILING = ("error",)  # check severities that need a fix or a written explanation before certifying
 UNASSIGNED = "(none)"  # use cases without an owning component
+PENDING = ".pending"  # suffix of a snapshot file written but not yet renamed into place (see the module's doc)
+MANIFEST = "manifest.json"
+
+log = logging.getLogger("raigov.datacall")
 
 
 # ---------------------------------------------------------------- helpers
@@ -132,7 +144,10 @@ def cycle_as_dict(c: ReportingCycle) -> dict:
     return {"year": c.year, "title": c.title, "due_on": c.due_on.isoformat(), "status": c.status,
             "opened_by": c.opened_by, "opened_at": c.opened_at.isoformat(), "certified_by": c.certified_by,
             "certified_at": c.certified_at.isoformat() if c.certified_at else None,
-            "snapshot_sha256": c.snapshot_sha256, "snapshot_path": c.snapshot_path, "snapshot_count": c.snapshot_count}
+            "snapshot_sha256": c.snapshot_sha256, "snapshot_path": c.snapshot_path, "snapshot_count": c.snapshot_count,
+            "snapshot_file": c.snapshot_file, "snapshot_size": c.snapshot_size, "public_file": c.public_file,
+            "public_sha256": c.public_sha256, "public_size": c.public_size, "public_count": c.public_count,
+            "manifest_sha256": c.manifest_sha256}
 
 
 # ---------------------------------------------------------------- open
@@ -368,17 +383,73 @@ class CertifyResult:
         return asdict(self)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+# Files that follow the transaction: written under a pending name beside their final name, renamed into place
+# after the commit, removed after a rollback. The list lives in session.info; the listeners are registered on
+# the session itself (once), so other sessions are untouched.
+_FILES = "raigov.datacall.pending_files"
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # e.g. a platform that cannot open a directory
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def pending_path(path: Path) -> Path:
+    return path.with_name(path.name + PENDING)
+
+
+def _stage_file(session: Session, path: Path, data: bytes) -> Path:
+    """Write `data` to `path`'s pending name (fsynced); it is renamed to `path` only after `session` commits,
+    and removed if it rolls back."""
+    tmp = pending_path(path)
+    staged = session.info.get(_FILES)
+    if staged is None:
+        staged = session.info[_FILES] = []
+        event.listen(session, "after_commit", _after_commit)
+        event.listen(session, "after_rollback", _after_rollback)
+    staged.append((tmp, path))  # before writing: a failed write is cleaned up by the rollback too
     with open(tmp, "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    return tmp
+
+
+def _after_commit(session: Session) -> None:
+    staged = session.info.pop(_FILES, None) or []
+    for tmp, path in staged:
+        try:
+            os.replace(tmp, path)
+        except OSError:  # committed: serving the snapshot finishes the rename (finish_snapshot)
+            log.exception("could not rename %s into place after the commit; it is finished when served", tmp)
+    for directory in {path.parent for _, path in staged}:
+        _fsync_dir(directory)
+
+
+def _after_rollback(session: Session) -> None:
+    staged = session.info.pop(_FILES, None) or []
+    for tmp, _ in staged:
+        tmp.unlink(missing_ok=True)
+    for directory in {path.parent for _, path in staged}:
+        try:
+            directory.rmdir()  # only when empty: a folder this attempt created and filled
+        except OSError:
+            pass
 
 
 def certify(session: Session, actor: Actor, year: int, statement: str, settings: Settings) -> CertifyResult:
-    """The CAIO certifies the whole inventory: freezes the signed snapshot. Not delegable."""
+    """The CAIO certifies the whole inventory: freezes the signed snapshot. Not delegable.
+
+    The snapshot's files are written under pending names here and renamed into place only once `session`
+    commits (removed if it rolls back): until then `CertifyResult.files` names files that do not exist yet."""
     require(actor, "datacall.certify")
     cycle = _cycle(session, year, lock=True)
     _require_open(cycle)
@@ -411,16 +482,23 @@ def certify(session: Session, actor: Actor, year: int, statement: str, settings:
     manifest = {"year": year, "format": FORMAT, "files": files, "rows": len(rows), "public_rows": len(public),
                 "certified_by": actor.label, "certified_at": certified_at.isoformat(), "statement": statement,
                 "components": {c.component: c.content_sha256 for c in prog.components if c.certified_sha256}}
-    _write_atomic(directory / full_name, full_bytes)
-    _write_atomic(directory / public_name, public_bytes)
-    _write_atomic(directory / "manifest.json", (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
+    manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+    # pending until the transaction commits (renamed then), removed if it rolls back
+    _stage_file(session, directory / full_name, full_bytes)
+    _stage_file(session, directory / public_name, public_bytes)
+    _stage_file(session, directory / MANIFEST, manifest_bytes)
 
     cycle.status, cycle.certified_by, cycle.certified_at = "certified", actor.label, certified_at
     cycle.snapshot_sha256, cycle.snapshot_path, cycle.snapshot_count = full_sha, rel.as_posix(), len(rows)
+    cycle.snapshot_file, cycle.snapshot_size = full_name, len(full_bytes)
+    cycle.public_file, cycle.public_sha256, cycle.public_size = public_name, public_sha, len(public_bytes)
+    cycle.public_count, cycle.manifest_sha256 = len(public), _sha(manifest_bytes)
     cycle.version += 1
     ev = record(session, actor, "datacall.certify", "reporting_cycle", year, {**cycle_as_dict(cycle), "manifest": manifest},
                 {"year": year, "snapshot_sha256": full_sha, "public_sha256": public_sha, "rows": len(rows),
-                 "public_rows": len(public), "files": files, "statement": statement[:200],
+                 "public_rows": len(public), "files": files, "sizes": {full_name: len(full_bytes),
+                                                                       public_name: len(public_bytes)},
+                 "manifest_sha256": cycle.manifest_sha256, "statement": statement[:200],
                  "components": manifest["components"], "warnings": len(warnings)})
     session.flush()
     head = sign_head(session, actor, data_dir)
@@ -437,11 +515,25 @@ class Publication:
     certified_by: str
     rows: int
     public_rows: int
-    snapshot_sha256: str
-    public_sha256: str
+    snapshot_sha256: str | None  # from the cycle's columns
+    public_sha256: str | None
     public_file: str
     event_seq: int
     head: dict | None
+    recorded_snapshot_sha256: str | None = None  # from the datacall.certify audit event
+    recorded_public_sha256: str | None = None
+
+    @property
+    def disagreements(self) -> list[str]:
+        """What the cycle's columns and the audit event disagree on (empty: they agree)."""
+        out = []
+        if self.public_sha256 != self.recorded_public_sha256:
+            out.append(f"the public file's hash on the cycle ({self.public_sha256 or 'none'}) is not the one in audit "
+                       f"event {self.event_seq} ({self.recorded_public_sha256 or 'none'})")
+        if self.snapshot_sha256 != self.recorded_snapshot_sha256:
+            out.append(f"the full file's hash on the cycle ({self.snapshot_sha256 or 'none'}) is not the one in audit "
+                       f"event {self.event_seq} ({self.recorded_snapshot_sha256 or 'none'})")
+        return out
 
 
 def _certify_event(session: Session, year: int) -> AuditEvent:
@@ -453,8 +545,9 @@ def _certify_event(session: Session, year: int) -> AuditEvent:
 
 
 def publication(session: Session, year: int | None = None) -> Publication | None:
-    """The latest (or `year`'s) certified snapshot: its hashes from the audit trail and the first signed
-    tree head that covers its certification event. None when nothing was certified yet."""
+    """The latest (or `year`'s) certified snapshot: its hashes from the cycle (and, to compare, from the audit
+    trail) and the first signed tree head that covers its certification event. None when nothing was certified
+    yet. Does not refuse when the two disagree (see `Publication.disagreements`; `snapshot_bytes` refuses)."""
     q = select(ReportingCycle).where(ReportingCycle.status == "certified")
     if year is not None:
         q = q.where(ReportingCycle.year == year)
@@ -464,9 +557,12 @@ def publication(session: Session, year: int | None = None) -> Publication | None
     ev = _certify_event(session, cycle.year)
     details = json.loads(ev.details) if isinstance(ev.details, str) else dict(ev.details)
     h = session.scalar(select(AuditTreeHead).where(AuditTreeHead.tree_size >= ev.seq).order_by(AuditTreeHead.id).limit(1))
-    return Publication(cycle.year, cycle.title, cycle.certified_at, cycle.certified_by, int(details["rows"]),
-                       int(details["public_rows"]), details["snapshot_sha256"], details["public_sha256"],
-                       snapshot_names(cycle.year)[1], ev.seq, head_as_dict(h) if h else None)
+    public_count = cycle.public_count if cycle.public_count is not None else int(details["public_rows"])
+    return Publication(cycle.year, cycle.title, cycle.certified_at, cycle.certified_by,
+                       cycle.snapshot_count if cycle.snapshot_count is not None else int(details["rows"]),
+                       public_count, cycle.snapshot_sha256, cycle.public_sha256,
+                       cycle.public_file or snapshot_names(cycle.year)[1], ev.seq, head_as_dict(h) if h else None,
+                       details.get("snapshot_sha256"), details.get("public_sha256"))
 
 
 def certified_years(session: Session) -> list[int]:
@@ -478,22 +574,73 @@ class SnapshotTampered(RaigovError):
     status, code, title = 500, "snapshot-tampered", "The stored snapshot does not match its recorded hash"
 
 
+class SnapshotRecordMismatch(RaigovError):
+    status, code, title = 500, "snapshot-record-mismatch", \
+        "The snapshot's recorded hash and the audit trail disagree: nothing is served"
+
+
+def _snapshot_files(cycle: ReportingCycle) -> list[tuple[str, str | None]]:
+    """(file name, expected SHA-256) of a certified cycle's files: full, public, manifest."""
+    full_name, public_name = snapshot_names(cycle.year)
+    return [(cycle.snapshot_file or full_name, cycle.snapshot_sha256),
+            (cycle.public_file or public_name, cycle.public_sha256), (MANIFEST, cycle.manifest_sha256)]
+
+
+def _finish_file(path: Path, expected: str | None) -> str:
+    """Make sure `path` is in place: 'present' (already there: not checked here), 'finished' (its pending file
+    had the expected hash and was renamed into place), 'missing' (neither), or 'mismatch' (a pending file whose
+    bytes are not the expected ones: left where it is)."""
+    if path.exists():
+        return "present"
+    tmp = pending_path(path)
+    try:
+        data = tmp.read_bytes()
+    except FileNotFoundError:
+        return "present" if path.exists() else "missing"  # another request may have just finished it
+    if expected is None or _sha(data) != expected:
+        return "mismatch"
+    try:
+        os.replace(tmp, path)
+    except FileNotFoundError:  # finished by another request meanwhile
+        return "present" if path.exists() else "missing"
+    _fsync_dir(path.parent)
+    log.warning("finished the rename of %s left pending by an interrupted certification", path)
+    return "finished"
+
+
+def finish_snapshot(settings: Settings, cycle: ReportingCycle) -> dict[str, str]:
+    """Recovery after a crash between a certification's commit and its renames: each file of the certified
+    `cycle` that is missing while its pending file has the recorded hash is renamed into place. Idempotent;
+    returns {file name: state} (see `_finish_file`). Nothing to do for a cycle that is not certified."""
+    if cycle.status != "certified":
+        return {}
+    folder = settings.data_dir / (cycle.snapshot_path or f"snapshots/{cycle.year}")
+    return {name: _finish_file(folder / name, expected) for name, expected in _snapshot_files(cycle)}
+
+
 def snapshot_bytes(session: Session, settings: Settings, year: int, public: bool = True) -> bytes:
-    """The exact bytes of a certified snapshot file, after checking them against the hash recorded in the
-    audit trail (refuses to serve a file that was changed)."""
+    """The exact bytes of a certified snapshot file, after checking that the cycle's recorded hash agrees with
+    the audit trail's and that the file's bytes match it (refuses to serve otherwise). A file left pending by a
+    crash after the commit is finished first (`finish_snapshot`)."""
     pub = publication(session, year)
     if pub is None:
         raise NotFound(f"the {year} inventory was not certified")
+    if pub.disagreements:
+        log.error("the %s snapshot's records disagree: %s", year, "; ".join(pub.disagreements))
+        raise SnapshotRecordMismatch(f"the {year} snapshot is not served: " + "; ".join(pub.disagreements))
     cycle = _cycle(session, year)
-    name = snapshot_names(year)[1 if public else 0]
-    expected = pub.public_sha256 if public else pub.snapshot_sha256
+    name, expected = _snapshot_files(cycle)[1 if public else 0]
     path = settings.data_dir / (cycle.snapshot_path or f"snapshots/{year}") / name
+    state = _finish_file(path, expected)
+    if state == "mismatch":
+        raise SnapshotTampered(f"the {year} snapshot file {name} is missing and its pending file does not match "
+                               "the recorded hash")
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise SnapshotTampered(f"the {year} snapshot file {name} is missing") from None
     if _sha(data) != expected:
-        raise SnapshotTampered(f"the {year} snapshot file {name} does not match the hash in the audit trail")
+        raise SnapshotTampered(f"the {year} snapshot file {name} does not match the recorded hash")
     return data
 
 

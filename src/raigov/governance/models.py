@@ -273,9 +273,19 @@ class ReportingCycle(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     certified_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     certified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    snapshot_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    snapshot_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the full file's SHA-256
     snapshot_path: Mapped[str | None] = mapped_column(String(500), nullable=True)  # under the data directory
     snapshot_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # the snapshot's files as certified (0006): names inside snapshot_path, sizes and hashes. The public pages
+    # serve the public file only when its bytes match public_sha256 and public_sha256 matches the audit event.
+    # Sizes and the manifest's hash are None for cycles certified before 0006 (the audit event lacks them).
+    snapshot_file: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    snapshot_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    public_file: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    public_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    public_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    public_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    manifest_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     certifications: Mapped[list[ComponentCertification]] = relationship(

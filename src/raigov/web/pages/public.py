@@ -26,7 +26,9 @@ def audit_head(request: Request):
 @router.get("/inventory", include_in_schema=False)
 def inventory_page(request: Request, year: int | None = None):
     """The latest certified inventory (or `year`'s): its public rows, the SHA-256 of the public file and the
-    signed tree head covering the certification event. The rows are read from the verified snapshot file."""
+    signed tree head covering the certification event. The rows are read from the verified snapshot file: its
+    bytes must match the cycle's `public_sha256`, which must match the audit event's; otherwise the page
+    refuses (500, saying which check failed) and shows nothing of it."""
     with uow(request) as s:
         pub = datacall.publication(s, year)
         rows = datacall.public_rows(datacall.snapshot_bytes(s, settings_of(request), pub.year)) if pub else []
@@ -37,7 +39,9 @@ def inventory_page(request: Request, year: int | None = None):
 
 @router.get("/inventory/{year}.csv", include_in_schema=False)
 def inventory_csv(request: Request, year: int):
-    """The exact bytes of the certified public snapshot, checked against the hash in the audit trail first."""
+    """The exact bytes of the certified public snapshot, checked first against the cycle's `public_sha256` and
+    that against the audit event's (500 and nothing served when either disagrees). A file a crash left pending
+    after the commit is renamed into place first when its bytes have the recorded hash."""
     with uow(request) as s:
         data = datacall.snapshot_bytes(s, settings_of(request), year)
         name = datacall.snapshot_names(year)[1]
