@@ -8,6 +8,10 @@ database (GROUP BY, window functions) and return plain dataclasses, scoped by wh
 - the review queues by lane: open items, median and oldest age in days, how many are past lanes.yaml's
   ``review_due_days``, and the oldest items;
 - active pilots with their end dates;
+- the waiver panel (``waiver_panel``): active waivers, those expiring within 60 days and those past their expiry
+  yet still active, with their use case, grounds, expiry and OMB report due; and the pilot panel
+  (``pilot_panel``): certified pilots with their end date and days left, and those that ended but are still
+  marked as pilots (certified and past their end date, or the use case's stage still says pilot);
 - the data call: the newest reporting cycle, components with active use cases against components certified.
 
 Every query takes the same scope: ``None`` (department-wide) or the org units (and the units under them) the
@@ -437,6 +441,108 @@ def pilots(session: Session, scope: Scope, today: dt.date | None = None, limit: 
          .order_by(Pilot.ends_on, Pilot.id).limit(limit))
     return [PilotRow(r.id, r.business_id, r.name, scope.units.component(r.org_unit_id), r.starts_on, r.ends_on,
                      (r.ends_on - today).days) for r in session.execute(scope.where(q))]
+
+
+# ---------------------------------------------------------------- the waiver and pilot panels
+
+GROUNDS = {"increases-risk": "Raises overall risk", "impedes-operations": "Impedes critical operations"}
+
+
+@dataclass
+class WaiverPanelRow:
+    id: int
+    business_id: str
+    name: str
+    component: str
+    practice: str
+    grounds: str  # increases-risk | impedes-operations
+    grounds_label: str
+    expires_on: dt.date
+    days_left: int  # until the expiry (negative: past it)
+    omb_report_due: dt.date | None  # None once reported to OMB
+
+
+@dataclass
+class WaiverPanel:
+    active: list[WaiverPanelRow]  # in force: active and not past the expiry, soonest expiry first
+    expiring: list[WaiverPanelRow]  # of those, expiring within 60 days
+    expired: list[WaiverPanelRow]  # still active but past the expiry: the gate no longer counts them
+
+
+def waiver_panel(session: Session, scope: Scope, today: dt.date | None = None, limit: int = 200) -> WaiverPanel:
+    """Active waivers in scope: those in force (and those expiring within 60 days), and those past their expiry."""
+    today = _today(today)
+    horizon = today + dt.timedelta(days=WAIVER_WINDOW_DAYS)
+    q = (select(Waiver.id, Waiver.practice_item, Waiver.grounds, Waiver.expires_on, Waiver.omb_report_due,
+                Waiver.omb_reported_on, UseCase.business_id, UseCase.name, UseCase.org_unit_id)
+         .join(UseCase, UseCase.id == Waiver.use_case_id).where(Waiver.status == "active"))
+
+    def rows(cond) -> list[WaiverPanelRow]:
+        return [WaiverPanelRow(r.id, r.business_id, r.name, scope.units.component(r.org_unit_id), r.practice_item,
+                               r.grounds, GROUNDS.get(r.grounds, r.grounds), r.expires_on, (r.expires_on - today).days,
+                               r.omb_report_due if r.omb_reported_on is None else None)
+                for r in session.execute(scope.where(q.where(cond)).order_by(Waiver.expires_on, Waiver.id).limit(limit))]
+
+    active = rows(Waiver.expires_on >= today)
+    return WaiverPanel(active, [w for w in active if w.expires_on <= horizon], rows(Waiver.expires_on < today))
+
+
+@dataclass
+class PilotPanelRow:
+    id: int
+    business_id: str
+    name: str
+    component: str
+    stage: str | None
+    starts_on: dt.date
+    ends_on: dt.date  # for an ended pilot: the day it ended
+    days_left: int  # negative: past its end date
+    why: str | None = None  # for a pilot that ended but is still marked as one: what still says pilot
+
+
+@dataclass
+class PilotPanel:
+    certified: list[PilotPanelRow]  # every pilot the CAIO certified that is not ended, by end date
+    ended: list[PilotPanelRow]  # ended, but still marked as a pilot
+
+    @property
+    def running(self) -> int:
+        return sum(1 for p in self.certified if p.days_left >= 0)
+
+
+def _is_pilot_stage():
+    return func.lower(func.coalesce(UseCase.stage, "")).like("%pilot%")
+
+
+def pilot_panel(session: Session, scope: Scope, today: dt.date | None = None, limit: int = 200) -> PilotPanel:
+    """Certified pilots not yet ended (with days left), and pilots that ended but are still marked as pilots:
+    certified and past their end date without being ended, or ended (or revoked) while the use case's stage
+    still says pilot and no other pilot of it is active."""
+    today = _today(today)
+    cols = (Pilot.id, Pilot.starts_on, Pilot.ends_on, UseCase.business_id, UseCase.name, UseCase.org_unit_id,
+            UseCase.stage)
+    certified = [PilotPanelRow(r.id, r.business_id, r.name, scope.units.component(r.org_unit_id), r.stage, r.starts_on,
+                               r.ends_on, (r.ends_on - today).days) for r in session.execute(scope.where(
+        select(*cols).join(UseCase, UseCase.id == Pilot.use_case_id).where(Pilot.status == "active")
+        .order_by(Pilot.ends_on, Pilot.id).limit(limit)))]
+    ended = [PilotPanelRow(**{**vars(p), "why": "certified pilot past its end date, not yet ended"})
+             for p in certified if p.days_left < 0]
+    # the newest pilot of each use case whose stage still says pilot, when none of its pilots is active
+    newer = aliased(Pilot)
+    active = aliased(Pilot)
+    stale = session.execute(scope.where(
+        select(*cols, Pilot.ended_at).join(UseCase, UseCase.id == Pilot.use_case_id)
+        .where(Pilot.status != "active", UseCase.status == "active", _is_pilot_stage(),
+               ~exists().where(newer.use_case_id == Pilot.use_case_id, newer.id > Pilot.id),
+               ~exists().where(active.use_case_id == Pilot.use_case_id, active.status == "active"))
+        .order_by(Pilot.ends_on, Pilot.id).limit(limit)))
+    for r in stale:  # ended early (revoked, or ended before its date): the day it ended
+        ended_on = min(r.ends_on, r.ended_at.date()) if r.ended_at is not None else r.ends_on
+        ended.append(PilotPanelRow(r.id, r.business_id, r.name, scope.units.component(r.org_unit_id), r.stage,
+                                   r.starts_on, ended_on, (ended_on - today).days,
+                                   f"the pilot ended; the use case's stage is still {r.stage!r}"))
+    ended.sort(key=lambda p: (p.ends_on, p.id))
+    return PilotPanel(certified, ended)
 
 
 # ---------------------------------------------------------------- the data call

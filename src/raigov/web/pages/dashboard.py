@@ -1,5 +1,5 @@
 """The governance dashboard: department-wide for the CAIO's office (CAIO, delegate, auditor), a component's
-numbers, overdue practices and reviews for its AI lead, the lanes' queues and oldest items for reviewers.
+numbers, overdue practices, reviews, waivers and pilots for its AI lead, the lanes' queues and oldest items for reviewers.
 Read-only: the numbers come from raigov.governance.dashboard, the charts are server-rendered SVG with their
 tables (templates/_charts.html)."""
 
@@ -63,9 +63,10 @@ def dashboard(request: Request):
             ctx["practices_rows"] = [{"label": c.label, "value": c.value} for c in pr.by_component]
             q = D.review_queues(s, scope)
             ctx["queues"], ctx["queue_view"] = q, _queue_view(q)
+            ctx["waiver_panel"] = D.waiver_panel(s, scope)
+            ctx["pilot_panel_data"] = D.pilot_panel(s, scope)
         if office:
             ctx["waivers"] = D.waivers(s, scope)
-            ctx["pilots"] = D.pilots(s, scope)
             dc = D.data_call(s, scope)
             ctx["datacall"] = dc
             ctx["datacall_rows"] = [{"label": "Components with active use cases", "total": dc.expected,
