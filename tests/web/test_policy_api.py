@@ -303,6 +303,8 @@ def test_determination_round_trips_and_follows_the_rules(client, db, world):
     # an auditor reads but may not decide; nor may the owner
     for who in ("olga", "cbp.owner"):
         assert_problem(client.post(url, json={"decision": "high-impact", "reason": "x"}, headers=tok[who]), 403, "forbidden")
+        # the right is checked before the body is validated: no hint about what would be accepted
+        assert_problem(client.post(url, json={"decision": "nonsense", "reason": ""}, headers=tok[who]), 403, "forbidden")
     assert counts(db) == before
     # the service's validation names the field
     body = assert_problem(client.post(url, json={"decision": "high-impact", "reason": "   "}, headers=tok["caio"]), 422)

@@ -114,6 +114,7 @@ def decide(session: Session, actor: Actor, business_id: str, decision: str, reas
            framework: str | None = None) -> Determination:
     """The official's determination. See the module docstring for who may decide what."""
     uc = inventory.get_use_case(session, actor, business_id)
+    require(actor, "determination.decide")  # before any validation: a caller without the right learns nothing more
     schema, _ = inventory.current_values(uc)
     framework = framework or framework_of_schema(schema)
     if framework not in FRAMEWORKS:
@@ -122,7 +123,6 @@ def decide(session: Session, actor: Actor, business_id: str, decision: str, reas
         raise ValidationFailed.one("decision", f"under {framework}: one of {', '.join(FRAMEWORKS[framework]['decisions'])}")
     if not (reason or "").strip():
         raise ValidationFailed.one("reason", "a determination needs its written reason", "missing")
-    require(actor, "determination.decide")
     is_caio = actor.has_role("caio")
     if framework == "M-24-10" and not is_caio:
         raise PermissionDenied("under M-24-10 only the Chief AI Officer determines whether a use case is rights- or "
