@@ -145,3 +145,8 @@ def test_list_waivers_scoped_and_checked(db, make_user, actor_of):
         assert bids(a["caio"], expiring_within_days=61) == [ids["CBP-1"], ids["CBP-3"]]
         assert bids(a["caio"], status="expired") == []
         assert bids(a["caio"], status="expired", today=today + dt.timedelta(days=31)) == [ids["CBP-1"]]
+        # waivers_of (what GET /api/v1/waivers serves) without a use case is the same scoped list
+        assert [w.id for w in gov.waivers_of(s, a["cbp.lead"])] == [e.waiver.id for e in gov.list_waivers(s, a["cbp.lead"])]
+        assert len(gov.waivers_of(s, a["caio"])) == 4
+        with pytest.raises(PermissionDenied):
+            gov.waivers_of(s, a["employee"])

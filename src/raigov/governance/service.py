@@ -888,13 +888,12 @@ def mark_waiver_reported(session: Session, actor: Actor, waiver_id: int, reporte
 
 
 def waivers_of(session: Session, actor: Actor, business_id: str | None = None) -> list[Waiver]:
-    q = select(Waiver).order_by(Waiver.id)
+    """One use case's waivers, or (no ``business_id``) those of every use case the actor may read, in
+    their component scope (``list_waivers``)."""
     if business_id:
         uc = inventory.get_use_case(session, actor, business_id)
-        q = q.where(Waiver.use_case_id == uc.id)
-    else:
-        require(actor, "usecase.read")
-    return list(session.scalars(q))
+        return list(session.scalars(select(Waiver).where(Waiver.use_case_id == uc.id).order_by(Waiver.id)))
+    return [e.waiver for e in list_waivers(session, actor)]
 
 
 def certify_pilot(session: Session, actor: Actor, business_id: str, *, scale: str, starts_on: dt.date, ends_on: dt.date,
