@@ -10,6 +10,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +46,8 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_from: str = "raigov@localhost"
     smtp_starttls: bool = True
+    notice_digest: Literal["off", "daily"] = Field(
+        default="off", description="off: each notice its own e-mail; daily: one digest per recipient per day")
 
     oidc_issuer: str | None = Field(default=None, description="Agency identity provider; enables OIDC sign-in")
     oidc_client_id: str | None = None

@@ -58,6 +58,8 @@ EXPECTED: dict[str, set[str]] = {
     "genai.approve_access": {"component_ai_lead", "caio", "caio_delegate"},
     "genai.screen_prompt": (ALL_PEOPLE - {"auditor", "admin"}) | {"service"},
     "jobs.run": {"system"},
+    "notice.read": {"caio", "caio_delegate", "auditor", "admin", "component_ai_lead", "system"},
+    "notice.retry": {"caio", "caio_delegate", "admin", "system"},
 }
 
 
@@ -103,7 +105,8 @@ def test_admin_approves_nothing():
 def test_auditor_changes_nothing():
     allowed = {a for a in matrix() if can(actor("auditor"), a, "CBP")}
     assert allowed == {"user.read", "account.read_own", "token.create_own", "audit.read", "audit.verify",
-                       "usecase.read", "usecase.read_draft", "inventory.export", "eval.read", "gate.query"}
+                       "usecase.read", "usecase.read_draft", "inventory.export", "eval.read", "gate.query",
+                       "notice.read"}
 
 
 def test_submitter_cannot_read_another_components_drafts():

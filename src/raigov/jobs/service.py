@@ -58,6 +58,7 @@ from raigov.jobs import clocks as C
 
 log = logging.getLogger("raigov.jobs")
 
+DIGEST = "digest"  # object_type (and kind) of a digest row in the outbox
 CLAIM_LEASE = dt.timedelta(minutes=15)  # a claim older than this was left by a host that died
 SMTP_TIMEOUT = 30  # seconds; far below the lease
 NO_ADDRESS = "no e-mail address"
@@ -77,12 +78,14 @@ class RunSummary:
     failed: list[dict] = field(default_factory=list)  # {key, recipient, error}
     pending: list[dict] = field(default_factory=list)  # unsent rows after the run
     pending_total: int = 0
+    digest: str = "off"
+    digests: list[dict] = field(default_factory=list)  # {key, recipient, count}: digests this run sent
 
     def as_dict(self) -> dict:
         return {"today": self.today.isoformat(), "worker": self.worker, "dry_run": self.dry_run, "smtp": self.smtp,
                 "due": [n.as_dict() for n in self.due], "rows": self.rows, "created": self.created,
                 "sent": self.sent, "failed": self.failed, "pending_total": self.pending_total,
-                "pending": self.pending}
+                "pending": self.pending, "digest": self.digest, "digests": self.digests}
 
 
 def agency_today(settings: Settings) -> dt.date:
@@ -293,7 +296,7 @@ def _deliver(db: Database, settings: Settings, worker: str, summary: RunSummary)
                 free = or_(Notice.claimed_by.is_(None), Notice.claimed_at < now - CLAIM_LEASE)
                 row = s.execute(select(Notice.id, Notice.key, Notice.recipient, Notice.subject, Notice.body)
                                 .where(Notice.sent_at.is_(None), Notice.id > last_id, free,
-                                       Notice.recipient.not_like("user:%"))
+                                       Notice.recipient.not_like("user:%"), Notice.object_type != DIGEST)
                                 .order_by(Notice.id).limit(1)).first()
                 if row is None:
                     break
@@ -327,6 +330,414 @@ def _deliver(db: Database, settings: Settings, worker: str, summary: RunSummary)
         mailer.close()
 
 
+# ---------------------------------------------------------------- the daily digest (RAIGOV_NOTICE_DIGEST=daily)
+#
+# One e-mail per recipient per day. The digest is itself an outbox row, key ``digest:<user>:<date>`` (unique:
+# created once whoever inserts it first), claimed with the same atomic update and lease as any notice. The
+# host that wins a digest's claim then claims, in the same transaction, every unsent notice of that recipient
+# (``claimed_by = "digest:<digest id>"``), sends one message listing them and marks the digest and each of its
+# notices sent; the notices keep ``claimed_by = "digest:<id>"``: the digest that carried them. A failed send
+# releases the digest and its notices (last_error on each), so the next run (or "retry now") sends them.
+# Notices created after the day's digest went out wait for the next day's.
+
+
+def digest_key(username: str, day: dt.date) -> str:
+    return f"{DIGEST}:{username}:{day.isoformat()}"
+
+
+def digest_subject(count: int, day: dt.date) -> str:
+    return f"raigov: {count} notice{'' if count == 1 else 's'} for {day.isoformat()}"
+
+
+def _member_filter(username: str):
+    return (Notice.recipient_user == username, Notice.sent_at.is_(None), Notice.object_type != DIGEST,
+            Notice.recipient.not_like("user:%"))
+
+
+def _create_digests(db: Database, today: dt.date) -> None:
+    """Today's digest row for each recipient with unsent notices and no unsent digest of their own yet."""
+    now = utcnow()
+    with db.transaction() as s:
+        waiting = s.execute(select(Notice.recipient_user, func.min(Notice.recipient))
+                            .where(Notice.sent_at.is_(None), Notice.object_type != DIGEST,
+                                   Notice.recipient.not_like("user:%"), Notice.recipient_user.is_not(None))
+                            .group_by(Notice.recipient_user)).all()
+        open_digests = set(s.scalars(select(Notice.recipient_user).where(
+            Notice.object_type == DIGEST, Notice.sent_at.is_(None))))
+        rows = [{"key": digest_key(user, today), "kind": DIGEST, "level": "reminder", "recipient": email,
+                 "recipient_user": user, "subject": digest_subject(0, today), "body": "(not sent yet)\n",
+                 "object_type": DIGEST, "object_id": today.isoformat(), "due_on": today, "created_at": now,
+                 "attempts": 0, "last_error": None}
+                for user, email in waiting if user not in open_digests]
+        if rows:
+            _insert(s, sorted(rows, key=lambda r: r["key"]))
+
+
+def _digest_body(day: dt.date, members: list) -> str:
+    lines = [f"raigov: {len(members)} notice{'' if len(members) == 1 else 's'} for {day.isoformat()}", ""]
+    for i, m in enumerate(members, 1):
+        lines += [f"{i}. {m.subject}", *("   " + ln if ln else "" for ln in m.body.rstrip("\n").splitlines()),
+                  f"   (notice {m.key})", ""]
+    lines.append("You receive one digest a day (RAIGOV_NOTICE_DIGEST=daily); every notice is also on the "
+                 "Notices page.")
+    return "\n".join(lines) + "\n"
+
+
+def _send_digest(db: Database, mailer: Mailer, worker: str, digest_id: int) -> dict | None:
+    """Claim one digest row and its notices, send it, mark them. None when another host holds the claim
+    (or the digest was sent already); else {key, recipient, count, sent: [keys], error}."""
+    with db.transaction() as s:
+        now = utcnow()
+        free = or_(Notice.claimed_by.is_(None), Notice.claimed_at < now - CLAIM_LEASE)
+        d = s.execute(select(Notice.id, Notice.key, Notice.recipient_user, Notice.due_on)
+                      .where(Notice.id == digest_id, Notice.object_type == DIGEST)).first()
+        if d is None:
+            return None
+        won = s.execute(update(Notice).where(Notice.id == digest_id, Notice.sent_at.is_(None), free)
+                        .values(claimed_by=worker, claimed_at=now, attempts=Notice.attempts + 1)
+                        .execution_options(synchronize_session=False)).rowcount
+        if won != 1:
+            return None
+        tag = f"{DIGEST}:{digest_id}"
+        mine = or_(free, Notice.claimed_by == tag)
+        s.execute(update(Notice).where(*_member_filter(d.recipient_user), mine)
+                  .values(claimed_by=tag, claimed_at=now).execution_options(synchronize_session=False))
+        members = s.execute(select(Notice.id, Notice.key, Notice.level, Notice.subject, Notice.body)
+                            .where(*_member_filter(d.recipient_user), Notice.claimed_by == tag)
+                            .order_by(Notice.id)).all()
+        day = d.due_on or now.date()
+        email = s.scalar(select(User.email).where(User.username == d.recipient_user, User.is_active))
+        subject, body = digest_subject(len(members), day), _digest_body(day, members)
+        level = "escalation" if any(m.level == "escalation" for m in members) else "reminder"
+        s.execute(update(Notice).where(Notice.id == digest_id)
+                  .values(subject=subject, body=body, level=level, **({"recipient": email} if email else {}))
+                  .execution_options(synchronize_session=False))
+        recipient = email or s.scalar(select(Notice.recipient).where(Notice.id == digest_id))
+    out = {"key": d.key, "recipient": recipient, "count": len(members), "sent": [m.key for m in members],
+           "error": None}
+    if not members:  # nothing left to carry (another digest took them): close it without an e-mail
+        with db.transaction() as s:
+            s.execute(update(Notice).where(Notice.id == digest_id)
+                      .values(sent_at=utcnow(), last_error=None, body="Nothing was pending: no e-mail was sent.\n")
+                      .execution_options(synchronize_session=False))
+        return out
+    ids = [m.id for m in members]
+    try:
+        if recipient.startswith("user:"):
+            raise smtplib.SMTPRecipientsRefused({recipient: (550, NO_ADDRESS.encode())})
+        mailer.send(d.key, recipient, subject, body)
+    except (smtplib.SMTPException, OSError) as exc:
+        error = f"{type(exc).__name__}: {exc}"[:1000]
+        with db.transaction() as s:
+            s.execute(update(Notice).where(Notice.id == digest_id)
+                      .values(claimed_by=None, claimed_at=None, last_error=error)
+                      .execution_options(synchronize_session=False))
+            s.execute(update(Notice).where(Notice.id.in_(ids), Notice.claimed_by == tag)
+                      .values(claimed_by=None, claimed_at=None, last_error=f"digest {d.key} not sent: {error}"[:1000])
+                      .execution_options(synchronize_session=False))
+        log.warning("digest %s to %s not sent: %s", d.key, recipient, error)
+        out["error"], out["exc"] = error, exc
+        return out
+    with db.transaction() as s:
+        sent_at = utcnow()
+        s.execute(update(Notice).where(Notice.id == digest_id).values(sent_at=sent_at, last_error=None)
+                  .execution_options(synchronize_session=False))
+        s.execute(update(Notice).where(Notice.id.in_(ids), Notice.claimed_by == tag)
+                  .values(sent_at=sent_at, last_error=None).execution_options(synchronize_session=False))
+    return out
+
+
+def _deliver_digests(db: Database, settings: Settings, worker: str, today: dt.date, summary: RunSummary) -> None:
+    _fill_addresses(db)
+    _create_digests(db, today)
+    mailer = Mailer(settings)
+    try:
+        with db.transaction() as s:
+            ids = s.scalars(select(Notice.id).where(Notice.object_type == DIGEST, Notice.sent_at.is_(None))
+                            .order_by(Notice.id)).all()
+        for did in ids:
+            res = _send_digest(db, mailer, worker, did)
+            if res is None:
+                continue  # another host holds it: it sends it
+            if res["error"]:
+                summary.failed.append({"key": res["key"], "recipient": res["recipient"], "error": res["error"]})
+                exc = res["exc"]
+                if not isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError |
+                                  smtplib.SMTPSenderRefused):
+                    mailer.close()
+                    break  # the server is unreachable: the rest wait for the next run
+                continue
+            if res["count"]:
+                summary.sent += res["sent"]
+                summary.digests.append({"key": res["key"], "recipient": res["recipient"], "count": res["count"]})
+    finally:
+        mailer.close()
+
+
+# ---------------------------------------------------------------- the Notices page: who sees what, retry
+
+STATUSES = ("pending", "sent", "failed")
+
+
+@dataclass
+class NoticeFilter:
+    status: str | None = None  # pending | sent | failed
+    kind: str | None = None
+    recipient: str | None = None  # part of the address or the user name
+    created_from: dt.date | None = None  # agency dates, inclusive
+    created_to: dt.date | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass
+class NoticeRow:
+    id: int
+    key: str
+    kind: str
+    level: str
+    recipient: str
+    recipient_user: str | None
+    subject: str
+    object_type: str
+    object_id: str
+    use_cases: list[str]
+    created_at: dt.datetime
+    claimed_by: str | None
+    claimed_at: dt.datetime | None
+    sent_at: dt.datetime | None
+    attempts: int
+    last_error: str | None
+    status: str
+    digest_id: int | None  # the digest that carried it
+
+    def as_dict(self) -> dict:
+        out = dict(self.__dict__)
+        for k in ("created_at", "claimed_at", "sent_at"):
+            out[k] = out[k].isoformat() if out[k] else None
+        return out
+
+
+@dataclass
+class NoticePage:
+    rows: list[NoticeRow]
+    total: int
+    page: int
+    per_page: int
+    kinds: list[str]
+    scope: str  # "all" | "component" | "own"
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _status_of(sent_at, last_error) -> str:
+    if sent_at is not None:
+        return "sent"
+    return "failed" if last_error else "pending"
+
+
+def _status_clause(status: str):
+    if status == "sent":
+        return Notice.sent_at.is_not(None)
+    if status == "failed":
+        return (Notice.sent_at.is_(None)) & Notice.last_error.is_not(None)
+    return (Notice.sent_at.is_(None)) & Notice.last_error.is_(None)
+
+
+def _units_under(session: Session, granted: set[str]) -> set[str]:
+    """The granted org units and every unit below them."""
+    from raigov.identity.service import ancestors_map
+
+    return {code for code, anc in ancestors_map(session).items() if set(anc) & granted} | granted
+
+
+def _about_units(units: set[str]):
+    """Notices about an object of a use case (or a data-call component) in `units`."""
+    from sqlalchemy import String, cast
+
+    uc_in = select(UseCase.id).join(OrgUnit, OrgUnit.id == UseCase.org_unit_id).where(OrgUnit.code.in_(units))
+    by_type = {
+        "use_case": select(cast(UseCase.id, String)).where(UseCase.id.in_(uc_in)),
+        "practice": select(cast(Practice.id, String)).where(Practice.use_case_id.in_(uc_in)),
+        "review": select(cast(Review.id, String)).where(Review.use_case_id.in_(uc_in)),
+        "waiver": select(cast(Waiver.id, String)).where(Waiver.use_case_id.in_(uc_in)),
+        "evidence": select(cast(EvidenceLink.evidence_id, String)).where(EvidenceLink.use_case_id.in_(uc_in)),
+    }
+    clauses = [(Notice.object_type == t) & Notice.object_id.in_(q) for t, q in by_type.items()]
+    clauses += [(Notice.object_type == "cycle") & Notice.object_id.like(f"%:{u}") for u in sorted(units)]
+    return or_(*clauses)
+
+
+def _visibility(session: Session, actor: Actor):
+    """(SQL condition or None for everything, scope label)."""
+    from raigov.errors import AuthenticationFailed
+    from raigov.identity.permissions import components_visible
+
+    if actor.kind == "anonymous":
+        raise AuthenticationFailed("sign in to see notices")
+    units = components_visible(actor, "notice.read")
+    if units is None:
+        return None, "all"
+    own = Notice.recipient_user == actor.username
+    if not units:
+        return own, "own"
+    return or_(own, _about_units(_units_under(session, units))), "component"
+
+
+def _use_cases_of(session: Session, rows) -> dict[tuple[str, str], list[str]]:
+    """(object_type, object_id) -> the business ids of the use cases the notice concerns."""
+    ids: dict[str, set[int]] = {}
+    for r in rows:
+        if r.object_type in ("use_case", "practice", "review", "waiver", "evidence") and r.object_id.isdigit():
+            ids.setdefault(r.object_type, set()).add(int(r.object_id))
+    out: dict[tuple[str, str], list[str]] = {}
+    queries = {
+        "use_case": select(UseCase.id, UseCase.business_id),
+        "practice": select(Practice.id, UseCase.business_id).join(UseCase, UseCase.id == Practice.use_case_id),
+        "review": select(Review.id, UseCase.business_id).join(UseCase, UseCase.id == Review.use_case_id),
+        "waiver": select(Waiver.id, UseCase.business_id).join(UseCase, UseCase.id == Waiver.use_case_id),
+        "evidence": select(EvidenceLink.evidence_id, UseCase.business_id)
+        .join(UseCase, UseCase.id == EvidenceLink.use_case_id),
+    }
+    col = {"use_case": UseCase.id, "practice": Practice.id, "review": Review.id, "waiver": Waiver.id,
+           "evidence": EvidenceLink.evidence_id}
+    for t, wanted in ids.items():
+        for oid, bid in session.execute(queries[t].where(col[t].in_(sorted(wanted))).order_by(UseCase.business_id)):
+            lst = out.setdefault((t, str(oid)), [])
+            if bid not in lst:
+                lst.append(bid)
+    return out
+
+
+def list_notices(session: Session, actor: Actor, filters: NoticeFilter | None = None,
+                 tz: str = "UTC") -> NoticePage:
+    """The outbox, newest first, as `actor` may see it: the CAIO's office, auditors and admin everything; a
+    component AI lead the notices addressed to them or about their components' use cases; anybody else the
+    notices addressed to themselves."""
+    f = filters or NoticeFilter()
+    cond, scope = _visibility(session, actor)
+    where = [] if cond is None else [cond]
+    if f.status:
+        if f.status not in STATUSES:
+            from raigov.errors import FieldError, ValidationFailed
+
+            raise ValidationFailed("unknown status", errors=[FieldError("status", f"one of {', '.join(STATUSES)}")])
+        where.append(_status_clause(f.status))
+    if f.kind:
+        where.append(Notice.kind == f.kind)
+    if f.recipient:
+        like = "%" + f.recipient.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(or_(func.lower(Notice.recipient).like(like, escape="\\"),
+                         func.lower(Notice.recipient_user).like(like, escape="\\")))
+    try:
+        zone = ZoneInfo(tz)
+    except Exception:  # noqa: BLE001
+        zone = ZoneInfo("UTC")
+    if f.created_from:
+        where.append(Notice.created_at >= dt.datetime.combine(f.created_from, dt.time(), zone))
+    if f.created_to:
+        where.append(Notice.created_at < dt.datetime.combine(f.created_to + dt.timedelta(days=1), dt.time(), zone))
+    per_page = max(1, min(int(f.per_page or 50), 500))
+    total = session.scalar(select(func.count()).select_from(Notice).where(*where)) or 0
+    pages = max(1, -(-total // per_page))
+    page = max(1, min(int(f.page or 1), pages))
+    found = session.scalars(select(Notice).where(*where).order_by(Notice.created_at.desc(), Notice.id.desc())
+                            .offset((page - 1) * per_page).limit(per_page)).all()
+    kinds = sorted(session.scalars(select(Notice.kind).where(*([] if cond is None else [cond])).distinct()))
+    ucs = _use_cases_of(session, found)
+    rows = []
+    for n in found:
+        digest_id = None
+        if n.object_type != DIGEST and n.claimed_by and n.claimed_by.startswith(DIGEST + ":"):
+            tail = n.claimed_by.split(":", 1)[1]
+            digest_id = int(tail) if tail.isdigit() else None
+        rows.append(NoticeRow(n.id, n.key, n.kind, n.level, n.recipient, n.recipient_user, n.subject, n.object_type,
+                              n.object_id, ucs.get((n.object_type, n.object_id), []), n.created_at, n.claimed_by,
+                              n.claimed_at, n.sent_at, n.attempts, n.last_error, _status_of(n.sent_at, n.last_error),
+                              digest_id))
+    return NoticePage(rows, total, page, per_page, kinds, scope)
+
+
+@dataclass
+class RetryResult:
+    key: str
+    recipient: str
+    result: str  # sent | failed | queued (no SMTP: the next run sends it) | busy (another host holds it)
+    error: str | None = None
+
+
+def retry_notice(db: Database, actor: Actor, settings: Settings, notice_id: int) -> RetryResult:
+    """"Retry now" for a failed notice (the CAIO's office and admin, `notice.retry`): send it at once through
+    the same claim as the jobs (so a job running at that moment never sends it too); without SMTP, clear the
+    error so the next run sends it. Audited as `notice.retry` whatever the outcome."""
+    from raigov.errors import Conflict, NotFound
+
+    require(actor, "notice.retry")
+    with db.transaction() as s:
+        n = s.get(Notice, notice_id)
+        if n is None:
+            raise NotFound(f"notice {notice_id} not found")
+        if _status_of(n.sent_at, n.last_error) != "failed":
+            raise Conflict(f"notice {n.key} has not failed: only a failed notice can be retried")
+        key, is_digest, username = n.key, n.object_type == DIGEST, n.recipient_user
+        if n.recipient.startswith("user:"):
+            email = s.scalar(select(User.email).where(User.username == username, User.is_active)) if username else None
+            if not email:
+                raise Conflict(f"{username or n.recipient} has no e-mail address: give the account one first")
+            n.recipient = email
+    result = RetryResult(key, "", "queued")
+    if not settings.smtp_host:
+        with db.transaction() as s:
+            s.execute(update(Notice).where(Notice.id == notice_id, Notice.sent_at.is_(None))
+                      .values(last_error=None, claimed_by=None, claimed_at=None)
+                      .execution_options(synchronize_session=False))
+    else:
+        mailer = Mailer(settings)
+        worker = f"retry:{actor.username}:{_worker_id()}"
+        try:
+            if is_digest:
+                res = _send_digest(db, mailer, worker, notice_id)
+                if res is None:
+                    result.result = "busy"
+                else:
+                    result.result, result.error = ("failed", res["error"]) if res["error"] else ("sent", None)
+            else:
+                with db.transaction() as s:
+                    now = utcnow()
+                    free = or_(Notice.claimed_by.is_(None), Notice.claimed_at < now - CLAIM_LEASE)
+                    won = s.execute(update(Notice).where(Notice.id == notice_id, Notice.sent_at.is_(None), free)
+                                    .values(claimed_by=worker, claimed_at=now, attempts=Notice.attempts + 1)
+                                    .execution_options(synchronize_session=False)).rowcount
+                    row = s.execute(select(Notice.recipient, Notice.subject, Notice.body)
+                                    .where(Notice.id == notice_id)).one()
+                if won != 1:
+                    result.result = "busy"
+                else:
+                    try:
+                        mailer.send(key, row.recipient, row.subject, row.body)
+                    except (smtplib.SMTPException, OSError) as exc:
+                        result.result, result.error = "failed", f"{type(exc).__name__}: {exc}"[:1000]
+                        with db.transaction() as s:
+                            s.execute(update(Notice).where(Notice.id == notice_id)
+                                      .values(claimed_by=None, claimed_at=None, last_error=result.error)
+                                      .execution_options(synchronize_session=False))
+                    else:
+                        result.result = "sent"
+                        with db.transaction() as s:
+                            s.execute(update(Notice).where(Notice.id == notice_id)
+                                      .values(sent_at=utcnow(), last_error=None)
+                                      .execution_options(synchronize_session=False))
+        finally:
+            mailer.close()
+    with db.transaction() as s:
+        result.recipient = s.scalar(select(Notice.recipient).where(Notice.id == notice_id)) or ""
+        record(s, actor, "notice.retry", "notice", key, None,
+               {"key": key, "recipient": result.recipient, "result": result.result, "error": result.error})
+    return result
+
+
 # ---------------------------------------------------------------- the run
 
 
@@ -341,7 +752,7 @@ def run(db: Database, actor: Actor, settings: Settings, *, today: dt.date | None
     require(actor, "jobs.run")
     cfg = config()
     today = today or agency_today(settings)
-    summary = RunSummary(today, _worker_id(), dry_run, bool(settings.smtp_host))
+    summary = RunSummary(today, _worker_id(), dry_run, bool(settings.smtp_host), digest=settings.notice_digest)
     with db.transaction() as s:
         summary.due = C.compute(snapshot(s, today, cfg), cfg, today, settings.base_url)
         rows = _rows(summary.due, _emails(s), utcnow())
@@ -354,7 +765,10 @@ def run(db: Database, actor: Actor, settings: Settings, *, today: dt.date | None
     if dry_run:
         return summary
     if settings.smtp_host:
-        _deliver(db, settings, summary.worker, summary)
+        if settings.notice_digest == "daily":
+            _deliver_digests(db, settings, summary.worker, today, summary)
+        else:
+            _deliver(db, settings, summary.worker, summary)
     with db.transaction() as s:
         summary.pending_total = s.scalar(select(func.count()).select_from(Notice).where(Notice.sent_at.is_(None))) or 0
         summary.pending = [
@@ -367,7 +781,8 @@ def run(db: Database, actor: Actor, settings: Settings, *, today: dt.date | None
         record(s, actor, "jobs.run", "jobs", today.isoformat(), None, {
             "today": today.isoformat(), "worker": summary.worker, "due": len(summary.due), "rows": summary.rows,
             "created": len(summary.created), "sent": len(summary.sent), "failed": len(summary.failed),
-            "pending": summary.pending_total, "smtp": summary.smtp,
+            "pending": summary.pending_total, "smtp": summary.smtp, "digest": summary.digest,
+            "digests": len(summary.digests),
             "created_by_kind": dict(sorted(Counter(f"{r['kind']}/{r['level']}" for r in created_rows).items())),
         })
     return summary

@@ -127,12 +127,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from raigov.web.pages import datacall as datacall_pages
     from raigov.web.pages import evaluation as evaluation_pages
     from raigov.web.pages import governance as governance_pages
+    from raigov.web.pages import notices as notices_pages
 
     app.include_router(v1.router)
     app.include_router(governance_api.router)
     app.include_router(policy_api.router)
     for module in (auth, home, governance_pages, inventory, policy, admin, audit, account, public, dashboard, datacall_pages,
-                   evaluation_pages):
+                   evaluation_pages, notices_pages):
         app.include_router(module.router)
     if settings.oidc_enabled:
         from starlette.middleware.sessions import SessionMiddleware
