@@ -1,8 +1,9 @@
 """`raigov datacall ...`: the annual data call from the shell.
 
-Reading the progress needs no sign-in (the operator's shell may export every row anyway). Opening a cycle
-and certifying are acts of named people (the CAIO, a component AI lead): the permission matrix does not let
-the shell (`system`) do them, so these commands take `--as USERNAME` and that person's password (prompted,
+Reading the progress needs no sign-in (the operator's shell may export every row anyway). Opening a cycle,
+certifying and finishing a snapshot left pending by a crash are acts of named people (the CAIO, a component AI
+lead; for `finish`, the CAIO's office or an administrator): the permission matrix does not let the shell
+(`system`) do them, so these commands take `--as USERNAME` and that person's password (prompted,
 or one line on standard input with `--password-stdin`), checked like a sign-in (failures counted, lockout),
 and then act, and are recorded in the audit trail, as that person."""
 
@@ -17,6 +18,7 @@ from rich.table import Table
 from raigov.cli.common import (
     AS_HELP,
     EXIT_BAD_INPUT,
+    EXIT_PROBLEM,
     console,
     err_console,
     handle_errors,
@@ -27,7 +29,7 @@ from raigov.cli.common import (
     system_actor,
 )
 
-app = typer.Typer(help="The annual data call: open, progress, component and CAIO certification", no_args_is_help=True)
+app = typer.Typer(help="The annual data call: open, progress, component and CAIO certification, finishing a snapshot", no_args_is_help=True)
 
 
 
@@ -155,3 +157,43 @@ def certify(
         for name, sha in res.files.items():
             console.print(f"  {res.directory}/{name}  sha256 {sha}")
         console.print(f"  audit event {res.event_seq}; signed head: size {res.head['tree_size']}, root {res.head['root_hash']}")
+
+
+_FINISH_LINE = {
+    "finished": "renamed {name}.pending into place (sha256 {actual})",
+    "present": "{name} already in place (sha256 {actual})",
+    "mismatch": "refused {name}.pending: its sha256 {actual} is not the recorded {expected}; left where it is",
+    "missing": "{name} is missing and has no pending file",
+    "tampered": "{name} is in place but its sha256 {actual} is not the recorded {expected}",
+}
+
+
+@app.command()
+@handle_errors
+def finish(
+    year: int,
+    as_: str = typer.Option(None, "--as", help=AS_HELP),
+    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Finish a certified snapshot after a crash between the certification's commit and its renames: each missing
+    file whose pending file has the recorded hash is renamed into place (CAIO, delegate or administrator).
+    Exit 0 when all three files are in place with their recorded hashes, 1 otherwise."""
+    from raigov.governance import datacall
+
+    db = ready_database()
+    actor = person_actor(db, as_, password_stdin, "finishing a snapshot is done by a named person")
+    with db.transaction() as s:
+        res = datacall.finish(s, actor, settings(), year)
+    if json_:
+        print_json(res.as_dict())
+    else:
+        for f in res.files:
+            line = _FINISH_LINE.get(f.state, "{name}: " + f.state)
+            (console if f.ok else err_console).print(
+                line.format(name=f"{res.directory}/{f.name}", actual=f.actual_sha256, expected=f.expected_sha256),
+                highlight=False, soft_wrap=True)
+        console.print(f"the {year} snapshot is complete" if res.complete else f"the {year} snapshot is NOT complete",
+                      highlight=False, soft_wrap=True)
+    if not res.complete:
+        raise typer.Exit(EXIT_PROBLEM)

@@ -61,7 +61,7 @@ def load_governance(session: Session, settings: Settings, system: Actor) -> dict
         return _actor(session, leads[comp]) if comp in leads else caio
 
     def approve_all(uc, skip: set[str] = frozenset()):
-        for r in gov._current_reviews(session, uc):
+        for r in gov.reviews_of(session, system, uc.business_id):
             if r.lane in skip or r.status not in ("open", "changes_requested"):
                 continue
             who = people.get(LANE_PEOPLE.get(r.lane) or "") or lead_of(uc)
@@ -131,7 +131,7 @@ def load_governance(session: Session, settings: Settings, system: Actor) -> dict
             approve_all(uc, skip={"legal", "independent"})
             done["pilot"] = uc.business_id
         elif i == 3:
-            reviews = {r.lane: r for r in gov._current_reviews(session, uc)}
+            reviews = {r.lane: r for r in gov.reviews_of(session, system, uc.business_id)}
             if "privacy" in reviews:
                 gov.decide(session, people["privacy"], reviews["privacy"].id, "changes_requested",
                            "Please attach the PIA and describe the retention of images.")

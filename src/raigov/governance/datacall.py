@@ -618,6 +618,89 @@ def finish_snapshot(settings: Settings, cycle: ReportingCycle) -> dict[str, str]
     return {name: _finish_file(folder / name, expected) for name, expected in _snapshot_files(cycle)}
 
 
+FINISH_OK = ("present", "finished")  # states of a file in place (with the recorded hash: see `FinishResult.complete`)
+
+
+@dataclass
+class FinishedFile:
+    name: str
+    state: str  # see `_finish_file`; 'tampered': in place, but its bytes do not have the recorded hash
+    expected_sha256: str | None
+    actual_sha256: str | None  # of the file in place, else of its pending file (None: neither exists)
+
+    @property
+    def ok(self) -> bool:
+        return self.state in FINISH_OK and (self.expected_sha256 is None or self.actual_sha256 == self.expected_sha256)
+
+
+@dataclass
+class FinishResult:
+    year: int
+    directory: str
+    files: list[FinishedFile]
+    event_seq: int | None  # the datacall.finish audit event (None: nothing was renamed)
+
+    @property
+    def complete(self) -> bool:
+        """Every file is in place with its recorded hash."""
+        return all(f.ok for f in self.files)
+
+    def as_dict(self) -> dict:
+        return {"year": self.year, "directory": self.directory, "complete": self.complete, "event_seq": self.event_seq,
+                "files": [{**asdict(f), "ok": f.ok} for f in self.files]}
+
+
+def may_finish(actor: Actor) -> bool:
+    """Who may finish a snapshot by hand: the CAIO's office (those who open the data call) or an administrator
+    (department-wide: operations). Not the shell itself: as for certifying, a named person signs in."""
+    if can(actor, "datacall.open"):
+        return True
+    return actor.kind == "user" and any(g.role == "admin" and g.org_unit is None for g in actor.grants)
+
+
+def _file_sha(path: Path) -> str | None:
+    try:
+        return _sha(path.read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def finish(session: Session, actor: Actor, settings: Settings, year: int) -> FinishResult:
+    """`finish_snapshot` on request (`raigov datacall finish YEAR`): after a crash between the certification's
+    commit and its renames, rename each missing file's pending file into place when its bytes have the recorded
+    hash, and report every file (in place files are checked against their hash too). Refuses (nothing renamed)
+    when the cycle is not certified or its recorded hashes disagree with the audit event. Idempotent; records a
+    `datacall.finish` audit event only when it renamed something."""
+    if not may_finish(actor):
+        raise PermissionDenied(f"{actor.label} may not finish a data call snapshot: the CAIO's office or an "
+                               "administrator does")
+    cycle = _cycle(session, year)
+    if cycle.status != "certified":
+        raise Conflict(f"the {year} data call is {cycle.status}: there is no snapshot to finish")
+    pub = publication(session, year)
+    if pub is not None and pub.disagreements:
+        raise SnapshotRecordMismatch(f"the {year} snapshot is not finished: " + "; ".join(pub.disagreements))
+    states = finish_snapshot(settings, cycle)
+    folder = settings.data_dir / (cycle.snapshot_path or f"snapshots/{year}")
+    files = []
+    for name, expected in _snapshot_files(cycle):
+        path, state = folder / name, states[name]
+        actual = _file_sha(path)
+        if actual is None and state == "mismatch":
+            actual = _file_sha(pending_path(path))
+        if state == "present" and actual is None:
+            state = "missing"
+        elif state == "present" and expected is not None and actual != expected:
+            state = "tampered"
+        files.append(FinishedFile(name, state, expected, actual))
+    seq = None
+    if any(f.state == "finished" for f in files):
+        ev = record(session, actor, "datacall.finish", "reporting_cycle", year, None,
+                    {"year": year, "files": {f.name: f.state for f in files}})
+        seq = ev.seq
+    return FinishResult(year, (cycle.snapshot_path or f"snapshots/{year}"), files, seq)
+
+
 def snapshot_bytes(session: Session, settings: Settings, year: int, public: bool = True) -> bytes:
     """The exact bytes of a certified snapshot file, after checking that the cycle's recorded hash agrees with
     the audit trail's and that the file's bytes match it (refuses to serve otherwise). A file left pending by a

@@ -466,10 +466,21 @@ class QueueRow:
     assignee: str | None
 
 
+def may_queue_all(actor: Actor) -> bool:
+    """May `actor` see the queue of every lane (not only the lanes they review)? Those who assign reviews (the
+    CAIO, delegates, component AI leads: each still sees only the use cases they may read) and the operator's
+    shell (`raigov review queue`)."""
+    return actor.kind == "system" or can(actor, "review.assign")
+
+
 def queue(session: Session, actor: Actor, lane: str | None = None, include_all: bool = False) -> list[QueueRow]:
-    """Open reviews, oldest first: by default those of the lanes the actor may review."""
+    """Open reviews, oldest first: by default those of the lanes the actor may review; `include_all`: every
+    lane, for those who may (`may_queue_all`; PermissionDenied otherwise)."""
     cfg = config()
     require(actor, "usecase.read")
+    if include_all and not may_queue_all(actor):
+        raise PermissionDenied(f"{actor.label} may see the reviews of their own lanes only: the queue of every lane "
+                               "is for those who assign reviews")
     q = select(Review, UseCase).join(UseCase, UseCase.id == Review.use_case_id).where(
         Review.status.in_(("open", "changes_requested")), UseCase.status != "retired").order_by(Review.opened_at)
     if lane:
@@ -490,6 +501,23 @@ def queue(session: Session, actor: Actor, lane: str | None = None, include_all: 
         out.append(QueueRow(r, uc.business_id, uc.name, _component(uc), ln.title if ln else r.lane, age,
                             age > cfg.review_due_days, r.assignee.username if r.assignee else None))
     return out
+
+
+@dataclass
+class QueueView:
+    """The review queue as a page shows it: `include_all` is whether every lane is shown (asked for and allowed)."""
+
+    rows: list[QueueRow]
+    include_all: bool
+    may_include_all: bool
+
+
+def queue_view(session: Session, actor: Actor, lane: str | None = None, include_all: bool = False) -> QueueView:
+    """The queue for a page: asking for every lane without the right (`may_queue_all`) shows the actor's own
+    lanes instead of refusing."""
+    allowed = may_queue_all(actor)
+    shown = include_all and allowed
+    return QueueView(queue(session, actor, lane, include_all=shown), shown, allowed)
 
 
 # ---------------------------------------------------------------- practices

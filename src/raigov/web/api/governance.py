@@ -84,6 +84,7 @@ def comment(request: Request, actor: ActorDep, review_id: int, body: CommentIn):
 
 @router.get("/reviews", tags=["governance"], responses=ERRORS, summary="The review queue (open reviews, oldest first)")
 def review_queue(request: Request, actor: ActorDep, lane: str | None = None, all: bool = False):
+    """`all=true`: every lane, for those who assign reviews (403 for others)."""
     with uow(request) as s:
         return [{"review": q.review.id, "use_case": q.business_id, "name": q.name, "component": q.component,
                  "lane": q.review.lane, "status": q.review.status, "age_days": q.age_days, "overdue": q.overdue,

@@ -13,7 +13,6 @@ from fastapi.responses import RedirectResponse
 from raigov.errors import RaigovError, ValidationFailed
 from raigov.governance import service as gov
 from raigov.governance.lanes import config
-from raigov.identity.permissions import can
 from raigov.inventory import service as inventory
 from raigov.policy import service as policy
 from raigov.web.app import render
@@ -329,8 +328,8 @@ async def certify_pilot(request: Request, business_id: str):
 def queue_page(request: Request, lane: str | None = None, all: int = 0):
     actor = require_page_actor(request)
     cfg = config()
-    with uow(request) as s:
-        rows = gov.queue(s, actor, lane or None, include_all=bool(all) and can(actor, "review.assign"))
-    return render(request, "governance/queue.html", {"nav": "reviews", "rows": rows, "lanes": cfg.lanes, "lane": lane,
-                                                     "all": all, "labels": STATUS_LABELS,
+    with uow(request) as s:  # asking for every lane without the right shows the actor's own (the service decides)
+        view = gov.queue_view(s, actor, lane or None, include_all=bool(all))
+    return render(request, "governance/queue.html", {"nav": "reviews", "rows": view.rows, "lanes": cfg.lanes, "lane": lane,
+                                                     "all": int(view.include_all), "labels": STATUS_LABELS,
                                                      "due_days": cfg.review_due_days})
