@@ -60,6 +60,7 @@ EXPECTED: dict[str, set[str]] = {
     "jobs.run": {"system"},
     "notice.read": {"caio", "caio_delegate", "auditor", "admin", "component_ai_lead", "system"},
     "notice.retry": {"caio", "caio_delegate", "admin", "system"},
+    "datacall.finish": {"caio", "caio_delegate", "admin"},
 }
 
 

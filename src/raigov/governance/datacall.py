@@ -653,9 +653,7 @@ class FinishResult:
 def may_finish(actor: Actor) -> bool:
     """Who may finish a snapshot by hand: the CAIO's office (those who open the data call) or an administrator
     (department-wide: operations). Not the shell itself: as for certifying, a named person signs in."""
-    if can(actor, "datacall.open"):
-        return True
-    return actor.kind == "user" and any(g.role == "admin" and g.org_unit is None for g in actor.grants)
+    return actor.kind == "user" and can(actor, "datacall.finish")
 
 
 def _file_sha(path: Path) -> str | None:
