@@ -485,6 +485,7 @@ def test_cli_run(db, settings, agency, monkeypatch):
         assert res.exit_code == 0, res.output
         out = json.loads(res.stdout)
         assert out["dry_run"] is True and len(out["created"]) == 10 and out["sent"] == []
+        assert out["digest"] == "off" and out["digests"] == []  # RAIGOV_NOTICE_DIGEST unset: one e-mail a notice
         res = runner.invoke(app, ["run", "--today", "2026-11-26"])
         assert res.exit_code == 0, res.output
         assert "created 10" in res.stdout and "kept in the outbox" in res.stdout and "10 unsent" in res.stdout
