@@ -158,3 +158,15 @@ def actor_of(db):
             return service.actor_for(s, service.get_user(s, username))
 
     return _actor
+
+
+@pytest.fixture
+def cli_env(db, settings, monkeypatch):
+    """The CLI (a process of its own in production) pointed at this test's database and data directory."""
+    from raigov.config import reset_settings
+
+    monkeypatch.setenv("RAIGOV_DATABASE_URL", db.url)
+    monkeypatch.setenv("RAIGOV_DATA_DIR", str(settings.data_dir))
+    reset_settings()
+    yield
+    reset_settings()

@@ -6,18 +6,11 @@ from __future__ import annotations
 
 import pytest
 from tests.e2e.test_foundation_pages import assert_accessible, sign_in
+from tests.governance.test_governance_service import FR
 
 from raigov.governance import service as gov
 from raigov.inventory import service as inventory
 from raigov.policy import service as policy
-
-FR = {
-    "use_case_name": "Biometric entry-exit face matching",
-    "development_stage": "Pre-deployment",
-    "problem_solved": "Uses facial recognition to verify the identity of travelers at ports of entry against "
-                      "passport photos; a mismatch refers the traveler to secondary inspection by an officer.",
-    "system_outputs": "A match or no-match result for each traveler.",
-}
 
 
 def _scores_csv(path):

@@ -9,6 +9,7 @@ import hashlib
 
 import pytest
 from sqlalchemy import func, select
+from tests.governance.test_governance_service import FR
 
 from raigov.audit.models import AuditEvent
 from raigov.errors import PermissionDenied, ValidationFailed
@@ -20,13 +21,6 @@ from raigov.governance.models import Evidence, EvidenceLink
 from raigov.inventory import service as inventory
 from raigov.policy import service as policy
 
-FR = {
-    "use_case_name": "Biometric entry-exit face matching",
-    "development_stage": "Pre-deployment",
-    "problem_solved": "Uses facial recognition to verify the identity of travelers at ports of entry against "
-                      "passport photos; a mismatch refers the traveler to secondary inspection by an officer.",
-    "system_outputs": "A match or no-match result for each traveler.",
-}
 BIO = {"score": "score", "genuine": "genuine", "groups": ["group"], "subject": "subject", "target_fmr": 0.01,
        "criteria": {"max_fmr_ratio": 100.0}}
 

@@ -20,16 +20,10 @@ from raigov.governance import service as gov
 from raigov.governance.models import Pilot, Practice, Review, ReviewComment, ReviewCondition, Waiver
 from raigov.inventory import service as inventory
 from raigov.policy import service as policy
+from tests.governance.test_governance_service import FR
 
 pytestmark = pytest.mark.postgres
 
-FR = {
-    "use_case_name": "Biometric entry-exit face matching",
-    "development_stage": "Pre-deployment",
-    "problem_solved": "Uses facial recognition to verify the identity of travelers at ports of entry against "
-                      "passport photos; a mismatch refers the traveler to secondary inspection by an officer.",
-    "system_outputs": "A match or no-match result for each traveler.",
-}
 WAIVER = {"grounds": "impedes-operations", "determination": "feedback kiosks cannot be installed at this port",
           "risk_assessment": "low residual risk", "public_summary": "Feedback option waived at one port"}
 

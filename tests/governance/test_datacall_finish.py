@@ -27,16 +27,6 @@ NAMES = (FULL, PUBLIC, datacall.MANIFEST)
 DIR = f"snapshots/{YEAR}"
 
 
-@pytest.fixture
-def cli_env(db, settings, monkeypatch):
-    from raigov.config import reset_settings
-
-    monkeypatch.setenv("RAIGOV_DATABASE_URL", db.url)
-    monkeypatch.setenv("RAIGOV_DATA_DIR", str(settings.data_dir))
-    reset_settings()
-    yield
-    reset_settings()
-
 
 def cli(*args, password: str | None = PASSWORD):
     from typer.testing import CliRunner

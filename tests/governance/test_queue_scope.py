@@ -122,16 +122,6 @@ def test_page_shows_a_reviewer_their_own_lanes(db, settings, people, open_review
     assert _page_lanes(r.text) == [titles["component_ai_lead"].title]
 
 
-@pytest.fixture
-def cli_env(db, settings, monkeypatch):
-    from raigov.config import reset_settings
-
-    monkeypatch.setenv("RAIGOV_DATABASE_URL", db.url)
-    monkeypatch.setenv("RAIGOV_DATA_DIR", str(settings.data_dir))
-    reset_settings()
-    yield
-    reset_settings()
-
 
 def test_cli_queue_still_shows_every_lane(db, people, open_reviews, cli_env):
     from typer.testing import CliRunner

@@ -13,17 +13,6 @@ from raigov.db.base import utcnow
 from tests.governance.test_dashboard import build_agency
 
 
-@pytest.fixture
-def cli_env(db, settings, monkeypatch):
-    from raigov.config import reset_settings
-
-    monkeypatch.setenv("RAIGOV_DATABASE_URL", db.url)
-    monkeypatch.setenv("RAIGOV_DATA_DIR", str(settings.data_dir))
-    reset_settings()
-    yield
-    reset_settings()
-
-
 def test_cli_waivers_output(db, cli_env):
     from typer.testing import CliRunner
 

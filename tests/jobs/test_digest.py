@@ -5,7 +5,6 @@ run; `off` (the default) keeps one e-mail per notice."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +13,7 @@ from raigov.config import Settings
 from raigov.db.engine import Database
 from raigov.governance.models import Notice
 from raigov.jobs import service as jobs
-from tests.jobs.test_jobs import SYSTEM, TODAY, _smtp, sink  # noqa: F401 - fixture
+from tests.jobs.test_jobs import SYSTEM, TODAY, _smtp, run_on_hosts, sink  # noqa: F401 - fixture
 
 DAY = TODAY.isoformat()
 
@@ -121,22 +120,7 @@ def test_two_hosts_send_each_digest_once(db, settings, five, sink):  # noqa: F81
     hosts = [Database(db.url), Database(db.url)]
     try:
         for day in (TODAY, TODAY + dt.timedelta(days=1)):
-            barrier = threading.Barrier(2)
-            results, errors = [], []
-
-            def host(h, barrier=barrier, results=results, errors=errors, day=day):
-                try:
-                    barrier.wait(timeout=30)
-                    results.append(jobs.run(h, SYSTEM, st, today=day))
-                except Exception as exc:  # noqa: BLE001
-                    errors.append(exc)
-
-            threads = [threading.Thread(target=host, args=(h,)) for h in hosts]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(timeout=120)
-            assert errors == []
+            results = run_on_hosts(hosts, st, day)
             sent = [k for r in results for k in r.sent]
             assert len(sent) == len(set(sent))
     finally:

@@ -147,6 +147,27 @@ def compute(snap, today=TODAY):
     return C.compute(snap, config(), today, "https://raigov.example.gov")
 
 
+
+def run_on_hosts(hosts, settings, day):
+    """``jobs.run`` on every host at the same moment (a barrier), each in a thread of its own; their summaries."""
+    barrier = threading.Barrier(len(hosts))
+    results, errors = [], []
+
+    def host(h):
+        try:
+            barrier.wait(timeout=30)
+            results.append(jobs.run(h, SYSTEM, settings, today=day))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=host, args=(h,)) for h in hosts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    return results
+
 def test_practice_clock():
     # due in 10 days: a reminder to the use case's owner (the practice has none of its own)
     [n] = compute(_snap(practices=[_practice()]))
@@ -437,22 +458,7 @@ def test_two_runs_at_once_send_each_notice_once(db, settings, agency, sink):
     hosts = [Database(db.url), Database(db.url)]
     try:
         for day in (TODAY, d(1), d(2)):
-            barrier = threading.Barrier(2)
-            results, errors = [], []
-
-            def host(h, barrier=barrier, results=results, errors=errors, day=day):
-                try:
-                    barrier.wait(timeout=30)
-                    results.append(jobs.run(h, SYSTEM, st, today=day))
-                except Exception as exc:  # noqa: BLE001
-                    errors.append(exc)
-
-            threads = [threading.Thread(target=host, args=(h,)) for h in hosts]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(timeout=120)
-            assert errors == []
+            results = run_on_hosts(hosts, st, day)
             created = [k for r in results for k in r.created]
             assert len(created) == len(set(created))  # each row created by one host only
             assert sorted(k for r in results for k in r.sent) == sorted({k for r in results for k in r.sent})
