@@ -75,6 +75,8 @@ def test_biometric_run_becomes_a_bias_test_on_the_use_case(db, settings, team, s
         assert (run.status, run.kind, run.input_sha256, run.input_filename) == ("done", "biometric", input_sha,
                                                                                 "scores.parquet")
         assert run.input_rows == 300 * 12
+        assert ev_service.business_ids(s, [run]) == {run.use_case_id: bid}  # what the T&E pages link to
+        assert ev_service.business_ids(s, []) == {}
         assert run.outcome == "pass" and run.criteria[0]["name"] == "FMR max/min ratio"
         assert run.result["data"]["sha256"] == input_sha and run.result["data"]["file"] == "scores.parquet"
         assert len(run.result["groups"]) == 2

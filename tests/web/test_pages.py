@@ -108,3 +108,9 @@ def test_pages_enforce_roles(client, make_user, sign_in):
     assert client.get("/admin/users").status_code == 403
     assert client.get("/audit").status_code == 403
     assert client.get("/account").status_code == 200
+    assert client.get("/evaluation").status_code == 200  # a submitter reads their component's runs
+    # the T&E page: the evaluation service refuses someone who may read no run (the page no longer checks)
+    make_user("emp", "employee")
+    client.post("/sign-out", data={"csrf_token": csrf_from(client.get("/account").text)})
+    sign_in("emp")
+    assert client.get("/evaluation").status_code == 403

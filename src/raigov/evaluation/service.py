@@ -466,6 +466,16 @@ def get_run(session: Session, actor: Actor, run_id: int) -> EvaluationRun:
     return run
 
 
+def business_ids(session: Session, runs_: list[EvaluationRun]) -> dict[int, str]:
+    """The business id of each run's use case (runs already read through ``get_run``/``runs``), in one query."""
+    from raigov.inventory.models import UseCase
+
+    ids = {r.use_case_id for r in runs_ if r.use_case_id is not None}
+    if not ids:
+        return {}
+    return dict(session.execute(select(UseCase.id, UseCase.business_id).where(UseCase.id.in_(ids))).all())
+
+
 def runs(session: Session, actor: Actor, limit: int = 100) -> list[EvaluationRun]:
     """The newest runs the actor may read (eval.read in the run's component; their own runs)."""
     units_read = components_visible(actor, "eval.read")

@@ -23,29 +23,17 @@ FIELDS = ("kind", "y_true", "y_pred", "score", "genuine", "groups", "subject", "
 OUTCOME_LABELS = {"pass": "Pass", "fail": "Fail", "none": "No criteria"}
 
 
-def _may_read(actor) -> bool:
-    return components_visible(actor, "eval.read") != set() or components_visible(actor, "eval.run") != set()
-
-
 def _limits(request: Request) -> tuple[int, int]:
     return ev.WEB_MAX_ROWS, min(ev.WEB_MAX_BYTES, settings_of(request).upload_limit_bytes)
 
 
 def _index(request: Request, actor, *, error: str | None = None, field: str | None = None, ok: str | None = None,
            form: dict | None = None, status: int = 200):
-    if not _may_read(actor):
-        raise PermissionDenied(f"{actor.label} may not read evaluation runs")
     max_rows, max_bytes = _limits(request)
     with uow(request) as s:
-        rows = []
-        for r in ev.runs(s, actor):
-            bid = None
-            if r.use_case_id is not None:
-                from raigov.inventory.models import UseCase
-
-                uc = s.get(UseCase, r.use_case_id)
-                bid = uc.business_id if uc else None
-            rows.append({"r": r, "business_id": bid})
+        found = ev.runs(s, actor)  # PermissionDenied for someone who may read no run
+        bids = ev.business_ids(s, found)
+        rows = [{"r": r, "business_id": bids.get(r.use_case_id)} for r in found]
         return render(request, "evaluation/index.html", {
             "nav": "evaluation", "runs": rows, "can_run": components_visible(actor, "eval.run") != set(),
             "error": error, "error_field": field, "ok": ok, "form": form or {"kind": "biometric"},
@@ -101,12 +89,7 @@ def run_page(request: Request, run_id: int, error: str | None = None, ok: str | 
     actor = require_page_actor(request)
     with uow(request) as s:
         run = ev.get_run(s, actor, run_id)
-        bid = None
-        if run.use_case_id is not None:
-            from raigov.inventory.models import UseCase
-
-            uc = s.get(UseCase, run.use_case_id)
-            bid = uc.business_id if uc else None
+        bid = ev.business_ids(s, [run]).get(run.use_case_id)
         res = run.result or {}
         ident = (res.get("conventions") or {}).get("mode") == "identification"
         km, kn = ("fpir", "fnir") if ident else ("fmr", "fnmr")
