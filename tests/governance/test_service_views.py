@@ -139,3 +139,26 @@ def test_list_waivers_scoped_and_checked(db, make_user, actor_of):
         assert len(gov.waivers_of(s, a["caio"])) == 4
         with pytest.raises(PermissionDenied):
             gov.waivers_of(s, a["employee"])
+
+
+
+def test_sync_if_allowed(db, settings, people):
+    """What the page and POST /determinations run after a determination: sync when the actor may, else nothing."""
+    from raigov.governance import service as gov
+    from raigov.inventory import service as inventory
+    from raigov.policy import service as policy
+    from tests.governance.test_governance_service import FR
+
+    with db.transaction() as s:
+        bid = inventory.create_use_case(s, people["owner"], component="CBP", values=FR, reason="new",
+                                        settings=settings).business_id
+        inventory.submit_use_case(s, people["owner"], bid)
+        policy.screen_use_case(s, people["owner"], bid)
+        policy.decide(s, people["caio"], bid, "high-impact", "matches face recognition presumption")
+    with db.transaction() as s:
+        assert gov.sync_if_allowed(s, people["privacy"], bid) is None  # reads it, may not sync
+        assert gov.reviews_of(s, people["lead"], bid) == []  # and nothing was opened
+        added = gov.sync_if_allowed(s, people["lead"], bid)
+        # a high-impact face-recognition use: the affirmative route and D026-11's Privacy, CRCL, OCIO lanes
+        assert {"privacy", "crcl", "ocio", "legal"} <= set(added["reviews"]) and added["practices"]
+        assert gov.sync_if_allowed(s, people["lead"], bid) == {"reviews": [], "practices": []}  # idempotent

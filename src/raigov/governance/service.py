@@ -206,6 +206,15 @@ def _lock_use_case(session: Session, uc: UseCase) -> None:
     session.execute(select(UseCase.id).where(UseCase.id == uc.id).with_for_update())
 
 
+def sync_if_allowed(session: Session, actor: Actor, business_id: str) -> dict | None:
+    """After a new screen or determination: ``sync`` when the actor may (the lanes and practices the use case
+    needs may have changed); ``None`` when they may not, so that a determination alone does not fail."""
+    uc = inventory.get_use_case(session, actor, business_id)
+    if not can(actor, "governance.sync", _component(uc)):
+        return None
+    return sync(session, actor, business_id)
+
+
 def sync(session: Session, actor: Actor, business_id: str) -> dict:
     """Open the reviews and create the practices the use case now requires (never deleting: a practice
     no longer required is marked so). Idempotent. Returns what was added."""

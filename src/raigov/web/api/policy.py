@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from raigov.errors import FieldError, NotFound
-from raigov.identity.permissions import Actor, can
+from raigov.identity.permissions import Actor
 from raigov.policy import service as policy
 from raigov.web.api.v1 import ERRORS
 from raigov.web.deps import api_actor, uow
@@ -319,8 +319,5 @@ def determine(request: Request, actor: ActorDep, business_id: str, body: Determi
 
     with uow(request) as s:
         d = policy.decide(s, actor, business_id, body.decision, body.reason)
-        uc = inventory.get_use_case(s, actor, business_id)
-        # as the page does: a new determination may change the reviews and practices the use case needs
-        if can(actor, "governance.sync", inventory._component_of(uc)):
-            gov.sync(s, actor, uc.business_id)
-        return _determination_out(uc.business_id, d)
+        gov.sync_if_allowed(s, actor, business_id)  # as the page does
+        return _determination_out(inventory.get_use_case(s, actor, business_id).business_id, d)

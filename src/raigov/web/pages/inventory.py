@@ -319,8 +319,7 @@ def _sync_governance(s, actor, business_id: str) -> None:
     """A new screen or determination may change the lanes and practices the use case needs."""
     from raigov.governance import service as gov
 
-    if can(actor, "governance.sync", inventory._component_of(inventory.get_use_case(s, actor, business_id))):
-        gov.sync(s, actor, business_id)
+    gov.sync_if_allowed(s, actor, business_id)
 
 
 @router.post("/{business_id}/determine")
