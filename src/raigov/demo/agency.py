@@ -103,8 +103,8 @@ def load_inventory(session: Session, settings: Settings, actor: Actor, creds: di
                 password = f"demo-{secrets.token_urlsafe(9)}"
                 identity.create_user(session, actor, UserCreate(
                     username=username, display_name=f"{unit} use case owner (demo)", email=f"{username}@example.com",
-                    org_unit=unit if unit != "DHS" else None, password=password,
-                    roles=[RoleGrantIn(role="submitter", component=unit if unit != "DHS" else None)]), settings)
+                    org_unit=unit, password=password,
+                    roles=[RoleGrantIn(role="submitter", component=unit)]), settings)  # DHS: the department's own only
                 creds["people"][username] = {"password": password, "roles": [f"submitter@{unit}"],
                                              "name": f"{unit} use case owner (demo)"}
             owners[unit] = username

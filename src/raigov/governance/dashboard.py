@@ -221,12 +221,13 @@ class _Units:
         return self.top.get(unit_id, NO_COMPONENT) if unit_id is not None else NO_COMPONENT
 
     def ids_under(self, codes: set[str]) -> list[int]:
-        """The ids of the units `codes` and of every unit below them."""
+        """The ids of the units `codes` and of every unit below them, as a grant scoped to them reaches
+        (the department's own unit reaches itself only; see identity.units_under)."""
         out = []
         for uid in self.by_id:
             u = self.by_id[uid]
             while u is not None:
-                if u.code in codes:
+                if u.code in codes and (u.id == uid or u.kind != "department"):
                     out.append(uid)
                     break
                 u = self.by_id.get(u.parent_id) if u.parent_id is not None else None
@@ -244,7 +245,10 @@ class Scope:
     def where(self, q: Select) -> Select:
         if self.unit_ids is None:
             return q
-        return q.where(UseCase.org_unit_id.in_(self.unit_ids or [-1]))
+        cond = UseCase.org_unit_id.in_(self.unit_ids or [-1])
+        if any(self.units.by_id[i].kind == "department" for i in self.unit_ids):  # and those with no unit
+            cond = or_(cond, UseCase.org_unit_id.is_(None))
+        return q.where(cond)
 
 
 def scope_of(session: Session, actor: Actor, components: set[str] | None = None) -> Scope:

@@ -10,9 +10,30 @@ from typing import Literal
 import yaml
 
 from raigov.errors import PermissionDenied
-from raigov.identity.roles import ROLES
+from raigov.identity.roles import ORG_UNITS, ROLES
 
 Scope = Literal["department", "component", "self"]
+
+# The department's own org unit (the root of the tree). An object with no component, or of this unit, is
+# the department's: a grant scoped to a component never reaches it, and a grant scoped to this unit reaches
+# only the department's own objects (not every component below it).
+DEPARTMENT: str = next(code for code, _name, kind, _parent in ORG_UNITS if kind == "department")
+
+
+class _Anywhere:
+    """The `component` of a question about no object in particular ("may this actor create use cases at
+    all?"): any grant of the role answers yes. Not the same as None, which is the department's object."""
+
+    def __repr__(self) -> str:
+        return "ANYWHERE"
+
+
+ANYWHERE: object = _Anywhere()
+
+
+def is_department(component: str | None) -> bool:
+    """Is `component` (an org unit code, None for no component) the department's own scope?"""
+    return component is None or component.upper() == DEPARTMENT
 
 
 @dataclass(frozen=True)
@@ -76,8 +97,21 @@ def matrix() -> dict[str, ActionRule]:
     return out
 
 
-def can(actor: Actor, action: str, component: str | None = None) -> bool:
-    """May `actor` take `action` (on an object of `component`, an org unit code, if given)?"""
+def covers(actor: Actor, unit: str, component: str | None) -> bool:
+    """Does a grant scoped to org unit `unit` reach an object of `component` (None: the department's own)?
+    A component grant reaches its unit and every unit below it; a grant for the department's unit reaches
+    only the department's own objects."""
+    if is_department(component):
+        return is_department(unit)
+    if is_department(unit):
+        return False
+    return unit in actor.unit_ancestors.get(component, (component,))
+
+
+def can(actor: Actor, action: str, component: str | None | object = ANYWHERE) -> bool:
+    """May `actor` take `action` on an object of `component` (an org unit code; None for an object of the
+    department itself, which no component-scoped grant reaches)? Without `component` (ANYWHERE): may the
+    actor take it on some object?"""
     rule = matrix().get(action)
     if rule is None:
         raise KeyError(f"unknown action {action!r}: add it to permissions.yaml")
@@ -94,7 +128,7 @@ def can(actor: Actor, action: str, component: str | None = None) -> bool:
             return True
         if rule.scope == "department":
             continue
-        if component is None or g.org_unit in actor.unit_ancestors.get(component, (component,)):
+        if component is ANYWHERE or covers(actor, g.org_unit, component):  # type: ignore[arg-type]
             return True
     return False
 
@@ -114,9 +148,9 @@ def components_visible(actor: Actor, action: str) -> set[str] | None:
     return units
 
 
-def require(actor: Actor, action: str, component: str | None = None) -> None:
+def require(actor: Actor, action: str, component: str | None | object = ANYWHERE) -> None:
     if not can(actor, action, component):
-        where = f" for {component}" if component else ""
+        where = "" if component is ANYWHERE else f" for {component or DEPARTMENT}"
         raise PermissionDenied(f"{actor.label} may not {action}{where}")
 
 

@@ -70,6 +70,19 @@ def _ancestors_map(session: Session) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def units_under(session: Session, codes: set[str] | frozenset[str]) -> set[str]:
+    """The org units `codes` and every unit below them, as `can()` reads a grant's scope: a grant for a
+    component reaches its sub-units; a grant for the department's own unit reaches that unit only."""
+    from raigov.identity.permissions import is_department
+
+    wanted = {c.upper() for c in codes}
+    out = {c for c in codes}
+    for code, chain in ancestors_map(session).items():
+        if any(a.upper() in wanted and (a == code or not is_department(a)) for a in chain):
+            out.add(code)
+    return out
+
+
 # ---------------------------------------------------------------- actors
 
 def actor_for(session: Session, user: User) -> Actor:
@@ -185,8 +198,8 @@ def _add_role(session: Session, actor: Actor, user: User, g: RoleGrantIn) -> Rol
     unit = None
     if g.component:
         unit = unit_by_code(session, g.component)
-        if unit.kind == "department":
-            unit = None
+        if unit.kind == "department" and g.role in DEPARTMENT_ONLY:
+            unit = None  # "caio for DHS" is the CAIO role; any other role for DHS is scoped to the department's own
     if unit is not None and g.role in DEPARTMENT_ONLY:
         raise ValidationFailed.one("component", f"the {g.role} role is held department-wide only")
     for r in user.roles:
@@ -215,7 +228,7 @@ def revoke_role(session: Session, actor: Actor, username: str, role: str, compon
     if actor.username == user.username and actor.kind == "user":
         raise PermissionDenied("nobody may change their own roles")
     unit = unit_by_code(session, component) if component else None
-    unit_id = unit.id if unit and unit.kind != "department" else None
+    unit_id = unit.id if unit and not (unit.kind == "department" and role in DEPARTMENT_ONLY) else None
     match = [r for r in user.roles if r.role == role and r.org_unit_id == unit_id]
     if not match:
         raise NotFound(f"{user.username} does not hold {role} {'for ' + component if component else 'department-wide'}")

@@ -444,8 +444,19 @@ SORTS = {"business_id": UseCase.business_id, "name": UseCase.name, "updated": Us
          "stage": UseCase.stage, "impact": UseCase.impact, "component": OrgUnit.code}
 
 
-def _unit_ids(session: Session, codes) -> list[int]:
-    return list(session.scalars(select(OrgUnit.id).where(OrgUnit.code.in_(list(codes)))).all()) or [-1]
+def in_units(session: Session, codes) -> Any:
+    """SQL condition: the use case belongs to one of the org units `codes` as a grant scoped to them reaches
+    it (sub-units included; the department's unit reaches the department's own use cases, those of its own
+    unit and those with no unit)."""
+    from raigov.identity.permissions import is_department
+    from raigov.identity.service import units_under
+
+    codes = set(codes)
+    ids = list(session.scalars(select(OrgUnit.id).where(OrgUnit.code.in_(sorted(units_under(session, codes))))).all())
+    cond = UseCase.org_unit_id.in_(ids or [-1])
+    if any(is_department(c) for c in codes):
+        cond = or_(cond, UseCase.org_unit_id.is_(None))
+    return cond
 
 
 def _visible(session: Session, actor: Actor, q: Select) -> Select:
@@ -455,10 +466,9 @@ def _visible(session: Session, actor: Actor, q: Select) -> Select:
     if units is not None:
         if not units and actor.user_id is None:
             raise PermissionDenied(f"{actor.label} may not read use cases")
-        q = q.where(or_(UseCase.org_unit_id.in_(_unit_ids(session, units)), UseCase.id.in_(_own(actor))))
+        q = q.where(or_(in_units(session, units), UseCase.id.in_(_own(actor))))
     if draft_units is not None:
-        q = q.where(or_(UseCase.status != "draft", UseCase.org_unit_id.in_(_unit_ids(session, draft_units)),
-                        UseCase.id.in_(_own(actor))))
+        q = q.where(or_(UseCase.status != "draft", in_units(session, draft_units), UseCase.id.in_(_own(actor))))
     return q
 
 
@@ -570,12 +580,18 @@ def export_rows(session: Session, actor: Actor, fmt: str, component: str | None 
 
     if fmt not in EXPORT_FORMATS:
         raise ValidationFailed.one("format", f"unknown format {fmt!r}; formats: {', '.join(EXPORT_FORMATS)}")
-    require(actor, "inventory.export", component)
-    want_cots = fmt == "omb-2025-cots-csv"
-    q = select(UseCase).options(selectinload(UseCase.revisions)).outerjoin(OrgUnit, UseCase.org_unit_id == OrgUnit.id)
+    q = select(UseCase).options(selectinload(UseCase.revisions))
     q = q.where(UseCase.status != "draft")
     if component:
-        q = q.where(OrgUnit.code == component)
+        require(actor, "inventory.export", component)
+        q = q.where(in_units(session, {component}))
+    else:  # the whole export is the department's; anyone else gets the components they may export
+        units = components_visible(actor, "inventory.export")
+        if units is not None:
+            if not units:
+                require(actor, "inventory.export")
+            q = q.where(in_units(session, units))
+    want_cots = fmt == "omb-2025-cots-csv"
     crosswalk = None
     rows, warnings = [], []
     for uc in session.scalars(q.order_by(UseCase.id)).unique():
@@ -601,6 +617,12 @@ def export_rows(session: Session, actor: Actor, fmt: str, component: str | None 
     return rows, warnings
 
 
+def _export_scope(actor: Actor) -> str:
+    """What an export without a component holds for this actor: "all", or the units they may export."""
+    units = components_visible(actor, "inventory.export")
+    return "all" if units is None else ",".join(sorted(units))
+
+
 def export_inventory(session: Session, actor: Actor, fmt: str, path, component: str | None = None,
                      omit: tuple[str, ...] = ()) -> ExportReport:
     from raigov.inventory import formats
@@ -612,8 +634,9 @@ def export_inventory(session: Session, actor: Actor, fmt: str, path, component: 
         n = formats.write_omb_2025_xlsx(rows, path)
     else:
         n = formats.write_omb_2025_cots_csv(rows, path)
+    scope = component or _export_scope(actor)
     record(session, actor, "inventory.export", "inventory_export", fmt, {"rows": n, "component": component},
-           {"format": fmt, "rows": n, "component": component or "all"})
+           {"format": fmt, "rows": n, "component": scope})
     return ExportReport(fmt, str(path), n, warnings)
 
 

@@ -548,9 +548,9 @@ def _status_clause(status: str):
 
 def _units_under(session: Session, granted: set[str]) -> set[str]:
     """The granted org units and every unit below them."""
-    from raigov.identity.service import ancestors_map
+    from raigov.identity.service import units_under
 
-    return {code for code, anc in ancestors_map(session).items() if set(anc) & granted} | granted
+    return units_under(session, granted)
 
 
 def _about_units(units: set[str]):
