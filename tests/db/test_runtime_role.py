@@ -121,6 +121,13 @@ def test_runtime_role_cannot_alter_disable_triggers_or_truncate(pg_roles, settin
                 RoleGrantIn(role="submitter", component="CBP")]), settings)
         with rt.transaction() as s:
             events = s.execute(sa.text("SELECT seq, action, object_id FROM audit_events")).all()
+        from fastapi.testclient import TestClient
+
+        from raigov.web.app import create_app
+
+        with TestClient(create_app(settings, rt)) as client:  # the readiness check reads alembic_version
+            r = client.get("/readyz")
+        assert r.status_code == 200 and r.json()["status"] == "ready", r.text
     finally:
         rt.dispose()
     assert [(e.action, e.object_id) for e in events] == [("identity.user.create", "alice")]
