@@ -21,6 +21,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path("./var"), description="Where the SQLite file, keys and evidence live")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in data_dir")
+    migration_database_url: str | None = Field(
+        default=None, description="PostgreSQL: the schema owner's URL, used only by `raigov db upgrade`")
+    database_runtime_role: str | None = Field(
+        default=None, description="PostgreSQL: the role granted the runtime privileges; default: the user of database_url")
     secret_key: str | None = Field(default=None, description="Signs CSRF tokens; generated if unset")
     base_url: str = "http://127.0.0.1:8000"
     agency_name: str = "U.S. Department of Homeland Security"

@@ -19,11 +19,19 @@ def alembic_config(db: Database) -> Config:
     return cfg
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
+def upgrade(db: Database, revision: str = "head", *, runtime_role: str | None = None) -> dict | None:
+    """Migrate DB to REVISION. With RUNTIME_ROLE (PostgreSQL, DB connected as the schema's owner), the
+    owner then re-grants that role exactly the runtime privileges (raigov.db.privileges), in the same
+    transaction: a refused role leaves nothing migrated. Returns what was granted, or None when there
+    was nothing to grant (SQLite, no role, or the role is the owner itself)."""
+    from raigov.db import privileges
+
     cfg = alembic_config(db)
     with db.engine.begin() as conn:
+        separate = privileges.check_runtime_role(conn, runtime_role)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        return privileges.grant_runtime_privileges(conn, runtime_role) if separate else None
 
 
 def downgrade(db: Database, revision: str) -> None:
