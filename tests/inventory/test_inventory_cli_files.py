@@ -49,3 +49,21 @@ def test_unterminated_quote_is_refused_with_its_line_dry_run_and_real(db, cli_en
         assert "rows read" not in res.stdout
     assert _counts(db) == before  # no use case, no revision, no audit event
 
+
+def test_export_omb_csv_stays_exact_and_warns_with_a_count(db, cli_env, tmp_path):
+    src = tmp_path / "cots.csv"
+    src.write_bytes(("\ufeff" + COTS_HEADER.replace("\n", "\r\n")
+                     + "Dept A,\"=HYPERLINK(\"\"http://evil.example\"\")\",Y,X,1-100\r\n"
+                     + "Dept B,- bullet text,Y,@SUM(A1),1-100\r\n"
+                     + "Dept C,Translating text.,N,Z,101-500\r\n").encode("utf-8"))
+    assert cli("import", str(src)).exit_code == 0
+    out = tmp_path / "out.csv"
+    res = cli("export", "--format", "omb-2025-cots-csv", "-o", str(out))
+    assert res.exit_code == 0, res.output
+    assert out.read_bytes() == src.read_bytes()  # byte-exact for OMB: nothing prefixed
+    err = _flat(res.stderr)
+    assert "warning: 3 cells start with = + - @ tab or CR" in err, err
+    assert "3 cells" not in res.stdout
+    res = cli("export", "--format", "omb-2025-cots-csv", "-o", str(out), "--json")
+    assert res.exit_code == 0 and json.loads(res.stdout)["formula_cells"] == 3
+    assert out.read_bytes() == src.read_bytes()
