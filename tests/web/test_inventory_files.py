@@ -10,12 +10,12 @@ import io
 
 import openpyxl
 from sqlalchemy import func, select
+from tests.web.conftest import csrf_from
 
 from raigov.audit.models import AuditEvent
 from raigov.identity import service as identity
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
-from tests.web.conftest import csrf_from
 
 NAMES = ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
          "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "Port camera analytics"]
@@ -88,9 +88,9 @@ def _counts(db) -> tuple[int, int]:
 def test_import_page_refuses_a_quote_that_swallows_the_following_rows(client, db, make_user, sign_in):
     make_user("caio", "caio")
     sign_in("caio")
-    data = ("Agency,AI Use Case,Agency Use (Y/N)?,Name of Commercial Product or Service Used,"
-            "Estimated # of Licenses/Users\nDept A,Generating code using AI.,Y,X,1-100\n"
-            '"Dept B,Summarizing documents.,Y,Y,1-100\nDept C,Translating text.,N,Z,101-500\n').encode()
+    data = (b"Agency,AI Use Case,Agency Use (Y/N)?,Name of Commercial Product or Service Used,"
+            b"Estimated # of Licenses/Users\nDept A,Generating code using AI.,Y,X,1-100\n"
+            b'"Dept B,Summarizing documents.,Y,Y,1-100\nDept C,Translating text.,N,Z,101-500\n')
     before = _counts(db)
     token = csrf_from(client.get("/inventory/import/file").text)
     r = client.post("/inventory/import/file", data={"csrf_token": token},
