@@ -163,7 +163,10 @@ def test_certification_freezes_a_signed_snapshot(db, agency, settings, tmp_path)
     assert b"owner@example.gov" in full and b"contact_email" not in public and b"owner@example.gov" not in public
     assert b"Unfinished idea" not in full  # drafts are not reported
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["files"] == {full_name: res.snapshot_sha256, public_name: res.public_sha256}
+    safe_name, xlsx_name = datacall.safe_snapshot_names(YEAR)
+    assert manifest["files"] == {full_name: res.snapshot_sha256, public_name: res.public_sha256,
+                                 safe_name: hashlib.sha256((folder / safe_name).read_bytes()).hexdigest(),
+                                 xlsx_name: hashlib.sha256((folder / xlsx_name).read_bytes()).hexdigest()}
 
     # the snapshot is the inventory exporter's own output
     out = tmp_path / "export.csv"

@@ -1,7 +1,7 @@
 """`raigov datacall finish YEAR` on SQLite and PostgreSQL: after a crash between the certification's commit and
 its renames, the CAIO's office or an administrator finishes the snapshot (pending files with the recorded hash
 renamed into place; one with another hash refused and left where it is); a second run is a no-op; exit 0 only
-when the three files are in place with their recorded hashes."""
+when every file (three, five since 0008) is in place with their recorded hashes."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from tests.governance.test_datacall import YEAR, _certify_components, _open
 agency = test_datacall.agency  # the fixture: CBP and ICE, their leads, the CAIO and a delegate (with passwords)
 
 FULL, PUBLIC = datacall.snapshot_names(YEAR)
-NAMES = (FULL, PUBLIC, datacall.MANIFEST)
+SAFE, XLSX = datacall.safe_snapshot_names(YEAR)
+NAMES = (FULL, PUBLIC, datacall.MANIFEST, SAFE, XLSX)
 DIR = f"snapshots/{YEAR}"
 
 
@@ -52,7 +53,8 @@ def _files(settings) -> dict[str, str]:
 def _recorded(db) -> dict[str, str]:
     with db.transaction() as s:
         c = s.scalar(select(ReportingCycle).where(ReportingCycle.year == YEAR))
-        return {FULL: c.snapshot_sha256, PUBLIC: c.public_sha256, datacall.MANIFEST: c.manifest_sha256}
+        return {FULL: c.snapshot_sha256, PUBLIC: c.public_sha256, datacall.MANIFEST: c.manifest_sha256,
+                SAFE: c.public_safe_sha256, XLSX: c.public_xlsx_sha256}
 
 
 def _finish_events(db) -> list[dict]:
@@ -89,10 +91,9 @@ def test_finish_renames_the_pending_files_and_a_second_run_is_a_no_op(db, agency
     for name in NAMES:
         assert f"renamed {DIR}/{name}.pending into place (sha256 {recorded[name]})" in res.output
     assert f"the {YEAR} snapshot is complete" in res.output
-    assert _files(settings) == recorded  # exactly the three files, with the recorded hashes
+    assert _files(settings) == recorded  # exactly the five files, with the recorded hashes
     assert _event_count(db) == before + 1
-    assert _finish_events(db) == [{"actor": "user:caio", "year": YEAR,
-                                   "files": {FULL: "finished", PUBLIC: "finished", datacall.MANIFEST: "finished"}}]
+    assert _finish_events(db) == [{"actor": "user:caio", "year": YEAR, "files": {n: "finished" for n in NAMES}}]
 
     # again: nothing to do, nothing recorded, same files
     res = cli(str(YEAR), "--as", "caio", "--password-stdin", "--json")
@@ -106,7 +107,7 @@ def test_finish_renames_the_pending_files_and_a_second_run_is_a_no_op(db, agency
 
     res = cli(str(YEAR), "--as", "caio", "--password-stdin")
     assert res.exit_code == 0, res.output
-    assert res.output.count("already in place") == 3 and "renamed" not in res.output
+    assert res.output.count("already in place") == len(NAMES) and "renamed" not in res.output
 
 
 def test_a_pending_file_with_the_wrong_hash_is_refused(db, agency, settings, monkeypatch, cli_env):
@@ -123,9 +124,10 @@ def test_a_pending_file_with_the_wrong_hash_is_refused(db, agency, settings, mon
             f"{recorded[PUBLIC]}; left where it is") in res.output
     assert f"the {YEAR} snapshot is NOT complete" in res.output
     assert _files(settings) == {FULL: recorded[FULL], datacall.MANIFEST: recorded[datacall.MANIFEST],
-                                PUBLIC + datacall.PENDING: _sha(b"forged")}
+                                SAFE: recorded[SAFE], XLSX: recorded[XLSX], PUBLIC + datacall.PENDING: _sha(b"forged")}
     assert [e["files"] for e in _finish_events(db)] == [{FULL: "finished", PUBLIC: "mismatch",
-                                                          datacall.MANIFEST: "finished"}]
+                                                          datacall.MANIFEST: "finished", SAFE: "finished",
+                                                          XLSX: "finished"}]
 
     # a second run changes nothing and still refuses
     res = cli(str(YEAR), "--as", "caio", "--password-stdin", "--json")
@@ -133,7 +135,8 @@ def test_a_pending_file_with_the_wrong_hash_is_refused(db, agency, settings, mon
     out = json.loads(res.stdout)
     assert out["complete"] is False and out["event_seq"] is None
     assert [(f["name"], f["state"], f["ok"]) for f in out["files"]] == [
-        (FULL, "present", True), (PUBLIC, "mismatch", False), (datacall.MANIFEST, "present", True)]
+        (FULL, "present", True), (PUBLIC, "mismatch", False), (datacall.MANIFEST, "present", True),
+        (SAFE, "present", True), (XLSX, "present", True)]
     assert out["files"][1]["actual_sha256"] == _sha(b"forged")
     assert len(_finish_events(db)) == 1
 
@@ -153,7 +156,7 @@ def test_a_file_in_place_with_the_wrong_hash_or_missing_fails(db, agency, settin
     recorded = _recorded(db)
     before = _event_count(db)
     res = cli(str(YEAR), "--as", "deleg", "--password-stdin")  # the CAIO's delegate may
-    assert res.exit_code == 0 and res.output.count("already in place") == 3, res.output
+    assert res.exit_code == 0 and res.output.count("already in place") == len(NAMES), res.output
 
     (_folder(settings) / FULL).write_bytes(b"changed")
     (_folder(settings) / datacall.MANIFEST).unlink()

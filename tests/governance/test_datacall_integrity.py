@@ -53,11 +53,15 @@ def _client(settings, db):
 def test_certification_writes_exactly_its_files_after_the_commit(db, agency, settings):
     _ready(db, agency)
     full_name, public_name = datacall.snapshot_names(YEAR)
+    safe_name, xlsx_name = datacall.safe_snapshot_names(YEAR)
+    names = (full_name, public_name, datacall.MANIFEST, safe_name, xlsx_name)
     with db.transaction() as s:
         res = datacall.certify(s, agency["caio"], YEAR, "Complete.", settings)
         # before the commit only the pending files exist
-        assert _files(settings) == {n + datacall.PENDING for n in (full_name, public_name, datacall.MANIFEST)}
-    assert _files(settings) == {full_name, public_name, datacall.MANIFEST}
+        assert _files(settings) == {n + datacall.PENDING for n in names}
+    assert _files(settings) == set(names)
+    safe = (_folder(settings) / safe_name).read_bytes()
+    xlsx = (_folder(settings) / xlsx_name).read_bytes()
     full = (_folder(settings) / full_name).read_bytes()
     public = (_folder(settings) / public_name).read_bytes()
     manifest = (_folder(settings) / datacall.MANIFEST).read_bytes()
@@ -71,11 +75,14 @@ def test_certification_writes_exactly_its_files_after_the_commit(db, agency, set
         assert cycle.manifest_sha256 == _sha(manifest)
         d = json.loads(s.scalar(select(AuditEvent.details).where(AuditEvent.action == "datacall.certify")))
         assert (d["snapshot_sha256"], d["public_sha256"]) == (_sha(full), _sha(public))
-        assert d["manifest_sha256"] == _sha(manifest) and d["sizes"] == {full_name: len(full), public_name: len(public)}
+        assert d["manifest_sha256"] == _sha(manifest) and d["sizes"] == {
+            full_name: len(full), public_name: len(public), safe_name: len(safe), xlsx_name: len(xlsx)}
+        assert (cycle.public_safe_sha256, cycle.public_xlsx_sha256) == (_sha(safe), _sha(xlsx)) == \
+            (d["public_safe_sha256"], d["public_xlsx_sha256"])
+        assert (cycle.public_safe_size, cycle.public_xlsx_size) == (len(safe), len(xlsx))
         assert datacall.publication(s).disagreements == []
         assert datacall.snapshot_bytes(s, settings, YEAR) == public
-        assert datacall.finish_snapshot(settings, cycle) == {full_name: "present", public_name: "present",
-                                                             datacall.MANIFEST: "present"}
+        assert datacall.finish_snapshot(settings, cycle) == {n: "present" for n in names}
 
 
 @pytest.mark.parametrize("where", ["after certify returns", "inside certify, signing the head"])
@@ -91,7 +98,7 @@ def test_rolled_back_certification_leaves_no_files_and_no_change(db, agency, set
         monkeypatch.setattr(datacall, "sign_head", broken_sign_head)
     with pytest.raises(RuntimeError), db.transaction() as s:
         datacall.certify(s, agency["caio"], YEAR, "Complete.", settings)
-        assert len(_files(settings)) == 3
+        assert len(_files(settings)) == 5
         raise RuntimeError("the transaction fails after the snapshot was prepared")
     assert _files(settings) == set()
     assert _counts(db) == before
@@ -105,7 +112,7 @@ def test_rolled_back_certification_leaves_no_files_and_no_change(db, agency, set
     with db.transaction() as s:
         res = datacall.certify(s, agency["caio"], YEAR, "Complete.", settings)
     full_name, public_name = datacall.snapshot_names(YEAR)
-    assert _files(settings) == {full_name, public_name, datacall.MANIFEST}
+    assert _files(settings) == {full_name, public_name, datacall.MANIFEST, *datacall.safe_snapshot_names(YEAR)}
     assert _sha((_folder(settings) / public_name).read_bytes()) == res.public_sha256
 
 
@@ -116,7 +123,8 @@ def test_crash_between_commit_and_rename_is_finished_when_served(db, agency, set
         res = datacall.certify(s, agency["caio"], YEAR, "Complete.", settings)
     monkeypatch.undo()
     full_name, public_name = datacall.snapshot_names(YEAR)
-    pending = {n + datacall.PENDING for n in (full_name, public_name, datacall.MANIFEST)}
+    safe_name, xlsx_name = datacall.safe_snapshot_names(YEAR)
+    pending = {n + datacall.PENDING for n in (full_name, public_name, datacall.MANIFEST, safe_name, xlsx_name)}
     assert _files(settings) == pending  # committed, never renamed
 
     with _client(settings, db) as c:
@@ -126,11 +134,13 @@ def test_crash_between_commit_and_rename_is_finished_when_served(db, agency, set
     with db.transaction() as s:
         cycle = s.scalar(select(ReportingCycle).where(ReportingCycle.year == YEAR))
         assert datacall.finish_snapshot(settings, cycle) == {full_name: "finished", public_name: "present",
-                                                             datacall.MANIFEST: "finished"}
+                                                             datacall.MANIFEST: "finished", safe_name: "finished",
+                                                             xlsx_name: "finished"}
         assert datacall.finish_snapshot(settings, cycle) == {full_name: "present", public_name: "present",
-                                                             datacall.MANIFEST: "present"}  # idempotent
+                                                             datacall.MANIFEST: "present", safe_name: "present",
+                                                             xlsx_name: "present"}  # idempotent
         assert datacall.snapshot_bytes(s, settings, YEAR, public=False) == (_folder(settings) / full_name).read_bytes()
-    assert _files(settings) == {full_name, public_name, datacall.MANIFEST}
+    assert _files(settings) == {full_name, public_name, datacall.MANIFEST, safe_name, xlsx_name}
 
 
 def test_a_pending_file_with_the_wrong_hash_is_not_finished(db, agency, settings):

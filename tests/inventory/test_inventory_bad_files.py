@@ -114,3 +114,59 @@ def test_row_longer_than_header_keeps_extra(tmp_path):
     assert r.extra == {"Notes": "hello", "column 7": "surplus"}
     assert any(x.code == "row-long" for x in parsed.problems)
     assert any(x.code == "columns-unknown" for x in parsed.problems)
+
+
+# ------------------------------------------------------------ quotes that swallow rows (issue #12, item 9)
+
+COTS_HEADER = ("Agency,AI Use Case,Agency Use (Y/N)?,Name of Commercial Product or Service Used,"
+               "Estimated # of Licenses/Users\n")
+
+
+def test_quote_open_at_end_of_file_names_its_line(tmp_path):
+    """Without the check the csv module reads rows 2-4 into one cell: "1 row read", the rest lost."""
+    p = tmp_path / "open.csv"
+    p.write_text(COTS_HEADER + '"Dept A,Generating code using AI.,Y,X,1-100\n'
+                 "Dept B,Summarizing documents.,Y,Y,1-100\nDept C,Translating text.,N,Z,101-500\n", encoding="utf-8")
+    err = _fails(p, "unterminated-quote")
+    assert err.errors[0].message.startswith("line 2: a quote opened there is never closed")
+    assert "line 2" in err.detail
+
+
+def test_quote_open_at_end_names_the_physical_line_after_multiline_cells(tmp_path):
+    p = tmp_path / "open.csv"
+    p.write_text(COTS_HEADER + 'Dept A,"Generating code\nusing AI.",Y,X,1-100\n'
+                 'Dept B,Summarizing documents.,Y,"Y\n,1-100\nDept C,Translating text.,N,Z,101-500\n', encoding="utf-8")
+    err = _fails(p, "unterminated-quote")
+    assert err.errors[0].message.startswith("line 4:"), err.errors[0].message
+
+
+def test_quotes_that_close_are_still_read(tmp_path):
+    """Doubled quotes, a quote inside an unquoted cell and a quoted multi-line last cell are not errors."""
+    p = tmp_path / "ok.csv"
+    p.write_text(COTS_HEADER + 'Dept A,"Generating ""code"" using AI.",Y,X 5" screen,1-100\n'
+                 'Dept B,Summarizing documents.,Y,Y,"1-100\n"', encoding="utf-8")
+    parsed = read_inventory(p)
+    assert [r.values["cots_task"] for r in parsed.rows] == ['Generating "code" using AI.', "Summarizing documents."]
+
+
+def test_cell_that_swallowed_the_following_rows_names_its_line(tmp_path):
+    """A stray quote on line 3, closed only by a quote hundreds of rows later: one cell of 300 line breaks."""
+    from raigov.inventory.formats import sources
+
+    rows = "".join(f"Dept {i},Task {i}.,Y,P{i},1-100\n" for i in range(300))
+    p = tmp_path / "swallowed.csv"
+    p.write_text(COTS_HEADER + "Dept X,Task X.,Y,PX,1-100\n" + 'Dept Y,"Task Y.,Y,PY,1-100\n' + rows
+                 + 'Dept Z,Task Z.",Y,PZ,1-100\n', encoding="utf-8")
+    err = _fails(p, "cell-too-long")
+    msg = err.errors[0].message
+    assert msg.startswith("line 3: the cell in column 2") and f"more than {sources.MAX_CELL_LINE_BREAKS}" in msg
+
+
+def test_cell_over_the_length_bound_is_refused(tmp_path):
+    from raigov.inventory.formats import sources
+
+    p = tmp_path / "long.csv"
+    p.write_text(COTS_HEADER + "Dept X,Task X.,Y,PX,1-100\n" + 'Dept Y,"' + "x" * (sources.MAX_CELL_CHARS + 1)
+                 + '",Y,PY,1-100\n', encoding="utf-8")
+    err = _fails(p, "cell-too-long")
+    assert err.errors[0].message.startswith("line 3: the cell in column 2") and "100,001 characters" in err.detail

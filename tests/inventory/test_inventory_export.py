@@ -204,3 +204,26 @@ def test_long_header_csv_is_its_own_form_and_exports_short_values(tmp_path, pars
     text = omb_2025_csv_text(back.rows)
     assert "a) High-impact" not in text and "c) Not high-impact" not in text
     assert [r.values["is_high_impact"] for r in back.rows] == [r.values["is_high_impact"] for r in p.rows[:50]]
+
+
+def test_spreadsheet_safe_csv_prefixes_formulas_and_quotes_bare_cr():
+    """OWASP: = + - @ tab CR get a leading '. A bare CR inside a cell (left unquoted in OMB's LF files) would end
+    the row in a spreadsheet and start the next one with the rest of the text, a formula: the safe copy quotes it."""
+    import csv
+
+    from raigov.inventory.formats.safe import FormulaCells, SafeCells, spreadsheet_safe
+
+    assert [spreadsheet_safe(c) for c in ("=1+1", "+1", "-1", "@A1", "\t=1", "\r=1", "a=1", "", "'=x")] == \
+        ["'=1+1", "'+1", "'-1", "'@A1", "'\t=1", "'\r=1", "a=1", "", "'=x"]
+    rows = [{"id": "X-1", "use_case_name": "Harmless\r=HYPERLINK(\"http://evil.example\")", "benefits": "- a bullet",
+             "agency": "@SUM(1)"}]
+    exact = io.StringIO(newline="")
+    counted = FormulaCells()
+    write_omb_2025_csv(rows, exact, cells=counted)
+    assert exact.getvalue() == omb_2025_csv_text(rows) and counted.count == 2  # exact file: nothing changed
+    safe, cells = io.StringIO(newline=""), SafeCells()
+    write_omb_2025_csv(rows, safe, cells=cells)
+    assert cells.count == 2
+    got = list(csv.reader(io.StringIO(safe.getvalue().lstrip("\ufeff"), newline="")))
+    assert len(got) == 2 and got[1][0] == "'@SUM(1)" and got[1][3] == 'Harmless\r=HYPERLINK("http://evil.example")'
+    assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for row in got for c in row)

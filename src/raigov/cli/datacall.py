@@ -178,7 +178,7 @@ def finish(
 ) -> None:
     """Finish a certified snapshot after a crash between the certification's commit and its renames: each missing
     file whose pending file has the recorded hash is renamed into place (CAIO, delegate or administrator).
-    Exit 0 when all three files are in place with their recorded hashes, 1 otherwise."""
+    Exit 0 when every file of the snapshot is in place with their recorded hashes, 1 otherwise."""
     from raigov.governance import datacall
 
     db = ready_database()

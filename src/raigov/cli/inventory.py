@@ -71,13 +71,19 @@ def export(
     public: bool = typer.Option(False, "--public", help="Leave out contact_email (a public copy)"),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Write OMB's exact format."""
+    """Write OMB's exact format (byte-exact: cells that a spreadsheet would read as formulas are counted and
+    warned of on stderr, not changed)."""
     from raigov.inventory import service
 
     db = ready_database()
     with db.transaction() as s:
         report = service.export_inventory(s, system_actor(), format, output, component,
                                           omit=("contact_email",) if public else ())
+    if report.formula_cells:
+        err_console.print(f"[yellow]warning:[/yellow] {report.formula_cells} cells start with = + - @ tab or CR: "
+                          "they are written exactly as OMB's format wants them, but a spreadsheet opening this CSV "
+                          "reads them as formulas. Send the file to OMB as it is; to look at it, open the XLSX "
+                          "(--format omb-2025-xlsx) or the page's download (spreadsheet-safe)", highlight=False)
     if json_:
         print_json(report.__dict__)
         return

@@ -48,6 +48,7 @@ from raigov.governance.models import ComponentCertification, ReportingCycle
 from raigov.identity.models import OrgUnit
 from raigov.identity.permissions import Actor, can, components_visible, require
 from raigov.inventory import service as inventory
+from raigov.inventory.formats.safe import SafeCells
 from raigov.inventory.models import UseCase
 
 FORMAT = "omb-2025-csv"
@@ -72,11 +73,24 @@ def snapshot_names(year: int) -> tuple[str, str]:
     return f"omb-2025-inventory-{year}.csv", f"omb-2025-inventory-{year}-public.csv"
 
 
-def _csv_text(rows, omit: tuple[str, ...] = ()) -> str:
+def safe_snapshot_names(year: int) -> tuple[str, str]:
+    """The files offered beside the exact public file: its spreadsheet-safe CSV and its XLSX."""
+    return f"omb-2025-inventory-{year}-public-spreadsheet-safe.csv", f"omb-2025-inventory-{year}-public.xlsx"
+
+
+def _csv_text(rows, omit: tuple[str, ...] = (), cells=None) -> str:
     from raigov.inventory import formats
 
     buf = io.StringIO(newline="")
-    formats.write_omb_2025_csv(rows, buf, omit=omit)
+    formats.write_omb_2025_csv(rows, buf, omit=omit, cells=cells)
+    return buf.getvalue()
+
+
+def _xlsx_bytes(rows, omit: tuple[str, ...] = ()) -> bytes:
+    from raigov.inventory import formats
+
+    buf = io.BytesIO()
+    formats.write_omb_2025_xlsx(rows, buf, omit=omit)
     return buf.getvalue()
 
 
@@ -147,7 +161,10 @@ def cycle_as_dict(c: ReportingCycle) -> dict:
             "snapshot_sha256": c.snapshot_sha256, "snapshot_path": c.snapshot_path, "snapshot_count": c.snapshot_count,
             "snapshot_file": c.snapshot_file, "snapshot_size": c.snapshot_size, "public_file": c.public_file,
             "public_sha256": c.public_sha256, "public_size": c.public_size, "public_count": c.public_count,
-            "manifest_sha256": c.manifest_sha256}
+            "manifest_sha256": c.manifest_sha256, "public_safe_file": c.public_safe_file,
+            "public_safe_sha256": c.public_safe_sha256, "public_safe_size": c.public_safe_size,
+            "public_xlsx_file": c.public_xlsx_file, "public_xlsx_sha256": c.public_xlsx_sha256,
+            "public_xlsx_size": c.public_xlsx_size}
 
 
 # ---------------------------------------------------------------- open
@@ -471,13 +488,20 @@ def certify(session: Session, actor: Actor, year: int, statement: str, settings:
     public = [r for r in rows if not _is_withheld(r)]
     full_bytes = _csv_text(rows).encode("utf-8")
     public_bytes = _csv_text(public, PUBLIC_OMIT).encode("utf-8")
+    # beside the exact public file: a spreadsheet-safe copy and an XLSX of the same rows, each with its own hash
+    safe_cells = SafeCells()
+    safe_bytes = _csv_text(public, PUBLIC_OMIT, safe_cells).encode("utf-8")
+    xlsx_bytes = _xlsx_bytes(public, PUBLIC_OMIT)
     full_name, public_name = snapshot_names(year)
+    safe_name, xlsx_name = safe_snapshot_names(year)
     data_dir = settings.ensure_data_dir()
     rel = Path("snapshots") / str(year)
     directory = data_dir / rel
     directory.mkdir(parents=True, exist_ok=True)
-    full_sha, public_sha = _sha(full_bytes), _sha(public_bytes)
-    files = {full_name: full_sha, public_name: public_sha}
+    full_sha, public_sha, safe_sha, xlsx_sha = _sha(full_bytes), _sha(public_bytes), _sha(safe_bytes), _sha(xlsx_bytes)
+    files = {full_name: full_sha, public_name: public_sha, safe_name: safe_sha, xlsx_name: xlsx_sha}
+    sizes = {full_name: len(full_bytes), public_name: len(public_bytes), safe_name: len(safe_bytes),
+             xlsx_name: len(xlsx_bytes)}
     certified_at = utcnow()
     manifest = {"year": year, "format": FORMAT, "files": files, "rows": len(rows), "public_rows": len(public),
                 "certified_by": actor.label, "certified_at": certified_at.isoformat(), "statement": statement,
@@ -486,6 +510,8 @@ def certify(session: Session, actor: Actor, year: int, statement: str, settings:
     # pending until the transaction commits (renamed then), removed if it rolls back
     _stage_file(session, directory / full_name, full_bytes)
     _stage_file(session, directory / public_name, public_bytes)
+    _stage_file(session, directory / safe_name, safe_bytes)
+    _stage_file(session, directory / xlsx_name, xlsx_bytes)
     _stage_file(session, directory / MANIFEST, manifest_bytes)
 
     cycle.status, cycle.certified_by, cycle.certified_at = "certified", actor.label, certified_at
@@ -493,11 +519,13 @@ def certify(session: Session, actor: Actor, year: int, statement: str, settings:
     cycle.snapshot_file, cycle.snapshot_size = full_name, len(full_bytes)
     cycle.public_file, cycle.public_sha256, cycle.public_size = public_name, public_sha, len(public_bytes)
     cycle.public_count, cycle.manifest_sha256 = len(public), _sha(manifest_bytes)
+    cycle.public_safe_file, cycle.public_safe_sha256, cycle.public_safe_size = safe_name, safe_sha, len(safe_bytes)
+    cycle.public_xlsx_file, cycle.public_xlsx_sha256, cycle.public_xlsx_size = xlsx_name, xlsx_sha, len(xlsx_bytes)
     cycle.version += 1
     ev = record(session, actor, "datacall.certify", "reporting_cycle", year, {**cycle_as_dict(cycle), "manifest": manifest},
                 {"year": year, "snapshot_sha256": full_sha, "public_sha256": public_sha, "rows": len(rows),
-                 "public_rows": len(public), "files": files, "sizes": {full_name: len(full_bytes),
-                                                                       public_name: len(public_bytes)},
+                 "public_rows": len(public), "files": files, "sizes": sizes,
+                 "public_safe_sha256": safe_sha, "public_xlsx_sha256": xlsx_sha, "prefixed_cells": safe_cells.count,
                  "manifest_sha256": cycle.manifest_sha256, "statement": statement[:200],
                  "components": manifest["components"], "warnings": len(warnings)})
     session.flush()
@@ -522,11 +550,23 @@ class Publication:
     head: dict | None
     recorded_snapshot_sha256: str | None = None  # from the datacall.certify audit event
     recorded_public_sha256: str | None = None
+    # the spreadsheet-safe CSV and the XLSX beside the public file (None: certified before they were made)
+    public_safe_file: str | None = None
+    public_safe_sha256: str | None = None
+    public_xlsx_file: str | None = None
+    public_xlsx_sha256: str | None = None
+    recorded_public_safe_sha256: str | None = None
+    recorded_public_xlsx_sha256: str | None = None
 
     @property
     def disagreements(self) -> list[str]:
         """What the cycle's columns and the audit event disagree on (empty: they agree)."""
         out = []
+        for what, mine, recorded in (("spreadsheet-safe file", self.public_safe_sha256, self.recorded_public_safe_sha256),
+                                     ("XLSX file", self.public_xlsx_sha256, self.recorded_public_xlsx_sha256)):
+            if mine != recorded:
+                out.append(f"the {what}'s hash on the cycle ({mine or 'none'}) is not the one in audit event "
+                           f"{self.event_seq} ({recorded or 'none'})")
         if self.public_sha256 != self.recorded_public_sha256:
             out.append(f"the public file's hash on the cycle ({self.public_sha256 or 'none'}) is not the one in audit "
                        f"event {self.event_seq} ({self.recorded_public_sha256 or 'none'})")
@@ -562,7 +602,11 @@ def publication(session: Session, year: int | None = None) -> Publication | None
                        cycle.snapshot_count if cycle.snapshot_count is not None else int(details["rows"]),
                        public_count, cycle.snapshot_sha256, cycle.public_sha256,
                        cycle.public_file or snapshot_names(cycle.year)[1], ev.seq, head_as_dict(h) if h else None,
-                       details.get("snapshot_sha256"), details.get("public_sha256"))
+                       details.get("snapshot_sha256"), details.get("public_sha256"),
+                       public_safe_file=cycle.public_safe_file, public_safe_sha256=cycle.public_safe_sha256,
+                       public_xlsx_file=cycle.public_xlsx_file, public_xlsx_sha256=cycle.public_xlsx_sha256,
+                       recorded_public_safe_sha256=details.get("public_safe_sha256"),
+                       recorded_public_xlsx_sha256=details.get("public_xlsx_sha256"))
 
 
 def certified_years(session: Session) -> list[int]:
@@ -580,10 +624,16 @@ class SnapshotRecordMismatch(RaigovError):
 
 
 def _snapshot_files(cycle: ReportingCycle) -> list[tuple[str, str | None]]:
-    """(file name, expected SHA-256) of a certified cycle's files: full, public, manifest."""
+    """(file name, expected SHA-256) of a certified cycle's files: full, public, manifest, then (cycles certified
+    since 0008) the public file's spreadsheet-safe CSV and XLSX."""
     full_name, public_name = snapshot_names(cycle.year)
-    return [(cycle.snapshot_file or full_name, cycle.snapshot_sha256),
-            (cycle.public_file or public_name, cycle.public_sha256), (MANIFEST, cycle.manifest_sha256)]
+    out = [(cycle.snapshot_file or full_name, cycle.snapshot_sha256),
+           (cycle.public_file or public_name, cycle.public_sha256), (MANIFEST, cycle.manifest_sha256)]
+    if cycle.public_safe_file:
+        out.append((cycle.public_safe_file, cycle.public_safe_sha256))
+    if cycle.public_xlsx_file:
+        out.append((cycle.public_xlsx_file, cycle.public_xlsx_sha256))
+    return out
 
 
 def _finish_file(path: Path, expected: str | None) -> str:
@@ -699,10 +749,19 @@ def finish(session: Session, actor: Actor, settings: Settings, year: int) -> Fin
     return FinishResult(year, (cycle.snapshot_path or f"snapshots/{year}"), files, seq)
 
 
-def snapshot_bytes(session: Session, settings: Settings, year: int, public: bool = True) -> bytes:
+SNAPSHOT_KINDS = ("full", "public", "safe", "xlsx")
+
+
+def snapshot_bytes(session: Session, settings: Settings, year: int, public: bool = True, *,
+                   kind: str | None = None) -> bytes:
     """The exact bytes of a certified snapshot file, after checking that the cycle's recorded hash agrees with
     the audit trail's and that the file's bytes match it (refuses to serve otherwise). A file left pending by a
-    crash after the commit is finished first (`finish_snapshot`)."""
+    crash after the commit is finished first (`finish_snapshot`). `kind`: "full", "public" (the default, as
+    `public`), "safe" (the public file's spreadsheet-safe CSV) or "xlsx" (its XLSX); NotFound for the last two
+    on a cycle certified before they were made."""
+    kind = kind or ("public" if public else "full")
+    if kind not in SNAPSHOT_KINDS:
+        raise ValidationFailed.one("kind", f"one of {', '.join(SNAPSHOT_KINDS)}")
     pub = publication(session, year)
     if pub is None:
         raise NotFound(f"the {year} inventory was not certified")
@@ -710,7 +769,14 @@ def snapshot_bytes(session: Session, settings: Settings, year: int, public: bool
         log.error("the %s snapshot's records disagree: %s", year, "; ".join(pub.disagreements))
         raise SnapshotRecordMismatch(f"the {year} snapshot is not served: " + "; ".join(pub.disagreements))
     cycle = _cycle(session, year)
-    name, expected = _snapshot_files(cycle)[1 if public else 0]
+    if kind == "safe" or kind == "xlsx":
+        name, expected = (cycle.public_safe_file, cycle.public_safe_sha256) if kind == "safe" else \
+            (cycle.public_xlsx_file, cycle.public_xlsx_sha256)
+        if not name:
+            raise NotFound(f"the {year} snapshot has no {'spreadsheet-safe CSV' if kind == 'safe' else 'XLSX'}: it "
+                           "was certified before they were made; its exact public file is served")
+    else:
+        name, expected = _snapshot_files(cycle)[1 if kind == "public" else 0]
     path = settings.data_dir / (cycle.snapshot_path or f"snapshots/{year}") / name
     state = _finish_file(path, expected)
     if state == "mismatch":

@@ -286,6 +286,14 @@ class ReportingCycle(Base):
     public_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
     public_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     manifest_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # beside the exact public file (0008): a spreadsheet-safe copy (cells starting with = + - @ tab CR prefixed
+    # with ') and an XLSX of the same rows, each with its own hash. None for cycles certified before 0008.
+    public_safe_file: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    public_safe_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    public_safe_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    public_xlsx_file: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    public_xlsx_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    public_xlsx_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     certifications: Mapped[list[ComponentCertification]] = relationship(

@@ -46,7 +46,7 @@ from raigov.governance.models import (
     RiskAcceptance,
     Waiver,
 )
-from raigov.governance.store import EvidenceStore
+from raigov.governance.store import EvidenceStore, filename_for
 from raigov.identity.models import User
 from raigov.identity.permissions import Actor, can, require
 from raigov.inventory import service as inventory
@@ -626,7 +626,9 @@ def add_file(session: Session, actor: Actor, settings: Settings, business_id: st
     title, dated_on = _evidence_common(category, title, dated_on, expires_on)
     pr = _practice(session, uc, practice) if practice else None
     digest, media, size = evidence_store(settings).put(data, filename)
-    ev = Evidence(kind="file", category=category, title=title, sha256=digest, filename=(filename or digest)[-300:],
+    # the name keeps the extension of the type sniffed from the bytes, not the one given (x.html as text -> x.txt)
+    ev = Evidence(kind="file", category=category, title=title, sha256=digest,
+                  filename=filename_for(filename or digest, media)[-300:],
                   media_type=media, size=size, dated_on=dated_on, expires_on=expires_on, component=_component(uc),
                   owner_id=actor.user_id, owner=actor.label, details=details or {}, created_at=utcnow())
     session.add(ev)

@@ -3,7 +3,8 @@
 A file's type is sniffed from its first bytes (never trusted from the name or the browser) against an
 allow-list; executables, scripts and markup that a browser would render are refused. Nothing stored is
 ever executed, unpacked or rendered: downloads go out as attachments with the sniffed type and
-``X-Content-Type-Options: nosniff``. Writes go to a temporary file first and are renamed into place, so
+``X-Content-Type-Options: nosniff``, under a name whose extension is the sniffed type's (``filename_for``: text
+named ``x.html`` is kept and served as ``x.txt``, so the saved file does not open in a browser as HTML). Writes go to a temporary file first and are renamed into place, so
 a crash never leaves half a file under a hash name; the same bytes are stored once.
 """
 
@@ -33,6 +34,7 @@ _REFUSED: list[tuple[bytes, str]] = [
     (b"\xcf\xfa\xed\xfe", "a Mach-O executable"),
 ]
 _MARKUP = (b"<!doctype html", b"<html", b"<script", b"<svg", b"<?xml")
+_SKIPPED = " \t\r\n\f\v\ufeff"
 _OFFICE = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
            ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
@@ -60,7 +62,8 @@ def sniff(data: bytes, filename: str = "") -> str:
         except UnicodeDecodeError:
             raise ValidationFailed.one("file", "unrecognised binary file: evidence may be PDF, PNG, JPEG, Office "
                                        "documents, ZIP, Parquet, or UTF-8 text (CSV, JSON, Markdown, plain text)") from None
-    low = text.lstrip().lower().encode()
+    # a byte-order mark (or U+FEFF anywhere at the start) and white space are skipped by browsers too
+    low = text.lstrip(_SKIPPED).lower().encode()
     if any(low.startswith(m) for m in _MARKUP):
         raise ValidationFailed.one("file", "HTML, SVG and XML are not accepted as evidence (a browser would render "
                                    "them): attach a PDF instead")
@@ -72,6 +75,37 @@ def sniff(data: bytes, filename: str = "") -> str:
     if Path(filename).suffix.lower() == ".csv":
         return "text/csv"
     return "text/plain"
+
+
+# the name extensions each sniffed type may keep; the first is given to a name that has none of them
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "application/pdf": ("pdf",),
+    "image/png": ("png",),
+    "image/jpeg": ("jpg", "jpeg"),
+    "application/vnd.apache.parquet": ("parquet",),
+    "application/zip": ("zip",),
+    "application/x-ole-storage": ("doc", "xls", "ppt", "msg"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ("docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("xlsx",),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ("pptx",),
+    "application/json": ("json",),
+    "text/csv": ("csv",),
+    "text/plain": ("txt", "text", "md", "markdown", "log"),
+}
+
+
+def filename_for(filename: str, media: str | None) -> str:
+    """The file name to keep and serve for bytes sniffed as `media`: the given name when its extension is one of
+    that type's, else the name with its extension replaced by the type's (``notes.html`` sniffed as text ->
+    ``notes.txt``; ``scan`` -> ``scan.pdf``), so that a downloaded file never opens as HTML or SVG. No path parts."""
+    name = Path((filename or "").replace("\\", "/")).name.strip() or "evidence"
+    exts = EXTENSIONS.get(media or "", ())
+    if not exts:
+        return name if "." not in name else name.rsplit(".", 1)[0] + ".bin"
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem and ext.lower() in exts:
+        return name
+    return f"{stem if dot and stem else name}.{exts[0]}"
 
 
 class EvidenceStore:

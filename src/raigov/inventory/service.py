@@ -571,6 +571,10 @@ class ExportReport:
     path: str
     rows: int = 0
     warnings: list[str] = field(default_factory=list)
+    # CSV: cells starting with = + - @ tab or CR (a spreadsheet reads them as formulas). In the exact OMB file
+    # they are left as they are (counted for a warning); in a spreadsheet-safe copy they were prefixed with '.
+    formula_cells: int = 0
+    spreadsheet_safe: bool = False
 
 
 def export_rows(session: Session, actor: Actor, fmt: str, component: str | None = None) -> tuple[list, list[str]]:
@@ -624,20 +628,26 @@ def _export_scope(actor: Actor) -> str:
 
 
 def export_inventory(session: Session, actor: Actor, fmt: str, path, component: str | None = None,
-                     omit: tuple[str, ...] = ()) -> ExportReport:
+                     omit: tuple[str, ...] = (), *, spreadsheet_safe: bool = False) -> ExportReport:
+    """Write OMB's format to `path`. CSV: exact for OMB, counting the cells a spreadsheet would run as formulas
+    (`ExportReport.formula_cells`); with `spreadsheet_safe` (every download a person opens) those cells get a
+    leading ' instead (OWASP). XLSX writes every text as a string cell, never a formula."""
     from raigov.inventory import formats
+    from raigov.inventory.formats.safe import FormulaCells, SafeCells
 
     rows, warnings = export_rows(session, actor, fmt, component)
+    cells = SafeCells() if spreadsheet_safe else FormulaCells()
     if fmt == "omb-2025-csv":
-        n = formats.write_omb_2025_csv(rows, path, omit=omit)
+        n = formats.write_omb_2025_csv(rows, path, omit=omit, cells=cells)
     elif fmt == "omb-2025-xlsx":
-        n = formats.write_omb_2025_xlsx(rows, path)
+        n = formats.write_omb_2025_xlsx(rows, path, omit=omit)
     else:
-        n = formats.write_omb_2025_cots_csv(rows, path)
+        n = formats.write_omb_2025_cots_csv(rows, path, cells=cells)
     scope = component or _export_scope(actor)
     record(session, actor, "inventory.export", "inventory_export", fmt, {"rows": n, "component": component},
-           {"format": fmt, "rows": n, "component": scope})
-    return ExportReport(fmt, str(path), n, warnings)
+           {"format": fmt, "rows": n, "component": scope}
+           | ({"spreadsheet_safe": True, "prefixed_cells": cells.count} if spreadsheet_safe else {}))
+    return ExportReport(fmt, str(path), n, warnings, cells.count, spreadsheet_safe and fmt != "omb-2025-xlsx")
 
 
 # ---------------------------------------------------------------- reporting checks

@@ -23,7 +23,7 @@ import datetime as dt
 import io
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -68,19 +68,25 @@ def _select(schema: str, columns: Sequence[str] | None, omit: Sequence[str] = ()
     return [f for f in fs if f.name not in set(omit)]
 
 
+CellFilter = Callable[[str], str]
+
+
 def _write_csv(rows: Iterable[RowLike], fh_or_path, schema: str, form: str, header_attr: str,
-               lineterminator: str, columns: Sequence[str] | None = None, omit: Sequence[str] = ()) -> int:
+               lineterminator: str, columns: Sequence[str] | None = None, omit: Sequence[str] = (),
+               cells: CellFilter | None = None) -> int:
     fs = _select(schema, columns, omit)
     own = isinstance(fh_or_path, (str, os.PathLike))
     fh: IO[str] = open(fh_or_path, "w", encoding="utf-8", newline="") if own else fh_or_path  # noqa: SIM115
     try:
         fh.write(BOM)
+        lineterminator = getattr(cells, "lineterminator", None) or lineterminator  # safe.SafeCells: CRLF
         w = csv.writer(fh, lineterminator=lineterminator, quoting=csv.QUOTE_MINIMAL)
         w.writerow([getattr(f, header_attr) for f in fs])
         n = 0
         for row in rows:
             values, raw = _values_raw(row, form)
-            w.writerow([_cell(f, values, raw, "short") for f in fs])
+            out = [_cell(f, values, raw, "short") for f in fs]
+            w.writerow(out if cells is None else [cells(c) for c in out])
             n += 1
         return n
     finally:
@@ -89,11 +95,12 @@ def _write_csv(rows: Iterable[RowLike], fh_or_path, schema: str, form: str, head
 
 
 def write_omb_2025_csv(rows: Iterable[RowLike], fh_or_path: str | os.PathLike | IO[str], *,
-                       omit: Sequence[str] = ()) -> int:
+                       omit: Sequence[str] = (), cells: CellFilter | None = None) -> int:
     """OMB's 2025 individually-reported CSV. ``fh_or_path``: a path, or a text file opened with
     ``newline=""``. ``omit``: columns to leave out of a public copy (OMB lets agencies drop
-    ``contact_email`` and ``id``). Returns the number of rows written."""
-    return _write_csv(rows, fh_or_path, "2025", "omb-2025-csv", "csv_header", "\n", omit=omit)
+    ``contact_email`` and ``id``). ``cells``: a filter every data cell's text goes through (``safe.SafeCells``
+    for a spreadsheet-safe copy, ``safe.FormulaCells`` to count). Returns the number of rows written."""
+    return _write_csv(rows, fh_or_path, "2025", "omb-2025-csv", "csv_header", "\n", omit=omit, cells=cells)
 
 
 def omb_2025_csv_text(rows: Iterable[RowLike]) -> str:
@@ -102,22 +109,23 @@ def omb_2025_csv_text(rows: Iterable[RowLike]) -> str:
     return buf.getvalue()
 
 
-def write_omb_2025_cots_csv(rows: Iterable[RowLike], fh_or_path: str | os.PathLike | IO[str]) -> int:
+def write_omb_2025_cots_csv(rows: Iterable[RowLike], fh_or_path: str | os.PathLike | IO[str], *,
+                            cells: CellFilter | None = None) -> int:
     """OMB's 2025 consolidated COTS CSV (5 columns, CRLF records, BOM)."""
-    return _write_csv(rows, fh_or_path, "cots-2025", "omb-2025-cots-csv", "csv_header", "\r\n")
+    return _write_csv(rows, fh_or_path, "cots-2025", "omb-2025-cots-csv", "csv_header", "\r\n", cells=cells)
 
 
 def _xlsx_text(s: str) -> str:
     return _ILLEGAL_XML.sub("\ufffd", s)
 
 
-def _write_xlsx(rows: Iterable[RowLike], path: str | os.PathLike, schema: str, form: str,
-                sheet_title: str, header_row: int) -> int:
+def _write_xlsx(rows: Iterable[RowLike], path: str | os.PathLike | IO[bytes], schema: str, form: str,
+                sheet_title: str, header_row: int, omit: Sequence[str] = ()) -> int:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
 
-    fs = fields(schema)
+    fs = _select(schema, None, omit)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet_title)
     for _ in range(header_row - 1):
@@ -151,22 +159,21 @@ def _write_xlsx(rows: Iterable[RowLike], path: str | os.PathLike, schema: str, f
                 out.append(None)
                 continue
             text = _xlsx_text(str(text))
-            if text.startswith("="):
-                c = WriteOnlyCell(ws, value=text)
-                c.data_type = "s"  # never a formula, whatever the text starts with
-                out.append(c)
-            else:
-                out.append(text)
+            c = WriteOnlyCell(ws, value=text)
+            c.data_type = "s"  # a string cell, never a formula, whatever the text starts with (= + - @)
+            out.append(c)
         ws.append(out)
         n += 1
-    wb.save(str(path))
+    wb.save(path if hasattr(path, "write") else str(path))
     return n
 
 
-def write_omb_2025_xlsx(rows: Iterable[RowLike], path: str | os.PathLike) -> int:
+def write_omb_2025_xlsx(rows: Iterable[RowLike], path: str | os.PathLike | IO[bytes], *,
+                        omit: Sequence[str] = ()) -> int:
     """OMB's 2025 XLSX: sheet ``Consolidated Inventory``, row 1 empty, OMB's long headers in
-    row 2, lettered long values (``a) High-impact``), multi-selects joined with ``, ``."""
-    return _write_xlsx(rows, path, "2025", "omb-2025-xlsx", "Consolidated Inventory", 2)
+    row 2, lettered long values (``a) High-impact``), multi-selects joined with ``, ``. Every text is a
+    string cell (no formulas). ``path``: a path or a binary file; ``omit`` as for the CSV."""
+    return _write_xlsx(rows, path, "2025", "omb-2025-xlsx", "Consolidated Inventory", 2, omit)
 
 
 def write_omb_2025_cots_xlsx(rows: Iterable[RowLike], path: str | os.PathLike) -> int:

@@ -88,10 +88,69 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 
 _LONE_CR = re.compile(r"\r(?!\n)")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# A cell longer than this, or holding more line breaks, is not a cell: a quote opened in it was never closed
+# where it should have been, and the rows after it were read into it. The real inventories' longest cell is
+# about 4,100 characters and the most line breaks in one cell 42.
+MAX_CELL_CHARS = 100_000
+MAX_CELL_LINE_BREAKS = 200
+
+
+def _breaks(s: str) -> int:
+    return len(_LINE_BREAK.findall(s)) if ("\n" in s or "\r" in s) else 0
+
+
+def _open_quote_at_end(s: str) -> int | None:
+    """Offset in ``s`` (the text of the last record, to the end of the file) of a quote that is still open at
+    its end, read by the csv module's rules (default dialect, ``strict=False``); None when every quote closes."""
+    start, in_field, in_quotes, after_quote = 0, 1, 2, 3
+    state, opened, i, n = start, None, 0, len(s)
+    while i < n:
+        c = s[i]
+        if state == in_quotes:
+            j = s.find('"', i)
+            if j < 0:
+                return opened
+            state, i = after_quote, j + 1
+            continue
+        if state == start:
+            if c == '"':
+                state, opened = in_quotes, i
+            elif c not in ",\r\n":
+                state = in_field
+        elif state == after_quote:
+            if c == '"':
+                state = in_quotes
+            elif c in ",\r\n":
+                state = start
+            else:
+                state = in_field
+        elif c in ",\r\n":  # in_field: a quote here is a character of the cell
+            state = start
+        i += 1
+    return opened if state == in_quotes else None
+
+
+def _line_offset(text: str, line: int) -> int:
+    """Offset in ``text`` of the start of physical ``line`` (1-based), as the csv module counts lines."""
+    if line <= 1:
+        return 0
+    for k, m in enumerate(_LINE_BREAK.finditer(text), start=2):
+        if k == line:
+            return m.end()
+    return len(text)
+
+
+def _cell_line(start: int, cells: list[str], i: int) -> int:
+    return start + sum(_breaks(c) for c in cells[:i])
 
 
 def csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(physical line where the record starts, cells). Embedded line breaks are kept as given."""
+    """(physical line where the record starts, cells). Embedded line breaks are kept as given.
+
+    Refuses (ValidationFailed, field ``file``, naming the line) a quote still open at the end of the file, and a
+    cell over ``MAX_CELL_CHARS`` characters or ``MAX_CELL_LINE_BREAKS`` line breaks: the csv module would
+    otherwise read the rest of the file, or the rows up to the next stray quote, into that one cell."""
     csv.field_size_limit(1 << 24)
     # In a file whose records end in a bare LF (OMB's 2025 CSV), a lone CR is data: Python's csv
     # writer (and pandas) leave a cell holding only "\r" unquoted when the line terminator is
@@ -102,14 +161,32 @@ def csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
         text = _LONE_CR.sub("\x00", text)
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     prev = 0
+    last = 0
     try:
         for cells in reader:
+            for i, c in enumerate(cells):
+                if len(c) > MAX_CELL_CHARS or (len(c) > 200 and _breaks(c) > MAX_CELL_LINE_BREAKS):
+                    line = _cell_line(prev + 1, cells, i)
+                    what = (f"{len(c):,} characters (more than {MAX_CELL_CHARS:,})" if len(c) > MAX_CELL_CHARS
+                            else f"{_breaks(c):,} line breaks (more than {MAX_CELL_LINE_BREAKS})")
+                    raise fail(f"line {line}: the cell in column {i + 1} that starts there holds {what}: a quote "
+                               "opened in it is probably closed too late, so the rows after it were read into that "
+                               "one cell. Check the quotes on that line; nothing was imported", "cell-too-long")
             if lone_cr:
                 cells = [c.replace("\x00", "\r") if "\x00" in c else c for c in cells]
-            yield prev + 1, cells
+            last = prev + 1
+            yield last, cells
             prev = reader.line_num
     except csv.Error as e:
         raise fail(f"is not a readable CSV file near line {reader.line_num}: {e}", "bad-csv") from None
+    if last:
+        tail = text[_line_offset(text, last):]
+        at = _open_quote_at_end(tail)
+        if at is not None:
+            line = last + _breaks(tail[:at])
+            raise fail(f"line {line}: a quote opened there is never closed, so everything after it to the end of "
+                       f"the file (line {prev}) was read as one cell. Close the quote on line {line}; nothing was "
+                       "imported", "unterminated-quote")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from raigov.errors import PayloadTooLarge
 from raigov.governance import service as gov
+from raigov.governance.store import filename_for
 from raigov.identity.permissions import Actor
 from raigov.web.api.v1 import ERRORS
 from raigov.web.deps import api_actor, settings_of, uow
@@ -170,8 +171,10 @@ def evidence_file(request: Request, actor: ActorDep, evidence_id: int):
 
 
 def evidence_response(data: bytes, ev) -> Response:
-    """Always a download, never rendered in the browser."""
-    safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in (ev.filename or ev.sha256))[:150]
+    """Always a download, never rendered in the browser, under a name with the sniffed type's extension (rows
+    stored before the name followed the type, e.g. text kept as ``x.html``, are served as ``x.txt``)."""
+    name = filename_for(ev.filename or ev.sha256, ev.media_type)
+    safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)[-150:]
     return Response(data, media_type=ev.media_type or "application/octet-stream",
                     headers={"Content-Disposition": f'attachment; filename="{safe}"', "X-Content-Type-Options": "nosniff",
                              "Content-Security-Policy": "sandbox", "Cache-Control": "private, no-store"})

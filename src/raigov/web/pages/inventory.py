@@ -21,6 +21,9 @@ from raigov.errors import RaigovError, ValidationFailed
 from raigov.identity.permissions import can
 from raigov.inventory import service as inventory
 from raigov.inventory.catalog import fields
+from raigov.inventory.formats.safe import HEADER as SAFE_HEADER
+from raigov.inventory.formats.safe import NOTICE as SAFE_NOTICE
+from raigov.inventory.formats.safe import SafeCells
 from raigov.inventory.records import DEPARTMENT_FIELDS
 from raigov.web.app import render
 from raigov.web.deps import check_csrf, require_page_actor, settings_of, uow
@@ -90,14 +93,17 @@ def list_csv(request: Request):
     w = csv.writer(buf)
     w.writerow(["id", "name", "agency", "component", "stage", "impact", "topic", "status", "face_recognition", "genai",
                 "cots", "revisions", "updated_at"])
+    safe = SafeCells()  # a person opens this in a spreadsheet: no cell may run as a formula
     with uow(request) as s:
         for u in inventory.iter_use_cases(s, actor, query):
-            w.writerow([u.business_id, u.name, u.agency, u.org_unit.code if u.org_unit else "", u.stage or "", u.impact or "",
-                        u.topic or "", u.status, u.is_face_recognition, u.is_genai, u.is_cots, u.revision_count,
-                        u.updated_at.isoformat()])
+            w.writerow([safe(str(v)) for v in (
+                u.business_id, u.name, u.agency or "", u.org_unit.code if u.org_unit else "", u.stage or "",
+                u.impact or "", u.topic or "", u.status, u.is_face_recognition, u.is_genai, u.is_cots, u.revision_count,
+                u.updated_at.isoformat())])
     data = "\ufeff" + buf.getvalue()
     return StreamingResponse(iter([data]), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="inventory-{date.today()}.csv"'})
+                             headers={"Content-Disposition": f'attachment; filename="inventory-{date.today()}.csv"',
+                                      SAFE_HEADER: safe.header_value()})
 
 
 def _field_rows(schema: str, values: dict, raw: dict) -> list[tuple[str, list[dict]]]:
@@ -360,11 +366,14 @@ def export_download(request: Request, fmt: str, component: str | None = None):
     suffix = ".xlsx" if fmt.endswith("xlsx") else ".csv"
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
         with uow(request) as s:
-            inventory.export_inventory(s, actor, fmt, tmp.name, component or None)
+            report = inventory.export_inventory(s, actor, fmt, tmp.name, component or None, spreadsheet_safe=True)
         data = Path(tmp.name).read_bytes()
     media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if suffix == ".xlsx" else "text/csv; charset=utf-8"
     name = f"{fmt}{'-' + component if component else ''}-{date.today()}{suffix}"
-    return StreamingResponse(iter([data]), media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if suffix == ".csv":  # the exact OMB file (nothing prefixed) comes from `raigov inventory export`
+        headers[SAFE_HEADER] = f"{report.formula_cells} cells prefixed; {SAFE_NOTICE}"
+    return StreamingResponse(iter([data]), media_type=media, headers=headers)
 
 
 # ---------------------------------------------------------------- import

@@ -7,6 +7,8 @@ from fastapi.responses import JSONResponse, Response
 
 from raigov.audit import service as audit
 from raigov.governance import datacall
+from raigov.inventory.formats.safe import HEADER as SAFE_HEADER
+from raigov.inventory.formats.safe import NOTICE as SAFE_NOTICE
 from raigov.web.app import render
 from raigov.web.deps import settings_of, uow
 
@@ -46,4 +48,29 @@ def inventory_csv(request: Request, year: int):
         data = datacall.snapshot_bytes(s, settings_of(request), year)
         name = datacall.snapshot_names(year)[1]
     return Response(data, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             SAFE_HEADER: "no; the certified file exactly as published: cells starting with = + - @ "
+                                          "are as given. To open it in a spreadsheet, download "
+                                          f"/public/inventory/{year}/spreadsheet-safe.csv or /public/inventory/{year}.xlsx"})
+
+
+@router.get("/inventory/{year}/spreadsheet-safe.csv", include_in_schema=False)
+def inventory_safe_csv(request: Request, year: int):
+    """The certified public file's spreadsheet-safe copy (cells starting with = + - @ tab CR prefixed with '),
+    written and hashed with the snapshot; served only when its bytes match its recorded hash (as the exact file)."""
+    with uow(request) as s:
+        data = datacall.snapshot_bytes(s, settings_of(request), year, kind="safe")
+        name = datacall.safe_snapshot_names(year)[0]
+    return Response(data, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', SAFE_HEADER: f"yes; {SAFE_NOTICE}"})
+
+
+@router.get("/inventory/{year}.xlsx", include_in_schema=False)
+def inventory_xlsx(request: Request, year: int):
+    """The certified public file's rows as OMB's XLSX (texts as string cells, never formulas), written and hashed
+    with the snapshot; served only when its bytes match its recorded hash."""
+    with uow(request) as s:
+        data = datacall.snapshot_bytes(s, settings_of(request), year, kind="xlsx")
+        name = datacall.safe_snapshot_names(year)[1]
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
