@@ -16,10 +16,10 @@ from raigov.config import Settings
 from raigov.db.base import utcnow
 from raigov.errors import AuthenticationFailed, Conflict, LockedOut, NotFound, PermissionDenied, ValidationFailed
 from raigov.identity import credentials
-from raigov.identity.models import ApiToken, OrgUnit, RoleAssignment, SignInAttempt, User, WebSession
-from raigov.identity.permissions import Actor, Grant, require
-from raigov.identity.roles import DEPARTMENT_ONLY, ROLES
-from raigov.identity.schemas import RoleGrantIn, RoleOut, TokenOut, UserCreate, UserOut
+from raigov.identity.models import ApiToken, OrgUnit, PendingRoleGrant, RoleAssignment, SignInAttempt, User, WebSession
+from raigov.identity.permissions import Actor, Grant, can, require
+from raigov.identity.roles import CONFIRMERS_OF, DECIDING_ROLES, DEPARTMENT_ONLY, ROLES
+from raigov.identity.schemas import PendingGrantOut, RoleGrantIn, RoleOut, TokenOut, UserCreate, UserOut
 
 GENERIC_SIGN_IN_FAILURE = "The username or password is incorrect."
 LOCKED_MESSAGE = "Too many failed sign-in attempts. Try again later or ask an administrator."
@@ -73,6 +73,8 @@ def _ancestors_map(session: Session) -> dict[str, tuple[str, ...]]:
 # ---------------------------------------------------------------- actors
 
 def actor_for(session: Session, user: User) -> Actor:
+    """The actor of a signed-in account: its confirmed grants only (pending ones live in another table and
+    give nothing)."""
     grants = tuple(Grant(r.role, r.org_unit.code if r.org_unit else None) for r in user.roles)
     kind = "service" if user.kind == "service" else "user"
     return Actor(kind=kind, username=user.username, user_id=user.id, grants=grants, unit_ancestors=ancestors_map(session))
@@ -80,7 +82,8 @@ def actor_for(session: Session, user: User) -> Actor:
 
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(
-        select(User).options(selectinload(User.roles).selectinload(RoleAssignment.org_unit)).where(
+        select(User).options(selectinload(User.roles).selectinload(RoleAssignment.org_unit),
+                             selectinload(User.pending_roles).selectinload(PendingRoleGrant.org_unit)).where(
             User.username == username.strip().lower()
         )
     )
@@ -97,7 +100,9 @@ def user_out(user: User) -> UserOut:
         kind=user.kind,
         org_unit=user.org_unit.code if user.org_unit else None,
         is_active=user.is_active,
-        roles=[RoleOut(role=r.role, component=r.org_unit.code if r.org_unit else None) for r in user.roles],
+        roles=[RoleOut(role=r.role, component=r.org_unit.code if r.org_unit else None) for r in user.roles]
+        + [RoleOut(role=p.role, component=p.org_unit.code if p.org_unit else None, status="pending", pending_id=p.id,
+                   requested_by=p.requested_by) for p in user.pending_roles],
         created_at=user.created_at,
         last_sign_in_at=user.last_sign_in_at,
     )
@@ -114,6 +119,8 @@ def _user_state(user: User) -> dict:
         "is_active": user.is_active,
         "has_password": user.password_hash is not None,
         "roles": sorted(f"{r.role}@{r.org_unit_id or 'dept'}" for r in user.roles),
+        **({"pending_roles": sorted(f"{p.role}@{p.org_unit_id or 'dept'}" for p in user.pending_roles)}
+           if user.pending_roles else {}),
     }
 
 
@@ -132,7 +139,8 @@ def list_users(session: Session, actor: Actor) -> list[User]:
     require(actor, "user.read")
     return list(
         session.scalars(
-            select(User).options(selectinload(User.roles).selectinload(RoleAssignment.org_unit), selectinload(User.org_unit))
+            select(User).options(selectinload(User.roles).selectinload(RoleAssignment.org_unit), selectinload(User.org_unit),
+                                 selectinload(User.pending_roles).selectinload(PendingRoleGrant.org_unit))
             .order_by(User.username)
         ).all()
     )
@@ -167,15 +175,25 @@ def create_user(session: Session, actor: Actor, data: UserCreate, settings: Sett
     )
     session.add(user)
     session.flush()
-    for g in data.roles:
-        _add_role(session, actor, user, g)
+    made = [(g, _add_role(session, actor, user, g)) for g in data.roles]
     session.flush()
-    record(session, actor, "identity.user.create", "user", user.username, _user_state(user),
-           {"roles": [f"{g.role}@{g.component or 'department'}" for g in data.roles], "kind": user.kind})
+    details: dict = {"roles": [f"{g.role}@{g.component or 'department'}" for g, m in made if isinstance(m, RoleAssignment)],
+                     "kind": user.kind}
+    pending = [f"{g.role}@{g.component or 'department'}" for g, m in made if isinstance(m, PendingRoleGrant)]
+    if pending:
+        details["pending_roles"] = pending  # waiting for a second person (confirm_grant)
+    record(session, actor, "identity.user.create", "user", user.username, _user_state(user), details)
     return user
 
 
-def _add_role(session: Session, actor: Actor, user: User, g: RoleGrantIn) -> RoleAssignment:
+def needs_second_person(actor: Actor, role: str) -> bool:
+    """A grant of a deciding role by anyone but the operator's shell (the bootstrap path) waits for a second
+    person."""
+    return role in DECIDING_ROLES and actor.kind != "system"
+
+
+def _add_role(session: Session, actor: Actor, user: User, g: RoleGrantIn) -> RoleAssignment | PendingRoleGrant:
+    """Add a grant: at once, or pending a second person for a deciding role (needs_second_person)."""
     if g.role not in ROLES:
         raise ValidationFailed.one("role", f"unknown role {g.role!r}")
     if user.kind == "service" and g.role != "service":
@@ -189,24 +207,123 @@ def _add_role(session: Session, actor: Actor, user: User, g: RoleGrantIn) -> Rol
             unit = None
     if unit is not None and g.role in DEPARTMENT_ONLY:
         raise ValidationFailed.one("component", f"the {g.role} role is held department-wide only")
+    where = f"for {unit.code}" if unit else "department-wide"
     for r in user.roles:
         if r.role == g.role and (r.org_unit_id or None) == (unit.id if unit else None):
-            raise Conflict(f"{user.username} already holds {g.role} {'for ' + unit.code if unit else 'department-wide'}")
+            raise Conflict(f"{user.username} already holds {g.role} {where}")
+    for p in user.pending_roles:
+        if p.role == g.role and (p.org_unit_id or None) == (unit.id if unit else None):
+            raise Conflict(f"a grant of {g.role} {where} to {user.username} already waits for a second person")
+    if needs_second_person(actor, g.role):
+        pending = PendingRoleGrant(role=g.role, org_unit=unit, requested_at=utcnow(), requested_by=actor.label)
+        user.pending_roles.append(pending)
+        return pending
     ra = RoleAssignment(role=g.role, org_unit=unit, granted_at=utcnow(), granted_by=actor.label)
     user.roles.append(ra)
     return ra
 
 
 def grant_role(session: Session, actor: Actor, username: str, grant: RoleGrantIn) -> User:
+    """Grant a role. A deciding role granted by a person is stored pending: it gives nothing until a
+    second person confirms it (confirm_grant); the operator's shell (Actor.system) grants at once."""
     require(actor, "role.manage")
     user = get_user(session, username)
     if actor.username == user.username and actor.kind == "user":
         raise PermissionDenied("nobody may change their own roles")
-    _add_role(session, actor, user, grant)
+    made = _add_role(session, actor, user, grant)
     session.flush()
-    record(session, actor, "identity.role.grant", "user", user.username, _user_state(user),
-           {"role": grant.role, "component": grant.component or "department"})
+    details: dict = {"role": grant.role, "component": grant.component or "department"}
+    if isinstance(made, PendingRoleGrant):
+        details.update(status="pending", pending_id=made.id)
+    else:
+        details["status"] = "active"
+    record(session, actor, "identity.role.grant", "user", user.username, _user_state(user), details)
     return user
+
+
+def _pending_of(user: User, pending_id: int) -> PendingRoleGrant:
+    for p in user.pending_roles:
+        if p.id == pending_id:
+            return p
+    raise NotFound(f"{user.username} has no grant {pending_id} waiting for confirmation")
+
+
+def pending_grant_id(session: Session, username: str, role: str, component: str | None = None) -> int:
+    """The id of the pending grant of `role` (department-wide, or for `component`) to `username`."""
+    user = get_user(session, username)
+    unit = unit_by_code(session, component) if component else None
+    unit_id = unit.id if unit and unit.kind != "department" else None
+    for p in user.pending_roles:
+        if p.role == role and (p.org_unit_id or None) == unit_id:
+            return p.id
+    raise NotFound(f"no grant of {role} {'for ' + component if component else 'department-wide'} to "
+                   f"{user.username} waits for confirmation")
+
+
+def _check_second_person(actor: Actor, user: User, p: PendingRoleGrant, confirming: bool) -> None:
+    require(actor, "role.confirm")
+    if actor.user_id == user.id or (actor.kind == "user" and actor.username == user.username):
+        raise PermissionDenied("nobody confirms or declines a grant of a role to themselves")
+    if not confirming:
+        return
+    if actor.label == p.requested_by:
+        raise PermissionDenied("the person who asked for a grant does not confirm it: a second person does")
+    needed = CONFIRMERS_OF.get(p.role)
+    if needed and not any(g.role in needed and g.org_unit is None for g in actor.grants):
+        raise PermissionDenied(f"a grant of the {p.role} role is confirmed only by another {' or '.join(needed)}")
+
+
+def confirm_grant(session: Session, actor: Actor, username: str, pending_id: int) -> User:
+    """The second person: a pending grant of a deciding role takes effect. Someone of the CAIO's office
+    (role.confirm); for the caio role another CAIO; never the person who asked, never the grantee."""
+    user = get_user(session, username)
+    p = _pending_of(user, pending_id)
+    _check_second_person(actor, user, p, confirming=True)
+    component = p.org_unit.code if p.org_unit else None
+    if any(r.role == p.role and r.org_unit_id == p.org_unit_id for r in user.roles):
+        raise Conflict(f"{user.username} already holds {p.role} {'for ' + component if component else 'department-wide'}")
+    requested_by = p.requested_by
+    user.roles.append(RoleAssignment(role=p.role, org_unit=p.org_unit, granted_at=utcnow(), granted_by=requested_by,
+                                     confirmed_by=actor.label))
+    user.pending_roles.remove(p)
+    session.flush()
+    record(session, actor, "identity.role.confirm", "user", user.username, _user_state(user),
+           {"role": p.role, "component": component or "department", "pending_id": pending_id,
+            "requested_by": requested_by})
+    return user
+
+
+def decline_grant(session: Session, actor: Actor, username: str, pending_id: int, reason: str | None = None) -> User:
+    """Someone of the CAIO's office refuses a pending grant: it is removed, and the refusal audited."""
+    user = get_user(session, username)
+    p = _pending_of(user, pending_id)
+    _check_second_person(actor, user, p, confirming=False)
+    reason = (reason or "").strip()
+    if len(reason) > 1000:
+        raise ValidationFailed.one("reason", "at most 1000 characters")
+    component = p.org_unit.code if p.org_unit else None
+    details = {"role": p.role, "component": component or "department", "pending_id": pending_id,
+               "requested_by": p.requested_by}
+    if reason:
+        details["reason"] = reason
+    user.pending_roles.remove(p)
+    session.flush()
+    record(session, actor, "identity.role.decline", "user", user.username, _user_state(user), details)
+    return user
+
+
+def list_pending_grants(session: Session, actor: Actor) -> list[PendingGrantOut]:
+    """Grants waiting for a second person, oldest first: for those who confirm them, and for those who
+    manage or read accounts."""
+    if not (can(actor, "role.confirm") or can(actor, "role.manage") or can(actor, "user.read")):
+        require(actor, "role.confirm")
+    rows = session.execute(
+        select(PendingRoleGrant, User.username, User.display_name).join(User, User.id == PendingRoleGrant.user_id)
+        .options(selectinload(PendingRoleGrant.org_unit)).order_by(PendingRoleGrant.requested_at, PendingRoleGrant.id)
+    ).all()
+    return [PendingGrantOut(id=p.id, username=u, display_name=d, role=p.role,
+                            component=p.org_unit.code if p.org_unit else None, requested_by=p.requested_by,
+                            requested_at=p.requested_at) for p, u, d in rows]
 
 
 def revoke_role(session: Session, actor: Actor, username: str, role: str, component: str | None = None) -> User:
@@ -217,13 +334,16 @@ def revoke_role(session: Session, actor: Actor, username: str, role: str, compon
     unit = unit_by_code(session, component) if component else None
     unit_id = unit.id if unit and unit.kind != "department" else None
     match = [r for r in user.roles if r.role == role and r.org_unit_id == unit_id]
-    if not match:
+    pending = [p for p in user.pending_roles if p.role == role and p.org_unit_id == unit_id]
+    if not match and not pending:
         raise NotFound(f"{user.username} does not hold {role} {'for ' + component if component else 'department-wide'}")
     for r in match:
         user.roles.remove(r)
+    for p in pending:  # a grant still waiting for a second person is withdrawn
+        user.pending_roles.remove(p)
     session.flush()
     record(session, actor, "identity.role.revoke", "user", user.username, _user_state(user),
-           {"role": role, "component": component or "department"})
+           {"role": role, "component": component or "department", **({"status": "pending"} if pending and not match else {})})
     return user
 
 
