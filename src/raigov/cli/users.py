@@ -106,7 +106,7 @@ def revoke(username: str, role: str, component: str = typer.Option(None, "--comp
 @app.command()
 @handle_errors
 def unlock(username: str) -> None:
-    """Clear the failed sign-in attempts that lock an account."""
+    """Clear the failed sign-in attempts of a name (from every address) that slow its sign-ins down."""
     db = ready_database()
     with db.transaction() as s:
         service.unlock(s, system_actor(), username)
