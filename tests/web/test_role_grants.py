@@ -9,11 +9,11 @@ import json
 import re
 
 from sqlalchemy import select
+from tests.conftest import PASSWORD
+from tests.web.conftest import csrf_from
 
 from raigov.audit.models import AuditEvent
 from raigov.errors import problem_type
-from tests.conftest import PASSWORD
-from tests.web.conftest import csrf_from
 
 PROBLEM = "application/problem+json"
 

@@ -11,7 +11,16 @@ import sys
 import typer
 from rich.table import Table
 
-from raigov.cli.common import AS_HELP, console, handle_errors, person_actor, print_json, ready_database, settings, system_actor
+from raigov.cli.common import (
+    AS_HELP,
+    console,
+    handle_errors,
+    person_actor,
+    print_json,
+    ready_database,
+    settings,
+    system_actor,
+)
 from raigov.identity import service
 from raigov.identity.schemas import RoleGrantIn, UserCreate
 

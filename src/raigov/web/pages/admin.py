@@ -3,7 +3,7 @@ a deciding role waits on /admin/pending-grants until someone of the CAIO's offic
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
