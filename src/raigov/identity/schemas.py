@@ -40,6 +40,23 @@ class UserCreate(Strict):
 class RoleOut(BaseModel):
     role: str
     component: str | None
+    status: str = Field(default="active", description="active, or pending: a deciding role waiting for a second person")
+    pending_id: int | None = Field(default=None, description="For a pending grant: the id to confirm or decline it by")
+    requested_by: str | None = Field(default=None, description="For a pending grant: who asked for it")
+
+
+class GrantDecline(Strict):
+    reason: str | None = Field(default=None, max_length=1000, description="Why the grant is refused (kept in the audit trail)")
+
+
+class PendingGrantOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    component: str | None
+    requested_by: str
+    requested_at: datetime
 
 
 class UserOut(BaseModel):

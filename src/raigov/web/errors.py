@@ -69,9 +69,12 @@ def install(app: FastAPI, templates) -> None:
             if isinstance(exc, AuthenticationFailed):
                 return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
             return templates.TemplateResponse(
-                request, "error.html", {"status": exc.status, "title": exc.title, "detail": exc.detail}, status_code=exc.status
+                request, "error.html", {"status": exc.status, "title": exc.title, "detail": exc.detail}, status_code=exc.status,
+                headers={"Retry-After": str(exc.retry_after)} if getattr(exc, "retry_after", None) else None,
             )
         headers = {"WWW-Authenticate": 'Bearer realm="raigov"'} if isinstance(exc, AuthenticationFailed) else None
+        if getattr(exc, "retry_after", None):
+            headers = {**(headers or {}), "Retry-After": str(exc.retry_after)}
         return problem_response(
             request,
             Problem(exc.status, exc.title, exc.detail, problem_type(exc.code), errors=[e.as_dict() for e in exc.errors]),

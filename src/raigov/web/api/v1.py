@@ -10,7 +10,16 @@ from pydantic import BaseModel
 from raigov.audit import service as audit
 from raigov.identity import service as identity
 from raigov.identity.permissions import Actor, require
-from raigov.identity.schemas import RoleGrantIn, TokenCreate, TokenCreated, TokenOut, UserCreate, UserOut
+from raigov.identity.schemas import (
+    GrantDecline,
+    PendingGrantOut,
+    RoleGrantIn,
+    TokenCreate,
+    TokenCreated,
+    TokenOut,
+    UserCreate,
+    UserOut,
+)
 from raigov.web.deps import api_actor, settings_of, uow
 
 router = APIRouter(prefix="/api/v1")
@@ -69,6 +78,27 @@ def get_user(request: Request, actor: ActorDep, username: str):
 def grant_role(request: Request, actor: ActorDep, username: str, body: RoleGrantIn):
     with uow(request) as s:
         return identity.user_out(identity.grant_role(s, actor, username, body))
+
+
+@router.post("/users/{username}/roles/{pending_id}/confirm", response_model=UserOut, tags=["identity"], responses=ERRORS)
+def confirm_role(request: Request, actor: ActorDep, username: str, pending_id: int):
+    """The second person confirms a pending grant of a deciding role (the CAIO's office; the caio role by
+    another CAIO; never the person who asked, never the grantee)."""
+    with uow(request) as s:
+        return identity.user_out(identity.confirm_grant(s, actor, username, pending_id))
+
+
+@router.post("/users/{username}/roles/{pending_id}/decline", response_model=UserOut, tags=["identity"], responses=ERRORS)
+def decline_role(request: Request, actor: ActorDep, username: str, pending_id: int, body: GrantDecline | None = None):
+    with uow(request) as s:
+        return identity.user_out(identity.decline_grant(s, actor, username, pending_id, body.reason if body else None))
+
+
+@router.get("/pending-role-grants", response_model=list[PendingGrantOut], tags=["identity"], responses=ERRORS)
+def pending_role_grants(request: Request, actor: ActorDep):
+    """Grants of deciding roles waiting for a second person, oldest first."""
+    with uow(request) as s:
+        return identity.list_pending_grants(s, actor)
 
 
 @router.delete("/users/{username}/roles/{role}", response_model=UserOut, tags=["identity"], responses=ERRORS)
