@@ -16,7 +16,7 @@ from raigov.governance.lanes import config
 from raigov.inventory import service as inventory
 from raigov.policy import service as policy
 from raigov.web.app import render
-from raigov.web.deps import check_csrf, require_page_actor, settings_of, uow
+from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 
 router = APIRouter(include_in_schema=False)
 STATUS_LABELS = {"open": "Open", "changes_requested": "Changes requested", "approved": "Approved",
@@ -47,7 +47,7 @@ def _date(value: str | None, field: str) -> dt.date | None:
 
 async def _form(request: Request):
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     return form
 
 

@@ -23,7 +23,7 @@ from raigov.inventory import service as inventory
 from raigov.inventory.catalog import fields
 from raigov.inventory.records import DEPARTMENT_FIELDS
 from raigov.web.app import render
-from raigov.web.deps import check_csrf, require_page_actor, settings_of, uow
+from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 
 router = APIRouter(prefix="/inventory", include_in_schema=False)
 
@@ -256,7 +256,7 @@ def new_form(request: Request):
 async def create(request: Request):
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     values = _values_from_form(form)
     component = form.get("component") or ""
     errors = _validate_form(values)
@@ -288,7 +288,7 @@ def edit_form(request: Request, business_id: str):
 async def edit(request: Request, business_id: str):
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     values = _values_from_form(form)
     errors = _validate_form(values)
     reason = (form.get("reason") or "").strip()
@@ -308,7 +308,7 @@ async def screen_now(request: Request, business_id: str):
 
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     with uow(request) as s:
         policy.screen_use_case(s, actor, business_id)
         _sync_governance(s, actor, business_id)
@@ -328,7 +328,7 @@ async def determine(request: Request, business_id: str):
 
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     try:
         with uow(request) as s:
             policy.decide(s, actor, business_id, form.get("decision") or "", form.get("reason") or "")
@@ -342,7 +342,7 @@ async def determine(request: Request, business_id: str):
 async def retire(request: Request, business_id: str):
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     try:
         with uow(request) as s:
             inventory.retire_use_case(s, actor, business_id, form.get("reason") or "")
@@ -388,7 +388,7 @@ async def import_upload(request: Request):
 
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     upload = form.get("file")
     if upload is None or not getattr(upload, "filename", ""):
         return render(request, "inventory/import.html", {"nav": "inventory", "report": None, "error": "choose a file"}, 422)
@@ -419,7 +419,7 @@ async def import_commit(request: Request):
 
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     sha, name = form.get("sha", ""), form.get("name", "")
     path = _upload_dir(request) / sha / name
     if not re.fullmatch(r"[0-9a-f]{64}", sha) or "/" in name or not path.is_file():
