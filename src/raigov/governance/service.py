@@ -19,7 +19,6 @@ never overwrite each other: the second gets a Conflict naming what happened.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import threading
 from collections import OrderedDict
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from raigov.audit.canonical import sha256_json
 from raigov.audit.service import record
 from raigov.config import Settings
 from raigov.db.base import utcnow
@@ -737,7 +737,7 @@ def save_assessment(session: Session, actor: Actor, business_id: str, sections: 
 
 
 def _sha(obj) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+    return sha256_json(obj)
 
 
 def latest_assessment(session: Session, uc: UseCase) -> ImpactAssessment | None:
