@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from raigov.audit.canonical import sha256_json
 from raigov.audit.service import record
+from raigov.clock import agency_today
 from raigov.config import Settings
 from raigov.db.base import utcnow
 from raigov.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -75,7 +76,7 @@ WAIVER_GROUNDS = {"increases-risk": "meeting the requirement would increase over
 
 
 def _today() -> dt.date:
-    return utcnow().date()
+    return agency_today()
 
 
 def _clean(text: str | None, field: str, what: str) -> str:
@@ -1097,7 +1098,8 @@ def authorization(session: Session, actor: Actor, business_id: str, now: dt.date
     if uc is None:
         raise NotFound(f"no use case {business_id}")
     require(actor, "gate.query", _component(uc))
-    return G.decide(gate_input(session, uc), now or utcnow())
+    now = now or utcnow()
+    return G.decide(gate_input(session, uc), now, agency_today(now=now))
 
 
 # ---------------------------------------------------------------- read views for the adapters
@@ -1119,7 +1121,8 @@ def use_case_gate(session: Session, actor: Actor, uc: UseCase) -> dict | None:
     comp = _component(uc)
     if not can(actor, "gate.query", comp) and not can(actor, "usecase.read", comp):
         return None
-    return G.decide(gate_input(session, uc), utcnow()).as_dict()
+    now = utcnow()
+    return G.decide(gate_input(session, uc), now, agency_today(now=now)).as_dict()
 
 
 @dataclass
@@ -1177,7 +1180,8 @@ def governance_view(session: Session, actor: Actor, business_id: str, now: dt.da
     uc = inventory.get_use_case(session, actor, business_id)
     comp = _component(uc)
     req = requirements_of(session, uc, cfg)
-    answer = G.decide(gate_input(session, uc, cfg, req), now or utcnow()).as_dict()
+    now = now or utcnow()
+    answer = G.decide(gate_input(session, uc, cfg, req), now, agency_today(now=now)).as_dict()
     current = {r.lane: r for r in _current_reviews(session, uc)}
     may_decide, may_assign = can(actor, "review.decide", comp), can(actor, "review.assign", comp)
     lanes = []

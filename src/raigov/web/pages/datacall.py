@@ -9,6 +9,7 @@ import datetime as dt
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from raigov.clock import agency_today
 from raigov.errors import Conflict, ValidationFailed
 from raigov.governance import datacall
 from raigov.identity.permissions import can
@@ -34,7 +35,7 @@ def _overview(request: Request, actor, year: int | None, *, errors: dict | None 
         "nav": "datacall", "cycles": cycles, "year": year, "progress": prog, "pub": pub,
         "can_open": can(actor, "datacall.open"), "can_certify": can(actor, "datacall.certify"),
         "errors": errors or {}, "form": form or {}, "message": message,
-        "default_year": dt.date.today().year}, status_code=status)
+        "default_year": agency_today(settings_of(request)).year}, status_code=status)
 
 
 @router.get("")

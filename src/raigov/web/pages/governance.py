@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from raigov.clock import agency_today
 from raigov.errors import RaigovError, ValidationFailed
 from raigov.governance import service as gov
 from raigov.governance.lanes import config
@@ -77,7 +78,7 @@ def page(request: Request, business_id: str, error: str | None = None, field: st
             "ra_state": v.risk_acceptance_state, "waivers": v.waivers, "pilots": v.pilots,
             "grounds": gov.WAIVER_GROUNDS, "determination": det,
             "decision_labels": policy.FRAMEWORKS.get(det.framework, {}).get("decisions", {}) if det else {},
-            "error": error, "error_field": field, "ok": ok, "today": dt.date.today().isoformat(),
+            "error": error, "error_field": field, "ok": ok, "today": agency_today(settings_of(request)).isoformat(),
             "can_update": v.can_update, "can_attach": v.can_attach, "can_accept": v.can_accept, "is_caio": v.is_caio,
             "can_sync": v.can_sync, "can_submit": v.can_submit, "can_comment": v.can_comment,
         }

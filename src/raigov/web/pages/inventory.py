@@ -8,7 +8,6 @@ import hashlib
 import io
 import json
 import re
-from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlencode
@@ -17,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from raigov.audit import service as audit
+from raigov.clock import agency_today
 from raigov.errors import RaigovError, ValidationFailed
 from raigov.identity.permissions import can
 from raigov.inventory import service as inventory
@@ -97,7 +97,7 @@ def list_csv(request: Request):
                         u.updated_at.isoformat()])
     data = "\ufeff" + buf.getvalue()
     return StreamingResponse(iter([data]), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="inventory-{date.today()}.csv"'})
+                             headers={"Content-Disposition": f'attachment; filename="inventory-{agency_today(settings_of(request))}.csv"'})
 
 
 def _field_rows(schema: str, values: dict, raw: dict) -> list[tuple[str, list[dict]]]:
@@ -363,7 +363,7 @@ def export_download(request: Request, fmt: str, component: str | None = None):
             inventory.export_inventory(s, actor, fmt, tmp.name, component or None)
         data = Path(tmp.name).read_bytes()
     media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if suffix == ".xlsx" else "text/csv; charset=utf-8"
-    name = f"{fmt}{'-' + component if component else ''}-{date.today()}{suffix}"
+    name = f"{fmt}{'-' + component if component else ''}-{agency_today(settings_of(request))}{suffix}"
     return StreamingResponse(iter([data]), media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
