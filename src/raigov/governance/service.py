@@ -967,6 +967,9 @@ def certify_pilot(session: Session, actor: Actor, business_id: str, *, scale: st
 
 
 def end_pilot(session: Session, actor: Actor, pilot_id: int, reason: str) -> Pilot:
+    """The CAIO ends an active pilot before (or at) its end date, with a written reason (not delegable).
+    From then on the gate no longer treats the use case as a pilot: its minimum practices and risk
+    acceptance are required again. Ending a pilot that is not active is a Conflict."""
     _caio_only(actor, "ends a pilot")
     require(actor, "pilot.certify")
     p = session.scalar(select(Pilot).where(Pilot.id == pilot_id).with_for_update())

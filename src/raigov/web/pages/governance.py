@@ -325,6 +325,19 @@ async def certify_pilot(request: Request, business_id: str):
     return _back(business_id, "pilot", ok="Pilot certified")
 
 
+@router.post("/pilots/{pilot_id}/end")
+async def end_pilot(request: Request, pilot_id: int):
+    actor = require_page_actor(request)
+    form = await _form(request)
+    bid = form.get("business_id") or ""
+    try:
+        with uow(request) as s:
+            gov.end_pilot(s, actor, pilot_id, form.get("reason") or "")
+    except RaigovError as exc:
+        return _back(bid, "pilot", error=exc)
+    return _back(bid, "pilot", ok=f"Pilot {pilot_id} ended")
+
+
 @router.get("/reviews")
 def queue_page(request: Request, lane: str | None = None, all: int = 0):
     actor = require_page_actor(request)
