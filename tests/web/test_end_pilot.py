@@ -10,7 +10,7 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from raigov.audit.models import AuditEvent
 from raigov.clock import agency_today
