@@ -72,6 +72,17 @@ class Settings(BaseSettings):
     def _absolute(cls, v: Path) -> Path:
         return v.expanduser().resolve()
 
+    @field_validator("agency_timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(v)
+        except Exception:  # noqa: BLE001 - ZoneInfoNotFoundError, ValueError (a path), ...
+            raise ValueError(f"not an IANA time zone name (e.g. America/New_York): {v!r}") from None
+        return v
+
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'raigov.sqlite3'}"

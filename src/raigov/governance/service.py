@@ -19,7 +19,6 @@ never overwrite each other: the second gets a Conflict naming what happened.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import threading
 from collections import OrderedDict
@@ -28,7 +27,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from raigov.audit.canonical import sha256_json
 from raigov.audit.service import record
+from raigov.clock import agency_today
 from raigov.config import Settings
 from raigov.db.base import utcnow
 from raigov.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -75,7 +76,7 @@ WAIVER_GROUNDS = {"increases-risk": "meeting the requirement would increase over
 
 
 def _today() -> dt.date:
-    return utcnow().date()
+    return agency_today()
 
 
 def _clean(text: str | None, field: str, what: str) -> str:
@@ -739,7 +740,7 @@ def save_assessment(session: Session, actor: Actor, business_id: str, sections: 
 
 
 def _sha(obj) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+    return sha256_json(obj)
 
 
 def latest_assessment(session: Session, uc: UseCase) -> ImpactAssessment | None:
@@ -968,6 +969,9 @@ def certify_pilot(session: Session, actor: Actor, business_id: str, *, scale: st
 
 
 def end_pilot(session: Session, actor: Actor, pilot_id: int, reason: str) -> Pilot:
+    """The CAIO ends an active pilot before (or at) its end date, with a written reason (not delegable).
+    From then on the gate no longer treats the use case as a pilot: its minimum practices and risk
+    acceptance are required again. Ending a pilot that is not active is a Conflict."""
     _caio_only(actor, "ends a pilot")
     require(actor, "pilot.certify")
     p = session.scalar(select(Pilot).where(Pilot.id == pilot_id).with_for_update())
@@ -1099,7 +1103,8 @@ def authorization(session: Session, actor: Actor, business_id: str, now: dt.date
     if uc is None:
         raise NotFound(f"no use case {business_id}")
     require(actor, "gate.query", _component(uc))
-    return G.decide(gate_input(session, uc), now or utcnow())
+    now = now or utcnow()
+    return G.decide(gate_input(session, uc), now, agency_today(now=now))
 
 
 # ---------------------------------------------------------------- read views for the adapters
@@ -1121,7 +1126,8 @@ def use_case_gate(session: Session, actor: Actor, uc: UseCase) -> dict | None:
     comp = _component(uc)
     if not can(actor, "gate.query", comp) and not can(actor, "usecase.read", comp):
         return None
-    return G.decide(gate_input(session, uc), utcnow()).as_dict()
+    now = utcnow()
+    return G.decide(gate_input(session, uc), now, agency_today(now=now)).as_dict()
 
 
 @dataclass
@@ -1179,7 +1185,8 @@ def governance_view(session: Session, actor: Actor, business_id: str, now: dt.da
     uc = inventory.get_use_case(session, actor, business_id)
     comp = _component(uc)
     req = requirements_of(session, uc, cfg)
-    answer = G.decide(gate_input(session, uc, cfg, req), now or utcnow()).as_dict()
+    now = now or utcnow()
+    answer = G.decide(gate_input(session, uc, cfg, req), now, agency_today(now=now)).as_dict()
     current = {r.lane: r for r in _current_reviews(session, uc)}
     may_decide, may_assign = can(actor, "review.decide", comp), can(actor, "review.assign", comp)
     lanes = []

@@ -81,12 +81,6 @@ def api_actor(request: Request) -> Actor:
         return identity.actor_for(s, user)
 
 
-def optional_api_actor(request: Request) -> Actor:
-    if request.headers.get("authorization"):
-        return api_actor(request)
-    return Actor.anonymous()
-
-
 # ---------------------------------------------------------------- CSRF
 
 def csrf_cookie_value(request: Request) -> str:

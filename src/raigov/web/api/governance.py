@@ -187,3 +187,29 @@ def waivers(request: Request, actor: ActorDep, use_case: str | None = None):
                  "public_summary": w.public_summary, "granted_by": w.granted_by, "granted_at": w.granted_at,
                  "expires_on": w.expires_on, "certified_on": w.certified_on, "omb_report_due": w.omb_report_due,
                  "omb_reported_on": w.omb_reported_on} for w in gov.waivers_of(s, actor, use_case)]
+
+
+def _pilot_out(p) -> dict:
+    return {"id": p.id, "status": p.status, "scale": p.scale, "max_participants": p.max_participants,
+            "starts_on": p.starts_on, "ends_on": p.ends_on, "opt_in_out": p.opt_in_out,
+            "practices_applied": p.practices_applied, "certified_by": p.certified_by, "certified_at": p.certified_at,
+            "ended_at": p.ended_at, "end_reason": p.end_reason}
+
+
+@router.get("/use-cases/{business_id}/pilots", tags=["governance"], responses=ERRORS,
+            summary="The use case's certified pilots")
+def pilots(request: Request, actor: ActorDep, business_id: str):
+    with uow(request) as s:
+        return [_pilot_out(p) for p in gov.pilots_of(s, actor, business_id)]
+
+
+class PilotEndIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=20000, description="why the pilot ends")
+
+
+@router.post("/pilots/{pilot_id}/end", tags=["governance"], responses=ERRORS,
+             summary="The Chief AI Officer ends an active pilot (not delegable)")
+def end_pilot(request: Request, actor: ActorDep, pilot_id: int, body: PilotEndIn):
+    with uow(request) as s:
+        return _pilot_out(gov.end_pilot(s, actor, pilot_id, body.reason))

@@ -13,7 +13,7 @@ from raigov.identity.permissions import can, require
 from raigov.identity.roles import DECIDING_ROLES, DEPARTMENT_ONLY, ROLES
 from raigov.identity.schemas import RoleGrantIn, UserCreate
 from raigov.web.app import render
-from raigov.web.deps import check_csrf, require_page_actor, settings_of, uow
+from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.pages.forms import field_errors
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -53,7 +53,7 @@ def new_user_form(request: Request):
 async def new_user(request: Request):
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     values = {k: form.get(k, "") for k in ("username", "display_name", "email", "kind", "org_unit", "role", "role_component")}
     try:
         roles = [RoleGrantIn(role=values["role"], component=values["role_component"] or None)] if values["role"] else []
@@ -89,7 +89,7 @@ def _can_tokens(actor) -> bool:
 async def user_action(request: Request, username: str, op: str):
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     settings = settings_of(request)
     try:
         with uow(request) as s:

@@ -15,7 +15,7 @@ from raigov.evaluation import service as ev
 from raigov.evaluation.report.html import fmt, group_label
 from raigov.identity.permissions import components_visible
 from raigov.web.app import render
-from raigov.web.deps import check_csrf, require_page_actor, settings_of, uow
+from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 
 router = APIRouter(prefix="/evaluation", include_in_schema=False)
 FIELDS = ("kind", "y_true", "y_pred", "score", "genuine", "groups", "subject", "threshold", "target_fmr",
@@ -53,7 +53,7 @@ async def start_run(request: Request):
     actor = require_page_actor(request)
     settings = settings_of(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     values = {k: str(form.get(k) or "").strip() for k in FIELDS}
     upload = form.get("file")
     max_rows, max_bytes = _limits(request)
@@ -122,7 +122,7 @@ def report_pdf(request: Request, run_id: int):
 async def attach(request: Request, run_id: int):
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     bid = str(form.get("business_id") or "").strip()
     practice = str(form.get("practice") or "").strip() or None
     try:

@@ -10,13 +10,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from raigov.clock import agency_today
 from raigov.errors import RaigovError, ValidationFailed
 from raigov.governance import service as gov
 from raigov.governance.lanes import config
 from raigov.inventory import service as inventory
 from raigov.policy import service as policy
 from raigov.web.app import render
-from raigov.web.deps import check_csrf, require_page_actor, settings_of, uow
+from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 
 router = APIRouter(include_in_schema=False)
 STATUS_LABELS = {"open": "Open", "changes_requested": "Changes requested", "approved": "Approved",
@@ -47,7 +48,7 @@ def _date(value: str | None, field: str) -> dt.date | None:
 
 async def _form(request: Request):
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     return form
 
 
@@ -77,7 +78,7 @@ def page(request: Request, business_id: str, error: str | None = None, field: st
             "ra_state": v.risk_acceptance_state, "waivers": v.waivers, "pilots": v.pilots,
             "grounds": gov.WAIVER_GROUNDS, "determination": det,
             "decision_labels": policy.FRAMEWORKS.get(det.framework, {}).get("decisions", {}) if det else {},
-            "error": error, "error_field": field, "ok": ok, "today": dt.date.today().isoformat(),
+            "error": error, "error_field": field, "ok": ok, "today": agency_today(settings_of(request)).isoformat(),
             "can_update": v.can_update, "can_attach": v.can_attach, "can_accept": v.can_accept, "is_caio": v.is_caio,
             "can_sync": v.can_sync, "can_submit": v.can_submit, "can_comment": v.can_comment,
         }
@@ -322,6 +323,19 @@ async def certify_pilot(request: Request, business_id: str):
     except RaigovError as exc:
         return _back(business_id, "pilot", error=exc)
     return _back(business_id, "pilot", ok="Pilot certified")
+
+
+@router.post("/pilots/{pilot_id}/end")
+async def end_pilot(request: Request, pilot_id: int):
+    actor = require_page_actor(request)
+    form = await _form(request)
+    bid = form.get("business_id") or ""
+    try:
+        with uow(request) as s:
+            gov.end_pilot(s, actor, pilot_id, form.get("reason") or "")
+    except RaigovError as exc:
+        return _back(bid, "pilot", error=exc)
+    return _back(bid, "pilot", ok=f"Pilot {pilot_id} ended")
 
 
 @router.get("/reviews")

@@ -14,7 +14,7 @@ from raigov.errors import Conflict, NotFound
 from raigov.identity.permissions import can
 from raigov.jobs import service as jobs
 from raigov.web.app import render
-from raigov.web.deps import check_csrf, db_of, require_page_actor, settings_of, uow
+from raigov.web.deps import CSRF_FIELD, check_csrf, db_of, require_page_actor, settings_of, uow
 
 router = APIRouter(prefix="/notices", include_in_schema=False)
 PAGE = 50
@@ -61,7 +61,7 @@ def index(request: Request, status: str = "", kind: str = "", recipient: str = "
 async def retry(request: Request, notice_id: int):
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     back = str(form.get("back") or "")
     try:
         res = jobs.retry_notice(db_of(request), actor, settings_of(request), notice_id)
