@@ -15,6 +15,7 @@ from raigov.governance import service as gov
 from raigov.identity.permissions import Actor
 from raigov.web.api.v1 import ERRORS
 from raigov.web.deps import api_actor, settings_of, uow
+from raigov.web.params import INT32_MAX, RowId
 
 router = APIRouter(prefix="/api/v1")
 ActorDep = Annotated[Actor, Depends(api_actor)]
@@ -60,11 +61,11 @@ class DecisionIn(BaseModel):
     decision: Literal["approved", "approved_with_conditions", "denied", "changes_requested"]
     reason: str = Field(min_length=1, max_length=20000)
     conditions: list[str] = Field(default_factory=list, max_length=50)
-    expected_version: int | None = None
+    expected_version: int | None = Field(default=None, ge=0, le=INT32_MAX)
 
 
 @router.post("/reviews/{review_id}/decision", tags=["governance"], responses=ERRORS)
-def decide(request: Request, actor: ActorDep, review_id: int, body: DecisionIn):
+def decide(request: Request, actor: ActorDep, review_id: RowId, body: DecisionIn):
     with uow(request) as s:
         return _review_out(gov.decide(s, actor, review_id, body.decision, body.reason, body.conditions,
                                       body.expected_version))
@@ -76,7 +77,7 @@ class CommentIn(BaseModel):
 
 
 @router.post("/reviews/{review_id}/comments", status_code=201, tags=["governance"], responses=ERRORS)
-def comment(request: Request, actor: ActorDep, review_id: int, body: CommentIn):
+def comment(request: Request, actor: ActorDep, review_id: RowId, body: CommentIn):
     with uow(request) as s:
         c = gov.comment(s, actor, review_id, body.body)
         return {"id": c.id, "author": c.author, "body": c.body}
@@ -109,7 +110,7 @@ class PracticeIn(BaseModel):
     reason: str | None = Field(default=None, max_length=20000)
     owner: str | None = None
     due_on: dt.date | None = None
-    expected_version: int | None = None
+    expected_version: int | None = Field(default=None, ge=0, le=INT32_MAX)
 
 
 @router.patch("/use-cases/{business_id}/practices/{item}", tags=["governance"], responses=ERRORS)
@@ -160,7 +161,7 @@ async def add_evidence(request: Request, actor: ActorDep, business_id: str,
 
 
 @router.get("/evidence/{evidence_id}/file", tags=["governance"], responses=ERRORS)
-def evidence_file(request: Request, actor: ActorDep, evidence_id: int):
+def evidence_file(request: Request, actor: ActorDep, evidence_id: RowId):
     with uow(request) as s:
         ev = gov.get_evidence(s, actor, evidence_id)
         if ev.kind != "file":

