@@ -145,3 +145,109 @@ def test_every_integer_parameter_of_every_route_is_bounded(app):
                        for m in param.field_info.metadata):
                 unbounded.append(f"{route.path} {param.name}")
     assert seen > 80 and not unbounded, unbounded
+
+
+# ---------------------------------------------------------------- NUL characters
+
+NUL_CODE = "nul_character"
+
+
+def _count(db, model) -> int:
+    from sqlalchemy import func, select
+
+    with db.transaction() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def _nul_refused(r, field: str) -> None:
+    assert r.status_code == 422, (r.status_code, r.text[:300])
+    assert r.headers["content-type"] == PROBLEM
+    assert r.json()["errors"] == [{"field": field, "message": "the text contains a NUL character (U+0000), which is "
+                                   "not allowed", "code": NUL_CODE}]
+
+
+def test_api_refuses_nul_in_any_text_naming_the_field(backend, client, db, settings, make_user, token_for, actor_of):
+    """PostgreSQL cannot store U+0000 in text (psycopg refused it: a 500); SQLite stored it. Both: a 422 naming
+    the field, and no row and no audit event written."""
+    from raigov.audit.models import AuditEvent
+    from raigov.governance import service as gov
+    from raigov.governance.models import Evidence, ReviewComment
+    from raigov.identity.models import ApiToken, User
+    from raigov.inventory import service as inventory
+    from raigov.policy import service as policy
+
+    make_user("adm", "admin", password=False)
+    make_user("cai", "caio", password=False)
+    make_user("owner", "submitter@CBP", password=False)
+    owner, caio = actor_of("owner"), actor_of("cai")
+    with db.transaction() as s:
+        bid = inventory.create_use_case(s, owner, component="CBP", values={
+            "use_case_name": "Biometric entry-exit face matching", "development_stage": "Pre-deployment",
+            "problem_solved": "Uses facial recognition to verify the identity of travelers at ports of entry.",
+            "system_outputs": "A match or no-match result."}, reason="new", settings=settings).business_id
+    with db.transaction() as s:
+        inventory.submit_use_case(s, owner, bid)
+    with db.transaction() as s:
+        policy.screen_use_case(s, owner, bid)
+        policy.decide(s, caio, bid, "high-impact", "face recognition")
+        gov.sync(s, owner, bid)
+        review_id = gov.reviews_of(s, caio, bid)[0].id
+    adm, cai, own = token_for("adm"), token_for("cai"), token_for("owner")
+    events, users, tokens = _count(db, AuditEvent), _count(db, User), _count(db, ApiToken)
+    comments, evidence = _count(db, ReviewComment), _count(db, Evidence)
+
+    # a comment's body (JSON)
+    _nul_refused(client.post(f"/api/v1/reviews/{review_id}/comments", json={"body": "looks\u0000 fine"}, headers=cai),
+                 "body")
+    # a token's name
+    _nul_refused(client.post("/api/v1/tokens", json={"name": "ci\u0000"}, headers=cai), "name")
+    # a display name, and a nested field
+    _nul_refused(client.post("/api/v1/users", json={"username": "bob", "display_name": "Bob\u0000"}, headers=adm),
+                 "display_name")
+    _nul_refused(client.post("/api/v1/users", json={"username": "bob", "display_name": "Bob",
+                                                    "roles": [{"role": "submitter", "component": "CBP\u0000"}]},
+                             headers=adm), "roles.0.component")
+    # an evidence title, in a multipart upload and as a link (form fields); a file's name
+    _nul_refused(client.post(f"/api/v1/use-cases/{bid}/evidence", data={"title": "Test\u0000plan", "category": "test_report"},
+                             files={"file": ("plan.pdf", b"%PDF-1.7 \x00 binary bytes are fine", "application/pdf")},
+                             headers=own), "title")
+    _nul_refused(client.post(f"/api/v1/use-cases/{bid}/evidence", data={"title": "Plan\u0000", "category": "test_report",
+                                                                        "url": "https://example.gov/plan"},
+                             headers=own), "title")
+    raw = (b"--b\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nPlan\r\n"
+           b"--b\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\ntest_report\r\n"
+           b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"plan\x00.pdf\"\r\n"
+           b"Content-Type: application/pdf\r\n\r\n%PDF-1.7\r\n--b--\r\n")  # httpx would escape the NUL
+    r = client.post(f"/api/v1/use-cases/{bid}/evidence", content=raw,
+                    headers=own | {"content-type": "multipart/form-data; boundary=b"})
+    assert r.status_code == 422 and _field(r) == "file", r.text
+    # a use case id in a path, a query parameter
+    _nul_refused(client.get(f"/api/v1/use-cases/{bid}%00", headers=own), "business_id")
+    _nul_refused(client.get("/api/v1/use-cases?q=face%00", headers=own), "q")
+    _nul_refused(client.get("/api/v1/audit/events?object_id=%00", headers=cai), "object_id")
+
+    assert (_count(db, AuditEvent), _count(db, User), _count(db, ApiToken)) == (events, users, tokens)
+    assert (_count(db, ReviewComment), _count(db, Evidence)) == (comments, evidence)
+    # the same requests without the NUL work (the refusal is about the character only)
+    assert client.post(f"/api/v1/reviews/{review_id}/comments", json={"body": "looks fine"}, headers=cai).status_code == 201
+    r = client.post(f"/api/v1/use-cases/{bid}/evidence", data={"title": "Test plan", "category": "test_report"},
+                    files={"file": ("plan.pdf", b"%PDF-1.7 \x00 binary bytes are fine", "application/pdf")}, headers=own)
+    assert r.status_code == 201, r.text
+
+
+def test_pages_refuse_nul_in_forms_and_paths(backend, client, db, make_user, sign_in):
+    from raigov.audit.models import AuditEvent
+    from raigov.identity.models import ApiToken
+
+    make_user("cai", "caio")
+    assert sign_in("cai").status_code == 303
+    events, tokens = _count(db, AuditEvent), _count(db, ApiToken)
+    page = client.get("/account")
+    r = client.post("/account/tokens", data={"csrf_token": csrf_from(page.text), "name": "laptop\x00"})
+    assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+    assert "name: the text contains a NUL character" in r.text
+    r = client.get("/inventory/DHS-0001%00")
+    assert r.status_code == 422 and "business_id: the text contains a NUL character" in r.text
+    r = client.get("/audit?actor=%00")
+    assert r.status_code == 422 and "actor: the text contains a NUL character" in r.text
+    assert (_count(db, AuditEvent), _count(db, ApiToken)) == (events, tokens)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -16,7 +16,7 @@ from raigov import __version__
 from raigov.config import Settings, get_settings
 from raigov.db.engine import Database, get_database
 from raigov.web import errors
-from raigov.web.deps import CSRF_COOKIE, csrf_token, page_user, set_cookie
+from raigov.web.deps import CSRF_COOKIE, csrf_token, page_user, refuse_nul, set_cookie
 from raigov.web.middleware import BodyLimit, SecurityHeaders
 
 UPLOAD_PREFIXES = ("/api/v1/evidence", "/inventory/import", "/api/v1/inventory/import", "/evaluation/runs")
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        dependencies=[Depends(refuse_nul)],  # no NUL character in any text (web/deps.py)
     )
     app.state.settings = settings
     app.state.db = db
