@@ -251,3 +251,28 @@ def test_pages_refuse_nul_in_forms_and_paths(backend, client, db, make_user, sig
     r = client.get("/audit?actor=%00")
     assert r.status_code == 422 and "actor: the text contains a NUL character" in r.text
     assert (_count(db, AuditEvent), _count(db, ApiToken)) == (events, tokens)
+
+
+# ---------------------------------------------------------------- caching
+
+
+def test_signed_in_responses_are_not_cached(backend, client, make_user, sign_in, token_for):
+    """A page that shows a new API token (or a use case, the audit trail) must not stay in the browser's cache."""
+    make_user("cai", "caio")
+    r = sign_in("cai")
+    assert r.status_code == 303 and r.headers["cache-control"] == "no-store"  # the response that signs in
+    page = client.get("/account")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    r = client.post("/account/tokens", data={"csrf_token": csrf_from(page.text), "name": "laptop"})
+    assert r.status_code == 200 and "rgv_" in r.text and r.headers["cache-control"] == "no-store"
+    for url in ("/home", "/inventory", "/audit", "/api/docs"):
+        assert client.get(url).headers.get("cache-control") == "no-store", url
+    css = client.get("/static/css/raigov.css")
+    assert css.status_code == 200 and "no-store" not in css.headers.get("cache-control", "")  # not personal
+    # the API, with a bearer token, and its errors
+    client.cookies.clear()
+    h = token_for("cai")
+    for url in ("/api/v1/me", "/api/v1/tokens", "/api/v1/use-cases/DHS-9999"):
+        assert client.get(url, headers=h).headers.get("cache-control") == "no-store", url
+    # signed out: public pages may be cached
+    assert "no-store" not in client.get("/sign-in").headers.get("cache-control", "")

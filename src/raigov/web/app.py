@@ -16,7 +16,7 @@ from raigov import __version__
 from raigov.config import Settings, get_settings
 from raigov.db.engine import Database, get_database
 from raigov.web import errors
-from raigov.web.deps import CSRF_COOKIE, csrf_token, page_user, refuse_nul, set_cookie
+from raigov.web.deps import CSRF_COOKIE, SESSION_COOKIE, csrf_token, page_user, refuse_nul, set_cookie
 from raigov.web.middleware import BodyLimit, SecurityHeaders
 
 UPLOAD_PREFIXES = ("/api/v1/evidence", "/inventory/import", "/api/v1/inventory/import", "/evaluation/runs")
@@ -143,5 +143,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                            max_age=600, same_site="lax", https_only=settings.secure_cookies)
     app.add_middleware(BodyLimit, limit=settings.max_json_body_bytes, upload_limit=settings.upload_limit_bytes,
                        upload_prefixes=UPLOAD_PREFIXES)
-    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies, session_cookie=SESSION_COOKIE)
     return app
