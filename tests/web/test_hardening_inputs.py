@@ -276,3 +276,75 @@ def test_signed_in_responses_are_not_cached(backend, client, make_user, sign_in,
         assert client.get(url, headers=h).headers.get("cache-control") == "no-store", url
     # signed out: public pages may be cached
     assert "no-store" not in client.get("/sign-in").headers.get("cache-control", "")
+
+
+# ---------------------------------------------------------------- the OpenAPI says what the server does
+
+
+def test_openapi_token_lifetime_is_the_servers_limit(backend, client, settings, make_user, token_for):
+    spec = client.get("/api/openapi.json").json()
+    days = spec["components"]["schemas"]["TokenCreate"]["properties"]["expires_in_days"]
+    assert [b.get("maximum") for b in days["anyOf"] if b["type"] == "integer"] == [settings.token_max_days] == [366]
+    assert "x-raigov-maximum" not in str(spec)
+    make_user("cai", "caio", password=False)
+    h = token_for("cai")
+    r = client.post("/api/v1/tokens", json={"name": "ci", "expires_in_days": settings.token_max_days + 1}, headers=h)
+    assert r.status_code == 422 and _field(r) == "expires_in_days"
+    assert client.post("/api/v1/tokens", json={"name": "ci", "expires_in_days": settings.token_max_days},
+                       headers=h).status_code == 201
+
+
+def test_openapi_follows_the_token_setting(backend, db, settings):
+    from raigov.web.app import create_app
+
+    app = create_app(settings.model_copy(update={"token_max_days": 30}), db)
+    days = app.openapi()["components"]["schemas"]["TokenCreate"]["properties"]["expires_in_days"]
+    assert days["anyOf"][0]["maximum"] == 30
+
+
+def test_openapi_roles_and_lanes_are_enums(backend, client):
+    from raigov.governance.lanes import config
+    from raigov.identity.roles import ROLES
+
+    spec = client.get("/api/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    assert schemas["RoleGrantIn"]["properties"]["role"]["enum"] == list(ROLES)
+    assert schemas["RoleOut"]["properties"]["role"]["enum"] == list(ROLES)
+    assert schemas["Me"]["properties"]["roles"]["items"] == {"$ref": "#/components/schemas/RoleOut"}
+    revoke = spec["paths"]["/api/v1/users/{username}/roles/{role}"]["delete"]["parameters"]
+    assert next(p for p in revoke if p["name"] == "role")["schema"]["enum"] == list(ROLES)
+    queue = spec["paths"]["/api/v1/reviews"]["get"]["parameters"]
+    lane = next(p for p in queue if p["name"] == "lane")["schema"]
+    assert [b["enum"] for b in lane["anyOf"] if b["type"] == "string"] == [list(config().lanes)]
+    assert "x-raigov-enum" not in str(spec)
+
+
+def test_openapi_unknown_role_still_names_the_field(backend, client, make_user, token_for):
+    make_user("adm", "admin", password=False)
+    r = client.post("/api/v1/users", json={"username": "bob", "display_name": "B", "roles": [{"role": "king"}]},
+                    headers=token_for("adm"))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "roles.0.role"
+    assert "unknown role 'king'" in r.json()["errors"][0]["message"]
+
+
+def test_openapi_evidence_download_is_a_file(backend, client):
+    op = client.get("/api/openapi.json").json()["paths"]["/api/v1/evidence/{evidence_id}/file"]["get"]
+    assert list(op["responses"]["200"]["content"]) == ["application/octet-stream"]
+    assert op["responses"]["200"]["content"]["application/octet-stream"]["schema"] == {"type": "string",
+                                                                                       "format": "binary"}
+    assert "204" in op["responses"]
+
+
+def test_openapi_declares_bearer_tokens_without_changing_auth(backend, client, make_user, token_for):
+    spec = client.get("/api/openapi.json").json()
+    assert spec["components"]["securitySchemes"]["apiToken"]["type"] == "http"
+    assert spec["components"]["securitySchemes"]["apiToken"]["scheme"] == "bearer"
+    assert spec["paths"]["/api/v1/me"]["get"]["security"] == [{"apiToken": []}]
+    assert "security" not in spec["paths"]["/healthz"]["get"]
+    assert "security" not in spec["paths"]["/public/audit/head"]["get"]
+    # auth is what it was: the header decides, errors are problem+json 401
+    for headers in ({}, {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer rgv_nope"}):
+        r = client.get("/api/v1/me", headers=headers)
+        assert r.status_code == 401 and r.headers["content-type"] == PROBLEM
+    make_user("cai", "caio", password=False)
+    assert client.get("/api/v1/me", headers=token_for("cai")).json()["roles"] == [{"role": "caio", "component": None}]

@@ -89,6 +89,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     templates = make_templates(settings)
     app.state.templates = templates
     errors.install(app, templates)
+    from raigov.web import openapi
+
+    openapi.install(app, settings)
 
     static_dir = resources.files("raigov.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")

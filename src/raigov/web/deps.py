@@ -10,8 +10,10 @@ import json
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from raigov.config import Settings
@@ -70,7 +72,14 @@ def require_page_actor(request: Request) -> Actor:
 
 # ---------------------------------------------------------------- API (bearer token)
 
-def api_actor(request: Request) -> Actor:
+# Declares the API's security scheme in the OpenAPI (the Authorize button of /api/docs); it refuses nothing:
+# api_actor below reads the header and decides.
+bearer = HTTPBearer(auto_error=False, scheme_name="apiToken",
+                    description="An API token: `Authorization: Bearer rgv_...` (the Account page, or POST /api/v1/tokens)")
+
+
+def api_actor(request: Request,
+              _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None) -> Actor:
     auth = request.headers.get("authorization", "")
     scheme, _, token = auth.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

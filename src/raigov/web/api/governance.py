@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -84,7 +84,9 @@ def comment(request: Request, actor: ActorDep, review_id: RowId, body: CommentIn
 
 
 @router.get("/reviews", tags=["governance"], responses=ERRORS, summary="The review queue (open reviews, oldest first)")
-def review_queue(request: Request, actor: ActorDep, lane: str | None = None, all: bool = False):
+def review_queue(request: Request, actor: ActorDep,
+                 lane: Annotated[str | None, Query(json_schema_extra={"x-raigov-enum": "lanes"})] = None,
+                 all: bool = False):
     """`all=true`: every lane, for those who assign reviews (403 for others)."""
     with uow(request) as s:
         return [{"review": q.review.id, "use_case": q.business_id, "name": q.name, "component": q.component,
@@ -144,7 +146,8 @@ async def read_limited(upload: UploadFile, limit: int) -> bytes:
 @router.post("/use-cases/{business_id}/evidence", status_code=201, tags=["governance"], responses=ERRORS,
              summary="Upload a file (multipart) or give a link as evidence")
 async def add_evidence(request: Request, actor: ActorDep, business_id: str,
-                       title: Annotated[str, Form(max_length=500)], category: Annotated[str, Form()],
+                       title: Annotated[str, Form(max_length=500)],
+                       category: Annotated[str, Form(json_schema_extra={"enum": list(gov.EVIDENCE_CATEGORIES)})],
                        file: Annotated[UploadFile | None, File()] = None, url: Annotated[str | None, Form()] = None,
                        practice: Annotated[str | None, Form()] = None, dated_on: Annotated[dt.date | None, Form()] = None,
                        expires_on: Annotated[dt.date | None, Form()] = None):
@@ -160,7 +163,16 @@ async def add_evidence(request: Request, actor: ActorDep, business_id: str,
         return _evidence_out(ev)
 
 
-@router.get("/evidence/{evidence_id}/file", tags=["governance"], responses=ERRORS)
+FILE_RESPONSES = {
+    200: {"description": "The file, as a download (Content-Disposition: attachment), with the media type it was "
+                         "stored with", "content": {"application/octet-stream": {"schema": {"type": "string",
+                                                                                            "format": "binary"}}}},
+    204: {"description": "The evidence is a link, not a file (see its `url`)"},
+}
+
+
+@router.get("/evidence/{evidence_id}/file", tags=["governance"], response_class=Response,
+            responses={**ERRORS, **FILE_RESPONSES}, summary="Download an evidence file")
 def evidence_file(request: Request, actor: ActorDep, evidence_id: RowId):
     with uow(request) as s:
         ev = gov.get_evidence(s, actor, evidence_id)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from raigov.audit import service as audit
 from raigov.identity import service as identity
 from raigov.identity.permissions import Actor, require
-from raigov.identity.schemas import RoleGrantIn, TokenCreate, TokenCreated, TokenOut, UserCreate, UserOut
+from raigov.identity.roles import ROLES
+from raigov.identity.schemas import RoleGrantIn, RoleOut, TokenCreate, TokenCreated, TokenOut, UserCreate, UserOut
 from raigov.web.deps import api_actor, settings_of, uow
 from raigov.web.params import Offset, OptTreeSize, PageNo, RowId, Seq, TreeSize
 
@@ -24,7 +25,7 @@ ERRORS = {400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 
 class Me(BaseModel):
     username: str
     kind: str
-    roles: list[dict]
+    roles: list[RoleOut]
 
 
 class OrgUnitOut(BaseModel):
@@ -73,7 +74,8 @@ def grant_role(request: Request, actor: ActorDep, username: str, body: RoleGrant
 
 
 @router.delete("/users/{username}/roles/{role}", response_model=UserOut, tags=["identity"], responses=ERRORS)
-def revoke_role(request: Request, actor: ActorDep, username: str, role: str, component: str | None = None):
+def revoke_role(request: Request, actor: ActorDep, username: str,
+                role: Annotated[str, Path(json_schema_extra={"enum": list(ROLES)})], component: str | None = None):
     with uow(request) as s:
         return identity.user_out(identity.revoke_role(s, actor, username, role, component))
 
