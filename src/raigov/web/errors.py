@@ -61,6 +61,10 @@ def install(app: FastAPI, templates) -> None:
     async def _validation(request: Request, exc: RequestValidationError):
         errors = validation_errors(exc)
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        if not wants_problem_json(request):  # a page's parameter (e.g. /audit/{seq} out of range): the error page
+            return templates.TemplateResponse(
+                request, "error.html", {"status": 422, "title": "The input is not valid", "detail": detail}, status_code=422
+            )
         return problem_response(request, Problem(422, "The input is not valid", detail, problem_type("validation-error"), errors=errors))
 
     @app.exception_handler(RaigovError)

@@ -12,6 +12,7 @@ from raigov.identity.schemas import TokenCreate
 from raigov.web.app import render
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.pages.forms import field_errors
+from raigov.web.params import RowId
 
 router = APIRouter(prefix="/account", include_in_schema=False)
 
@@ -50,7 +51,7 @@ async def create_token(request: Request):
 
 
 @router.post("/tokens/{token_id}/revoke")
-async def revoke_token(request: Request, token_id: int):
+async def revoke_token(request: Request, token_id: RowId):
     actor = require_page_actor(request)
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))

@@ -15,6 +15,7 @@ from raigov.identity.schemas import RoleGrantIn, UserCreate
 from raigov.web.app import render
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.pages.forms import field_errors
+from raigov.web.params import Flag
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -68,7 +69,7 @@ async def new_user(request: Request):
 
 
 @router.get("/users/{username}")
-def user_detail(request: Request, username: str, created: int = 0, done: str = ""):
+def user_detail(request: Request, username: str, created: Flag = 0, done: str = ""):
     actor = require_page_actor(request)
     require(actor, "user.read")
     with uow(request) as s:

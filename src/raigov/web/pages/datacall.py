@@ -16,6 +16,7 @@ from raigov.identity.permissions import can
 from raigov.inventory import service as inventory
 from raigov.web.app import render
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
+from raigov.web.params import Flag, OptYear, YearPath
 
 router = APIRouter(prefix="/datacall", include_in_schema=False)
 
@@ -39,7 +40,7 @@ def _overview(request: Request, actor, year: int | None, *, errors: dict | None 
 
 
 @router.get("")
-def index(request: Request, year: int | None = None, saved: str | None = None):
+def index(request: Request, year: OptYear = None, saved: str | None = None):
     actor = require_page_actor(request)
     messages = {"opened": "The reporting cycle is open.", "certified": "The inventory is certified and its snapshot published."}
     return _overview(request, actor, year, message=messages.get(saved or ""))
@@ -74,7 +75,7 @@ async def open_cycle(request: Request):
 
 
 @router.post("/{year}/certify")
-async def certify_all(request: Request, year: int):
+async def certify_all(request: Request, year: YearPath):
     actor = require_page_actor(request)
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
@@ -111,13 +112,13 @@ def _component_page(request: Request, actor, year: int, component: str, *, error
 
 
 @router.get("/{year}/{component}")
-def component_page(request: Request, year: int, component: str, saved: int = 0):
+def component_page(request: Request, year: YearPath, component: str, saved: Flag = 0):
     actor = require_page_actor(request)
     return _component_page(request, actor, year, component, saved=bool(saved))
 
 
 @router.post("/{year}/{component}/certify")
-async def certify_component(request: Request, year: int, component: str):
+async def certify_component(request: Request, year: YearPath, component: str):
     actor = require_page_actor(request)
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))

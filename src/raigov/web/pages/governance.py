@@ -18,6 +18,7 @@ from raigov.inventory import service as inventory
 from raigov.policy import service as policy
 from raigov.web.app import render
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
+from raigov.web.params import Flag, RowId, form_int
 
 router = APIRouter(include_in_schema=False)
 STATUS_LABELS = {"open": "Open", "changes_requested": "Changes requested", "approved": "Approved",
@@ -119,7 +120,7 @@ def _review_bid(request: Request, review_id: int) -> str:
 
 
 @router.post("/reviews/{review_id}/decide")
-async def decide(request: Request, review_id: int):
+async def decide(request: Request, review_id: RowId):
     actor = require_page_actor(request)
     form = await _form(request)
     bid = _review_bid(request, review_id)
@@ -128,14 +129,14 @@ async def decide(request: Request, review_id: int):
     try:
         with uow(request) as s:
             gov.decide(s, actor, review_id, form.get("decision") or "", form.get("reason") or "", conditions,
-                       int(version) if version and version.isdigit() else None)
+                       form_int(version, "version"))
     except RaigovError as exc:
         return _back(bid, f"review-{review_id}", error=exc)
     return _back(bid, f"review-{review_id}", ok="Review decision recorded")
 
 
 @router.post("/reviews/{review_id}/comment")
-async def comment(request: Request, review_id: int):
+async def comment(request: Request, review_id: RowId):
     actor = require_page_actor(request)
     form = await _form(request)
     bid = _review_bid(request, review_id)
@@ -151,7 +152,7 @@ async def comment(request: Request, review_id: int):
 
 
 @router.post("/reviews/{review_id}/assign")
-async def assign(request: Request, review_id: int):
+async def assign(request: Request, review_id: RowId):
     actor = require_page_actor(request)
     form = await _form(request)
     bid = _review_bid(request, review_id)
@@ -164,7 +165,7 @@ async def assign(request: Request, review_id: int):
 
 
 @router.post("/conditions/{condition_id}/close")
-async def close_condition(request: Request, condition_id: int):
+async def close_condition(request: Request, condition_id: RowId):
     actor = require_page_actor(request)
     form = await _form(request)
     bid = form.get("business_id") or ""
@@ -187,7 +188,7 @@ async def update_practice(request: Request, business_id: str):
             gov.update_practice(s, actor, business_id, item, status=form.get("status") or None,
                                 reason=form.get("reason"), owner=form.get("owner") if form.get("owner") is not None else None,
                                 due_on=_date(form.get("due_on"), "due_on"),
-                                expected_version=int(version) if version and version.isdigit() else None)
+                                expected_version=form_int(version, "version"))
     except RaigovError as exc:
         return _back(business_id, "practices", error=exc)
     return _back(business_id, "practices", ok=f"{item} updated")
@@ -208,7 +209,7 @@ async def add_evidence(request: Request, business_id: str):
             data = await upload.read(settings.upload_limit_bytes + 1)
         with uow(request) as s:
             if form.get("reuse"):
-                gov.link_evidence(s, actor, int(form.get("reuse")), business_id, kw["practice"])
+                gov.link_evidence(s, actor, form_int(form.get("reuse"), "reuse", lo=1), business_id, kw["practice"])
             elif data is not None:
                 gov.add_file(s, actor, settings, business_id, data, filename=upload.filename, **kw)
             else:
@@ -221,7 +222,7 @@ async def add_evidence(request: Request, business_id: str):
 
 
 @router.get("/evidence/{evidence_id}/download")
-def download(request: Request, evidence_id: int):
+def download(request: Request, evidence_id: RowId):
     from raigov.web.api.governance import evidence_response
 
     actor = require_page_actor(request)
@@ -288,7 +289,7 @@ async def grant_waiver(request: Request, business_id: str):
 
 
 @router.post("/waivers/{waiver_id}/{action}")
-async def waiver_action(request: Request, waiver_id: int, action: str):
+async def waiver_action(request: Request, waiver_id: RowId, action: str):
     actor = require_page_actor(request)
     form = await _form(request)
     bid = form.get("business_id") or ""
@@ -319,7 +320,7 @@ async def certify_pilot(request: Request, business_id: str):
         with uow(request) as s:
             gov.certify_pilot(s, actor, business_id, scale=form.get("scale") or "", starts_on=starts, ends_on=ends,
                               opt_in_out=form.get("opt_in_out") or "", practices_applied=form.get("practices_applied") or "",
-                              max_participants=int(mp) if mp and mp.isdigit() else None)
+                              max_participants=form_int(mp, "max_participants"))
     except RaigovError as exc:
         return _back(business_id, "pilot", error=exc)
     return _back(business_id, "pilot", ok="Pilot certified")
@@ -339,7 +340,7 @@ async def end_pilot(request: Request, pilot_id: int):
 
 
 @router.get("/reviews")
-def queue_page(request: Request, lane: str | None = None, all: int = 0):
+def queue_page(request: Request, lane: str | None = None, all: Flag = 0):
     actor = require_page_actor(request)
     cfg = config()
     with uow(request) as s:  # asking for every lane without the right shows the actor's own (the service decides)

@@ -27,6 +27,7 @@ from raigov.inventory.formats.safe import SafeCells
 from raigov.inventory.records import DEPARTMENT_FIELDS
 from raigov.web.app import render
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
+from raigov.web.params import Flag, OptRevision, form_int
 
 router = APIRouter(prefix="/inventory", include_in_schema=False)
 
@@ -48,10 +49,7 @@ def _flag(v: str | None) -> bool | None:
 
 
 def _query(params) -> inventory.UseCaseQuery:
-    try:
-        page = max(int(params.get("page") or 1), 1)
-    except ValueError:
-        page = 1
+    page = form_int(params.get("page"), "page", lo=1) or 1  # out of range: 422 naming `page`
     return inventory.UseCaseQuery(
         q=params.get("q") or None, component=params.get("component") or None, stage=params.get("stage") or None,
         impact=params.get("impact") or None, topic=params.get("topic") or None, status=params.get("status") or None,
@@ -134,7 +132,7 @@ def _field_rows(schema: str, values: dict, raw: dict) -> list[tuple[str, list[di
 
 
 @router.get("/{business_id}")
-def detail(request: Request, business_id: str, a: int | None = None, b: int | None = None, saved: int = 0):
+def detail(request: Request, business_id: str, a: OptRevision = None, b: OptRevision = None, saved: Flag = 0):
     actor = require_page_actor(request)
     with uow(request) as s:
         uc = inventory.get_use_case(s, actor, business_id)
