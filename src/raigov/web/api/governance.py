@@ -223,6 +223,6 @@ class PilotEndIn(BaseModel):
 
 @router.post("/pilots/{pilot_id}/end", tags=["governance"], responses=ERRORS,
              summary="The Chief AI Officer ends an active pilot (not delegable)")
-def end_pilot(request: Request, actor: ActorDep, pilot_id: int, body: PilotEndIn):
+def end_pilot(request: Request, actor: ActorDep, pilot_id: RowId, body: PilotEndIn):
     with uow(request) as s:
         return _pilot_out(gov.end_pilot(s, actor, pilot_id, body.reason))

@@ -84,7 +84,7 @@ def grant_role(request: Request, actor: ActorDep, username: str, body: RoleGrant
 
 
 @router.post("/users/{username}/roles/{pending_id}/confirm", response_model=UserOut, tags=["identity"], responses=ERRORS)
-def confirm_role(request: Request, actor: ActorDep, username: str, pending_id: int):
+def confirm_role(request: Request, actor: ActorDep, username: str, pending_id: RowId):
     """The second person confirms a pending grant of a deciding role (the CAIO's office; the caio role by
     another CAIO; never the person who asked, never the grantee)."""
     with uow(request) as s:
@@ -92,7 +92,7 @@ def confirm_role(request: Request, actor: ActorDep, username: str, pending_id: i
 
 
 @router.post("/users/{username}/roles/{pending_id}/decline", response_model=UserOut, tags=["identity"], responses=ERRORS)
-def decline_role(request: Request, actor: ActorDep, username: str, pending_id: int, body: GrantDecline | None = None):
+def decline_role(request: Request, actor: ActorDep, username: str, pending_id: RowId, body: GrantDecline | None = None):
     with uow(request) as s:
         return identity.user_out(identity.decline_grant(s, actor, username, pending_id, body.reason if body else None))
 

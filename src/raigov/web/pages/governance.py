@@ -327,7 +327,7 @@ async def certify_pilot(request: Request, business_id: str):
 
 
 @router.post("/pilots/{pilot_id}/end")
-async def end_pilot(request: Request, pilot_id: int):
+async def end_pilot(request: Request, pilot_id: RowId):
     actor = require_page_actor(request)
     form = await _form(request)
     bid = form.get("business_id") or ""
