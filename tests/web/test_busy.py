@@ -11,12 +11,12 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import sqlalchemy as sa
+from tests.web.conftest import csrf_from
 
 from raigov.audit.service import PG_LOCK_KEY
 from raigov.db.base import utcnow
 from raigov.errors import problem_type
 from raigov.identity.models import ApiToken, WebSession
-from tests.web.conftest import csrf_from
 
 PROBLEM = "application/problem+json"
 
@@ -68,11 +68,11 @@ def test_signed_in_reads_do_not_wait_for_a_writer(backend, db, client, settings,
     _stale(db)
     with another_writer(db):
         for url in pages:
-            r, dt = _timed(lambda: client.get(url))
+            r, dt = _timed(lambda url=url: client.get(url))
             assert r.status_code == 200, (url, r.status_code)
             assert dt < 1.0, f"GET {url} took {dt:.2f} s while another transaction held the write lock"
         for url in api:
-            r, dt = _timed(lambda: client.get(url, headers=headers))
+            r, dt = _timed(lambda url=url: client.get(url, headers=headers))
             assert r.status_code == 200, (url, r.status_code, r.text[:200])
             assert dt < 1.0, f"GET {url} took {dt:.2f} s while another transaction held the write lock"
     with db.transaction() as s:  # the best-effort note was skipped while the database was busy ...

@@ -77,7 +77,7 @@ def is_busy(exc: BaseException) -> bool:
     if getattr(orig, "sqlstate", None) == "55P03":  # psycopg: lock_timeout ran out
         return True
     name = getattr(orig, "sqlite_errorname", "") or ""
-    if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED"):
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return True
     msg = str(orig).lower()
     return type(orig).__module__.startswith("sqlite3") and ("database is locked" in msg or "database is busy" in msg

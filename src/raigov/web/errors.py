@@ -8,9 +8,8 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
 from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from raigov.db.engine import is_busy
 from raigov.errors import AuthenticationFailed, Busy, PermissionDenied, Problem, RaigovError, problem_type
