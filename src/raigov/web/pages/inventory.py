@@ -148,6 +148,8 @@ def detail(request: Request, business_id: str, a: OptRevision = None, b: OptRevi
         events = []
         if can(actor, "audit.read"):
             events, _ = audit.list_events(s, actor, audit.EventFilter(object_type="use_case", object_id=uc.business_id), limit=50)
+            # a big import records one event per batch of use cases: the batches holding this one's revisions
+            events = sorted(events + inventory.import_events(s, actor, uc), key=lambda e: e.seq, reverse=True)
             events = [audit.event_as_dict(e) for e in events]
         checks = []
         if rev.schema in ("2025", "2024"):
