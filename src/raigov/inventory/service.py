@@ -307,9 +307,16 @@ def _component_of(uc: UseCase) -> str | None:
     return uc.org_unit.code if uc.org_unit is not None and uc.org_unit.kind != "department" else None
 
 
-def _check_read(actor: Actor, uc: UseCase) -> None:
+def may_read(actor: Actor, uc: UseCase) -> bool:
+    """The read rule of one use case: ``usecase.read_draft`` for a draft, ``usecase.read`` otherwise, in its
+    component; or being one of its people (owner, developer). What is attached to a use case (evidence)
+    is read through this rule too."""
     action = "usecase.read_draft" if uc.status == "draft" else "usecase.read"
-    if not can(actor, action, _component_of(uc)) and not _is_person_of(actor, uc):
+    return can(actor, action, _component_of(uc)) or _is_person_of(actor, uc)
+
+
+def _check_read(actor: Actor, uc: UseCase) -> None:
+    if not may_read(actor, uc):
         raise PermissionDenied(f"{actor.label} may not read {uc.business_id}")
 
 
