@@ -39,6 +39,8 @@ class Settings(BaseSettings):
 
     max_json_body_bytes: int = Field(default=1_000_000, ge=1024)
     upload_limit_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    upload_retention_hours: int = Field(default=24, ge=1, le=24 * 30, description=(
+        "`raigov jobs run` deletes inventory uploads (DATA_DIR/uploads) older than this that were never imported"))
 
     smtp_host: str | None = None
     smtp_port: int = 587

@@ -617,6 +617,13 @@ def _evidence_common(category: str, title: str, dated_on: dt.date | None, expire
     return title[:500], dated_on
 
 
+def check_attach(session: Session, actor: Actor, business_id: str) -> None:
+    """May ``actor`` attach evidence to ``business_id``? Asked by the adapters before they read an uploaded
+    body, so that a refused caller neither leaves a file behind nor learns what the form would accept."""
+    uc = inventory.get_use_case(session, actor, business_id)
+    require(actor, "evidence.attach", _component(uc))
+
+
 def add_file(session: Session, actor: Actor, settings: Settings, business_id: str, data: bytes, *, filename: str,
              title: str, category: str, dated_on: dt.date | None = None, expires_on: dt.date | None = None,
              practice: str | None = None, details: dict | None = None) -> Evidence:

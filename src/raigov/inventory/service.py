@@ -87,6 +87,12 @@ class ImportReport:
         return d
 
 
+def require_import(actor: Actor) -> None:
+    """May ``actor`` import at all (in some component)? The check an adapter makes before it reads or keeps
+    an uploaded file; which rows they may import is decided row by row by :func:`import_inventory`."""
+    require(actor, "inventory.import")
+
+
 def import_inventory(session: Session, actor: Actor, parsed: ParsedInventory, settings: Settings, *,
                      dry_run: bool = False, agency: str | None = None) -> ImportReport:
     """Import every row of a parsed inventory file. Creates use cases, or adds a revision to those

@@ -9,15 +9,16 @@ import hmac
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from raigov.config import Settings
 from raigov.db.engine import Database
 from raigov.errors import AuthenticationFailed, PermissionDenied
 from raigov.identity import service as identity
-from raigov.identity.permissions import Actor
+from raigov.identity.permissions import Actor, require
 
 SESSION_COOKIE = "raigov_session"
 CSRF_COOKIE = "raigov_csrf"
@@ -113,3 +114,16 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 def set_cookie(request: Request, response, name: str, value: str, *, max_age: int | None = None, http_only: bool = True) -> None:
     secure = settings_of(request).secure_cookies or request.url.scheme == "https"
     response.set_cookie(name, value, max_age=max_age, httponly=http_only, secure=secure, samesite="lax", path="/")
+
+
+# ---------------------------------------------------------------- permission before the body
+
+def may(action: str):
+    """A route dependency (``dependencies=[may("review.decide")]``): a caller who may take ``action``
+    nowhere gets 403 before the body is validated (FastAPI resolves dependencies before it reports body
+    errors), so a 422 never tells a stranger what would be accepted. The service still decides for the
+    object's component."""
+    def _may(actor: Annotated[Actor, Depends(api_actor)]) -> None:
+        require(actor, action)
+
+    return Depends(_may)

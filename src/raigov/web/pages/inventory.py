@@ -20,6 +20,7 @@ from raigov.audit import service as audit
 from raigov.errors import RaigovError, ValidationFailed
 from raigov.identity.permissions import can
 from raigov.inventory import service as inventory
+from raigov.inventory import uploads
 from raigov.inventory.catalog import fields
 from raigov.inventory.records import DEPARTMENT_FIELDS
 from raigov.web.app import render
@@ -369,12 +370,6 @@ def export_download(request: Request, fmt: str, component: str | None = None):
 
 # ---------------------------------------------------------------- import
 
-def _upload_dir(request: Request) -> Path:
-    d = settings_of(request).ensure_data_dir() / "uploads"
-    d.mkdir(mode=0o700, exist_ok=True)
-    return d
-
-
 @router.get("/import/file")
 def import_page(request: Request):
     require_page_actor(request)
@@ -383,49 +378,57 @@ def import_page(request: Request):
 
 @router.post("/import/file")
 async def import_upload(request: Request):
-    """Step 1: upload and dry run. The file is kept (by its SHA-256) for step 2."""
+    """Step 1: upload and dry run. The file is kept (by its SHA-256, mode 0600) for step 2. Whether the
+    person may import at all is asked before the body is read: a refused caller leaves nothing behind."""
     from raigov.inventory.formats import read_inventory
 
     actor = require_page_actor(request)
+    inventory.require_import(actor)
+    settings = settings_of(request)
     form = await request.form()
     check_csrf(request, form.get("csrf_token"))
     upload = form.get("file")
     if upload is None or not getattr(upload, "filename", ""):
         return render(request, "inventory/import.html", {"nav": "inventory", "report": None, "error": "choose a file"}, 422)
-    data = await upload.read(settings_of(request).upload_limit_bytes + 1)
-    if len(data) > settings_of(request).upload_limit_bytes:
+    data = await upload.read(settings.upload_limit_bytes + 1)
+    if len(data) > settings.upload_limit_bytes:
         return render(request, "inventory/import.html", {"nav": "inventory", "report": None,
                                                          "error": "the file is over the upload limit"}, 413)
     sha = hashlib.sha256(data).hexdigest()
-    name = re.sub(r"[^\w.\- ]", "_", Path(upload.filename).name)[:120] or "upload"
-    folder = _upload_dir(request) / sha
-    folder.mkdir(exist_ok=True)
-    path = folder / name
-    path.write_bytes(data)
+    path = uploads.keep(settings, sha, upload.filename, data)
     try:
-        parsed = read_inventory(path, max_bytes=settings_of(request).upload_limit_bytes)
+        parsed = read_inventory(path, max_bytes=settings.upload_limit_bytes)
         with uow(request) as s:
-            report = inventory.import_inventory(s, actor, parsed, settings_of(request), dry_run=True)
+            report = inventory.import_inventory(s, actor, parsed, settings, dry_run=True)
     except RaigovError as exc:
+        uploads.discard(settings, sha)  # nothing to commit: do not keep it
         return render(request, "inventory/import.html", {"nav": "inventory", "report": None, "error": exc.detail}, exc.status)
+    except BaseException:
+        uploads.discard(settings, sha)
+        raise
     return render(request, "inventory/import.html", {"nav": "inventory", "report": report, "error": None,
-                                                     "sha": sha, "name": name})
+                                                     "sha": sha, "name": path.name})
 
 
 @router.post("/import/commit")
 async def import_commit(request: Request):
-    """Step 2: import the file that was dry-run, in one transaction."""
+    """Step 2: import the file that was dry-run, in one transaction; the kept file is deleted afterwards."""
     from raigov.inventory.formats import read_inventory
 
     actor = require_page_actor(request)
+    inventory.require_import(actor)
+    settings = settings_of(request)
     form = await request.form()
     check_csrf(request, form.get("csrf_token"))
-    sha, name = form.get("sha", ""), form.get("name", "")
-    path = _upload_dir(request) / sha / name
-    if not re.fullmatch(r"[0-9a-f]{64}", sha) or "/" in name or not path.is_file():
+    sha, name = str(form.get("sha", "")), str(form.get("name", ""))
+    path = uploads.find(settings, sha, name)
+    if path is None:
         return render(request, "inventory/import.html", {"nav": "inventory", "report": None,
                                                          "error": "that upload is gone: upload the file again"}, 404)
-    parsed = read_inventory(path, max_bytes=settings_of(request).upload_limit_bytes)
-    with uow(request) as s:
-        report = inventory.import_inventory(s, actor, parsed, settings_of(request))
+    try:
+        parsed = read_inventory(path, max_bytes=settings.upload_limit_bytes)
+        with uow(request) as s:
+            report = inventory.import_inventory(s, actor, parsed, settings)
+    finally:
+        uploads.discard(settings, sha)
     return render(request, "inventory/import.html", {"nav": "inventory", "report": report, "error": None, "done": True})
