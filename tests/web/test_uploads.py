@@ -116,6 +116,9 @@ def test_evidence_upload_checks_the_permission_before_the_body(client, db, setti
     ("post", "/api/v1/reviews/1/decision", {"decision": "maybe"}),
     ("patch", "/api/v1/use-cases/{bid}/practices/x", {"status": "finished", "colour": 1}),
     ("post", "/api/v1/use-cases/{bid}/determinations", {"decision": 5}),
+    ("post", "/api/v1/users", {"username": "??"}),
+    ("post", "/api/v1/users/cbp.owner/roles", {"role": 7}),
+    ("patch", "/api/v1/use-cases/{bid}", {"values": "nope"}),
 ])
 def test_a_caller_without_the_right_gets_403_not_422(client, db, settings, make_user, token_for, method, path, body):
     make_user("cbp.owner", "submitter@CBP")

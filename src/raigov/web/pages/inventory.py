@@ -37,7 +37,7 @@ SECTIONS_2025 = [
                        "code_url"]),
     ("Risk management of a high-impact use case", [f.name for f in fields("2025") if f.name.startswith("hi_")]),
 ]
-NOT_EDITABLE = {"agency", "agency_name", "id"}
+NOT_EDITABLE = inventory.NOT_EDITABLE
 PER_PAGE = 25
 
 
@@ -235,7 +235,7 @@ def _validate_form(values: dict) -> dict[str, str]:
     return errors
 
 
-def _form(request, actor, *, values, errors, uc=None, component=None, status=200):
+def _form(request, actor, *, values, errors, uc=None, component=None, status=200, stale=None):
     comps = sorted({g.org_unit for g in actor.grants if g.org_unit and can(actor, "usecase.create", g.org_unit)})
     if any(g.org_unit is None and can(actor, "usecase.create") for g in actor.grants):
         with uow(request) as s:
@@ -244,7 +244,7 @@ def _form(request, actor, *, values, errors, uc=None, component=None, status=200
             comps = [u.code for u in org_units(s) if u.kind != "department"]
     return render(request, "inventory/form.html", {
         "nav": "inventory", "sections": _form_fields(values), "errors": errors, "uc": uc, "components": comps,
-        "component": component, "reason": values.get("_reason", "")}, status)
+        "component": component, "reason": values.get("_reason", ""), "stale": stale}, status)
 
 
 @router.get("/new/use-case")
@@ -281,8 +281,39 @@ def edit_form(request: Request, business_id: str):
     with uow(request) as s:
         uc = inventory.get_use_case(s, actor, business_id)
         values = dict(uc.revisions[-1].values)
-        info = {"business_id": uc.business_id, "name": uc.name}
+        info = {"business_id": uc.business_id, "name": uc.name, "base_revision": uc.revision_count}
     return _form(request, actor, values=values, errors={}, uc=info)
+
+
+def _norm(v):
+    """An answer as the form would send it, for comparing a typed answer with a stored one."""
+    if v in (None, "", []):
+        return None
+    if isinstance(v, (list, tuple)):
+        return sorted(str(x).strip() for x in v)
+    return str(v).strip()
+
+
+def _stale_form(request, actor, business_id: str, typed: dict, reason: str, exc: inventory.StaleRevision):
+    """409: somebody saved while this person edited. Show what changed meanwhile (old -> new) and the form
+    again on top of the new revision: the answers this person changed are kept as typed, the others are
+    the new revision's (so saving again does not undo the other change)."""
+    with uow(request) as s:
+        uc = inventory.get_use_case(s, actor, business_id)
+        revs = {r.number: r for r in uc.revisions}
+        base_values = dict(revs[exc.base].values) if exc.base in revs else {}
+        latest = dict(uc.revisions[-1].values)
+        diffs = inventory.changes_since(s, actor, business_id, exc.base)
+        info = {"business_id": uc.business_id, "name": uc.name, "base_revision": uc.revision_count}
+        by = [{"number": r.number, "by": r.created_by, "at": r.created_at, "reason": r.reason}
+              for r in uc.revisions if r.number > exc.base]
+    mine = {k for k, v in typed.items() if _norm(v) != _norm(base_values.get(k))}
+    values = {**latest, **{k: typed[k] for k in mine}, "_reason": reason}
+    changed = [{"field": d.field, "label": d.label, "before": d.before, "after": d.after,
+                "yours": typed.get(d.field) if d.field in mine else None, "both": d.field in mine} for d in diffs]
+    stale = {"base": exc.base, "current": exc.current, "changed": changed, "revisions": by,
+             "kept": sorted(mine)}
+    return _form(request, actor, values=values, errors={}, uc=info, status=409, stale=stale)
 
 
 @router.post("/{business_id}/edit")
@@ -293,13 +324,21 @@ async def edit(request: Request, business_id: str):
     values = _values_from_form(form)
     errors = _validate_form(values)
     reason = (form.get("reason") or "").strip()
+    base = str(form.get("base_revision") or "").strip()
+    base_revision = int(base) if base.isdigit() else None
     if not reason:
         errors["reason"] = "say why the use case changes"
-    info = {"business_id": business_id, "name": values.get("use_case_name")}
+    info = {"business_id": business_id, "name": values.get("use_case_name"), "base_revision": base_revision}
     if errors:
         return _form(request, actor, values={**values, "_reason": reason}, errors=errors, uc=info, status=422)
-    with uow(request) as s:
-        inventory.edit_use_case(s, actor, business_id, values, reason)
+    try:
+        with uow(request) as s:
+            inventory.edit_use_case(s, actor, business_id, values, reason, base_revision=base_revision)
+    except inventory.StaleRevision as exc:
+        return _stale_form(request, actor, business_id, values, reason, exc)
+    except ValidationFailed as exc:
+        return _form(request, actor, values={**values, "_reason": reason}, errors={e.field: e.message for e in exc.errors},
+                     uc=info, status=422)
     return RedirectResponse(f"/inventory/{business_id}?saved=1", status_code=303)
 
 
