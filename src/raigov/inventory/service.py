@@ -22,10 +22,11 @@ from raigov.audit.models import AuditEvent
 from raigov.audit.service import event_as_dict, inclusion, record
 from raigov.config import Settings
 from raigov.db.base import utcnow
-from raigov.errors import NotFound, PermissionDenied, ValidationFailed
+from raigov.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from raigov.identity.models import OrgUnit
 from raigov.identity.permissions import Actor, can, components_visible, require
 from raigov.inventory import records
+from raigov.inventory.catalog import fields as catalog_fields
 from raigov.inventory.catalog import text_key
 from raigov.inventory.formats import ParsedInventory, name_key, normalize_id, use_case_key
 from raigov.inventory.models import UseCase, UseCasePerson, UseCaseRevision
@@ -34,6 +35,7 @@ SCHEMA_YEAR = {"2023": 2023, "2024": 2024, "2025": 2025, "cots-2025": 2025}
 LINK_COLUMNS = ("raigov_id", "raigov_2025_id")  # a file may link rows to raigov use cases by id
 IMPORT_AUDIT_BATCH = 1000  # an import that changes more use cases than this records one event per batch of them
 BATCH_ACTION = "inventory.import.batch"
+NOT_EDITABLE = {"agency", "agency_name", "id"}  # set by raigov, never by an edit
 
 
 # ---------------------------------------------------------------- org units
@@ -94,6 +96,12 @@ class ImportReport:
         if with_rows:
             d["rows"] = [asdict(r) for r in self.rows]
         return d
+
+
+def require_import(actor: Actor) -> None:
+    """May ``actor`` import at all (in some component)? The check an adapter makes before it reads or keeps
+    an uploaded file; which rows they may import is decided row by row by :func:`import_inventory`."""
+    require(actor, "inventory.import")
 
 
 def import_inventory(session: Session, actor: Actor, parsed: ParsedInventory, settings: Settings, *,
@@ -361,9 +369,16 @@ def _component_of(uc: UseCase) -> str | None:
     return uc.org_unit.code if uc.org_unit is not None and uc.org_unit.kind != "department" else None
 
 
-def _check_read(actor: Actor, uc: UseCase) -> None:
+def may_read(actor: Actor, uc: UseCase) -> bool:
+    """The read rule of one use case: ``usecase.read_draft`` for a draft, ``usecase.read`` otherwise, in its
+    component; or being one of its people (owner, developer). What is attached to a use case (evidence)
+    is read through this rule too."""
     action = "usecase.read_draft" if uc.status == "draft" else "usecase.read"
-    if not can(actor, action, _component_of(uc)) and not _is_person_of(actor, uc):
+    return can(actor, action, _component_of(uc)) or _is_person_of(actor, uc)
+
+
+def _check_read(actor: Actor, uc: UseCase) -> None:
+    if not may_read(actor, uc):
         raise PermissionDenied(f"{actor.label} may not read {uc.business_id}")
 
 
@@ -399,13 +414,29 @@ def create_use_case(session: Session, actor: Actor, *, component: str, values: d
     return uc
 
 
-def edit_use_case(session: Session, actor: Actor, business_id: str, changes: dict[str, Any], reason: str) -> UseCase:
-    """A new revision with `changes` applied to the current answers. The reason is required."""
+def edit_use_case(session: Session, actor: Actor, business_id: str, changes: dict[str, Any], reason: str,
+                  base_revision: int | None = None) -> UseCase:
+    """A new revision with `changes` applied to the current answers. The reason is required.
+
+    ``base_revision``: the revision the editor started from (the form's hidden field, the API's
+    ``If-Match``). When the use case has a newer revision, somebody saved in between: Conflict (409),
+    naming both revisions, instead of silently overwriting their change. Without it (older API
+    clients), the changes apply to whatever is current, as before."""
     uc = get_use_case(session, actor, business_id)
     require(actor, "usecase.edit", _component_of(uc))
+    # serialise editors of one use case: a second save waits here until the first commits, then sees it
+    session.execute(select(UseCase.id).where(UseCase.id == uc.id).with_for_update())
+    session.refresh(uc, ["revision_count", "revisions"])
+    if base_revision is not None and base_revision != uc.revision_count:
+        raise StaleRevision(uc.business_id, base_revision, uc.revision_count)
     if not reason.strip():
         raise ValidationFailed.one("reason", "say why the use case changes", "missing")
     current = uc.revisions[-1]
+    editable = {f.name for f in catalog_fields(current.schema)} | {n for n, _, _ in records.DEPARTMENT_FIELDS}
+    for k in changes:
+        if k not in editable or k in NOT_EDITABLE:
+            raise ValidationFailed.one(f"values.{k}", f"not an answer of the {current.schema} form that can be edited"
+                                       if k not in NOT_EDITABLE else "set by raigov; it cannot be edited")
     values = dict(current.values)
     for k, v in changes.items():
         if v in (None, "", []):
@@ -418,6 +449,24 @@ def edit_use_case(session: Session, actor: Actor, business_id: str, changes: dic
     _apply_summary(uc, records.summarise(current.schema, values))
     _add_revision(session, uc, actor, current.schema, values, {}, current.extra, chash, "edit", reason)
     return uc
+
+
+class StaleRevision(Conflict):
+    """An edit started from an older revision than the current one."""
+
+    def __init__(self, business_id: str, base: int, current: int):
+        super().__init__(f"{business_id} changed while you edited it: you started from revision {base}, it is now "
+                         f"at revision {current}", errors=[FieldError("base_revision", f"the current revision is {current}",
+                                                                        "stale")])
+        self.business_id, self.base, self.current = business_id, base, current
+
+
+def changes_since(session: Session, actor: Actor, business_id: str, base: int) -> list[records.FieldDiff]:
+    """What changed in the answers from revision ``base`` to the current one (the 409 page's list)."""
+    uc = get_use_case(session, actor, business_id)
+    if not 1 <= base <= uc.revision_count:
+        return []
+    return revision_diff(session, actor, business_id, base, uc.revision_count)
 
 
 def submit_use_case(session: Session, actor: Actor, business_id: str, reason: str = "") -> UseCase:
@@ -471,6 +520,14 @@ def get_use_case(session: Session, actor: Actor, business_id: str) -> UseCase:
     if uc is None:
         raise NotFound(f"no use case {business_id}")
     _check_read(actor, uc)
+    return uc
+
+
+def get_use_case_for(session: Session, actor: Actor, business_id: str, action: str) -> UseCase:
+    """The use case, when ``actor`` may read it and take ``action`` (e.g. ``usecase.edit``) in its component:
+    the check an adapter makes before it even validates the request body."""
+    uc = get_use_case(session, actor, business_id)
+    require(actor, action, _component_of(uc))
     return uc
 
 

@@ -27,7 +27,7 @@ from raigov.config import Settings
 from raigov.db.engine import Database, is_busy
 from raigov.errors import AuthenticationFailed, PermissionDenied, ValidationFailed
 from raigov.identity import service as identity
-from raigov.identity.permissions import Actor
+from raigov.identity.permissions import Actor, require
 
 log = logging.getLogger("raigov.web")
 
@@ -220,3 +220,15 @@ async def refuse_nul(request: Request) -> None:
         found = nul_path(data)
         if found is not None:
             raise ValidationFailed.one(found or "body", NUL_MESSAGE, "nul_character")
+
+# ---------------------------------------------------------------- permission before the body
+
+def may(action: str):
+    """A route dependency (``dependencies=[may("review.decide")]``): a caller who may take ``action``
+    nowhere gets 403 before the body is validated (FastAPI resolves dependencies before it reports body
+    errors), so a 422 never tells a stranger what would be accepted. The service still decides for the
+    object's component."""
+    def _may(actor: Annotated[Actor, Depends(api_actor)]) -> None:
+        require(actor, action)
+
+    return Depends(_may)
