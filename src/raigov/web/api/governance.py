@@ -15,6 +15,7 @@ from raigov.governance import service as gov
 from raigov.identity.permissions import Actor
 from raigov.web.api.v1 import ERRORS
 from raigov.web.deps import api_actor, settings_of, uow
+from raigov.web.uploads import UploadLimit
 
 router = APIRouter(prefix="/api/v1")
 ActorDep = Annotated[Actor, Depends(api_actor)]
@@ -142,13 +143,13 @@ async def read_limited(upload: UploadFile, limit: int) -> bytes:
 
 @router.post("/use-cases/{business_id}/evidence", status_code=201, tags=["governance"], responses=ERRORS,
              summary="Upload a file (multipart) or give a link as evidence")
-async def add_evidence(request: Request, actor: ActorDep, business_id: str,
+async def add_evidence(request: Request, actor: ActorDep, business_id: str, limit: UploadLimit,
                        title: Annotated[str, Form(max_length=500)], category: Annotated[str, Form()],
                        file: Annotated[UploadFile | None, File()] = None, url: Annotated[str | None, Form()] = None,
                        practice: Annotated[str | None, Form()] = None, dated_on: Annotated[dt.date | None, Form()] = None,
                        expires_on: Annotated[dt.date | None, Form()] = None):
     settings = settings_of(request)
-    data = await read_limited(file, settings.upload_limit_bytes) if file is not None else None
+    data = await read_limited(file, limit) if file is not None else None
     with uow(request) as s:
         if data is not None:
             ev = gov.add_file(s, actor, settings, business_id, data, filename=file.filename or "", title=title,
