@@ -284,3 +284,17 @@ def test_home_panels_link_where_the_role_may_go(backend, db, settings, make_user
     assert card_links.findall(html) == [("/dashboard", "Dashboard"), ("/datacall", "Data call"),
                                         ("/reviews", "Component reviews"), ("/inventory", "Inventory"),
                                         ("/inventory/import/file", "Import a file")]
+
+
+def test_cli_groups_load_on_demand_and_keep_working():
+    """A group runs as before (its options, its sub-commands), a mistyped group name is suggested from the
+    registered groups, unknown ones are refused."""
+    from raigov.cli.main import app as cli
+
+    runner = CliRunner()
+    r = runner.invoke(cli, ["audt"])
+    assert r.exit_code == 2 and "Did you mean 'audit'?" in r.output
+    assert runner.invoke(cli, ["nosuchgroup"]).exit_code == 2
+    r = runner.invoke(cli, ["policy", "list", "--json"])
+    assert r.exit_code == 0 and any(p["id"] == "omb-m-25-21" for p in json.loads(r.output))
+    assert runner.invoke(cli, ["--version"]).output.strip() == __import__("raigov").__version__

@@ -49,13 +49,24 @@ class LazyGroup(TyperGroup):
             self._listing -= 1
 
     def resolve_command(self, ctx, args):
-        if ctx.resilient_parsing:  # shell completion of the group names
-            self._listing += 1
-            try:
-                return super().resolve_command(ctx, args)
-            finally:
-                self._listing -= 1
-        return super().resolve_command(ctx, args)
+        from difflib import get_close_matches
+
+        from typer._click.exceptions import UsageError
+
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as e:  # Typer suggests from the loaded commands only: suggest the registered groups
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args and self.suggest_commands else []
+            if matches and "Did you mean" not in e.message:
+                e.message = f"{e.message.rstrip('.')}. Did you mean {', '.join(repr(m) for m in matches)}?"
+            raise
+
+    def shell_complete(self, ctx, incomplete: str):
+        self._listing += 1  # completing a group's name needs its one-line help only
+        try:
+            return super().shell_complete(ctx, incomplete)
+        finally:
+            self._listing -= 1
 
 
 def load_group(name: str, module: str):
