@@ -69,7 +69,7 @@ def test_certification_writes_exactly_its_files_after_the_commit(db, agency, set
         assert (cycle.snapshot_size, cycle.public_size) == (len(full), len(public))
         assert (cycle.snapshot_count, cycle.public_count) == (3, 3)
         assert cycle.manifest_sha256 == _sha(manifest)
-        d = json.loads(s.scalar(select(AuditEvent.details).where(AuditEvent.action == "datacall.certify")))
+        d = json.loads(s.scalar(select(AuditEvent.details).where(AuditEvent.action == "datacall.cycle.certify")))
         assert (d["snapshot_sha256"], d["public_sha256"]) == (_sha(full), _sha(public))
         assert d["manifest_sha256"] == _sha(manifest) and d["sizes"] == {full_name: len(full), public_name: len(public)}
         assert datacall.publication(s).disagreements == []
@@ -200,4 +200,4 @@ def test_migration_backfills_certified_cycles_from_the_audit_event(db, agency, s
         assert (cycle.snapshot_file, cycle.public_file, cycle.public_count) == (full_name, public_name, 3)
         assert (cycle.snapshot_size, cycle.public_size, cycle.manifest_sha256) == (None, None, None)
         assert _sha(datacall.snapshot_bytes(s, settings, YEAR)) == res.public_sha256
-        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "datacall.certify")) == 1
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "datacall.cycle.certify")) == 1

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from raigov.audit import merkle
+from raigov.audit import actions, merkle
 from hashlib import sha256
 
 from raigov.audit.canonical import (
@@ -50,8 +50,10 @@ def record(
     state: object = None,
     details: dict | None = None,
 ) -> AuditEvent:
-    """Append one event. `state` is the object's new state (only its digest is kept);
-    `details` is a small, non-secret summary kept verbatim and covered by the hash."""
+    """Append one event. `action` must be in the catalogue (audit/actions.yaml; UnknownAuditAction
+    otherwise); `state` is the object's new state (only its digest is kept); `details` is a small,
+    non-secret summary kept verbatim and covered by the hash."""
+    actions.check(action)
     last = session.info.get(_LAST)
     if last is None:
         if session.get_bind().dialect.name == "postgresql":
@@ -129,7 +131,10 @@ def list_events(
     if flt.actor:
         q = q.where(AuditEvent.actor.contains(flt.actor, autoescape=True))
     if flt.action:
-        q = q.where(AuditEvent.action.startswith(flt.action, autoescape=True))
+        # events of the same act stored under a former (or, filtering by a former name, the current) name too
+        cond = AuditEvent.action.startswith(flt.action, autoescape=True)
+        also = actions.filter_names(flt.action)
+        q = q.where(or_(cond, AuditEvent.action.in_(also)) if also else cond)
     if flt.object_type:
         q = q.where(AuditEvent.object_type == flt.object_type)
     if flt.object_id:

@@ -281,7 +281,7 @@ def _store_failed(session: Session, actor: Actor, run_fields: dict[str, Any], me
     run = EvaluationRun(**run_fields, status="failed", error=message[:4000], finished_at=utcnow())
     session.add(run)
     session.flush()
-    record(session, actor, "evaluation.run", "evaluation_run", run.id, None,
+    record(session, actor, "evaluation.run.execute", "evaluation_run", run.id, None,
            {"kind": run.kind, "status": "failed", "input_sha256": run.input_sha256, "error": message[:200]})
     session.commit()
     return run.id
@@ -369,7 +369,7 @@ def _store_done(session: Session, actor: Actor, settings: Settings, fields: dict
     session.add(run)
     session.flush()
     input_sha = fields["input_sha256"]
-    record(session, actor, "evaluation.run", "evaluation_run", run.id,
+    record(session, actor, "evaluation.run.execute", "evaluation_run", run.id,
            {"input_sha256": input_sha, "report_sha256": report_sha, "outcome": outcome},
            {"kind": run.kind, "status": "done", "input_sha256": input_sha, "rows": rows, "outcome": outcome,
             "report_sha256": report_sha, "use_case": uc.business_id if uc else None})
@@ -443,7 +443,7 @@ def attach_report(session: Session, actor: Actor, settings: Settings, run_id: in
         pdf = gov.evidence_store(settings).get(run.report_sha256)
         return _attach_new(session, actor, settings, run, business_id, pdf, practice)
     link = gov.link_evidence(session, actor, run.report_pdf_evidence_id, business_id, practice)
-    record(session, actor, "evaluation.attach", "evaluation_run", run.id, None,
+    record(session, actor, "evaluation.run.attach", "evaluation_run", run.id, None,
            {"evidence": run.report_pdf_evidence_id, "use_case": business_id, "practice": practice})
     return link
 

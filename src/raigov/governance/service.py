@@ -259,7 +259,7 @@ def sync(session: Session, actor: Actor, business_id: str) -> dict:
             p.version += 1
     session.flush()
     if any(added.values()):
-        record(session, actor, "governance.sync", "use_case", uc.business_id,
+        record(session, actor, "governance.requirements.sync", "use_case", uc.business_id,
                {"lanes": sorted(req.lanes), "practices": sorted(want)}, added)
     return added
 
@@ -458,7 +458,7 @@ def close_condition(session: Session, actor: Actor, condition_id: int, note: str
         raise Conflict(f"condition {c.id} was already closed by {c.closed_by}")
     c.status, c.closed_at, c.closed_by, c.closure_note = "closed", utcnow(), actor.label, note
     session.flush()
-    record(session, actor, "governance.review.condition.close", "review", r.id, {"condition": c.id, "status": "closed"},
+    record(session, actor, "governance.condition.close", "review", r.id, {"condition": c.id, "status": "closed"},
            {"use_case": uc.business_id, "lane": r.lane})
     return c
 
@@ -919,7 +919,7 @@ def mark_waiver_reported(session: Session, actor: Actor, waiver_id: int, reporte
     w, uc = _waiver(session, waiver_id)
     w.omb_reported_on, w.version = reported_on or _today(), w.version + 1
     session.flush()
-    record(session, actor, "governance.waiver.reported", "waiver", w.id, {"omb_reported_on": w.omb_reported_on.isoformat()},
+    record(session, actor, "governance.waiver.report", "waiver", w.id, {"omb_reported_on": w.omb_reported_on.isoformat()},
            {"use_case": uc.business_id, "practice": w.practice_item})
     return w
 

@@ -311,7 +311,7 @@ def authenticate_password(session: Session, username: str, password: str, settin
     now = utcnow()
     if is_locked(session, name, settings, now):
         session.add(SignInAttempt(username=name, ip=ip, at=now, success=False))
-        record(session, Actor(kind="anonymous", username=name or "?"), "identity.sign_in.locked", "user", name or "?", None, {"ip": ip})
+        record(session, Actor(kind="anonymous", username=name or "?"), "identity.sign_in.refuse", "user", name or "?", None, {"ip": ip})
         raise LockedOut(LOCKED_MESSAGE)
     user = session.scalar(select(User).where(User.username == name)) if name else None
     ok = credentials.verify_password(user.password_hash if user else None, password or "")
@@ -338,7 +338,7 @@ def start_session(session: Session, user: User, settings: Settings, *, ip: str |
     session.add(ws)
     user.last_sign_in_at = now
     session.flush()
-    record(session, Actor(kind="user", username=user.username, user_id=user.id), "identity.sign_in", "session",
+    record(session, Actor(kind="user", username=user.username, user_id=user.id), "identity.session.create", "session",
            ws.id, {"user": user.username, "method": method, "expires_at": ws.expires_at.isoformat()}, {"ip": ip, "method": method})
     return token
 
@@ -370,7 +370,7 @@ def end_session(session: Session, token: str | None) -> None:
     ws.revoked_at = utcnow()
     user = session.get(User, ws.user_id)
     record(session, Actor(kind="user", username=user.username if user else "?", user_id=ws.user_id),
-           "identity.sign_out", "session", ws.id, {"revoked": True})
+           "identity.session.revoke", "session", ws.id, {"revoked": True})
 
 
 def _end_all_sessions(session: Session, user: User) -> None:

@@ -106,7 +106,7 @@ def import_inventory(session: Session, actor: Actor, parsed: ParsedInventory, se
         if nested is not None:
             nested.rollback()
     if not dry_run:
-        record(session, actor, "inventory.import", "inventory_file", parsed.sha256,
+        record(session, actor, "inventory.file.import", "inventory_file", parsed.sha256,
                {k: v for k, v in report.as_dict(with_rows=False).items() if k != "problems"},
                {"file": parsed.source_name, "form": parsed.form, "rows": report.rows_read, "created": report.created,
                 "updated": report.updated, "unchanged": report.unchanged, "skipped": report.skipped})
@@ -635,7 +635,7 @@ def export_inventory(session: Session, actor: Actor, fmt: str, path, component: 
     else:
         n = formats.write_omb_2025_cots_csv(rows, path)
     scope = component or _export_scope(actor)
-    record(session, actor, "inventory.export", "inventory_export", fmt, {"rows": n, "component": component},
+    record(session, actor, "inventory.file.export", "inventory_export", fmt, {"rows": n, "component": component},
            {"format": fmt, "rows": n, "component": scope})
     return ExportReport(fmt, str(path), n, warnings)
 

@@ -671,7 +671,7 @@ class RetryResult:
 def retry_notice(db: Database, actor: Actor, settings: Settings, notice_id: int) -> RetryResult:
     """"Retry now" for a failed notice (the CAIO's office and admin, `notice.retry`): send it at once through
     the same claim as the jobs (so a job running at that moment never sends it too); without SMTP, clear the
-    error so the next run sends it. Audited as `notice.retry` whatever the outcome."""
+    error so the next run sends it. Audited as `jobs.notice.retry` whatever the outcome."""
     from raigov.errors import Conflict, NotFound
 
     require(actor, "notice.retry")
@@ -733,7 +733,7 @@ def retry_notice(db: Database, actor: Actor, settings: Settings, notice_id: int)
             mailer.close()
     with db.transaction() as s:
         result.recipient = s.scalar(select(Notice.recipient).where(Notice.id == notice_id)) or ""
-        record(s, actor, "notice.retry", "notice", key, None,
+        record(s, actor, "jobs.notice.retry", "notice", key, None,
                {"key": key, "recipient": result.recipient, "result": result.result, "error": result.error})
     return result
 
@@ -778,7 +778,7 @@ def run(db: Database, actor: Actor, settings: Settings, *, today: dt.date | None
                 .where(Notice.sent_at.is_(None)).order_by(Notice.id).limit(pending_limit))]
         new = set(summary.created)
         created_rows = [r for r in rows if r["key"] in new]
-        record(s, actor, "jobs.run", "jobs", today.isoformat(), None, {
+        record(s, actor, "jobs.checks.run", "jobs", today.isoformat(), None, {
             "today": today.isoformat(), "worker": summary.worker, "due": len(summary.due), "rows": summary.rows,
             "created": len(summary.created), "sent": len(summary.sent), "failed": len(summary.failed),
             "pending": summary.pending_total, "smtp": summary.smtp, "digest": summary.digest,

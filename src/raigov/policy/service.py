@@ -77,7 +77,7 @@ def screen_use_case(session: Session, actor: Actor, business_id: str, pack_ref: 
                    created_by=actor.label)
     session.add(sc)
     session.flush()
-    record(session, actor, "policy.screen", "use_case", uc.business_id,
+    record(session, actor, "policy.use_case.screen", "use_case", uc.business_id,
            {"pack": pack.key, "presumed": sc.presumed, "categories": sc.categories, "prohibited": sc.prohibited,
             "revision": sc.revision_number}, {"pack": pack.key, "presumed": sc.presumed, "screening": sc.id})
     return sc
@@ -176,7 +176,7 @@ def record_agency_answers(session: Session, actor: Actor, business_id: str | Non
                           status="in_force", source=source, created_by=actor.label)
         session.add(d)
         session.flush()
-        record(session, actor, "policy.determination.agency", "use_case", uc.business_id,
+        record(session, actor, "policy.determination.import", "use_case", uc.business_id,
                {"framework": framework, "decision": decision, "source": source}, {"decision": decision})
         n += 1
     return n
