@@ -181,7 +181,7 @@ def test_cli_report_attach_as_a_person(db, settings, team, scores, tmp_path):
     res = cli("--attach", bid)  # the shell itself may not
     assert res.returncode == 2 and "--as USERNAME" in " ".join(res.stderr.split())
     res = cli("--attach", bid, "--as", "privacy", "--password-stdin", password=PASSWORD)
-    assert res.returncode == 2 and "may not eval.run" in " ".join(res.stderr.split())
+    assert res.returncode == 2 and "may not evaluation.run.execute" in " ".join(res.stderr.split())
     res = cli("--attach", bid, "--as", "tester", "--password-stdin", "--json", password=PASSWORD)
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)["run"]

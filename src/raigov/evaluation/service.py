@@ -254,7 +254,7 @@ def check_may_run(session: Session, actor: Actor, business_id: str | None = None
     """Raise PermissionDenied unless ``actor`` may run evaluations (for the use case's component); returns
     the component. The CLI asks before a long run."""
     _uc, component = _uc_and_component(session, actor, business_id)
-    require(actor, "eval.run", component if business_id else ANYWHERE)
+    require(actor, "evaluation.run.execute", component if business_id else ANYWHERE)
     return component
 
 
@@ -296,7 +296,7 @@ def run_and_store(session: Session, actor: Actor, settings: Settings, data: byte
     if kind not in RUN_KINDS:
         raise ValidationFailed.one("kind", f"one of {', '.join(RUN_KINDS)}")
     uc, component = _uc_and_component(session, actor, business_id)
-    require(actor, "eval.run", component if business_id else ANYWHERE)
+    require(actor, "evaluation.run.execute", component if business_id else ANYWHERE)
     p = _clean_params(kind, params)
     fname = _safe_name(filename)
     tmp = _tmp_dir(settings)
@@ -389,7 +389,7 @@ def record_run(session: Session, actor: Actor, settings: Settings, path: str | o
     if outcome not in ("pass", "fail", "none"):
         raise ValidationFailed.one("outcome", "pass, fail or none")
     uc, component = _uc_and_component(session, actor, business_id)
-    require(actor, "eval.run", component if business_id else ANYWHERE)
+    require(actor, "evaluation.run.execute", component if business_id else ANYWHERE)
     path = Path(path)
     if not path.is_file():
         raise ValidationFailed.one("file", f"no such file: {path}", "not-found")
@@ -438,7 +438,7 @@ def attach_report(session: Session, actor: Actor, settings: Settings, run_id: in
     if run.status != "done" or not run.report_sha256:
         raise ValidationFailed.one("run", f"run {run_id} has no report (status {run.status})")
     _uc, component = _uc_and_component(session, actor, business_id)
-    require(actor, "eval.run", component if business_id else ANYWHERE)
+    require(actor, "evaluation.run.execute", component if business_id else ANYWHERE)
     if run.report_pdf_evidence_id is None:
         pdf = gov.evidence_store(settings).get(run.report_sha256)
         return _attach_new(session, actor, settings, run, business_id, pdf, practice)
@@ -453,7 +453,7 @@ def attach_report(session: Session, actor: Actor, settings: Settings, run_id: in
 
 def _visible(actor: Actor, run: EvaluationRun) -> bool:
     comp = run.component if run.use_case_id is not None else ANYWHERE  # a run of no use case: anyone who reads runs
-    if can(actor, "eval.read", comp) or can(actor, "eval.run", comp):
+    if can(actor, "evaluation.run.read", comp) or can(actor, "evaluation.run.execute", comp):
         return True
     return run.created_by_id is not None and run.created_by_id == actor.user_id
 
@@ -479,8 +479,8 @@ def business_ids(session: Session, runs_: list[EvaluationRun]) -> dict[int, str]
 
 def runs(session: Session, actor: Actor, limit: int = 100) -> list[EvaluationRun]:
     """The newest runs the actor may read (eval.read in the run's component; their own runs)."""
-    units_read = components_visible(actor, "eval.read")
-    units_run = components_visible(actor, "eval.run")
+    units_read = components_visible(actor, "evaluation.run.read")
+    units_run = components_visible(actor, "evaluation.run.execute")
     if units_read == set() and units_run == set():
         raise PermissionDenied(f"{actor.label} may not read evaluation runs")
     q = select(EvaluationRun).order_by(EvaluationRun.id.desc())

@@ -65,7 +65,7 @@ def screen_use_case(session: Session, actor: Actor, business_id: str, pack_ref: 
     from raigov.policy.screen import screen
 
     uc = inventory.get_use_case(session, actor, business_id)
-    require(actor, "determination.propose", inventory._component_of(uc))
+    require(actor, "policy.use_case.screen", inventory._component_of(uc))
     schema, values = inventory.current_values(uc)
     if schema == "cots-2025":
         raise ValidationFailed.one("use_case", f"{uc.business_id} is a consolidated COTS entry: nothing to screen")
@@ -114,7 +114,7 @@ def decide(session: Session, actor: Actor, business_id: str, decision: str, reas
            framework: str | None = None) -> Determination:
     """The official's determination. See the module docstring for who may decide what."""
     uc = inventory.get_use_case(session, actor, business_id)
-    require(actor, "determination.decide")  # before any validation: a caller without the right learns nothing more
+    require(actor, "policy.determination.decide")  # before any validation: a caller without the right learns nothing more
     schema, _ = inventory.current_values(uc)
     framework = framework or framework_of_schema(schema)
     if framework not in FRAMEWORKS:
@@ -156,7 +156,7 @@ def confirm(session: Session, actor: Actor, business_id: str, reason: str) -> De
 def record_agency_answers(session: Session, actor: Actor, business_id: str | None = None) -> int:
     """Record the determinations the agency reported in its inventory files, as the agency's, with their
     source; once per revision. Returns how many were recorded."""
-    require(actor, "determination.propose")
+    require(actor, "policy.use_case.screen")
     n = 0
     ucs = [inventory.get_use_case(session, actor, business_id)] if business_id else \
         list(inventory.iter_use_cases(session, actor, inventory.UseCaseQuery()))
@@ -284,7 +284,7 @@ def diff_database(session: Session, actor: Actor, old_ref: str, new_ref: str, to
     ``screen.compare_results`` (the same rule as ``raigov policy diff --inventory``)."""
     from raigov.policy.screen import compare_results, screen
 
-    require(actor, "usecase.read")
+    require(actor, "inventory.use_case.read")
     registry = registry or _registry()
     old, new = resolve_packs(registry, old_ref, new_ref)
     fw = {spec["pack"]: name for name, spec in FRAMEWORKS.items()}
