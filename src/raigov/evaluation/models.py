@@ -15,11 +15,12 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from raigov.db.base import Base, UTCDateTime, utcnow
+from raigov.evaluation.vocab import RunKind, RunStatus
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
-RUN_KINDS = ("classifier", "biometric")
-RUN_STATUSES = ("running", "done", "failed")
+RUN_KINDS = tuple(RunKind)
+RUN_STATUSES = tuple(RunStatus)
 OUTCOMES = ("pass", "fail", "none")
 
 

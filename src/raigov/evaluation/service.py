@@ -29,6 +29,7 @@ from raigov.config import Settings
 from raigov.db.base import utcnow
 from raigov.errors import NotFound, PermissionDenied, RaigovError, ValidationFailed
 from raigov.evaluation.models import RUN_KINDS, EvaluationRun
+from raigov.evaluation.vocab import RunStatus
 from raigov.identity.permissions import ANYWHERE, Actor, can, components_visible, require
 
 # The web page runs small files synchronously in the request; larger ones belong to the CLI.
@@ -278,11 +279,11 @@ def _store_failed(session: Session, actor: Actor, run_fields: dict[str, Any], me
     the caller's session (a second connection cannot write while this one holds SQLite's write lock).
     Nothing else has been written by then: the run reads the use case and checks permissions only, and
     callers start a run in a unit of work of its own."""
-    run = EvaluationRun(**run_fields, status="failed", error=message[:4000], finished_at=utcnow())
+    run = EvaluationRun(**run_fields, status=RunStatus.FAILED, error=message[:4000], finished_at=utcnow())
     session.add(run)
     session.flush()
     record(session, actor, "evaluation.run.execute", "evaluation_run", run.id, None,
-           {"kind": run.kind, "status": "failed", "input_sha256": run.input_sha256, "error": message[:200]})
+           {"kind": run.kind, "status": RunStatus.FAILED, "input_sha256": run.input_sha256, "error": message[:200]})
     session.commit()
     return run.id
 
@@ -364,14 +365,14 @@ def _store_done(session: Session, actor: Actor, settings: Settings, fields: dict
     from raigov.governance import service as gov
 
     report_sha = gov.evidence_store(settings).put(pdf, "evaluation-report.pdf")[0]
-    run = EvaluationRun(**fields, status="done", input_rows=rows, result=result, outcome=outcome, criteria=checks,
+    run = EvaluationRun(**fields, status=RunStatus.DONE, input_rows=rows, result=result, outcome=outcome, criteria=checks,
                         report_sha256=report_sha, finished_at=utcnow())
     session.add(run)
     session.flush()
     input_sha = fields["input_sha256"]
     record(session, actor, "evaluation.run.execute", "evaluation_run", run.id,
            {"input_sha256": input_sha, "report_sha256": report_sha, "outcome": outcome},
-           {"kind": run.kind, "status": "done", "input_sha256": input_sha, "rows": rows, "outcome": outcome,
+           {"kind": run.kind, "status": RunStatus.DONE, "input_sha256": input_sha, "rows": rows, "outcome": outcome,
             "report_sha256": report_sha, "use_case": uc.business_id if uc else None})
     if uc is not None and attach:
         _attach_new(session, actor, settings, run, uc.business_id, pdf, practice)
@@ -435,7 +436,7 @@ def attach_report(session: Session, actor: Actor, settings: Settings, run_id: in
     from raigov.governance import service as gov
 
     run = get_run(session, actor, run_id)
-    if run.status != "done" or not run.report_sha256:
+    if run.status != RunStatus.DONE or not run.report_sha256:
         raise ValidationFailed.one("run", f"run {run_id} has no report (status {run.status})")
     _uc, component = _uc_and_component(session, actor, business_id)
     require(actor, "evaluation.run.execute", component if business_id else ANYWHERE)

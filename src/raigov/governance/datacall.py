@@ -46,6 +46,7 @@ from raigov.config import Settings
 from raigov.db.base import utcnow
 from raigov.errors import Conflict, FieldError, NotFound, PermissionDenied, RaigovError, ValidationFailed
 from raigov.governance.models import ComponentCertification, ReportingCycle
+from raigov.governance.vocab import CycleStatus
 from raigov.identity.models import OrgUnit
 from raigov.identity.permissions import Actor, can, components_visible, require
 from raigov.inventory import service as inventory
@@ -136,7 +137,7 @@ def _may_read(actor: Actor) -> set[str] | None:
 
 
 def _require_open(cycle: ReportingCycle) -> None:
-    if cycle.status != "open":
+    if cycle.status != CycleStatus.OPEN:
         raise Conflict(f"the {cycle.year} data call was certified by {cycle.certified_by} on "
                        f"{cycle.certified_at:%Y-%m-%d}: it is frozen")
 
@@ -167,7 +168,7 @@ def open_cycle(session: Session, actor: Actor, year: int, due_on: dt.date, title
     if existing is not None:
         raise Conflict(f"the {year} data call is already {existing.status} (opened by {existing.opened_by})")
     title = (title or "").strip() or f"{year} AI use case inventory data call"
-    c = ReportingCycle(year=year, title=title[:300], due_on=due_on, status="open", opened_by=actor.label,
+    c = ReportingCycle(year=year, title=title[:300], due_on=due_on, status=CycleStatus.OPEN, opened_by=actor.label,
                        opened_at=utcnow(), version=1)
     session.add(c)
     session.flush()

@@ -37,6 +37,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from raigov.audit.service import record
+from raigov.jobs.vocab import NoticeStatus
+from raigov.governance.vocab import REVIEW_UNDECIDED, ReviewStatus
 from raigov.config import Settings
 from raigov.db.base import utcnow
 from raigov.db.engine import Database
@@ -139,7 +141,7 @@ def snapshot(session: Session, today: dt.date, cfg: GovernanceConfig | None = No
     for rid, uc_id, lane, status, opened_at, required_by, assignee in session.execute(
             select(Review.id, Review.use_case_id, Review.lane, Review.status, Review.opened_at, Review.required_by,
                    User.username).outerjoin(User, User.id == Review.assignee_id)
-            .where(Review.status.in_(("open", "changes_requested", "approved", "approved_with_conditions")))):
+            .where(Review.status.in_((*REVIEW_UNDECIDED, ReviewStatus.APPROVED, ReviewStatus.APPROVED_WITH_CONDITIONS)))):
         if fr_items and any(isinstance(b, dict) and b.get("item") in fr_items for b in (required_by or [])):
             fr.add(uc_id)
         if status == "open":
@@ -476,7 +478,7 @@ def _deliver_digests(db: Database, settings: Settings, worker: str, today: dt.da
 
 # ---------------------------------------------------------------- the Notices page: who sees what, retry
 
-STATUSES = ("pending", "sent", "failed")
+STATUSES = tuple(NoticeStatus)
 
 
 @dataclass

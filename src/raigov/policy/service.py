@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from raigov.audit.service import record
+from raigov.policy.vocab import DeterminationStatus
 from raigov.errors import FieldError, PermissionDenied, ValidationFailed
 from raigov.identity.permissions import Actor, require
 from raigov.inventory import service as inventory
@@ -127,9 +128,9 @@ def decide(session: Session, actor: Actor, business_id: str, decision: str, reas
     if framework == "M-24-10" and not is_caio:
         raise PermissionDenied("under M-24-10 only the Chief AI Officer determines whether a use case is rights- or "
                                "safety-impacting (M-24-10 §5(b))")
-    status = "in_force"
+    status = DeterminationStatus.IN_FORCE
     if decision == "presumed-not-high-impact" and not is_caio:
-        status = "awaiting_caio"  # documented to the CAIO, who decides (M-25-21 §4(a))
+        status = DeterminationStatus.AWAITING_CAIO  # documented to the CAIO, who decides (M-25-21 §4(a))
     sc = latest_screening(session, uc)
     pack = sc.pack if sc is not None else _registry().get(FRAMEWORKS[framework]["pack"]).key
     d = Determination(use_case_id=uc.id, framework=framework, pack=pack, decision=decision, reason=reason.strip(),
@@ -148,7 +149,7 @@ def confirm(session: Session, actor: Actor, business_id: str, reason: str) -> De
     if not actor.has_role("caio"):
         raise PermissionDenied("only the Chief AI Officer confirms a determination sent to them")
     cur = current_determination(session, uc)
-    if cur is None or cur.status != "awaiting_caio":
+    if cur is None or cur.status != DeterminationStatus.AWAITING_CAIO:
         raise ValidationFailed.one("determination", f"{uc.business_id} has no determination waiting for the CAIO")
     return decide(session, actor, business_id, cur.decision, reason, cur.framework)
 
@@ -173,7 +174,7 @@ def record_agency_answers(session: Session, actor: Actor, business_id: str | Non
             continue
         reason = (rev.values.get("HI_justification") if framework == "M-25-21" else None) or "as reported by the agency"
         d = Determination(use_case_id=uc.id, framework=framework, pack=None, decision=decision, reason=str(reason),
-                          status="in_force", source=source, created_by=actor.label)
+                          status=DeterminationStatus.IN_FORCE, source=source, created_by=actor.label)
         session.add(d)
         session.flush()
         record(session, actor, "policy.determination.import", "use_case", uc.business_id,
