@@ -179,6 +179,6 @@ def test_former_names_stay_aliases(old, new):
 
 def test_every_former_name_is_listed_in_the_docs():
     doc = (Path(__file__).resolve().parents[2] / "docs" / "permissions.md").read_text()
-    assert len(matrix().aliases) == len(matrix())  # every permission was renamed once
+    assert len(matrix().aliases) >= 46  # the names before the grammar
     for old, new in matrix().aliases.items():
         assert f"| `{old}` | `{new}` |" in doc
