@@ -38,6 +38,7 @@ from pathlib import Path
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from raigov.audit.actions import stored_names
 from raigov.audit.canonical import canonical_json
 from raigov.audit.models import AuditEvent, AuditTreeHead
 from raigov.audit.service import head_as_dict, record, sign_head
@@ -45,6 +46,7 @@ from raigov.config import Settings
 from raigov.db.base import utcnow
 from raigov.errors import Conflict, FieldError, NotFound, PermissionDenied, RaigovError, ValidationFailed
 from raigov.governance.models import ComponentCertification, ReportingCycle
+from raigov.governance.vocab import CycleStatus
 from raigov.identity.models import OrgUnit
 from raigov.identity.permissions import Actor, can, components_visible, require
 from raigov.inventory import service as inventory
@@ -149,7 +151,7 @@ def _may_read(actor: Actor) -> set[str] | None:
 
 
 def _require_open(cycle: ReportingCycle) -> None:
-    if cycle.status != "open":
+    if cycle.status != CycleStatus.OPEN:
         raise Conflict(f"the {cycle.year} data call was certified by {cycle.certified_by} on "
                        f"{cycle.certified_at:%Y-%m-%d}: it is frozen")
 
@@ -183,11 +185,11 @@ def open_cycle(session: Session, actor: Actor, year: int, due_on: dt.date, title
     if existing is not None:
         raise Conflict(f"the {year} data call is already {existing.status} (opened by {existing.opened_by})")
     title = (title or "").strip() or f"{year} AI use case inventory data call"
-    c = ReportingCycle(year=year, title=title[:300], due_on=due_on, status="open", opened_by=actor.label,
+    c = ReportingCycle(year=year, title=title[:300], due_on=due_on, status=CycleStatus.OPEN, opened_by=actor.label,
                        opened_at=utcnow(), version=1)
     session.add(c)
     session.flush()
-    record(session, actor, "datacall.open", "reporting_cycle", year, cycle_as_dict(c),
+    record(session, actor, "datacall.cycle.open", "reporting_cycle", year, cycle_as_dict(c),
            {"year": year, "due_on": due_on.isoformat(), "title": c.title[:200]})
     return c
 
@@ -375,7 +377,7 @@ def certify_component(session: Session, actor: Actor, year: int, component: str,
                                   certified_by=actor.label, certified_at=utcnow())
     session.add(cert)
     session.flush()
-    record(session, actor, "datacall.certify_component", "reporting_cycle", f"{year}/{component}",
+    record(session, actor, "datacall.component.certify", "reporting_cycle", f"{year}/{component}",
            {"component": component, "content_sha256": sha, "explanations": kept, "statement": cert.statement},
            {"year": year, "component": component, "content_sha256": sha, "use_cases": cert.use_case_count,
             "explained": len(kept)})
@@ -522,7 +524,7 @@ def certify(session: Session, actor: Actor, year: int, statement: str, settings:
     cycle.public_safe_file, cycle.public_safe_sha256, cycle.public_safe_size = safe_name, safe_sha, len(safe_bytes)
     cycle.public_xlsx_file, cycle.public_xlsx_sha256, cycle.public_xlsx_size = xlsx_name, xlsx_sha, len(xlsx_bytes)
     cycle.version += 1
-    ev = record(session, actor, "datacall.certify", "reporting_cycle", year, {**cycle_as_dict(cycle), "manifest": manifest},
+    ev = record(session, actor, "datacall.cycle.certify", "reporting_cycle", year, {**cycle_as_dict(cycle), "manifest": manifest},
                 {"year": year, "snapshot_sha256": full_sha, "public_sha256": public_sha, "rows": len(rows),
                  "public_rows": len(public), "files": files, "sizes": sizes,
                  "public_safe_sha256": safe_sha, "public_xlsx_sha256": xlsx_sha, "prefixed_cells": safe_cells.count,
@@ -548,7 +550,7 @@ class Publication:
     public_file: str
     event_seq: int
     head: dict | None
-    recorded_snapshot_sha256: str | None = None  # from the datacall.certify audit event
+    recorded_snapshot_sha256: str | None = None  # from the datacall.cycle.certify audit event
     recorded_public_sha256: str | None = None
     # the spreadsheet-safe CSV and the XLSX beside the public file (None: certified before they were made)
     public_safe_file: str | None = None
@@ -577,7 +579,8 @@ class Publication:
 
 
 def _certify_event(session: Session, year: int) -> AuditEvent:
-    ev = session.scalar(select(AuditEvent).where(AuditEvent.action == "datacall.certify",
+    # certifications before the rename are stored as `datacall.certify`
+    ev = session.scalar(select(AuditEvent).where(AuditEvent.action.in_(stored_names("datacall.cycle.certify")),
                                                  AuditEvent.object_id == str(year)).order_by(AuditEvent.seq.desc()).limit(1))
     if ev is None:
         raise NotFound(f"the {year} inventory was not certified")
@@ -688,7 +691,7 @@ class FinishResult:
     year: int
     directory: str
     files: list[FinishedFile]
-    event_seq: int | None  # the datacall.finish audit event (None: nothing was renamed)
+    event_seq: int | None  # the datacall.snapshot.finish audit event (None: nothing was renamed)
 
     @property
     def complete(self) -> bool:
@@ -718,7 +721,7 @@ def finish(session: Session, actor: Actor, settings: Settings, year: int) -> Fin
     commit and its renames, rename each missing file's pending file into place when its bytes have the recorded
     hash, and report every file (in place files are checked against their hash too). Refuses (nothing renamed)
     when the cycle is not certified or its recorded hashes disagree with the audit event. Idempotent; records a
-    `datacall.finish` audit event only when it renamed something."""
+    `datacall.snapshot.finish` audit event only when it renamed something."""
     if not may_finish(actor):
         raise PermissionDenied(f"{actor.label} may not finish a data call snapshot: the CAIO's office or an "
                                "administrator does")
@@ -743,7 +746,7 @@ def finish(session: Session, actor: Actor, settings: Settings, year: int) -> Fin
         files.append(FinishedFile(name, state, expected, actual))
     seq = None
     if any(f.state == "finished" for f in files):
-        ev = record(session, actor, "datacall.finish", "reporting_cycle", year, None,
+        ev = record(session, actor, "datacall.snapshot.finish", "reporting_cycle", year, None,
                     {"year": year, "files": {f.name: f.state for f in files}})
         seq = ev.seq
     return FinishResult(year, (cycle.snapshot_path or f"snapshots/{year}"), files, seq)

@@ -48,14 +48,17 @@ from raigov.governance.models import (
     Waiver,
 )
 from raigov.governance.store import EvidenceStore, filename_for
+from raigov.governance.vocab import (REVIEW_DECIDED, REVIEW_UNDECIDED, ConditionStatus, PilotStatus, PracticeStatus,
+                                     ReviewStatus, WaiverStatus)
+from raigov.policy.vocab import DeterminationStatus
 from raigov.identity.models import User
 from raigov.identity.permissions import Actor, can, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
 from raigov.policy import service as policy
 
-DECISIONS = ("approved", "approved_with_conditions", "denied")
-PRACTICE_STATUSES = ("not_started", "in_progress", "done", "waived", "not_applicable")
+DECISIONS = REVIEW_DECIDED
+PRACTICE_STATUSES = tuple(PracticeStatus)
 EVIDENCE_CATEGORIES = {
     "impact_assessment": "Impact assessment", "test_report": "Test report", "bias_test": "Bias / demographic test",
     "pia": "Privacy impact assessment (PIA)", "ato": "Authorization to operate (ATO)", "sorn": "System of records notice",
@@ -167,7 +170,7 @@ def requirements_of(session: Session, uc: UseCase, cfg: GovernanceConfig | None 
     fpack = reg.get(policy.FRAMEWORKS[framework]["pack"])
     det = policy.current_determination(session, uc, framework)
     decision = None
-    if det is not None and det.status == "in_force":
+    if det is not None and det.status == DeterminationStatus.IN_FORCE:
         affirmative, basis, decision = det.decision in policy.AFFIRMATIVE, "determination", det.decision
     elif det is not None:  # awaiting the CAIO: the presumption stands meanwhile
         affirmative, basis = True, "awaiting CAIO"
@@ -229,15 +232,15 @@ def sync(session: Session, actor: Actor, business_id: str) -> dict:
     for lane, because in req.lanes.items():
         r = current.get(lane)
         if r is None:
-            r = Review(use_case_id=uc.id, lane=lane, cycle=1, status="open", required_by=because,
+            r = Review(use_case_id=uc.id, lane=lane, cycle=1, status=ReviewStatus.OPEN, required_by=because,
                        revision_number=uc.revision_count, opened_at=utcnow())
             session.add(r)
             added["reviews"].append(lane)
-        elif r.required_by != because and r.status not in ("approved", "approved_with_conditions", "denied"):
+        elif r.required_by != because and r.status not in REVIEW_DECIDED:
             r.required_by = because
     for lane, r in current.items():
-        if lane not in req.lanes and r.status in ("open", "changes_requested"):
-            r.status, r.version = "withdrawn", r.version + 1
+        if lane not in req.lanes and r.status in REVIEW_UNDECIDED:
+            r.status, r.version = ReviewStatus.WITHDRAWN, r.version + 1
             _comment(session, r, actor, "comment", f"withdrawn: no longer required ({req.basis})")
             added.setdefault("withdrawn", []).append(lane)
     have = {p.item: p for p in session.scalars(select(Practice).where(Practice.use_case_id == uc.id))}
@@ -251,7 +254,7 @@ def sync(session: Session, actor: Actor, business_id: str) -> dict:
                 have[item].version += 1
             continue
         session.add(Practice(use_case_id=uc.id, item=item, pack=p["pack"], title=p["title"], citation=p["citation"],
-                             timing=p.get("timing"), status="not_started", owner_id=owner, due_on=due,
+                             timing=p.get("timing"), status=PracticeStatus.NOT_STARTED, owner_id=owner, due_on=due,
                              updated_at=utcnow(), updated_by=actor.label))
         added["practices"].append(item)
     for item, p in have.items():
@@ -260,7 +263,7 @@ def sync(session: Session, actor: Actor, business_id: str) -> dict:
             p.version += 1
     session.flush()
     if any(added.values()):
-        record(session, actor, "governance.sync", "use_case", uc.business_id,
+        record(session, actor, "governance.requirements.sync", "use_case", uc.business_id,
                {"lanes": sorted(req.lanes), "practices": sorted(want)}, added)
     return added
 
@@ -343,7 +346,7 @@ def decide(session: Session, actor: Actor, review_id: int, decision: str, reason
            conditions: list[str] | None = None, expected_version: int | None = None) -> Review:
     """Approve, approve with conditions (tracked to closure), deny, or request changes."""
     cfg = config()
-    if decision not in (*DECISIONS, "changes_requested"):
+    if decision not in (*DECISIONS, ReviewStatus.CHANGES_REQUESTED):
         raise ValidationFailed.one("decision", f"one of {', '.join((*DECISIONS, 'changes_requested'))}")
     reason = _clean(reason, "reason", "a review decision needs its written reason")
     conds = [c.strip() for c in (conditions or []) if c and c.strip()]
@@ -360,17 +363,17 @@ def decide(session: Session, actor: Actor, review_id: int, decision: str, reason
         raise PermissionDenied(f"review {r.id} is assigned to {r.assignee.username}; they decide it (or delegate it)")
     if expected_version is not None and expected_version != r.version:
         raise Conflict(f"review {r.id} changed since you opened it (now {r.status.replace('_', ' ')}): reload")
-    if r.status not in ("open", "changes_requested"):
+    if r.status not in REVIEW_UNDECIDED:
         raise Conflict(f"the {lane.title} review of {uc.business_id} was already decided ({r.status.replace('_', ' ')} "
                        f"by {r.decided_by}); a new cycle must be opened to decide again")
     r.status = decision
     r.version += 1
-    if decision != "changes_requested":
+    if decision != ReviewStatus.CHANGES_REQUESTED:
         r.decided_at, r.decided_by = utcnow(), actor.label
-    _comment(session, r, actor, "decision" if decision != "changes_requested" else "request_changes", reason, decision)
+    _comment(session, r, actor, "decision" if decision != ReviewStatus.CHANGES_REQUESTED else "request_changes", reason, decision)
     for text in conds:
         due = _today() + dt.timedelta(days=cfg.review_due_days)
-        session.add(ReviewCondition(review_id=r.id, text=text, due_on=due, status="open"))
+        session.add(ReviewCondition(review_id=r.id, text=text, due_on=due, status=ConditionStatus.OPEN))
     session.flush()
     record(session, actor, "governance.review.decide", "review", r.id,
            {"status": r.status, "version": r.version, "conditions": conds},
@@ -384,9 +387,9 @@ def resubmit(session: Session, actor: Actor, review_id: int, note: str) -> Revie
     if not (actor.user_id in _people(uc) or can(actor, "usecase.edit", _component(uc))):
         raise PermissionDenied(f"{actor.label} may not answer reviews of {uc.business_id}")
     note = _clean(note, "note", "say what changed")
-    if r.status != "changes_requested":
+    if r.status != ReviewStatus.CHANGES_REQUESTED:
         raise Conflict(f"review {r.id} is {r.status.replace('_', ' ')}, not waiting for changes")
-    r.status, r.version = "open", r.version + 1
+    r.status, r.version = ReviewStatus.OPEN, r.version + 1
     _comment(session, r, actor, "comment", note)
     session.flush()
     record(session, actor, "governance.review.resubmit", "review", r.id, {"status": r.status, "version": r.version},
@@ -403,9 +406,9 @@ def reopen(session: Session, actor: Actor, business_id: str, lane_code: str, rea
     reason = _clean(reason, "reason", "say why the review opens again")
     _lock_use_case(session, uc)
     last = max((r for r in _current_reviews(session, uc) if r.lane == lane_code), key=lambda r: r.cycle, default=None)
-    if last is not None and last.status in ("open", "changes_requested"):
+    if last is not None and last.status in REVIEW_UNDECIDED:
         raise Conflict(f"the {lane_code} review of {uc.business_id} is still open")
-    r = Review(use_case_id=uc.id, lane=lane_code, cycle=(last.cycle + 1) if last else 1, status="open",
+    r = Review(use_case_id=uc.id, lane=lane_code, cycle=(last.cycle + 1) if last else 1, status=ReviewStatus.OPEN,
                required_by=last.required_by if last else [], revision_number=uc.revision_count, opened_at=utcnow())
     session.add(r)
     session.flush()
@@ -423,7 +426,7 @@ def assign(session: Session, actor: Actor, review_id: int, username: str | None)
     is_assignee = r.assignee_id is not None and r.assignee_id == actor.user_id
     if not is_assignee:
         require(actor, "review.assign", _component(uc))
-    if r.status not in ("open", "changes_requested"):
+    if r.status not in REVIEW_UNDECIDED:
         raise Conflict(f"review {r.id} is already decided")
     target = None
     if username:
@@ -455,11 +458,11 @@ def close_condition(session: Session, actor: Actor, condition_id: int, note: str
     if why:
         raise PermissionDenied(why)
     note = _clean(note, "note", "say how the condition was met")
-    if c.status == "closed":
+    if c.status == ConditionStatus.CLOSED:
         raise Conflict(f"condition {c.id} was already closed by {c.closed_by}")
-    c.status, c.closed_at, c.closed_by, c.closure_note = "closed", utcnow(), actor.label, note
+    c.status, c.closed_at, c.closed_by, c.closure_note = ConditionStatus.CLOSED, utcnow(), actor.label, note
     session.flush()
-    record(session, actor, "governance.review.condition.close", "review", r.id, {"condition": c.id, "status": "closed"},
+    record(session, actor, "governance.condition.close", "review", r.id, {"condition": c.id, "status": "closed"},
            {"use_case": uc.business_id, "lane": r.lane})
     return c
 
@@ -492,7 +495,7 @@ def queue(session: Session, actor: Actor, lane: str | None = None, include_all: 
         raise PermissionDenied(f"{actor.label} may see the reviews of their own lanes only: the queue of every lane "
                                "is for those who assign reviews")
     q = select(Review, UseCase).join(UseCase, UseCase.id == Review.use_case_id).where(
-        Review.status.in_(("open", "changes_requested")), UseCase.status != "retired").order_by(Review.opened_at)
+        Review.status.in_(REVIEW_UNDECIDED), UseCase.status != "retired").order_by(Review.opened_at)
     if lane:
         _lane(cfg, lane)
         q = q.where(Review.lane == lane)
@@ -561,13 +564,13 @@ def update_practice(session: Session, actor: Actor, business_id: str, item: str,
     if status is not None and status != p.status:
         if status not in PRACTICE_STATUSES:
             raise ValidationFailed.one("status", f"one of {', '.join(PRACTICE_STATUSES)}")
-        if status == "waived":
+        if status == PracticeStatus.WAIVED:
             raise ValidationFailed.one("status", "a practice is waived only by the Chief AI Officer's waiver")
-        if p.status == "waived" and _active_waiver(session, uc, item) is not None:
+        if p.status == PracticeStatus.WAIVED and _active_waiver(session, uc, item) is not None:
             raise ValidationFailed.one("status", f"{item} is waived: the waiver must be revoked first")
-        if status == "not_applicable":
+        if status == PracticeStatus.NOT_APPLICABLE:
             reason = _clean(reason, "reason", "say why the practice does not apply")
-        if status == "done":
+        if status == PracticeStatus.DONE:
             _check_done(session, uc, p)
         p.status, p.status_reason = status, (reason or "").strip() or None
         changes["status"] = status
@@ -840,7 +843,7 @@ def accept_risk(session: Session, actor: Actor, business_id: str, statement: str
     current = {r.lane: r for r in _current_reviews(session, uc)}
     for lane in indep:
         r = current.get(lane)
-        if r is None or r.status not in ("approved", "approved_with_conditions", "denied"):
+        if r is None or r.status not in REVIEW_DECIDED:
             raise ValidationFailed.one("independent_review", "the independent review must be decided before the risk "
                                        "is accepted (M-25-21 App. §4(b)(ii)(F))")
     ra = RiskAcceptance(use_case_id=uc.id, assessment_id=pkg["assessment_id"], assessment_sha256=pkg["sha256"],
@@ -859,7 +862,7 @@ def accept_risk(session: Session, actor: Actor, business_id: str, statement: str
 
 def _active_waiver(session: Session, uc: UseCase, item: str) -> Waiver | None:
     return session.scalar(select(Waiver).where(Waiver.use_case_id == uc.id, Waiver.practice_item == item,
-                                               Waiver.status == "active"))
+                                               Waiver.status == WaiverStatus.ACTIVE))
 
 
 def _caio_only(actor: Actor, what: str) -> None:
@@ -885,11 +888,11 @@ def grant_waiver(session: Session, actor: Actor, business_id: str, practice: str
     if _active_waiver(session, uc, practice) is not None:
         raise Conflict(f"{practice} of {uc.business_id} is already waived")
     w = Waiver(use_case_id=uc.id, practice_item=practice, grounds=grounds, determination=determination,
-               risk_assessment=risk_assessment, public_summary=public_summary, status="active", granted_by=actor.label,
+               risk_assessment=risk_assessment, public_summary=public_summary, status=WaiverStatus.ACTIVE, granted_by=actor.label,
                granted_at=utcnow(), expires_on=expires_on, certified_on=today,
                omb_report_due=today + dt.timedelta(days=30))
     session.add(w)
-    p.status, p.status_reason, p.version = "waived", f"waiver granted by {actor.label}", p.version + 1
+    p.status, p.status_reason, p.version = PracticeStatus.WAIVED, f"waiver granted by {actor.label}", p.version + 1
     p.updated_at, p.updated_by = utcnow(), actor.label
     session.flush()
     record(session, actor, "governance.waiver.grant", "waiver", w.id,
@@ -913,7 +916,7 @@ def certify_waiver(session: Session, actor: Actor, waiver_id: int, note: str) ->
     require(actor, "waiver.grant")
     w, uc = _waiver(session, waiver_id)
     note = _clean(note, "note", "say why the waiver remains valid")
-    if w.status != "active":
+    if w.status != WaiverStatus.ACTIVE:
         raise Conflict(f"waiver {w.id} is {w.status}")
     w.certified_on, w.version = _today(), w.version + 1
     session.flush()
@@ -927,13 +930,13 @@ def revoke_waiver(session: Session, actor: Actor, waiver_id: int, reason: str) -
     require(actor, "waiver.revoke")
     w, uc = _waiver(session, waiver_id)
     reason = _clean(reason, "reason", "a revocation needs its reason")
-    if w.status != "active":
+    if w.status != WaiverStatus.ACTIVE:
         raise Conflict(f"waiver {w.id} is already {w.status}")
     today = _today()
-    w.status, w.revoked_at, w.revoked_by, w.revoke_reason = "revoked", utcnow(), actor.label, reason
+    w.status, w.revoked_at, w.revoked_by, w.revoke_reason = WaiverStatus.REVOKED, utcnow(), actor.label, reason
     w.omb_report_due, w.omb_reported_on, w.version = today + dt.timedelta(days=30), None, w.version + 1
     p = _practice(session, uc, w.practice_item, lock=True)
-    p.status, p.status_reason, p.version = "in_progress", f"waiver {w.id} revoked", p.version + 1
+    p.status, p.status_reason, p.version = PracticeStatus.IN_PROGRESS, f"waiver {w.id} revoked", p.version + 1
     p.updated_at, p.updated_by = utcnow(), actor.label
     session.flush()
     record(session, actor, "governance.waiver.revoke", "waiver", w.id, {"status": "revoked"},
@@ -948,7 +951,7 @@ def mark_waiver_reported(session: Session, actor: Actor, waiver_id: int, reporte
     w, uc = _waiver(session, waiver_id)
     w.omb_reported_on, w.version = reported_on or _today(), w.version + 1
     session.flush()
-    record(session, actor, "governance.waiver.reported", "waiver", w.id, {"omb_reported_on": w.omb_reported_on.isoformat()},
+    record(session, actor, "governance.waiver.report", "waiver", w.id, {"omb_reported_on": w.omb_reported_on.isoformat()},
            {"use_case": uc.business_id, "practice": w.practice_item})
     return w
 
@@ -981,10 +984,10 @@ def certify_pilot(session: Session, actor: Actor, business_id: str, *, scale: st
     if max_participants is not None and max_participants <= 0:
         raise ValidationFailed.one("max_participants", "a positive number")
     _lock_use_case(session, uc)
-    if session.scalar(select(Pilot.id).where(Pilot.use_case_id == uc.id, Pilot.status == "active")):
+    if session.scalar(select(Pilot.id).where(Pilot.use_case_id == uc.id, Pilot.status == PilotStatus.ACTIVE)):
         raise Conflict(f"{uc.business_id} already has an active pilot")
     p = Pilot(use_case_id=uc.id, scale=scale, max_participants=max_participants, starts_on=starts_on, ends_on=ends_on,
-              opt_in_out=opt_in_out, practices_applied=practices_applied, status="active", certified_by=actor.label,
+              opt_in_out=opt_in_out, practices_applied=practices_applied, status=PilotStatus.ACTIVE, certified_by=actor.label,
               certified_at=utcnow())
     session.add(p)
     session.flush()
@@ -1004,9 +1007,9 @@ def end_pilot(session: Session, actor: Actor, pilot_id: int, reason: str) -> Pil
     if p is None:
         raise NotFound(f"no pilot {pilot_id}")
     reason = _clean(reason, "reason", "say why the pilot ends")
-    if p.status != "active":
+    if p.status != PilotStatus.ACTIVE:
         raise Conflict(f"pilot {p.id} is already {p.status}")
-    p.status, p.ended_at, p.end_reason = "ended", utcnow(), reason
+    p.status, p.ended_at, p.end_reason = PilotStatus.ENDED, utcnow(), reason
     session.flush()
     uc = session.get(UseCase, p.use_case_id)
     record(session, actor, "governance.pilot.end", "pilot", p.id, {"status": "ended"},
@@ -1039,7 +1042,7 @@ def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = Non
     current: dict[str, tuple] = {}  # lane -> (review id, cycle, status, overdue conditions) of the newest cycle
     if req.lanes or needs_acceptance:
         overdue = (select(func.count()).select_from(ReviewCondition)
-                   .where(ReviewCondition.review_id == Review.id, ReviewCondition.status == "open",
+                   .where(ReviewCondition.review_id == Review.id, ReviewCondition.status == ConditionStatus.OPEN,
                           ReviewCondition.due_on.is_not(None), ReviewCondition.due_on < today)
                    .correlate(Review).scalar_subquery())
         for rid, lane, cycle, status, n_overdue in session.execute(
@@ -1055,10 +1058,10 @@ def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = Non
     if req.practices:
         stored = {item: status for item, status in
                   session.execute(select(Practice.item, Practice.status).where(Practice.use_case_id == uc.id))}
-        practices = [G.PracticeState(p["item"], p["title"], stored.get(p["item"], "not_started"), p["citation"])
+        practices = [G.PracticeState(p["item"], p["title"], stored.get(p["item"], PracticeStatus.NOT_STARTED), p["citation"])
                      for p in req.practices]
     waivers = []
-    if any(p.status == "waived" for p in practices):
+    if any(p.status == PracticeStatus.WAIVED for p in practices):
         waivers = [G.WaiverState(*w) for w in session.execute(
             select(Waiver.practice_item, Waiver.status, Waiver.expires_on, Waiver.certified_on)
             .where(Waiver.use_case_id == uc.id).order_by(Waiver.id))]
@@ -1077,7 +1080,7 @@ def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = Non
             seen.add(eid)
             evidence.append(G.EvidenceState(eid, title, exp))
     needs_acceptance = needs_acceptance and \
-        not any(p.item in G.IMPACT_ASSESSMENT_ITEMS and p.status in ("waived", "not_applicable") for p in practices)
+        not any(p.item in G.IMPACT_ASSESSMENT_ITEMS and p.status in (PracticeStatus.WAIVED, PracticeStatus.NOT_APPLICABLE) for p in practices)
     acceptance = "not-required"
     if needs_acceptance:
         # risk_acceptance_state(), in two queries: the newest signature beside the newest assessment, then the
@@ -1220,7 +1223,7 @@ def governance_view(session: Session, actor: Actor, business_id: str, now: dt.da
         r = current.get(code)
         ln = cfg.lanes.get(code)
         refusal = lane_refusal(cfg, actor, uc, ln) if ln else "unknown lane"
-        undecided = r is not None and r.status in ("open", "changes_requested")
+        undecided = r is not None and r.status in REVIEW_UNDECIDED
         lanes.append(LaneView(
             lane=code, title=ln.title if ln else code, required=code in req.lanes, because=req.lanes.get(code, []),
             review=r, refusal=refusal,
@@ -1271,11 +1274,11 @@ def list_waivers(session: Session, actor: Actor, *, status: str | None = None,
     today = today or _today()
     q = select(Waiver, UseCase.business_id, UseCase.org_unit_id).join(UseCase, UseCase.id == Waiver.use_case_id)
     if status == "expired":
-        q = q.where(Waiver.status == "active", Waiver.expires_on < today)
+        q = q.where(Waiver.status == WaiverStatus.ACTIVE, Waiver.expires_on < today)
     elif status is not None:
         q = q.where(Waiver.status == status)
     if expiring_within_days is not None:
-        q = q.where(Waiver.status == "active", Waiver.expires_on >= today,
+        q = q.where(Waiver.status == WaiverStatus.ACTIVE, Waiver.expires_on >= today,
                     Waiver.expires_on <= today + dt.timedelta(days=expiring_within_days))
 
     def component(unit_id: int | None) -> str | None:

@@ -276,7 +276,7 @@ def pending_grant_id(session: Session, username: str, role: str, component: str 
 
 
 def _check_second_person(actor: Actor, user: User, p: PendingRoleGrant, confirming: bool) -> None:
-    require(actor, "role.confirm")
+    require(actor, "identity.role.confirm")
     if actor.user_id == user.id or (actor.kind == "user" and actor.username == user.username):
         raise PermissionDenied("nobody confirms or declines a grant of a role to themselves")
     if not confirming:
@@ -290,7 +290,7 @@ def _check_second_person(actor: Actor, user: User, p: PendingRoleGrant, confirmi
 
 def confirm_grant(session: Session, actor: Actor, username: str, pending_id: int) -> User:
     """The second person: a pending grant of a deciding role takes effect. Someone of the CAIO's office
-    (role.confirm); for the caio role another CAIO; never the person who asked, never the grantee."""
+    (identity.role.confirm); for the caio role another CAIO; never the person who asked, never the grantee."""
     user = get_user(session, username)
     p = _pending_of(user, pending_id)
     _check_second_person(actor, user, p, confirming=True)
@@ -330,8 +330,8 @@ def decline_grant(session: Session, actor: Actor, username: str, pending_id: int
 def list_pending_grants(session: Session, actor: Actor) -> list[PendingGrantOut]:
     """Grants waiting for a second person, oldest first: for those who confirm them, and for those who
     manage or read accounts."""
-    if not (can(actor, "role.confirm") or can(actor, "role.manage") or can(actor, "user.read")):
-        require(actor, "role.confirm")
+    if not (can(actor, "identity.role.confirm") or can(actor, "role.manage") or can(actor, "user.read")):
+        require(actor, "identity.role.confirm")
     rows = session.execute(
         select(PendingRoleGrant, User.username, User.display_name).join(User, User.id == PendingRoleGrant.user_id)
         .options(selectinload(PendingRoleGrant.org_unit)).order_by(PendingRoleGrant.requested_at, PendingRoleGrant.id)
@@ -495,9 +495,9 @@ def _audit_failure(session: Session, name: str, ip: str | None, settings: Settin
     sign_in_attempts):
     - identity.sign_in.fail, per client address, when its failures in the client window reach 1, 2, 4, 8, ...:
       the count and the names tried;
-    - identity.sign_in.locked, per name, when its failures from one address start the delays and at each
+    - identity.sign_in.throttle, per name, when its failures from one address start the delays and at each
       doubling after (F, 2F, 4F, ...): the count, the attempts refused meanwhile and the next wait;
-    - identity.sign_in.client_locked, per client address, when it reaches the limit across names.
+    - identity.client.throttle, per client address, when it reaches the limit across names.
     Attempts refused while waiting append nothing."""
     who = Actor(kind="anonymous", username=name or "?")
     client = ip or "local"
@@ -513,11 +513,11 @@ def _audit_failure(session: Session, name: str, ip: str | None, settings: Settin
         if _is_power_of_two(n_client):
             record(session, who, "identity.sign_in.fail", "sign_in_client", client, None, summary)
         if n_client == settings.login_client_max_failures:
-            record(session, who, "identity.sign_in.client_locked", "sign_in_client", client, None,
+            record(session, who, "identity.client.throttle", "sign_in_client", client, None,
                    {**summary, "wait_seconds": settings.login_client_window_minutes * 60})
     f = settings.login_max_failures
     if n >= f and _is_power_of_two(n // f) and n % f == 0:
-        record(session, who, "identity.sign_in.locked", "user", name or "?", None,
+        record(session, who, "identity.sign_in.throttle", "user", name or "?", None,
                {"ip": ip, "failures": n, "refused": before.refused,
                 "since": (before.first_failure or now).isoformat(), "wait_seconds": int(_delay(settings, n))})
 
@@ -560,7 +560,7 @@ def start_session(session: Session, user: User, settings: Settings, *, ip: str |
     session.add(ws)
     user.last_sign_in_at = now
     session.flush()
-    record(session, Actor(kind="user", username=user.username, user_id=user.id), "identity.sign_in", "session",
+    record(session, Actor(kind="user", username=user.username, user_id=user.id), "identity.session.create", "session",
            ws.id, {"user": user.username, "method": method, "expires_at": ws.expires_at.isoformat()}, {"ip": ip, "method": method})
     return token
 
@@ -601,7 +601,7 @@ def end_session(session: Session, token: str | None) -> None:
     ws.revoked_at = utcnow()
     user = session.get(User, ws.user_id)
     record(session, Actor(kind="user", username=user.username if user else "?", user_id=ws.user_id),
-           "identity.sign_out", "session", ws.id, {"revoked": True})
+           "identity.session.revoke", "session", ws.id, {"revoked": True})
 
 
 def _end_all_sessions(session: Session, user: User) -> None:

@@ -38,6 +38,8 @@ from sqlalchemy.orm import Session
 
 from raigov.audit.service import record
 from raigov.clock import agency_today
+from raigov.jobs.vocab import NoticeStatus
+from raigov.governance.vocab import REVIEW_UNDECIDED, ReviewStatus
 from raigov.config import Settings
 from raigov.db.base import utcnow
 from raigov.db.engine import Database
@@ -135,7 +137,7 @@ def snapshot(session: Session, today: dt.date, cfg: GovernanceConfig | None = No
     for rid, uc_id, lane, status, opened_at, required_by, assignee in session.execute(
             select(Review.id, Review.use_case_id, Review.lane, Review.status, Review.opened_at, Review.required_by,
                    User.username).outerjoin(User, User.id == Review.assignee_id)
-            .where(Review.status.in_(("open", "changes_requested", "approved", "approved_with_conditions")))):
+            .where(Review.status.in_((*REVIEW_UNDECIDED, ReviewStatus.APPROVED, ReviewStatus.APPROVED_WITH_CONDITIONS)))):
         if fr_items and any(isinstance(b, dict) and b.get("item") in fr_items for b in (required_by or [])):
             fr.add(uc_id)
         if status == "open":
@@ -472,7 +474,7 @@ def _deliver_digests(db: Database, settings: Settings, worker: str, today: dt.da
 
 # ---------------------------------------------------------------- the Notices page: who sees what, retry
 
-STATUSES = ("pending", "sent", "failed")
+STATUSES = tuple(NoticeStatus)
 
 
 @dataclass
@@ -721,7 +723,7 @@ class RetryResult:
 def retry_notice(db: Database, actor: Actor, settings: Settings, notice_id: int) -> RetryResult:
     """"Retry now" for a failed notice (the CAIO's office and admin, `notice.retry`): send it at once through
     the same claim as the jobs (so a job running at that moment never sends it too); without SMTP, clear the
-    error so the next run sends it. Audited as `notice.retry` whatever the outcome."""
+    error so the next run sends it. Audited as `jobs.notice.retry` whatever the outcome."""
     from raigov.errors import Conflict, NotFound
 
     require(actor, "notice.retry")
@@ -783,7 +785,7 @@ def retry_notice(db: Database, actor: Actor, settings: Settings, notice_id: int)
             mailer.close()
     with db.transaction() as s:
         result.recipient = s.scalar(select(Notice.recipient).where(Notice.id == notice_id)) or ""
-        record(s, actor, "notice.retry", "notice", key, None,
+        record(s, actor, "jobs.notice.retry", "notice", key, None,
                {"key": key, "recipient": result.recipient, "result": result.result, "error": result.error})
     return result
 
@@ -829,7 +831,7 @@ def run(db: Database, actor: Actor, settings: Settings, *, today: dt.date | None
                 .where(Notice.sent_at.is_(None)).order_by(Notice.id).limit(pending_limit))]
         new = set(summary.created)
         created_rows = [r for r in rows if r["key"] in new]
-        record(s, actor, "jobs.run", "jobs", today.isoformat(), None, {
+        record(s, actor, "jobs.checks.run", "jobs", today.isoformat(), None, {
             "today": today.isoformat(), "worker": summary.worker, "due": len(summary.due), "rows": summary.rows,
             "created": len(summary.created), "sent": len(summary.sent), "failed": len(summary.failed),
             "pending": summary.pending_total, "smtp": summary.smtp, "digest": summary.digest,

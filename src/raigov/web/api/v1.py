@@ -17,7 +17,7 @@ from raigov.identity.schemas import (
     GrantDecline,
     PendingGrantOut,
     RoleGrantIn,
-    RoleOut,
+    RoleName,
     TokenCreate,
     TokenCreated,
     TokenOut,
@@ -37,7 +37,7 @@ ERRORS = {400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 
 class MyRole(BaseModel):
     """A role the caller holds now (pending grants give nothing and are not listed)."""
 
-    role: RoleOut.model_fields["role"].annotation  # type: ignore[valid-type]
+    role: RoleName
     component: str | None
 
 
