@@ -53,7 +53,7 @@ def test_safe_csv_and_xlsx_beside_the_exact_public_file(db, agency, settings):
         cycle = s.scalar(select(ReportingCycle).where(ReportingCycle.year == YEAR))
         assert (cycle.public_safe_file, cycle.public_xlsx_file) == (safe_name, xlsx_name)
         assert (cycle.public_safe_sha256, cycle.public_xlsx_sha256) == (_sha(safe), _sha(xlsx))
-        d = json.loads(s.scalar(select(AuditEvent.details).where(AuditEvent.action == "datacall.certify")))
+        d = json.loads(s.scalar(select(AuditEvent.details).where(AuditEvent.action == "datacall.cycle.certify")))
         assert (d["public_safe_sha256"], d["public_xlsx_sha256"]) == (_sha(safe), _sha(xlsx))
         assert d["files"][safe_name] == _sha(safe) and d["prefixed_cells"] == 2
     assert _sha(public) == res.public_sha256  # the exact file: what OMB's exporter writes, nothing prefixed

@@ -75,7 +75,7 @@ def test_a_big_import_records_one_event_per_batch_and_each_row_is_provable(backe
     assert [json.loads(e.details)["batch"] for e in batches] == [1, 2, 3]
     assert all(e.object_type == "inventory_file" and e.object_id == parsed.sha256 for e in batches)
     assert events(db, "inventory.use_case.create") == []  # replaced by the batch events
-    (imp,) = events(db, "inventory.import")
+    (imp,) = events(db, "inventory.file.import")
     assert json.loads(imp.details)["batches"] == 3 and imp.seq == batches[-1].seq + 1
     with db.transaction() as s:
         assert audit.verify(s, system).ok
@@ -105,7 +105,7 @@ def test_a_small_import_records_one_event_per_use_case_as_before(backend, db, sy
     creates = events(db, "inventory.use_case.create")
     assert len(creates) == 40 and events(db, service.BATCH_ACTION) == []
     assert json.loads(creates[0].details) == {"revision": 1, "source": f"import:small.csv#{read_inventory(path).sha256[:12]}:row 1"}
-    (imp,) = events(db, "inventory.import")
+    (imp,) = events(db, "inventory.file.import")
     assert "batches" not in json.loads(imp.details) and imp.seq == creates[-1].seq + 1
     with db.transaction() as s:
         p = service.prove_revision(s, system, creates[7].object_id)

@@ -43,7 +43,7 @@ def test_jobs_run_removes_old_uploads(db, settings):
     assert not old.exists() and not old.parent.exists()
     assert new.exists() and elsewhere.exists()
     with db.transaction() as s:
-        ev = s.scalars(select(AuditEvent).where(AuditEvent.action == "jobs.run")).one()
+        ev = s.scalars(select(AuditEvent).where(AuditEvent.action == "jobs.checks.run")).one()
         assert json.loads(ev.details)["uploads_removed"] == 1
 
     # a shorter retention, set by the operator

@@ -67,7 +67,7 @@ def test_every_csv_download_is_spreadsheet_safe_and_says_so(client, db, settings
     assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows[1:] for c in row)
     assert r.headers["X-Spreadsheet-Safe"].startswith("6 cells prefixed;")
     with db.transaction() as s:
-        ev = s.scalar(select(AuditEvent).where(AuditEvent.action == "inventory.export").order_by(AuditEvent.seq.desc()))
+        ev = s.scalar(select(AuditEvent).where(AuditEvent.action == "inventory.file.export").order_by(AuditEvent.seq.desc()))
         assert '"prefixed_cells": 6' in ev.details or '"prefixed_cells":6' in ev.details
 
     # OMB's XLSX from the page: the texts as they are, in string cells (never formulas)
