@@ -61,6 +61,7 @@ def _wait_until_in_transaction(db, proc, appname: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # measures latencies: runs alone, after the parallel part of make test
 def test_a_long_import_does_not_stall_the_app(backend, db, settings, system, make_user, cli_env, tmp_path):
     if db.dialect == "sqlite":
         settings.db_lock_wait_seconds = 1.0  # a write waits this long for the import's write lock, then 503

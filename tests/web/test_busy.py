@@ -10,6 +10,7 @@ import time
 from contextlib import contextmanager
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from tests.web.conftest import csrf_from
 
@@ -17,6 +18,8 @@ from raigov.audit.service import PG_LOCK_KEY
 from raigov.db.base import utcnow
 from raigov.errors import problem_type
 from raigov.identity.models import ApiToken, WebSession
+
+pytestmark = pytest.mark.serial  # times lock waits: runs alone, after the parallel part of make test
 
 PROBLEM = "application/problem+json"
 
