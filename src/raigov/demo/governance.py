@@ -144,7 +144,7 @@ def load_governance(session: Session, settings: Settings, system: Actor) -> dict
             done["overdue"].append(uc.business_id)
             approve_all(uc, skip={"crcl", "legal", "independent", "ocio"})
     # the annual data call, under way: one component certified
-    from raigov.governance import datacall
+    from raigov.datacall import service as datacall
 
     datacall.open_cycle(session, caio, today.year, today + dt.timedelta(days=45),
                         f"{today.year} AI use case inventory data call")

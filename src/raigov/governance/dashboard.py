@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from raigov.datacall.models import ComponentCertification, ReportingCycle
 from raigov.db.base import utcnow
 from raigov.errors import PermissionDenied
 from raigov.governance.lanes import config
-from raigov.governance.models import ComponentCertification, Pilot, Practice, ReportingCycle, Review, Waiver
+from raigov.governance.models import Pilot, Practice, Review, Waiver
 from raigov.identity.models import OrgUnit
 from raigov.identity.permissions import Actor, components_visible
 from raigov.inventory.models import UseCase

@@ -303,13 +303,15 @@ def _add_revision(session, uc, actor, schema, values, raw, extra, chash, source,
 
 # ---------------------------------------------------------------- create, edit, retire
 
-def _component_of(uc: UseCase) -> str | None:
+def component_of(uc: UseCase) -> str | None:
+    """The code of the component that owns the use case (None: the department's own, or none)."""
     return uc.org_unit.code if uc.org_unit is not None and uc.org_unit.kind != "department" else None
 
 
-def _check_read(actor: Actor, uc: UseCase) -> None:
+def check_read(actor: Actor, uc: UseCase) -> None:
+    """PermissionDenied unless `actor` may read `uc` (a draft by ``usecase.read_draft``, or one of its people)."""
     action = "usecase.read_draft" if uc.status == "draft" else "usecase.read"
-    if not can(actor, action, _component_of(uc)) and not _is_person_of(actor, uc):
+    if not can(actor, action, component_of(uc)) and not _is_person_of(actor, uc):
         raise PermissionDenied(f"{actor.label} may not read {uc.business_id}")
 
 
@@ -348,7 +350,7 @@ def create_use_case(session: Session, actor: Actor, *, component: str, values: d
 def edit_use_case(session: Session, actor: Actor, business_id: str, changes: dict[str, Any], reason: str) -> UseCase:
     """A new revision with `changes` applied to the current answers. The reason is required."""
     uc = get_use_case(session, actor, business_id)
-    require(actor, "usecase.edit", _component_of(uc))
+    require(actor, "usecase.edit", component_of(uc))
     if not reason.strip():
         raise ValidationFailed.one("reason", "say why the use case changes", "missing")
     current = uc.revisions[-1]
@@ -369,7 +371,7 @@ def edit_use_case(session: Session, actor: Actor, business_id: str, changes: dic
 def submit_use_case(session: Session, actor: Actor, business_id: str, reason: str = "") -> UseCase:
     """The owner submits a draft: it becomes active (in the inventory, screened and sent to its reviews)."""
     uc = get_use_case(session, actor, business_id)
-    require(actor, "usecase.edit", _component_of(uc))
+    require(actor, "usecase.edit", component_of(uc))
     if uc.status != "draft":
         raise ValidationFailed.one("status", f"{uc.business_id} is {uc.status}, not a draft")
     uc.status, uc.updated_at = "active", utcnow()
@@ -380,7 +382,7 @@ def submit_use_case(session: Session, actor: Actor, business_id: str, reason: st
 
 def retire_use_case(session: Session, actor: Actor, business_id: str, reason: str) -> UseCase:
     uc = get_use_case(session, actor, business_id)
-    require(actor, "usecase.retire", _component_of(uc))
+    require(actor, "usecase.retire", component_of(uc))
     if not reason.strip():
         raise ValidationFailed.one("reason", "a retired use case needs a reason", "missing")
     uc.status, uc.retired_at, uc.retirement_reason = "retired", utcnow(), reason
@@ -396,7 +398,7 @@ def assign_person(session: Session, actor: Actor, business_id: str, username: st
     if role not in ("owner", "developer"):
         raise ValidationFailed.one("role", "owner or developer")
     uc = get_use_case(session, actor, business_id)
-    require(actor, "usecase.assign", _component_of(uc))
+    require(actor, "usecase.assign", component_of(uc))
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
         raise ValidationFailed.one("username", f"no user {username!r}")
@@ -416,7 +418,7 @@ def get_use_case(session: Session, actor: Actor, business_id: str) -> UseCase:
                         .where(UseCase.business_id == normalize_id(business_id)))
     if uc is None:
         raise NotFound(f"no use case {business_id}")
-    _check_read(actor, uc)
+    check_read(actor, uc)
     return uc
 
 

@@ -65,7 +65,7 @@ def screen_use_case(session: Session, actor: Actor, business_id: str, pack_ref: 
     from raigov.policy.screen import screen
 
     uc = inventory.get_use_case(session, actor, business_id)
-    require(actor, "determination.propose", inventory._component_of(uc))
+    require(actor, "determination.propose", inventory.component_of(uc))
     schema, values = inventory.current_values(uc)
     if schema == "cots-2025":
         raise ValidationFailed.one("use_case", f"{uc.business_id} is a consolidated COTS entry: nothing to screen")
