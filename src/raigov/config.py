@@ -34,9 +34,15 @@ class Settings(BaseSettings):
     session_lifetime_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60)
     session_idle_minutes: int = Field(default=60, ge=5, le=24 * 60)
     cookie_secure: bool | None = Field(default=None, description="Secure cookies; default: when base_url is https")
+    # sign-in throttling (identity.service.throttle): per (name typed, client address), after login_max_failures
+    # failures each further attempt waits 2^k seconds, at most login_lockout_minutes; failures are remembered
+    # login_window_minutes (a success from that address forgets them). Per client address across names: at
+    # most login_client_max_failures failures per login_client_window_minutes, then it waits.
     login_max_failures: int = Field(default=5, ge=1, le=100)
-    login_window_minutes: int = Field(default=15, ge=1)
+    login_window_minutes: int = Field(default=24 * 60, ge=1)
     login_lockout_minutes: int = Field(default=15, ge=1)
+    login_client_max_failures: int = Field(default=10, ge=1)
+    login_client_window_minutes: int = Field(default=15, ge=1)
     password_min_length: int = Field(default=12, ge=8)
     token_default_days: int = Field(default=90, ge=1, le=366)
     token_max_days: int = Field(default=366, ge=1, le=3660)
@@ -65,6 +71,17 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, v: Path) -> Path:
         return v.expanduser().resolve()
+
+    @field_validator("agency_timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(v)
+        except Exception:  # noqa: BLE001 - ZoneInfoNotFoundError, ValueError (a path), ...
+            raise ValueError(f"not an IANA time zone name (e.g. America/New_York): {v!r}") from None
+        return v
 
     @property
     def db_url(self) -> str:

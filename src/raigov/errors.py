@@ -50,6 +50,10 @@ class AuthenticationFailed(RaigovError):
 class LockedOut(RaigovError):
     status, code, title = 429, "locked-out", "Too many failed attempts"
 
+    def __init__(self, detail: str = "", *, errors: list[FieldError] | None = None, retry_after: int | None = None):
+        super().__init__(detail, errors=errors)
+        self.retry_after = retry_after  # seconds: the Retry-After header of the 429
+
 
 class PermissionDenied(RaigovError):
     status, code, title = 403, "forbidden", "Not permitted"

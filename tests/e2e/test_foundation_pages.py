@@ -54,6 +54,15 @@ def test_pages_are_accessible_and_work(page, make_user, backend):
     page.wait_for_url("**/admin/users/tsa.owner?created=1")
     assert "submitter" in page.locator("table").first.inner_text()
     assert_accessible(page, "user detail")
+    # a deciding role waits for a second person: shown pending, listed for the CAIO's office
+    page.get_by_label("Role", exact=True).select_option("rug_member")
+    page.get_by_role("button", name="Grant").click()
+    page.wait_for_url("**/admin/users/tsa.owner?done=grant")
+    assert "waiting for a second person" in page.locator("table").first.inner_text()
+    assert_accessible(page, "user detail with a pending grant")
+    page.goto("/admin/pending-grants")
+    assert "rug_member" in page.locator("table").inner_text()
+    assert_accessible(page, "role grants waiting for a second person")
 
     page.goto("/audit")
     assert page.get_by_role("link", name="identity.user.create").count() == 0  # actions are text, seq is the link

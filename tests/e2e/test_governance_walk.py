@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import update
 from tests.e2e.test_foundation_pages import assert_accessible, sign_in
 
+from raigov.clock import agency_today
 from raigov.governance.models import Waiver
 from raigov.identity import service as identity
 from raigov.inventory import service as inventory
@@ -129,7 +130,7 @@ def test_governance_walk(page, live, db, settings, make_user, backend, tmp_path)
     page.get_by_label("Kind").select_option("bias_test")
     page.get_by_label("For practice").select_option("D026-11.Testing")
     page.locator("#ev-file").set_input_files(str(report))
-    page.get_by_label("Date it speaks for").fill((dt.date.today() - dt.timedelta(days=20)).isoformat())
+    page.get_by_label("Date it speaks for").fill((agency_today() - dt.timedelta(days=20)).isoformat())
     page.get_by_role("button", name="Attach").click()
     _see(page, "Evidence attached")
     ev_id = page.get_by_role("table", name="Evidence attached to this use case").locator("tbody th").first.inner_text()
@@ -182,13 +183,13 @@ def test_governance_walk(page, live, db, settings, make_user, backend, tmp_path)
     page.get_by_label("Written determination").fill("Feedback kiosks cannot be installed at this gate.")
     page.get_by_label("Risk assessment").fill("Residual risk low: feedback collected by mail.")
     page.get_by_label("Public summary").fill("Feedback option waived at one gate.")
-    page.get_by_label("Expires").last.fill((dt.date.today() + dt.timedelta(days=10)).isoformat())
+    page.get_by_label("Expires").last.fill((agency_today() + dt.timedelta(days=10)).isoformat())
     page.get_by_role("button", name="Grant waiver").click()
     _see(page, "Waiver granted")
     assert page.get_by_role("heading", name="Authorized", exact=True).is_visible()
     assert_accessible(page, "use case with a waiver")
     with db.transaction() as s:  # time passes: the waiver's expiry date is behind us
-        s.execute(update(Waiver).values(expires_on=dt.date.today() - dt.timedelta(days=1)))
+        s.execute(update(Waiver).values(expires_on=agency_today() - dt.timedelta(days=1)))
     page.goto(f"/inventory/{bid}")
     assert page.get_by_role("heading", name="Not authorized").is_visible()
     assert "waiver_expired" in page.locator("#gate-reasons li").evaluate_all("els => els.map(e => e.dataset.code)")

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from raigov.audit import service as audit
 from raigov.audit.models import AuditEvent
+from raigov.clock import agency_today
 from raigov.errors import Conflict
 from raigov.governance import service as gov
 from raigov.governance.models import Pilot, Practice, Review, ReviewComment, ReviewCondition, Waiver
@@ -147,7 +148,7 @@ def test_two_reviewers_decide_different_lanes_at_once(db, people, bid):
 
 def test_two_caio_sessions_grant_the_same_waiver_at_once(db, people, bid):
     item = "M-25-21.4(b)(vii)"
-    expires = dt.date.today() + dt.timedelta(days=60)
+    expires = agency_today() + dt.timedelta(days=60)
 
     def caio(s, go):
         assert not [w for w in gov.waivers_of(s, people["caio"], bid) if w.status == "active"]  # the first read
@@ -208,7 +209,7 @@ def test_two_reopen_the_same_lane_at_once(db, people, bid):
 
 
 def test_two_caio_sessions_certify_a_pilot_at_once(db, people, bid):
-    today = dt.date.today()
+    today = agency_today()
     kw = {"scale": "two lanes at one airport", "starts_on": today, "ends_on": today + dt.timedelta(days=30),
           "opt_in_out": "travelers may opt out at the podium", "practices_applied": "testing"}
 

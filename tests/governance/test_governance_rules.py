@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import update
 
+from raigov.clock import agency_today
 from raigov.errors import Conflict, PermissionDenied, ValidationFailed
 from raigov.governance import service as gov
 from raigov.governance.models import ReviewCondition
@@ -77,7 +78,7 @@ def test_conditions_tracked_to_closure(db, settings, people):
         cids = [c.id for c in r.conditions]
     assert "condition_overdue" not in _codes(db, people, bid)
     with db.transaction() as s:  # time passes: the first condition's due date is behind us
-        s.execute(update(ReviewCondition).where(ReviewCondition.id == cids[0]).values(due_on=dt.date.today() - dt.timedelta(days=1)))
+        s.execute(update(ReviewCondition).where(ReviewCondition.id == cids[0]).values(due_on=agency_today() - dt.timedelta(days=1)))
     assert "condition_overdue" in _codes(db, people, bid)
     with db.transaction() as s, pytest.raises(PermissionDenied):  # the owner cannot close a condition
         gov.close_condition(s, people["owner"], cids[0], "done")
@@ -132,7 +133,7 @@ def test_evidence_is_scoped_and_reused_by_link(db, settings, people, make_user, 
     other = _new(db, settings, {**people, "tsa.owner": tsa}, component="TSA", owner="tsa.owner")
     with db.transaction() as s:
         ev = gov.add_file(s, people["owner"], settings, bid, PDF, filename="pia.pdf", title="PIA", category="pia",
-                          expires_on=dt.date.today() + dt.timedelta(days=5))
+                          expires_on=agency_today() + dt.timedelta(days=5))
         eid = ev.id
     with db.transaction() as s, pytest.raises(PermissionDenied):  # TSA cannot borrow CBP's evidence
         gov.link_evidence(s, tsa, eid, other, None)
@@ -142,7 +143,7 @@ def test_evidence_is_scoped_and_reused_by_link(db, settings, people, make_user, 
         assert gov.get_evidence(s, people["privacy"], eid).sha256 == ev.sha256  # reviewers read it
         with pytest.raises(ValidationFailed) as e:
             gov.add_link(s, people["owner"], bid, url="https://x.gov/a", title="A", category="pia",
-                         dated_on=dt.date.today(), expires_on=dt.date.today())
+                         dated_on=agency_today(), expires_on=agency_today())
         assert e.value.errors[0].field == "expires_on"
         with pytest.raises(ValidationFailed) as e:
             gov.add_link(s, people["owner"], bid, url="https://x.gov/a", title="A", category="gossip")

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from raigov.audit.models import AuditEvent
+from raigov.clock import agency_today
 from raigov.errors import Conflict, PayloadTooLarge, PermissionDenied, ValidationFailed
 from raigov.governance import service as gov
 from raigov.governance.models import Evidence
@@ -142,8 +143,8 @@ def test_walk_to_authorized_and_back(db, settings, people):
         gov.update_practice(s, people["owner"], bid, "M-25-21.4(b)(i)", status="done")
     with db.transaction() as s:
         ev = gov.add_file(s, people["tester"], settings, bid, PDF, filename="fr-bias-test.pdf", title="NIST-style bias test",
-                          category="bias_test", dated_on=dt.date.today() - dt.timedelta(days=10),
-                          expires_on=dt.date.today() + dt.timedelta(days=365), practice="D026-11.Testing")
+                          category="bias_test", dated_on=agency_today() - dt.timedelta(days=10),
+                          expires_on=agency_today() + dt.timedelta(days=365), practice="D026-11.Testing")
         ev_id = ev.id
     for item in practices:
         if item == "M-25-21.4(b)(ii)":
@@ -186,7 +187,7 @@ def test_walk_to_authorized_and_back(db, settings, people):
     assert _codes(_gate(db, people["gate"], bid, t0)) == ["practice_not_met"]
     kw = {"grounds": "impedes-operations", "determination": "feedback kiosks cannot be installed at this port",
               "risk_assessment": "low residual risk", "public_summary": "Feedback option waived at one port",
-              "expires_on": dt.date.today() + dt.timedelta(days=30)}
+              "expires_on": agency_today() + dt.timedelta(days=30)}
     with db.transaction() as s, pytest.raises(PermissionDenied, match="not delegable"):
         gov.grant_waiver(s, people["delegate"], bid, "M-25-21.4(b)(vii)", **kw)
     with db.transaction() as s, pytest.raises(ValidationFailed) as e:
@@ -194,7 +195,7 @@ def test_walk_to_authorized_and_back(db, settings, people):
     assert e.value.errors[0].field == "public_summary"
     with db.transaction() as s:
         w = gov.grant_waiver(s, people["caio"], bid, "M-25-21.4(b)(vii)", **kw)
-        assert w.omb_report_due == dt.date.today() + dt.timedelta(days=30)
+        assert w.omb_report_due == agency_today() + dt.timedelta(days=30)
         wid = w.id
     assert _gate(db, people["gate"], bid, t0).authorized is True
     later = t0 + dt.timedelta(days=31)
@@ -210,7 +211,7 @@ def test_walk_to_authorized_and_back(db, settings, people):
 
 def test_pilot_exempts_practices_until_it_ends(db, settings, people):
     bid = _use_case(db, settings, people)
-    today = dt.date.today()
+    today = agency_today()
     kw = {"scale": "two lanes at one airport", "starts_on": today, "ends_on": today + dt.timedelta(days=60),
               "opt_in_out": "travelers may opt out at the podium", "practices_applied": "testing and monitoring"}
     with db.transaction() as s, pytest.raises(PermissionDenied):
@@ -273,7 +274,7 @@ def test_only_the_caio_may_handle_waivers_and_m2410(db, settings, people):
     with db.transaction() as s:
         w = gov.grant_waiver(s, people["caio"], bid, "M-25-21.4(b)(vi)", grounds="increases-risk",
                              determination="appeals would expose investigative methods", risk_assessment="assessed",
-                             public_summary="Appeals practice waived", expires_on=dt.date.today() + dt.timedelta(days=300))
+                             public_summary="Appeals practice waived", expires_on=agency_today() + dt.timedelta(days=300))
         wid = w.id
     for who in ("delegate", "admin", "lead"):
         with db.transaction() as s, pytest.raises(PermissionDenied):
@@ -283,6 +284,6 @@ def test_only_the_caio_may_handle_waivers_and_m2410(db, settings, people):
     with db.transaction() as s:
         gov.certify_waiver(s, people["caio"], wid, "still valid")
         gov.mark_waiver_reported(s, people["delegate"], wid)
-        assert gov.waivers_of(s, people["caio"], bid)[0].omb_reported_on == dt.date.today()
+        assert gov.waivers_of(s, people["caio"], bid)[0].omb_reported_on == agency_today()
     with db.transaction() as s, pytest.raises(ValidationFailed, match="revoked first"):
         gov.update_practice(s, people["owner"], bid, "M-25-21.4(b)(vi)", status="in_progress")

@@ -1,12 +1,13 @@
 """The permission matrix, role by action, against an independent table written here: a change to
 permissions.yaml must be made on purpose in both places."""
 
+import json
 from pathlib import Path
 
 import pytest
 
 from raigov.identity.permissions import Actor, Grant, can, components_visible, markdown, matrix
-from raigov.identity.roles import ROLES
+from raigov.identity.roles import DECIDING_ROLES, ROLES
 
 ALL_PEOPLE = {"submitter", "component_ai_lead", "privacy_reviewer", "crcl_reviewer", "legal_reviewer", "ocio_reviewer",
               "rug_member",
@@ -18,6 +19,7 @@ EXPECTED: dict[str, set[str]] = {
     "user.read": {"admin", "auditor", "caio", "system"},
     "user.manage": {"admin", "system"},
     "role.manage": {"admin", "system"},
+    "role.confirm": {"caio", "caio_delegate"},
     "token.manage": {"admin", "system"},
     "token.create_own": ALL_PEOPLE,
     "account.read_own": ALL_PEOPLE | {"service"},
@@ -130,3 +132,145 @@ def test_unknown_action_is_a_programming_error():
 def test_docs_match_the_matrix():
     doc = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
     assert doc.read_text() == markdown(), "regenerate: python -m raigov.identity.permissions > docs/permissions.md"
+
+
+# ---------------------------------------------------------------- the second person for deciding roles
+
+def test_every_role_that_decides_is_a_deciding_role():
+    """A role holding an approval action of the matrix must be in roles.DECIDING_ROLES, so that a new
+    decision role cannot be granted by an administrator alone by forgetting one line."""
+    deciders = {r for rule in matrix().values() if rule.approval for r in rule.roles} - {"system"}
+    assert deciders <= DECIDING_ROLES, f"add to DECIDING_ROLES: {sorted(deciders - DECIDING_ROLES)}"
+    assert DECIDING_ROLES == {"caio", "caio_delegate", "privacy_reviewer", "crcl_reviewer", "legal_reviewer",
+                              "ocio_reviewer", "rug_member", "component_ai_lead"}
+
+
+def _approvals(a: Actor) -> set[str]:
+    return {name for name, rule in matrix().items() if rule.approval and can(a, name, "CBP")}
+
+
+def test_admin_made_caio_approves_nothing_until_a_second_caio_confirms(db, settings, make_user, actor_of):
+    """Issue #12 item 4: an administrator creates an account with the caio role, signs in as it and approves.
+    The grant now waits for a second person: the admin (even one who is also a CAIO) cannot confirm it, nor
+    the CAIO's delegate (the caio role is confirmed only by another CAIO), nor the grantee."""
+    import sqlalchemy as sa
+
+    from raigov.audit.models import AuditEvent
+    from raigov.errors import PermissionDenied
+    from raigov.identity import service
+    from raigov.identity.models import RoleAssignment
+    from raigov.identity.schemas import RoleGrantIn, UserCreate
+    from tests.conftest import PASSWORD
+
+    make_user("adm", "admin", password=False)
+    make_user("adm.caio", "admin", "caio", password=False)  # an administrator who is also a CAIO
+    make_user("boss", "caio", password=False)
+    make_user("deleg", "caio_delegate", password=False)
+    assert "caio" in actor_of("boss").roles  # the operator's shell (make_user: Actor.system) grants at once
+    A = {u: actor_of(u) for u in ("adm", "adm.caio", "boss", "deleg")}
+    with db.transaction() as s:
+        service.create_user(s, A["adm"], UserCreate(username="mallory", display_name="M", password=PASSWORD,
+                                                           roles=[RoleGrantIn(role="caio")]), settings)
+        service.grant_role(s, A["adm.caio"], "mallory", RoleGrantIn(role="auditor"))  # decides nothing: at once
+    mallory = actor_of("mallory")
+    assert [g.role for g in mallory.grants] == ["auditor"]
+    assert _approvals(mallory) == set()  # signed in as the new account, nothing is approved
+    with db.transaction() as s:
+        roles = [r.model_dump() for r in service.user_out(service.get_user(s, "mallory")).roles]
+        pid = service.pending_grant_id(s, "mallory", "caio")
+    assert roles == [{"role": "auditor", "component": None, "status": "active", "pending_id": None, "requested_by": None},
+                     {"role": "caio", "component": None, "status": "pending", "pending_id": pid, "requested_by": "user:adm"}]
+
+    refusals = {
+        "adm": "may not role.confirm",                 # the admin who asked approves nothing
+        "deleg": "confirmed only by another caio",     # the CAIO's delegate does not make a CAIO
+        "mallory": "may not role.confirm",             # the grantee, who holds no confirming role yet
+    }
+    A["mallory"] = mallory
+    for who, words in refusals.items():
+        with db.transaction() as s:
+            with pytest.raises(PermissionDenied, match=words):
+                service.confirm_grant(s, A[who], "mallory", pid)
+    assert _approvals(actor_of("mallory")) == set()
+    with db.transaction() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(RoleAssignment)
+                        .where(RoleAssignment.role == "caio")) == 2  # boss and adm.caio: nothing written
+
+    # the same administrator-and-CAIO who asks may not confirm their own request
+    make_user("trent", password=False)
+    with db.transaction() as s:
+        service.grant_role(s, A["adm.caio"], "trent", RoleGrantIn(role="caio_delegate"))
+        tid = service.pending_grant_id(s, "trent", "caio_delegate")
+    with db.transaction() as s:
+        with pytest.raises(PermissionDenied, match="a second person does"):
+            service.confirm_grant(s, A["adm.caio"], "trent", tid)
+    # nobody confirms a grant to themselves: a deciding role asked for the CAIO's delegate
+    with db.transaction() as s:
+        service.grant_role(s, A["adm"], "deleg", RoleGrantIn(role="privacy_reviewer"))
+        did = service.pending_grant_id(s, "deleg", "privacy_reviewer")
+    with db.transaction() as s:
+        with pytest.raises(PermissionDenied, match="to themselves"):
+            service.confirm_grant(s, A["deleg"], "deleg", did)
+
+    # the second person: another CAIO for the caio role, the delegate for the other deciding roles
+    with db.transaction() as s:
+        service.confirm_grant(s, A["boss"], "mallory", pid)
+        service.confirm_grant(s, A["deleg"], "trent", tid)
+        service.confirm_grant(s, A["boss"], "deleg", did)
+    assert "determination.decide" in _approvals(actor_of("mallory"))
+    assert actor_of("trent").roles == {"caio_delegate"} and "privacy_reviewer" in actor_of("deleg").roles
+    with db.transaction() as s:
+        ra = s.scalar(sa.select(RoleAssignment).join(RoleAssignment.user).where(RoleAssignment.role == "caio",
+                                                                                 RoleAssignment.confirmed_by.is_not(None)))
+        assert (ra.user.username, ra.granted_by, ra.confirmed_by) == ("mallory", "user:adm", "user:boss")
+        assert service.user_out(service.get_user(s, "mallory")).roles[-1].status == "active"
+        with pytest.raises(Exception, match="no grant"):  # confirmed once: nothing left to confirm
+            service.confirm_grant(s, A["boss"], "mallory", pid)
+    with db.transaction() as s:
+        ev = [(e.action, e.actor, json.loads(e.details)) for e in s.scalars(
+            sa.select(AuditEvent).where(AuditEvent.object_id == "mallory").order_by(AuditEvent.seq))]
+    assert ev[0][:2] == ("identity.user.create", "user:adm")
+    assert ev[0][2]["roles"] == [] and ev[0][2]["pending_roles"] == ["caio@department"]
+    assert ev[1][0] == "identity.role.grant" and ev[1][2]["status"] == "active"
+    assert ev[2] == ("identity.role.confirm", "user:boss",
+                     {"role": "caio", "component": "department", "pending_id": pid, "requested_by": "user:adm"})
+
+
+def test_a_pending_grant_is_declined_or_withdrawn(db, make_user, actor_of):
+    import sqlalchemy as sa
+
+    from raigov.audit.models import AuditEvent
+    from raigov.errors import Conflict, PermissionDenied
+    from raigov.identity import service
+    from raigov.identity.models import PendingRoleGrant
+    from raigov.identity.schemas import RoleGrantIn
+
+    make_user("adm", "admin", password=False)
+    make_user("deleg", "caio_delegate", password=False)
+    make_user("lead", password=False)
+    A = {u: actor_of(u) for u in ("adm", "deleg")}
+    with db.transaction() as s:
+        service.grant_role(s, A["adm"], "lead", RoleGrantIn(role="component_ai_lead", component="CBP"))
+    with db.transaction() as s:
+        with pytest.raises(Conflict, match="waits for a second person"):
+            service.grant_role(s, A["adm"], "lead", RoleGrantIn(role="component_ai_lead", component="CBP"))
+        pid = service.pending_grant_id(s, "lead", "component_ai_lead", "CBP")
+    with db.transaction() as s:
+        with pytest.raises(PermissionDenied):  # declining is the CAIO's office's too, not the admin's
+            service.decline_grant(s, A["adm"], "lead", pid)
+    with db.transaction() as s:
+        service.decline_grant(s, A["deleg"], "lead", pid, reason="not the CBP lead")
+    assert actor_of("lead").grants == ()
+    with db.transaction() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(PendingRoleGrant)) == 0
+        e = s.scalar(sa.select(AuditEvent).where(AuditEvent.action == "identity.role.decline"))
+        assert (e.actor, json.loads(e.details)["reason"]) == ("user:deleg", "not the CBP lead")
+    # the administrator may withdraw a grant still waiting (revoke), never make it active
+    with db.transaction() as s:
+        service.grant_role(s, A["adm"], "lead", RoleGrantIn(role="rug_member"))
+    with db.transaction() as s:
+        service.revoke_role(s, A["adm"], "lead", "rug_member")
+    with db.transaction() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(PendingRoleGrant)) == 0
+        e = s.scalar(sa.select(AuditEvent).where(AuditEvent.action == "identity.role.revoke"))
+        assert json.loads(e.details) == {"role": "rug_member", "component": "department", "status": "pending"}

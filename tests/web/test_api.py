@@ -108,7 +108,8 @@ def test_admin_creates_users_others_cannot(client, make_user, token_for):
     make_user("sub", "submitter@CBP")
     r = client.post("/api/v1/users", json={"username": "bob", "display_name": "Bob", "roles": [{"role": "submitter", "component": "TSA"}]},
                     headers=token_for("adm"))
-    assert r.status_code == 201 and r.json()["roles"] == [{"role": "submitter", "component": "TSA"}]
+    assert r.status_code == 201 and r.json()["roles"] == [{"role": "submitter", "component": "TSA", "status": "active",
+                                                           "pending_id": None, "requested_by": None}]
     r = client.post("/api/v1/users", json={"username": "eve", "display_name": "Eve"}, headers=token_for("sub"))
     assert r.status_code == 403 and r.headers["content-type"] == PROBLEM and r.json()["type"] == problem_type("forbidden")
     r = client.post("/api/v1/users", json={"username": "bob", "display_name": "Bob"}, headers=token_for("adm"))

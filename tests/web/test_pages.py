@@ -39,14 +39,21 @@ def test_wrong_password_gets_the_generic_message(client, make_user, sign_in):
     assert "no-such-user" not in r2.text.split("<form")[0]  # nothing says whether the account exists
 
 
-def test_lockout_after_repeated_failures(client, make_user, sign_in, settings):
+def test_lockout_after_repeated_failures(client, make_user, sign_in, settings, monkeypatch):
+    """(Issue #12 item 12: the wait is per name and address and grows; the clock is frozen here so that the
+    first one-second wait cannot pass while the test runs. Retry-After says how long.)"""
+    from raigov.db.base import utcnow
+    from raigov.identity import service
     from tests.conftest import PASSWORD
 
     make_user("alice", "caio")
+    frozen = utcnow()
+    monkeypatch.setattr(service, "utcnow", lambda: frozen)
     for _ in range(settings.login_max_failures):
         assert sign_in("alice", "not-the-password").status_code == 401
     r = sign_in("alice", PASSWORD)
     assert r.status_code == 429 and "Too many failed sign-in attempts" in r.text
+    assert r.headers["retry-after"] == "1"
 
 
 def test_form_without_csrf_token_is_refused(client, make_user):

@@ -3,12 +3,12 @@ registry, the diff of two pack versions over the database (the same result as th
 page use, nothing written), a use case's stored screening and determinations with the read rules of
 GET /use-cases/{id}, and the official's determination with the service's rules."""
 
-import datetime as dt
 
 import pytest
 import sqlalchemy as sa
 
 from raigov.audit.models import AuditEvent
+from raigov.clock import agency_today
 from raigov.errors import problem_type
 from raigov.inventory import service as inventory
 from raigov.policy import service as policy
@@ -104,7 +104,7 @@ def test_every_route_needs_a_token_and_is_documented(client):
 def test_packs_list_and_detail(client, world):
     _, _, tok = world
     reg = current_registry()
-    today = dt.date.today()
+    today = agency_today()
     r = client.get("/api/v1/policy/packs", headers=tok["staff"])  # any signed-in account, as the library page
     assert r.status_code == 200
     rows = r.json()

@@ -49,6 +49,16 @@ def state_digest(state: Any) -> str:
     return sha256(canonical_json(state).encode()).hexdigest()
 
 
+def sha256_json(value: Any) -> str:
+    """SHA-256 (hex) of JSON text with sorted keys, no white space and non-ASCII characters kept as UTF-8:
+    the one hash of stored content (a policy pack's digest, a revision's ``content_hash``, an impact
+    assessment's and a risk-acceptance package's ``sha256``). For strings, integers, booleans, null, lists
+    and objects with ASCII keys these are the bytes of :func:`canonical_json`; unlike it, floats stay JSON
+    numbers and other values (dates, sets) are refused, so hashes stored before this function existed do
+    not change (docs/architecture.md, "Time and hashes")."""
+    return sha256(json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+
+
 def format_time(t: datetime) -> str:
     """RFC 3339 UTC with exactly six fractional digits: 2026-11-25T06:30:00.000000Z."""
     if t.tzinfo is not None:

@@ -1,13 +1,23 @@
 """`raigov review ...`: the operator's view of governance: the gate's answer, the review queue, waivers,
 and refreshing what use cases require. Decisions (approve, waive, accept risk) are people's acts: they are
-made on the pages or through the API with a person's token, never from the operator's shell."""
+made on the pages or through the API with a person's token, never from the operator's shell; the one act
+here (`end-pilot`) is done `--as` a named person who gives their password."""
 
 from __future__ import annotations
 
 import typer
 from rich.table import Table
 
-from raigov.cli.common import EXIT_PROBLEM, console, handle_errors, print_json, ready_database, system_actor
+from raigov.cli.common import (
+    AS_HELP,
+    EXIT_PROBLEM,
+    console,
+    handle_errors,
+    person_actor,
+    print_json,
+    ready_database,
+    system_actor,
+)
 
 app = typer.Typer(help="Reviews, practices, waivers and the authorization gate", no_args_is_help=True)
 
@@ -101,3 +111,27 @@ def waivers(json_: bool = typer.Option(False, "--json")) -> None:
         t.add_row(str(r["id"]), r["use_case"], r["practice"], r["status"], str(r["expires_on"]), str(r["certified_on"]),
                   f"reported {r['omb_reported_on']}" if r["omb_reported_on"] else f"due {r['omb_report_due']}")
     console.print(t)
+
+
+@app.command("end-pilot")
+@handle_errors
+def end_pilot(
+    pilot_id: int = typer.Argument(..., help="The pilot's id (`GET /api/v1/use-cases/{id}/pilots`, the governance page)"),
+    reason: str = typer.Option(..., "--reason", help="Why the pilot ends"),
+    as_: str = typer.Option(None, "--as", help=AS_HELP),
+    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """The Chief AI Officer ends an active pilot (not delegable): the gate then requires the use case's
+    practices again."""
+    from raigov.governance import service as gov
+
+    db = ready_database()
+    actor = person_actor(db, as_, password_stdin, "the Chief AI Officer ends a pilot")
+    with db.transaction() as s:
+        p = gov.end_pilot(s, actor, pilot_id, reason)
+        out = {"id": p.id, "status": p.status, "ended_at": p.ended_at.isoformat(), "end_reason": p.end_reason}
+    if json_:
+        print_json(out)
+    else:
+        console.print(f"pilot {out['id']} ended by {actor.label}: {out['end_reason']}", highlight=False)

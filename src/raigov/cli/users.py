@@ -1,4 +1,7 @@
-"""`raigov users ...`: accounts and roles, run by the operator (the `system` actor)."""
+"""`raigov users ...`: accounts and roles, run by the operator (the `system` actor). The operator's shell is the
+bootstrap path: its grants take effect at once, deciding roles included. A grant of a deciding role asked for
+by a person (an administrator on the pages or the API) waits for a second person, who confirms it here with
+`confirm-grant --as THEM` (or on the pages, or the API)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,16 @@ import sys
 import typer
 from rich.table import Table
 
-from raigov.cli.common import console, handle_errors, print_json, ready_database, settings, system_actor
+from raigov.cli.common import (
+    AS_HELP,
+    console,
+    handle_errors,
+    person_actor,
+    print_json,
+    ready_database,
+    settings,
+    system_actor,
+)
 from raigov.identity import service
 from raigov.identity.schemas import RoleGrantIn, UserCreate
 
@@ -60,7 +72,7 @@ def create(
 
 
 def _fmt(r: dict) -> str:
-    return r["role"] + (f"@{r['component']}" if r["component"] else "")
+    return r["role"] + (f"@{r['component']}" if r["component"] else "") + (" (pending)" if r.get("status") == "pending" else "")
 
 
 @app.command("list")
@@ -103,7 +115,7 @@ def revoke(username: str, role: str, component: str = typer.Option(None, "--comp
 @app.command()
 @handle_errors
 def unlock(username: str) -> None:
-    """Clear the failed sign-in attempts that lock an account."""
+    """Clear the failed sign-in attempts of a name (from every address) that slow its sign-ins down."""
     db = ready_database()
     with db.transaction() as s:
         service.unlock(s, system_actor(), username)
@@ -138,3 +150,61 @@ def set_password(username: str, password_stdin: bool = typer.Option(False, "--pa
     with db.transaction() as s:
         service.set_password(s, system_actor(), username, password, settings())
     console.print(f"password set for {username}")
+
+
+@app.command("pending")
+@handle_errors
+def pending(json_: bool = typer.Option(False, "--json")) -> None:
+    """List the grants of deciding roles waiting for a second person."""
+    db = ready_database()
+    with db.transaction() as s:
+        rows = [g.model_dump(mode="json") for g in service.list_pending_grants(s, system_actor())]
+    if json_:
+        print_json(rows)
+        return
+    t = Table("id", "username", "role", "scope", "asked by", "asked on", title=f"{len(rows)} grants waiting for a second person")
+    for g in rows:
+        t.add_row(str(g["id"]), g["username"], g["role"], g["component"] or "department-wide", g["requested_by"], g["requested_at"])
+    console.print(t)
+
+
+@app.command("confirm-grant")
+@handle_errors
+def confirm_grant(
+    username: str,
+    role: str,
+    component: str = typer.Option(None, "--component", help="Org unit code; omit for department-wide"),
+    as_: str = typer.Option(None, "--as", help=AS_HELP),
+    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Confirm a pending grant of a deciding role, as the second person (the CAIO's office; the caio role by
+    another CAIO)."""
+    db = ready_database()
+    actor = person_actor(db, as_, password_stdin, "a grant is confirmed by a named second person")
+    with db.transaction() as s:
+        pid = service.pending_grant_id(s, username, role, component)
+        out = service.user_out(service.confirm_grant(s, actor, username, pid)).model_dump(mode="json")
+    if json_:
+        print_json(out)
+    else:
+        console.print(f"confirmed {role}{'@' + component if component else ''} for {username}")
+
+
+@app.command("decline-grant")
+@handle_errors
+def decline_grant(
+    username: str,
+    role: str,
+    component: str = typer.Option(None, "--component", help="Org unit code; omit for department-wide"),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the audit trail)"),
+    as_: str = typer.Option(None, "--as", help=AS_HELP),
+    password_stdin: bool = typer.Option(False, "--password-stdin"),
+) -> None:
+    """Decline a pending grant of a deciding role (the CAIO's office)."""
+    db = ready_database()
+    actor = person_actor(db, as_, password_stdin, "a grant is declined by a named person")
+    with db.transaction() as s:
+        pid = service.pending_grant_id(s, username, role, component)
+        service.decline_grant(s, actor, username, pid, reason)
+    console.print(f"declined {role}{'@' + component if component else ''} for {username}")

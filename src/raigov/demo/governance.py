@@ -11,6 +11,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from raigov.clock import agency_today
 from raigov.config import Settings
 from raigov.governance import service as gov
 from raigov.governance.models import Review
@@ -40,7 +41,7 @@ def _actor(session: Session, username: str) -> Actor:
 def load_governance(session: Session, settings: Settings, system: Actor) -> dict:
     if session.scalar(select(func.count()).select_from(Review)):
         return {}
-    today = dt.date.today()
+    today = agency_today(settings)
     ucs = session.scalars(select(UseCase).where(UseCase.status == "active").order_by(UseCase.business_id)).all()
     governed: list[tuple[UseCase, gov.Requirements]] = []
     for uc in ucs:

@@ -291,26 +291,3 @@ def read_partition(part: Partition) -> Iterator[tuple[int, pa.RecordBatch]]:
             offset += batch.num_rows
     except pa.ArrowInvalid as exc:
         raise ValidationFailed.one("FILE", f"malformed CSV: {exc}") from None
-
-
-def table_batches(data, columns: Sequence[str]) -> Iterator[tuple[int, pa.RecordBatch]]:
-    """In-memory data (pyarrow Table/RecordBatch, pandas DataFrame or dict of arrays) as batches."""
-    if isinstance(data, pa.RecordBatch):
-        table = pa.Table.from_batches([data])
-    elif isinstance(data, pa.Table):
-        table = data
-    elif isinstance(data, dict):
-        table = pa.table({c: _as_array(data[c]) for c in columns if c in data})
-    elif hasattr(data, "columns") and hasattr(data, "iloc"):
-        table = pa.table({c: _as_array(data[c]) for c in columns if c in data.columns})
-    else:
-        raise TypeError(f"unsupported data type {type(data).__name__}")
-    missing = [c for c in columns if c not in table.column_names]
-    if missing:
-        raise ValidationFailed(
-            "missing column: " + ", ".join(missing),
-            errors=[FieldError(c, "column not found", "missing-column") for c in missing],
-        )
-    table = table.select(list(dict.fromkeys(columns)))
-    yield 0, table.combine_chunks().to_batches()[0] if table.num_rows else pa.RecordBatch.from_pydict(
-        {c: pa.array([], type=table.schema.field(c).type) for c in table.column_names})

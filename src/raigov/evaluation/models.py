@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from raigov.db.base import Base, UTCDateTime, utcnow
-
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+from raigov.db.base import Base, JSONType, UTCDateTime, utcnow
 
 RUN_KINDS = ("classifier", "biometric")
 RUN_STATUSES = ("running", "done", "failed")

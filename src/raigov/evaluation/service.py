@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from raigov.audit.service import record
+from raigov.clock import agency_today
 from raigov.config import Settings
 from raigov.db.base import utcnow
 from raigov.errors import NotFound, PermissionDenied, RaigovError, ValidationFailed
@@ -412,7 +413,7 @@ def _attach_new(session: Session, actor: Actor, settings: Settings, run: Evaluat
     from raigov.governance import service as gov
     from raigov.governance.lanes import config
 
-    today = dt.date.today()
+    today = agency_today(settings)
     if run.kind == "biometric":
         category, expires = "bias_test", today + dt.timedelta(days=config().bias_test_max_age_days)
     else:

@@ -20,7 +20,6 @@ is bounded and the file is a deterministic function of the parameters.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -150,32 +149,3 @@ def generate(path, params: SynthParams, progress=None) -> dict:
         if writer is not None:
             writer.close()
     return meta
-
-
-def read_metadata(path) -> dict | None:
-    md = pq.ParquetFile(str(path)).schema_arrow.metadata or {}
-    raw = md.get(b"raigov.synth")
-    return json.loads(raw) if raw else None
-
-
-def params_from_metadata(meta: dict) -> SynthParams:
-    p = dict(meta["params"])
-    for k in ("imp_sd", "gen_mean", "gen_sd", "failure_rate"):
-        p[k] = tuple(p[k])
-    for k in ("shares", "group_names"):
-        if p.get(k) is not None:
-            p[k] = tuple(p[k])
-    return SynthParams(**p)
-
-
-def threshold_for_mixture_fmr(params: SynthParams, target: float) -> float:
-    """The population threshold at which the impostor mixture (weighted by group share) has FMR = target."""
-    from scipy.optimize import brentq
-
-    b = params.subject_bounds()
-    share = np.diff(b) / params.subjects
-
-    def f(t):
-        return float(np.dot(share, params.true_rates(t)["fmr"])) - target
-
-    return brentq(f, -1.0, 2.0, xtol=1e-14) if not math.isnan(f(0)) else float("nan")

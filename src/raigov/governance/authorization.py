@@ -9,10 +9,11 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from raigov.clock import agency_today
 from raigov.db.base import utcnow
 from raigov.errors import NotFound
 from raigov.governance import gate as G
-from raigov.governance.common import agency_today, component_of
+from raigov.governance.common import component_of
 from raigov.governance.lanes import GovernanceConfig, Requirements, config
 from raigov.governance.models import (
     Evidence,
@@ -134,7 +135,8 @@ def authorization(session: Session, actor: Actor, business_id: str, now: dt.date
     if uc is None:
         raise NotFound(f"no use case {business_id}")
     require(actor, "gate.query", component_of(uc))
-    return G.decide(gate_input(session, uc), now or utcnow())
+    now = now or utcnow()
+    return G.decide(gate_input(session, uc), now, agency_today(now=now))
 
 
 def use_case_gate(session: Session, actor: Actor, uc: UseCase) -> dict | None:
@@ -144,4 +146,5 @@ def use_case_gate(session: Session, actor: Actor, uc: UseCase) -> dict | None:
     comp = component_of(uc)
     if not can(actor, "gate.query", comp) and not can(actor, "usecase.read", comp):
         return None
-    return G.decide(gate_input(session, uc), utcnow()).as_dict()
+    now = utcnow()
+    return G.decide(gate_input(session, uc), now, agency_today(now=now)).as_dict()

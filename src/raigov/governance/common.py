@@ -1,27 +1,20 @@
-"""Small helpers shared by the governance services (reviews, practices, waivers, the gate's reads): the
-agency's date, a required text, an active user by name, a use case's component and people, the lock that
+"""Small helpers shared by the governance services (reviews, practices, waivers, the gate's reads): a
+required text, an active user by name, a use case's component and people, the lock that
 serialises writes to one use case, and a practice's active waiver. Nothing here checks a permission: the
 services that call these do, first."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from raigov.db.base import utcnow
 from raigov.errors import ValidationFailed
 from raigov.governance.models import Waiver
 from raigov.identity.models import User
 from raigov.inventory.models import UseCase
 from raigov.inventory.service import component_of
 
-__all__ = ["active_user", "active_waiver", "agency_today", "clean", "component_of", "lock_use_case", "people"]
-
-
-def agency_today() -> dt.date:
-    return utcnow().date()
+__all__ = ["active_user", "active_waiver", "clean", "component_of", "lock_use_case", "people"]
 
 
 def clean(text: str | None, field: str, what: str) -> str:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from raigov.clock import agency_today
 from raigov.datacall.models import ComponentCertification, ReportingCycle
 from raigov.db.base import utcnow
 from raigov.errors import PermissionDenied
@@ -271,7 +272,7 @@ def scope_of(session: Session, actor: Actor, components: set[str] | None = None)
 
 
 def _today(today: dt.date | None) -> dt.date:
-    return today or utcnow().date()
+    return today or agency_today()
 
 
 # ---------------------------------------------------------------- the inventory

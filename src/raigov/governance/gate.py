@@ -89,8 +89,10 @@ def _r(code: str, message: str, **ref) -> dict:
     return {"code": code, "message": message, **ref}
 
 
-def decide(g: GateInput, now: dt.datetime) -> GateAnswer:
-    today = now.date()
+def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> GateAnswer:
+    """The answer at ``now``; dates are compared with ``today``, the agency's date at ``now``
+    (``raigov.clock.agency_today``; default: the date of ``now`` as given)."""
+    today = today or now.date()
     reasons: list[dict] = []
     if g.status == "retired":
         reasons.append(_r("retired", f"{g.business_id} is retired"))

@@ -12,18 +12,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from raigov.datacall.models import (  # moved; importable from here as before
     ComponentCertification,
     ReportingCycle,
 )
-from raigov.db.base import Base, UTCDateTime, utcnow
+from raigov.db.base import Base, JSONType, UTCDateTime, utcnow
 from raigov.jobs.models import Notice  # moved; importable from here as before
-
-JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 __all__ = ["ComponentCertification", "Evidence", "EvidenceLink", "ImpactAssessment", "Notice", "Pilot", "Practice",
            "ReportingCycle", "Review", "ReviewComment", "ReviewCondition", "RiskAcceptance", "Waiver"]

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from raigov.audit.service import record
+from raigov.clock import agency_today
 from raigov.db.base import utcnow
-from raigov.governance.common import agency_today, component_of, lock_use_case
+from raigov.governance.common import component_of, lock_use_case
 from raigov.governance.lanes import GovernanceConfig, Requirements, config, requirements
 from raigov.governance.models import Practice, Review
 from raigov.governance.reviews.service import add_comment, current_reviews

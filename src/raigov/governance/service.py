@@ -19,6 +19,7 @@ docs/architecture.md, "The governance domain and its sub-folders".
 
 from __future__ import annotations
 
+from raigov.audit.canonical import sha256_json
 from raigov.governance.authorization import authorization, gate_input, use_case_gate
 from raigov.governance.lanes import GovernanceConfig, Lane, Requirements, config
 from raigov.governance.practices.service import (
@@ -37,10 +38,10 @@ from raigov.governance.practices.service import (
     latest_assessment,
     latest_risk_acceptance,
     link_evidence,
+    package_body,
     practices_of,
     risk_acceptance_state,
     save_assessment,
-    sha256_json,
     update_practice,
 )
 from raigov.governance.requirements import requirements_of, sync, sync_if_allowed
@@ -89,7 +90,7 @@ __all__ = [
     "config", "decide", "end_pilot", "evidence_of", "evidence_store", "gate_input", "get_evidence",
     "governance_view", "grant_waiver", "independent_review_comments", "lane_refusal", "latest_assessment",
     "latest_risk_acceptance", "link_evidence", "list_waivers", "mark_waiver_reported", "may_queue_all",
-    "pilots_of", "practices_of", "queue", "queue_view", "reopen", "requirements_of", "resubmit",
-    "review_use_case", "reviews_of", "revoke_waiver", "risk_acceptance_state", "save_assessment",
+    "package_body", "pilots_of", "practices_of", "queue", "queue_view", "reopen", "requirements_of",
+    "resubmit", "review_use_case", "reviews_of", "revoke_waiver", "risk_acceptance_state", "save_assessment",
     "sha256_json", "sync", "sync_if_allowed", "update_practice", "use_case_gate", "waivers_of",
 ]

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from raigov.clock import agency_today
 from raigov.db.base import utcnow
 from raigov.errors import ValidationFailed
 from raigov.governance import gate as G
 from raigov.governance.authorization import gate_input
-from raigov.governance.common import agency_today, component_of, people
+from raigov.governance.common import component_of, people
 from raigov.governance.dashboard import scope_of
 from raigov.governance.lanes import Requirements, config
 from raigov.governance.models import (
@@ -103,7 +104,8 @@ def governance_view(session: Session, actor: Actor, business_id: str, now: dt.da
     uc = inventory.get_use_case(session, actor, business_id)
     comp = component_of(uc)
     req = requirements_of(session, uc, cfg)
-    answer = G.decide(gate_input(session, uc, cfg, req), now or utcnow()).as_dict()
+    now = now or utcnow()
+    answer = G.decide(gate_input(session, uc, cfg, req), now, agency_today(now=now)).as_dict()
     current = {r.lane: r for r in current_reviews(session, uc)}
     may_decide, may_assign = can(actor, "review.decide", comp), can(actor, "review.assign", comp)
     lanes = []

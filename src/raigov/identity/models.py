@@ -1,10 +1,11 @@
-"""Identity tables: org units, users, role grants, web sessions, API tokens, sign-in attempts."""
+"""Identity tables: org units, users, role grants (and those pending a second person), web sessions, API
+tokens, sign-in attempts."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from raigov.db.base import Base, UTCDateTime, utcnow
@@ -42,6 +43,9 @@ class User(Base):
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="RoleAssignment.id"
     )
+    pending_roles: Mapped[list[PendingRoleGrant]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="PendingRoleGrant.id"
+    )
 
     __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
 
@@ -55,11 +59,33 @@ class RoleAssignment(Base):
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), nullable=True)
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     granted_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    # the second person who confirmed a grant of a deciding role (None: granted by the operator's shell,
+    # or a role that decides nothing)
+    confirmed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
     user: Mapped[User] = relationship(back_populates="roles")
     org_unit: Mapped[OrgUnit | None] = relationship()
 
     __table_args__ = (Index("ix_role_assignments_user_role", "user_id", "role"),)
+
+
+class PendingRoleGrant(Base):
+    """A grant of a deciding role (roles.DECIDING_ROLES) asked for by a person: it gives nothing until a
+    second person confirms it (then it becomes a RoleAssignment and this row goes) or declines it."""
+
+    __tablename__ = "pending_role_grants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    role: Mapped[str] = mapped_column(String(40), nullable=False)
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), nullable=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    requested_by: Mapped[str] = mapped_column(String(200), nullable=False)  # the actor's label, e.g. user:pat
+
+    user: Mapped[User] = relationship(back_populates="pending_roles")
+    org_unit: Mapped[OrgUnit | None] = relationship()
+
+    __table_args__ = (Index("ix_pending_role_grants_user_id", "user_id"),)
 
 
 class WebSession(Base):
@@ -99,8 +125,9 @@ class ApiToken(Base):
 
 
 class SignInAttempt(Base):
-    """Every password sign-in attempt, by the name typed (which may not exist) and address:
-    the throttle counts recent failures per name."""
+    """Every password sign-in attempt, by the name typed (which may not exist) and address: the throttle
+    counts recent failures per (name, address) and per address. `throttled`: refused unchecked because
+    the name and address (or the address) had to wait."""
 
     __tablename__ = "sign_in_attempts"
 
@@ -109,5 +136,7 @@ class SignInAttempt(Base):
     ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     success: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    throttled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
 
-    __table_args__ = (Index("ix_sign_in_attempts_username_at", "username", "at"),)
+    __table_args__ = (Index("ix_sign_in_attempts_username_at", "username", "at"),
+                      Index("ix_sign_in_attempts_ip_at", "ip", "at"))

@@ -22,6 +22,26 @@ ROLES: dict[str, str] = {
 # Roles that only make sense department-wide.
 DEPARTMENT_ONLY = {"caio", "caio_delegate", "auditor", "admin"}
 
+# Roles that decide (approve, certify, accept risk, grant): a grant of one by a person (an administrator on
+# the pages, the API or with a token) stays pending until a second person confirms it. A new decision role
+# is one more line here; tests/identity/test_permissions.py checks that every role holding an approval
+# action of the matrix is listed.
+DECIDING_ROLES = frozenset({
+    "caio",
+    "caio_delegate",
+    "privacy_reviewer",
+    "crcl_reviewer",
+    "legal_reviewer",
+    "ocio_reviewer",
+    "rug_member",
+    "component_ai_lead",
+})
+
+# Who confirms a pending grant: whoever may take `role.confirm` in permissions.yaml (the CAIO's office); for
+# the roles named here, only holders of the roles listed (the CAIO role by another CAIO). Never the person
+# who asked for the grant, never the person who receives it.
+CONFIRMERS_OF: dict[str, tuple[str, ...]] = {"caio": ("caio",)}
+
 # code, name, kind, parent code
 ORG_UNITS: list[tuple[str, str, str, str | None]] = [
     ("DHS", "Department of Homeland Security", "department", None),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from raigov.identity.roles import ROLES
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,62}[a-z0-9]$"
+RoleName = Literal[tuple(ROLES)]  # the fixed list of roles: an enum in the OpenAPI
 
 
 class Strict(BaseModel):
@@ -16,14 +18,16 @@ class Strict(BaseModel):
 
 
 class RoleGrantIn(Strict):
-    role: str = Field(description="One of the raigov roles")
+    role: RoleName = Field(description="One of the raigov roles")
     component: str | None = Field(default=None, description="Org unit code; omit for department-wide")
 
-    @field_validator("role")
+    @field_validator("role", mode="before")
     @classmethod
-    def _known_role(cls, v: str) -> str:
-        if v not in ROLES:
-            raise ValueError(f"unknown role {v!r}; roles are: {', '.join(ROLES)}")
+    def _known_role(cls, v):
+        if isinstance(v, str):
+            v = v.strip()
+            if v not in ROLES:
+                raise ValueError(f"unknown role {v!r}; roles are: {', '.join(ROLES)}")
         return v
 
 
@@ -38,8 +42,25 @@ class UserCreate(Strict):
 
 
 class RoleOut(BaseModel):
+    role: RoleName
+    component: str | None
+    status: str = Field(default="active", description="active, or pending: a deciding role waiting for a second person")
+    pending_id: int | None = Field(default=None, description="For a pending grant: the id to confirm or decline it by")
+    requested_by: str | None = Field(default=None, description="For a pending grant: who asked for it")
+
+
+class GrantDecline(Strict):
+    reason: str | None = Field(default=None, max_length=1000, description="Why the grant is refused (kept in the audit trail)")
+
+
+class PendingGrantOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
     role: str
     component: str | None
+    requested_by: str
+    requested_at: datetime
 
 
 class UserOut(BaseModel):
@@ -56,7 +77,10 @@ class UserOut(BaseModel):
 
 class TokenCreate(Strict):
     name: str = Field(min_length=1, max_length=100)
-    expires_in_days: int | None = Field(default=None, ge=1, le=3660)
+    # the OpenAPI states the server's limit, the setting RAIGOV_TOKEN_MAX_DAYS (web/openapi.py); 3660 is the
+    # highest that setting may be
+    expires_in_days: int | None = Field(default=None, ge=1, le=3660,
+                                        json_schema_extra={"x-raigov-maximum": "token_max_days"})
 
 
 class TokenOut(BaseModel):

@@ -4,13 +4,12 @@ the denormalised columns of a use case, diffs between revisions. No I/O."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from raigov.audit.canonical import sha256_json
 from raigov.inventory.catalog import fields, get_field
 
 TEXT_FIELDS = {
@@ -56,7 +55,7 @@ def from_json_values(schema: str, values: Mapping[str, Any]) -> dict[str, Any]:
 
 def content_hash(schema: str, values: Mapping[str, Any], extra: Mapping[str, Any]) -> str:
     doc = {"schema": schema, "values": to_json_values(values), "extra": dict(extra)}
-    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+    return sha256_json(doc)
 
 
 # What the department keeps beside OMB's fields (in a revision's values, never exported to OMB).

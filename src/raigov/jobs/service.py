@@ -37,6 +37,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from raigov.audit.service import record
+from raigov.clock import agency_today
 from raigov.config import Settings
 from raigov.db.base import utcnow
 from raigov.db.engine import Database
@@ -86,14 +87,6 @@ class RunSummary:
                 "due": [n.as_dict() for n in self.due], "rows": self.rows, "created": self.created,
                 "sent": self.sent, "failed": self.failed, "pending_total": self.pending_total,
                 "pending": self.pending, "digest": self.digest, "digests": self.digests}
-
-
-def agency_today(settings: Settings) -> dt.date:
-    """Today in the agency's time zone (deadlines are the agency's dates)."""
-    try:
-        return dt.datetime.now(ZoneInfo(settings.agency_timezone)).date()
-    except Exception:  # noqa: BLE001 - an unknown zone falls back to UTC
-        return utcnow().date()
 
 
 # ---------------------------------------------------------------- reading the clocks' inputs

@@ -32,6 +32,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from raigov.clock import agency_today
 from raigov.inventory.catalog import text_key
 from raigov.policy import fields as F
 
@@ -198,7 +199,7 @@ class Evaluator:
         self.signal_hits = signal_hits
         self.item_result = item_result
         self.kind_matched = kind_matched
-        self.today = today or dt.date.today()
+        self.today = today or agency_today()
 
     def eval(self, c: dict) -> tuple[bool, dict, list[dict]]:
         """(result, trace node, evidence) for condition ``c``."""

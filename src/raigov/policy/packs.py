@@ -13,7 +13,6 @@ the shipped packs plus the agency's directories; ``current_registry()`` /
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import threading
@@ -25,6 +24,7 @@ from typing import Any
 
 import jsonschema
 
+from raigov.audit.canonical import sha256_json
 from raigov.errors import FieldError, ValidationFailed
 from raigov.policy import conditions as C
 from raigov.policy import fields as F
@@ -167,7 +167,7 @@ def _schema_problems(data: Any, marks: dict, source: str) -> list[YamlProblem]:
 
 
 def canonical_digest(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+    return sha256_json(data)
 
 
 def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -16,7 +16,7 @@ from raigov import __version__
 from raigov.config import Settings, get_settings
 from raigov.db.engine import Database, get_database
 from raigov.web import errors
-from raigov.web.deps import CSRF_COOKIE, csrf_token, page_user, set_cookie
+from raigov.web.deps import CSRF_COOKIE, SESSION_COOKIE, csrf_token, page_user, refuse_nul, set_cookie
 from raigov.web.middleware import BodyLimit, SecurityHeaders
 
 UPLOAD_PREFIXES = ("/api/v1/evidence", "/inventory/import", "/api/v1/inventory/import", "/evaluation/runs")
@@ -82,12 +82,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        dependencies=[Depends(refuse_nul)],  # no NUL character in any text (web/deps.py)
     )
     app.state.settings = settings
     app.state.db = db
     templates = make_templates(settings)
     app.state.templates = templates
     errors.install(app, templates)
+    from raigov.web import openapi
+
+    openapi.install(app, settings)
 
     static_dir = resources.files("raigov.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
@@ -142,5 +146,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                            max_age=600, same_site="lax", https_only=settings.secure_cookies)
     app.add_middleware(BodyLimit, limit=settings.max_json_body_bytes, upload_limit=settings.upload_limit_bytes,
                        upload_prefixes=UPLOAD_PREFIXES)
-    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies, session_cookie=SESSION_COOKIE)
     return app

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from raigov.config import Settings
 from raigov.db.engine import Database
-from raigov.errors import AuthenticationFailed, PermissionDenied
+from raigov.errors import AuthenticationFailed, PermissionDenied, ValidationFailed
 from raigov.identity import service as identity
 from raigov.identity.permissions import Actor
 
@@ -69,7 +72,14 @@ def require_page_actor(request: Request) -> Actor:
 
 # ---------------------------------------------------------------- API (bearer token)
 
-def api_actor(request: Request) -> Actor:
+# Declares the API's security scheme in the OpenAPI (the Authorize button of /api/docs); it refuses nothing:
+# api_actor below reads the header and decides.
+bearer = HTTPBearer(auto_error=False, scheme_name="apiToken",
+                    description="An API token: `Authorization: Bearer rgv_...` (the Account page, or POST /api/v1/tokens)")
+
+
+def api_actor(request: Request,
+              _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None) -> Actor:
     auth = request.headers.get("authorization", "")
     scheme, _, token = auth.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -79,12 +89,6 @@ def api_actor(request: Request) -> Actor:
         if user is None:
             raise AuthenticationFailed("the API token is unknown, expired or revoked")
         return identity.actor_for(s, user)
-
-
-def optional_api_actor(request: Request) -> Actor:
-    if request.headers.get("authorization"):
-        return api_actor(request)
-    return Actor.anonymous()
 
 
 # ---------------------------------------------------------------- CSRF
@@ -113,3 +117,72 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 def set_cookie(request: Request, response, name: str, value: str, *, max_age: int | None = None, http_only: bool = True) -> None:
     secure = settings_of(request).secure_cookies or request.url.scheme == "https"
     response.set_cookie(name, value, max_age=max_age, httponly=http_only, secure=secure, samesite="lax", path="/")
+
+
+# ---------------------------------------------------------------- NUL characters
+
+NUL = "\x00"
+NUL_MESSAGE = "the text contains a NUL character (U+0000), which is not allowed"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _shown(name: str) -> str:
+    return name.replace(NUL, "\\u0000")
+
+
+def nul_path(value, path: str = "") -> str | None:
+    """The dotted path (as validation errors name fields: `roles.0.role`) of the first string or key in a
+    JSON value that holds a NUL character; "" for the top level; None when there is none."""
+    if isinstance(value, str):
+        return path if NUL in value else None
+    if isinstance(value, dict):
+        items = ((str(k), v) for k, v in value.items())
+    elif isinstance(value, list):
+        items = ((str(i), v) for i, v in enumerate(value))
+    else:
+        return None
+    for key, v in items:
+        here = f"{path}.{key}" if path else key
+        if NUL in key:
+            return _shown(here)
+        found = nul_path(v, here)
+        if found is not None:
+            return found
+    return None
+
+
+async def refuse_nul(request: Request) -> None:
+    """No text with a NUL character gets in, from any route (an app-wide dependency, run after routing and
+    before the route's own code): PostgreSQL cannot store it in text (a 500 before) and no field needs it.
+    422 naming the field: the path parameter, the query parameter, the form field (or an uploaded file's
+    name; its bytes may hold anything) or the JSON field's path."""
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and NUL in value:
+            raise ValidationFailed.one(name, NUL_MESSAGE, "nul_character")
+    for name, value in request.query_params.multi_items():
+        if NUL in name or NUL in value:
+            raise ValidationFailed.one(_shown(name), NUL_MESSAGE, "nul_character")
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    ctype = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if ctype in FORM_TYPES:
+        form = await request.form()  # cached: the route reads the same form
+        for name, value in form.multi_items():
+            if NUL in name:
+                raise ValidationFailed.one(_shown(name), NUL_MESSAGE, "nul_character")
+            if isinstance(value, str):
+                if NUL in value:
+                    raise ValidationFailed.one(name, NUL_MESSAGE, "nul_character")
+            elif NUL in (getattr(value, "filename", None) or ""):
+                raise ValidationFailed.one(name, "the file name contains a NUL character (U+0000)", "nul_character")
+    elif not ctype or ctype == "application/json" or ctype.endswith("+json"):
+        body = await request.body()  # cached; bounded by the body limit
+        if b"\\u0000" not in body:
+            return
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return  # not JSON: the route says what is wrong with it
+        found = nul_path(data)
+        if found is not None:
+            raise ValidationFailed.one(found or "body", NUL_MESSAGE, "nul_character")

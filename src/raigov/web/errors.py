@@ -61,6 +61,10 @@ def install(app: FastAPI, templates) -> None:
     async def _validation(request: Request, exc: RequestValidationError):
         errors = validation_errors(exc)
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        if not wants_problem_json(request):  # a page's parameter (e.g. /audit/{seq} out of range): the error page
+            return templates.TemplateResponse(
+                request, "error.html", {"status": 422, "title": "The input is not valid", "detail": detail}, status_code=422
+            )
         return problem_response(request, Problem(422, "The input is not valid", detail, problem_type("validation-error"), errors=errors))
 
     @app.exception_handler(RaigovError)
@@ -69,9 +73,12 @@ def install(app: FastAPI, templates) -> None:
             if isinstance(exc, AuthenticationFailed):
                 return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
             return templates.TemplateResponse(
-                request, "error.html", {"status": exc.status, "title": exc.title, "detail": exc.detail}, status_code=exc.status
+                request, "error.html", {"status": exc.status, "title": exc.title, "detail": exc.detail}, status_code=exc.status,
+                headers={"Retry-After": str(exc.retry_after)} if getattr(exc, "retry_after", None) else None,
             )
         headers = {"WWW-Authenticate": 'Bearer realm="raigov"'} if isinstance(exc, AuthenticationFailed) else None
+        if getattr(exc, "retry_after", None):
+            headers = {**(headers or {}), "Retry-After": str(exc.retry_after)}
         return problem_response(
             request,
             Problem(exc.status, exc.title, exc.detail, problem_type(exc.code), errors=[e.as_dict() for e in exc.errors]),

@@ -1,5 +1,6 @@
 """Pure ASGI middleware: body-size limits (413 problem+json before the body is read) and
-security headers on every response."""
+security headers on every response (and `Cache-Control: no-store` on every response to a signed-in
+request)."""
 
 from __future__ import annotations
 
@@ -25,15 +26,38 @@ DOCS_CSP = (
 )
 
 
+def _has_cookie(headers, name: bytes) -> bool:
+    for k, v in headers:
+        if k.lower() == b"cookie":
+            for part in v.split(b";"):
+                key, _, value = part.strip().partition(b"=")
+                if key == name and value:
+                    return True
+    return False
+
+
+def signed_in(scope, session_cookie: str) -> bool:
+    """A request that carries credentials: the session cookie or an Authorization header."""
+    headers = scope.get("headers") or []
+    return any(k.lower() == b"authorization" for k, _ in headers) or _has_cookie(headers, session_cookie.encode())
+
+
 class SecurityHeaders:
-    def __init__(self, app, hsts: bool = False):
+    """Security headers on every response. A response to a signed-in request (or one that signs in: it sets
+    the session cookie) is `Cache-Control: no-store`: a page showing a new API token, a use case or the audit
+    trail must not stay in the browser's or a proxy's cache. Static files are not personal and stay cacheable."""
+
+    def __init__(self, app, hsts: bool = False, session_cookie: str = "raigov_session"):
         self.app = app
         self.hsts = hsts
+        self.session_cookie = session_cookie
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         is_docs = scope["path"].startswith("/api/docs")
+        personal = not scope["path"].startswith("/static/") and signed_in(scope, self.session_cookie)
+        sets_session = f"{self.session_cookie}=".encode()
 
         async def send_wrapper(message):
             if message["type"] == "http.response.start":
@@ -46,6 +70,11 @@ class SecurityHeaders:
                         headers.append((k, v))
                 if self.hsts:
                     headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+                if personal or any(k.lower() == b"set-cookie" and v.startswith(sets_session) for k, v in headers):
+                    cache = [v for k, v in headers if k.lower() == b"cache-control"]
+                    if not cache or b"no-store" not in b",".join(cache):
+                        headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                        headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
             await send(message)
 

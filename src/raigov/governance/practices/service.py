@@ -11,18 +11,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from raigov.audit.canonical import sha256_json
 from raigov.audit.service import record
+from raigov.clock import agency_today
 from raigov.config import Settings
 from raigov.db.base import utcnow
 from raigov.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from raigov.governance import gate as G
-from raigov.governance.common import active_user, active_waiver, agency_today, clean, component_of, people
+from raigov.governance.common import active_user, active_waiver, clean, component_of, people
 from raigov.governance.lanes import config
 from raigov.governance.models import Evidence, EvidenceLink, ImpactAssessment, Practice, RiskAcceptance
 from raigov.governance.requirements import requirements_of
@@ -262,10 +262,6 @@ def save_assessment(session: Session, actor: Actor, business_id: str, sections: 
     record(session, actor, "governance.assessment.save", "use_case", uc.business_id, {"number": n, "sha256": a.sha256},
            {"assessment": n, "sha256": a.sha256})
     return a
-
-
-def sha256_json(obj) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
 
 
 def latest_assessment(session: Session, uc: UseCase) -> ImpactAssessment | None:

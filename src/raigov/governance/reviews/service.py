@@ -16,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from raigov.audit.service import record
+from raigov.clock import agency_today
 from raigov.db.base import utcnow
 from raigov.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from raigov.governance.common import active_user, agency_today, clean, component_of, lock_use_case, people
+from raigov.governance.common import active_user, clean, component_of, lock_use_case, people
 from raigov.governance.lanes import GovernanceConfig, Lane, config
 from raigov.governance.models import Review, ReviewComment, ReviewCondition
 from raigov.identity.permissions import Actor, can, require

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from raigov.audit.service import record
+from raigov.clock import agency_today
 from raigov.db.base import utcnow
 from raigov.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from raigov.governance.common import active_waiver, agency_today, clean, lock_use_case
+from raigov.governance.common import active_waiver, clean, lock_use_case
 from raigov.governance.lanes import config
 from raigov.governance.models import Pilot, Waiver
 from raigov.governance.practices.service import get_practice
@@ -159,6 +160,9 @@ def certify_pilot(session: Session, actor: Actor, business_id: str, *, scale: st
 
 
 def end_pilot(session: Session, actor: Actor, pilot_id: int, reason: str) -> Pilot:
+    """The CAIO ends an active pilot before (or at) its end date, with a written reason (not delegable).
+    From then on the gate no longer treats the use case as a pilot: its minimum practices and risk
+    acceptance are required again. Ending a pilot that is not active is a Conflict."""
     _caio_only(actor, "ends a pilot")
     require(actor, "pilot.certify")
     p = session.scalar(select(Pilot).where(Pilot.id == pilot_id).with_for_update())

@@ -24,7 +24,6 @@ import io
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import IO, Any
 
 from raigov.inventory.catalog import Field, fields
@@ -178,10 +177,3 @@ def write_omb_2025_xlsx(rows: Iterable[RowLike], path: str | os.PathLike | IO[by
 
 def write_omb_2025_cots_xlsx(rows: Iterable[RowLike], path: str | os.PathLike) -> int:
     return _write_xlsx(rows, path, "cots-2025", "omb-2025-cots-xlsx", "Sheet1", 1)
-
-
-def write_path(path: str | os.PathLike, rows: Iterable[RowLike]) -> int:
-    p = Path(path)
-    if p.suffix.lower() == ".xlsx":
-        return write_omb_2025_xlsx(rows, p)
-    return write_omb_2025_csv(rows, p)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +16,7 @@ from raigov.governance.store import filename_for
 from raigov.identity.permissions import Actor
 from raigov.web.api.v1 import ERRORS
 from raigov.web.deps import api_actor, settings_of, uow
+from raigov.web.params import INT32_MAX, RowId
 
 router = APIRouter(prefix="/api/v1")
 ActorDep = Annotated[Actor, Depends(api_actor)]
@@ -61,11 +62,11 @@ class DecisionIn(BaseModel):
     decision: Literal["approved", "approved_with_conditions", "denied", "changes_requested"]
     reason: str = Field(min_length=1, max_length=20000)
     conditions: list[str] = Field(default_factory=list, max_length=50)
-    expected_version: int | None = None
+    expected_version: int | None = Field(default=None, ge=0, le=INT32_MAX)
 
 
 @router.post("/reviews/{review_id}/decision", tags=["governance"], responses=ERRORS)
-def decide(request: Request, actor: ActorDep, review_id: int, body: DecisionIn):
+def decide(request: Request, actor: ActorDep, review_id: RowId, body: DecisionIn):
     with uow(request) as s:
         return _review_out(gov.decide(s, actor, review_id, body.decision, body.reason, body.conditions,
                                       body.expected_version))
@@ -77,14 +78,16 @@ class CommentIn(BaseModel):
 
 
 @router.post("/reviews/{review_id}/comments", status_code=201, tags=["governance"], responses=ERRORS)
-def comment(request: Request, actor: ActorDep, review_id: int, body: CommentIn):
+def comment(request: Request, actor: ActorDep, review_id: RowId, body: CommentIn):
     with uow(request) as s:
         c = gov.comment(s, actor, review_id, body.body)
         return {"id": c.id, "author": c.author, "body": c.body}
 
 
 @router.get("/reviews", tags=["governance"], responses=ERRORS, summary="The review queue (open reviews, oldest first)")
-def review_queue(request: Request, actor: ActorDep, lane: str | None = None, all: bool = False):
+def review_queue(request: Request, actor: ActorDep,
+                 lane: Annotated[str | None, Query(json_schema_extra={"x-raigov-enum": "lanes"})] = None,
+                 all: bool = False):
     """`all=true`: every lane, for those who assign reviews (403 for others)."""
     with uow(request) as s:
         return [{"review": q.review.id, "use_case": q.business_id, "name": q.name, "component": q.component,
@@ -110,7 +113,7 @@ class PracticeIn(BaseModel):
     reason: str | None = Field(default=None, max_length=20000)
     owner: str | None = None
     due_on: dt.date | None = None
-    expected_version: int | None = None
+    expected_version: int | None = Field(default=None, ge=0, le=INT32_MAX)
 
 
 @router.patch("/use-cases/{business_id}/practices/{item}", tags=["governance"], responses=ERRORS)
@@ -144,7 +147,8 @@ async def read_limited(upload: UploadFile, limit: int) -> bytes:
 @router.post("/use-cases/{business_id}/evidence", status_code=201, tags=["governance"], responses=ERRORS,
              summary="Upload a file (multipart) or give a link as evidence")
 async def add_evidence(request: Request, actor: ActorDep, business_id: str,
-                       title: Annotated[str, Form(max_length=500)], category: Annotated[str, Form()],
+                       title: Annotated[str, Form(max_length=500)],
+                       category: Annotated[str, Form(json_schema_extra={"enum": list(gov.EVIDENCE_CATEGORIES)})],
                        file: Annotated[UploadFile | None, File()] = None, url: Annotated[str | None, Form()] = None,
                        practice: Annotated[str | None, Form()] = None, dated_on: Annotated[dt.date | None, Form()] = None,
                        expires_on: Annotated[dt.date | None, Form()] = None):
@@ -160,8 +164,17 @@ async def add_evidence(request: Request, actor: ActorDep, business_id: str,
         return _evidence_out(ev)
 
 
-@router.get("/evidence/{evidence_id}/file", tags=["governance"], responses=ERRORS)
-def evidence_file(request: Request, actor: ActorDep, evidence_id: int):
+FILE_RESPONSES = {
+    200: {"description": "The file, as a download (Content-Disposition: attachment), with the media type it was "
+                         "stored with", "content": {"application/octet-stream": {"schema": {"type": "string",
+                                                                                            "format": "binary"}}}},
+    204: {"description": "The evidence is a link, not a file (see its `url`)"},
+}
+
+
+@router.get("/evidence/{evidence_id}/file", tags=["governance"], response_class=Response,
+            responses={**ERRORS, **FILE_RESPONSES}, summary="Download an evidence file")
+def evidence_file(request: Request, actor: ActorDep, evidence_id: RowId):
     with uow(request) as s:
         ev = gov.get_evidence(s, actor, evidence_id)
         if ev.kind != "file":
@@ -187,3 +200,29 @@ def waivers(request: Request, actor: ActorDep, use_case: str | None = None):
                  "public_summary": w.public_summary, "granted_by": w.granted_by, "granted_at": w.granted_at,
                  "expires_on": w.expires_on, "certified_on": w.certified_on, "omb_report_due": w.omb_report_due,
                  "omb_reported_on": w.omb_reported_on} for w in gov.waivers_of(s, actor, use_case)]
+
+
+def _pilot_out(p) -> dict:
+    return {"id": p.id, "status": p.status, "scale": p.scale, "max_participants": p.max_participants,
+            "starts_on": p.starts_on, "ends_on": p.ends_on, "opt_in_out": p.opt_in_out,
+            "practices_applied": p.practices_applied, "certified_by": p.certified_by, "certified_at": p.certified_at,
+            "ended_at": p.ended_at, "end_reason": p.end_reason}
+
+
+@router.get("/use-cases/{business_id}/pilots", tags=["governance"], responses=ERRORS,
+            summary="The use case's certified pilots")
+def pilots(request: Request, actor: ActorDep, business_id: str):
+    with uow(request) as s:
+        return [_pilot_out(p) for p in gov.pilots_of(s, actor, business_id)]
+
+
+class PilotEndIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=20000, description="why the pilot ends")
+
+
+@router.post("/pilots/{pilot_id}/end", tags=["governance"], responses=ERRORS,
+             summary="The Chief AI Officer ends an active pilot (not delegable)")
+def end_pilot(request: Request, actor: ActorDep, pilot_id: int, body: PilotEndIn):
+    with uow(request) as s:
+        return _pilot_out(gov.end_pilot(s, actor, pilot_id, body.reason))

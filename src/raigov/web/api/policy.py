@@ -10,11 +10,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from raigov.clock import agency_today
 from raigov.errors import FieldError, NotFound
 from raigov.identity.permissions import Actor
 from raigov.policy import service as policy
 from raigov.web.api.v1 import ERRORS
-from raigov.web.deps import api_actor, uow
+from raigov.web.deps import api_actor, settings_of, uow
 
 router = APIRouter(prefix="/api/v1", tags=["policy"])
 ActorDep = Annotated[Actor, Depends(api_actor)]
@@ -72,36 +73,36 @@ def _pack_summary(pack, today: dt.date) -> dict:
             "item_count": len(pack.items)}
 
 
-def _pack_detail(reg, pack) -> PackDetail:
+def _pack_detail(reg, pack, today: dt.date) -> PackDetail:
     items = [PackItem(id=i.id, kind=i.kind, title=i.title, citation=i.citation, status=i.status, impact=list(i.impact),
                       text=i.text, when=i.when, effect=i.effect, timing=i.timing, reviewers=list(i.reviewers))
              for i in pack.items]
-    return PackDetail(**_pack_summary(pack, dt.date.today()), source=dict(pack.source or {}),
+    return PackDetail(**_pack_summary(pack, today), source=dict(pack.source or {}),
                       supersedes=list(pack.supersedes), versions=[p.version for p in reg.versions(pack.id)],
                       sha256=pack.digest, items=items)
 
 
 @router.get("/policy/packs", response_model=list[PackSummary], responses=ERRORS,
             summary="Every pack version in the registry")
-def list_packs(actor: ActorDep):
-    today = dt.date.today()
+def list_packs(request: Request, actor: ActorDep):
+    today = agency_today(settings_of(request))
     return [_pack_summary(p, today) for p in _registry().packs()]
 
 
 @router.get("/policy/packs/{pack_id}", response_model=PackDetail, responses=ERRORS,
             summary="A pack's newest version, with its items")
-def get_pack(actor: ActorDep, pack_id: str):
+def get_pack(request: Request, actor: ActorDep, pack_id: str):
     reg = _registry()
     if pack_id not in reg:
         packs = ", ".join(sorted({p.id for p in reg.packs()}))
         raise NotFound(f"no policy pack {pack_id!r}; packs: {packs}",
                        errors=[FieldError("pack_id", f"no policy pack {pack_id!r}", "not_found")])
-    return _pack_detail(reg, reg.get(pack_id))
+    return _pack_detail(reg, reg.get(pack_id), agency_today(settings_of(request)))
 
 
 @router.get("/policy/packs/{pack_id}/{version}", response_model=PackDetail, responses=ERRORS,
             summary="One version of a pack, with its items")
-def get_pack_version(actor: ActorDep, pack_id: str, version: str):
+def get_pack_version(request: Request, actor: ActorDep, pack_id: str, version: str):
     reg = _registry()
     versions = [p.version for p in reg.versions(pack_id)]
     if not versions:
@@ -111,7 +112,7 @@ def get_pack_version(actor: ActorDep, pack_id: str, version: str):
     if version not in versions:
         raise NotFound(f"no version {version!r} of policy pack {pack_id!r}; versions: {', '.join(versions)}",
                        errors=[FieldError("version", f"no policy pack {pack_id}@{version}", "not_found")])
-    return _pack_detail(reg, reg.get(f"{pack_id}@{version}"))
+    return _pack_detail(reg, reg.get(f"{pack_id}@{version}"), agency_today(settings_of(request)))
 
 
 # ---------------------------------------------------------------- a pack change, over the database

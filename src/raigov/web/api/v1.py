@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from raigov.audit import service as audit
 from raigov.identity import service as identity
 from raigov.identity.permissions import Actor, require
-from raigov.identity.schemas import RoleGrantIn, TokenCreate, TokenCreated, TokenOut, UserCreate, UserOut
+from raigov.identity.roles import ROLES
+from raigov.identity.schemas import (
+    GrantDecline,
+    PendingGrantOut,
+    RoleGrantIn,
+    RoleOut,
+    TokenCreate,
+    TokenCreated,
+    TokenOut,
+    UserCreate,
+    UserOut,
+)
 from raigov.web.deps import api_actor, settings_of, uow
+from raigov.web.params import Offset, OptTreeSize, PageNo, RowId, Seq, TreeSize
 
 router = APIRouter(prefix="/api/v1")
 ActorDep = Annotated[Actor, Depends(api_actor)]
@@ -23,7 +35,7 @@ ERRORS = {400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 
 class Me(BaseModel):
     username: str
     kind: str
-    roles: list[dict]
+    roles: list[RoleOut]
 
 
 class OrgUnitOut(BaseModel):
@@ -71,8 +83,30 @@ def grant_role(request: Request, actor: ActorDep, username: str, body: RoleGrant
         return identity.user_out(identity.grant_role(s, actor, username, body))
 
 
+@router.post("/users/{username}/roles/{pending_id}/confirm", response_model=UserOut, tags=["identity"], responses=ERRORS)
+def confirm_role(request: Request, actor: ActorDep, username: str, pending_id: int):
+    """The second person confirms a pending grant of a deciding role (the CAIO's office; the caio role by
+    another CAIO; never the person who asked, never the grantee)."""
+    with uow(request) as s:
+        return identity.user_out(identity.confirm_grant(s, actor, username, pending_id))
+
+
+@router.post("/users/{username}/roles/{pending_id}/decline", response_model=UserOut, tags=["identity"], responses=ERRORS)
+def decline_role(request: Request, actor: ActorDep, username: str, pending_id: int, body: GrantDecline | None = None):
+    with uow(request) as s:
+        return identity.user_out(identity.decline_grant(s, actor, username, pending_id, body.reason if body else None))
+
+
+@router.get("/pending-role-grants", response_model=list[PendingGrantOut], tags=["identity"], responses=ERRORS)
+def pending_role_grants(request: Request, actor: ActorDep):
+    """Grants of deciding roles waiting for a second person, oldest first."""
+    with uow(request) as s:
+        return identity.list_pending_grants(s, actor)
+
+
 @router.delete("/users/{username}/roles/{role}", response_model=UserOut, tags=["identity"], responses=ERRORS)
-def revoke_role(request: Request, actor: ActorDep, username: str, role: str, component: str | None = None):
+def revoke_role(request: Request, actor: ActorDep, username: str,
+                role: Annotated[str, Path(json_schema_extra={"enum": list(ROLES)})], component: str | None = None):
     with uow(request) as s:
         return identity.user_out(identity.revoke_role(s, actor, username, role, component))
 
@@ -91,7 +125,7 @@ def create_token(request: Request, actor: ActorDep, body: TokenCreate):
 
 
 @router.delete("/tokens/{token_id}", status_code=204, tags=["identity"], responses=ERRORS)
-def revoke_token(request: Request, actor: ActorDep, token_id: int):
+def revoke_token(request: Request, actor: ActorDep, token_id: RowId):
     with uow(request) as s:
         identity.revoke_token(s, actor, token_id)
     return Response(status_code=204)
@@ -108,7 +142,7 @@ def audit_events(
     object_type: str | None = None,
     object_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ):
     with uow(request) as s:
         rows, total = audit.list_events(s, actor, audit.EventFilter(actor_filter, action, object_type, object_id),
@@ -117,7 +151,7 @@ def audit_events(
 
 
 @router.get("/audit/events/{seq}", tags=["audit"], responses=ERRORS)
-def audit_event(request: Request, actor: ActorDep, seq: int):
+def audit_event(request: Request, actor: ActorDep, seq: Seq):
     with uow(request) as s:
         return audit.event_as_dict(audit.get_event(s, actor, seq))
 
@@ -135,13 +169,13 @@ def audit_sign_head(request: Request, actor: ActorDep):
 
 
 @router.get("/audit/proofs/inclusion/{seq}", tags=["audit"], responses=ERRORS)
-def audit_inclusion(request: Request, actor: ActorDep, seq: int, tree_size: int | None = None):
+def audit_inclusion(request: Request, actor: ActorDep, seq: Seq, tree_size: OptTreeSize = None):
     with uow(request) as s:
         return audit.inclusion(s, actor, seq, tree_size)
 
 
 @router.get("/audit/proofs/consistency", tags=["audit"], responses=ERRORS)
-def audit_consistency(request: Request, actor: ActorDep, old: int, new: int):
+def audit_consistency(request: Request, actor: ActorDep, old: TreeSize, new: TreeSize):
     with uow(request) as s:
         return audit.consistency(s, actor, old, new)
 
@@ -185,7 +219,7 @@ def list_use_cases(
     stage: str | None = None,
     impact: str | None = None,
     status: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNo = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
 ):
     from raigov.inventory import service as inventory

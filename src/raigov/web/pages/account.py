@@ -10,8 +10,9 @@ from raigov.errors import RaigovError
 from raigov.identity import service as identity
 from raigov.identity.schemas import TokenCreate
 from raigov.web.app import render
-from raigov.web.deps import check_csrf, require_page_actor, settings_of, uow
+from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.pages.forms import field_errors
+from raigov.web.params import RowId
 
 router = APIRouter(prefix="/account", include_in_schema=False)
 
@@ -36,7 +37,7 @@ def account(request: Request, done: str = ""):
 async def create_token(request: Request):
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     try:
         data = TokenCreate(name=form.get("name", ""), expires_in_days=int(form.get("expires_in_days") or 0) or None)
         with uow(request) as s:
@@ -50,10 +51,10 @@ async def create_token(request: Request):
 
 
 @router.post("/tokens/{token_id}/revoke")
-async def revoke_token(request: Request, token_id: int):
+async def revoke_token(request: Request, token_id: RowId):
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     with uow(request) as s:
         identity.revoke_token(s, actor, token_id)
     return RedirectResponse("/account?done=revoked", status_code=303)
@@ -63,7 +64,7 @@ async def revoke_token(request: Request, token_id: int):
 async def change_password(request: Request):
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     if form.get("password") != form.get("password_confirm"):
         return _page(request, actor, {"errors": {"password_confirm": "the two passwords differ"}}, 422)
     try:

@@ -10,6 +10,7 @@ from raigov.audit import service as audit
 from raigov.errors import ValidationFailed
 from raigov.web.app import render
 from raigov.web.deps import require_page_actor, uow
+from raigov.web.params import PageNo, Seq
 
 router = APIRouter(prefix="/audit", include_in_schema=False)
 PAGE = 50
@@ -26,7 +27,7 @@ def _day(value: str, field: str) -> datetime | None:
 
 @router.get("")
 def events(request: Request, actor: str = "", action: str = "", object_type: str = "", object_id: str = "",
-           since: str = "", until: str = "", page: int = 1):
+           since: str = "", until: str = "", page: PageNo = 1):
     who = require_page_actor(request)
     errors = {}
     try:
@@ -59,7 +60,7 @@ def verify(request: Request):
 
 
 @router.get("/{seq}")
-def event(request: Request, seq: int):
+def event(request: Request, seq: Seq):
     who = require_page_actor(request)
     with uow(request) as s:
         ev = audit.get_event(s, who, seq)

@@ -57,7 +57,10 @@ def sign_in(request: Request, username: str = Form(""), password: str = Form("")
             failure = exc  # caught inside the transaction, so that the failed attempt is kept
     if failure is not None:
         status = 429 if isinstance(failure, LockedOut) else 401
-        return render(request, "sign_in.html", {"next": safe_next(next), "error": failure.detail, "username": username}, status)
+        response = render(request, "sign_in.html", {"next": safe_next(next), "error": failure.detail, "username": username}, status)
+        if getattr(failure, "retry_after", None):
+            response.headers["Retry-After"] = str(failure.retry_after)
+        return response
     return _signed_in(request, user, "password", next)
 
 

@@ -9,12 +9,14 @@ import datetime as dt
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from raigov.clock import agency_today
 from raigov.datacall import service as datacall
 from raigov.errors import Conflict, ValidationFailed
 from raigov.identity.permissions import can
 from raigov.inventory import service as inventory
 from raigov.web.app import render
-from raigov.web.deps import check_csrf, require_page_actor, settings_of, uow
+from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
+from raigov.web.params import Flag, OptYear, YearPath
 
 router = APIRouter(prefix="/datacall", include_in_schema=False)
 
@@ -34,11 +36,11 @@ def _overview(request: Request, actor, year: int | None, *, errors: dict | None 
         "nav": "datacall", "cycles": cycles, "year": year, "progress": prog, "pub": pub,
         "can_open": can(actor, "datacall.open"), "can_certify": can(actor, "datacall.certify"),
         "errors": errors or {}, "form": form or {}, "message": message,
-        "default_year": dt.date.today().year}, status_code=status)
+        "default_year": agency_today(settings_of(request)).year}, status_code=status)
 
 
 @router.get("")
-def index(request: Request, year: int | None = None, saved: str | None = None):
+def index(request: Request, year: OptYear = None, saved: str | None = None):
     actor = require_page_actor(request)
     messages = {"opened": "The reporting cycle is open.", "certified": "The inventory is certified and its snapshot published."}
     return _overview(request, actor, year, message=messages.get(saved or ""))
@@ -48,7 +50,7 @@ def index(request: Request, year: int | None = None, saved: str | None = None):
 async def open_cycle(request: Request):
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     values = {k: str(form.get(k) or "").strip() for k in ("year", "due_on", "title")}
     errors = {}
     try:
@@ -73,10 +75,10 @@ async def open_cycle(request: Request):
 
 
 @router.post("/{year}/certify")
-async def certify_all(request: Request, year: int):
+async def certify_all(request: Request, year: YearPath):
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     statement = str(form.get("statement") or "")
     try:
         with uow(request) as s:
@@ -110,16 +112,16 @@ def _component_page(request: Request, actor, year: int, component: str, *, error
 
 
 @router.get("/{year}/{component}")
-def component_page(request: Request, year: int, component: str, saved: int = 0):
+def component_page(request: Request, year: YearPath, component: str, saved: Flag = 0):
     actor = require_page_actor(request)
     return _component_page(request, actor, year, component, saved=bool(saved))
 
 
 @router.post("/{year}/{component}/certify")
-async def certify_component(request: Request, year: int, component: str):
+async def certify_component(request: Request, year: YearPath, component: str):
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     component = component.upper()
     statement = str(form.get("statement") or "")
     given = {k[len(EXPLAIN):]: str(v) for k, v in form.items() if k.startswith(EXPLAIN)}

@@ -15,7 +15,8 @@ from raigov.evaluation import service as ev
 from raigov.evaluation.report.html import fmt, group_label
 from raigov.identity.permissions import components_visible
 from raigov.web.app import render
-from raigov.web.deps import check_csrf, require_page_actor, settings_of, uow
+from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
+from raigov.web.params import RowId
 
 router = APIRouter(prefix="/evaluation", include_in_schema=False)
 FIELDS = ("kind", "y_true", "y_pred", "score", "genuine", "groups", "subject", "threshold", "target_fmr",
@@ -53,7 +54,7 @@ async def start_run(request: Request):
     actor = require_page_actor(request)
     settings = settings_of(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     values = {k: str(form.get(k) or "").strip() for k in FIELDS}
     upload = form.get("file")
     max_rows, max_bytes = _limits(request)
@@ -85,7 +86,7 @@ def _group_rows(result: dict, keys: list[str]) -> list[dict]:
 
 
 @router.get("/runs/{run_id}")
-def run_page(request: Request, run_id: int, error: str | None = None, ok: str | None = None):
+def run_page(request: Request, run_id: RowId, error: str | None = None, ok: str | None = None):
     actor = require_page_actor(request)
     with uow(request) as s:
         run = ev.get_run(s, actor, run_id)
@@ -102,7 +103,7 @@ def run_page(request: Request, run_id: int, error: str | None = None, ok: str | 
 
 
 @router.get("/runs/{run_id}/report.pdf")
-def report_pdf(request: Request, run_id: int):
+def report_pdf(request: Request, run_id: RowId):
     from raigov.governance import service as gov
 
     actor = require_page_actor(request)
@@ -119,10 +120,10 @@ def report_pdf(request: Request, run_id: int):
 
 
 @router.post("/runs/{run_id}/attach")
-async def attach(request: Request, run_id: int):
+async def attach(request: Request, run_id: RowId):
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     bid = str(form.get("business_id") or "").strip()
     practice = str(form.get("practice") or "").strip() or None
     try:

@@ -10,13 +10,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from raigov.clock import agency_today
 from raigov.errors import RaigovError, ValidationFailed
 from raigov.governance import service as gov
 from raigov.governance.lanes import config
 from raigov.inventory import service as inventory
 from raigov.policy import service as policy
 from raigov.web.app import render
-from raigov.web.deps import check_csrf, require_page_actor, settings_of, uow
+from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
+from raigov.web.params import Flag, RowId, form_int
 
 router = APIRouter(include_in_schema=False)
 STATUS_LABELS = {"open": "Open", "changes_requested": "Changes requested", "approved": "Approved",
@@ -47,7 +49,7 @@ def _date(value: str | None, field: str) -> dt.date | None:
 
 async def _form(request: Request):
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     return form
 
 
@@ -77,7 +79,7 @@ def page(request: Request, business_id: str, error: str | None = None, field: st
             "ra_state": v.risk_acceptance_state, "waivers": v.waivers, "pilots": v.pilots,
             "grounds": gov.WAIVER_GROUNDS, "determination": det,
             "decision_labels": policy.FRAMEWORKS.get(det.framework, {}).get("decisions", {}) if det else {},
-            "error": error, "error_field": field, "ok": ok, "today": dt.date.today().isoformat(),
+            "error": error, "error_field": field, "ok": ok, "today": agency_today(settings_of(request)).isoformat(),
             "can_update": v.can_update, "can_attach": v.can_attach, "can_accept": v.can_accept, "is_caio": v.is_caio,
             "can_sync": v.can_sync, "can_submit": v.can_submit, "can_comment": v.can_comment,
         }
@@ -118,7 +120,7 @@ def _review_bid(request: Request, review_id: int) -> str:
 
 
 @router.post("/reviews/{review_id}/decide")
-async def decide(request: Request, review_id: int):
+async def decide(request: Request, review_id: RowId):
     actor = require_page_actor(request)
     form = await _form(request)
     bid = _review_bid(request, review_id)
@@ -127,14 +129,14 @@ async def decide(request: Request, review_id: int):
     try:
         with uow(request) as s:
             gov.decide(s, actor, review_id, form.get("decision") or "", form.get("reason") or "", conditions,
-                       int(version) if version and version.isdigit() else None)
+                       form_int(version, "version"))
     except RaigovError as exc:
         return _back(bid, f"review-{review_id}", error=exc)
     return _back(bid, f"review-{review_id}", ok="Review decision recorded")
 
 
 @router.post("/reviews/{review_id}/comment")
-async def comment(request: Request, review_id: int):
+async def comment(request: Request, review_id: RowId):
     actor = require_page_actor(request)
     form = await _form(request)
     bid = _review_bid(request, review_id)
@@ -150,7 +152,7 @@ async def comment(request: Request, review_id: int):
 
 
 @router.post("/reviews/{review_id}/assign")
-async def assign(request: Request, review_id: int):
+async def assign(request: Request, review_id: RowId):
     actor = require_page_actor(request)
     form = await _form(request)
     bid = _review_bid(request, review_id)
@@ -163,7 +165,7 @@ async def assign(request: Request, review_id: int):
 
 
 @router.post("/conditions/{condition_id}/close")
-async def close_condition(request: Request, condition_id: int):
+async def close_condition(request: Request, condition_id: RowId):
     actor = require_page_actor(request)
     form = await _form(request)
     bid = form.get("business_id") or ""
@@ -186,7 +188,7 @@ async def update_practice(request: Request, business_id: str):
             gov.update_practice(s, actor, business_id, item, status=form.get("status") or None,
                                 reason=form.get("reason"), owner=form.get("owner") if form.get("owner") is not None else None,
                                 due_on=_date(form.get("due_on"), "due_on"),
-                                expected_version=int(version) if version and version.isdigit() else None)
+                                expected_version=form_int(version, "version"))
     except RaigovError as exc:
         return _back(business_id, "practices", error=exc)
     return _back(business_id, "practices", ok=f"{item} updated")
@@ -207,7 +209,7 @@ async def add_evidence(request: Request, business_id: str):
             data = await upload.read(settings.upload_limit_bytes + 1)
         with uow(request) as s:
             if form.get("reuse"):
-                gov.link_evidence(s, actor, int(form.get("reuse")), business_id, kw["practice"])
+                gov.link_evidence(s, actor, form_int(form.get("reuse"), "reuse", lo=1), business_id, kw["practice"])
             elif data is not None:
                 gov.add_file(s, actor, settings, business_id, data, filename=upload.filename, **kw)
             else:
@@ -220,7 +222,7 @@ async def add_evidence(request: Request, business_id: str):
 
 
 @router.get("/evidence/{evidence_id}/download")
-def download(request: Request, evidence_id: int):
+def download(request: Request, evidence_id: RowId):
     from raigov.web.api.governance import evidence_response
 
     actor = require_page_actor(request)
@@ -287,7 +289,7 @@ async def grant_waiver(request: Request, business_id: str):
 
 
 @router.post("/waivers/{waiver_id}/{action}")
-async def waiver_action(request: Request, waiver_id: int, action: str):
+async def waiver_action(request: Request, waiver_id: RowId, action: str):
     actor = require_page_actor(request)
     form = await _form(request)
     bid = form.get("business_id") or ""
@@ -318,14 +320,27 @@ async def certify_pilot(request: Request, business_id: str):
         with uow(request) as s:
             gov.certify_pilot(s, actor, business_id, scale=form.get("scale") or "", starts_on=starts, ends_on=ends,
                               opt_in_out=form.get("opt_in_out") or "", practices_applied=form.get("practices_applied") or "",
-                              max_participants=int(mp) if mp and mp.isdigit() else None)
+                              max_participants=form_int(mp, "max_participants"))
     except RaigovError as exc:
         return _back(business_id, "pilot", error=exc)
     return _back(business_id, "pilot", ok="Pilot certified")
 
 
+@router.post("/pilots/{pilot_id}/end")
+async def end_pilot(request: Request, pilot_id: int):
+    actor = require_page_actor(request)
+    form = await _form(request)
+    bid = form.get("business_id") or ""
+    try:
+        with uow(request) as s:
+            gov.end_pilot(s, actor, pilot_id, form.get("reason") or "")
+    except RaigovError as exc:
+        return _back(bid, "pilot", error=exc)
+    return _back(bid, "pilot", ok=f"Pilot {pilot_id} ended")
+
+
 @router.get("/reviews")
-def queue_page(request: Request, lane: str | None = None, all: int = 0):
+def queue_page(request: Request, lane: str | None = None, all: Flag = 0):
     actor = require_page_actor(request)
     cfg = config()
     with uow(request) as s:  # asking for every lane without the right shows the actor's own (the service decides)

@@ -16,9 +16,10 @@ router = APIRouter(include_in_schema=False)
 ROLE_PANELS = {
     "caio": ("Chief AI Officer", "Run the annual data call, see every use case, its determination, review, overdue practices and waivers; certify and publish.",
              [("/dashboard", "Dashboard"), ("/datacall", "Data call"), ("/reviews", "Reviews"), ("/inventory", "Inventory"),
-              ("/audit", "Audit trail")]),
+              ("/audit", "Audit trail"), ("/admin/pending-grants", "Role grants to confirm")]),
     "caio_delegate": ("CAIO delegate", "Act for the Chief AI Officer where the rules allow it (never on waivers).",
-                      [("/dashboard", "Dashboard"), ("/reviews", "Reviews"), ("/inventory", "Inventory")]),
+                      [("/dashboard", "Dashboard"), ("/reviews", "Reviews"), ("/inventory", "Inventory"),
+                       ("/admin/pending-grants", "Role grants to confirm")]),
     "submitter": ("Use case owner", "Register your component's AI use cases, answer the screening, attach impact assessments and test evidence, keep monitoring alive.",
                   [("/inventory", "Your use cases"), ("/inventory/new/use-case", "Register a use case")]),
     "component_ai_lead": ("Component AI lead", "Review and certify your component's use cases in the data call; follow their practices and reviews.",

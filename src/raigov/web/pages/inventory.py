@@ -8,7 +8,6 @@ import hashlib
 import io
 import json
 import re
-from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlencode
@@ -17,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from raigov.audit import service as audit
+from raigov.clock import agency_today
 from raigov.errors import RaigovError, ValidationFailed
 from raigov.identity.permissions import can
 from raigov.inventory import service as inventory
@@ -26,7 +26,8 @@ from raigov.inventory.formats.safe import NOTICE as SAFE_NOTICE
 from raigov.inventory.formats.safe import SafeCells
 from raigov.inventory.records import DEPARTMENT_FIELDS
 from raigov.web.app import render
-from raigov.web.deps import check_csrf, require_page_actor, settings_of, uow
+from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
+from raigov.web.params import Flag, OptRevision, form_int
 
 router = APIRouter(prefix="/inventory", include_in_schema=False)
 
@@ -48,10 +49,7 @@ def _flag(v: str | None) -> bool | None:
 
 
 def _query(params) -> inventory.UseCaseQuery:
-    try:
-        page = max(int(params.get("page") or 1), 1)
-    except ValueError:
-        page = 1
+    page = form_int(params.get("page"), "page", lo=1) or 1  # out of range: 422 naming `page`
     return inventory.UseCaseQuery(
         q=params.get("q") or None, component=params.get("component") or None, stage=params.get("stage") or None,
         impact=params.get("impact") or None, topic=params.get("topic") or None, status=params.get("status") or None,
@@ -102,7 +100,7 @@ def list_csv(request: Request):
                 u.updated_at.isoformat())])
     data = "\ufeff" + buf.getvalue()
     return StreamingResponse(iter([data]), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="inventory-{date.today()}.csv"',
+                             headers={"Content-Disposition": f'attachment; filename="inventory-{agency_today(settings_of(request))}.csv"',
                                       SAFE_HEADER: safe.header_value()})
 
 
@@ -134,7 +132,7 @@ def _field_rows(schema: str, values: dict, raw: dict) -> list[tuple[str, list[di
 
 
 @router.get("/{business_id}")
-def detail(request: Request, business_id: str, a: int | None = None, b: int | None = None, saved: int = 0):
+def detail(request: Request, business_id: str, a: OptRevision = None, b: OptRevision = None, saved: Flag = 0):
     actor = require_page_actor(request)
     with uow(request) as s:
         uc = inventory.get_use_case(s, actor, business_id)
@@ -262,7 +260,7 @@ def new_form(request: Request):
 async def create(request: Request):
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     values = _values_from_form(form)
     component = form.get("component") or ""
     errors = _validate_form(values)
@@ -294,7 +292,7 @@ def edit_form(request: Request, business_id: str):
 async def edit(request: Request, business_id: str):
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     values = _values_from_form(form)
     errors = _validate_form(values)
     reason = (form.get("reason") or "").strip()
@@ -314,7 +312,7 @@ async def screen_now(request: Request, business_id: str):
 
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     with uow(request) as s:
         policy.screen_use_case(s, actor, business_id)
         _sync_governance(s, actor, business_id)
@@ -334,7 +332,7 @@ async def determine(request: Request, business_id: str):
 
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     try:
         with uow(request) as s:
             policy.decide(s, actor, business_id, form.get("decision") or "", form.get("reason") or "")
@@ -348,7 +346,7 @@ async def determine(request: Request, business_id: str):
 async def retire(request: Request, business_id: str):
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     try:
         with uow(request) as s:
             inventory.retire_use_case(s, actor, business_id, form.get("reason") or "")
@@ -369,7 +367,7 @@ def export_download(request: Request, fmt: str, component: str | None = None):
             report = inventory.export_inventory(s, actor, fmt, tmp.name, component or None, spreadsheet_safe=True)
         data = Path(tmp.name).read_bytes()
     media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if suffix == ".xlsx" else "text/csv; charset=utf-8"
-    name = f"{fmt}{'-' + component if component else ''}-{date.today()}{suffix}"
+    name = f"{fmt}{'-' + component if component else ''}-{agency_today(settings_of(request))}{suffix}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if suffix == ".csv":  # the exact OMB file (nothing prefixed) comes from `raigov inventory export`
         headers[SAFE_HEADER] = f"{report.formula_cells} cells prefixed; {SAFE_NOTICE}"
@@ -397,7 +395,7 @@ async def import_upload(request: Request):
 
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     upload = form.get("file")
     if upload is None or not getattr(upload, "filename", ""):
         return render(request, "inventory/import.html", {"nav": "inventory", "report": None, "error": "choose a file"}, 422)
@@ -428,7 +426,7 @@ async def import_commit(request: Request):
 
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     sha, name = form.get("sha", ""), form.get("name", "")
     path = _upload_dir(request) / sha / name
     if not re.fullmatch(r"[0-9a-f]{64}", sha) or "/" in name or not path.is_file():

@@ -14,7 +14,8 @@ from raigov.errors import Conflict, NotFound
 from raigov.identity.permissions import can
 from raigov.jobs import service as jobs
 from raigov.web.app import render
-from raigov.web.deps import check_csrf, db_of, require_page_actor, settings_of, uow
+from raigov.web.deps import CSRF_FIELD, check_csrf, db_of, require_page_actor, settings_of, uow
+from raigov.web.params import PageNo, RowId
 
 router = APIRouter(prefix="/notices", include_in_schema=False)
 PAGE = 50
@@ -53,15 +54,15 @@ def _page(request: Request, status: str = "", kind: str = "", recipient: str = "
 
 @router.get("")
 def index(request: Request, status: str = "", kind: str = "", recipient: str = "", since: str = "", until: str = "",
-          page: int = 1, done: str = ""):
+          page: PageNo = 1, done: str = ""):
     return _page(request, status, kind, recipient, since, until, page, message=MESSAGES.get(done))
 
 
 @router.post("/{notice_id}/retry")
-async def retry(request: Request, notice_id: int):
+async def retry(request: Request, notice_id: RowId):
     actor = require_page_actor(request)
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get(CSRF_FIELD))
     back = str(form.get("back") or "")
     try:
         res = jobs.retry_notice(db_of(request), actor, settings_of(request), notice_id)

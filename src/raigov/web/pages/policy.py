@@ -3,15 +3,15 @@ whose screen and determination disagree, and which use cases a pack change would
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from fastapi import APIRouter, Request
 
+from raigov.clock import agency_today
 from raigov.errors import NotFound, ValidationFailed
 from raigov.identity.permissions import require
 from raigov.web.app import render
-from raigov.web.deps import require_page_actor, uow
+from raigov.web.deps import require_page_actor, settings_of, uow
 from raigov.web.pages.forms import field_errors
 
 router = APIRouter(prefix="/policy", include_in_schema=False)
@@ -28,7 +28,7 @@ def _registry():
 def library(request: Request):
     require_page_actor(request)
     reg = _registry()
-    today = dt.date.today()
+    today = agency_today(settings_of(request))
     packs = [{**p.summary(), "in_force": p.in_force(today)} for p in sorted(reg.packs(), key=lambda p: (p.id, p.version))]
     return render(request, "policy/library.html", {"nav": "policy", "packs": packs})
 

@@ -11,6 +11,7 @@ from raigov.inventory.formats.safe import HEADER as SAFE_HEADER
 from raigov.inventory.formats.safe import NOTICE as SAFE_NOTICE
 from raigov.web.app import render
 from raigov.web.deps import settings_of, uow
+from raigov.web.params import OptYear, YearPath
 
 router = APIRouter(prefix="/public", tags=["public"])
 
@@ -26,7 +27,7 @@ def audit_head(request: Request):
 
 
 @router.get("/inventory", include_in_schema=False)
-def inventory_page(request: Request, year: int | None = None):
+def inventory_page(request: Request, year: OptYear = None):
     """The latest certified inventory (or `year`'s): its public rows, the SHA-256 of the public file and the
     signed tree head covering the certification event. The rows are read from the verified snapshot file: its
     bytes must match the cycle's `public_sha256`, which must match the audit event's; otherwise the page
@@ -40,7 +41,7 @@ def inventory_page(request: Request, year: int | None = None):
 
 
 @router.get("/inventory/{year}.csv", include_in_schema=False)
-def inventory_csv(request: Request, year: int):
+def inventory_csv(request: Request, year: YearPath):
     """The exact bytes of the certified public snapshot, checked first against the cycle's `public_sha256` and
     that against the audit event's (500 and nothing served when either disagrees). A file a crash left pending
     after the commit is renamed into place first when its bytes have the recorded hash."""

@@ -4,7 +4,7 @@ certified cycle's datacall.certify event when it records them (a database downgr
 certified before have neither file: the columns stay NULL and the public page offers only the exact file.
 
 Revision ID: 0008
-Revises: 0006 (re-chained at merge: 0007)
+Revises: 0007
 """
 import json
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0008'
-down_revision = '0006'  # re-chained at merge
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
