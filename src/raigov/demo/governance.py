@@ -39,6 +39,9 @@ def _actor(session: Session, username: str) -> Actor:
 
 
 def load_governance(session: Session, settings: Settings, system: Actor) -> dict:
+    """The demo agency's governance state: reviews, practices, evidence, an assessment, risk acceptances,
+    waivers and a pilot, through the services. Long because it is a script: one demo object after the
+    other, in the order a person would create them."""
     if session.scalar(select(func.count()).select_from(Review)):
         return {}
     today = agency_today(settings)

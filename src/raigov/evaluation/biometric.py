@@ -456,6 +456,8 @@ class BiometricResult:
         }
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready data. Long because it lists every key of the stored result, in one
+        place, so the format is read in one go."""
         c = self.counts()
         r = self.rates()
         lo_m, hi_m = iv.proportion_ci(c["fm"], c["n_imp"], self.ci_method, self.confidence)

@@ -85,6 +85,8 @@ def _det_png(curves, points, km, kn):
 
 
 def render_pdf(report, path) -> None:
+    """The report as a PDF. Long because it is a template in code: one section after the other, in the
+    order the document shows them."""
     from fpdf import FPDF
 
     r = report.result
