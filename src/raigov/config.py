@@ -49,6 +49,13 @@ class Settings(BaseSettings):
 
     max_json_body_bytes: int = Field(default=1_000_000, ge=1024)
     upload_limit_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    db_lock_wait_seconds: float = Field(
+        default=5.0, ge=0, le=600,
+        description="How long a web request waits for a database lock held by another writer (SQLite's write lock, "
+                    "PostgreSQL row and audit-append locks) before it is answered 503 with Retry-After")
+    busy_retry_after_seconds: int = Field(default=5, ge=1, le=3600, description="Retry-After of that 503")
+    upload_retention_hours: int = Field(default=24, ge=1, le=24 * 30, description=(
+        "`raigov jobs run` deletes inventory uploads (DATA_DIR/uploads) older than this that were never imported"))
 
     smtp_host: str | None = None
     smtp_port: int = 587

@@ -63,6 +63,16 @@ class PayloadTooLarge(RaigovError):
     status, code, title = 413, "payload-too-large", "The request body is too large"
 
 
+class Busy(RaigovError):
+    """The database is held by another writer (a long import) past the wait allowed: try again later."""
+
+    status, code, title = 503, "busy", "The database is busy"
+
+    def __init__(self, detail: str = "", *, retry_after: int = 5):
+        super().__init__(detail or "Another change (such as an inventory import) holds the database; try again shortly.")
+        self.retry_after = retry_after
+
+
 @dataclass
 class Problem:
     """RFC 9457 problem details."""

@@ -347,4 +347,4 @@ def test_openapi_declares_bearer_tokens_without_changing_auth(backend, client, m
         r = client.get("/api/v1/me", headers=headers)
         assert r.status_code == 401 and r.headers["content-type"] == PROBLEM
     make_user("cai", "caio", password=False)
-    assert client.get("/api/v1/me", headers=token_for("cai")).json()["roles"] == [{"role": "caio", "component": None}]
+    assert client.get("/api/v1/me", headers=token_for("cai")).json()["roles"] == [{"role": "caio", "component": None, "status": "active", "pending_id": None, "requested_by": None}]

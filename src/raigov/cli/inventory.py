@@ -151,6 +151,34 @@ def show(business_id: str, json_: bool = typer.Option(False, "--json")) -> None:
 
 @app.command()
 @handle_errors
+def prove(business_id: str, revision: int = typer.Option(None, "--revision", help="Default: the current revision"),
+          json_: bool = typer.Option(False, "--json")) -> None:
+    """Prove a revision's audit record: its own event, or (a big import's revision) its item in the
+    import's batch event: item hash -> batch Merkle root -> batch event -> the trail's root.
+    Exit 1 when a step does not check out."""
+    from raigov.inventory import service
+
+    db = ready_database()
+    with db.transaction(read=True) as s:
+        p = service.prove_revision(s, system_actor(), business_id, revision)
+    if json_:
+        print_json(p)
+    else:
+        console.print(f"{p['business_id']} revision {p['revision']} ({p['source']})")
+        b = p["batch"]
+        if b is not None:
+            console.print(f"  item {b['leaf_index'] + 1} of {b['tree_size']} of a batch, item hash {b['item_hash']}")
+            console.print(f"  batch Merkle root {b['merkle_root']} ({len(b['inclusion_path'])} hashes in the path)")
+        e = p["event"]
+        console.print(f"  audit event {e['seq']} ({e['action']}), leaf of the trail's tree of size "
+                      f"{p['event_proof']['tree_size']}, root {p['event_proof']['root_hash']}")
+        console.print("[green]verified[/green]" if p["verified"] else "[red]NOT VERIFIED[/red]")
+    if not p["verified"]:
+        raise typer.Exit(EXIT_PROBLEM)
+
+
+@app.command()
+@handle_errors
 def check(business_id: str = typer.Argument(None), json_: bool = typer.Option(False, "--json")) -> None:
     """OMB's pre-submission checks, for one use case or all (exit 1 when an error is found)."""
     from raigov.inventory import service

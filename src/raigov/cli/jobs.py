@@ -72,6 +72,9 @@ def run(
             console.print(f"  [red]not sent[/red] {f['key']} to {f['recipient']}: {f['error']}", highlight=False)
     else:
         console.print("no RAIGOV_SMTP_HOST: notices are kept in the outbox", highlight=False)
+    if summary.uploads_removed:
+        console.print(f"removed {len(summary.uploads_removed)} inventory upload(s) older than "
+                      f"{st.upload_retention_hours} h that were never imported", highlight=False)
     if summary.pending_total:
         t = Table("to", "subject", "attempts", "last error", title=f"outbox: {summary.pending_total} unsent")
         for p in summary.pending[:50]:

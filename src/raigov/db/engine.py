@@ -1,6 +1,12 @@
 """Engine and unit of work. SQLite runs in WAL mode with foreign keys on and takes the write lock at
-the start of each transaction (BEGIN IMMEDIATE), so that writers are serialised instead of failing
-late; PostgreSQL is reached through psycopg 3."""
+the start of each writing transaction (BEGIN IMMEDIATE), so that writers are serialised instead of
+failing late; a read transaction (`transaction(read=True)`) begins DEFERRED and never waits on a
+writer (WAL readers see the last committed state). PostgreSQL is reached through psycopg 3.
+
+`transaction(lock_wait=seconds)` bounds how long the transaction waits for a lock: SQLite's busy
+timeout (the write lock), PostgreSQL's `lock_timeout` (row locks, the audit append lock). A wait
+that runs out raises an OperationalError that `is_busy` recognises; the web answers it with 503 and
+`Retry-After`."""
 
 from __future__ import annotations
 
@@ -36,10 +42,46 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            opts = conn.get_execution_options()
+            wait = opts.get(LOCK_WAIT_OPTION)
+            # set on every transaction: the pooled connection may carry another transaction's value
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_MS if wait is None else max(int(wait * 1000), 0)}")
+            conn.exec_driver_sql("BEGIN" if opts.get(READ_OPTION) else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+    @event.listens_for(engine, "begin")
+    def _pg_begin(conn):
+        wait = conn.get_execution_options().get(LOCK_WAIT_OPTION)
+        if wait is not None:  # SET LOCAL: for this transaction only
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(int(wait * 1000), 1)}")
+
+    return engine
+
+
+SQLITE_BUSY_MS = 30000  # how long a transaction waits for SQLite's write lock unless told otherwise
+READ_OPTION = "raigov_read"  # execution option: a read transaction (SQLite: BEGIN DEFERRED)
+LOCK_WAIT_OPTION = "raigov_lock_wait"  # execution option: seconds to wait for a lock
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Did a statement fail because another transaction held a lock past the wait allowed? (SQLite
+    "database is locked"/"busy", PostgreSQL lock_not_available 55P03.) Such a failure is temporary:
+    the caller may try again."""
+    from sqlalchemy.exc import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "55P03":  # psycopg: lock_timeout ran out
+        return True
+    name = getattr(orig, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return True
+    msg = str(orig).lower()
+    return type(orig).__module__.startswith("sqlite3") and ("database is locked" in msg or "database is busy" in msg
+                                                            or "database table is locked" in msg)
 
 
 class Database:
@@ -50,19 +92,34 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, echo=echo)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        self._option_engines: dict[tuple, Engine] = {}
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        session = self.sessionmaker()
+    def transaction(self, *, read: bool = False, lock_wait: float | None = None) -> Iterator[Session]:
+        """One unit of work. `read=True`: the transaction is meant to read (SQLite begins it DEFERRED,
+        so it neither takes nor waits for the write lock; a write in it is still possible and then
+        waits like any other). `lock_wait`: seconds to wait for a lock before failing (see is_busy)."""
+        opts = {}
+        if read:
+            opts[READ_OPTION] = True
+        if lock_wait is not None:
+            opts[LOCK_WAIT_OPTION] = lock_wait
+        session = self.sessionmaker(bind=self._engine_with(opts)) if opts else self.sessionmaker()
         try:
             with session.begin():
                 yield session
         finally:
             session.close()
+
+    def _engine_with(self, opts: dict) -> Engine:
+        key = tuple(sorted(opts.items()))
+        if key not in self._option_engines:  # a view of the same engine and pool, with options
+            self._option_engines[key] = self.engine.execution_options(**opts)
+        return self._option_engines[key]
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -288,6 +288,12 @@ def _store_failed(session: Session, actor: Actor, run_fields: dict[str, Any], me
     return run.id
 
 
+def require_may_run(actor: Actor) -> None:
+    """May ``actor`` run evaluations at all (in some component)? Asked before an upload is read;
+    :func:`run_and_store` checks the use case's component."""
+    require(actor, "eval.run")
+
+
 def run_and_store(session: Session, actor: Actor, settings: Settings, data: bytes | str | os.PathLike, filename: str,
                   kind: str, params: dict[str, Any], business_id: str | None = None, attach: bool = True, *,
                   practice: str | None = None, title: str | None = None, max_rows: int | None = None,
@@ -316,7 +322,8 @@ def run_and_store(session: Session, actor: Actor, settings: Settings, data: byte
                                        "(run larger files with `raigov eval` from the shell)", "too-many-rows")
         input_sha = _sha256_bytes(data)
         own_input = tmp / f"in-{secrets.token_hex(8)}.{fmt}"
-        own_input.write_bytes(data)
+        with os.fdopen(os.open(own_input, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
+            fh.write(data)  # the uploaded rows: readable by raigov only, deleted below
         path = own_input
     else:
         path = Path(data)

@@ -565,8 +565,9 @@ def start_session(session: Session, user: User, settings: Settings, *, ip: str |
     return token
 
 
-def resolve_session(session: Session, token: str | None, settings: Settings) -> User | None:
-    """The user of a valid, unexpired, recently active session token; None otherwise."""
+def resolve_session(session: Session, token: str | None, settings: Settings, *, touch: bool = True) -> User | None:
+    """The user of a valid, unexpired, recently active session token; None otherwise. `touch=False`:
+    write nothing (the web reads here and calls `touch_session` apart, best effort)."""
     if not token:
         return None
     ws = session.scalar(select(WebSession).where(WebSession.token_hash == credentials.token_hash(token)))
@@ -578,9 +579,17 @@ def resolve_session(session: Session, token: str | None, settings: Settings) -> 
     user = session.get(User, ws.user_id)
     if user is None or not user.is_active or user.kind != "person":
         return None
-    if now - ws.last_seen_at > timedelta(minutes=1):  # keep writes rare
+    if touch and now - ws.last_seen_at > timedelta(minutes=1):  # keep writes rare
         ws.last_seen_at = now
     return user
+
+
+def touch_session(session: Session, token: str) -> None:
+    """Note that a live session was just used (at most once a minute, so writes stay rare)."""
+    ws = session.scalar(select(WebSession).where(WebSession.token_hash == credentials.token_hash(token)))
+    now = utcnow()
+    if ws is not None and ws.revoked_at is None and now - ws.last_seen_at > timedelta(minutes=1):
+        ws.last_seen_at = now
 
 
 def end_session(session: Session, token: str | None) -> None:
@@ -653,7 +662,7 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     return t
 
 
-def resolve_api_token(session: Session, token: str | None) -> User | None:
+def resolve_api_token(session: Session, token: str | None, *, touch: bool = True) -> User | None:
     if not token or not token.startswith(credentials.TOKEN_PREFIX):
         return None
     t = session.scalar(select(ApiToken).where(ApiToken.token_hash == credentials.token_hash(token)))
@@ -664,9 +673,17 @@ def resolve_api_token(session: Session, token: str | None) -> User | None:
                           .where(User.id == t.user_id))
     if user is None or not user.is_active:
         return None
-    if t.last_used_at is None or now - t.last_used_at > timedelta(minutes=5):
+    if touch and (t.last_used_at is None or now - t.last_used_at > timedelta(minutes=5)):
         t.last_used_at = now
     return user
+
+
+def touch_api_token(session: Session, token: str) -> None:
+    """Note that a token was just used (at most every five minutes)."""
+    t = session.scalar(select(ApiToken).where(ApiToken.token_hash == credentials.token_hash(token)))
+    now = utcnow()
+    if t is not None and t.revoked_at is None and (t.last_used_at is None or now - t.last_used_at > timedelta(minutes=5)):
+        t.last_used_at = now
 
 
 # ---------------------------------------------------------------- OIDC

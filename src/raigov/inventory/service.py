@@ -1,8 +1,11 @@
 """Inventory services: import (dry run or one all-or-nothing transaction), create, edit (a new
-immutable revision each time), retire, read, search, export. Every change appends its audit event."""
+immutable revision each time), retire, read, search, export. Every change appends its audit event;
+an import appends its events after all its rows are written (so that it holds the trail's append
+lock only briefly), one per use case, or for a big import one per batch of use cases (audit/batch.py)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
@@ -12,19 +15,27 @@ from sqlalchemy import Select, func, literal_column, or_, select, text
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, selectinload
 
-from raigov.audit.service import record
+from raigov.audit import batch as audit_batch
+from raigov.audit import merkle
+from raigov.audit.canonical import event_bytes, event_hash, state_digest
+from raigov.audit.models import AuditEvent
+from raigov.audit.service import event_as_dict, inclusion, record
 from raigov.config import Settings
 from raigov.db.base import utcnow
-from raigov.errors import NotFound, PermissionDenied, ValidationFailed
+from raigov.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from raigov.identity.models import OrgUnit
 from raigov.identity.permissions import Actor, can, components_visible, require
 from raigov.inventory import records
+from raigov.inventory.catalog import fields as catalog_fields
 from raigov.inventory.catalog import text_key
 from raigov.inventory.formats import ParsedInventory, name_key, normalize_id, use_case_key
 from raigov.inventory.models import UseCase, UseCasePerson, UseCaseRevision
 
 SCHEMA_YEAR = {"2023": 2023, "2024": 2024, "2025": 2025, "cots-2025": 2025}
 LINK_COLUMNS = ("raigov_id", "raigov_2025_id")  # a file may link rows to raigov use cases by id
+IMPORT_AUDIT_BATCH = 1000  # an import that changes more use cases than this records one event per batch of them
+BATCH_ACTION = "inventory.import.batch"
+NOT_EDITABLE = {"agency", "agency_name", "id"}  # set by raigov, never by an edit
 
 
 # ---------------------------------------------------------------- org units
@@ -87,6 +98,12 @@ class ImportReport:
         return d
 
 
+def require_import(actor: Actor) -> None:
+    """May ``actor`` import at all (in some component)? The check an adapter makes before it reads or keeps
+    an uploaded file; which rows they may import is decided row by row by :func:`import_inventory`."""
+    require(actor, "inventory.import")
+
+
 def import_inventory(session: Session, actor: Actor, parsed: ParsedInventory, settings: Settings, *,
                      dry_run: bool = False, agency: str | None = None) -> ImportReport:
     """Import every row of a parsed inventory file. Creates use cases, or adds a revision to those
@@ -99,18 +116,57 @@ def import_inventory(session: Session, actor: Actor, parsed: ParsedInventory, se
     if parsed.schema not in SCHEMA_YEAR:
         raise ValidationFailed.one("file", f"{parsed.form} files cannot be imported")
     nested = session.begin_nested() if dry_run else None
+    changes: list[tuple] = []  # (revision, business id): their audit events come after every row
     try:
-        _import_rows(session, actor, parsed, settings, report, agency)
-        session.flush()
+        _import_rows(session, actor, parsed, settings, report, agency, changes)
+        session.flush()  # every row written (and every revision numbered) before the append lock is taken
     finally:
         if nested is not None:
             nested.rollback()
     if not dry_run:
+        details = {"file": parsed.source_name, "form": parsed.form, "rows": report.rows_read, "created": report.created,
+                   "updated": report.updated, "unchanged": report.unchanged, "skipped": report.skipped}
+        batches = _record_changes(session, actor, parsed, changes)
+        if batches:
+            details["batches"] = batches
         record(session, actor, "inventory.import", "inventory_file", parsed.sha256,
-               {k: v for k, v in report.as_dict(with_rows=False).items() if k != "problems"},
-               {"file": parsed.source_name, "form": parsed.form, "rows": report.rows_read, "created": report.created,
-                "updated": report.updated, "unchanged": report.unchanged, "skipped": report.skipped})
+               {k: v for k, v in report.as_dict(with_rows=False).items() if k != "problems"}, details)
     return report
+
+
+def _revision_event(rev: UseCaseRevision) -> tuple[str, dict, dict]:
+    """The action, state and details of a revision's audit event (or of its item in a batch event)."""
+    return ("inventory.use_case.revise" if rev.number > 1 else "inventory.use_case.create",
+            {"revision": rev.number, "content_hash": rev.content_hash, "schema": rev.schema},
+            {"revision": rev.number, "source": rev.source[:200]})
+
+
+def _import_item(rev: UseCaseRevision, business_id: str) -> dict:
+    """A batch item: what the revision's own event would have said, with the revision's row id."""
+    action, state, details = _revision_event(rev)
+    return {"action": action, "object_type": "use_case", "object_id": business_id, "revision_id": rev.id,
+            "state_digest": state_digest(state), "details": details}
+
+
+def _record_changes(session: Session, actor: Actor, parsed: ParsedInventory, changes: list[tuple]) -> int:
+    """The import's audit events, after all its rows: one per changed use case as an edit records it, or,
+    above IMPORT_AUDIT_BATCH, one `inventory.import.batch` event per IMPORT_AUDIT_BATCH of them (in the
+    order of the revisions' row ids) carrying the Merkle root of their items. Returns the number of batches."""
+    if len(changes) <= IMPORT_AUDIT_BATCH:
+        for rev, business_id in changes:
+            action, state, details = _revision_event(rev)
+            record(session, actor, action, "use_case", business_id, state, details)
+        return 0
+    ordered = sorted(changes, key=lambda c: c[0].id)
+    items = [_import_item(rev, business_id) for rev, business_id in ordered]
+
+    def details_of(n: int, of: int, chunk: list[dict]) -> dict:
+        return {"file": parsed.source_name[:200], "first_revision_id": chunk[0]["revision_id"],
+                "last_revision_id": chunk[-1]["revision_id"]}
+
+    events = audit_batch.record_batches(session, actor, BATCH_ACTION, "inventory_file", parsed.sha256, items,
+                                        IMPORT_AUDIT_BATCH, details_of)
+    return len(events)
 
 
 @dataclass
@@ -152,7 +208,7 @@ class _Known:
         return matches[0] if len(matches) == 1 else None
 
 
-def _import_rows(session, actor, parsed, settings, report, agency_filter) -> None:
+def _import_rows(session, actor, parsed, settings, report, agency_filter, changes) -> None:
     units = UnitMatcher(session)
     schema = parsed.schema
     year = SCHEMA_YEAR[schema]
@@ -219,7 +275,8 @@ def _import_rows(session, actor, parsed, settings, report, agency_filter) -> Non
                          created_at=utcnow(), revision_count=0, revisions=[])
             _apply_summary(uc, summary)
             session.add(uc)
-            _add_revision(session, uc, actor, schema, json_values, r.raw, r.extra, chash, source, reason, parsed.form)
+            _add_revision(session, uc, actor, schema, json_values, r.raw, r.extra, chash, source, reason, parsed.form,
+                          changes=changes)
             report.created += 1
             report.rows.append(RowOutcome(r.row, key, business_id, "created"))
             continue
@@ -240,7 +297,8 @@ def _import_rows(session, actor, parsed, settings, report, agency_filter) -> Non
         if key.startswith("id:") and uc.id_key is None:
             uc.id_key = key
         _apply_summary(uc, summary)
-        _add_revision(session, uc, actor, schema, json_values, r.raw, r.extra, chash, source, reason, parsed.form)
+        _add_revision(session, uc, actor, schema, json_values, r.raw, r.extra, chash, source, reason, parsed.form,
+                      changes=changes)
         known.hashes.setdefault(pk, set()).add(chash)
         known.current_schema[pk] = schema
         report.updated += 1
@@ -284,8 +342,10 @@ def _apply_summary(uc: UseCase, s: records.Summary) -> None:
     uc.updated_at = utcnow()
 
 
-def _add_revision(session, uc, actor, schema, values, raw, extra, chash, source, reason, form=None) -> UseCaseRevision:
-    """Append a revision without loading the earlier ones (imports touch thousands of use cases)."""
+def _add_revision(session, uc, actor, schema, values, raw, extra, chash, source, reason, form=None, *,
+                  changes: list | None = None) -> UseCaseRevision:
+    """Append a revision without loading the earlier ones (imports touch thousands of use cases). With
+    `changes` (an import), its audit event is left to the end: the revision is added to that list."""
     uc.revision_count = (uc.revision_count or 0) + 1
     rev = UseCaseRevision(number=uc.revision_count, schema=schema, values=values, raw=dict(raw), extra=dict(extra),
                           content_hash=chash, source=source, source_form=form, reason=reason, created_at=utcnow(),
@@ -295,9 +355,11 @@ def _add_revision(session, uc, actor, schema, values, raw, extra, chash, source,
     else:
         rev.use_case_id = uc.id
         session.add(rev)
-    record(session, actor, "inventory.use_case.revise" if uc.revision_count > 1 else "inventory.use_case.create",
-           "use_case", uc.business_id, {"revision": rev.number, "content_hash": chash, "schema": schema},
-           {"revision": rev.number, "source": source[:200]})
+    if changes is not None:
+        changes.append((rev, uc.business_id))
+        return rev
+    action, state, details = _revision_event(rev)
+    record(session, actor, action, "use_case", uc.business_id, state, details)
     return rev
 
 
@@ -308,10 +370,17 @@ def component_of(uc: UseCase) -> str | None:
     return uc.org_unit.code if uc.org_unit is not None and uc.org_unit.kind != "department" else None
 
 
-def check_read(actor: Actor, uc: UseCase) -> None:
-    """PermissionDenied unless `actor` may read `uc` (a draft by ``usecase.read_draft``, or one of its people)."""
+def may_read(actor: Actor, uc: UseCase) -> bool:
+    """The read rule of one use case: ``usecase.read_draft`` for a draft, ``usecase.read`` otherwise, in its
+    component; or being one of its people (owner, developer). What is attached to a use case (evidence)
+    is read through this rule too."""
     action = "usecase.read_draft" if uc.status == "draft" else "usecase.read"
-    if not can(actor, action, component_of(uc)) and not _is_person_of(actor, uc):
+    return can(actor, action, component_of(uc)) or _is_person_of(actor, uc)
+
+
+def check_read(actor: Actor, uc: UseCase) -> None:
+    """PermissionDenied unless `actor` may read `uc` (``may_read``)."""
+    if not may_read(actor, uc):
         raise PermissionDenied(f"{actor.label} may not read {uc.business_id}")
 
 
@@ -347,13 +416,29 @@ def create_use_case(session: Session, actor: Actor, *, component: str, values: d
     return uc
 
 
-def edit_use_case(session: Session, actor: Actor, business_id: str, changes: dict[str, Any], reason: str) -> UseCase:
-    """A new revision with `changes` applied to the current answers. The reason is required."""
+def edit_use_case(session: Session, actor: Actor, business_id: str, changes: dict[str, Any], reason: str,
+                  base_revision: int | None = None) -> UseCase:
+    """A new revision with `changes` applied to the current answers. The reason is required.
+
+    ``base_revision``: the revision the editor started from (the form's hidden field, the API's
+    ``If-Match``). When the use case has a newer revision, somebody saved in between: Conflict (409),
+    naming both revisions, instead of silently overwriting their change. Without it (older API
+    clients), the changes apply to whatever is current, as before."""
     uc = get_use_case(session, actor, business_id)
     require(actor, "usecase.edit", component_of(uc))
+    # serialise editors of one use case: a second save waits here until the first commits, then sees it
+    session.execute(select(UseCase.id).where(UseCase.id == uc.id).with_for_update())
+    session.refresh(uc, ["revision_count", "revisions"])
+    if base_revision is not None and base_revision != uc.revision_count:
+        raise StaleRevision(uc.business_id, base_revision, uc.revision_count)
     if not reason.strip():
         raise ValidationFailed.one("reason", "say why the use case changes", "missing")
     current = uc.revisions[-1]
+    editable = {f.name for f in catalog_fields(current.schema)} | {n for n, _, _ in records.DEPARTMENT_FIELDS}
+    for k in changes:
+        if k not in editable or k in NOT_EDITABLE:
+            raise ValidationFailed.one(f"values.{k}", f"not an answer of the {current.schema} form that can be edited"
+                                       if k not in NOT_EDITABLE else "set by raigov; it cannot be edited")
     values = dict(current.values)
     for k, v in changes.items():
         if v in (None, "", []):
@@ -366,6 +451,24 @@ def edit_use_case(session: Session, actor: Actor, business_id: str, changes: dic
     _apply_summary(uc, records.summarise(current.schema, values))
     _add_revision(session, uc, actor, current.schema, values, {}, current.extra, chash, "edit", reason)
     return uc
+
+
+class StaleRevision(Conflict):
+    """An edit started from an older revision than the current one."""
+
+    def __init__(self, business_id: str, base: int, current: int):
+        super().__init__(f"{business_id} changed while you edited it: you started from revision {base}, it is now "
+                         f"at revision {current}", errors=[FieldError("base_revision", f"the current revision is {current}",
+                                                                        "stale")])
+        self.business_id, self.base, self.current = business_id, base, current
+
+
+def changes_since(session: Session, actor: Actor, business_id: str, base: int) -> list[records.FieldDiff]:
+    """What changed in the answers from revision ``base`` to the current one (the 409 page's list)."""
+    uc = get_use_case(session, actor, business_id)
+    if not 1 <= base <= uc.revision_count:
+        return []
+    return revision_diff(session, actor, business_id, base, uc.revision_count)
 
 
 def submit_use_case(session: Session, actor: Actor, business_id: str, reason: str = "") -> UseCase:
@@ -419,6 +522,14 @@ def get_use_case(session: Session, actor: Actor, business_id: str) -> UseCase:
     if uc is None:
         raise NotFound(f"no use case {business_id}")
     check_read(actor, uc)
+    return uc
+
+
+def get_use_case_for(session: Session, actor: Actor, business_id: str, action: str) -> UseCase:
+    """The use case, when ``actor`` may read it and take ``action`` (e.g. ``usecase.edit``) in its component:
+    the check an adapter makes before it even validates the request body."""
+    uc = get_use_case(session, actor, business_id)
+    require(actor, action, component_of(uc))
     return uc
 
 
@@ -560,6 +671,90 @@ def revision_diff(session: Session, actor: Actor, business_id: str, a: int, b: i
         raise ValidationFailed.one("revision", f"{business_id} has revisions 1 to {len(revs)}")
     ra, rb = revs[a], revs[b]
     return records.diff(ra.schema, ra.values, rb.schema, rb.values)
+
+
+# ---------------------------------------------------------------- proving an imported revision
+
+_IMPORT_SOURCE = re.compile(r"^import:.*#([0-9a-f]{12}):row \d+$", re.DOTALL)
+
+
+def _batch_event_of(session: Session, rev: UseCaseRevision) -> tuple[AuditEvent, dict] | None:
+    """The `inventory.import.batch` event whose batch holds this revision, with its details."""
+    m = _IMPORT_SOURCE.match(rev.source or "")
+    if m is None or rev.id is None:
+        return None
+    q = (select(AuditEvent).where(AuditEvent.action == BATCH_ACTION, AuditEvent.object_type == "inventory_file",
+                                  AuditEvent.object_id.startswith(m.group(1))).order_by(AuditEvent.seq))
+    for ev in session.scalars(q):
+        d = json.loads(ev.details)
+        if d.get("first_revision_id", 0) <= rev.id <= d.get("last_revision_id", -1):
+            return ev, d
+    return None
+
+
+def import_events(session: Session, actor: Actor, uc: UseCase) -> list[AuditEvent]:
+    """The batch events that record this use case's imported revisions (a big import records one
+    event per batch instead of one per use case: the use case's history still shows it)."""
+    require(actor, "audit.read")
+    out: dict[int, AuditEvent] = {}
+    for rev in uc.revisions:
+        found = _batch_event_of(session, rev)
+        if found is not None:
+            out[found[0].seq] = found[0]
+    return [out[k] for k in sorted(out)]
+
+
+def prove_revision(session: Session, actor: Actor, business_id: str, revision: int | None = None) -> dict:
+    """How a revision's audit record is proven: its own event (an edit, a small import) with the event's
+    inclusion proof in the trail, or, for a revision of a big import, its batch item (rebuilt from the
+    revision row), the item's inclusion proof in the batch's Merkle root, the batch event carrying that
+    root and the event's inclusion proof in the trail. `verified` says whether every step checks out."""
+    require(actor, "audit.read")
+    uc = get_use_case(session, actor, business_id)
+    revs = {r.number: r for r in uc.revisions}
+    number = revision if revision is not None else uc.revisions[-1].number
+    if number not in revs:
+        raise ValidationFailed.one("revision", f"{uc.business_id} has revisions 1 to {len(revs)}")
+    rev = revs[number]
+    out: dict[str, Any] = {"business_id": uc.business_id, "revision": number, "revision_id": rev.id, "source": rev.source}
+    action, state, details = _revision_event(rev)
+    own = None
+    for ev in session.scalars(select(AuditEvent).where(AuditEvent.object_type == "use_case",
+                                                       AuditEvent.object_id == uc.business_id,
+                                                       AuditEvent.action == action).order_by(AuditEvent.seq)):
+        if json.loads(ev.details).get("revision") == number:
+            own = ev
+            break
+    batch = None
+    if own is None:
+        found = _batch_event_of(session, rev)
+        if found is None:
+            raise NotFound(f"no audit event records revision {number} of {uc.business_id}")
+        own, d = found
+        sha12 = _IMPORT_SOURCE.match(rev.source).group(1)
+        members = session.execute(
+            select(UseCaseRevision, UseCase.business_id).join(UseCase, UseCaseRevision.use_case_id == UseCase.id)
+            .where(UseCaseRevision.id.between(d["first_revision_id"], d["last_revision_id"]),
+                   UseCaseRevision.source.contains(f"#{sha12}:row ", autoescape=True))
+            .order_by(UseCaseRevision.id)).all()
+        items = [_import_item(r, bid) for r, bid in members]
+        index = next(i for i, it in enumerate(items) if it["revision_id"] == rev.id)
+        proof = audit_batch.item_proof(items, index)
+        batch = {"item": items[index], **proof, "event_merkle_root": d.get("merkle_root"), "event_items": d.get("items")}
+        batch["verified"] = (proof["merkle_root"] == d.get("merkle_root") and proof["tree_size"] == d.get("items")
+                             and audit_batch.verify_item(items[index], proof, d.get("merkle_root") or ""))
+    else:
+        ok_state = own.state_digest == state_digest(state) and json.loads(own.details) == details
+    event = event_as_dict(own)
+    event_proof = inclusion(session, actor, own.seq)
+    recomputed = event_hash(event_bytes(**{k: event[k] for k in ("seq", "time", "actor", "action", "object_type",
+                                                                  "object_id", "state_digest", "details", "prev_hash")}))
+    event_ok = recomputed == own.event_hash and merkle.verify_inclusion(
+        bytes.fromhex(own.event_hash), event_proof["leaf_index"], event_proof["tree_size"],
+        [bytes.fromhex(h) for h in event_proof["inclusion_path"]], bytes.fromhex(event_proof["root_hash"]))
+    out.update({"batch": batch, "event": event, "event_proof": event_proof,
+                "verified": bool(event_ok and (batch["verified"] if batch is not None else ok_state))})
+    return out
 
 
 # ---------------------------------------------------------------- export

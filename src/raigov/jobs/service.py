@@ -54,6 +54,7 @@ from raigov.governance.models import (
 )
 from raigov.identity.models import OrgUnit, RoleAssignment, User
 from raigov.identity.permissions import Actor, require
+from raigov.inventory import uploads
 from raigov.inventory.models import UseCase, UseCasePerson
 from raigov.jobs import clocks as C
 
@@ -81,12 +82,14 @@ class RunSummary:
     pending_total: int = 0
     digest: str = "off"
     digests: list[dict] = field(default_factory=list)  # {key, recipient, count}: digests this run sent
+    uploads_removed: list[str] = field(default_factory=list)  # DATA_DIR/uploads files past their retention
 
     def as_dict(self) -> dict:
         return {"today": self.today.isoformat(), "worker": self.worker, "dry_run": self.dry_run, "smtp": self.smtp,
                 "due": [n.as_dict() for n in self.due], "rows": self.rows, "created": self.created,
                 "sent": self.sent, "failed": self.failed, "pending_total": self.pending_total,
-                "pending": self.pending, "digest": self.digest, "digests": self.digests}
+                "pending": self.pending, "digest": self.digest, "digests": self.digests,
+                "uploads_removed": self.uploads_removed}
 
 
 # ---------------------------------------------------------------- reading the clocks' inputs
@@ -757,6 +760,8 @@ def run(db: Database, actor: Actor, settings: Settings, *, today: dt.date | None
             summary.created = _insert(s, rows)
     if dry_run:
         return summary
+    # housekeeping: inventory uploads that were dry-run and never imported (mode 0600, but not kept forever)
+    summary.uploads_removed = uploads.clean(settings)
     if settings.smtp_host:
         if settings.notice_digest == "daily":
             _deliver_digests(db, settings, summary.worker, today, summary)
@@ -775,7 +780,7 @@ def run(db: Database, actor: Actor, settings: Settings, *, today: dt.date | None
             "today": today.isoformat(), "worker": summary.worker, "due": len(summary.due), "rows": summary.rows,
             "created": len(summary.created), "sent": len(summary.sent), "failed": len(summary.failed),
             "pending": summary.pending_total, "smtp": summary.smtp, "digest": summary.digest,
-            "digests": len(summary.digests),
+            "digests": len(summary.digests), "uploads_removed": len(summary.uploads_removed),
             "created_by_kind": dict(sorted(Counter(f"{r['kind']}/{r['level']}" for r in created_rows).items())),
         })
     return summary

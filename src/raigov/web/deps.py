@@ -1,12 +1,19 @@
 """Who is asking, and the unit of work, for routes. Pages authenticate with the session cookie
 only; the API with a bearer token only. CSRF: a signed double-submit token bound to the browser's
-CSRF cookie and to its session."""
+CSRF cookie and to its session.
+
+Reads never wait on writes: a GET's transaction is a read transaction (on SQLite it begins DEFERRED
+and so never waits for the write lock a long import holds), finding who is asking is a read, and
+noting that a session or token was just used is a separate best-effort write that is skipped when
+the database is busy. Every web transaction waits at most `RAIGOV_DB_LOCK_WAIT_SECONDS` for a lock;
+then the request is answered 503 with Retry-After (web/errors.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,10 +24,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from raigov.config import Settings
-from raigov.db.engine import Database
+from raigov.db.engine import Database, is_busy
 from raigov.errors import AuthenticationFailed, PermissionDenied, ValidationFailed
 from raigov.identity import service as identity
-from raigov.identity.permissions import Actor
+from raigov.identity.permissions import Actor, require
+
+log = logging.getLogger("raigov.web")
 
 SESSION_COOKIE = "raigov_session"
 CSRF_COOKIE = "raigov_csrf"
@@ -35,11 +44,32 @@ def db_of(request: Request) -> Database:
     return request.app.state.db
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TOUCH_WAIT_SECONDS = 0.1  # noting "last used" is not worth waiting for
+
+
 @contextmanager
-def uow(request: Request) -> Iterator[Session]:
-    """One transaction: everything a route writes, with its audit events, or nothing."""
-    with db_of(request).transaction() as s:
+def uow(request: Request, *, read: bool | None = None) -> Iterator[Session]:
+    """One transaction: everything a route writes, with its audit events, or nothing. A read
+    transaction for GET and HEAD (unless `read` says otherwise)."""
+    if read is None:
+        read = request.method in READ_METHODS
+    with db_of(request).transaction(read=read, lock_wait=settings_of(request).db_lock_wait_seconds) as s:
         yield s
+
+
+def _touch(request: Request, fn, token: str) -> None:
+    """Best effort: note that a session or token was used, in a transaction of its own that gives up at
+    once when another writer holds the database (the request goes on either way)."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        with db_of(request).transaction(read=True, lock_wait=TOUCH_WAIT_SECONDS) as s:
+            fn(s, token)
+    except OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        log.debug("the database is busy: last use of a session or token not recorded this time")
 
 
 def client_ip(request: Request) -> str | None:
@@ -55,10 +85,12 @@ def page_user(request: Request):
     token = request.cookies.get(SESSION_COOKIE)
     result = None
     if token:
-        with uow(request) as s:
-            user = identity.resolve_session(s, token, settings_of(request))
+        with uow(request, read=True) as s:
+            user = identity.resolve_session(s, token, settings_of(request), touch=False)
             if user is not None:
                 result = (identity.actor_for(s, user), user.display_name)
+        if result is not None:
+            _touch(request, identity.touch_session, token)
     request.state.page_actor = result
     return result
 
@@ -84,11 +116,13 @@ def api_actor(request: Request,
     scheme, _, token = auth.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationFailed("send an API token as `Authorization: Bearer <token>`")
-    with uow(request) as s:
-        user = identity.resolve_api_token(s, token.strip())
+    with uow(request, read=True) as s:
+        user = identity.resolve_api_token(s, token.strip(), touch=False)
         if user is None:
             raise AuthenticationFailed("the API token is unknown, expired or revoked")
-        return identity.actor_for(s, user)
+        actor = identity.actor_for(s, user)
+    _touch(request, identity.touch_api_token, token.strip())
+    return actor
 
 
 # ---------------------------------------------------------------- CSRF
@@ -186,3 +220,15 @@ async def refuse_nul(request: Request) -> None:
         found = nul_path(data)
         if found is not None:
             raise ValidationFailed.one(found or "body", NUL_MESSAGE, "nul_character")
+
+# ---------------------------------------------------------------- permission before the body
+
+def may(action: str):
+    """A route dependency (``dependencies=[may("review.decide")]``): a caller who may take ``action``
+    nowhere gets 403 before the body is validated (FastAPI resolves dependencies before it reports body
+    errors), so a 422 never tells a stranger what would be accepted. The service still decides for the
+    object's component."""
+    def _may(actor: Annotated[Actor, Depends(api_actor)]) -> None:
+        require(actor, action)
+
+    return Depends(_may)

@@ -8,9 +8,11 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from raigov.errors import AuthenticationFailed, PermissionDenied, Problem, RaigovError, problem_type
+from raigov.db.engine import is_busy
+from raigov.errors import AuthenticationFailed, Busy, PermissionDenied, Problem, RaigovError, problem_type
 
 log = logging.getLogger("raigov.web")
 PROBLEM_JSON = "application/problem+json"
@@ -93,6 +95,15 @@ def install(app: FastAPI, templates) -> None:
                 request, "error.html", {"status": exc.status_code, "title": title, "detail": str(exc.detail)}, status_code=exc.status_code
             )
         return problem_response(request, Problem(exc.status_code, title, str(exc.detail), problem_type(f"http-{exc.status_code}")))
+
+    @app.exception_handler(OperationalError)
+    async def _database(request: Request, exc: OperationalError):
+        # a lock held past RAIGOV_DB_LOCK_WAIT_SECONDS (SQLite "database is locked", PostgreSQL
+        # lock_timeout) is temporary: 503 with Retry-After, never 500
+        if is_busy(exc):
+            log.warning("database busy on %s %s: answered 503", request.method, request.url.path)
+            return await _domain(request, Busy(retry_after=request.app.state.settings.busy_retry_after_seconds))
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

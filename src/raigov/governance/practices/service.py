@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from raigov.audit.canonical import sha256_json
 from raigov.audit.service import record
@@ -28,7 +28,7 @@ from raigov.governance.models import Evidence, EvidenceLink, ImpactAssessment, P
 from raigov.governance.requirements import requirements_of
 from raigov.governance.reviews.service import current_reviews
 from raigov.governance.store import EvidenceStore, filename_for
-from raigov.identity.permissions import Actor, can, require
+from raigov.identity.permissions import Actor, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
 
@@ -143,6 +143,13 @@ def _evidence_common(category: str, title: str, dated_on: dt.date | None, expire
     return title[:500], dated_on
 
 
+def check_attach(session: Session, actor: Actor, business_id: str) -> None:
+    """May ``actor`` attach evidence to ``business_id``? Asked by the adapters before they read an uploaded
+    body, so that a refused caller neither leaves a file behind nor learns what the form would accept."""
+    uc = inventory.get_use_case(session, actor, business_id)
+    require(actor, "evidence.attach", component_of(uc))
+
+
 def add_file(session: Session, actor: Actor, settings: Settings, business_id: str, data: bytes, *, filename: str,
              title: str, category: str, dated_on: dt.date | None = None, expires_on: dt.date | None = None,
              practice: str | None = None, details: dict | None = None) -> Evidence:
@@ -209,8 +216,8 @@ def link_evidence(session: Session, actor: Actor, evidence_id: int, business_id:
     ev = session.get(Evidence, evidence_id)
     if ev is None:
         raise ValidationFailed.one("evidence", f"no evidence {evidence_id}")
-    if ev.component and not can(actor, "usecase.read", ev.component):
-        raise PermissionDenied(f"{actor.label} may not use evidence of {ev.component}")
+    if not may_read_evidence(session, actor, ev):  # else a link would make it readable through this use case
+        raise PermissionDenied(f"{actor.label} may not use evidence {evidence_id}")
     pr = get_practice(session, uc, practice) if practice else None
     return _link(session, actor, ev, uc, pr)
 
@@ -221,15 +228,34 @@ def evidence_of(session: Session, actor: Actor, business_id: str) -> list[tuple[
                                 .where(EvidenceLink.use_case_id == uc.id).order_by(EvidenceLink.id)))
 
 
+def may_read_evidence(session: Session, actor: Actor, ev: Evidence) -> bool:
+    """Evidence is read through what it is evidence of: the actor may read it when they may read one of
+    the use cases it is linked to, each by that use case's own read rule (``usecase.read_draft`` for a
+    draft, ``usecase.read`` otherwise, or being one of its people); an evaluation run's report also by
+    the run's read rule (``eval.read``: the same PDF is the run's report). The component the evidence
+    was first uploaded for decides nothing: a draft's file stays the draft's."""
+    linked = session.scalars(select(UseCase).join(EvidenceLink, EvidenceLink.use_case_id == UseCase.id)
+                             .where(EvidenceLink.evidence_id == ev.id)
+                             .options(selectinload(UseCase.people), selectinload(UseCase.org_unit))).unique().all()
+    if any(inventory.may_read(actor, uc) for uc in linked):
+        return True
+    run_id = (ev.details or {}).get("run") if ev.kind == "file" else None
+    if isinstance(run_id, int):
+        from raigov.evaluation import service as evaluation
+
+        try:
+            run = evaluation.get_run(session, actor, run_id)
+        except (NotFound, PermissionDenied):
+            return False
+        return run.report_pdf_evidence_id == ev.id
+    return False
+
+
 def get_evidence(session: Session, actor: Actor, evidence_id: int) -> Evidence:
     ev = session.get(Evidence, evidence_id)
     if ev is None:
         raise NotFound(f"no evidence {evidence_id}")
-    visible = can(actor, "usecase.read", ev.component) or can(actor, "eval.read", ev.component)
-    if not visible:
-        linked = session.scalars(select(EvidenceLink.use_case_id).where(EvidenceLink.evidence_id == ev.id)).all()
-        visible = any(actor.user_id in people(session.get(UseCase, u)) for u in linked)
-    if not visible:
+    if not may_read_evidence(session, actor, ev):
         raise PermissionDenied(f"{actor.label} may not read evidence {evidence_id}")
     return ev
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from raigov.errors import PayloadTooLarge
+from raigov.errors import PayloadTooLarge, ValidationFailed
 from raigov.governance import service as gov
 from raigov.governance.store import filename_for
 from raigov.identity.permissions import Actor
 from raigov.web.api.v1 import ERRORS
-from raigov.web.deps import api_actor, settings_of, uow
+from raigov.web.deps import api_actor, may, settings_of, uow
 from raigov.web.params import INT32_MAX, RowId
 
 router = APIRouter(prefix="/api/v1")
@@ -65,7 +65,7 @@ class DecisionIn(BaseModel):
     expected_version: int | None = Field(default=None, ge=0, le=INT32_MAX)
 
 
-@router.post("/reviews/{review_id}/decision", tags=["governance"], responses=ERRORS)
+@router.post("/reviews/{review_id}/decision", tags=["governance"], responses=ERRORS, dependencies=[may("review.decide")])
 def decide(request: Request, actor: ActorDep, review_id: RowId, body: DecisionIn):
     with uow(request) as s:
         return _review_out(gov.decide(s, actor, review_id, body.decision, body.reason, body.conditions,
@@ -116,7 +116,8 @@ class PracticeIn(BaseModel):
     expected_version: int | None = Field(default=None, ge=0, le=INT32_MAX)
 
 
-@router.patch("/use-cases/{business_id}/practices/{item}", tags=["governance"], responses=ERRORS)
+@router.patch("/use-cases/{business_id}/practices/{item}", tags=["governance"], responses=ERRORS,
+              dependencies=[may("practice.update")])
 def update_practice(request: Request, actor: ActorDep, business_id: str, item: str, body: PracticeIn):
     with uow(request) as s:
         return _practice_out(gov.update_practice(s, actor, business_id, item, status=body.status, reason=body.reason,
@@ -144,24 +145,65 @@ async def read_limited(upload: UploadFile, limit: int) -> bytes:
     return data
 
 
+_EVIDENCE_FORM = {"type": "object", "required": ["title", "category"], "properties": {
+    "title": {"type": "string", "maxLength": 500}, "category": {"type": "string", "enum": list(gov.EVIDENCE_CATEGORIES)},
+    "file": {"type": "string", "format": "binary"}, "url": {"type": "string"}, "practice": {"type": "string"},
+    "dated_on": {"type": "string", "format": "date"}, "expires_on": {"type": "string", "format": "date"}}}
+
+
+def _form_date(form, name: str) -> dt.date | None:
+    v = str(form.get(name) or "").strip()
+    if not v:
+        return None
+    try:
+        return dt.date.fromisoformat(v)
+    except ValueError:
+        raise ValidationFailed.one(name, "a date as YYYY-MM-DD") from None
+
+
+def _form_text(form, name: str, max_length: int | None = None, required: bool = False) -> str | None:
+    v = form.get(name)
+    if v is not None and not isinstance(v, str):
+        raise ValidationFailed.one(name, "text, not a file")
+    if required and not (v or "").strip():
+        raise ValidationFailed.one(name, "this field is required", "missing")
+    if v is not None and max_length is not None and len(v) > max_length:
+        raise ValidationFailed.one(name, f"at most {max_length} characters", "string_too_long")
+    return v
+
+
 @router.post("/use-cases/{business_id}/evidence", status_code=201, tags=["governance"], responses=ERRORS,
-             summary="Upload a file (multipart) or give a link as evidence")
-async def add_evidence(request: Request, actor: ActorDep, business_id: str,
-                       title: Annotated[str, Form(max_length=500)],
-                       category: Annotated[str, Form(json_schema_extra={"enum": list(gov.EVIDENCE_CATEGORIES)})],
-                       file: Annotated[UploadFile | None, File()] = None, url: Annotated[str | None, Form()] = None,
-                       practice: Annotated[str | None, Form()] = None, dated_on: Annotated[dt.date | None, Form()] = None,
-                       expires_on: Annotated[dt.date | None, Form()] = None):
+             summary="Upload a file (multipart) or give a link as evidence",
+             openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {
+                 "schema": _EVIDENCE_FORM}}}})
+async def add_evidence(request: Request, actor: ActorDep, business_id: str):
+    """Who may attach evidence to the use case is asked before the body is read: a refused caller gets
+    403 (never a 422 saying what the form would accept) and nothing of theirs is parsed or stored."""
     settings = settings_of(request)
-    data = await read_limited(file, settings.upload_limit_bytes) if file is not None else None
     with uow(request) as s:
-        if data is not None:
-            ev = gov.add_file(s, actor, settings, business_id, data, filename=file.filename or "", title=title,
-                              category=category, dated_on=dated_on, expires_on=expires_on, practice=practice)
-        else:
-            ev = gov.add_link(s, actor, business_id, url=url or "", title=title, category=category, dated_on=dated_on,
-                              expires_on=expires_on, practice=practice)
-        return _evidence_out(ev)
+        gov.check_attach(s, actor, business_id)
+    form = await request.form(max_files=1, max_fields=20)
+    try:
+        title = _form_text(form, "title", 500, required=True)
+        category = _form_text(form, "category", 30, required=True)
+        url, practice = _form_text(form, "url", 2000), _form_text(form, "practice", 200) or None
+        dated_on, expires_on = _form_date(form, "dated_on"), _form_date(form, "expires_on")
+        file = form.get("file")
+        if file is not None and isinstance(file, str):
+            if file:
+                raise ValidationFailed.one("file", "a file (multipart upload), not text")
+            file = None
+        data = await read_limited(file, settings.upload_limit_bytes) if file is not None else None
+        with uow(request) as s:
+            if data is not None:
+                ev = gov.add_file(s, actor, settings, business_id, data, filename=file.filename or "", title=title,
+                                  category=category, dated_on=dated_on, expires_on=expires_on, practice=practice)
+            else:
+                ev = gov.add_link(s, actor, business_id, url=url or "", title=title, category=category,
+                                  dated_on=dated_on, expires_on=expires_on, practice=practice)
+            return _evidence_out(ev)
+    finally:
+        await form.close()  # the spooled upload goes now, not when the request object is collected
 
 
 FILE_RESPONSES = {
@@ -223,6 +265,6 @@ class PilotEndIn(BaseModel):
 
 @router.post("/pilots/{pilot_id}/end", tags=["governance"], responses=ERRORS,
              summary="The Chief AI Officer ends an active pilot (not delegable)")
-def end_pilot(request: Request, actor: ActorDep, pilot_id: int, body: PilotEndIn):
+def end_pilot(request: Request, actor: ActorDep, pilot_id: RowId, body: PilotEndIn):
     with uow(request) as s:
         return _pilot_out(gov.end_pilot(s, actor, pilot_id, body.reason))

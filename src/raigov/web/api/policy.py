@@ -15,7 +15,7 @@ from raigov.errors import FieldError, NotFound
 from raigov.identity.permissions import Actor
 from raigov.policy import service as policy
 from raigov.web.api.v1 import ERRORS
-from raigov.web.deps import api_actor, settings_of, uow
+from raigov.web.deps import api_actor, may, settings_of, uow
 
 router = APIRouter(prefix="/api/v1", tags=["policy"])
 ActorDep = Annotated[Actor, Depends(api_actor)]
@@ -313,7 +313,7 @@ class DeterminationIn(BaseModel):
 
 
 @router.post("/use-cases/{business_id}/determinations", response_model=DeterminationOut, status_code=201,
-             responses=ERRORS, summary="Record the official's determination (CAIO or delegate)")
+             responses=ERRORS, dependencies=[may("determination.decide")], summary="Record the official's determination (CAIO or delegate)")
 def determine(request: Request, actor: ActorDep, business_id: str, body: DeterminationIn):
     from raigov.governance import service as gov
     from raigov.inventory import service as inventory

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from raigov.audit import service as audit
+from raigov.errors import FieldError, ValidationFailed
 from raigov.identity import service as identity
 from raigov.identity.permissions import Actor, require
 from raigov.identity.roles import ROLES
@@ -22,7 +24,7 @@ from raigov.identity.schemas import (
     UserCreate,
     UserOut,
 )
-from raigov.web.deps import api_actor, settings_of, uow
+from raigov.web.deps import api_actor, may, settings_of, uow
 from raigov.web.params import Offset, OptTreeSize, PageNo, RowId, Seq, TreeSize
 
 router = APIRouter(prefix="/api/v1")
@@ -64,7 +66,8 @@ def list_users(request: Request, actor: ActorDep):
         return [identity.user_out(u) for u in identity.list_users(s, actor)]
 
 
-@router.post("/users", response_model=UserOut, status_code=201, tags=["identity"], responses=ERRORS)
+@router.post("/users", response_model=UserOut, status_code=201, tags=["identity"], responses=ERRORS,
+             dependencies=[may("user.manage")])
 def create_user(request: Request, actor: ActorDep, body: UserCreate):
     with uow(request) as s:
         return identity.user_out(identity.create_user(s, actor, body, settings_of(request)))
@@ -77,14 +80,15 @@ def get_user(request: Request, actor: ActorDep, username: str):
         return identity.user_out(identity.get_user(s, username))
 
 
-@router.post("/users/{username}/roles", response_model=UserOut, tags=["identity"], responses=ERRORS)
+@router.post("/users/{username}/roles", response_model=UserOut, tags=["identity"], responses=ERRORS,
+             dependencies=[may("role.manage")])
 def grant_role(request: Request, actor: ActorDep, username: str, body: RoleGrantIn):
     with uow(request) as s:
         return identity.user_out(identity.grant_role(s, actor, username, body))
 
 
 @router.post("/users/{username}/roles/{pending_id}/confirm", response_model=UserOut, tags=["identity"], responses=ERRORS)
-def confirm_role(request: Request, actor: ActorDep, username: str, pending_id: int):
+def confirm_role(request: Request, actor: ActorDep, username: str, pending_id: RowId):
     """The second person confirms a pending grant of a deciding role (the CAIO's office; the caio role by
     another CAIO; never the person who asked, never the grantee)."""
     with uow(request) as s:
@@ -92,7 +96,7 @@ def confirm_role(request: Request, actor: ActorDep, username: str, pending_id: i
 
 
 @router.post("/users/{username}/roles/{pending_id}/decline", response_model=UserOut, tags=["identity"], responses=ERRORS)
-def decline_role(request: Request, actor: ActorDep, username: str, pending_id: int, body: GrantDecline | None = None):
+def decline_role(request: Request, actor: ActorDep, username: str, pending_id: RowId, body: GrantDecline | None = None):
     with uow(request) as s:
         return identity.user_out(identity.decline_grant(s, actor, username, pending_id, body.reason if body else None))
 
@@ -231,13 +235,84 @@ def list_use_cases(
         return UseCasePage(total=total, page=page, per_page=per_page, use_cases=[_summary(u) for u in rows])
 
 
+def _use_case_out(uc) -> dict:
+    rev = uc.revisions[-1]
+    return {**_summary(uc).model_dump(), "schema": rev.schema, "values": rev.values,
+            "revision_history": [{"number": r.number, "created_at": r.created_at, "created_by": r.created_by,
+                                  "reason": r.reason, "source": r.source} for r in uc.revisions]}
+
+
+def etag_of(uc) -> str:
+    """A use case's ETag: its revision number (every edit is a new revision)."""
+    return f'"r{uc.revision_count}"'
+
+
+def revision_of_etag(value: str | None) -> int | None:
+    """The revision an ``If-Match`` names (``"r3"``, ``W/"r3"`` or ``3``); None for absent or ``*``."""
+    v = (value or "").strip()
+    if v in ("", "*"):
+        return None
+    m = re.fullmatch(r'(?:W/)?"?r?(\d{1,9})"?', v)
+    if m is None:
+        raise ValidationFailed.one("If-Match", 'the ETag of the use case as GET returned it, e.g. "r3"')
+    return int(m.group(1))
+
+
 @router.get("/use-cases/{business_id}", tags=["inventory"], responses=ERRORS)
-def get_use_case(request: Request, actor: ActorDep, business_id: str):
+def get_use_case(request: Request, actor: ActorDep, business_id: str, response: Response):
+    """The current answers and the revision history. The ``ETag`` header names the revision: send it back
+    as ``If-Match`` with an edit, so that an edit made meanwhile by someone else is not overwritten."""
     from raigov.inventory import service as inventory
 
     with uow(request) as s:
         uc = inventory.get_use_case(s, actor, business_id)
-        rev = uc.revisions[-1]
-        return {**_summary(uc).model_dump(), "schema": rev.schema, "values": rev.values,
-                "revision_history": [{"number": r.number, "created_at": r.created_at, "created_by": r.created_by,
-                                      "reason": r.reason, "source": r.source} for r in uc.revisions]}
+        response.headers["ETag"] = etag_of(uc)
+        return _use_case_out(uc)
+
+
+class UseCaseEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    values: dict[str, str | list[str] | None] = Field(description="answers to change; null or empty clears one")
+    reason: str = Field(max_length=2000, description="why the use case changes (required)")
+    base_revision: int | None = Field(default=None, ge=1, description="the revision the edit started from "
+                                                                      "(or the If-Match header)")
+
+
+@router.patch("/use-cases/{business_id}", tags=["inventory"], responses=ERRORS,
+              summary="Edit a use case's answers (a new revision); 409 when it changed since base_revision/If-Match",
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                  "schema": UseCaseEdit.model_json_schema()}}}})
+async def edit_use_case(request: Request, actor: ActorDep, business_id: str, response: Response,
+                        if_match: Annotated[str | None, Header()] = None):
+    """The body is read as it came and validated only after the permission check (a caller who may not
+    edit the use case gets 403 whatever they send, never a 422 describing what would be accepted)."""
+    from raigov.inventory import service as inventory
+
+    raw = await request.body()
+    with uow(request) as s:
+        inventory.get_use_case_for(s, actor, business_id, "usecase.edit")
+        body = parse_body(UseCaseEdit, raw)
+        base = body.base_revision
+        etag_base = revision_of_etag(if_match)
+        if base is not None and etag_base is not None and base != etag_base:
+            raise ValidationFailed.one("base_revision", f"the body says revision {base}, If-Match says {etag_base}")
+        uc = inventory.edit_use_case(s, actor, business_id, body.values, body.reason,
+                                     base_revision=base if base is not None else etag_base)
+        response.headers["ETag"] = etag_of(uc)
+        return _use_case_out(uc)
+
+
+def parse_body(model: type[BaseModel], raw: bytes) -> BaseModel:
+    """Validate a JSON body with ``model`` after the caller's permission was checked; errors name the field
+    like FastAPI's own (RFC 9457, 422)."""
+    try:
+        return model.model_validate_json(raw or b"")
+    except ValidationError as exc:
+        errors = []
+        for e in exc.errors():
+            loc = ".".join(str(x) for x in e.get("loc", ())) or "body"
+            code = e.get("type", "invalid")
+            msg = {"extra_forbidden": "unknown field", "missing": "this field is required",
+                   "json_invalid": "the body is not valid JSON"}.get(code, e.get("msg", "invalid"))
+            errors.append(FieldError(loc, msg, code))
+        raise ValidationFailed("; ".join(f"{e.field}: {e.message}" for e in errors[:5]), errors=errors) from None

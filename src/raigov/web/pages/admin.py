@@ -15,7 +15,7 @@ from raigov.identity.schemas import RoleGrantIn, UserCreate
 from raigov.web.app import render
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.pages.forms import field_errors
-from raigov.web.params import Flag
+from raigov.web.params import Flag, RowId
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -138,7 +138,7 @@ def pending_grants(request: Request, done: str = ""):
 
 
 @router.post("/pending-grants/{pending_id}/{op}")
-async def pending_grant_action(request: Request, pending_id: int, op: str):
+async def pending_grant_action(request: Request, pending_id: RowId, op: str):
     actor = require_page_actor(request)
     form = await request.form()
     check_csrf(request, form.get("csrf_token"))

@@ -53,6 +53,7 @@ def index(request: Request, error: str | None = None, ok: str | None = None):
 async def start_run(request: Request):
     actor = require_page_actor(request)
     settings = settings_of(request)
+    ev.require_may_run(actor)  # before the upload is read (the service checks the component again)
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
     values = {k: str(form.get(k) or "").strip() for k in FIELDS}

@@ -198,6 +198,8 @@ async def update_practice(request: Request, business_id: str):
 async def add_evidence(request: Request, business_id: str):
     actor = require_page_actor(request)
     settings = settings_of(request)
+    with uow(request) as s:  # before the body is read: a refused caller's upload is never parsed or kept
+        gov.check_attach(s, actor, business_id)
     form = await _form(request)
     upload = form.get("file")
     try:
@@ -327,7 +329,7 @@ async def certify_pilot(request: Request, business_id: str):
 
 
 @router.post("/pilots/{pilot_id}/end")
-async def end_pilot(request: Request, pilot_id: int):
+async def end_pilot(request: Request, pilot_id: RowId):
     actor = require_page_actor(request)
     form = await _form(request)
     bid = form.get("business_id") or ""

@@ -20,6 +20,7 @@ from raigov.clock import agency_today
 from raigov.errors import RaigovError, ValidationFailed
 from raigov.identity.permissions import can
 from raigov.inventory import service as inventory
+from raigov.inventory import uploads
 from raigov.inventory.catalog import fields
 from raigov.inventory.formats.safe import HEADER as SAFE_HEADER
 from raigov.inventory.formats.safe import NOTICE as SAFE_NOTICE
@@ -40,7 +41,7 @@ SECTIONS_2025 = [
                        "code_url"]),
     ("Risk management of a high-impact use case", [f.name for f in fields("2025") if f.name.startswith("hi_")]),
 ]
-NOT_EDITABLE = {"agency", "agency_name", "id"}
+NOT_EDITABLE = inventory.NOT_EDITABLE
 PER_PAGE = 25
 
 
@@ -148,6 +149,8 @@ def detail(request: Request, business_id: str, a: OptRevision = None, b: OptRevi
         events = []
         if can(actor, "audit.read"):
             events, _ = audit.list_events(s, actor, audit.EventFilter(object_type="use_case", object_id=uc.business_id), limit=50)
+            # a big import records one event per batch of use cases: the batches holding this one's revisions
+            events = sorted(events + inventory.import_events(s, actor, uc), key=lambda e: e.seq, reverse=True)
             events = [audit.event_as_dict(e) for e in events]
         checks = []
         if rev.schema in ("2025", "2024"):
@@ -238,7 +241,7 @@ def _validate_form(values: dict) -> dict[str, str]:
     return errors
 
 
-def _form(request, actor, *, values, errors, uc=None, component=None, status=200):
+def _form(request, actor, *, values, errors, uc=None, component=None, status=200, stale=None):
     comps = sorted({g.org_unit for g in actor.grants if g.org_unit and can(actor, "usecase.create", g.org_unit)})
     if any(g.org_unit is None and can(actor, "usecase.create") for g in actor.grants):
         with uow(request) as s:
@@ -247,7 +250,7 @@ def _form(request, actor, *, values, errors, uc=None, component=None, status=200
             comps = [u.code for u in org_units(s) if u.kind != "department"]
     return render(request, "inventory/form.html", {
         "nav": "inventory", "sections": _form_fields(values), "errors": errors, "uc": uc, "components": comps,
-        "component": component, "reason": values.get("_reason", "")}, status)
+        "component": component, "reason": values.get("_reason", ""), "stale": stale}, status)
 
 
 @router.get("/new/use-case")
@@ -284,8 +287,39 @@ def edit_form(request: Request, business_id: str):
     with uow(request) as s:
         uc = inventory.get_use_case(s, actor, business_id)
         values = dict(uc.revisions[-1].values)
-        info = {"business_id": uc.business_id, "name": uc.name}
+        info = {"business_id": uc.business_id, "name": uc.name, "base_revision": uc.revision_count}
     return _form(request, actor, values=values, errors={}, uc=info)
+
+
+def _norm(v):
+    """An answer as the form would send it, for comparing a typed answer with a stored one."""
+    if v in (None, "", []):
+        return None
+    if isinstance(v, (list, tuple)):
+        return sorted(str(x).strip() for x in v)
+    return str(v).strip()
+
+
+def _stale_form(request, actor, business_id: str, typed: dict, reason: str, exc: inventory.StaleRevision):
+    """409: somebody saved while this person edited. Show what changed meanwhile (old -> new) and the form
+    again on top of the new revision: the answers this person changed are kept as typed, the others are
+    the new revision's (so saving again does not undo the other change)."""
+    with uow(request) as s:
+        uc = inventory.get_use_case(s, actor, business_id)
+        revs = {r.number: r for r in uc.revisions}
+        base_values = dict(revs[exc.base].values) if exc.base in revs else {}
+        latest = dict(uc.revisions[-1].values)
+        diffs = inventory.changes_since(s, actor, business_id, exc.base)
+        info = {"business_id": uc.business_id, "name": uc.name, "base_revision": uc.revision_count}
+        by = [{"number": r.number, "by": r.created_by, "at": r.created_at, "reason": r.reason}
+              for r in uc.revisions if r.number > exc.base]
+    mine = {k for k, v in typed.items() if _norm(v) != _norm(base_values.get(k))}
+    values = {**latest, **{k: typed[k] for k in mine}, "_reason": reason}
+    changed = [{"field": d.field, "label": d.label, "before": d.before, "after": d.after,
+                "yours": typed.get(d.field) if d.field in mine else None, "both": d.field in mine} for d in diffs]
+    stale = {"base": exc.base, "current": exc.current, "changed": changed, "revisions": by,
+             "kept": sorted(mine)}
+    return _form(request, actor, values=values, errors={}, uc=info, status=409, stale=stale)
 
 
 @router.post("/{business_id}/edit")
@@ -296,13 +330,21 @@ async def edit(request: Request, business_id: str):
     values = _values_from_form(form)
     errors = _validate_form(values)
     reason = (form.get("reason") or "").strip()
+    base = str(form.get("base_revision") or "").strip()
+    base_revision = int(base) if base.isdigit() else None
     if not reason:
         errors["reason"] = "say why the use case changes"
-    info = {"business_id": business_id, "name": values.get("use_case_name")}
+    info = {"business_id": business_id, "name": values.get("use_case_name"), "base_revision": base_revision}
     if errors:
         return _form(request, actor, values={**values, "_reason": reason}, errors=errors, uc=info, status=422)
-    with uow(request) as s:
-        inventory.edit_use_case(s, actor, business_id, values, reason)
+    try:
+        with uow(request) as s:
+            inventory.edit_use_case(s, actor, business_id, values, reason, base_revision=base_revision)
+    except inventory.StaleRevision as exc:
+        return _stale_form(request, actor, business_id, values, reason, exc)
+    except ValidationFailed as exc:
+        return _form(request, actor, values={**values, "_reason": reason}, errors={e.field: e.message for e in exc.errors},
+                     uc=info, status=422)
     return RedirectResponse(f"/inventory/{business_id}?saved=1", status_code=303)
 
 
@@ -376,12 +418,6 @@ def export_download(request: Request, fmt: str, component: str | None = None):
 
 # ---------------------------------------------------------------- import
 
-def _upload_dir(request: Request) -> Path:
-    d = settings_of(request).ensure_data_dir() / "uploads"
-    d.mkdir(mode=0o700, exist_ok=True)
-    return d
-
-
 @router.get("/import/file")
 def import_page(request: Request):
     require_page_actor(request)
@@ -390,49 +426,57 @@ def import_page(request: Request):
 
 @router.post("/import/file")
 async def import_upload(request: Request):
-    """Step 1: upload and dry run. The file is kept (by its SHA-256) for step 2."""
+    """Step 1: upload and dry run. The file is kept (by its SHA-256, mode 0600) for step 2. Whether the
+    person may import at all is asked before the body is read: a refused caller leaves nothing behind."""
     from raigov.inventory.formats import read_inventory
 
     actor = require_page_actor(request)
+    inventory.require_import(actor)
+    settings = settings_of(request)
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
     upload = form.get("file")
     if upload is None or not getattr(upload, "filename", ""):
         return render(request, "inventory/import.html", {"nav": "inventory", "report": None, "error": "choose a file"}, 422)
-    data = await upload.read(settings_of(request).upload_limit_bytes + 1)
-    if len(data) > settings_of(request).upload_limit_bytes:
+    data = await upload.read(settings.upload_limit_bytes + 1)
+    if len(data) > settings.upload_limit_bytes:
         return render(request, "inventory/import.html", {"nav": "inventory", "report": None,
                                                          "error": "the file is over the upload limit"}, 413)
     sha = hashlib.sha256(data).hexdigest()
-    name = re.sub(r"[^\w.\- ]", "_", Path(upload.filename).name)[:120] or "upload"
-    folder = _upload_dir(request) / sha
-    folder.mkdir(exist_ok=True)
-    path = folder / name
-    path.write_bytes(data)
+    path = uploads.keep(settings, sha, upload.filename, data)
     try:
-        parsed = read_inventory(path, max_bytes=settings_of(request).upload_limit_bytes)
+        parsed = read_inventory(path, max_bytes=settings.upload_limit_bytes)
         with uow(request) as s:
-            report = inventory.import_inventory(s, actor, parsed, settings_of(request), dry_run=True)
+            report = inventory.import_inventory(s, actor, parsed, settings, dry_run=True)
     except RaigovError as exc:
+        uploads.discard(settings, sha)  # nothing to commit: do not keep it
         return render(request, "inventory/import.html", {"nav": "inventory", "report": None, "error": exc.detail}, exc.status)
+    except BaseException:
+        uploads.discard(settings, sha)
+        raise
     return render(request, "inventory/import.html", {"nav": "inventory", "report": report, "error": None,
-                                                     "sha": sha, "name": name})
+                                                     "sha": sha, "name": path.name})
 
 
 @router.post("/import/commit")
 async def import_commit(request: Request):
-    """Step 2: import the file that was dry-run, in one transaction."""
+    """Step 2: import the file that was dry-run, in one transaction; the kept file is deleted afterwards."""
     from raigov.inventory.formats import read_inventory
 
     actor = require_page_actor(request)
+    inventory.require_import(actor)
+    settings = settings_of(request)
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
-    sha, name = form.get("sha", ""), form.get("name", "")
-    path = _upload_dir(request) / sha / name
-    if not re.fullmatch(r"[0-9a-f]{64}", sha) or "/" in name or not path.is_file():
+    sha, name = str(form.get("sha", "")), str(form.get("name", ""))
+    path = uploads.find(settings, sha, name)
+    if path is None:
         return render(request, "inventory/import.html", {"nav": "inventory", "report": None,
                                                          "error": "that upload is gone: upload the file again"}, 404)
-    parsed = read_inventory(path, max_bytes=settings_of(request).upload_limit_bytes)
-    with uow(request) as s:
-        report = inventory.import_inventory(s, actor, parsed, settings_of(request))
+    try:
+        parsed = read_inventory(path, max_bytes=settings.upload_limit_bytes)
+        with uow(request) as s:
+            report = inventory.import_inventory(s, actor, parsed, settings)
+    finally:
+        uploads.discard(settings, sha)
     return render(request, "inventory/import.html", {"nav": "inventory", "report": report, "error": None, "done": True})

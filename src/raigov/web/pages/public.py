@@ -56,7 +56,7 @@ def inventory_csv(request: Request, year: YearPath):
 
 
 @router.get("/inventory/{year}/spreadsheet-safe.csv", include_in_schema=False)
-def inventory_safe_csv(request: Request, year: int):
+def inventory_safe_csv(request: Request, year: YearPath):
     """The certified public file's spreadsheet-safe copy (cells starting with = + - @ tab CR prefixed with '),
     written and hashed with the snapshot; served only when its bytes match its recorded hash (as the exact file)."""
     with uow(request) as s:
@@ -67,7 +67,7 @@ def inventory_safe_csv(request: Request, year: int):
 
 
 @router.get("/inventory/{year}.xlsx", include_in_schema=False)
-def inventory_xlsx(request: Request, year: int):
+def inventory_xlsx(request: Request, year: YearPath):
     """The certified public file's rows as OMB's XLSX (texts as string cells, never formulas), written and hashed
     with the snapshot; served only when its bytes match its recorded hash."""
     with uow(request) as s:
