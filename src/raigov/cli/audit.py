@@ -5,8 +5,15 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from raigov.audit import service
-from raigov.cli.common import EXIT_PROBLEM, console, handle_errors, print_json, ready_database, settings, system_actor
+from raigov.cli.common import (
+    EXIT_PROBLEM,
+    console,
+    handle_errors,
+    print_json,
+    ready_database,
+    settings,
+    system_actor,
+)
 
 app = typer.Typer(help="The tamper-evident audit trail", no_args_is_help=True)
 
@@ -26,6 +33,8 @@ def verify(json_: bool = typer.Option(False, "--json")) -> None:
     """Check the hash chain and the Merkle tree against every signed head. Exit 1 names the first
     event that was changed, deleted, inserted or reordered; exit 0 when intact."""
     from rich.progress import Progress
+
+    from raigov.audit import service
 
     db = ready_database()
     with db.transaction() as s:
@@ -52,6 +61,8 @@ def verify(json_: bool = typer.Option(False, "--json")) -> None:
 @handle_errors
 def head(json_: bool = typer.Option(False, "--json")) -> None:
     """Sign the current tree head with the audit key, keep it, and print it."""
+    from raigov.audit import service
+
     db = ready_database()
     with db.transaction() as s:
         h = service.sign_head(s, system_actor(), settings().ensure_data_dir())
@@ -63,6 +74,8 @@ def head(json_: bool = typer.Option(False, "--json")) -> None:
 def prove(seq: int, tree_size: int = typer.Option(None, "--tree-size", help="Prove against this earlier size"),
           json_: bool = typer.Option(False, "--json")) -> None:
     """Inclusion proof of event SEQ (RFC 9162)."""
+    from raigov.audit import service
+
     db = ready_database()
     with db.transaction() as s:
         p = service.inclusion(s, system_actor(), seq, tree_size)
@@ -73,6 +86,8 @@ def prove(seq: int, tree_size: int = typer.Option(None, "--tree-size", help="Pro
 @handle_errors
 def prove_consistency(old: int, new: int, json_: bool = typer.Option(False, "--json")) -> None:
     """Consistency proof between the trees of OLD and NEW events (RFC 9162)."""
+    from raigov.audit import service
+
     db = ready_database()
     with db.transaction() as s:
         p = service.consistency(s, system_actor(), old, new)
@@ -90,6 +105,8 @@ def list_(
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """List events, newest first."""
+    from raigov.audit import service
+
     db = ready_database()
     with db.transaction() as s:
         rows, total = service.list_events(s, system_actor(), service.EventFilter(actor, action, object_type, object_id), limit=limit)

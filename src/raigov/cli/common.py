@@ -9,7 +9,6 @@ import sys
 from typing import Any
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
 from raigov.errors import RaigovError
@@ -37,7 +36,11 @@ def handle_errors(fn):
                 if f"{e.field}: {e.message}" != exc.detail:  # not said twice
                     err_console.print(f"  {e.field}: {e.message}", highlight=False)
             raise typer.Exit(EXIT_BAD_INPUT) from None
-        except ValidationError as exc:
+        except Exception as exc:
+            from pydantic import ValidationError  # here, not at import: `raigov --help` stays quick
+
+            if not isinstance(exc, ValidationError):
+                raise
             err_console.print("[red]error:[/red] the input is not valid", highlight=False)
             for e in exc.errors():
                 field = ".".join(str(x) for x in e["loc"]) or "input"

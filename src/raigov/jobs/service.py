@@ -549,21 +549,81 @@ def _units_under(session: Session, granted: set[str]) -> set[str]:
     return units_under(session, granted)
 
 
+# ---------------------------------------------------------------- the clocks the domains register
+#
+# Each clock (raigov/domains.py: Clock) names its function of (session, today, settings) and, for each object
+# type of its notices, a SELECT of (object id, use case id): the Notices page finds a notice's use case and
+# component through it. The governance clocks below are registered by raigov/jobs/register.py.
+
+
+def due_notices(session: Session, today: dt.date, settings: Settings) -> list[C.DueNotice]:
+    """Every registered clock's notices due on `today`, sorted by key."""
+    from raigov.domains import clocks, load
+
+    out: list[C.DueNotice] = []
+    for clock in clocks():
+        out += load(clock.due)(session, today, settings)
+    return sorted(out, key=lambda n: n.key)
+
+
+def governance_due(session: Session, today: dt.date, settings: Settings) -> list[C.DueNotice]:
+    """The clocks of governance (raigov.jobs.clocks), read in one snapshot."""
+    cfg = config()
+    return C.compute(snapshot(session, today, cfg), cfg, today, settings.base_url)
+
+
+def _pairs(object_id, use_case_id):
+    return select(object_id.label("object_id"), use_case_id.label("use_case_id"))
+
+
+def use_case_objects():
+    return _pairs(UseCase.id, UseCase.id)
+
+
+def practice_objects():
+    return _pairs(Practice.id, Practice.use_case_id)
+
+
+def review_objects():
+    return _pairs(Review.id, Review.use_case_id)
+
+
+def waiver_objects():
+    return _pairs(Waiver.id, Waiver.use_case_id)
+
+
+def evidence_objects():
+    return _pairs(EvidenceLink.evidence_id, EvidenceLink.use_case_id)
+
+
+def _object_queries() -> tuple[dict[str, object], set[str]]:
+    """({object_type: SELECT (object id, use case id)}, object types named by their component)."""
+    from raigov.domains import clocks, load
+
+    queries: dict[str, object] = {}
+    by_component: set[str] = set()
+    for clock in clocks():
+        for object_type, ref in clock.objects.items():
+            queries.setdefault(object_type, load(ref)())
+        by_component |= set(clock.component_objects)
+    return queries, by_component
+
+
 def _about_units(units: set[str]):
-    """Notices about an object of a use case (or a data-call component) in `units`."""
-    from sqlalchemy import String, cast
+    """Notices about an object of a use case (or a component) in `units`."""
+    from sqlalchemy import String, cast, false
 
     uc_in = select(UseCase.id).join(OrgUnit, OrgUnit.id == UseCase.org_unit_id).where(OrgUnit.code.in_(units))
-    by_type = {
-        "use_case": select(cast(UseCase.id, String)).where(UseCase.id.in_(uc_in)),
-        "practice": select(cast(Practice.id, String)).where(Practice.use_case_id.in_(uc_in)),
-        "review": select(cast(Review.id, String)).where(Review.use_case_id.in_(uc_in)),
-        "waiver": select(cast(Waiver.id, String)).where(Waiver.use_case_id.in_(uc_in)),
-        "evidence": select(cast(EvidenceLink.evidence_id, String)).where(EvidenceLink.use_case_id.in_(uc_in)),
-    }
-    clauses = [(Notice.object_type == t) & Notice.object_id.in_(q) for t, q in by_type.items()]
-    clauses += [(Notice.object_type == "cycle") & Notice.object_id.like(f"%:{u}") for u in sorted(units)]
-    return or_(*clauses)
+    queries, by_component = _object_queries()
+    clauses = []
+    for t, q in queries.items():
+        sub = q.subquery()
+        oid, uid = sub.c[0], sub.c[1]
+        clauses.append((Notice.object_type == t)
+                       & Notice.object_id.in_(select(cast(oid, String)).where(uid.in_(uc_in))))
+    clauses += [(Notice.object_type == t) & Notice.object_id.like(f"%:{u}")
+                for t in sorted(by_component) for u in sorted(units)]
+    return or_(*clauses) if clauses else false()
 
 
 def _visibility(session: Session, actor: Actor):
@@ -584,24 +644,18 @@ def _visibility(session: Session, actor: Actor):
 
 def _use_cases_of(session: Session, rows) -> dict[tuple[str, str], list[str]]:
     """(object_type, object_id) -> the business ids of the use cases the notice concerns."""
+    queries, _ = _object_queries()
     ids: dict[str, set[int]] = {}
     for r in rows:
-        if r.object_type in ("use_case", "practice", "review", "waiver", "evidence") and r.object_id.isdigit():
+        if r.object_type in queries and r.object_id.isdigit():
             ids.setdefault(r.object_type, set()).add(int(r.object_id))
     out: dict[tuple[str, str], list[str]] = {}
-    queries = {
-        "use_case": select(UseCase.id, UseCase.business_id),
-        "practice": select(Practice.id, UseCase.business_id).join(UseCase, UseCase.id == Practice.use_case_id),
-        "review": select(Review.id, UseCase.business_id).join(UseCase, UseCase.id == Review.use_case_id),
-        "waiver": select(Waiver.id, UseCase.business_id).join(UseCase, UseCase.id == Waiver.use_case_id),
-        "evidence": select(EvidenceLink.evidence_id, UseCase.business_id)
-        .join(UseCase, UseCase.id == EvidenceLink.use_case_id),
-    }
-    col = {"use_case": UseCase.id, "practice": Practice.id, "review": Review.id, "waiver": Waiver.id,
-           "evidence": EvidenceLink.evidence_id}
     for t, wanted in ids.items():
-        for oid, bid in session.execute(queries[t].where(col[t].in_(sorted(wanted))).order_by(UseCase.business_id)):
-            lst = out.setdefault((t, str(oid)), [])
+        sub = queries[t].subquery()
+        oid, uid = sub.c[0], sub.c[1]
+        for o, bid in session.execute(select(oid, UseCase.business_id).join(UseCase, UseCase.id == uid)
+                                      .where(oid.in_(sorted(wanted))).order_by(UseCase.business_id)):
+            lst = out.setdefault((t, str(o)), [])
             if bid not in lst:
                 lst.append(bid)
     return out
@@ -746,11 +800,10 @@ def run(db: Database, actor: Actor, settings: Settings, *, today: dt.date | None
     """Compute what is due, create each notice once, send the unsent ones (when SMTP is configured), and
     append one audit event. ``dry_run``: compute and say what would be created, writing nothing."""
     require(actor, "jobs.run")
-    cfg = config()
     today = today or agency_today(settings)
     summary = RunSummary(today, _worker_id(), dry_run, bool(settings.smtp_host), digest=settings.notice_digest)
     with db.transaction() as s:
-        summary.due = C.compute(snapshot(s, today, cfg), cfg, today, settings.base_url)
+        summary.due = due_notices(s, today, settings)
         rows = _rows(summary.due, _emails(s), utcnow())
         summary.rows = len(rows)
         if dry_run:

@@ -12,32 +12,46 @@ Public API::
     load_crosswalk(registry) -> {old item: {to, notes}}
 """
 
-from raigov.policy.crosswalk import crosswalk, load_crosswalk, map_items
-from raigov.policy.packs import (
-    Item,
-    Pack,
-    PackError,
-    PackRegistry,
-    current_registry,
-    load_pack,
-    load_registry,
-    parse_pack,
-    reload_registry,
-)
-from raigov.policy.screen import (
-    Evidence,
-    Finding,
-    RowScreen,
-    ScreenResult,
-    TraceEntry,
-    contract_row,
-    diff_inventory,
-    screen,
-    screen_inventory,
-)
+# The names below load on first use (PEP 562), so that importing a module of this package (e.g.
+# raigov.policy.register, read by `raigov --help`) does not load the packs' machinery. Note that
+# `raigov.policy.screen` (and `.crosswalk`) is the module once that is imported; the functions are
+# raigov.policy.screen.screen and raigov.policy.crosswalk.crosswalk.
+_NAMES = {
+    "crosswalk": "raigov.policy.crosswalk",
+    "load_crosswalk": "raigov.policy.crosswalk",
+    "map_items": "raigov.policy.crosswalk",
+    "Item": "raigov.policy.packs",
+    "Pack": "raigov.policy.packs",
+    "PackError": "raigov.policy.packs",
+    "PackRegistry": "raigov.policy.packs",
+    "current_registry": "raigov.policy.packs",
+    "load_pack": "raigov.policy.packs",
+    "load_registry": "raigov.policy.packs",
+    "parse_pack": "raigov.policy.packs",
+    "reload_registry": "raigov.policy.packs",
+    "Evidence": "raigov.policy.screen",
+    "Finding": "raigov.policy.screen",
+    "RowScreen": "raigov.policy.screen",
+    "ScreenResult": "raigov.policy.screen",
+    "TraceEntry": "raigov.policy.screen",
+    "contract_row": "raigov.policy.screen",
+    "diff_inventory": "raigov.policy.screen",
+    "screen": "raigov.policy.screen",
+    "screen_inventory": "raigov.policy.screen",
+}
 
 __all__ = [
     "Evidence", "Finding", "Item", "Pack", "PackError", "PackRegistry", "RowScreen", "ScreenResult",
     "TraceEntry", "contract_row", "crosswalk", "current_registry", "diff_inventory", "load_crosswalk",
     "load_pack", "load_registry", "map_items", "parse_pack", "reload_registry", "screen", "screen_inventory",
 ]
+
+
+def __getattr__(name: str):
+    if name in _NAMES:
+        import importlib
+
+        value = getattr(importlib.import_module(_NAMES[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'raigov.policy' has no attribute {name!r}")

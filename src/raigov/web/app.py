@@ -19,12 +19,18 @@ from raigov.web import errors
 from raigov.web.deps import CSRF_COOKIE, SESSION_COOKIE, csrf_token, page_user, refuse_nul, set_cookie
 from raigov.web.middleware import BodyLimit, SecurityHeaders
 
-UPLOAD_PREFIXES = ("/api/v1/evidence", "/inventory/import", "/api/v1/inventory/import", "/evaluation/runs")
-
 
 def make_templates(settings: Settings) -> Jinja2Templates:
     path = resources.files("raigov.web").joinpath("templates")
     templates = Jinja2Templates(directory=str(path))
+    # a domain may keep its own templates in <domain>/templates (raigov/domains.py)
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    from raigov.domains import template_dirs
+
+    extra = [d for d in template_dirs() if d != str(path)]
+    if extra:
+        templates.env.loader = ChoiceLoader([templates.env.loader, *(FileSystemLoader(d) for d in extra)])
     tz = ZoneInfo(settings.agency_timezone)
     env = templates.env
     env.globals.update(agency_name=settings.agency_name, agency_code=settings.agency_code, version=__version__,
@@ -52,16 +58,10 @@ def render(request: Request, name: str, context: dict | None = None, status_code
     found = page_user(request)
     ctx = {"actor": found[0] if found else None, "user_name": found[1] if found else None}
     if found:
-        from raigov.identity.permissions import components_visible
+        from raigov.domains import allowed
 
-        ctx["show_inventory"] = components_visible(found[0], "usecase.read") != set()
-        roles = found[0].roles
-        ctx["show_dashboard"] = bool(roles & {"caio", "caio_delegate", "component_ai_lead", "privacy_reviewer",
-                                              "crcl_reviewer", "legal_reviewer", "ocio_reviewer", "rug_member", "auditor"})
-        ctx["show_reviews"] = bool(roles & {"caio", "caio_delegate", "component_ai_lead", "privacy_reviewer",
-                                            "crcl_reviewer", "legal_reviewer", "ocio_reviewer", "rug_member"})
-        ctx["show_datacall"] = bool(roles & {"caio", "caio_delegate", "component_ai_lead"})
-        ctx["show_evaluation"] = bool(roles & {"te_engineer", "caio", "caio_delegate"})
+        # the navigation the domains register, each entry shown to who may take its action (domains.py)
+        ctx["nav_items"] = [link for link in request.app.state.nav if allowed(found[0], link.action)]
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     new = getattr(request.state, "new_csrf_cookie", None)
@@ -124,27 +124,23 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             return JSONResponse({"status": "unavailable", "detail": f"database at {cur}, code needs {head}"}, status_code=503)
         return {"status": "ready", "database": db.dialect, "revision": cur}
 
-    from raigov.web.api import governance as governance_api
-    from raigov.web.api import policy as policy_api
-    from raigov.web.api import v1
-    from raigov.web.pages import account, admin, audit, auth, dashboard, home, inventory, policy, public
-    from raigov.web.pages import datacall as datacall_pages
-    from raigov.web.pages import evaluation as evaluation_pages
-    from raigov.web.pages import governance as governance_pages
-    from raigov.web.pages import notices as notices_pages
+    # the routers the domains register (raigov/domains.py): the JSON API first, then the pages
+    from raigov import domains
 
-    app.include_router(v1.router)
-    app.include_router(governance_api.router)
-    app.include_router(policy_api.router)
-    for module in (auth, home, governance_pages, inventory, policy, admin, audit, account, public, dashboard, datacall_pages,
-                   evaluation_pages, notices_pages):
-        app.include_router(module.router)
+    for ref in domains.api_routers() + domains.page_routers():
+        app.include_router(domains.load(ref))
+    app.state.nav = domains.nav()
+    app.state.home_panels = domains.home_panels()
+    app.state.dashboard_panels = domains.dashboard_panels()
     if settings.oidc_enabled:
         from starlette.middleware.sessions import SessionMiddleware
 
         app.add_middleware(SessionMiddleware, secret_key=settings.secret().decode(), session_cookie="raigov_oidc",
                            max_age=600, same_site="lax", https_only=settings.secure_cookies)
-    app.add_middleware(BodyLimit, limit=settings.max_json_body_bytes, upload_limit=settings.upload_limit_bytes,
-                       upload_prefixes=UPLOAD_PREFIXES)
+    from raigov.web.uploads import limit_for, upload_routes
+
+    app.state.upload_routes = upload_routes(app)  # the routes that declare upload_limit() (web/uploads.py)
+    app.add_middleware(BodyLimit, limit=settings.max_json_body_bytes,
+                       limit_for=limit_for(app.state.upload_routes, settings))
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies, session_cookie=SESSION_COOKIE)
     return app

@@ -82,19 +82,19 @@ class SecurityHeaders:
 
 
 class BodyLimit:
-    """Refuse bodies over `limit` bytes (or `upload_limit` on upload paths) with 413."""
+    """Refuse bodies over `limit` bytes with 413, or over the limit a route declares for its uploads:
+    ``limit_for(method, path)`` answers it (None: `limit`), see web/uploads.py."""
 
-    def __init__(self, app, limit: int, upload_limit: int, upload_prefixes: tuple[str, ...] = ()):
+    def __init__(self, app, limit: int, limit_for=None):
         self.app = app
         self.limit = limit
-        self.upload_limit = upload_limit
-        self.upload_prefixes = upload_prefixes
+        self.limit_for = limit_for
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        path = scope["path"]
-        limit = self.upload_limit if any(path.startswith(p) for p in self.upload_prefixes) else self.limit
+        route_limit = self.limit_for(scope.get("method", "GET"), scope["path"]) if self.limit_for else None
+        limit = self.limit if route_limit is None else route_limit
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None:

@@ -17,6 +17,7 @@ from raigov.identity.permissions import Actor
 from raigov.web.api.v1 import ERRORS
 from raigov.web.deps import api_actor, may, settings_of, uow
 from raigov.web.params import INT32_MAX, RowId
+from raigov.web.uploads import UploadLimit
 
 router = APIRouter(prefix="/api/v1")
 ActorDep = Annotated[Actor, Depends(api_actor)]
@@ -176,7 +177,7 @@ def _form_text(form, name: str, max_length: int | None = None, required: bool = 
              summary="Upload a file (multipart) or give a link as evidence",
              openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {
                  "schema": _EVIDENCE_FORM}}}})
-async def add_evidence(request: Request, actor: ActorDep, business_id: str):
+async def add_evidence(request: Request, actor: ActorDep, business_id: str, limit: UploadLimit):
     """Who may attach evidence to the use case is asked before the body is read: a refused caller gets
     403 (never a 422 saying what the form would accept) and nothing of theirs is parsed or stored."""
     settings = settings_of(request)
@@ -193,7 +194,7 @@ async def add_evidence(request: Request, actor: ActorDep, business_id: str):
             if file:
                 raise ValidationFailed.one("file", "a file (multipart upload), not text")
             file = None
-        data = await read_limited(file, settings.upload_limit_bytes) if file is not None else None
+        data = await read_limited(file, limit) if file is not None else None
         with uow(request) as s:
             if data is not None:
                 ev = gov.add_file(s, actor, settings, business_id, data, filename=file.filename or "", title=title,

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from raigov.domains import allowed, load
 from raigov.errors import PermissionDenied
 from raigov.governance import dashboard as D
+from raigov.identity.permissions import require
 from raigov.web.app import render
 from raigov.web.deps import require_page_actor, uow
 
@@ -41,6 +43,7 @@ def _queue_view(q: D.Queues) -> dict:
 @router.get("")
 def dashboard(request: Request):
     actor = require_page_actor(request)
+    require(actor, "dashboard.read")  # the navigation shows the page to the same people (governance/register.py)
     roles = actor.roles
     office = bool(roles & OFFICE)
     lead_units = {g.org_unit for g in actor.grants if g.role == "component_ai_lead"}
@@ -76,4 +79,7 @@ def dashboard(request: Request):
         if reviewer:
             rq = D.review_queues(s, D.scope_of(s, actor), lanes=lanes)
             ctx["my_queues"], ctx["my_queue_view"] = rq, _queue_view(rq)
+        # the panels other domains register (<domain>/register.py), each for who may take its action
+        ctx["domain_panels"] = [{"panel": p, "data": load(p.data)(s, actor)}
+                                for p in request.app.state.dashboard_panels if allowed(actor, p.action)]
     return render(request, "dashboard/index.html", ctx)

@@ -17,6 +17,7 @@ from raigov.identity.permissions import components_visible
 from raigov.web.app import render
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.params import RowId
+from raigov.web.uploads import upload_limit
 
 router = APIRouter(prefix="/evaluation", include_in_schema=False)
 FIELDS = ("kind", "y_true", "y_pred", "score", "genuine", "groups", "subject", "threshold", "target_fmr",
@@ -49,7 +50,7 @@ def index(request: Request, error: str | None = None, ok: str | None = None):
     return _index(request, actor, error=error, ok=ok)
 
 
-@router.post("/runs")
+@router.post("/runs", dependencies=[upload_limit()])
 async def start_run(request: Request):
     actor = require_page_actor(request)
     settings = settings_of(request)

@@ -19,6 +19,7 @@ from raigov.policy import service as policy
 from raigov.web.app import render
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.params import Flag, RowId, form_int
+from raigov.web.uploads import UploadLimit
 
 router = APIRouter(include_in_schema=False)
 STATUS_LABELS = {"open": "Open", "changes_requested": "Changes requested", "approved": "Approved",
@@ -195,7 +196,7 @@ async def update_practice(request: Request, business_id: str):
 
 
 @router.post("/inventory/{business_id}/evidence")
-async def add_evidence(request: Request, business_id: str):
+async def add_evidence(request: Request, business_id: str, limit: UploadLimit):
     actor = require_page_actor(request)
     settings = settings_of(request)
     with uow(request) as s:  # before the body is read: a refused caller's upload is never parsed or kept
@@ -208,7 +209,7 @@ async def add_evidence(request: Request, business_id: str):
                   "practice": form.get("practice") or None}
         data = None
         if upload is not None and getattr(upload, "filename", ""):
-            data = await upload.read(settings.upload_limit_bytes + 1)
+            data = await upload.read(limit + 1)
         with uow(request) as s:
             if form.get("reuse"):
                 gov.link_evidence(s, actor, form_int(form.get("reuse"), "reuse", lo=1), business_id, kw["practice"])

@@ -29,6 +29,7 @@ from raigov.inventory.records import DEPARTMENT_FIELDS
 from raigov.web.app import render
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.params import Flag, OptRevision, form_int
+from raigov.web.uploads import UploadLimit
 
 router = APIRouter(prefix="/inventory", include_in_schema=False)
 
@@ -425,7 +426,7 @@ def import_page(request: Request):
 
 
 @router.post("/import/file")
-async def import_upload(request: Request):
+async def import_upload(request: Request, limit: UploadLimit):
     """Step 1: upload and dry run. The file is kept (by its SHA-256, mode 0600) for step 2. Whether the
     person may import at all is asked before the body is read: a refused caller leaves nothing behind."""
     from raigov.inventory.formats import read_inventory
@@ -438,14 +439,14 @@ async def import_upload(request: Request):
     upload = form.get("file")
     if upload is None or not getattr(upload, "filename", ""):
         return render(request, "inventory/import.html", {"nav": "inventory", "report": None, "error": "choose a file"}, 422)
-    data = await upload.read(settings.upload_limit_bytes + 1)
-    if len(data) > settings.upload_limit_bytes:
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
         return render(request, "inventory/import.html", {"nav": "inventory", "report": None,
                                                          "error": "the file is over the upload limit"}, 413)
     sha = hashlib.sha256(data).hexdigest()
     path = uploads.keep(settings, sha, upload.filename, data)
     try:
-        parsed = read_inventory(path, max_bytes=settings.upload_limit_bytes)
+        parsed = read_inventory(path, max_bytes=limit)
         with uow(request) as s:
             report = inventory.import_inventory(s, actor, parsed, settings, dry_run=True)
     except RaigovError as exc:

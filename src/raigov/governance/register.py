@@ -1,0 +1,54 @@
+"""What governance contributes: reviews, practices, evidence, waivers, the gate, the dashboard and the annual
+data call (API, pages, `raigov review|datacall`, navigation, the home panels of the CAIO's office, the leads
+and the reviewers). Its clocks are read by the jobs in one snapshot (raigov/jobs/register.py). Light: see
+raigov/domains.py."""
+
+from raigov.domains import CliGroup, Contribution, HomePanel, Link
+
+DATACALL = ("datacall.open", "datacall.certify", "datacall.certify_component")
+DASHBOARD = Link("/dashboard", "Dashboard", "dashboard.read")
+REVIEW_QUEUE = Link("/reviews", "Review queue", "review.comment")
+
+
+def _reviewer(role: str, title: str, text: str) -> HomePanel:
+    return HomePanel(role, title, text, (REVIEW_QUEUE, DASHBOARD))
+
+
+CONTRIBUTES = Contribution(
+    api=("raigov.web.api.governance:router",),
+    pages=("raigov.web.pages.governance:router", "raigov.web.pages.dashboard:router",
+           "raigov.web.pages.datacall:router"),
+    cli=(CliGroup("review", "raigov.cli.review", "Reviews, practices, waivers and the authorization gate"),
+         CliGroup("datacall", "raigov.cli.datacall",
+                  "The annual data call: open, progress, component and CAIO certification, finishing a snapshot")),
+    nav=(Link("/dashboard", "Dashboard", "dashboard.read", order=30),
+         Link("/reviews", "Reviews", "review.comment", order=40),
+         Link("/datacall", "Data call", DATACALL, order=50)),
+    home=(
+        HomePanel("caio", "Chief AI Officer",
+                  "Run the annual data call, see every use case, its determination, review, overdue practices and "
+                  "waivers; certify and publish.",
+                  (DASHBOARD, Link("/datacall", "Data call", DATACALL), Link("/reviews", "Reviews", "review.comment"),
+                   Link("/inventory", "Inventory", "usecase.read"), Link("/audit", "Audit trail", "audit.read"),
+                   Link("/admin/pending-grants", "Role grants to confirm", "role.confirm"))),
+        HomePanel("caio_delegate", "CAIO delegate",
+                  "Act for the Chief AI Officer where the rules allow it (never on waivers).",
+                  (DASHBOARD, Link("/reviews", "Reviews", "review.comment"),
+                   Link("/inventory", "Inventory", "usecase.read"),
+                   Link("/admin/pending-grants", "Role grants to confirm", "role.confirm"))),
+        HomePanel("component_ai_lead", "Component AI lead",
+                  "Review and certify your component's use cases in the data call; follow their practices and "
+                  "reviews.",
+                  (DASHBOARD, Link("/datacall", "Data call", DATACALL),
+                   Link("/reviews", "Component reviews", "review.comment"),
+                   Link("/inventory", "Inventory", "usecase.read"),
+                   Link("/inventory/import/file", "Import a file", "inventory.import"))),
+        _reviewer("privacy_reviewer", "Privacy reviewer", "Your Privacy review queue."),
+        _reviewer("crcl_reviewer", "CRCL reviewer", "Your Civil Rights and Civil Liberties review queue."),
+        _reviewer("legal_reviewer", "Legal reviewer", "Your legal review queue."),
+        _reviewer("ocio_reviewer", "OCIO reviewer",
+                  "Your OCIO/CISO review queue (security, system authorization, face recognition)."),
+        _reviewer("rug_member", "Responsible Use Group",
+                  "Use cases before the Responsible Use Group: the independent reviews."),
+    ),
+)

@@ -1,0 +1,15 @@
+"""What the inventory contributes: its pages, `raigov inventory`, the navigation entry and the use case
+owner's home panel. Light: see raigov/domains.py."""
+
+from raigov.domains import CliGroup, Contribution, HomePanel, Link
+
+CONTRIBUTES = Contribution(
+    pages=("raigov.web.pages.inventory:router",),
+    cli=(CliGroup("inventory", "raigov.cli.inventory", "The AI use case inventory: import, export, checks"),),
+    nav=(Link("/inventory", "Inventory", "usecase.read", order=10),),
+    home=(HomePanel("submitter", "Use case owner",
+                    "Register your component's AI use cases, answer the screening, attach impact assessments and "
+                    "test evidence, keep monitoring alive.",
+                    (Link("/inventory", "Your use cases", "usecase.read"),
+                     Link("/inventory/new/use-case", "Register a use case", "usecase.create"))),),
+)
