@@ -31,7 +31,7 @@ def append(db, n: int, batch: int, actor: Actor) -> float:
         k = min(batch, n - done)
         with db.transaction() as s:
             for i in range(done, done + k):
-                audit.record(s, actor, "bench.thing.update", "thing", i % 5000,
+                audit.record(s, actor, "inventory.use_case.revise", "thing", i % 5000,
                              {"i": i, "status": "in_progress"}, {"field": "status", "to": "in_progress"})
         done += k
     return time.perf_counter() - t0

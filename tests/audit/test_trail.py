@@ -15,7 +15,7 @@ from raigov.errors import PermissionDenied
 def _fill(db, system, n=12):
     with db.transaction() as s:
         for i in range(n):
-            audit.record(s, system, "test.thing.create", "thing", i, {"i": i}, {"n": i, "label": f"héllo {i}"})
+            audit.record(s, system, "inventory.use_case.revise", "thing", i, {"i": i}, {"n": i, "label": f"héllo {i}"})
 
 
 def _disable_guard(db):
@@ -45,7 +45,7 @@ def test_event_is_rolled_back_with_its_transaction(db, system):
     _fill(db, system, 2)
     with pytest.raises(RuntimeError):
         with db.transaction() as s:
-            audit.record(s, system, "test.thing.create", "thing", 99, {})
+            audit.record(s, system, "inventory.use_case.revise", "thing", 99, {})
             raise RuntimeError("the change failed")
     with db.transaction() as s:
         assert audit.tree_size(s) == 2
@@ -174,7 +174,7 @@ def test_reads_need_the_audit_role(db, system, make_user, actor_of):
     make_user("sam", "submitter@CBP")
     olga, sam = actor_of("olga"), actor_of("sam")
     with db.transaction() as s:
-        rows, total = audit.list_events(s, olga, audit.EventFilter(action="test."))
+        rows, total = audit.list_events(s, olga, audit.EventFilter(action="inventory."))
         assert total == 2 and rows[0].seq == 2
         with pytest.raises(PermissionDenied):
             audit.list_events(s, sam)

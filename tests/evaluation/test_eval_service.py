@@ -89,7 +89,7 @@ def test_biometric_run_becomes_a_bias_test_on_the_use_case(db, settings, team, s
         assert evid.details["run"] == run_id and evid.details["report_sha256"] == evid.sha256
         assert evid.expires_on is not None and evid.expires_on > evid.dated_on
         assert s.scalar(select(func.count()).select_from(AuditEvent)
-                        .where(AuditEvent.action == "evaluation.run", AuditEvent.object_id == str(run_id))) == 1
+                        .where(AuditEvent.action == "evaluation.run.execute", AuditEvent.object_id == str(run_id))) == 1
     assert "bias_test_missing" not in _codes(db, team["caio"], bid)
     assert not list(settings.data_dir.joinpath("tmp").iterdir())  # the uploaded copy and the PDF are gone
 
@@ -181,7 +181,7 @@ def test_cli_report_attach_as_a_person(db, settings, team, scores, tmp_path):
     res = cli("--attach", bid)  # the shell itself may not
     assert res.returncode == 2 and "--as USERNAME" in " ".join(res.stderr.split())
     res = cli("--attach", bid, "--as", "privacy", "--password-stdin", password=PASSWORD)
-    assert res.returncode == 2 and "may not eval.run" in " ".join(res.stderr.split())
+    assert res.returncode == 2 and "may not evaluation.run.execute" in " ".join(res.stderr.split())
     res = cli("--attach", bid, "--as", "tester", "--password-stdin", "--json", password=PASSWORD)
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)["run"]

@@ -191,7 +191,7 @@ def test_two_reviewers_close_the_same_condition_at_once(db, people, bid):
 
     results = race(db, reviewer("privacy"), reviewer("privacy2"))
     assert sum(isinstance(x, Conflict) for x in results) == 1, results
-    assert _events(db, "governance.review.condition.close") == 1
+    assert _events(db, "governance.condition.close") == 1
 
 
 def test_two_reopen_the_same_lane_at_once(db, people, bid):

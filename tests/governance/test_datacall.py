@@ -82,7 +82,7 @@ def test_open_cycle_once_per_year(db, agency):
     with pytest.raises(Conflict):
         _open(db, agency["caio"])
     with db.transaction() as s:
-        ev = s.scalar(select(AuditEvent).where(AuditEvent.action == "datacall.open"))
+        ev = s.scalar(select(AuditEvent).where(AuditEvent.action == "datacall.cycle.open"))
         assert ev.actor == "user:deleg" and json.loads(ev.details)["year"] == YEAR
         with pytest.raises(ValidationFailed):
             datacall.open_cycle(s, agency["caio"], 1800, DUE, "")
@@ -112,7 +112,7 @@ def test_component_certification_needs_explanations(db, agency):
         assert by["CBP"].state == "certified" and by["CBP"].explained == len(by["CBP"].failing)
         assert by["CBP"].certified_by == "user:cbp.lead" and by["ICE"].state == "not certified"
         assert (p.required, p.done) == (2, 1)
-        ev = s.scalar(select(AuditEvent).where(AuditEvent.action == "datacall.certify_component"))
+        ev = s.scalar(select(AuditEvent).where(AuditEvent.action == "datacall.component.certify"))
         assert ev.object_id == f"{YEAR}/CBP" and json.loads(ev.details)["content_sha256"] == cert.content_sha256
 
 
@@ -178,7 +178,7 @@ def test_certification_freezes_a_signed_snapshot(db, agency, settings, tmp_path)
         cycle = datacall.get_cycle(s, agency["caio"], YEAR)
         assert (cycle.status, cycle.snapshot_sha256, cycle.snapshot_count) == ("certified", res.snapshot_sha256, 3)
         assert cycle.certified_by == "user:caio"
-        ev = s.scalar(select(AuditEvent).where(AuditEvent.action == "datacall.certify"))
+        ev = s.scalar(select(AuditEvent).where(AuditEvent.action == "datacall.cycle.certify"))
         d = json.loads(ev.details)
         assert ev.seq == res.event_seq and d["snapshot_sha256"] == res.snapshot_sha256
         assert d["public_sha256"] == res.public_sha256

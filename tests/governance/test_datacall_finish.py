@@ -60,7 +60,7 @@ def _recorded(db) -> dict[str, str]:
 
 def _finish_events(db) -> list[dict]:
     with db.transaction() as s:
-        rows = s.execute(select(AuditEvent.actor, AuditEvent.details).where(AuditEvent.action == "datacall.finish")
+        rows = s.execute(select(AuditEvent.actor, AuditEvent.details).where(AuditEvent.action == "datacall.snapshot.finish")
                          .order_by(AuditEvent.seq)).all()
     return [{"actor": a, **(json.loads(d) if isinstance(d, str) else d)} for a, d in rows]
 

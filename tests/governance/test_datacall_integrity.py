@@ -75,7 +75,7 @@ def test_certification_writes_exactly_its_files_after_the_commit(db, agency, set
         assert (cycle.snapshot_size, cycle.public_size) == (len(full), len(public))
         assert (cycle.snapshot_count, cycle.public_count) == (3, 3)
         assert cycle.manifest_sha256 == _sha(manifest)
-        d = json.loads(s.scalar(select(AuditEvent.details).where(AuditEvent.action == "datacall.certify")))
+        d = json.loads(s.scalar(select(AuditEvent.details).where(AuditEvent.action == "datacall.cycle.certify")))
         assert (d["snapshot_sha256"], d["public_sha256"]) == (_sha(full), _sha(public))
         assert d["manifest_sha256"] == _sha(manifest) and d["sizes"] == {
             full_name: len(full), public_name: len(public), safe_name: len(safe), xlsx_name: len(xlsx)}
@@ -212,4 +212,30 @@ def test_migration_backfills_certified_cycles_from_the_audit_event(db, agency, s
         assert (cycle.snapshot_file, cycle.public_file, cycle.public_count) == (full_name, public_name, 3)
         assert (cycle.snapshot_size, cycle.public_size, cycle.manifest_sha256) == (None, None, None)
         assert _sha(datacall.snapshot_bytes(s, settings, YEAR)) == res.public_sha256
-        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "datacall.certify")) == 1
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "datacall.cycle.certify")) == 1
+
+
+def test_a_certification_recorded_under_the_former_action_name_is_still_found(db, agency, settings, monkeypatch):
+    """Cycles certified before the rename have a `datacall.certify` event (the trail is never rewritten): the
+    publication and the public file are still checked against it."""
+    from raigov.audit import actions
+    from raigov.audit import service as audit
+
+    real = audit.record
+
+    def as_before(session, actor, action, *args, **kw):  # what raigov recorded before the rename
+        return real(session, actor, "datacall.certify" if action == "datacall.cycle.certify" else action, *args, **kw)
+
+    _ready(db, agency)
+    with monkeypatch.context() as m:
+        m.setattr(actions, "check", lambda name: name)
+        m.setattr(datacall_cycles, "record", as_before)
+        with db.transaction() as s:
+            res = datacall.certify(s, agency["caio"], YEAR, "Complete.", settings)
+    with db.transaction() as s:
+        assert set(s.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "reporting_cycle",
+                                                             AuditEvent.object_id == str(YEAR)))) == {
+            "datacall.cycle.open", "datacall.certify"}
+        pub = datacall.publication(s, YEAR)
+        assert pub.recorded_public_sha256 == res.public_sha256 and pub.disagreements == []
+        assert _sha(datacall.snapshot_bytes(s, settings, YEAR)) == res.public_sha256

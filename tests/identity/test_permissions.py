@@ -16,53 +16,54 @@ REVIEWERS = {"privacy_reviewer", "crcl_reviewer", "legal_reviewer", "ocio_review
 GOVERNANCE_READERS = {"submitter", "component_ai_lead", *REVIEWERS, "caio", "caio_delegate", "auditor"}
 
 EXPECTED: dict[str, set[str]] = {
-    "user.read": {"admin", "auditor", "caio", "system"},
-    "user.manage": {"admin", "system"},
-    "role.manage": {"admin", "system"},
-    "role.confirm": {"caio", "caio_delegate"},
-    "token.manage": {"admin", "system"},
-    "token.create_own": ALL_PEOPLE,
-    "account.read_own": ALL_PEOPLE | {"service"},
-    "audit.read": {"auditor", "caio", "system"},
-    "audit.verify": {"auditor", "caio", "admin", "system"},
-    "audit.sign_head": {"caio", "system"},
-    "usecase.create": {"submitter", "component_ai_lead"},
-    "usecase.edit": {"submitter", "component_ai_lead"},
-    "usecase.read": GOVERNANCE_READERS | {"te_engineer", "service", "system"},
-    "usecase.read_draft": GOVERNANCE_READERS | {"system"},
-    "usecase.retire": {"component_ai_lead", "caio"},
-    "usecase.assign": {"component_ai_lead", "caio", "caio_delegate", "system"},
-    "inventory.import": {"component_ai_lead", "caio", "caio_delegate", "system"},
-    "inventory.export": {"component_ai_lead", "caio", "caio_delegate", "auditor", "system"},
-    "policy.manage": {"caio", "system"},
-    "determination.propose": {"submitter", "component_ai_lead", "caio", "caio_delegate", "system"},
-    "determination.decide": {"caio", "caio_delegate"},
-    "review.comment": REVIEWERS | {"component_ai_lead", "caio", "caio_delegate"},
-    "review.decide": REVIEWERS | {"component_ai_lead", "caio", "caio_delegate"},
-    "review.assign": {"caio", "caio_delegate", "component_ai_lead"},
-    "governance.sync": {"submitter", "component_ai_lead", "caio", "caio_delegate", "system"},
-    "practice.update": {"submitter", "component_ai_lead", "te_engineer"},
-    "evidence.attach": {"submitter", "component_ai_lead", "te_engineer"},
-    "risk.accept": {"caio", "caio_delegate", "component_ai_lead"},
-    "waiver.grant": {"caio"},
-    "waiver.revoke": {"caio"},
-    "waiver.report": {"caio", "caio_delegate"},
-    "pilot.certify": {"caio"},
-    "datacall.open": {"caio", "caio_delegate"},
-    "datacall.certify_component": {"component_ai_lead"},
-    "datacall.certify": {"caio"},
-    "disclosure.publish": {"caio"},
-    "eval.run": {"te_engineer", "component_ai_lead"},
-    "eval.read": GOVERNANCE_READERS | {"te_engineer"},
-    "gate.query": {"service", "submitter", "component_ai_lead", "caio", "caio_delegate", "auditor", "system"},
-    "decision.record": {"service"},
-    "genai.request_access": ALL_PEOPLE - {"auditor", "admin"},
-    "genai.approve_access": {"component_ai_lead", "caio", "caio_delegate"},
-    "genai.screen_prompt": (ALL_PEOPLE - {"auditor", "admin"}) | {"service"},
-    "jobs.run": {"system"},
-    "notice.read": {"caio", "caio_delegate", "auditor", "admin", "component_ai_lead", "system"},
-    "notice.retry": {"caio", "caio_delegate", "admin", "system"},
-    "datacall.finish": {"caio", "caio_delegate", "admin"},
+    "identity.user.read": {"admin", "auditor", "caio", "system"},
+    "identity.user.manage": {"admin", "system"},
+    "identity.role.manage": {"admin", "system"},
+    "identity.role.confirm": {"caio", "caio_delegate"},
+    "governance.dashboard.read": {"caio", "caio_delegate", "auditor", "component_ai_lead", *REVIEWERS},
+    "identity.token.manage": {"admin", "system"},
+    "identity.token.create_own": ALL_PEOPLE,
+    "identity.account.read_own": ALL_PEOPLE | {"service"},
+    "audit.event.read": {"auditor", "caio", "system"},
+    "audit.trail.verify": {"auditor", "caio", "admin", "system"},
+    "audit.head.sign": {"caio", "system"},
+    "inventory.use_case.create": {"submitter", "component_ai_lead"},
+    "inventory.use_case.revise": {"submitter", "component_ai_lead"},
+    "inventory.use_case.read": GOVERNANCE_READERS | {"te_engineer", "service", "system"},
+    "inventory.use_case.read_draft": GOVERNANCE_READERS | {"system"},
+    "inventory.use_case.retire": {"component_ai_lead", "caio"},
+    "inventory.use_case.assign": {"component_ai_lead", "caio", "caio_delegate", "system"},
+    "inventory.file.import": {"component_ai_lead", "caio", "caio_delegate", "system"},
+    "inventory.file.export": {"component_ai_lead", "caio", "caio_delegate", "auditor", "system"},
+    "policy.pack.manage": {"caio", "system"},
+    "policy.use_case.screen": {"submitter", "component_ai_lead", "caio", "caio_delegate", "system"},
+    "policy.determination.decide": {"caio", "caio_delegate"},
+    "governance.review.comment": REVIEWERS | {"component_ai_lead", "caio", "caio_delegate"},
+    "governance.review.decide": REVIEWERS | {"component_ai_lead", "caio", "caio_delegate"},
+    "governance.review.assign": {"caio", "caio_delegate", "component_ai_lead"},
+    "governance.requirements.sync": {"submitter", "component_ai_lead", "caio", "caio_delegate", "system"},
+    "governance.practice.update": {"submitter", "component_ai_lead", "te_engineer"},
+    "governance.evidence.attach": {"submitter", "component_ai_lead", "te_engineer"},
+    "governance.risk.accept": {"caio", "caio_delegate", "component_ai_lead"},
+    "governance.waiver.grant": {"caio"},
+    "governance.waiver.revoke": {"caio"},
+    "governance.waiver.report": {"caio", "caio_delegate"},
+    "governance.pilot.certify": {"caio"},
+    "datacall.cycle.open": {"caio", "caio_delegate"},
+    "datacall.component.certify": {"component_ai_lead"},
+    "datacall.cycle.certify": {"caio"},
+    "disclosure.inventory.publish": {"caio"},
+    "evaluation.run.execute": {"te_engineer", "component_ai_lead"},
+    "evaluation.run.read": GOVERNANCE_READERS | {"te_engineer"},
+    "governance.gate.query": {"service", "submitter", "component_ai_lead", "caio", "caio_delegate", "auditor", "system"},
+    "oversight.decision.record": {"service"},
+    "genai.access.request": ALL_PEOPLE - {"auditor", "admin"},
+    "genai.access.approve": {"component_ai_lead", "caio", "caio_delegate"},
+    "genai.prompt.screen": (ALL_PEOPLE - {"auditor", "admin"}) | {"service"},
+    "jobs.checks.run": {"system"},
+    "jobs.notice.read": {"caio", "caio_delegate", "auditor", "admin", "component_ai_lead", "system"},
+    "jobs.notice.retry": {"caio", "caio_delegate", "admin", "system"},
+    "datacall.snapshot.finish": {"caio", "caio_delegate", "admin"},
 }
 
 
@@ -107,17 +108,18 @@ def test_admin_approves_nothing():
 
 def test_auditor_changes_nothing():
     allowed = {a for a in matrix() if can(actor("auditor"), a, "CBP")}
-    assert allowed == {"user.read", "account.read_own", "token.create_own", "audit.read", "audit.verify",
-                       "usecase.read", "usecase.read_draft", "inventory.export", "eval.read", "gate.query",
-                       "notice.read"}
+    assert allowed == {"identity.user.read", "identity.account.read_own", "identity.token.create_own",
+                       "audit.event.read", "audit.trail.verify", "inventory.use_case.read",
+                       "inventory.use_case.read_draft", "inventory.file.export", "evaluation.run.read",
+                       "governance.gate.query", "jobs.notice.read", "governance.dashboard.read"}
 
 
 def test_submitter_cannot_read_another_components_drafts():
     sub = actor("submitter", "CBP")
-    assert can(sub, "usecase.read_draft", "CBP")
-    assert not can(sub, "usecase.read_draft", "TSA")
-    assert components_visible(sub, "usecase.read_draft") == {"CBP"}
-    assert components_visible(actor("caio"), "usecase.read_draft") is None
+    assert can(sub, "inventory.use_case.read_draft", "CBP")
+    assert not can(sub, "inventory.use_case.read_draft", "TSA")
+    assert components_visible(sub, "inventory.use_case.read_draft") == {"CBP"}
+    assert components_visible(actor("caio"), "inventory.use_case.read_draft") is None
 
 
 def test_anonymous_can_do_nothing():
@@ -126,7 +128,7 @@ def test_anonymous_can_do_nothing():
 
 def test_unknown_action_is_a_programming_error():
     with pytest.raises(KeyError):
-        can(actor("caio"), "usecase.teleport")
+        can(actor("caio"), "inventory.use_case.teleport")
 
 
 def test_docs_match_the_matrix():
@@ -134,7 +136,56 @@ def test_docs_match_the_matrix():
     assert doc.read_text() == markdown(), "regenerate: python -m raigov.identity.permissions > docs/permissions.md"
 
 
-# ---------------------------------------------------------------- the second person for deciding roles
+def test_names_follow_the_audit_grammar():
+    from raigov.identity.permissions import GRAMMAR
+
+    assert [a for a in matrix() if not GRAMMAR.match(a)] == []
+
+
+def test_a_permission_for_one_recorded_act_has_the_audit_actions_name():
+    from raigov.audit.actions import ACTIONS
+
+    aligned = {"inventory.use_case.create", "inventory.use_case.revise", "inventory.use_case.retire",
+               "inventory.use_case.assign", "inventory.file.import", "inventory.file.export", "policy.use_case.screen",
+               "policy.determination.decide", "governance.review.comment", "governance.review.decide",
+               "governance.review.assign", "governance.requirements.sync", "governance.practice.update",
+               "governance.evidence.attach", "governance.risk.accept", "governance.waiver.grant",
+               "governance.waiver.revoke", "governance.waiver.report", "governance.pilot.certify", "datacall.cycle.open",
+               "datacall.component.certify", "datacall.cycle.certify", "datacall.snapshot.finish",
+               "evaluation.run.execute", "jobs.checks.run", "jobs.notice.retry"}
+    assert aligned <= set(matrix()) & set(ACTIONS)
+
+
+FORMER_NAMES = {"user.read": "identity.user.read", "usecase.retire": "inventory.use_case.retire",
+                "usecase.edit": "inventory.use_case.revise", "eval.run": "evaluation.run.execute",
+                "datacall.certify": "datacall.cycle.certify", "notice.retry": "jobs.notice.retry",
+                "audit.read": "audit.event.read", "determination.propose": "policy.use_case.screen"}
+
+
+@pytest.mark.parametrize("old,new", sorted(FORMER_NAMES.items()))
+def test_former_names_stay_aliases(old, new):
+    from raigov.identity.permissions import canonical, require
+    from raigov.errors import PermissionDenied
+
+    assert canonical(old) == new and canonical(new) == new
+    assert old in matrix() and matrix()[old] is matrix()[new] and old not in set(matrix())
+    for role in sorted(ROLES) + ["system"]:
+        for unit in (None, "CBP"):
+            a = actor(role, unit)
+            assert can(a, old, "CBP") is can(a, new, "CBP") is (role in EXPECTED[new] and (
+                unit is None or role == "system" or matrix()[new].scope != "department"))
+            assert can(a, old, "TSA") is can(a, new, "TSA")
+            assert components_visible(a, old) == components_visible(a, new)
+    with pytest.raises(PermissionDenied):
+        require(Actor.anonymous(), old)
+
+
+def test_every_former_name_is_listed_in_the_docs():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "permissions.md").read_text()
+    assert len(matrix().aliases) >= 46  # the names before the grammar
+    for old, new in matrix().aliases.items():
+        assert f"| `{old}` | `{new}` |" in doc
+
 
 def test_every_role_that_decides_is_a_deciding_role():
     """A role holding an approval action of the matrix must be in roles.DECIDING_ROLES, so that a new
@@ -182,9 +233,9 @@ def test_admin_made_caio_approves_nothing_until_a_second_caio_confirms(db, setti
                      {"role": "caio", "component": None, "status": "pending", "pending_id": pid, "requested_by": "user:adm"}]
 
     refusals = {
-        "adm": "may not role.confirm",                 # the admin who asked approves nothing
+        "adm": "may not identity.role.confirm",                 # the admin who asked approves nothing
         "deleg": "confirmed only by another caio",     # the CAIO's delegate does not make a CAIO
-        "mallory": "may not role.confirm",             # the grantee, who holds no confirming role yet
+        "mallory": "may not identity.role.confirm",             # the grantee, who holds no confirming role yet
     }
     A["mallory"] = mallory
     for who, words in refusals.items():
@@ -217,7 +268,7 @@ def test_admin_made_caio_approves_nothing_until_a_second_caio_confirms(db, setti
         service.confirm_grant(s, A["boss"], "mallory", pid)
         service.confirm_grant(s, A["deleg"], "trent", tid)
         service.confirm_grant(s, A["boss"], "deleg", did)
-    assert "determination.decide" in _approvals(actor_of("mallory"))
+    assert "policy.determination.decide" in _approvals(actor_of("mallory"))
     assert actor_of("trent").roles == {"caio_delegate"} and "privacy_reviewer" in actor_of("deleg").roles
     with db.transaction() as s:
         ra = s.scalar(sa.select(RoleAssignment).join(RoleAssignment.user).where(RoleAssignment.role == "caio",

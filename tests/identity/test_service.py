@@ -216,14 +216,14 @@ def test_failed_sign_ins_are_aggregated_in_the_trail(db, settings):
     assert brief == [
         ("identity.sign_in.fail", ATTACKER, 1, None, 1),
         ("identity.sign_in.fail", ATTACKER, 2, None, 1),
-        ("identity.sign_in.locked", "alice", 3, 0, None),
+        ("identity.sign_in.throttle", "alice", 3, 0, None),
         ("identity.sign_in.fail", ATTACKER, 4, None, 1),
-        ("identity.sign_in.locked", "alice", 6, 17, None),
+        ("identity.sign_in.throttle", "alice", 6, 17, None),
         ("identity.sign_in.fail", CAIO_DESK, 1, None, 1),
         ("identity.sign_in.fail", CAIO_DESK, 2, None, 2),
         ("identity.sign_in.fail", CAIO_DESK, 4, None, 4),
         ("identity.sign_in.fail", CAIO_DESK, 8, None, 8),
-        ("identity.sign_in.client_locked", CAIO_DESK, 10, None, 10),
+        ("identity.client.throttle", CAIO_DESK, 10, None, 10),
     ]
     assert events[4][2]["wait_seconds"] == 8 and events[4][2]["since"] == t0.isoformat()
     assert events[-1][2]["usernames"] == sorted(f"user{i}" for i in range(10))

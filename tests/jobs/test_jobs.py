@@ -351,7 +351,7 @@ def test_run_sends_each_notice_once(db, settings, agency, sink):
     assert len(dry.due) == 6 and len(dry.created) == dry.rows == 10 and sink.received() == []
     with db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(Notice)) == 0
-        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "jobs.run")) == 0
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "jobs.checks.run")) == 0
 
     first = jobs.run(db, SYSTEM, st, today=TODAY)
     # ten rows (a notice per recipient); the evidence owner has no e-mail address: nine sent
@@ -374,7 +374,7 @@ def test_run_sends_each_notice_once(db, settings, agency, sink):
         kept = s.execute(select(Notice.recipient, Notice.last_error, Notice.sent_at)
                          .where(Notice.recipient_user == "tester")).one()
         assert kept == ("user:tester", "no e-mail address", None)
-        ev = s.scalar(select(AuditEvent).where(AuditEvent.action == "jobs.run"))
+        ev = s.scalar(select(AuditEvent).where(AuditEvent.action == "jobs.checks.run"))
         details = json.loads(ev.details)
         assert (details["created"], details["sent"], details["pending"]) == (10, 9, 1)
 
@@ -398,7 +398,7 @@ def test_run_sends_each_notice_once(db, settings, agency, sink):
     assert sorted(moved.created) == sorted(f"practice:{p[0]}:overdue:2026-11-24:to:{u}" for u in ("owner", "lead", "caio"))
     assert len(moved.sent) == 3
     with db.transaction() as s:
-        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "jobs.run")) == 5
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "jobs.checks.run")) == 5
 
 
 def test_failed_send_is_kept_and_retried(db, settings, agency, sink):

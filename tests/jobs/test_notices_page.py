@@ -150,7 +150,7 @@ def test_retry_permission_and_audit(db, settings, outbox, actor_of, sink):  # no
     with db.transaction() as s:
         n = s.get(Notice, nid)
         assert n.sent_at is not None and n.last_error is None and n.attempts == 2
-        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "notice.retry").order_by(AuditEvent.seq)).all()
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "jobs.notice.retry").order_by(AuditEvent.seq)).all()
         assert [(e.actor, json.loads(e.details)["result"]) for e in events] == [("user:the.admin", "failed"),
                                                                                  ("user:delegate", "sent")]
         assert all(e.object_type == "notice" and e.object_id == res.key for e in events)

@@ -36,7 +36,7 @@ def test_api_admin_made_caio_is_pending_until_another_caio_confirms(client, make
 
     listed = client.get("/api/v1/pending-role-grants", headers=token_for("deleg")).json()
     assert [(g["id"], g["username"], g["role"]) for g in listed] == [(pid, "mallory", "caio")]
-    for who, words in (("adm", "may not role.confirm"), ("deleg", "only by another caio"), ("mallory", "may not")):
+    for who, words in (("adm", "may not identity.role.confirm"), ("deleg", "only by another caio"), ("mallory", "may not")):
         r = client.post(f"/api/v1/users/mallory/roles/{pid}/confirm", headers=token_for(who))
         assert r.status_code == 403 and r.headers["content-type"] == PROBLEM, who
         assert r.json()["type"] == problem_type("forbidden") and words in r.json()["detail"], who

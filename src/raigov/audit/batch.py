@@ -38,7 +38,8 @@ def record_batches(session: Session, actor: Actor | str, action: str, object_typ
         state = batch_state([item_hash(it) for it in chunk])
         details = {"batch": n, "batches": len(chunks), **state, **(details_of(n, len(chunks), chunk) if details_of else {})}
         prepared.append((state, details))
-    return [record(session, actor, action, object_type, object_id, state, details) for state, details in prepared]
+    return [record(session, actor, action, object_type, object_id, state, details)  # audit-actions: (the caller's)
+            for state, details in prepared]
 
 
 def item_proof(items: list[dict], index: int) -> dict:

@@ -10,10 +10,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from hashlib import sha256
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from raigov.audit import merkle
+from raigov.audit import actions, merkle
 from raigov.audit.canonical import (
     GENESIS_HASH,
     canonical_json,
@@ -49,8 +49,10 @@ def record(
     state: object = None,
     details: dict | None = None,
 ) -> AuditEvent:
-    """Append one event. `state` is the object's new state (only its digest is kept);
-    `details` is a small, non-secret summary kept verbatim and covered by the hash."""
+    """Append one event. `action` must be in the catalogue (audit/actions.yaml; UnknownAuditAction
+    otherwise); `state` is the object's new state (only its digest is kept); `details` is a small,
+    non-secret summary kept verbatim and covered by the hash."""
+    actions.check(action)
     last = session.info.get(_LAST)
     if last is None:
         if session.get_bind().dialect.name == "postgresql":
@@ -122,13 +124,16 @@ class EventFilter:
 def list_events(
     session: Session, actor: Actor, flt: EventFilter | None = None, *, limit: int = 50, offset: int = 0
 ) -> tuple[list[AuditEvent], int]:
-    require(actor, "audit.read")
+    require(actor, "audit.event.read")
     flt = flt or EventFilter()
     q = select(AuditEvent)
     if flt.actor:
         q = q.where(AuditEvent.actor.contains(flt.actor, autoescape=True))
     if flt.action:
-        q = q.where(AuditEvent.action.startswith(flt.action, autoescape=True))
+        # events of the same act stored under a former (or, filtering by a former name, the current) name too
+        cond = AuditEvent.action.startswith(flt.action, autoescape=True)
+        also = actions.filter_names(flt.action)
+        q = q.where(or_(cond, AuditEvent.action.in_(also)) if also else cond)
     if flt.object_type:
         q = q.where(AuditEvent.object_type == flt.object_type)
     if flt.object_id:
@@ -143,7 +148,7 @@ def list_events(
 
 
 def get_event(session: Session, actor: Actor, seq: int) -> AuditEvent:
-    require(actor, "audit.read")
+    require(actor, "audit.event.read")
     ev = session.get(AuditEvent, seq)
     if ev is None:
         raise NotFound(f"no audit event {seq}")
@@ -151,7 +156,7 @@ def get_event(session: Session, actor: Actor, seq: int) -> AuditEvent:
 
 
 def distinct_values(session: Session, actor: Actor, column: str) -> list[str]:
-    require(actor, "audit.read")
+    require(actor, "audit.event.read")
     col = {"action": AuditEvent.action, "object_type": AuditEvent.object_type}[column]
     return list(session.scalars(select(col).distinct().order_by(col)).all())
 
@@ -214,7 +219,7 @@ def verify(session: Session, actor: Actor, *, max_findings: int = 20) -> VerifyR
     """Check the hash chain and the Merkle tree against every signed head kept.
 
     Names the first event that was changed, deleted, inserted or reordered."""
-    require(actor, "audit.verify")
+    require(actor, "audit.trail.verify")
     findings: list[Finding] = []
     heads = list(session.scalars(select(AuditTreeHead).order_by(AuditTreeHead.tree_size)).all())
     head_sizes: dict[int, list[AuditTreeHead]] = {}
@@ -289,7 +294,7 @@ def tree_size(session: Session) -> int:
 
 def sign_head(session: Session, actor: Actor, data_dir) -> dict:
     """Compute the current tree head, sign it with the Ed25519 key and keep it."""
-    require(actor, "audit.sign_head")
+    require(actor, "audit.head.sign")
     leaves = _leaf_hashes(session)
     root = merkle.root(leaves).hex()
     ts = format_time(utcnow())
@@ -318,7 +323,7 @@ def latest_head(session: Session) -> dict | None:
 
 def inclusion(session: Session, actor: Actor, seq: int, size: int | None = None) -> dict:
     """Inclusion proof of event `seq` in the tree of the first `size` events (default: all)."""
-    require(actor, "audit.read")
+    require(actor, "audit.event.read")
     leaves = _leaf_hashes(session)
     n = len(leaves) if size is None else size
     if not 1 <= seq <= n or n > len(leaves):
@@ -336,7 +341,7 @@ def inclusion(session: Session, actor: Actor, seq: int, size: int | None = None)
 
 
 def consistency(session: Session, actor: Actor, old: int, new: int) -> dict:
-    require(actor, "audit.read")
+    require(actor, "audit.event.read")
     leaves = _leaf_hashes(session)
     if not 1 <= old <= new <= len(leaves):
         raise ValidationFailed.one("old", f"need 1 <= OLD <= NEW <= {len(leaves)} (got {old}, {new})")

@@ -40,6 +40,7 @@ from raigov.datacall.snapshot import (
 )
 from raigov.db.base import utcnow
 from raigov.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from raigov.governance.vocab import CycleStatus
 from raigov.identity.models import OrgUnit
 from raigov.identity.permissions import Actor, can, components_visible, require
 from raigov.inventory import service as inventory
@@ -93,7 +94,7 @@ def _may_read(actor: Actor) -> set[str] | None:
 
 
 def _require_open(cycle: ReportingCycle) -> None:
-    if cycle.status != "open":
+    if cycle.status != CycleStatus.OPEN:
         raise Conflict(f"the {cycle.year} data call was certified by {cycle.certified_by} on "
                        f"{cycle.certified_at:%Y-%m-%d}: it is frozen")
 
@@ -127,11 +128,11 @@ def open_cycle(session: Session, actor: Actor, year: int, due_on: dt.date, title
     if existing is not None:
         raise Conflict(f"the {year} data call is already {existing.status} (opened by {existing.opened_by})")
     title = (title or "").strip() or f"{year} AI use case inventory data call"
-    c = ReportingCycle(year=year, title=title[:300], due_on=due_on, status="open", opened_by=actor.label,
+    c = ReportingCycle(year=year, title=title[:300], due_on=due_on, status=CycleStatus.OPEN, opened_by=actor.label,
                        opened_at=utcnow(), version=1)
     session.add(c)
     session.flush()
-    record(session, actor, "datacall.open", "reporting_cycle", year, cycle_as_dict(c),
+    record(session, actor, "datacall.cycle.open", "reporting_cycle", year, cycle_as_dict(c),
            {"year": year, "due_on": due_on.isoformat(), "title": c.title[:200]})
     return c
 
@@ -319,7 +320,7 @@ def certify_component(session: Session, actor: Actor, year: int, component: str,
                                   certified_by=actor.label, certified_at=utcnow())
     session.add(cert)
     session.flush()
-    record(session, actor, "datacall.certify_component", "reporting_cycle", f"{year}/{component}",
+    record(session, actor, "datacall.component.certify", "reporting_cycle", f"{year}/{component}",
            {"component": component, "content_sha256": sha, "explanations": kept, "statement": cert.statement},
            {"year": year, "component": component, "content_sha256": sha, "use_cases": cert.use_case_count,
             "explained": len(kept)})
@@ -404,7 +405,7 @@ def certify(session: Session, actor: Actor, year: int, statement: str, settings:
     cycle.public_safe_file, cycle.public_safe_sha256, cycle.public_safe_size = safe_name, safe_sha, len(safe_bytes)
     cycle.public_xlsx_file, cycle.public_xlsx_sha256, cycle.public_xlsx_size = xlsx_name, xlsx_sha, len(xlsx_bytes)
     cycle.version += 1
-    ev = record(session, actor, "datacall.certify", "reporting_cycle", year, {**cycle_as_dict(cycle), "manifest": manifest},
+    ev = record(session, actor, "datacall.cycle.certify", "reporting_cycle", year, {**cycle_as_dict(cycle), "manifest": manifest},
                 {"year": year, "snapshot_sha256": full_sha, "public_sha256": public_sha, "rows": len(rows),
                  "public_rows": len(public), "files": files, "sizes": sizes,
                  "public_safe_sha256": safe_sha, "public_xlsx_sha256": xlsx_sha, "prefixed_cells": safe_cells.count,

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-PENDING = ".pending"  # suffix of a file written but not yet renamed into place
+PENDING = ".pending"  # suffix of a snapshot file written but not yet renamed into place (see the module's doc)
 
 log = logging.getLogger("raigov.datacall")
 

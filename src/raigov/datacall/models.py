@@ -9,6 +9,7 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from raigov.db.base import Base, JSONType, UTCDateTime, utcnow
+from raigov.governance.vocab import CycleStatus
 
 
 class ReportingCycle(Base):
@@ -20,7 +21,7 @@ class ReportingCycle(Base):
     year: Mapped[int] = mapped_column(Integer, nullable=False, unique=True)
     title: Mapped[str] = mapped_column(String(300), nullable=False)
     due_on: Mapped[date] = mapped_column(Date, nullable=False)
-    status: Mapped[str] = mapped_column(String(12), nullable=False, default="open")  # open | certified
+    status: Mapped[str] = mapped_column(String(12), nullable=False, default=CycleStatus.OPEN.value)  # open | certified
     opened_by: Mapped[str] = mapped_column(String(200), nullable=False)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     certified_by: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from raigov.audit.actions import stored_names
 from raigov.audit.models import AuditEvent, AuditTreeHead
 from raigov.audit.service import head_as_dict, record
 from raigov.config import Settings
@@ -46,7 +47,7 @@ class Publication:
     public_file: str
     event_seq: int
     head: dict | None
-    recorded_snapshot_sha256: str | None = None  # from the datacall.certify audit event
+    recorded_snapshot_sha256: str | None = None  # from the datacall.cycle.certify audit event
     recorded_public_sha256: str | None = None
     # the spreadsheet-safe CSV and the XLSX beside the public file (None: certified before they were made)
     public_safe_file: str | None = None
@@ -75,7 +76,8 @@ class Publication:
 
 
 def _certify_event(session: Session, year: int) -> AuditEvent:
-    ev = session.scalar(select(AuditEvent).where(AuditEvent.action == "datacall.certify",
+    # certifications before the rename are stored as `datacall.certify`
+    ev = session.scalar(select(AuditEvent).where(AuditEvent.action.in_(stored_names("datacall.cycle.certify")),
                                                  AuditEvent.object_id == str(year)).order_by(AuditEvent.seq.desc()).limit(1))
     if ev is None:
         raise NotFound(f"the {year} inventory was not certified")
@@ -132,7 +134,7 @@ class FinishResult:
     year: int
     directory: str
     files: list[FinishedFile]
-    event_seq: int | None  # the datacall.finish audit event (None: nothing was renamed)
+    event_seq: int | None  # the datacall.snapshot.finish audit event (None: nothing was renamed)
 
     @property
     def complete(self) -> bool:
@@ -155,7 +157,7 @@ def finish(session: Session, actor: Actor, settings: Settings, year: int) -> Fin
     commit and its renames, rename each missing file's pending file into place when its bytes have the recorded
     hash, and report every file (in place files are checked against their hash too). Refuses (nothing renamed)
     when the cycle is not certified or its recorded hashes disagree with the audit event. Idempotent; records a
-    `datacall.finish` audit event only when it renamed something."""
+    `datacall.snapshot.finish` audit event only when it renamed something."""
     if not may_finish(actor):
         raise PermissionDenied(f"{actor.label} may not finish a data call snapshot: the CAIO's office or an "
                                "administrator does")
@@ -180,7 +182,7 @@ def finish(session: Session, actor: Actor, settings: Settings, year: int) -> Fin
         files.append(FinishedFile(name, state, expected, actual))
     seq = None
     if any(f.state == "finished" for f in files):
-        ev = record(session, actor, "datacall.finish", "reporting_cycle", year, None,
+        ev = record(session, actor, "datacall.snapshot.finish", "reporting_cycle", year, None,
                     {"year": year, "files": {f.name: f.state for f in files}})
         seq = ev.seq
     return FinishResult(year, (cycle.snapshot_path or f"snapshots/{year}"), files, seq)

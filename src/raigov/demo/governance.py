@@ -15,6 +15,7 @@ from raigov.clock import agency_today
 from raigov.config import Settings
 from raigov.governance import service as gov
 from raigov.governance.models import Review
+from raigov.governance.vocab import REVIEW_UNDECIDED
 from raigov.identity import service as identity
 from raigov.identity.permissions import Actor
 from raigov.inventory.models import UseCase
@@ -66,7 +67,7 @@ def load_governance(session: Session, settings: Settings, system: Actor) -> dict
 
     def approve_all(uc, skip: set[str] = frozenset()):
         for r in gov.reviews_of(session, system, uc.business_id):
-            if r.lane in skip or r.status not in ("open", "changes_requested"):
+            if r.lane in skip or r.status not in REVIEW_UNDECIDED:
                 continue
             who = people.get(LANE_PEOPLE.get(r.lane) or "") or lead_of(uc)
             if gov.lane_refusal(gov.config(), who, uc, gov.config().lanes[r.lane]):

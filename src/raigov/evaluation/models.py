@@ -14,9 +14,10 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from raigov.db.base import Base, JSONType, UTCDateTime, utcnow
+from raigov.evaluation.vocab import RunKind, RunStatus
 
-RUN_KINDS = ("classifier", "biometric")
-RUN_STATUSES = ("running", "done", "failed")
+RUN_KINDS = tuple(RunKind)
+RUN_STATUSES = tuple(RunStatus)
 OUTCOMES = ("pass", "fail", "none")
 
 

@@ -30,6 +30,7 @@ from raigov.config import Settings
 from raigov.db.base import utcnow
 from raigov.errors import NotFound, PermissionDenied, RaigovError, ValidationFailed
 from raigov.evaluation.models import RUN_KINDS, EvaluationRun
+from raigov.evaluation.vocab import RunStatus
 from raigov.identity.permissions import ANYWHERE, Actor, can, components_visible, require
 
 # The web page runs small files synchronously in the request; larger ones belong to the CLI.
@@ -255,7 +256,7 @@ def check_may_run(session: Session, actor: Actor, business_id: str | None = None
     """Raise PermissionDenied unless ``actor`` may run evaluations (for the use case's component); returns
     the component. The CLI asks before a long run."""
     _uc, component = _uc_and_component(session, actor, business_id)
-    require(actor, "eval.run", component if business_id else ANYWHERE)
+    require(actor, "evaluation.run.execute", component if business_id else ANYWHERE)
     return component
 
 
@@ -279,11 +280,11 @@ def _store_failed(session: Session, actor: Actor, run_fields: dict[str, Any], me
     the caller's session (a second connection cannot write while this one holds SQLite's write lock).
     Nothing else has been written by then: the run reads the use case and checks permissions only, and
     callers start a run in a unit of work of its own."""
-    run = EvaluationRun(**run_fields, status="failed", error=message[:4000], finished_at=utcnow())
+    run = EvaluationRun(**run_fields, status=RunStatus.FAILED, error=message[:4000], finished_at=utcnow())
     session.add(run)
     session.flush()
-    record(session, actor, "evaluation.run", "evaluation_run", run.id, None,
-           {"kind": run.kind, "status": "failed", "input_sha256": run.input_sha256, "error": message[:200]})
+    record(session, actor, "evaluation.run.execute", "evaluation_run", run.id, None,
+           {"kind": run.kind, "status": RunStatus.FAILED, "input_sha256": run.input_sha256, "error": message[:200]})
     session.commit()
     return run.id
 
@@ -303,7 +304,7 @@ def run_and_store(session: Session, actor: Actor, settings: Settings, data: byte
     if kind not in RUN_KINDS:
         raise ValidationFailed.one("kind", f"one of {', '.join(RUN_KINDS)}")
     uc, component = _uc_and_component(session, actor, business_id)
-    require(actor, "eval.run", component if business_id else ANYWHERE)
+    require(actor, "evaluation.run.execute", component if business_id else ANYWHERE)
     p = _clean_params(kind, params)
     fname = _safe_name(filename)
     tmp = _tmp_dir(settings)
@@ -372,14 +373,14 @@ def _store_done(session: Session, actor: Actor, settings: Settings, fields: dict
     from raigov.governance import service as gov
 
     report_sha = gov.evidence_store(settings).put(pdf, "evaluation-report.pdf")[0]
-    run = EvaluationRun(**fields, status="done", input_rows=rows, result=result, outcome=outcome, criteria=checks,
+    run = EvaluationRun(**fields, status=RunStatus.DONE, input_rows=rows, result=result, outcome=outcome, criteria=checks,
                         report_sha256=report_sha, finished_at=utcnow())
     session.add(run)
     session.flush()
     input_sha = fields["input_sha256"]
-    record(session, actor, "evaluation.run", "evaluation_run", run.id,
+    record(session, actor, "evaluation.run.execute", "evaluation_run", run.id,
            {"input_sha256": input_sha, "report_sha256": report_sha, "outcome": outcome},
-           {"kind": run.kind, "status": "done", "input_sha256": input_sha, "rows": rows, "outcome": outcome,
+           {"kind": run.kind, "status": RunStatus.DONE, "input_sha256": input_sha, "rows": rows, "outcome": outcome,
             "report_sha256": report_sha, "use_case": uc.business_id if uc else None})
     if uc is not None and attach:
         _attach_new(session, actor, settings, run, uc.business_id, pdf, practice)
@@ -397,7 +398,7 @@ def record_run(session: Session, actor: Actor, settings: Settings, path: str | o
     if outcome not in ("pass", "fail", "none"):
         raise ValidationFailed.one("outcome", "pass, fail or none")
     uc, component = _uc_and_component(session, actor, business_id)
-    require(actor, "eval.run", component if business_id else ANYWHERE)
+    require(actor, "evaluation.run.execute", component if business_id else ANYWHERE)
     path = Path(path)
     if not path.is_file():
         raise ValidationFailed.one("file", f"no such file: {path}", "not-found")
@@ -443,15 +444,15 @@ def attach_report(session: Session, actor: Actor, settings: Settings, run_id: in
     from raigov.governance import service as gov
 
     run = get_run(session, actor, run_id)
-    if run.status != "done" or not run.report_sha256:
+    if run.status != RunStatus.DONE or not run.report_sha256:
         raise ValidationFailed.one("run", f"run {run_id} has no report (status {run.status})")
     _uc, component = _uc_and_component(session, actor, business_id)
-    require(actor, "eval.run", component if business_id else ANYWHERE)
+    require(actor, "evaluation.run.execute", component if business_id else ANYWHERE)
     if run.report_pdf_evidence_id is None:
         pdf = gov.evidence_store(settings).get(run.report_sha256)
         return _attach_new(session, actor, settings, run, business_id, pdf, practice)
     link = gov.link_evidence(session, actor, run.report_pdf_evidence_id, business_id, practice)
-    record(session, actor, "evaluation.attach", "evaluation_run", run.id, None,
+    record(session, actor, "evaluation.run.attach", "evaluation_run", run.id, None,
            {"evidence": run.report_pdf_evidence_id, "use_case": business_id, "practice": practice})
     return link
 
@@ -461,7 +462,7 @@ def attach_report(session: Session, actor: Actor, settings: Settings, run_id: in
 
 def _visible(actor: Actor, run: EvaluationRun) -> bool:
     comp = run.component if run.use_case_id is not None else ANYWHERE  # a run of no use case: anyone who reads runs
-    if can(actor, "eval.read", comp) or can(actor, "eval.run", comp):
+    if can(actor, "evaluation.run.read", comp) or can(actor, "evaluation.run.execute", comp):
         return True
     return run.created_by_id is not None and run.created_by_id == actor.user_id
 
@@ -487,8 +488,8 @@ def business_ids(session: Session, runs_: list[EvaluationRun]) -> dict[int, str]
 
 def runs(session: Session, actor: Actor, limit: int = 100) -> list[EvaluationRun]:
     """The newest runs the actor may read (eval.read in the run's component; their own runs)."""
-    units_read = components_visible(actor, "eval.read")
-    units_run = components_visible(actor, "eval.run")
+    units_read = components_visible(actor, "evaluation.run.read")
+    units_run = components_visible(actor, "evaluation.run.execute")
     if units_read == set() and units_run == set():
         raise PermissionDenied(f"{actor.label} may not read evaluation runs")
     q = select(EvaluationRun).order_by(EvaluationRun.id.desc())

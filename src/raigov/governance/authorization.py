@@ -29,6 +29,7 @@ from raigov.governance.models import (
 )
 from raigov.governance.practices.service import comment_entry, package_body, sha256_json
 from raigov.governance.requirements import requirements_of
+from raigov.governance.vocab import ConditionStatus, PracticeStatus
 from raigov.identity.permissions import Actor, can, require
 from raigov.inventory.models import UseCase
 
@@ -48,7 +49,7 @@ def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = Non
     current: dict[str, tuple] = {}  # lane -> (review id, cycle, status, overdue conditions) of the newest cycle
     if req.lanes or needs_acceptance:
         overdue = (select(func.count()).select_from(ReviewCondition)
-                   .where(ReviewCondition.review_id == Review.id, ReviewCondition.status == "open",
+                   .where(ReviewCondition.review_id == Review.id, ReviewCondition.status == ConditionStatus.OPEN,
                           ReviewCondition.due_on.is_not(None), ReviewCondition.due_on < today)
                    .correlate(Review).scalar_subquery())
         for rid, lane, cycle, status, n_overdue in session.execute(
@@ -64,10 +65,10 @@ def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = Non
     if req.practices:
         stored = {item: status for item, status in
                   session.execute(select(Practice.item, Practice.status).where(Practice.use_case_id == uc.id))}
-        practices = [G.PracticeState(p["item"], p["title"], stored.get(p["item"], "not_started"), p["citation"])
+        practices = [G.PracticeState(p["item"], p["title"], stored.get(p["item"], PracticeStatus.NOT_STARTED), p["citation"])
                      for p in req.practices]
     waivers = []
-    if any(p.status == "waived" for p in practices):
+    if any(p.status == PracticeStatus.WAIVED for p in practices):
         waivers = [G.WaiverState(*w) for w in session.execute(
             select(Waiver.practice_item, Waiver.status, Waiver.expires_on, Waiver.certified_on)
             .where(Waiver.use_case_id == uc.id).order_by(Waiver.id))]
@@ -86,7 +87,7 @@ def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = Non
             seen.add(eid)
             evidence.append(G.EvidenceState(eid, title, exp))
     needs_acceptance = needs_acceptance and \
-        not any(p.item in G.IMPACT_ASSESSMENT_ITEMS and p.status in ("waived", "not_applicable") for p in practices)
+        not any(p.item in G.IMPACT_ASSESSMENT_ITEMS and p.status in (PracticeStatus.WAIVED, PracticeStatus.NOT_APPLICABLE) for p in practices)
     acceptance = "not-required"
     if needs_acceptance:
         # risk_acceptance_state(), in two queries: the newest signature beside the newest assessment, then the

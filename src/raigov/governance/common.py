@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from raigov.errors import ValidationFailed
 from raigov.governance.models import Waiver
+from raigov.governance.vocab import WaiverStatus
 from raigov.identity.models import User
 from raigov.inventory.models import UseCase
 from raigov.inventory.service import component_of
@@ -18,7 +19,8 @@ __all__ = ["active_user", "active_waiver", "clean", "component_of", "lock_use_ca
 
 
 def clean(text: str | None, field: str, what: str) -> str:
-    """`text` stripped; ValidationFailed naming `field` (``what`` says what is missing) when it is blank."""
+    """`text` stripped; ValidationFailed naming `field` (``what`` says what is missing) when it is
+    blank."""
     t = (text or "").strip()
     if not t:
         raise ValidationFailed.one(field, what, "missing")
@@ -47,4 +49,4 @@ def lock_use_case(session: Session, uc: UseCase) -> None:
 def active_waiver(session: Session, uc: UseCase, item: str) -> Waiver | None:
     """The active waiver of the use case's practice `item` (None: not waived)."""
     return session.scalar(select(Waiver).where(Waiver.use_case_id == uc.id, Waiver.practice_item == item,
-                                               Waiver.status == "active"))
+                                               Waiver.status == WaiverStatus.ACTIVE))

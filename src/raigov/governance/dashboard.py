@@ -32,10 +32,12 @@ from raigov.db.base import utcnow
 from raigov.errors import PermissionDenied
 from raigov.governance.lanes import config
 from raigov.governance.models import Pilot, Practice, Review, Waiver
+from raigov.governance.vocab import REVIEW_UNDECIDED, PracticeStatus
 from raigov.identity.models import OrgUnit
 from raigov.identity.permissions import Actor, components_visible
 from raigov.inventory.models import UseCase
 from raigov.policy.models import Determination
+from raigov.policy.vocab import DeterminationStatus
 
 NO_COMPONENT = "(none)"
 # the current determination, in the order the charts show it
@@ -52,8 +54,8 @@ _DECISION_CATEGORY = {
     "not-high-impact": "not-high-impact", "rights-impacting": "m-24-10-impacting",
     "safety-impacting": "m-24-10-impacting", "both": "m-24-10-impacting", "neither": "m-24-10-neither",
 }
-OPEN_REVIEW = ("open", "changes_requested")
-CLOSED_PRACTICE = ("done", "waived", "not_applicable")
+OPEN_REVIEW = REVIEW_UNDECIDED
+CLOSED_PRACTICE = (PracticeStatus.DONE, PracticeStatus.WAIVED, PracticeStatus.NOT_APPLICABLE)
 WAIVER_WINDOW_DAYS = 60
 RECERTIFY_DAYS = 365
 
@@ -297,7 +299,7 @@ def inventory(session: Session, scope: Scope) -> Inventory:
         comp = per_component.setdefault(scope.units.component(unit_id), dict.fromkeys(totals, 0))
         comp[cat] += n
         totals[cat] += n
-        if status == "awaiting_caio":
+        if status == DeterminationStatus.AWAITING_CAIO:
             awaiting += n
     stage_q = (select(UseCase.stage, func.count()).where(UseCase.status == "active")
                .group_by(UseCase.stage).order_by(func.count().desc(), UseCase.stage))

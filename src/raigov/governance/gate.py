@@ -14,8 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-OPEN_REVIEW = {"open": "is open", "changes_requested": "sent back for changes"}
-PRACTICE_MET = {"done", "waived", "not_applicable"}
+from raigov.governance.vocab import PracticeStatus, ReviewStatus
+
+OPEN_REVIEW = {ReviewStatus.OPEN: "is open", ReviewStatus.CHANGES_REQUESTED: "sent back for changes"}
+PRACTICE_MET = {PracticeStatus.DONE, PracticeStatus.WAIVED, PracticeStatus.NOT_APPLICABLE}
 IMPACT_ASSESSMENT_ITEMS = {"M-25-21.4(b)(ii)"}  # the practice whose completion is the signed risk acceptance
 
 
@@ -108,7 +110,7 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
             reasons.append(_r("review_missing", f"the {r.title} review has not been opened", lane=r.lane))
         elif r.status in OPEN_REVIEW:
             reasons.append(_r("review_open", f"the {r.title} review {OPEN_REVIEW[r.status]}", lane=r.lane))
-        elif r.status == "denied":
+        elif r.status == ReviewStatus.DENIED:
             reasons.append(_r("review_denied", f"the {r.title} review denied the use case", lane=r.lane))
         if r.overdue_conditions:
             reasons.append(_r("condition_overdue", f"{r.overdue_conditions} condition(s) of the {r.title} approval "
@@ -121,7 +123,7 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
             reasons.append(_r("pilot_expired", f"the certified pilot ended on {p.ends_on.isoformat()}"))
     waivers = {w.item: w for w in g.waivers}
     for p in g.practices:
-        if p.status == "waived":
+        if p.status == PracticeStatus.WAIVED:
             w = waivers.get(p.item)
             if w is None or w.status != "active":
                 reasons.append(_r("waiver_revoked", f"the waiver of {p.item} is no longer in force", practice=p.item))

@@ -20,6 +20,7 @@ from raigov.datacall.models import (  # moved; importable from here as before
     ReportingCycle,
 )
 from raigov.db.base import Base, JSONType, UTCDateTime, utcnow
+from raigov.governance.vocab import ConditionStatus, PracticeStatus, ReviewStatus
 from raigov.jobs.models import Notice  # moved; importable from here as before
 
 __all__ = ["ComponentCertification", "Evidence", "EvidenceLink", "ImpactAssessment", "Notice", "Pilot", "Practice",
@@ -36,8 +37,8 @@ class Review(Base):
     use_case_id: Mapped[int] = mapped_column(ForeignKey("use_cases.id", ondelete="CASCADE"), nullable=False)
     lane: Mapped[str] = mapped_column(String(40), nullable=False)
     cycle: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-    # open | changes_requested | approved | approved_with_conditions | denied | withdrawn
-    status: Mapped[str] = mapped_column(String(30), nullable=False, default="open")
+    # ReviewStatus: open | changes_requested | approved | approved_with_conditions | denied | withdrawn
+    status: Mapped[str] = mapped_column(String(30), nullable=False, default=ReviewStatus.OPEN.value)
     required_by: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)  # [{item, citation}]
     revision_number: Mapped[int] = mapped_column(Integer, nullable=False)  # use case revision when opened
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
@@ -81,7 +82,7 @@ class ReviewCondition(Base):
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), nullable=False)
     text: Mapped[str] = mapped_column(Text, nullable=False)
     due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    status: Mapped[str] = mapped_column(String(12), nullable=False, default="open")  # open | closed
+    status: Mapped[str] = mapped_column(String(12), nullable=False, default=ConditionStatus.OPEN.value)  # open | closed
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     closure_note: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -103,7 +104,7 @@ class Practice(Base):
     timing: Mapped[str | None] = mapped_column(String(40), nullable=True)
     required: Mapped[bool] = mapped_column(default=True, nullable=False)  # false once no longer required
     # not_started | in_progress | done | waived | not_applicable
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="not_started")
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default=PracticeStatus.NOT_STARTED.value)
     status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     due_on: Mapped[date | None] = mapped_column(Date, nullable=True)

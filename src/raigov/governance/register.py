@@ -6,7 +6,7 @@ raigov/domains.py."""
 from raigov.domains import CliGroup, Contribution, HomePanel, Link
 
 DATACALL = ("datacall.open", "datacall.certify", "datacall.certify_component")
-DASHBOARD = Link("/dashboard", "Dashboard", "dashboard.read")
+DASHBOARD = Link("/dashboard", "Dashboard", "governance.dashboard.read")
 REVIEW_QUEUE = Link("/reviews", "Review queue", "review.comment")
 
 
@@ -21,7 +21,7 @@ CONTRIBUTES = Contribution(
     cli=(CliGroup("review", "raigov.cli.review", "Reviews, practices, waivers and the authorization gate"),
          CliGroup("datacall", "raigov.cli.datacall",
                   "The annual data call: open, progress, component and CAIO certification, finishing a snapshot")),
-    nav=(Link("/dashboard", "Dashboard", "dashboard.read", order=30),
+    nav=(Link("/dashboard", "Dashboard", "governance.dashboard.read", order=30),
          Link("/reviews", "Reviews", "review.comment", order=40),
          Link("/datacall", "Data call", DATACALL, order=50)),
     home=(
@@ -30,12 +30,12 @@ CONTRIBUTES = Contribution(
                   "waivers; certify and publish.",
                   (DASHBOARD, Link("/datacall", "Data call", DATACALL), Link("/reviews", "Reviews", "review.comment"),
                    Link("/inventory", "Inventory", "usecase.read"), Link("/audit", "Audit trail", "audit.read"),
-                   Link("/admin/pending-grants", "Role grants to confirm", "role.confirm"))),
+                   Link("/admin/pending-grants", "Role grants to confirm", "identity.role.confirm"))),
         HomePanel("caio_delegate", "CAIO delegate",
                   "Act for the Chief AI Officer where the rules allow it (never on waivers).",
                   (DASHBOARD, Link("/reviews", "Reviews", "review.comment"),
                    Link("/inventory", "Inventory", "usecase.read"),
-                   Link("/admin/pending-grants", "Role grants to confirm", "role.confirm"))),
+                   Link("/admin/pending-grants", "Role grants to confirm", "identity.role.confirm"))),
         HomePanel("component_ai_lead", "Component AI lead",
                   "Review and certify your component's use cases in the data call; follow their practices and "
                   "reviews.",

@@ -17,11 +17,13 @@ from raigov.governance.common import component_of, lock_use_case
 from raigov.governance.lanes import GovernanceConfig, Requirements, config, requirements
 from raigov.governance.models import Practice, Review
 from raigov.governance.reviews.service import add_comment, current_reviews
+from raigov.governance.vocab import REVIEW_DECIDED, REVIEW_UNDECIDED, PracticeStatus, ReviewStatus
 from raigov.identity.permissions import Actor, can, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
 from raigov.policy import service as policy
 from raigov.policy.cache import screen_of
+from raigov.policy.vocab import DeterminationStatus
 
 
 def requirements_of(session: Session, uc: UseCase, cfg: GovernanceConfig | None = None) -> Requirements:
@@ -53,7 +55,7 @@ def requirements_of(session: Session, uc: UseCase, cfg: GovernanceConfig | None 
     fpack = reg.get(policy.FRAMEWORKS[framework]["pack"])
     det = policy.current_determination(session, uc, framework)
     decision = None
-    if det is not None and det.status == "in_force":
+    if det is not None and det.status == DeterminationStatus.IN_FORCE:
         affirmative, basis, decision = det.decision in policy.AFFIRMATIVE, "determination", det.decision
     elif det is not None:  # awaiting the CAIO: the presumption stands meanwhile
         affirmative, basis = True, "awaiting CAIO"
@@ -109,15 +111,15 @@ def sync(session: Session, actor: Actor, business_id: str) -> dict:
     for lane, because in req.lanes.items():
         r = current.get(lane)
         if r is None:
-            r = Review(use_case_id=uc.id, lane=lane, cycle=1, status="open", required_by=because,
+            r = Review(use_case_id=uc.id, lane=lane, cycle=1, status=ReviewStatus.OPEN, required_by=because,
                        revision_number=uc.revision_count, opened_at=utcnow())
             session.add(r)
             added["reviews"].append(lane)
-        elif r.required_by != because and r.status not in ("approved", "approved_with_conditions", "denied"):
+        elif r.required_by != because and r.status not in REVIEW_DECIDED:
             r.required_by = because
     for lane, r in current.items():
-        if lane not in req.lanes and r.status in ("open", "changes_requested"):
-            r.status, r.version = "withdrawn", r.version + 1
+        if lane not in req.lanes and r.status in REVIEW_UNDECIDED:
+            r.status, r.version = ReviewStatus.WITHDRAWN, r.version + 1
             add_comment(session, r, actor, "comment", f"withdrawn: no longer required ({req.basis})")
             added.setdefault("withdrawn", []).append(lane)
     have = {p.item: p for p in session.scalars(select(Practice).where(Practice.use_case_id == uc.id))}
@@ -131,7 +133,7 @@ def sync(session: Session, actor: Actor, business_id: str) -> dict:
                 have[item].version += 1
             continue
         session.add(Practice(use_case_id=uc.id, item=item, pack=p["pack"], title=p["title"], citation=p["citation"],
-                             timing=p.get("timing"), status="not_started", owner_id=owner, due_on=due,
+                             timing=p.get("timing"), status=PracticeStatus.NOT_STARTED, owner_id=owner, due_on=due,
                              updated_at=utcnow(), updated_by=actor.label))
         added["practices"].append(item)
     for item, p in have.items():
@@ -140,6 +142,6 @@ def sync(session: Session, actor: Actor, business_id: str) -> dict:
             p.version += 1
     session.flush()
     if any(added.values()):
-        record(session, actor, "governance.sync", "use_case", uc.business_id,
+        record(session, actor, "governance.requirements.sync", "use_case", uc.business_id,
                {"lanes": sorted(req.lanes), "practices": sorted(want)}, added)
     return added

@@ -36,6 +36,7 @@ from raigov.governance.practices.service import (
 )
 from raigov.governance.requirements import requirements_of
 from raigov.governance.reviews.service import current_reviews, lane_refusal, load_review
+from raigov.governance.vocab import REVIEW_UNDECIDED, WaiverStatus
 from raigov.identity.permissions import Actor, can
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
@@ -113,7 +114,7 @@ def governance_view(session: Session, actor: Actor, business_id: str, now: dt.da
         r = current.get(code)
         ln = cfg.lanes.get(code)
         refusal = lane_refusal(cfg, actor, uc, ln) if ln else "unknown lane"
-        undecided = r is not None and r.status in ("open", "changes_requested")
+        undecided = r is not None and r.status in REVIEW_UNDECIDED
         lanes.append(LaneView(
             lane=code, title=ln.title if ln else code, required=code in req.lanes, because=req.lanes.get(code, []),
             review=r, refusal=refusal,
@@ -154,6 +155,7 @@ def list_waivers(session: Session, actor: Actor, *, status: str | None = None,
     """The waivers of the use cases `actor` may read (``usecase.read``, scoped to their components), in the
     order granted. ``status``: active, revoked, or expired (active but past its expiry);
     ``expiring_within_days``: active waivers not yet expired whose expiry is at most that many days away."""
+
     if status is not None and status not in WAIVER_LIST_STATUSES:
         raise ValidationFailed.one("status", f"one of {', '.join(WAIVER_LIST_STATUSES)}")
     if expiring_within_days is not None and expiring_within_days < 0:
@@ -162,11 +164,11 @@ def list_waivers(session: Session, actor: Actor, *, status: str | None = None,
     today = today or agency_today()
     q = select(Waiver, UseCase.business_id, UseCase.org_unit_id).join(UseCase, UseCase.id == Waiver.use_case_id)
     if status == "expired":
-        q = q.where(Waiver.status == "active", Waiver.expires_on < today)
+        q = q.where(Waiver.status == WaiverStatus.ACTIVE, Waiver.expires_on < today)
     elif status is not None:
         q = q.where(Waiver.status == status)
     if expiring_within_days is not None:
-        q = q.where(Waiver.status == "active", Waiver.expires_on >= today,
+        q = q.where(Waiver.status == WaiverStatus.ACTIVE, Waiver.expires_on >= today,
                     Waiver.expires_on <= today + dt.timedelta(days=expiring_within_days))
 
     def component(unit_id: int | None) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -74,27 +76,57 @@ class Actor:
         return any(g.role == role for g in self.grants)
 
     @classmethod
-    def system(cls, name: str = "cli") -> "Actor":
+    def system(cls, name: str = "cli") -> Actor:
         return cls(kind="system", username=name)
 
     @classmethod
-    def anonymous(cls) -> "Actor":
+    def anonymous(cls) -> Actor:
         return cls(kind="anonymous", username="anonymous")
 
 
+class Matrix(Mapping[str, ActionRule]):
+    """The permissions by name. Looking up (`[]`, `get`, `in`) answers a current name or a former one (an
+    alias: `usecase.read` gives the rule of `inventory.use_case.read`); iterating gives current names only."""
+
+    def __init__(self, rules: dict[str, ActionRule], aliases: dict[str, str]):
+        self._rules, self.aliases = rules, aliases  # aliases: former name -> current name
+
+    def __getitem__(self, name: str) -> ActionRule:
+        return self._rules[self.aliases.get(name, name)]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rules)
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+
+GRAMMAR = re.compile(r"^[a-z_]+\.[a-z_]+\.[a-z_]+$")  # <domain>.<object>.<verb>, as the audit actions
+
+
 @lru_cache(maxsize=1)
-def matrix() -> dict[str, ActionRule]:
+def matrix() -> Matrix:
     text = resources.files("raigov.identity").joinpath("permissions.yaml").read_text()
     raw = yaml.safe_load(text)["actions"]
     out: dict[str, ActionRule] = {}
+    aliases: dict[str, str] = {}
     for name, spec in raw.items():
         unknown = set(spec["roles"]) - set(ROLES) - {"system"}
         if unknown:
             raise ValueError(f"permissions.yaml: action {name} names unknown roles {sorted(unknown)}")
         if spec["scope"] not in ("department", "component", "self"):
             raise ValueError(f"permissions.yaml: action {name} has unknown scope {spec['scope']!r}")
+        for old in spec.get("formerly", ()):
+            if old in raw or old in aliases:
+                raise ValueError(f"permissions.yaml: former name {old!r} of {name} is already used")
+            aliases[old] = name
         out[name] = ActionRule(name, spec["scope"], frozenset(spec["roles"]), bool(spec.get("approval", False)))
-    return out
+    return Matrix(out, aliases)
+
+
+def canonical(action: str) -> str:
+    """The current name of permission `action` (a current name or a former one kept as an alias)."""
+    return matrix().aliases.get(action, action)
 
 
 def covers(actor: Actor, unit: str, component: str | None) -> bool:
@@ -175,6 +207,13 @@ def markdown() -> str:
     for name, rule in matrix().items():
         cells = [mark[rule.scope] if r in rule.roles else "" for r in roles]
         lines.append(f"| `{name}`{' ✱' if rule.approval else ''} | " + " | ".join(cells) + " |")
+    aliases = matrix().aliases
+    if aliases:
+        lines += ["", "## Former names", "",
+                  "Permissions are named `<domain>.<object>.<verb>`, like the audit actions (docs/architecture.md,",
+                  "\"Vocabularies\"). The names they had before are still accepted, as aliases of the current ones:", "",
+                  "| former name | current name |", "|---|---|"]
+        lines += [f"| `{old}` | `{new}` |" for old, new in aliases.items()]
     return "\n".join(lines) + "\n"
 
 

@@ -37,7 +37,7 @@ DECIDING_ROLES = frozenset({
     "component_ai_lead",
 })
 
-# Who confirms a pending grant: whoever may take `role.confirm` in permissions.yaml (the CAIO's office); for
+# Who confirms a pending grant: whoever may take `identity.role.confirm` in permissions.yaml (the CAIO's office); for
 # the roles named here, only holders of the roles listed (the CAIO role by another CAIO). Never the person
 # who asked for the grant, never the person who receives it.
 CONFIRMERS_OF: dict[str, tuple[str, ...]] = {"caio": ("caio",)}

@@ -252,7 +252,7 @@ def pending_grant_id(session: Session, username: str, role: str, component: str 
 
 
 def _check_second_person(actor: Actor, user: User, p: PendingRoleGrant, confirming: bool) -> None:
-    require(actor, "role.confirm")
+    require(actor, "identity.role.confirm")
     if actor.user_id == user.id or (actor.kind == "user" and actor.username == user.username):
         raise PermissionDenied("nobody confirms or declines a grant of a role to themselves")
     if not confirming:
@@ -266,7 +266,7 @@ def _check_second_person(actor: Actor, user: User, p: PendingRoleGrant, confirmi
 
 def confirm_grant(session: Session, actor: Actor, username: str, pending_id: int) -> User:
     """The second person: a pending grant of a deciding role takes effect. Someone of the CAIO's office
-    (role.confirm); for the caio role another CAIO; never the person who asked, never the grantee."""
+    (identity.role.confirm); for the caio role another CAIO; never the person who asked, never the grantee."""
     user = get_user(session, username)
     p = _pending_of(user, pending_id)
     _check_second_person(actor, user, p, confirming=True)
@@ -306,8 +306,8 @@ def decline_grant(session: Session, actor: Actor, username: str, pending_id: int
 def list_pending_grants(session: Session, actor: Actor) -> list[PendingGrantOut]:
     """Grants waiting for a second person, oldest first: for those who confirm them, and for those who
     manage or read accounts."""
-    if not (can(actor, "role.confirm") or can(actor, "role.manage") or can(actor, "user.read")):
-        require(actor, "role.confirm")
+    if not (can(actor, "identity.role.confirm") or can(actor, "role.manage") or can(actor, "user.read")):
+        require(actor, "identity.role.confirm")
     rows = session.execute(
         select(PendingRoleGrant, User.username, User.display_name).join(User, User.id == PendingRoleGrant.user_id)
         .options(selectinload(PendingRoleGrant.org_unit)).order_by(PendingRoleGrant.requested_at, PendingRoleGrant.id)

@@ -121,9 +121,9 @@ def _audit_failure(session: Session, name: str, ip: str | None, settings: Settin
     sign_in_attempts):
     - identity.sign_in.fail, per client address, when its failures in the client window reach 1, 2, 4, 8, ...:
       the count and the names tried;
-    - identity.sign_in.locked, per name, when its failures from one address start the delays and at each
+    - identity.sign_in.throttle, per name, when its failures from one address start the delays and at each
       doubling after (F, 2F, 4F, ...): the count, the attempts refused meanwhile and the next wait;
-    - identity.sign_in.client_locked, per client address, when it reaches the limit across names.
+    - identity.client.throttle, per client address, when it reaches the limit across names.
     Attempts refused while waiting append nothing."""
     who = Actor(kind="anonymous", username=name or "?")
     client = ip or "local"
@@ -139,11 +139,11 @@ def _audit_failure(session: Session, name: str, ip: str | None, settings: Settin
         if _is_power_of_two(n_client):
             record(session, who, "identity.sign_in.fail", "sign_in_client", client, None, summary)
         if n_client == settings.login_client_max_failures:
-            record(session, who, "identity.sign_in.client_locked", "sign_in_client", client, None,
+            record(session, who, "identity.client.throttle", "sign_in_client", client, None,
                    {**summary, "wait_seconds": settings.login_client_window_minutes * 60})
     f = settings.login_max_failures
     if n >= f and _is_power_of_two(n // f) and n % f == 0:
-        record(session, who, "identity.sign_in.locked", "user", name or "?", None,
+        record(session, who, "identity.sign_in.throttle", "user", name or "?", None,
                {"ip": ip, "failures": n, "refused": before.refused,
                 "since": (before.first_failure or now).isoformat(), "wait_seconds": int(_delay(settings, n))})
 
@@ -186,7 +186,7 @@ def start_session(session: Session, user: User, settings: Settings, *, ip: str |
     session.add(ws)
     user.last_sign_in_at = now
     session.flush()
-    record(session, Actor(kind="user", username=user.username, user_id=user.id), "identity.sign_in", "session",
+    record(session, Actor(kind="user", username=user.username, user_id=user.id), "identity.session.create", "session",
            ws.id, {"user": user.username, "method": method, "expires_at": ws.expires_at.isoformat()}, {"ip": ip, "method": method})
     return token
 
@@ -219,7 +219,7 @@ def end_session(session: Session, token: str | None) -> None:
     ws.revoked_at = utcnow()
     user = session.get(User, ws.user_id)
     record(session, Actor(kind="user", username=user.username if user else "?", user_id=ws.user_id),
-           "identity.sign_out", "session", ws.id, {"revoked": True})
+           "identity.session.revoke", "session", ws.id, {"revoked": True})
 
 
 def end_all_sessions(session: Session, user: User) -> None:

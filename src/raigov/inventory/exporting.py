@@ -96,7 +96,7 @@ def export_inventory(session: Session, actor: Actor, fmt: str, path, component: 
     else:
         n = formats.write_omb_2025_cots_csv(rows, path, cells=cells)
     scope = component or _export_scope(actor)
-    record(session, actor, "inventory.export", "inventory_export", fmt, {"rows": n, "component": component},
+    record(session, actor, "inventory.file.export", "inventory_export", fmt, {"rows": n, "component": component},
            {"format": fmt, "rows": n, "component": scope}
            | ({"spreadsheet_safe": True, "prefixed_cells": cells.count} if spreadsheet_safe else {}))
     return ExportReport(fmt, str(path), n, warnings, cells.count, spreadsheet_safe and fmt != "omb-2025-xlsx")

@@ -43,7 +43,7 @@ LINK_COLUMNS = ("raigov_id", "raigov_2025_id")  # a file may link rows to raigov
 IMPORT_AUDIT_BATCH = 1000  # an import that changes more use cases than this records one event per batch of them
 
 
-BATCH_ACTION = "inventory.import.batch"
+BATCH_ACTION = "inventory.batch.import"  # one event per batch of a large import (Merkle root of its items)
 
 
 class UnitMatcher:
@@ -133,19 +133,19 @@ def import_inventory(session: Session, actor: Actor, parsed: ParsedInventory, se
         batches = _record_changes(session, actor, parsed, changes)
         if batches:
             details["batches"] = batches
-        record(session, actor, "inventory.import", "inventory_file", parsed.sha256,
+        record(session, actor, "inventory.file.import", "inventory_file", parsed.sha256,
                {k: v for k, v in report.as_dict(with_rows=False).items() if k != "problems"}, details)
     return report
 
 
 def _record_changes(session: Session, actor: Actor, parsed: ParsedInventory, changes: list[tuple]) -> int:
     """The import's audit events, after all its rows: one per changed use case as an edit records it, or,
-    above IMPORT_AUDIT_BATCH, one `inventory.import.batch` event per IMPORT_AUDIT_BATCH of them (in the
+    above IMPORT_AUDIT_BATCH, one `inventory.batch.import` event per IMPORT_AUDIT_BATCH of them (in the
     order of the revisions' row ids) carrying the Merkle root of their items. Returns the number of batches."""
     if len(changes) <= IMPORT_AUDIT_BATCH:
         for rev, business_id in changes:
             action, state, details = revision_event(rev)
-            record(session, actor, action, "use_case", business_id, state, details)
+            record(session, actor, action, "use_case", business_id, state, details)  # audit-actions: inventory.use_case.create inventory.use_case.revise
         return 0
     ordered = sorted(changes, key=lambda c: c[0].id)
     items = [import_item(rev, business_id) for rev, business_id in ordered]
@@ -310,7 +310,7 @@ _IMPORT_SOURCE = re.compile(r"^import:.*#([0-9a-f]{12}):row \d+$", re.DOTALL)
 
 
 def _batch_event_of(session: Session, rev: UseCaseRevision) -> tuple[AuditEvent, dict] | None:
-    """The `inventory.import.batch` event whose batch holds this revision, with its details."""
+    """The `inventory.batch.import` event whose batch holds this revision, with its details."""
     m = _IMPORT_SOURCE.match(rev.source or "")
     if m is None or rev.id is None:
         return None

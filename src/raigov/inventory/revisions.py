@@ -72,5 +72,5 @@ def add_revision(session, uc, actor, schema, values, raw, extra, chash, source, 
         changes.append((rev, uc.business_id))
         return rev
     action, state, details = revision_event(rev)
-    record(session, actor, action, "use_case", uc.business_id, state, details)
+    record(session, actor, action, "use_case", uc.business_id, state, details)  # audit-actions: inventory.use_case.create inventory.use_case.revise
     return rev

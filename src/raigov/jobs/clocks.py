@@ -37,6 +37,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from raigov.governance.lanes import GovernanceConfig
+from raigov.governance.vocab import ConditionStatus, PracticeStatus, ReviewStatus
 
 REMINDER, ESCALATION = "reminder", "escalation"
 PRACTICE_WARNING_DAYS = 14
@@ -45,7 +46,7 @@ WAIVER_CERTIFICATION_WARNING_DAYS = 30
 OMB_REPORT_WARNING_DAYS = 7
 RETEST_WARNING_DAYS = 90
 CYCLE_WARNING_DAYS = 14
-PRACTICE_OPEN = ("not_started", "in_progress")  # not done, waived or not applicable
+PRACTICE_OPEN = (PracticeStatus.NOT_STARTED, PracticeStatus.IN_PROGRESS)  # not done, waived or not applicable
 
 
 # ---------------------------------------------------------------- inputs
@@ -378,7 +379,7 @@ class _Builder:
     def reviews(self) -> None:
         for r in self.snap.reviews:
             uc = self.snap.use_cases.get(r.use_case_id)
-            if uc is None or r.status != "open":
+            if uc is None or r.status != ReviewStatus.OPEN:
                 continue
             due = r.opened_on + dt.timedelta(days=self.cfg.review_due_days)
             if due >= self.today:
@@ -403,7 +404,7 @@ class _Builder:
 
     def cycles(self) -> None:
         for c in self.snap.cycles:
-            if c.status != "open":
+            if c.status != ConditionStatus.OPEN:
                 continue
             days = (c.due_on - self.today).days
             if days > CYCLE_WARNING_DAYS:

@@ -21,11 +21,12 @@ from raigov.identity.permissions import Actor, require
 from raigov.inventory.models import UseCase
 from raigov.jobs.models import Notice
 from raigov.jobs.outbox import CLAIM_LEASE, DIGEST, Mailer, send_digest, worker_id
+from raigov.jobs.vocab import NoticeStatus
 
 log = logging.getLogger("raigov.jobs")
 
 
-STATUSES = ("pending", "sent", "failed")
+STATUSES = tuple(NoticeStatus)
 
 
 @dataclass
@@ -227,7 +228,7 @@ class RetryResult:
 def retry_notice(db: Database, actor: Actor, settings: Settings, notice_id: int) -> RetryResult:
     """"Retry now" for a failed notice (the CAIO's office and admin, `notice.retry`): send it at once through
     the same claim as the jobs (so a job running at that moment never sends it too); without SMTP, clear the
-    error so the next run sends it. Audited as `notice.retry` whatever the outcome."""
+    error so the next run sends it. Audited as `jobs.notice.retry` whatever the outcome."""
     from raigov.errors import Conflict, NotFound
 
     require(actor, "notice.retry")
@@ -289,6 +290,6 @@ def retry_notice(db: Database, actor: Actor, settings: Settings, notice_id: int)
             mailer.close()
     with db.transaction() as s:
         result.recipient = s.scalar(select(Notice.recipient).where(Notice.id == notice_id)) or ""
-        record(s, actor, "notice.retry", "notice", key, None,
+        record(s, actor, "jobs.notice.retry", "notice", key, None,
                {"key": key, "recipient": result.recipient, "result": result.result, "error": result.error})
     return result

@@ -36,6 +36,7 @@ from raigov.db.base import utcnow
 from raigov.db.engine import Database
 from raigov.governance.lanes import GovernanceConfig, config
 from raigov.governance.models import Evidence, EvidenceLink, Practice, Review, Waiver
+from raigov.governance.vocab import REVIEW_UNDECIDED, ReviewStatus
 from raigov.identity.models import OrgUnit, RoleAssignment, User
 from raigov.identity.permissions import Actor, require
 from raigov.inventory import uploads
@@ -125,7 +126,7 @@ def snapshot(session: Session, today: dt.date, cfg: GovernanceConfig | None = No
     for rid, uc_id, lane, status, opened_at, required_by, assignee in session.execute(
             select(Review.id, Review.use_case_id, Review.lane, Review.status, Review.opened_at, Review.required_by,
                    User.username).outerjoin(User, User.id == Review.assignee_id)
-            .where(Review.status.in_(("open", "changes_requested", "approved", "approved_with_conditions")))):
+            .where(Review.status.in_((*REVIEW_UNDECIDED, ReviewStatus.APPROVED, ReviewStatus.APPROVED_WITH_CONDITIONS)))):
         if fr_items and any(isinstance(b, dict) and b.get("item") in fr_items for b in (required_by or [])):
             fr.add(uc_id)
         if status == "open":
@@ -258,7 +259,7 @@ def run(db: Database, actor: Actor, settings: Settings, *, today: dt.date | None
                 .where(Notice.sent_at.is_(None)).order_by(Notice.id).limit(pending_limit))]
         new = set(summary.created)
         created_rows = [r for r in rows if r["key"] in new]
-        record(s, actor, "jobs.run", "jobs", today.isoformat(), None, {
+        record(s, actor, "jobs.checks.run", "jobs", today.isoformat(), None, {
             "today": today.isoformat(), "worker": summary.worker, "due": len(summary.due), "rows": summary.rows,
             "created": len(summary.created), "sent": len(summary.sent), "failed": len(summary.failed),
             "pending": summary.pending_total, "smtp": summary.smtp, "digest": summary.digest,

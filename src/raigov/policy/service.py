@@ -26,6 +26,7 @@ from raigov.identity.permissions import Actor, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
 from raigov.policy.models import Determination, Screening
+from raigov.policy.vocab import DeterminationStatus
 
 FRAMEWORKS = {
     "M-25-21": {"pack": "omb-m-25-21", "schema": "2025",
@@ -65,7 +66,7 @@ def screen_use_case(session: Session, actor: Actor, business_id: str, pack_ref: 
     from raigov.policy.screen import screen
 
     uc = inventory.get_use_case(session, actor, business_id)
-    require(actor, "determination.propose", inventory.component_of(uc))
+    require(actor, "policy.use_case.screen", inventory.component_of(uc))
     schema, values = inventory.current_values(uc)
     if schema == "cots-2025":
         raise ValidationFailed.one("use_case", f"{uc.business_id} is a consolidated COTS entry: nothing to screen")
@@ -77,7 +78,7 @@ def screen_use_case(session: Session, actor: Actor, business_id: str, pack_ref: 
                    created_by=actor.label)
     session.add(sc)
     session.flush()
-    record(session, actor, "policy.screen", "use_case", uc.business_id,
+    record(session, actor, "policy.use_case.screen", "use_case", uc.business_id,
            {"pack": pack.key, "presumed": sc.presumed, "categories": sc.categories, "prohibited": sc.prohibited,
             "revision": sc.revision_number}, {"pack": pack.key, "presumed": sc.presumed, "screening": sc.id})
     return sc
@@ -114,7 +115,7 @@ def decide(session: Session, actor: Actor, business_id: str, decision: str, reas
            framework: str | None = None) -> Determination:
     """The official's determination. See the module docstring for who may decide what."""
     uc = inventory.get_use_case(session, actor, business_id)
-    require(actor, "determination.decide")  # before any validation: a caller without the right learns nothing more
+    require(actor, "policy.determination.decide")  # before any validation: a caller without the right learns nothing more
     schema, _ = inventory.current_values(uc)
     framework = framework or framework_of_schema(schema)
     if framework not in FRAMEWORKS:
@@ -127,9 +128,9 @@ def decide(session: Session, actor: Actor, business_id: str, decision: str, reas
     if framework == "M-24-10" and not is_caio:
         raise PermissionDenied("under M-24-10 only the Chief AI Officer determines whether a use case is rights- or "
                                "safety-impacting (M-24-10 §5(b))")
-    status = "in_force"
+    status = DeterminationStatus.IN_FORCE
     if decision == "presumed-not-high-impact" and not is_caio:
-        status = "awaiting_caio"  # documented to the CAIO, who decides (M-25-21 §4(a))
+        status = DeterminationStatus.AWAITING_CAIO  # documented to the CAIO, who decides (M-25-21 §4(a))
     sc = latest_screening(session, uc)
     pack = sc.pack if sc is not None else _registry().get(FRAMEWORKS[framework]["pack"]).key
     d = Determination(use_case_id=uc.id, framework=framework, pack=pack, decision=decision, reason=reason.strip(),
@@ -148,7 +149,7 @@ def confirm(session: Session, actor: Actor, business_id: str, reason: str) -> De
     if not actor.has_role("caio"):
         raise PermissionDenied("only the Chief AI Officer confirms a determination sent to them")
     cur = current_determination(session, uc)
-    if cur is None or cur.status != "awaiting_caio":
+    if cur is None or cur.status != DeterminationStatus.AWAITING_CAIO:
         raise ValidationFailed.one("determination", f"{uc.business_id} has no determination waiting for the CAIO")
     return decide(session, actor, business_id, cur.decision, reason, cur.framework)
 
@@ -156,7 +157,7 @@ def confirm(session: Session, actor: Actor, business_id: str, reason: str) -> De
 def record_agency_answers(session: Session, actor: Actor, business_id: str | None = None) -> int:
     """Record the determinations the agency reported in its inventory files, as the agency's, with their
     source; once per revision. Returns how many were recorded."""
-    require(actor, "determination.propose")
+    require(actor, "policy.use_case.screen")
     n = 0
     ucs = [inventory.get_use_case(session, actor, business_id)] if business_id else \
         list(inventory.iter_use_cases(session, actor, inventory.UseCaseQuery()))
@@ -173,10 +174,10 @@ def record_agency_answers(session: Session, actor: Actor, business_id: str | Non
             continue
         reason = (rev.values.get("HI_justification") if framework == "M-25-21" else None) or "as reported by the agency"
         d = Determination(use_case_id=uc.id, framework=framework, pack=None, decision=decision, reason=str(reason),
-                          status="in_force", source=source, created_by=actor.label)
+                          status=DeterminationStatus.IN_FORCE, source=source, created_by=actor.label)
         session.add(d)
         session.flush()
-        record(session, actor, "policy.determination.agency", "use_case", uc.business_id,
+        record(session, actor, "policy.determination.import", "use_case", uc.business_id,
                {"framework": framework, "decision": decision, "source": source}, {"decision": decision})
         n += 1
     return n
@@ -284,7 +285,7 @@ def diff_database(session: Session, actor: Actor, old_ref: str, new_ref: str, to
     ``screen.compare_results`` (the same rule as ``raigov policy diff --inventory``)."""
     from raigov.policy.screen import compare_results, screen
 
-    require(actor, "usecase.read")
+    require(actor, "inventory.use_case.read")
     registry = registry or _registry()
     old, new = resolve_packs(registry, old_ref, new_ref)
     fw = {spec["pack"]: name for name, spec in FRAMEWORKS.items()}

@@ -28,11 +28,12 @@ from raigov.governance.models import Evidence, EvidenceLink, ImpactAssessment, P
 from raigov.governance.requirements import requirements_of
 from raigov.governance.reviews.service import current_reviews
 from raigov.governance.store import EvidenceStore, filename_for
+from raigov.governance.vocab import REVIEW_DECIDED, PracticeStatus
 from raigov.identity.permissions import Actor, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
 
-PRACTICE_STATUSES = ("not_started", "in_progress", "done", "waived", "not_applicable")
+PRACTICE_STATUSES = tuple(PracticeStatus)
 
 
 EVIDENCE_CATEGORIES = {
@@ -64,6 +65,8 @@ def practices_of(session: Session, actor: Actor, business_id: str) -> list[Pract
 
 
 def get_practice(session: Session, uc: UseCase, item: str, lock: bool = False) -> Practice:
+    """The use case's practice `item` (ValidationFailed naming `practice` when it has none); `lock`:
+    locked for update."""
     q = select(Practice).where(Practice.use_case_id == uc.id, Practice.item == item)
     if lock:
         q = q.with_for_update().execution_options(populate_existing=True)
@@ -86,13 +89,13 @@ def update_practice(session: Session, actor: Actor, business_id: str, item: str,
     if status is not None and status != p.status:
         if status not in PRACTICE_STATUSES:
             raise ValidationFailed.one("status", f"one of {', '.join(PRACTICE_STATUSES)}")
-        if status == "waived":
+        if status == PracticeStatus.WAIVED:
             raise ValidationFailed.one("status", "a practice is waived only by the Chief AI Officer's waiver")
-        if p.status == "waived" and active_waiver(session, uc, item) is not None:
+        if p.status == PracticeStatus.WAIVED and active_waiver(session, uc, item) is not None:
             raise ValidationFailed.one("status", f"{item} is waived: the waiver must be revoked first")
-        if status == "not_applicable":
+        if status == PracticeStatus.NOT_APPLICABLE:
             reason = clean(reason, "reason", "say why the practice does not apply")
-        if status == "done":
+        if status == PracticeStatus.DONE:
             _check_done(session, uc, p)
         p.status, p.status_reason = status, (reason or "").strip() or None
         changes["status"] = status
@@ -361,7 +364,7 @@ def accept_risk(session: Session, actor: Actor, business_id: str, statement: str
     current = {r.lane: r for r in current_reviews(session, uc)}
     for lane in indep:
         r = current.get(lane)
-        if r is None or r.status not in ("approved", "approved_with_conditions", "denied"):
+        if r is None or r.status not in REVIEW_DECIDED:
             raise ValidationFailed.one("independent_review", "the independent review must be decided before the risk "
                                        "is accepted (M-25-21 App. §4(b)(ii)(F))")
     ra = RiskAcceptance(use_case_id=uc.id, assessment_id=pkg["assessment_id"], assessment_sha256=pkg["sha256"],

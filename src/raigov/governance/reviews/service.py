@@ -22,11 +22,12 @@ from raigov.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from raigov.governance.common import active_user, clean, component_of, lock_use_case, people
 from raigov.governance.lanes import GovernanceConfig, Lane, config
 from raigov.governance.models import Review, ReviewComment, ReviewCondition
+from raigov.governance.vocab import REVIEW_DECIDED, REVIEW_UNDECIDED, ConditionStatus, ReviewStatus
 from raigov.identity.permissions import Actor, can, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
 
-DECISIONS = ("approved", "approved_with_conditions", "denied")
+DECISIONS = REVIEW_DECIDED
 
 
 def current_reviews(session: Session, uc: UseCase) -> list[Review]:
@@ -44,6 +45,8 @@ def reviews_of(session: Session, actor: Actor, business_id: str) -> list[Review]
 
 
 def load_review(session: Session, review_id: int, lock: bool = False) -> tuple[Review, UseCase]:
+    """The review `review_id` and its use case (NotFound); `lock`: the row as committed now, locked until
+    the transaction ends. No permission check: the caller checks."""
     q = select(Review).where(Review.id == review_id)
     if lock:  # the row as committed now, locked until this transaction ends
         q = q.with_for_update().execution_options(populate_existing=True)
@@ -80,6 +83,8 @@ def _lane(cfg: GovernanceConfig, code: str) -> Lane:
 
 
 def add_comment(session, r: Review, actor: Actor, kind: str, body: str, decision: str | None = None) -> ReviewComment:
+    """Add a comment of `kind` to the review (no permission check, no audit event: the caller's write
+    records one)."""
     c = ReviewComment(review_id=r.id, kind=kind, decision=decision, body=body, author_id=actor.user_id,
                       author=actor.label, created_at=utcnow())
     session.add(c)
@@ -104,7 +109,7 @@ def decide(session: Session, actor: Actor, review_id: int, decision: str, reason
            conditions: list[str] | None = None, expected_version: int | None = None) -> Review:
     """Approve, approve with conditions (tracked to closure), deny, or request changes."""
     cfg = config()
-    if decision not in (*DECISIONS, "changes_requested"):
+    if decision not in (*DECISIONS, ReviewStatus.CHANGES_REQUESTED):
         raise ValidationFailed.one("decision", f"one of {', '.join((*DECISIONS, 'changes_requested'))}")
     reason = clean(reason, "reason", "a review decision needs its written reason")
     conds = [c.strip() for c in (conditions or []) if c and c.strip()]
@@ -121,17 +126,17 @@ def decide(session: Session, actor: Actor, review_id: int, decision: str, reason
         raise PermissionDenied(f"review {r.id} is assigned to {r.assignee.username}; they decide it (or delegate it)")
     if expected_version is not None and expected_version != r.version:
         raise Conflict(f"review {r.id} changed since you opened it (now {r.status.replace('_', ' ')}): reload")
-    if r.status not in ("open", "changes_requested"):
+    if r.status not in REVIEW_UNDECIDED:
         raise Conflict(f"the {lane.title} review of {uc.business_id} was already decided ({r.status.replace('_', ' ')} "
                        f"by {r.decided_by}); a new cycle must be opened to decide again")
     r.status = decision
     r.version += 1
-    if decision != "changes_requested":
+    if decision != ReviewStatus.CHANGES_REQUESTED:
         r.decided_at, r.decided_by = utcnow(), actor.label
-    add_comment(session, r, actor, "decision" if decision != "changes_requested" else "request_changes", reason, decision)
+    add_comment(session, r, actor, "decision" if decision != ReviewStatus.CHANGES_REQUESTED else "request_changes", reason, decision)
     for text in conds:
         due = agency_today() + dt.timedelta(days=cfg.review_due_days)
-        session.add(ReviewCondition(review_id=r.id, text=text, due_on=due, status="open"))
+        session.add(ReviewCondition(review_id=r.id, text=text, due_on=due, status=ConditionStatus.OPEN))
     session.flush()
     record(session, actor, "governance.review.decide", "review", r.id,
            {"status": r.status, "version": r.version, "conditions": conds},
@@ -145,9 +150,9 @@ def resubmit(session: Session, actor: Actor, review_id: int, note: str) -> Revie
     if not (actor.user_id in people(uc) or can(actor, "usecase.edit", component_of(uc))):
         raise PermissionDenied(f"{actor.label} may not answer reviews of {uc.business_id}")
     note = clean(note, "note", "say what changed")
-    if r.status != "changes_requested":
+    if r.status != ReviewStatus.CHANGES_REQUESTED:
         raise Conflict(f"review {r.id} is {r.status.replace('_', ' ')}, not waiting for changes")
-    r.status, r.version = "open", r.version + 1
+    r.status, r.version = ReviewStatus.OPEN, r.version + 1
     add_comment(session, r, actor, "comment", note)
     session.flush()
     record(session, actor, "governance.review.resubmit", "review", r.id, {"status": r.status, "version": r.version},
@@ -164,9 +169,9 @@ def reopen(session: Session, actor: Actor, business_id: str, lane_code: str, rea
     reason = clean(reason, "reason", "say why the review opens again")
     lock_use_case(session, uc)
     last = max((r for r in current_reviews(session, uc) if r.lane == lane_code), key=lambda r: r.cycle, default=None)
-    if last is not None and last.status in ("open", "changes_requested"):
+    if last is not None and last.status in REVIEW_UNDECIDED:
         raise Conflict(f"the {lane_code} review of {uc.business_id} is still open")
-    r = Review(use_case_id=uc.id, lane=lane_code, cycle=(last.cycle + 1) if last else 1, status="open",
+    r = Review(use_case_id=uc.id, lane=lane_code, cycle=(last.cycle + 1) if last else 1, status=ReviewStatus.OPEN,
                required_by=last.required_by if last else [], revision_number=uc.revision_count, opened_at=utcnow())
     session.add(r)
     session.flush()
@@ -184,7 +189,7 @@ def assign(session: Session, actor: Actor, review_id: int, username: str | None)
     is_assignee = r.assignee_id is not None and r.assignee_id == actor.user_id
     if not is_assignee:
         require(actor, "review.assign", component_of(uc))
-    if r.status not in ("open", "changes_requested"):
+    if r.status not in REVIEW_UNDECIDED:
         raise Conflict(f"review {r.id} is already decided")
     target = None
     if username:
@@ -216,11 +221,11 @@ def close_condition(session: Session, actor: Actor, condition_id: int, note: str
     if why:
         raise PermissionDenied(why)
     note = clean(note, "note", "say how the condition was met")
-    if c.status == "closed":
+    if c.status == ConditionStatus.CLOSED:
         raise Conflict(f"condition {c.id} was already closed by {c.closed_by}")
-    c.status, c.closed_at, c.closed_by, c.closure_note = "closed", utcnow(), actor.label, note
+    c.status, c.closed_at, c.closed_by, c.closure_note = ConditionStatus.CLOSED, utcnow(), actor.label, note
     session.flush()
-    record(session, actor, "governance.review.condition.close", "review", r.id, {"condition": c.id, "status": "closed"},
+    record(session, actor, "governance.condition.close", "review", r.id, {"condition": c.id, "status": "closed"},
            {"use_case": uc.business_id, "lane": r.lane})
     return c
 
@@ -253,7 +258,7 @@ def queue(session: Session, actor: Actor, lane: str | None = None, include_all: 
         raise PermissionDenied(f"{actor.label} may see the reviews of their own lanes only: the queue of every lane "
                                "is for those who assign reviews")
     q = select(Review, UseCase).join(UseCase, UseCase.id == Review.use_case_id).where(
-        Review.status.in_(("open", "changes_requested")), UseCase.status != "retired").order_by(Review.opened_at)
+        Review.status.in_(REVIEW_UNDECIDED), UseCase.status != "retired").order_by(Review.opened_at)
     if lane:
         _lane(cfg, lane)
         q = q.where(Review.lane == lane)

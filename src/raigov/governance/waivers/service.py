@@ -18,6 +18,7 @@ from raigov.governance.lanes import config
 from raigov.governance.models import Pilot, Waiver
 from raigov.governance.practices.service import get_practice
 from raigov.governance.views import list_waivers
+from raigov.governance.vocab import PilotStatus, PracticeStatus, WaiverStatus
 from raigov.identity.permissions import Actor, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
@@ -50,11 +51,11 @@ def grant_waiver(session: Session, actor: Actor, business_id: str, practice: str
     if active_waiver(session, uc, practice) is not None:
         raise Conflict(f"{practice} of {uc.business_id} is already waived")
     w = Waiver(use_case_id=uc.id, practice_item=practice, grounds=grounds, determination=determination,
-               risk_assessment=risk_assessment, public_summary=public_summary, status="active", granted_by=actor.label,
+               risk_assessment=risk_assessment, public_summary=public_summary, status=WaiverStatus.ACTIVE, granted_by=actor.label,
                granted_at=utcnow(), expires_on=expires_on, certified_on=today,
                omb_report_due=today + dt.timedelta(days=30))
     session.add(w)
-    p.status, p.status_reason, p.version = "waived", f"waiver granted by {actor.label}", p.version + 1
+    p.status, p.status_reason, p.version = PracticeStatus.WAIVED, f"waiver granted by {actor.label}", p.version + 1
     p.updated_at, p.updated_by = utcnow(), actor.label
     session.flush()
     record(session, actor, "governance.waiver.grant", "waiver", w.id,
@@ -78,7 +79,7 @@ def certify_waiver(session: Session, actor: Actor, waiver_id: int, note: str) ->
     require(actor, "waiver.grant")
     w, uc = _waiver(session, waiver_id)
     note = clean(note, "note", "say why the waiver remains valid")
-    if w.status != "active":
+    if w.status != WaiverStatus.ACTIVE:
         raise Conflict(f"waiver {w.id} is {w.status}")
     w.certified_on, w.version = agency_today(), w.version + 1
     session.flush()
@@ -92,13 +93,13 @@ def revoke_waiver(session: Session, actor: Actor, waiver_id: int, reason: str) -
     require(actor, "waiver.revoke")
     w, uc = _waiver(session, waiver_id)
     reason = clean(reason, "reason", "a revocation needs its reason")
-    if w.status != "active":
+    if w.status != WaiverStatus.ACTIVE:
         raise Conflict(f"waiver {w.id} is already {w.status}")
     today = agency_today()
-    w.status, w.revoked_at, w.revoked_by, w.revoke_reason = "revoked", utcnow(), actor.label, reason
+    w.status, w.revoked_at, w.revoked_by, w.revoke_reason = WaiverStatus.REVOKED, utcnow(), actor.label, reason
     w.omb_report_due, w.omb_reported_on, w.version = today + dt.timedelta(days=30), None, w.version + 1
     p = get_practice(session, uc, w.practice_item, lock=True)
-    p.status, p.status_reason, p.version = "in_progress", f"waiver {w.id} revoked", p.version + 1
+    p.status, p.status_reason, p.version = PracticeStatus.IN_PROGRESS, f"waiver {w.id} revoked", p.version + 1
     p.updated_at, p.updated_by = utcnow(), actor.label
     session.flush()
     record(session, actor, "governance.waiver.revoke", "waiver", w.id, {"status": "revoked"},
@@ -113,7 +114,7 @@ def mark_waiver_reported(session: Session, actor: Actor, waiver_id: int, reporte
     w, uc = _waiver(session, waiver_id)
     w.omb_reported_on, w.version = reported_on or agency_today(), w.version + 1
     session.flush()
-    record(session, actor, "governance.waiver.reported", "waiver", w.id, {"omb_reported_on": w.omb_reported_on.isoformat()},
+    record(session, actor, "governance.waiver.report", "waiver", w.id, {"omb_reported_on": w.omb_reported_on.isoformat()},
            {"use_case": uc.business_id, "practice": w.practice_item})
     return w
 
@@ -146,10 +147,10 @@ def certify_pilot(session: Session, actor: Actor, business_id: str, *, scale: st
     if max_participants is not None and max_participants <= 0:
         raise ValidationFailed.one("max_participants", "a positive number")
     lock_use_case(session, uc)
-    if session.scalar(select(Pilot.id).where(Pilot.use_case_id == uc.id, Pilot.status == "active")):
+    if session.scalar(select(Pilot.id).where(Pilot.use_case_id == uc.id, Pilot.status == PilotStatus.ACTIVE)):
         raise Conflict(f"{uc.business_id} already has an active pilot")
     p = Pilot(use_case_id=uc.id, scale=scale, max_participants=max_participants, starts_on=starts_on, ends_on=ends_on,
-              opt_in_out=opt_in_out, practices_applied=practices_applied, status="active", certified_by=actor.label,
+              opt_in_out=opt_in_out, practices_applied=practices_applied, status=PilotStatus.ACTIVE, certified_by=actor.label,
               certified_at=utcnow())
     session.add(p)
     session.flush()
@@ -169,9 +170,9 @@ def end_pilot(session: Session, actor: Actor, pilot_id: int, reason: str) -> Pil
     if p is None:
         raise NotFound(f"no pilot {pilot_id}")
     reason = clean(reason, "reason", "say why the pilot ends")
-    if p.status != "active":
+    if p.status != PilotStatus.ACTIVE:
         raise Conflict(f"pilot {p.id} is already {p.status}")
-    p.status, p.ended_at, p.end_reason = "ended", utcnow(), reason
+    p.status, p.ended_at, p.end_reason = PilotStatus.ENDED, utcnow(), reason
     session.flush()
     uc = session.get(UseCase, p.use_case_id)
     record(session, actor, "governance.pilot.end", "pilot", p.id, {"status": "ended"},

@@ -17,7 +17,7 @@ from raigov.identity.schemas import (
     GrantDecline,
     PendingGrantOut,
     RoleGrantIn,
-    RoleOut,
+    RoleName,
     TokenCreate,
     TokenCreated,
     TokenOut,
@@ -34,10 +34,17 @@ PROBLEM = {"model": dict, "content": {"application/problem+json": {}}, "descript
 ERRORS = {400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 413: PROBLEM, 422: PROBLEM}
 
 
+class MyRole(BaseModel):
+    """A role the caller holds now (pending grants give nothing and are not listed)."""
+
+    role: RoleName
+    component: str | None
+
+
 class Me(BaseModel):
     username: str
     kind: str
-    roles: list[RoleOut]
+    roles: list[MyRole]
 
 
 class OrgUnitOut(BaseModel):

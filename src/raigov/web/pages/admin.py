@@ -128,7 +128,7 @@ def _pending_page(request: Request, actor, done: str = "", errors: dict | None =
     with uow(request) as s:
         rows = identity.list_pending_grants(s, actor)
     return render(request, "admin/pending_grants.html", {"grants": rows, "done": done, "errors": errors or {},
-                                                         "may_confirm": can(actor, "role.confirm")}, status)
+                                                         "may_confirm": can(actor, "identity.role.confirm")}, status)
 
 
 @router.get("/pending-grants")

@@ -43,7 +43,7 @@ def _queue_view(q: D.Queues) -> dict:
 @router.get("")
 def dashboard(request: Request):
     actor = require_page_actor(request)
-    require(actor, "dashboard.read")  # the navigation shows the page to the same people (governance/register.py)
+    require(actor, "governance.dashboard.read")  # the navigation shows the page to the same people (governance/register.py)
     roles = actor.roles
     office = bool(roles & OFFICE)
     lead_units = {g.org_unit for g in actor.grants if g.role == "component_ai_lead"}

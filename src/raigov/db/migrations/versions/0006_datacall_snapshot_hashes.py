@@ -42,7 +42,9 @@ def _backfill() -> None:
                       sa.column('details', sa.Text))
     for cycle_id, year in conn.execute(sa.select(cycles.c.id, cycles.c.year).where(cycles.c.status == 'certified')).all():
         details = conn.execute(
-            sa.select(events.c.details).where(events.c.action == 'datacall.certify',
+            # the action was renamed datacall.cycle.certify later (audit/actions.yaml); a database downgraded
+            # and upgraded again holds that name
+            sa.select(events.c.details).where(events.c.action.in_(('datacall.certify', 'datacall.cycle.certify')),
                                               events.c.object_type == 'reporting_cycle',
                                               events.c.object_id == str(year))
             .order_by(events.c.seq.desc()).limit(1)).scalar()
