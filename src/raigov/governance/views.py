@@ -155,7 +155,6 @@ def list_waivers(session: Session, actor: Actor, *, status: str | None = None,
     """The waivers of the use cases `actor` may read (``usecase.read``, scoped to their components), in the
     order granted. ``status``: active, revoked, or expired (active but past its expiry);
     ``expiring_within_days``: active waivers not yet expired whose expiry is at most that many days away."""
-
     if status is not None and status not in WAIVER_LIST_STATUSES:
         raise ValidationFailed.one("status", f"one of {', '.join(WAIVER_LIST_STATUSES)}")
     if expiring_within_days is not None and expiring_within_days < 0:
