@@ -315,7 +315,7 @@ def build(db, settings, n: int, seed: int) -> tuple[str, list[str]]:
                 links.append({"evidence_id": ev_of[(p["id"], cat)], "use_case_id": p["id"], "practice_id": pid,
                               "linked_by": "user:owner", "linked_at": now})
             ins(EvidenceLink, links)
-            sha = gov._sha(SECTIONS)
+            sha = gov.sha256_json(SECTIONS)
             ia_ids = ins(ImpactAssessment, [{"use_case_id": p["id"], "number": 1, "content": SECTIONS, "sha256": sha,
                                              "created_at": now, "created_by": "user:owner"} for p in gov_plan])
             accepts = []
@@ -324,7 +324,7 @@ def build(db, settings, n: int, seed: int) -> tuple[str, list[str]]:
                     continue
                 body = {"use_case": p["bid"], "assessment": 1, "assessment_sha256": sha, "sections": SECTIONS,
                         "independent_review": p.get("independent", [])}
-                accepts.append({"use_case_id": p["id"], "assessment_id": ia, "assessment_sha256": gov._sha(body),
+                accepts.append({"use_case_id": p["id"], "assessment_id": ia, "assessment_sha256": gov.sha256_json(body),
                                 "statement": "I accept the residual risk", "accepted_by_id": uid["caio"],
                                 "accepted_by": "user:caio", "method": "password re-entered", "accepted_at": now})
             ins(RiskAcceptance, accepts)

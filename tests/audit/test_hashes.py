@@ -9,7 +9,8 @@ import datetime as dt
 import pytest
 
 from raigov.audit.canonical import canonical_json, sha256_json
-from raigov.governance.service import _package_body, _sha
+from raigov.governance.service import package_body
+from raigov.governance.service import sha256_json as governance_sha
 from raigov.inventory.records import content_hash
 from raigov.policy.packs import canonical_digest, current_registry
 
@@ -19,7 +20,7 @@ MIXED_SHA = "2f554b93e03ffa638e4ecf24d0ce20e01c117d48ddf284cc3c6b7ff9502e4822"
 
 def test_sha256_json_keeps_the_stored_values():
     assert sha256_json(MIXED) == MIXED_SHA
-    assert _sha(MIXED) == canonical_digest(MIXED) == MIXED_SHA
+    assert governance_sha(MIXED) == canonical_digest(MIXED) == MIXED_SHA
 
 
 def test_revision_content_hash_unchanged():
@@ -29,9 +30,9 @@ def test_revision_content_hash_unchanged():
 
 
 def test_risk_acceptance_package_hash_unchanged():
-    body = _package_body("DHS-0001", 2, "ab" * 32, {"A_purpose_benefit": "Purpose — ü"},
+    body = package_body("DHS-0001", 2, "ab" * 32, {"A_purpose_benefit": "Purpose — ü"},
                          [{"lane": "independent", "body": "ok"}])
-    assert _sha(body) == "663c2be54d81c629772823e02c82afd6bf7f94a49c8dcb2e3648475d1f824e23"
+    assert governance_sha(body) == "663c2be54d81c629772823e02c82afd6bf7f94a49c8dcb2e3648475d1f824e23"
 
 
 def test_shipped_pack_digest_unchanged():

@@ -9,7 +9,7 @@ import hashlib
 import pytest
 from tests.e2e.test_foundation_pages import assert_accessible, sign_in
 
-from raigov.governance import datacall
+from raigov.datacall import service as datacall
 from raigov.inventory import service as inventory
 
 GOOD = {"use_case_name": "Translation of public notices", "is_withheld": "No", "development_stage": "Pre-deployment",

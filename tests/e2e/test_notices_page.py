@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from tests.e2e.test_foundation_pages import assert_accessible, sign_in
 
-from raigov.governance.models import Notice
+from raigov.jobs.models import Notice
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

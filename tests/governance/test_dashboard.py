@@ -9,10 +9,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from raigov.datacall.models import ComponentCertification, ReportingCycle
 from raigov.db.base import utcnow
 from raigov.errors import PermissionDenied
 from raigov.governance import dashboard as D
-from raigov.governance.models import ComponentCertification, Pilot, Practice, ReportingCycle, Review, Waiver
+from raigov.governance.models import Pilot, Practice, Review, Waiver
 from raigov.identity.models import OrgUnit
 from raigov.inventory.models import UseCase
 from raigov.policy.models import Determination

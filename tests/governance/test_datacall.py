@@ -15,8 +15,8 @@ from sqlalchemy import select
 from raigov.audit import service as audit
 from raigov.audit.canonical import head_message
 from raigov.audit.models import AuditEvent
+from raigov.datacall import service as datacall
 from raigov.errors import Conflict, PermissionDenied, ValidationFailed
-from raigov.governance import datacall
 from raigov.inventory import service as inventory
 
 YEAR = 2026

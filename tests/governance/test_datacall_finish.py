@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 from raigov.audit.models import AuditEvent
+from raigov.datacall import files as datacall_files
+from raigov.datacall import service as datacall
+from raigov.datacall.models import ReportingCycle
 from raigov.errors import PermissionDenied
-from raigov.governance import datacall
-from raigov.governance.models import ReportingCycle
 from raigov.identity.permissions import Actor
 from tests.conftest import PASSWORD
 from tests.governance import test_datacall
@@ -74,7 +75,7 @@ def _crash(db, agency, settings, monkeypatch):
     _open(db, agency["caio"])
     _certify_components(db, agency)
     with monkeypatch.context() as m:
-        m.setattr(datacall, "_after_commit", lambda session: session.info.pop(datacall._FILES, None))
+        m.setattr(datacall_files, "_after_commit", lambda session: session.info.pop(datacall_files._FILES, None))
         with db.transaction() as s:
             datacall.certify(s, agency["caio"], YEAR, "Complete.", settings)
     recorded = _recorded(db)
@@ -202,7 +203,7 @@ def test_who_may_finish(db, agency, settings, monkeypatch, make_user, actor_of, 
 def _crash_after_open(db, agency, settings, monkeypatch):
     _certify_components(db, agency)
     with monkeypatch.context() as m:
-        m.setattr(datacall, "_after_commit", lambda session: session.info.pop(datacall._FILES, None))
+        m.setattr(datacall_files, "_after_commit", lambda session: session.info.pop(datacall_files._FILES, None))
         with db.transaction() as s:
             datacall.certify(s, agency["caio"], YEAR, "Complete.", settings)
 

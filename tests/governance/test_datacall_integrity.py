@@ -13,8 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from raigov.audit.models import AuditEvent, AuditTreeHead
-from raigov.governance import datacall
-from raigov.governance.models import ReportingCycle
+from raigov.datacall import cycles as datacall_cycles
+from raigov.datacall import files as datacall_files
+from raigov.datacall import service as datacall
+from raigov.datacall.models import ReportingCycle
 from tests.governance import test_datacall
 from tests.governance.test_datacall import YEAR, _certify_components, _open
 
@@ -95,7 +97,7 @@ def test_rolled_back_certification_leaves_no_files_and_no_change(db, agency, set
             assert any(n.endswith(datacall.PENDING) for n in _files(settings))  # the snapshot was prepared
             raise RuntimeError("the signing key is unreadable")
 
-        monkeypatch.setattr(datacall, "sign_head", broken_sign_head)
+        monkeypatch.setattr(datacall_cycles, "sign_head", broken_sign_head)
     with pytest.raises(RuntimeError), db.transaction() as s:
         datacall.certify(s, agency["caio"], YEAR, "Complete.", settings)
         assert len(_files(settings)) == 5
@@ -118,7 +120,7 @@ def test_rolled_back_certification_leaves_no_files_and_no_change(db, agency, set
 
 def test_crash_between_commit_and_rename_is_finished_when_served(db, agency, settings, monkeypatch):
     _ready(db, agency)
-    monkeypatch.setattr(datacall, "_after_commit", lambda session: session.info.pop(datacall._FILES, None))
+    monkeypatch.setattr(datacall_files, "_after_commit", lambda session: session.info.pop(datacall_files._FILES, None))
     with db.transaction() as s:
         res = datacall.certify(s, agency["caio"], YEAR, "Complete.", settings)
     monkeypatch.undo()
@@ -227,7 +229,7 @@ def test_a_certification_recorded_under_the_former_action_name_is_still_found(db
     _ready(db, agency)
     with monkeypatch.context() as m:
         m.setattr(actions, "check", lambda name: name)
-        m.setattr(datacall, "record", as_before)
+        m.setattr(datacall_cycles, "record", as_before)
         with db.transaction() as s:
             res = datacall.certify(s, agency["caio"], YEAR, "Complete.", settings)
     with db.transaction() as s:

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from raigov.audit.models import AuditEvent
-from raigov.governance import datacall
-from raigov.governance.models import ReportingCycle
+from raigov.datacall import service as datacall
+from raigov.datacall.models import ReportingCycle
 from raigov.inventory import service as inventory
 from raigov.inventory.catalog import fields, get_field
 from tests.governance import test_datacall

@@ -160,7 +160,7 @@ def test_walk_to_authorized_and_back(db, settings, people):
         gov.update_practice(s, people["owner"], bid, "M-25-21.4(b)(ii)", status="done")
     with db.transaction() as s:
         gov.save_assessment(s, people["owner"], bid, SECTIONS)
-        pkg = gov.acceptance_package(s, gov.inventory.get_use_case(s, people["caio"], bid))
+        pkg = gov.acceptance_package(s, inventory.get_use_case(s, people["caio"], bid))
         assert [c["body"] for c in pkg["independent_review"]] == ["independent approves"]
     with db.transaction() as s, pytest.raises(PermissionDenied):  # a developer cannot accept (and lacks the role)
         gov.accept_risk(s, people["dev"], bid, "I accept", package_sha256=pkg["sha256"], method="password")
@@ -178,7 +178,7 @@ def test_walk_to_authorized_and_back(db, settings, people):
         gov.save_assessment(s, people["owner"], bid, {**SECTIONS, "E_costs": "costs went up"})
     assert _codes(_gate(db, people["gate"], bid, t0)) == ["risk_acceptance_stale"]
     with db.transaction() as s:
-        pkg = gov.acceptance_package(s, gov.inventory.get_use_case(s, people["caio"], bid))
+        pkg = gov.acceptance_package(s, inventory.get_use_case(s, people["caio"], bid))
         gov.accept_risk(s, people["delegate"], bid, "accept v2", package_sha256=pkg["sha256"], method="password")
     assert _gate(db, people["gate"], bid, t0).authorized is True
     # a waiver: CAIO only, expires, and the gate turns back when it does

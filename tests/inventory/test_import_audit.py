@@ -18,7 +18,7 @@ from inventory_data import big_inventory_file
 from raigov.audit import service as audit
 from raigov.audit.models import AuditEvent
 from raigov.audit.service import PG_LOCK_KEY
-from raigov.inventory import service
+from raigov.inventory import importing, service
 from raigov.inventory.formats import read_inventory
 from raigov.inventory.models import UseCase, UseCaseRevision
 
@@ -47,7 +47,7 @@ def test_a_big_import_records_one_event_per_batch_and_each_row_is_provable(backe
                                                                          monkeypatch):
     parsed = read_inventory(big_file)
     seen = {}
-    real = service._add_revision
+    real = importing.add_revision
 
     def spy(s, *a, **kw):  # look at the trail while the import writes its rows
         seen["n"] = seen.get("n", 0) + 1
@@ -62,7 +62,7 @@ def test_a_big_import_records_one_event_per_batch_and_each_row_is_provable(backe
                     other.execute(sa.text("SELECT pg_advisory_unlock(:k, hashtext(current_schema()))"), k)
         return real(s, *a, **kw)
 
-    monkeypatch.setattr(service, "_add_revision", spy)
+    monkeypatch.setattr(importing, "add_revision", spy)
     with db.transaction() as s:
         report = service.import_inventory(s, system, parsed, settings)
     assert report.created == N
@@ -120,7 +120,7 @@ def test_a_big_import_that_fails_near_the_end_writes_nothing(backend, db, system
     before = (count(db), count(db, UseCaseRevision), len(events(db)))
     if where == "rows":  # a fault at the 2,490th of 2,500 rows
         calls = {"n": 0}
-        real = service._apply_summary
+        real = importing.apply_summary
 
         def failing(uc, summary):
             calls["n"] += 1
@@ -128,7 +128,7 @@ def test_a_big_import_that_fails_near_the_end_writes_nothing(backend, db, system
                 raise RuntimeError("disk full")
             return real(uc, summary)
 
-        monkeypatch.setattr(service, "_apply_summary", failing)
+        monkeypatch.setattr(importing, "apply_summary", failing)
     else:  # a fault while appending the last batch event
         from raigov.audit import batch
 

@@ -17,7 +17,7 @@ from inventory_data import real_file
 
 from raigov.audit import service as audit
 from raigov.errors import PermissionDenied, ValidationFailed
-from raigov.inventory import service
+from raigov.inventory import importing, service
 from raigov.inventory.catalog import fields
 from raigov.inventory.formats import read_inventory
 from raigov.inventory.models import UseCase, UseCaseRevision
@@ -135,7 +135,7 @@ def test_failed_import_leaves_the_database_as_it_was(db, system, settings, monke
     with db.transaction() as s:
         events_before = audit.tree_size(s)
     calls = {"n": 0}
-    real = service._apply_summary
+    real = importing.apply_summary
 
     def failing(uc, summary):  # a fault in the middle of the file
         calls["n"] += 1
@@ -143,7 +143,7 @@ def test_failed_import_leaves_the_database_as_it_was(db, system, settings, monke
             raise RuntimeError("disk full")
         return real(uc, summary)
 
-    monkeypatch.setattr(service, "_apply_summary", failing)
+    monkeypatch.setattr(importing, "apply_summary", failing)
     with pytest.raises(RuntimeError):
         imp(db, system, settings, DEV_2025)
     assert (count(db), count(db, UseCaseRevision)) == before

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from raigov.config import Settings
 from raigov.db.engine import Database
-from raigov.governance.models import Notice
 from raigov.jobs import service as jobs
+from raigov.jobs.models import Notice
 from tests.jobs.test_jobs import SYSTEM, TODAY, _smtp, run_on_hosts, sink  # noqa: F401 - fixture
 
 DAY = TODAY.isoformat()

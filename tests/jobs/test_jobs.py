@@ -15,15 +15,17 @@ import pytest
 from sqlalchemy import func, select, update
 
 from raigov.audit.models import AuditEvent
+from raigov.datacall.models import ReportingCycle
 from raigov.db.engine import Database
 from raigov.errors import PermissionDenied
 from raigov.governance.lanes import config
-from raigov.governance.models import Evidence, EvidenceLink, Notice, Practice, ReportingCycle, Review, Waiver
+from raigov.governance.models import Evidence, EvidenceLink, Practice, Review, Waiver
 from raigov.identity.models import User
 from raigov.identity.permissions import Actor
 from raigov.inventory import service as inventory
 from raigov.jobs import clocks as C
 from raigov.jobs import service as jobs
+from raigov.jobs.models import Notice
 
 TODAY = dt.date(2026, 11, 26)
 

@@ -14,11 +14,12 @@ from sqlalchemy import select, update
 
 from raigov.audit.models import AuditEvent
 from raigov.errors import Conflict, PermissionDenied
-from raigov.governance.models import Notice, Practice
+from raigov.governance.models import Practice
 from raigov.identity import service as identity
 from raigov.identity.schemas import RoleGrantIn, UserCreate
 from raigov.inventory import service as inventory
 from raigov.jobs import service as jobs
+from raigov.jobs.models import Notice
 from raigov.web.app import create_app
 from tests.conftest import PASSWORD
 from tests.jobs.test_jobs import LOW, SYSTEM, TODAY, _smtp, agency, d, sink  # noqa: F401 - fixtures

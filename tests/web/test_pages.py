@@ -43,12 +43,12 @@ def test_lockout_after_repeated_failures(client, make_user, sign_in, settings, m
     """(Issue #12 item 12: the wait is per name and address and grows; the clock is frozen here so that the
     first one-second wait cannot pass while the test runs. Retry-After says how long.)"""
     from raigov.db.base import utcnow
-    from raigov.identity import service
+    from raigov.identity import signin
     from tests.conftest import PASSWORD
 
     make_user("alice", "caio")
     frozen = utcnow()
-    monkeypatch.setattr(service, "utcnow", lambda: frozen)
+    monkeypatch.setattr(signin, "utcnow", lambda: frozen)
     for _ in range(settings.login_max_failures):
         assert sign_in("alice", "not-the-password").status_code == 401
     r = sign_in("alice", PASSWORD)

@@ -10,13 +10,13 @@ from tests.conftest import PASSWORD
 from tests.web.conftest import csrf_from
 
 from raigov.db.base import utcnow
-from raigov.identity import service
+from raigov.identity import signin
 
 
 @pytest.fixture
 def frozen_clock(monkeypatch):
     now = utcnow()
-    monkeypatch.setattr(service, "utcnow", lambda: now)
+    monkeypatch.setattr(signin, "utcnow", lambda: now)
     return now
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from hashlib import sha256
 from typing import Any
 
-_encode_str = json.encoder.encode_basestring  # C-accelerated, ensure_ascii=False semantics
+encode_str = json.encoder.encode_basestring  # C-accelerated, ensure_ascii=False semantics
 
 GENESIS_HASH = "0" * 64
 
@@ -83,11 +83,11 @@ def event_bytes(
         '{"action":%s,"actor":%s,"details":%s,"object_id":%s,"object_type":%s,'
         '"prev_hash":"%s","seq":%d,"state_digest":"%s","time":"%s"}'
         % (
-            _encode_str(action),
-            _encode_str(actor),
+            encode_str(action),
+            encode_str(actor),
             details,
-            _encode_str(object_id),
-            _encode_str(object_type),
+            encode_str(object_id),
+            encode_str(object_type),
             prev_hash,
             seq,
             state_digest,

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from hashlib import sha256
 
 from sqlalchemy import event, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from raigov.audit import actions, merkle
-from hashlib import sha256
-
 from raigov.audit.canonical import (
-    _encode_str,
     GENESIS_HASH,
     canonical_json,
+    encode_str,
     event_bytes,
     event_hash,
     format_time,
@@ -226,7 +225,7 @@ def verify(session: Session, actor: Actor, *, max_findings: int = 20) -> VerifyR
     head_sizes: dict[int, list[AuditTreeHead]] = {}
     for h in heads:
         head_sizes.setdefault(h.tree_size, []).append(h)
-    enc, sha, fmt = _encode_str, sha256, _EVENT_FMT
+    enc, sha, fmt = encode_str, sha256, _EVENT_FMT
     stack: list[tuple[int, bytes]] = []
     size = 0
     expected_seq, prev = 1, GENESIS_HASH

@@ -56,7 +56,7 @@ def open_(
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Open the YEAR reporting cycle (CAIO or delegate; one per year)."""
-    from raigov.governance import datacall
+    from raigov.datacall import service as datacall
 
     due_on = _date(due, "due")
     db = ready_database()
@@ -74,7 +74,7 @@ def open_(
 def status(year: int, json_: bool = typer.Option(False, "--json"),
            component: str = typer.Option(None, "--component", help="Only this component, with its failing checks")) -> None:
     """Progress of the YEAR data call: per component, active use cases, failing checks, certification."""
-    from raigov.governance import datacall
+    from raigov.datacall import service as datacall
 
     db = ready_database()
     with db.transaction() as s:
@@ -110,7 +110,7 @@ def certify_component(
 ) -> None:
     """The component AI lead certifies COMPONENT's use cases (every failing check fixed or explained;
     `raigov datacall status YEAR --component X` lists the keys)."""
-    from raigov.governance import datacall
+    from raigov.datacall import service as datacall
 
     explanations = {}
     for item in explain or []:
@@ -143,7 +143,7 @@ def certify(
 ) -> None:
     """The CAIO certifies the whole inventory: writes the snapshot (OMB 2025 CSV, full and public) under
     DATA_DIR/snapshots/YEAR, records its hashes in the audit trail and signs a tree head."""
-    from raigov.governance import datacall
+    from raigov.datacall import service as datacall
 
     db = ready_database()
     actor = _person(db, as_, password_stdin)
@@ -179,7 +179,7 @@ def finish(
     """Finish a certified snapshot after a crash between the certification's commit and its renames: each missing
     file whose pending file has the recorded hash is renamed into place (CAIO, delegate or administrator).
     Exit 0 when every file of the snapshot is in place with their recorded hashes, 1 otherwise."""
-    from raigov.governance import datacall
+    from raigov.datacall import service as datacall
 
     db = ready_database()
     actor = person_actor(db, as_, password_stdin, "finishing a snapshot is done by a named person")

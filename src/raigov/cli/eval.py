@@ -177,7 +177,10 @@ def biometric(
     backend: str = typer.Option("local", "--backend", help=BACKEND_HELP),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (with --backend dask)"),
 ) -> None:
-    """FMR/FNMR (or FPIR/FNIR) per group at one global threshold, with intervals and differentials."""
+    """FMR/FNMR (or FPIR/FNIR) per group at one global threshold, with intervals and differentials.
+
+    Long because it is a command's whole signature: one typer option per flag of the evaluation, each with
+    its help text."""
     from raigov.errors import ValidationFailed
     from raigov.evaluation.biometric import ZERO_RULES, BiometricSpec
     from raigov.evaluation.runner import json_safe, run_biometric
@@ -369,7 +372,10 @@ def report(
     password_stdin: bool = typer.Option(False, "--password-stdin"),
 ) -> None:
     """Write an HTML and/or PDF report; exit 1 if a criterion fails. With --attach, the run is stored and the
-    PDF attached to the use case as evidence (its SHA-256 and the input file's kept), as the person --as."""
+    PDF attached to the use case as evidence (its SHA-256 and the input file's kept), as the person --as.
+
+    Long because it is a command's whole signature (one typer option per flag) and the attach step that
+    stores the run and its PDF as evidence."""
     from raigov.errors import ValidationFailed
     from raigov.evaluation.biometric import BiometricSpec
     from raigov.evaluation.report import Criteria, build_report, render_html, render_pdf

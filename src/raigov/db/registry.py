@@ -1,11 +1,13 @@
 """Imports every domain's tables so that Base.metadata is complete (Alembic, tests)."""
 
 from raigov.audit import models as _audit  # noqa: F401
+from raigov.datacall import models as _datacall  # noqa: F401
 from raigov.db.base import Base
 from raigov.evaluation import models as _evaluation  # noqa: F401
 from raigov.governance import models as _governance  # noqa: F401
 from raigov.identity import models as _identity  # noqa: F401
 from raigov.inventory import models as _inventory  # noqa: F401
+from raigov.jobs import models as _jobs  # noqa: F401
 from raigov.policy import models as _policy  # noqa: F401
 
 metadata = Base.metadata

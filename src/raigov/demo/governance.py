@@ -40,6 +40,9 @@ def _actor(session: Session, username: str) -> Actor:
 
 
 def load_governance(session: Session, settings: Settings, system: Actor) -> dict:
+    """The demo agency's governance state: reviews, practices, evidence, an assessment, risk acceptances,
+    waivers and a pilot, through the services. Long because it is a script: one demo object after the
+    other, in the order a person would create them."""
     if session.scalar(select(func.count()).select_from(Review)):
         return {}
     today = agency_today(settings)
@@ -146,7 +149,7 @@ def load_governance(session: Session, settings: Settings, system: Actor) -> dict
             done["overdue"].append(uc.business_id)
             approve_all(uc, skip={"crcl", "legal", "independent", "ocio"})
     # the annual data call, under way: one component certified
-    from raigov.governance import datacall
+    from raigov.datacall import service as datacall
 
     datacall.open_cycle(session, caio, today.year, today + dt.timedelta(days=45),
                         f"{today.year} AI use case inventory data call")

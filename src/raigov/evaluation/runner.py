@@ -91,7 +91,9 @@ def run_biometric(
     ``au_fdr_range=(lo, hi)``, ``au_fdr_points``: the FMR-target ladder of AU-FDR (see
     :func:`~raigov.evaluation.biometric.au_fdr_targets`). ``spec.bootstrap_design="crossed"`` (with
     ``spec.ref_subject``) selects the crossed probe x reference bootstrap.
-    """
+
+    Long because the passes share the same spec, partitions and intermediate statistics; each pass is a
+    short block commented with what it computes."""
     import dataclasses
 
     from raigov.errors import ValidationFailed

@@ -199,17 +199,17 @@ def classifier_pdf(result: dict[str, Any], title: str, path: Path) -> None:
     """A short PDF for a classifier run (the biometric report has its own renderer)."""
     from fpdf import FPDF
 
-    from raigov.evaluation.report.pdf import _latin1
+    from raigov.evaluation.report.pdf import latin1
 
     pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_title(_latin1(title))
+    pdf.set_title(latin1(title))
     pdf.set_author("raigov")
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
     def para(text, size=9, style=""):
         pdf.set_font("Helvetica", style, size)
-        pdf.multi_cell(width, 5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 5, latin1(text), new_x="LMARGIN", new_y="NEXT")
 
     para(title, 15, "B")
     d = result["data"]
@@ -224,9 +224,9 @@ def classifier_pdf(result: dict[str, Any], title: str, path: Path) -> None:
         for label, g in [("overall", result["overall"])] + [
                 (", ".join(f"{k}={v}" for k, v in g["group"].items()), g) for g in result["groups"]]:
             row = t.row()
-            row.cell(_latin1(label))
+            row.cell(latin1(label))
             for c in cols:
-                row.cell(_latin1(_fmt(g.get(c))))
+                row.cell(latin1(_fmt(g.get(c))))
     s = result["summary"]["between_groups"]
     ff = result["four_fifths"]
     para("Between groups", 12, "B")
@@ -272,7 +272,7 @@ def _uc_and_component(session: Session, actor: Actor, business_id: str | None):
     from raigov.inventory import service as inventory
 
     uc = inventory.get_use_case(session, actor, business_id)
-    return uc, inventory._component_of(uc)
+    return uc, inventory.component_of(uc)
 
 
 def _store_failed(session: Session, actor: Actor, run_fields: dict[str, Any], message: str) -> int:

@@ -27,10 +27,11 @@ from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from raigov.clock import agency_today
+from raigov.datacall.models import ComponentCertification, ReportingCycle
 from raigov.db.base import utcnow
 from raigov.errors import PermissionDenied
 from raigov.governance.lanes import config
-from raigov.governance.models import ComponentCertification, Pilot, Practice, ReportingCycle, Review, Waiver
+from raigov.governance.models import Pilot, Practice, Review, Waiver
 from raigov.governance.vocab import REVIEW_UNDECIDED, PracticeStatus
 from raigov.identity.models import OrgUnit
 from raigov.identity.permissions import Actor, components_visible

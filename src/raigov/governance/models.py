@@ -1,5 +1,6 @@
 """Governance tables: reviews by lane, minimum practices, evidence, impact assessments and signed risk
-acceptance, waivers, pilots, notices (the jobs' once-only outbox) and the annual data call.
+acceptance, waivers and pilots. The jobs' outbox (``Notice``) lives in ``raigov.jobs.models`` and the
+annual data call's tables in ``raigov.datacall.models``; both are importable from here too.
 
 Decisions and signatures are rows of their own that are never updated (review decisions, risk
 acceptances, certifications); the rows that carry a current state (a review's status, a practice's
@@ -14,8 +15,16 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from raigov.datacall.models import (  # moved; importable from here as before
+    ComponentCertification,
+    ReportingCycle,
+)
 from raigov.db.base import Base, JSONType, UTCDateTime, utcnow
-from raigov.governance.vocab import ConditionStatus, CycleStatus, PracticeStatus, ReviewStatus
+from raigov.governance.vocab import ConditionStatus, PracticeStatus, ReviewStatus
+from raigov.jobs.models import Notice  # moved; importable from here as before
+
+__all__ = ["ComponentCertification", "Evidence", "EvidenceLink", "ImpactAssessment", "Notice", "Pilot", "Practice",
+           "ReportingCycle", "Review", "ReviewComment", "ReviewCondition", "RiskAcceptance", "Waiver"]
 
 
 class Review(Base):
@@ -229,91 +238,3 @@ class Pilot(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     end_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-
-class Notice(Base):
-    """The jobs' outbox: one row per notice, its `key` unique, so a notice is created and sent once however
-    many hosts run the jobs at the same time."""
-
-    __tablename__ = "notices"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(300), nullable=False, unique=True)
-    kind: Mapped[str] = mapped_column(String(60), nullable=False)
-    level: Mapped[str] = mapped_column(String(20), nullable=False, default="reminder")  # reminder | escalation
-    recipient: Mapped[str] = mapped_column(String(300), nullable=False)  # e-mail address
-    recipient_user: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    subject: Mapped[str] = mapped_column(String(500), nullable=False)
-    body: Mapped[str] = mapped_column(Text, nullable=False)
-    object_type: Mapped[str] = mapped_column(String(40), nullable=False)
-    object_id: Mapped[str] = mapped_column(String(120), nullable=False)
-    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    claimed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-    __table_args__ = (Index("ix_notices_sent_at", "sent_at"),)
-
-
-class ReportingCycle(Base):
-    """The annual inventory data call: opened by the CAIO, certified per component, then as a whole."""
-
-    __tablename__ = "reporting_cycles"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, nullable=False, unique=True)
-    title: Mapped[str] = mapped_column(String(300), nullable=False)
-    due_on: Mapped[date] = mapped_column(Date, nullable=False)
-    status: Mapped[str] = mapped_column(String(12), nullable=False, default=CycleStatus.OPEN.value)  # open | certified
-    opened_by: Mapped[str] = mapped_column(String(200), nullable=False)
-    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    certified_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    certified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    snapshot_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the full file's SHA-256
-    snapshot_path: Mapped[str | None] = mapped_column(String(500), nullable=True)  # under the data directory
-    snapshot_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    # the snapshot's files as certified (0006): names inside snapshot_path, sizes and hashes. The public pages
-    # serve the public file only when its bytes match public_sha256 and public_sha256 matches the audit event.
-    # Sizes and the manifest's hash are None for cycles certified before 0006 (the audit event lacks them).
-    snapshot_file: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    snapshot_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    public_file: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    public_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    public_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    public_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    manifest_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    # beside the exact public file (0008): a spreadsheet-safe copy (cells starting with = + - @ tab CR prefixed
-    # with ') and an XLSX of the same rows, each with its own hash. None for cycles certified before 0008.
-    public_safe_file: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    public_safe_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    public_safe_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    public_xlsx_file: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    public_xlsx_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    public_xlsx_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-
-    certifications: Mapped[list[ComponentCertification]] = relationship(
-        back_populates="cycle", order_by="ComponentCertification.id")
-
-
-class ComponentCertification(Base):
-    """A component AI lead's certification of the component's use cases for a cycle; never updated
-    (a re-certification is a new row)."""
-
-    __tablename__ = "component_certifications"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    cycle_id: Mapped[int] = mapped_column(ForeignKey("reporting_cycles.id", ondelete="CASCADE"), nullable=False)
-    component: Mapped[str] = mapped_column(String(20), nullable=False)
-    use_case_count: Mapped[int] = mapped_column(Integer, nullable=False)
-    content_sha256: Mapped[str] = mapped_column(String(64), nullable=False)  # of the certified rows
-    explanations: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)  # check key -> explanation
-    statement: Mapped[str] = mapped_column(Text, nullable=False)
-    certified_by: Mapped[str] = mapped_column(String(200), nullable=False)
-    certified_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-
-    cycle: Mapped[ReportingCycle] = relationship(back_populates="certifications")
-
-    __table_args__ = (Index("ix_component_certifications_cycle", "cycle_id", "component"),)

@@ -76,11 +76,11 @@ class Actor:
         return any(g.role == role for g in self.grants)
 
     @classmethod
-    def system(cls, name: str = "cli") -> "Actor":
+    def system(cls, name: str = "cli") -> Actor:
         return cls(kind="system", username=name)
 
     @classmethod
-    def anonymous(cls) -> "Actor":
+    def anonymous(cls) -> Actor:
         return cls(kind="anonymous", username="anonymous")
 
 

@@ -52,13 +52,17 @@ class ConditionProblem:
 
 def check(cond: Any, path: tuple, *, signals: dict, refs: dict, items: dict,
           kinds: set[str]) -> list[ConditionProblem]:
-    """Static problems of a condition (shape, unknown field/signal/ref/item, bad value)."""
+    """Static problems of a condition (shape, unknown field/signal/ref/item, bad value).
+
+    Long because its nested walk is one recursive function over every node kind of the condition language,
+    each kind a short branch."""
     out: list[ConditionProblem] = []
 
     def bad(p, msg):
         out.append(ConditionProblem(p, msg))
 
     def walk(c, p):
+        """Long because it is one branch per node kind of the condition language."""
         if not isinstance(c, dict) or not c:
             bad(p, "a condition must be a mapping with one of: " + ", ".join(FORMS))
             return

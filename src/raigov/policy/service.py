@@ -21,12 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from raigov.audit.service import record
-from raigov.policy.vocab import DeterminationStatus
 from raigov.errors import FieldError, PermissionDenied, ValidationFailed
 from raigov.identity.permissions import Actor, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
 from raigov.policy.models import Determination, Screening
+from raigov.policy.vocab import DeterminationStatus
 
 FRAMEWORKS = {
     "M-25-21": {"pack": "omb-m-25-21", "schema": "2025",
@@ -66,7 +66,7 @@ def screen_use_case(session: Session, actor: Actor, business_id: str, pack_ref: 
     from raigov.policy.screen import screen
 
     uc = inventory.get_use_case(session, actor, business_id)
-    require(actor, "policy.use_case.screen", inventory._component_of(uc))
+    require(actor, "policy.use_case.screen", inventory.component_of(uc))
     schema, values = inventory.current_values(uc)
     if schema == "cots-2025":
         raise ValidationFailed.one("use_case", f"{uc.business_id} is a consolidated COTS entry: nothing to screen")

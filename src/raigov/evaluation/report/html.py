@@ -199,6 +199,8 @@ def _det_table_rows(curves: dict, op: float, max_rows: int = 12) -> tuple[list[s
 
 # ------------------------------------------------------------------------------------------- page
 def render_html(report) -> str:
+    """The report as one HTML page. Long because it is a template in code: one section after the other, in
+    the order the page shows them."""
     r = report.result
     ident = report.mode == "identification"
     km, kn = ("fpir", "fnir") if ident else ("fmr", "fnmr")

@@ -15,7 +15,7 @@ from raigov.evaluation.report.html import COLOURS, fmt, group_label
 _DASHES = ["-", "--", ":", "-.", (0, (1, 2)), (0, (5, 1)), (0, (3, 3)), (0, (8, 2, 2, 2))]
 
 
-def _latin1(text) -> str:
+def latin1(text) -> str:
     s = str(text).replace("\u2013", "-").replace("\u2014", "-").replace("\u00b1", "+/-").replace("\u2264", "<=")
     return s.encode("latin-1", "replace").decode("latin-1")
 
@@ -85,6 +85,8 @@ def _det_png(curves, points, km, kn):
 
 
 def render_pdf(report, path) -> None:
+    """The report as a PDF. Long because it is a template in code: one section after the other, in the
+    order the document shows them."""
     from fpdf import FPDF
 
     r = report.result
@@ -93,7 +95,7 @@ def render_pdf(report, path) -> None:
     conv = r["conventions"]
     rule = conv["threshold_rule"]
     pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_title(_latin1(report.title))
+    pdf.set_title(latin1(report.title))
     pdf.set_author("raigov")
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
@@ -101,27 +103,27 @@ def render_pdf(report, path) -> None:
 
     def h1(text):
         pdf.set_font("Helvetica", "B", 16)
-        pdf.multi_cell(width, 8, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 8, latin1(text), new_x="LMARGIN", new_y="NEXT")
 
     def h2(text):
         pdf.ln(3)
         pdf.set_font("Helvetica", "B", 12)
-        pdf.multi_cell(width, 7, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 7, latin1(text), new_x="LMARGIN", new_y="NEXT")
 
     def para(text, size=9):
         pdf.set_font("Helvetica", "", size)
-        pdf.multi_cell(width, 4.5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 4.5, latin1(text), new_x="LMARGIN", new_y="NEXT")
 
     def grid(headers, rows, widths=None, size=7.5):
         pdf.set_font("Helvetica", "", size)
         with pdf.table(col_widths=widths, text_align="LEFT", line_height=4, first_row_as_headings=True) as t:
             row = t.row()
             for h in headers:
-                row.cell(_latin1(h))
+                row.cell(latin1(h))
             for rr in rows:
                 row = t.row()
                 for c in rr:
-                    row.cell(_latin1(c))
+                    row.cell(latin1(c))
 
     h1(report.title)
     verdict = {True: "PASS", False: "FAIL", None: "NOT EVALUATED"}[report.passed]

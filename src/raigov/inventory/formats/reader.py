@@ -276,6 +276,8 @@ def _unknown_header(head: list[tuple[int, list[str]]]):
 
 def _build(data, source_name, form, year, fam: Family, header, mapped, header_line, body, problems,
            encoding, sheet_name) -> ParsedInventory:
+    """One parsed row from its cells. Long because it maps every kind of column (catalogue fields, extra
+    columns, the id and the name) in one pass over the row."""
     style = fam.style
     header = [h if isinstance(h, str) else "" for h in header]
     _, hnotes = map_header(fam, header)

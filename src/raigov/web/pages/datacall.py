@@ -1,6 +1,6 @@
 """Data call pages: the CAIO's view of the annual reporting cycle (open a cycle, progress per component,
 certify the whole) and a component lead's page (failing checks with an explanation each, the use cases,
-the certification form). Every rule is the service's (governance/datacall.py); these pages only ask."""
+the certification form). Every rule is the service's (raigov.datacall); these pages only ask."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from raigov.clock import agency_today
+from raigov.datacall import service as datacall
 from raigov.errors import Conflict, ValidationFailed
-from raigov.governance import datacall
 from raigov.identity.permissions import can
 from raigov.inventory import service as inventory
 from raigov.web.app import render

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from raigov.audit import service as audit
-from raigov.governance import datacall
+from raigov.datacall import service as datacall
 from raigov.inventory.formats.safe import HEADER as SAFE_HEADER
 from raigov.inventory.formats.safe import NOTICE as SAFE_NOTICE
 from raigov.web.app import render
