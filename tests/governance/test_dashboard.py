@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from raigov.clock import agency_today
 from raigov.datacall.models import ComponentCertification, ReportingCycle
 from raigov.db.base import utcnow
 from raigov.errors import PermissionDenied
@@ -24,7 +25,7 @@ DAY = dt.timedelta(days=1)
 def build_agency(db, now: dt.datetime) -> dict[str, str]:
     """CBP: 3 active use cases (high-impact, presumed-not awaiting the CAIO, none), a draft and a retired one;
     TSA: 3 active (M-24-10 rights-impacting, neither, not high-impact). Returns name -> business id."""
-    today = now.date()
+    today = agency_today(now=now)  # the dashboard compares with the agency's date
     with db.transaction() as s:
         units = {u.code: u.id for u in s.scalars(select(OrgUnit))}
         ucs: dict[str, UseCase] = {}
@@ -138,7 +139,7 @@ def _counts(rows) -> dict:
 
 def test_department_wide_numbers(db, actors):
     now = utcnow()
-    today = now.date()
+    today = agency_today(now=now)  # the dashboard compares with the agency's date
     ids = build_agency(db, now)
     with db.transaction() as s:
         for who in ("caio", "auditor"):
@@ -191,7 +192,7 @@ def test_department_wide_numbers(db, actors):
 
 def test_component_lead_sees_only_the_component(db, actors):
     now = utcnow()
-    today = now.date()
+    today = agency_today(now=now)  # the dashboard compares with the agency's date
     ids = build_agency(db, now)
     with db.transaction() as s:
         sc = D.scope_of(s, actors["cbp.lead"])

@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from raigov.clock import agency_today
 from raigov.db.base import utcnow
 from raigov.errors import PermissionDenied
 from raigov.governance import dashboard as D
@@ -22,7 +23,7 @@ DAY = dt.timedelta(days=1)
 
 
 def build(db, now: dt.datetime) -> dict[str, str]:
-    today = now.date()
+    today = agency_today(now=now)  # the services compare with the agency's date
     ids = build_agency(db, now)
     with db.transaction() as s:
         units = {u.code: u.id for u in s.scalars(select(OrgUnit))}
@@ -76,7 +77,7 @@ def _ids(rows) -> list[str]:
 
 def test_waiver_panel(db, actors):
     now = utcnow()
-    today = now.date()
+    today = agency_today(now=now)  # the services compare with the agency's date
     ids = build(db, now)
     with db.transaction() as s:
         for who in ("caio", "auditor"):
@@ -113,7 +114,7 @@ def test_waiver_panel(db, actors):
 
 def test_pilot_panel(db, actors):
     now = utcnow()
-    today = now.date()
+    today = agency_today(now=now)  # the services compare with the agency's date
     ids = build(db, now)
     with db.transaction() as s:
         p = D.pilot_panel(s, D.scope_of(s, actors["caio"]))

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from raigov.clock import agency_today
 from raigov.db.base import utcnow
 from tests.governance.test_dashboard import build_agency
 
@@ -19,7 +20,7 @@ def test_cli_waivers_output(db, cli_env):
     from raigov.cli.review import app
 
     now = utcnow()
-    today = now.date()
+    today = agency_today(now=now)  # the services compare with the agency's date
     ids = build_agency(db, now)
     runner = CliRunner()
     res = runner.invoke(app, ["waivers", "--json"])
@@ -108,7 +109,7 @@ def test_list_waivers_scoped_and_checked(db, make_user, actor_of):
     from raigov.identity.permissions import Actor
 
     now = utcnow()
-    today = now.date()
+    today = agency_today(now=now)  # the services compare with the agency's date
     ids = build_agency(db, now)
     for name, role in {"caio": "caio", "cbp.lead": "component_ai_lead@CBP", "employee": "employee",
                        "admin": "admin"}.items():

@@ -545,7 +545,7 @@ def pilot_panel(session: Session, scope: Scope, today: dt.date | None = None, li
                ~exists().where(active.use_case_id == Pilot.use_case_id, active.status == "active"))
         .order_by(Pilot.ends_on, Pilot.id).limit(limit)))
     for r in stale:  # ended early (revoked, or ended before its date): the day it ended
-        ended_on = min(r.ends_on, r.ended_at.date()) if r.ended_at is not None else r.ends_on
+        ended_on = min(r.ends_on, agency_today(now=r.ended_at)) if r.ended_at is not None else r.ends_on
         ended.append(PilotPanelRow(r.id, r.business_id, r.name, scope.units.component(r.org_unit_id), r.stage,
                                    r.starts_on, ended_on, (ended_on - today).days,
                                    f"the pilot ended; the use case's stage is still {r.stage!r}"))

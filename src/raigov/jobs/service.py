@@ -130,7 +130,7 @@ def snapshot(session: Session, today: dt.date, cfg: GovernanceConfig | None = No
         if fr_items and any(isinstance(b, dict) and b.get("item") in fr_items for b in (required_by or [])):
             fr.add(uc_id)
         if status == "open":
-            reviews.append(C.ReviewInfo(rid, uc_id, lane, status, opened_at.date(), assignee))
+            reviews.append(C.ReviewInfo(rid, uc_id, lane, status, agency_today(now=opened_at), assignee))
     use_cases = {
         r.id: C.UseCaseInfo(r.id, r.business_id, r.name, r.code if r.code and r.kind != "department" else None,
                             tuple(owners.get(r.id, ())), tuple(team.get(r.id, ())), r.id in fr, last_bias.get(r.id))
