@@ -221,7 +221,8 @@ def build(db, settings, n: int, seed: int) -> tuple[str, list[str]]:
                 "content_hash": records.content_hash("2025", p["values"], {}), "source": "edit", "reason": "created",
                 "created_at": now, "created_by": "user:owner"} for p in plan])
             ins(UseCasePerson, [{"use_case_id": p["id"], "user_id": uid[u], "role": role} for p in plan
-                                for u, role in (("owner", "owner"), ("dev", "developer")) if role == "owner" or p["kind"] != "low"])
+                                for u, role in (("owner", "owner"), ("dev", "developer"))
+                                if role == "owner" or p["kind"] != "low"])
             sc_ids = ins(Screening, [{"use_case_id": p["id"], "revision_number": 1, **templates[p["kind"]]["screening"],
                                       "created_at": now, "created_by": "user:owner"} for p in plan])
             ins(Determination, [{

@@ -124,7 +124,10 @@ def main() -> int:
                 print(f"\n== {backend}")
                 print(f"{'file':<44} {'rows':>7} {'import s':>9} {'rows/s':>8} {'peak MiB':>9} {'export s':>9}")
                 rep, dt, _ = timed_import(db, settings, DATA / "2024_consolidated_ai_inventory_raw_v2.xls")
-                print(f"{'2024 v2 XLS (target < 2 s)':<44} {rep.rows_read:>7,} {dt:>9.2f} {rep.rows_read / dt:>8,.0f} {'':>9} {'':>9}")
+                print(
+                    f"{'2024 v2 XLS (target < 2 s)':<44} {rep.rows_read:>7,} {dt:>9.2f} "
+                    f"{rep.rows_read / dt:>8,.0f} {'':>9} {'':>9}"
+                )
                 (work / "m").mkdir()
                 db2, cleanup2 = fresh(backend, work / "m")
                 _, _, peak = timed_import(db2, settings, DATA / "2024_consolidated_ai_inventory_raw_v2.xls", trace=True)
@@ -135,11 +138,19 @@ def main() -> int:
                 print(f"{'2025 dev CSV':<44} {rep.rows_read:>7,} {dt:>9.2f} {rep.rows_read / dt:>8,.0f} {'':>9} {et:>9.2f}")
                 rep, dt, _ = timed_import(db, settings, big)
                 _, et = timed_export(db, work / "big-out.csv")
-                print(f"{f'generated {args.big:,}':<44} {rep.rows_read:>7,} {dt:>9.2f} {rep.rows_read / dt:>8,.0f} {'':>9} {et:>9.2f}")
+                print(
+                    f"{f'generated {args.big:,}':<44} {rep.rows_read:>7,} {dt:>9.2f} "
+                    f"{rep.rows_read / dt:>8,.0f} {'':>9} {et:>9.2f}"
+                )
                 with db.transaction() as s:
                     total = s.scalar(sa.text("SELECT count(*) FROM use_cases"))
-                urls = ["/inventory", "/inventory?q=translation", "/inventory?q=border+security&component=CBP",
-                        "/inventory?stage=Deployed&sort=name", "/inventory?page=200"]
+                urls = [
+                    "/inventory",
+                    "/inventory?q=translation",
+                    "/inventory?q=border+security&component=CBP",
+                    "/inventory?stage=Deployed&sort=name",
+                    "/inventory?page=200",
+                ]
                 print(f"\nserver time over {total:,} use cases (target < 150 ms): median / p95 of 20 requests")
                 for url, (med, p95) in page_times(db, settings, urls).items():
                     print(f"  {url:<50} {med:7.1f} ms {p95:7.1f} ms")

@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/screening_eval.py [--data DIR] [--misses N] [--flags N] [--json]
 
 Runs the newest version of `omb-m-25-21` on the 2025 dev CSV and of `omb-m-24-10` on the 2024 v2
-CSV (files read with `read_inventory`, as the CLI does; `--version V` picks another) and prints, overall and per agency, the confusion matrix of
+CSV (files read with `read_inventory`, as the CLI does; `--version V` picks another) and prints,
+overall and per agency, the confusion matrix of
 `presumed` against the agency's answer: positive = High-impact or Presumed-but-not (2025),
 Rights/Safety/Both (2024); negative = Not high-impact / Neither; other answers (blank, free text)
 are "unlabelled" and only their flag rate is shown.
@@ -11,7 +12,8 @@ are "unlabelled" and only their flag rate is shown.
 Splits, to report overfitting honestly: the phrases were written from the policy text and then
 looked at against the "tune" split only (2025: DHS; 2024: DHS, VA, HHS, USDA, TREAS, DOI):
 --misses/--flags list rows of that split only. Every other agency is "held-out" (2025: DOJ, SEC,
-and DOC/GSA/NSF which have no determinations; 2024: the other 35 agencies). Targets on held-out data: recall >= 0.95, flag rate on "not" <= 0.30.
+and DOC/GSA/NSF which have no determinations; 2024: the other 35 agencies). Targets on held-out
+data: recall >= 0.95, flag rate on "not" <= 0.30.
 
 Stand-in for the unseen 2025 agencies ("proxy"): the 2025 pack run on the 2024 v2 file, on the
 agencies that are *not* in the 2025 dev slice (VA, HHS, DOE, USDA, TREAS, DOI, SSA ...: the agencies
@@ -161,7 +163,8 @@ def evaluate(path: Path, pack_ref: str, year: int, reg, misses: int, flags: int,
         c = per_agency[ag]
         print(f"{ag:10} {c.tp:5} {c.fn:5} {c.fp:5} {c.tn:5} {fmt(c.recall):>7} {fmt(c.flag_rate):>8} {c.ul:6} {c.ulf:8}")
     for name, c in list(split.items()) + [("ALL", total)]:
-        print(f"{'[' + name + ']':10} {c.tp:5} {c.fn:5} {c.fp:5} {c.tn:5} {fmt(c.recall):>7} {fmt(c.flag_rate):>8} {c.ul:6} {c.ulf:8}")
+        print(f"{'[' + name + ']':10} {c.tp:5} {c.fn:5} {c.fp:5} {c.tn:5} "
+              f"{fmt(c.recall):>7} {fmt(c.flag_rate):>8} {c.ul:6} {c.ulf:8}")
     print(f"flags without evidence: {unexplained}")
     for m in missed[:misses]:
         print("  MISSED", *m)

@@ -27,7 +27,8 @@ def postgres_available() -> str | None:
     """None when the server answers, else the reason."""
     if "reason" not in _pg_state:
         try:
-            eng = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), connect_args={"connect_timeout": 3})
+            eng = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
+                                   connect_args={"connect_timeout": 3})
             with eng.connect() as c:
                 c.execute(sa.text("SELECT 1"))
             eng.dispose()

@@ -37,7 +37,7 @@ class Provider:
         self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def start(self) -> "Provider":
+    def start(self) -> Provider:
         self.thread.start()
         for _ in range(200):
             if self.server.started:
@@ -102,9 +102,10 @@ class Provider:
             grant = prov.codes.pop(code, None)
             if grant_type != "authorization_code" or grant is None or grant["redirect_uri"] != redirect_uri:
                 return JSONResponse({"error": "invalid_grant"}, status_code=400)
-            if grant["challenge"]:
-                if not code_verifier or b64url(hashlib.sha256(code_verifier.encode()).digest()) != grant["challenge"]:
-                    return JSONResponse({"error": "invalid_grant", "error_description": "PKCE"}, status_code=400)
+            if grant["challenge"] and (
+                not code_verifier or b64url(hashlib.sha256(code_verifier.encode()).digest()) != grant["challenge"]
+            ):
+                return JSONResponse({"error": "invalid_grant", "error_description": "PKCE"}, status_code=400)
             now = int(time.time())
             claims = {"iss": prov.issuer, "aud": prov.client_id, "iat": now, "exp": now + 300, **grant["user"]}
             if grant["nonce"]:

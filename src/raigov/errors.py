@@ -31,7 +31,7 @@ class ValidationFailed(RaigovError):
     status, code, title = 422, "validation-error", "The input is not valid"
 
     @classmethod
-    def one(cls, field_name: str, message: str, code: str = "invalid") -> "ValidationFailed":
+    def one(cls, field_name: str, message: str, code: str = "invalid") -> ValidationFailed:
         return cls(f"{field_name}: {message}", errors=[FieldError(field_name, message, code)])
 
 

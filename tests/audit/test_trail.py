@@ -1,6 +1,7 @@
 """The audit trail on both databases: appends in the caller's transaction, refuses UPDATE/DELETE at
 the database, and `verify` names the first event that was changed, deleted, inserted or swapped."""
 
+import itertools
 import json
 
 import pytest
@@ -34,7 +35,7 @@ def test_chain_links_and_verifies(db, system):
         rows = s.execute(sa.select(audit.AuditEvent).order_by(audit.AuditEvent.seq)).scalars().all()
         assert [r.seq for r in rows] == list(range(1, 13))
         assert rows[0].prev_hash == GENESIS_HASH
-        for a, b in zip(rows, rows[1:]):
+        for a, b in itertools.pairwise(rows):
             assert b.prev_hash == a.event_hash
         assert json.loads(rows[3].details) == {"label": "héllo 3", "n": 3}
         result = audit.verify(s, system)
@@ -123,8 +124,10 @@ def test_verify_names_an_inserted_event(db, system):
         for seq in range(12, 5, -1):
             c.exec_driver_sql(f"UPDATE audit_events SET seq = {seq + 1} WHERE seq = {seq}")
         c.exec_driver_sql(
-            "INSERT INTO audit_events (seq, time, actor, action, object_type, object_id, state_digest, details, prev_hash, event_hash) "
-            "SELECT 6, time, 'user:mallory', 'identity.role.grant', 'user', 'mallory', state_digest, '{}', event_hash, event_hash "
+            "INSERT INTO audit_events "
+            "(seq, time, actor, action, object_type, object_id, state_digest, details, prev_hash, event_hash) "
+            "SELECT 6, time, 'user:mallory', 'identity.role.grant', 'user', 'mallory', state_digest, '{}', "
+            "event_hash, event_hash "
             "FROM audit_events WHERE seq = 5")
     with db.transaction() as s:
         result = audit.verify(s, system)

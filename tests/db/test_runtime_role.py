@@ -12,10 +12,10 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from tests.conftest import PG_URL, need_postgres
+from typer.testing import CliRunner
 
 from raigov.db.migrate import head_revision
-from typer.testing import CliRunner
+from tests.conftest import PG_URL, need_postgres
 
 
 class TwoRoles:

@@ -3,10 +3,10 @@ only) and a reviewer (their lane's queue): the numbers, and every chart's SVG ca
 table beside it."""
 
 import pytest
-from tests.e2e.test_foundation_pages import assert_accessible, sign_in
-from tests.governance.test_dashboard import build_agency
 
 from raigov.db.base import utcnow
+from tests.e2e.test_foundation_pages import assert_accessible, sign_in
+from tests.governance.test_dashboard import build_agency
 
 
 def _table(page, chart_id: str) -> dict[str, list[str]]:

@@ -7,10 +7,10 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from tests.e2e.test_foundation_pages import assert_accessible, sign_in
 
 from raigov.datacall import service as datacall
 from raigov.inventory import service as inventory
+from tests.e2e.test_foundation_pages import assert_accessible, sign_in
 
 GOOD = {"use_case_name": "Translation of public notices", "is_withheld": "No", "development_stage": "Pre-deployment",
         "is_high_impact": "Not High-impact", "topic_area": "Admin Functions", "classification": "NLP",

@@ -5,12 +5,12 @@ use case's bias test; a file with a missing column is refused naming the column.
 from __future__ import annotations
 
 import pytest
-from tests.e2e.test_foundation_pages import assert_accessible, sign_in
-from tests.governance.test_governance_service import FR
 
 from raigov.governance import service as gov
 from raigov.inventory import service as inventory
 from raigov.policy import service as policy
+from tests.e2e.test_foundation_pages import assert_accessible, sign_in
+from tests.governance.test_governance_service import FR
 
 
 def _scores_csv(path):

@@ -9,12 +9,12 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import update
-from tests.e2e.test_foundation_pages import assert_accessible, sign_in
 
 from raigov.clock import agency_today
 from raigov.governance.models import Waiver
 from raigov.identity import service as identity
 from raigov.inventory import service as inventory
+from tests.e2e.test_foundation_pages import assert_accessible, sign_in
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

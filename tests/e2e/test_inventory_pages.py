@@ -1,7 +1,6 @@
 """Inventory pages in headless Chromium, axe-clean: list with filters, a use case with its history and
 diff, the registration form (conditional questions, errors naming the field), the import dry run."""
 
-from pathlib import Path
 
 import pytest
 

@@ -4,9 +4,9 @@
 import datetime as dt
 
 import pytest
-from tests.e2e.test_foundation_pages import assert_accessible, sign_in
 
 from raigov.jobs.models import Notice
+from tests.e2e.test_foundation_pages import assert_accessible, sign_in
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -2,13 +2,13 @@
 result would change, each linking to its page; the form of two versions; a bad version named by field."""
 
 import pytest
-from tests.e2e.test_foundation_pages import assert_accessible, sign_in
-from tests.policy.test_diff_db import NEW, OLD, newer_m2521
 
 from raigov.identity import service as identity
 from raigov.inventory import service as inventory
 from raigov.policy import packs as P
 from raigov.policy import service as policy
+from tests.e2e.test_foundation_pages import assert_accessible, sign_in
+from tests.policy.test_diff_db import NEW, OLD, newer_m2521
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

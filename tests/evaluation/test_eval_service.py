@@ -9,7 +9,6 @@ import hashlib
 
 import pytest
 from sqlalchemy import func, select
-from tests.governance.test_governance_service import FR
 
 from raigov.audit.models import AuditEvent
 from raigov.errors import PermissionDenied, ValidationFailed
@@ -20,6 +19,7 @@ from raigov.governance import service as gov
 from raigov.governance.models import Evidence, EvidenceLink
 from raigov.inventory import service as inventory
 from raigov.policy import service as policy
+from tests.governance.test_governance_service import FR
 
 BIO = {"score": "score", "genuine": "genuine", "groups": ["group"], "subject": "subject", "target_fmr": 0.01,
        "criteria": {"max_fmr_ratio": 100.0}}

@@ -90,7 +90,7 @@ def test_score_counts_equal_direct_counting():
         for si in range(len(lv_s)):
             m = (c_r == gi) & (c_s == si)
             for kind in (0, 1):
-                s = SCORES[m & (GENUINE == bool(kind))]
+                s = SCORES[m & (bool(kind) == GENUINE)]
                 assert full.n[gi, si, kind] == s.size
                 assert full.ge[gi, si, kind].tolist() == [(s >= t).sum() for t in T]
 

@@ -55,7 +55,7 @@ def test_component_roles_cannot_touch_a_department_use_case(db, settings, world)
         ("cbp.gate", lambda s: gov.authorization(s, a["cbp.gate"], bid)),
         ("cbp.lead", lambda s: inventory.get_use_case(s, a["cbp.lead"], bid)),
     ]
-    for who, attempt in attempts:
+    for _who, attempt in attempts:
         with db.transaction() as s, pytest.raises(PermissionDenied):
             attempt(s)
     with db.transaction() as s:  # nothing changed; the department's own people and the CAIO still reach it
@@ -69,7 +69,7 @@ def test_component_roles_cannot_touch_a_department_use_case(db, settings, world)
 
 
 def test_a_leads_export_is_their_components(db, world, tmp_path):
-    a, ids = world
+    a, _ids = world
     with db.transaction() as s:
         rows, _ = inventory.export_rows(s, a["cbp.lead"], "omb-2025-csv")
     assert [r.values.get("use_case_name") for r in rows] == ["CBP summaries"]
@@ -93,8 +93,8 @@ def test_the_export_download_is_scoped(db, settings, world, make_user, fmt):
     from fastapi.testclient import TestClient
 
     from raigov.web.app import create_app
-    from tests.web.conftest import csrf_from
     from tests.conftest import PASSWORD
+    from tests.web.conftest import csrf_from
 
     make_user("cbp.lead2", "component_ai_lead@CBP")
     with TestClient(create_app(settings, db), base_url="http://testserver") as c:

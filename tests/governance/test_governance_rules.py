@@ -78,7 +78,8 @@ def test_conditions_tracked_to_closure(db, settings, people):
         cids = [c.id for c in r.conditions]
     assert "condition_overdue" not in _codes(db, people, bid)
     with db.transaction() as s:  # time passes: the first condition's due date is behind us
-        s.execute(update(ReviewCondition).where(ReviewCondition.id == cids[0]).values(due_on=agency_today() - dt.timedelta(days=1)))
+        s.execute(update(ReviewCondition).where(ReviewCondition.id == cids[0])
+                  .values(due_on=agency_today() - dt.timedelta(days=1)))
     assert "condition_overdue" in _codes(db, people, bid)
     with db.transaction() as s, pytest.raises(PermissionDenied):  # the owner cannot close a condition
         gov.close_condition(s, people["owner"], cids[0], "done")

@@ -94,9 +94,9 @@ def test_lanes_and_practices_follow_determination_and_packs(db, settings, people
 def test_separation_of_duties(db, settings, people):
     bid = _use_case(db, settings, people)
     rid = _review(db, people, bid, "independent")
-    with db.transaction() as s, pytest.raises(PermissionDenied, match="development team.*independent reviewer"):
+    with db.transaction() as s, pytest.raises(PermissionDenied, match=r"development team.*independent reviewer"):
         gov.decide(s, people["rug.dev"], rid, "approved", "looks fine")
-    with db.transaction() as s, pytest.raises(PermissionDenied, match="may not review.decide"):
+    with db.transaction() as s, pytest.raises(PermissionDenied, match=r"may not review\.decide"):
         gov.decide(s, people["admin"], _review(db, people, bid, "privacy"), "approved", "ok")
     with db.transaction() as s, pytest.raises(PermissionDenied, match="Privacy Office lane"):
         gov.decide(s, people["crcl"], _review(db, people, bid, "privacy"), "approved", "ok")

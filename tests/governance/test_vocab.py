@@ -8,8 +8,16 @@ from raigov.evaluation.models import RUN_KINDS, RUN_STATUSES
 from raigov.evaluation.vocab import RunKind, RunStatus
 from raigov.governance import gate
 from raigov.governance import service as gov
-from raigov.governance.vocab import (REVIEW_DECIDED, REVIEW_UNDECIDED, ConditionStatus, CycleStatus, PilotStatus,
-                                     PracticeStatus, ReviewStatus, WaiverStatus)
+from raigov.governance.vocab import (
+    REVIEW_DECIDED,
+    REVIEW_UNDECIDED,
+    ConditionStatus,
+    CycleStatus,
+    PilotStatus,
+    PracticeStatus,
+    ReviewStatus,
+    WaiverStatus,
+)
 from raigov.inventory.vocab import UseCaseStatus
 from raigov.jobs import service as jobs
 from raigov.jobs.vocab import NoticeStatus
@@ -41,7 +49,7 @@ def test_the_code_validates_with_the_enums():
     assert gov.PRACTICE_STATUSES == ("not_started", "in_progress", "done", "waived", "not_applicable")
     assert gov.DECISIONS == REVIEW_DECIDED == ("approved", "approved_with_conditions", "denied")
     assert REVIEW_UNDECIDED == ("open", "changes_requested") and set(gate.OPEN_REVIEW) == set(REVIEW_UNDECIDED)
-    assert gate.PRACTICE_MET == {"done", "waived", "not_applicable"}
+    assert {"done", "waived", "not_applicable"} == gate.PRACTICE_MET
     assert RUN_KINDS == ("classifier", "biometric") and RUN_STATUSES == ("running", "done", "failed")
     assert jobs.STATUSES == ("pending", "sent", "failed")
     assert ", ".join(gov.PRACTICE_STATUSES) == "not_started, in_progress, done, waived, not_applicable"

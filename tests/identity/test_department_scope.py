@@ -5,8 +5,8 @@ tests/governance/test_department_objects.py."""
 
 import pytest
 
-from raigov.identity.permissions import ANYWHERE, DEPARTMENT, Actor, Grant, can, covers, is_department, matrix, require
 from raigov.errors import PermissionDenied
+from raigov.identity.permissions import ANYWHERE, DEPARTMENT, Actor, Grant, can, covers, is_department, matrix, require
 
 UNITS = {"CBP": ("CBP", "DHS"), "TSA": ("TSA", "DHS"), "DHS": ("DHS",), "CBP-OFO": ("CBP-OFO", "CBP", "DHS")}
 

@@ -164,8 +164,8 @@ FORMER_NAMES = {"user.read": "identity.user.read", "usecase.retire": "inventory.
 
 @pytest.mark.parametrize("old,new", sorted(FORMER_NAMES.items()))
 def test_former_names_stay_aliases(old, new):
-    from raigov.identity.permissions import canonical, require
     from raigov.errors import PermissionDenied
+    from raigov.identity.permissions import canonical, require
 
     assert canonical(old) == new and canonical(new) == new
     assert old in matrix() and matrix()[old] is matrix()[new] and old not in set(matrix())
@@ -192,8 +192,8 @@ def test_every_role_that_decides_is_a_deciding_role():
     decision role cannot be granted by an administrator alone by forgetting one line."""
     deciders = {r for rule in matrix().values() if rule.approval for r in rule.roles} - {"system"}
     assert deciders <= DECIDING_ROLES, f"add to DECIDING_ROLES: {sorted(deciders - DECIDING_ROLES)}"
-    assert DECIDING_ROLES == {"caio", "caio_delegate", "privacy_reviewer", "crcl_reviewer", "legal_reviewer",
-                              "ocio_reviewer", "rug_member", "component_ai_lead"}
+    assert {"caio", "caio_delegate", "privacy_reviewer", "crcl_reviewer", "legal_reviewer",
+                              "ocio_reviewer", "rug_member", "component_ai_lead"} == DECIDING_ROLES
 
 
 def _approvals(a: Actor) -> set[str]:

@@ -208,7 +208,9 @@ def test_failed_sign_ins_are_aggregated_in_the_trail(db, settings):
         _try(db, settings, f"user{i}", "Password-Spray-1", CAIO_DESK, t0)
     with db.transaction() as s:
         events = [(e.action, e.object_id, json.loads(e.details)) for e in s.scalars(
-            sa.select(audit.AuditEvent).where(audit.AuditEvent.action.like("identity.sign_in%") | (audit.AuditEvent.action == "identity.client.throttle")).order_by(audit.AuditEvent.seq))]
+            sa.select(audit.AuditEvent)
+            .where(audit.AuditEvent.action.like("identity.sign_in%") | (audit.AuditEvent.action == "identity.client.throttle"))
+            .order_by(audit.AuditEvent.seq))]
         rows = s.execute(sa.select(SignInAttempt.ip, SignInAttempt.throttled)).all()
     assert len(rows) == 23 + 12
     assert sum(1 for ip, th in rows if ip == ATTACKER and th) == 17
@@ -301,8 +303,12 @@ def test_deactivation_ends_sessions_and_tokens(db, settings, make_user, system):
 
 def test_oidc_links_by_verified_email_then_by_subject(db, settings, system):
     with db.transaction() as s:
-        service.create_user(s, system, UserCreate(username="dana", display_name="Dana", email="dana@agency.gov",
-                                                  roles=[RoleGrantIn(role="caio")]), settings)
+        service.create_user(
+            s,
+            system,
+            UserCreate(username="dana", display_name="Dana", email="dana@agency.gov", roles=[RoleGrantIn(role="caio")]),
+            settings,
+        )
     iss = "https://idp.example"
     with db.transaction() as s:
         with pytest.raises(AuthenticationFailed):

@@ -104,7 +104,8 @@ def test_a_small_import_records_one_event_per_use_case_as_before(backend, db, sy
         service.import_inventory(s, system, read_inventory(path), settings)
     creates = events(db, "inventory.use_case.create")
     assert len(creates) == 40 and events(db, service.BATCH_ACTION) == []
-    assert json.loads(creates[0].details) == {"revision": 1, "source": f"import:small.csv#{read_inventory(path).sha256[:12]}:row 1"}
+    assert json.loads(creates[0].details) == {"revision": 1,
+                                              "source": f"import:small.csv#{read_inventory(path).sha256[:12]}:row 1"}
     (imp,) = events(db, "inventory.file.import")
     assert "batches" not in json.loads(imp.details) and imp.seq == creates[-1].seq + 1
     with db.transaction() as s:
@@ -150,10 +151,10 @@ def test_a_big_import_that_fails_near_the_end_writes_nothing(backend, db, system
 
 def test_inventory_prove_cli_and_the_history_page(backend, db, system, settings, big_file, cli_env, make_user):
     from fastapi.testclient import TestClient
-    from tests.conftest import PASSWORD
-    from tests.web.conftest import csrf_from
 
     from raigov.web.app import create_app
+    from tests.conftest import PASSWORD
+    from tests.web.conftest import csrf_from
 
     with db.transaction() as s:
         service.import_inventory(s, system, read_inventory(big_file), settings)

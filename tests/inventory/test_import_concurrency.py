@@ -22,8 +22,6 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from inventory_data import big_inventory_file
-from tests.conftest import PASSWORD
-from tests.web.conftest import csrf_from
 
 from raigov.audit import service as audit
 from raigov.audit.models import AuditEvent
@@ -34,6 +32,8 @@ from raigov.inventory import service
 from raigov.inventory.formats import read_inventory
 from raigov.inventory.models import UseCase
 from raigov.web.app import create_app
+from tests.conftest import PASSWORD
+from tests.web.conftest import csrf_from
 
 ROWS = 40_000
 

@@ -246,7 +246,8 @@ def test_a_component_lead_imports_only_their_components_rows(db, system, setting
     with db.transaction() as s:
         rep = service.import_inventory(s, lead, parsed, settings)
     assert rep.created > 20 and rep.created + rep.skipped == 238
-    assert all(p["code"] == "outside-your-components" for p in rep.problems if p["severity"] == "warning" and p["code"].startswith("outside"))
+    assert all(p["code"] == "outside-your-components"
+               for p in rep.problems if p["severity"] == "warning" and p["code"].startswith("outside"))
     with db.transaction() as s:
         units = set(s.scalars(sa.text("SELECT DISTINCT o.code FROM use_cases u JOIN org_units o ON o.id = u.org_unit_id")).all())
     assert units == {"CBP"}

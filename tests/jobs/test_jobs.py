@@ -76,7 +76,8 @@ class _Handler(socketserver.StreamRequestHandler):
                         break
                     data.append(ln[1:] if ln.startswith(b"..") else ln)
                 with sink.lock:
-                    sink.messages.append((mail_from, tuple(rcpts), email.message_from_bytes(b"".join(data), policy=email.policy.default)))
+                    sink.messages.append((mail_from, tuple(rcpts), email.message_from_bytes(b"".join(data),
+                                                                                            policy=email.policy.default)))
                 self._say("250 OK queued")
             elif verb in ("RSET", "NOOP"):
                 rcpts = []

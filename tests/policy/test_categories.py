@@ -33,7 +33,8 @@ M2521 = {
                      "Exports the monthly report to Excel for the budget office."),
     "M-25-21.6(i)": ("Automatically removes posts containing hate speech from the agency's public comment site.",
                      "Drafts responses to congressional correspondence."),
-    "M-25-21.6(j)": ("Matches photos of unknown subjects against mugshots to generate investigative leads for criminal investigators.",
+    "M-25-21.6(j)": ("Matches photos of unknown subjects against mugshots to generate investigative leads "
+                     "for criminal investigators.",
                      "Schedules meetings for the legal office."),
     "M-25-21.6(k)": ("Produces a risk score for visa applicants used in adjudicating their applications.",
                      "Books travel accommodation for staff attending conferences."),
@@ -48,7 +49,8 @@ M2521 = {
 }
 
 M2410 = {
-    "M-24-10.I(1)(a)": ("Controls water treatment plant chemical dosing valves.", "Summarizes water rights case law for attorneys."),
+    "M-24-10.I(1)(a)": ("Controls water treatment plant chemical dosing valves.",
+                        "Summarizes water rights case law for attorneys."),
     "M-24-10.I(1)(b)": ("Detects anomalies in voter registration rolls to maintain election integrity.",
                         "Drafts the agency's annual performance plan."),
     "M-24-10.I(1)(c)": ("Controls a robotic arm that moves packages in a mail processing workplace.",
@@ -74,15 +76,18 @@ M2410 = {
     "M-24-10.I(2)(c)": ("Provides risk assessments for asylum seekers' detention status.", "Plans staff travel routes."),
     "M-24-10.I(2)(d)": ("Uses face recognition in crowds at public events to identify individuals one-to-many.",
                         "Unlocks an employee's phone."),
-    "M-24-10.I(2)(e)": ("Detects deception in interview video from facial expressions.", "Edits interview transcripts for typos."),
+    "M-24-10.I(2)(e)": ("Detects deception in interview video from facial expressions.",
+                        "Edits interview transcripts for typos."),
     "M-24-10.I(2)(f)": ("Creates a synthetic voice clone of a spokesperson for announcements.", "Reads web pages aloud."),
     "M-24-10.I(2)(g)": ("Detects plagiarism in student essays for academic discipline.", "Formats the training calendar."),
     "M-24-10.I(2)(h)": ("Screens tenants applying for public housing.", "Tracks office space utilization."),
     "M-24-10.I(2)(i)": ("Recommends disciplinary action for employee misconduct cases.", "Drafts the staff newsletter."),
     "M-24-10.I(2)(j)": ("Supports medical diagnosis of skin cancer from patient photos.", "Orders printer toner."),
     "M-24-10.I(2)(k)": ("Computes credit scores for small business loan applicants.", "Forecasts the weather."),
-    "M-24-10.I(2)(l)": ("Detects fraudulent claims for unemployment insurance benefits.", "Expected benefits include saved time."),
-    "M-24-10.I(2)(m)": ("Machine translation of official notices sent to applicants in Spanish.", "Translates ideas into action plans."),
+    "M-24-10.I(2)(l)": ("Detects fraudulent claims for unemployment insurance benefits.",
+                        "Expected benefits include saved time."),
+    "M-24-10.I(2)(m)": ("Machine translation of official notices sent to applicants in Spanish.",
+                        "Translates ideas into action plans."),
     "M-24-10.I(2)(n)": ("Recommends child protective actions in foster care cases.", "Summarizes grant reports."),
 }
 
@@ -184,7 +189,8 @@ def test_trace_covers_every_item(m2521):
     sig = {n.get("signal"): n for n in nodes(t.tree) if n["op"] == "signal"}
     assert t.result and sig["translation"]["result"] and sig["translation"]["hits"][0]["field"] == "problem_solved"
     # 1.2.0: a translation is presumed only when it informs a decision or action (here: officers' interviews)
-    assert sig["translation_decision"]["result"] and {h["text"].lower() for h in sig["translation_decision"]["hits"]} >= {"officers", "interviews"}
+    assert sig["translation_decision"]["result"]
+    assert {h["text"].lower() for h in sig["translation_decision"]["hits"]} >= {"officers", "interviews"}
 
 
 # ---- omb-m-25-21@1.2.0: categories read whole (the AI's function, not a word in passing), and 2024-format rows
@@ -203,7 +209,9 @@ V12 = [
     ("M-25-21.6(a)", uc25("Orchestrates data pipelines for the reporting warehouse with high reliability."), False),
     ("M-25-21.6(a)", uc25("Detects leaks in drinking water systems before a contamination incident."), True),
     ("M-25-21.6(a)", uc25("Classifies environment, safety and health (ES&H) incident reports at the laboratory."), True),
-    ("M-25-21.6(m)", uc25("Scores disability cases by the likelihood of medical improvement and flags them for a continuing disability review."), True),
+    ("M-25-21.6(m)",
+     uc25("Scores disability cases by the likelihood of medical improvement and flags them for a continuing disability review."),
+         True),
     ("M-25-21.6(n)", uc25("Scores applicants' essays to support employment decisions."), True),
     ("M-25-21.6(n)", uc25("Dictation software used as a reasonable accommodation for an employee."), False),
     ("M-25-21.6(f)", uc25("Measures wounds from 3D images for the care team.", topic="Health and Medical"), True),
@@ -216,7 +224,8 @@ V12 = [
     ("M-25-21.6(a)", uc25("Forecasts streamflow below dams for a hydrology research paper."), False),
     ("M-25-21.6(d)", uc25("Monitors radiation levels at the site to protect workers."), True),
     ("M-25-21.6(m)", uc25("Verifies the identity of users signing in to the benefits portal with selfie matching."), True),
-    ("M-25-21.6(m)", uc25("Identifies disability claims likely to be allowed so examiners can expedite the determination."), True),
+    ("M-25-21.6(m)", uc25("Identifies disability claims likely to be allowed so examiners can expedite the determination."),
+     True),
     ("M-25-21.6(b)", uc25("Classifies satellite imagery of crops for yield statistics."), False),
 ]
 V12_NOT_PRESUMED = ["Chatbot answers employees' questions about the travel policy.", "Generates code suggestions for developers.",

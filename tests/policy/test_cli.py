@@ -36,7 +36,7 @@ def check_lines(out: str, parsed_rows: list, *, with_id: bool):
     lines = [json.loads(x) for x in out.splitlines()]
     assert len(lines) == len(parsed_rows)
     for i, (d, r) in enumerate(zip(lines, parsed_rows)):
-        assert KEYS <= set(d)
+        assert set(d) >= KEYS
         assert d["row"] == r.row == i + 1
         assert isinstance(d["presumed"], bool) and isinstance(d["categories"], list)
         assert isinstance(d["prohibited"], list)
@@ -145,7 +145,8 @@ def test_packs_dir_option_and_env(tmp_path):
     res = run("screen", str(inv), "--pack", "agency-x", "--packs-dir", str(tmp_path), "--jsonl")
     assert res.returncode == 0, res.stderr
     rows = [json.loads(x) for x in res.stdout.splitlines()]
-    assert [r["presumed"] for r in rows] == [True, False] and rows[0]["evidence"][0]["text"] == "drone fleet".title().split()[0] or rows[0]["evidence"]
+    assert ([r["presumed"] for r in rows] == [True, False]
+            and rows[0]["evidence"][0]["text"] == "drone fleet".title().split()[0]) or rows[0]["evidence"]
 
 
 def test_diff_versions_and_memos(tmp_path):

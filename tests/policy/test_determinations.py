@@ -5,7 +5,6 @@ import pytest
 import sqlalchemy as sa
 
 from raigov.errors import PermissionDenied, ValidationFailed
-from raigov.identity import service as identity
 from raigov.inventory import service as inventory
 from raigov.policy import service as policy
 from raigov.policy.models import Determination, Screening
@@ -105,7 +104,9 @@ def test_agency_answers_are_recorded_as_the_agencys(db, settings, system):
     from raigov.inventory.formats import read_inventory
 
     with db.transaction() as s:
-        inventory.import_inventory(s, system, read_inventory(real_file("2025_0128_ocio-dhs-ai-use-case-inventory.xlsx")), settings)
+        inventory.import_inventory(
+            s, system, read_inventory(real_file("2025_0128_ocio-dhs-ai-use-case-inventory.xlsx")), settings
+        )
     with db.transaction() as s:
         assert policy.record_agency_answers(s, system) == 238
     with db.transaction() as s:

@@ -23,8 +23,8 @@ OLD, NEW = "omb-m-25-21@1.1.0", "omb-m-25-21@9.0.0"  # the newest shipped versio
 
 
 def newer_m2521() -> str:
-    """omb-m-25-21 9.0.0 (test only, made from the shipped 1.1.0): translation (§6(o)) presumed only in a law-enforcement setting; employee shift
-    scheduling added to federal employment (§6(n))."""
+    """omb-m-25-21 9.0.0 (test only, made from the shipped 1.1.0): translation (§6(o)) presumed only in a law-enforcement
+    setting; employee shift scheduling added to federal employment (§6(n))."""
     text = (SHIPPED / "omb-m-25-21-1.1.0.yaml").read_text(encoding="utf-8")
     for old, new in (('version: "1.1.0"', 'version: "9.0.0"'),
                      ("    when: {signal: translation}\n",

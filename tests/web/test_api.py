@@ -106,7 +106,8 @@ def test_oversize_streamed_body_without_length_is_413(app, settings):
 def test_admin_creates_users_others_cannot(client, make_user, token_for):
     make_user("adm", "admin")
     make_user("sub", "submitter@CBP")
-    r = client.post("/api/v1/users", json={"username": "bob", "display_name": "Bob", "roles": [{"role": "submitter", "component": "TSA"}]},
+    r = client.post("/api/v1/users", json={"username": "bob", "display_name": "Bob", "roles": [{"role": "submitter",
+                                                                                                "component": "TSA"}]},
                     headers=token_for("adm"))
     assert r.status_code == 201 and r.json()["roles"] == [{"role": "submitter", "component": "TSA", "status": "active",
                                                            "pending_id": None, "requested_by": None}]
@@ -166,7 +167,8 @@ def test_use_cases_over_the_api(client, db, settings, system, make_user, token_f
 
     with db.transaction() as s:
         owner = identity.actor_for(s, identity.get_user(s, "cbp.owner"))
-        inventory.create_use_case(s, owner, component="CBP", values={"use_case_name": "Cargo triage", "development_stage": "Pilot"},
+        inventory.create_use_case(s, owner, component="CBP", values={"use_case_name": "Cargo triage",
+                                                                     "development_stage": "Pilot"},
                                   reason="new", settings=settings)
     r = client.get("/api/v1/use-cases", headers=token_for("cbp.owner")).json()
     assert r["total"] == 1 and r["use_cases"][0]["component"] == "CBP" and r["use_cases"][0]["status"] == "draft"

@@ -12,12 +12,12 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from tests.web.conftest import csrf_from
 
 from raigov.audit.service import PG_LOCK_KEY
 from raigov.db.base import utcnow
 from raigov.errors import problem_type
 from raigov.identity.models import ApiToken, WebSession
+from tests.web.conftest import csrf_from
 
 pytestmark = pytest.mark.serial  # times lock waits: runs alone, after the parallel part of make test
 

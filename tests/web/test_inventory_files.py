@@ -10,12 +10,12 @@ import io
 
 import openpyxl
 from sqlalchemy import func, select
-from tests.web.conftest import csrf_from
 
 from raigov.audit.models import AuditEvent
 from raigov.identity import service as identity
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
+from tests.web.conftest import csrf_from
 
 NAMES = ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
          "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "Port camera analytics"]

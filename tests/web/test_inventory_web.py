@@ -44,6 +44,8 @@ def test_export_retire_and_department_fields(client, db, settings, system, make_
     token = csrf_from(client.get(f"/inventory/{bid}").text)
     r = client.post(f"/inventory/{bid}/retire", data={"csrf_token": token, "reason": ""}, follow_redirects=False)
     assert r.headers["location"].endswith("retire_error=1")
-    r = client.post(f"/inventory/{bid}/retire", data={"csrf_token": token, "reason": "replaced by a new system"}, follow_redirects=False)
+    r = client.post(
+        f"/inventory/{bid}/retire", data={"csrf_token": token, "reason": "replaced by a new system"}, follow_redirects=False
+    )
     assert r.status_code == 303
     assert "replaced by a new system" in client.get(f"/inventory/{bid}").text

@@ -30,10 +30,18 @@ def _flow(client: TestClient, provider: Provider):
 
 
 def test_oidc_sign_in(settings, db, system, provider):
-    settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret = provider.issuer, provider.client_id, provider.client_secret
+    settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret = (
+        provider.issuer,
+        provider.client_id,
+        provider.client_secret,
+    )
     with db.transaction() as s:
-        service.create_user(s, system, UserCreate(username="dana", display_name="Dana Reyes", email="dana@agency.gov",
-                                                  roles=[RoleGrantIn(role="caio")]), settings)
+        service.create_user(
+            s,
+            system,
+            UserCreate(username="dana", display_name="Dana Reyes", email="dana@agency.gov", roles=[RoleGrantIn(role="caio")]),
+            settings,
+        )
     with TestClient(create_app(settings, db), base_url="http://testserver") as client:
         assert "Sign in with" in client.get("/sign-in").text
         provider.next_user = {"sub": "idp-42", "email": "dana@agency.gov", "email_verified": True, "name": "Dana"}
@@ -51,14 +59,18 @@ def test_oidc_sign_in(settings, db, system, provider):
 
 
 def test_tampered_id_token_is_refused(settings, db, system, provider):
-    settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret = provider.issuer, provider.client_id, provider.client_secret
+    settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret = (
+        provider.issuer,
+        provider.client_id,
+        provider.client_secret,
+    )
     with db.transaction() as s:
         service.create_user(s, system, UserCreate(username="dana", display_name="Dana", email="dana@agency.gov"), settings)
     real_sign = provider.id_token
 
     def forged(claims):  # a token whose payload was changed after signing
         tok = real_sign(claims)
-        h, p, sig = tok.split(".")
+        h, _p, sig = tok.split(".")
         return ".".join([h, real_sign({**claims, "sub": "someone-else"}).split(".")[1], sig])
 
     provider.id_token = forged

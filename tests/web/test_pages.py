@@ -7,7 +7,7 @@ def test_sign_in_sets_a_safe_cookie_and_home_shows_the_roles(client, make_user, 
     make_user("alice", "caio", "auditor")
     r = sign_in("alice")
     assert r.status_code == 303 and r.headers["location"] == "/home"
-    cookie = [c for c in r.headers.get_list("set-cookie") if c.startswith("raigov_session=")][0].lower()
+    cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith("raigov_session=")).lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
     home = client.get("/home")
     assert home.status_code == 200 and "Chief AI Officer" in home.text and "Auditor" in home.text
@@ -25,7 +25,7 @@ def test_secure_cookie_behind_https(settings, db, make_user):
         page = c.get("/sign-in")
         r = c.post("/sign-in", data={"username": "alice", "password": PASSWORD, "csrf_token": csrf_from(page.text)},
                    follow_redirects=False)
-        cookie = [x for x in r.headers.get_list("set-cookie") if x.startswith("raigov_session=")][0].lower()
+        cookie = next(x for x in r.headers.get_list("set-cookie") if x.startswith("raigov_session=")).lower()
         assert "secure" in cookie
         assert "strict-transport-security" in r.headers
 
@@ -102,7 +102,8 @@ def test_admin_creates_an_account_through_the_form(client, make_user, sign_in):
     bad = client.post("/admin/users/new", data={"username": "B!", "display_name": "", "csrf_token": token})
     assert bad.status_code == 422 and "username" in bad.text and "usa-input--error" in bad.text
     ok = client.post("/admin/users/new", data={"username": "bob", "display_name": "Bob Smith", "kind": "person",
-                                               "role": "submitter", "role_component": "CBP", "password": "Correct-Horse-Battery-7",
+                                               "role": "submitter", "role_component": "CBP",
+                                                   "password": "Correct-Horse-Battery-7",
                                                "csrf_token": token}, follow_redirects=False)
     assert ok.status_code == 303 and ok.headers["location"].startswith("/admin/users/bob")
     detail = client.get("/admin/users/bob")

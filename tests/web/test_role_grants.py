@@ -9,11 +9,11 @@ import json
 import re
 
 from sqlalchemy import select
-from tests.conftest import PASSWORD
-from tests.web.conftest import csrf_from
 
 from raigov.audit.models import AuditEvent
 from raigov.errors import problem_type
+from tests.conftest import PASSWORD
+from tests.web.conftest import csrf_from
 
 PROBLEM = "application/problem+json"
 
@@ -133,7 +133,7 @@ def test_cli_grants_at_once_and_confirm_grant_is_the_second_person(cli_env, make
     res = run(app, ["pending", "--json"])
     assert res.exit_code == 0 and [(g["username"], g["role"]) for g in json.loads(res.output)] == [("ana", "caio_delegate")]
     res = run(app, ["list", "--json"])
-    ana = [u for u in json.loads(res.output) if u["username"] == "ana"][0]
+    ana = next(u for u in json.loads(res.output) if u["username"] == "ana")
     assert [(r["role"], r["status"]) for r in ana["roles"]] == [("crcl_reviewer", "active"), ("caio_delegate", "pending")]
 
     res = run(app, ["confirm-grant", "ana", "caio_delegate"])  # the shell itself is nobody's second person

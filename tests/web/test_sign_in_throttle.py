@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.conftest import PASSWORD
-from tests.web.conftest import csrf_from
 
 from raigov.db.base import utcnow
 from raigov.identity import signin
+from tests.conftest import PASSWORD
+from tests.web.conftest import csrf_from
 
 
 @pytest.fixture

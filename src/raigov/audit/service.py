@@ -252,12 +252,21 @@ def verify(session: Session, actor: Actor, *, max_findings: int = 20) -> VerifyR
                 r = _fold(stack).hex()
                 for h in head_sizes[size]:
                     if h.root_hash != r:
-                        findings.append(Finding(None, "head-mismatch", f"the signed head of {h.timestamp} at tree size {h.tree_size} no longer matches: an event up to {h.tree_size} was rewritten"))
+                        findings.append(Finding(None, "head-mismatch",
+                                                f"the signed head of {h.timestamp} at tree size {h.tree_size} no longer matches: "
+                                                f"an event up to {h.tree_size} was rewritten"))
     for h in heads:
         if not verify_signature(h.public_key, h.signature, head_message(h.tree_size, h.root_hash, h.timestamp)):
             findings.append(Finding(None, "bad-signature", f"the signature of the head at tree size {h.tree_size} is not valid"))
         if h.tree_size > size:
-            findings.append(Finding(size + 1, "truncated", f"a head was signed at tree size {h.tree_size} but only {size} events remain: events after {size} were deleted"))
+            findings.append(
+                Finding(
+                    size + 1,
+                    "truncated",
+                    f"a head was signed at tree size {h.tree_size} but only {size} events remain: "
+                    f"events after {size} were deleted",
+                )
+            )
     return VerifyResult(not findings, size, len(heads), _fold(stack).hex(), findings)
 
 
@@ -274,11 +283,16 @@ def _classify(seq: int, expected_seq: int, prev_hash: str, prev: str, computed: 
     if computed != stored:
         return Finding(seq, "changed", f"event {seq} was changed: its content no longer matches its hash")
     if prev_hash in seen and seen[prev_hash] != seq - 1:
-        return Finding(seq, "reordered", f"event {seq} was reordered: it links to event {seen[prev_hash]}, not to event {seq - 1}")
-    return Finding(seq, "inserted", f"event {seq} does not link to event {seq - 1}: an event was inserted, replaced or removed here")
+        return Finding(
+            seq, "reordered", f"event {seq} was reordered: it links to event {seen[prev_hash]}, not to event {seq - 1}"
+        )
+    return Finding(
+        seq, "inserted", f"event {seq} does not link to event {seq - 1}: an event was inserted, replaced or removed here"
+    )
 
 
 # ---------------------------------------------------------------- heads and proofs
+
 
 def _leaf_hashes(session: Session, upto: int | None = None) -> list[bytes]:
     q = "SELECT event_hash FROM audit_events ORDER BY seq"

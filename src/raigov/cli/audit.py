@@ -47,7 +47,9 @@ def verify(json_: bool = typer.Option(False, "--json")) -> None:
     if json_:
         print_json(result.as_dict())
     elif result.ok:
-        console.print(f"[green]intact[/green]: {result.events} events, {result.heads_checked} signed heads, root {result.root_hash}")
+        console.print(
+            f"[green]intact[/green]: {result.events} events, {result.heads_checked} signed heads, root {result.root_hash}"
+        )
     else:
         f0 = result.findings[0]
         console.print(f"[red]TAMPERED[/red]: {f0.message}")
@@ -71,8 +73,11 @@ def head(json_: bool = typer.Option(False, "--json")) -> None:
 
 @app.command()
 @handle_errors
-def prove(seq: int, tree_size: int = typer.Option(None, "--tree-size", help="Prove against this earlier size"),
-          json_: bool = typer.Option(False, "--json")) -> None:
+def prove(
+    seq: int,
+    tree_size: int = typer.Option(None, "--tree-size", help="Prove against this earlier size"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
     """Inclusion proof of event SEQ (RFC 9162)."""
     from raigov.audit import service
 
@@ -109,7 +114,9 @@ def list_(
 
     db = ready_database()
     with db.transaction() as s:
-        rows, total = service.list_events(s, system_actor(), service.EventFilter(actor, action, object_type, object_id), limit=limit)
+        rows, total = service.list_events(
+            s, system_actor(), service.EventFilter(actor, action, object_type, object_id), limit=limit
+        )
         data = [service.event_as_dict(e) for e in rows]
     if json_:
         print_json({"total": total, "events": data})

@@ -102,10 +102,7 @@ def person_actor(db, username: str | None, password_stdin: bool, what: str = "th
         err_console.print(f"[red]error:[/red] as: {what}; give --as USERNAME (the shell itself may not)",
                           highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT)
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt(f"Password of {username}", hide_input=True)
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt(f"Password of {username}", hide_input=True)
     failure = None
     with db.transaction() as s:  # a failed attempt is kept (lockout), so the error is raised after commit
         try:

@@ -29,7 +29,8 @@ from raigov.cli.common import (
     system_actor,
 )
 
-app = typer.Typer(help="The annual data call: open, progress, component and CAIO certification, finishing a snapshot", no_args_is_help=True)
+app = typer.Typer(help="The annual data call: open, progress, component and CAIO certification, finishing a snapshot",
+                  no_args_is_help=True)
 
 
 
@@ -103,7 +104,8 @@ def certify_component(
     year: int,
     component: str,
     statement: str = typer.Option(..., "--statement", help="The certification statement"),
-    explain: Annotated[list[str] | None, typer.Option("--explain", help="KEY=TEXT: why a failing check is acceptable; repeatable")] = None,
+    explain: Annotated[list[str] | None, typer.Option("--explain",
+                                                      help="KEY=TEXT: why a failing check is acceptable; repeatable")] = None,
     as_: str = typer.Option(None, "--as", help=AS_HELP),
     password_stdin: bool = typer.Option(False, "--password-stdin"),
     json_: bool = typer.Option(False, "--json"),

@@ -87,4 +87,6 @@ def current(json_: bool = typer.Option(False, "--json", help="Machine-readable o
     if json_:
         print_json(data)
     else:
-        console.print(f"database at {data['database']}, code at {data['code']} ({'current' if data['current'] else 'needs upgrade'})")
+        console.print(
+            f"database at {data['database']}, code at {data['code']} ({'current' if data['current'] else 'needs upgrade'})"
+        )

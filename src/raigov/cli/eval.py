@@ -148,7 +148,8 @@ def classifier(
 @app.command("biometric")
 @handle_errors
 def biometric(
-    file: Path = typer.Argument(..., help="CSV or Parquet file, one row per comparison (or per search with --mode identification)"),
+    file: Path = typer.Argument(...,
+                                help="CSV or Parquet file, one row per comparison (or per search with --mode identification)"),
     score: str = typer.Option(..., "--score", help="Similarity score column (higher = more similar)"),
     genuine: str = typer.Option(..., "--genuine", help="Column: 1 for mated (genuine) comparisons, 0 for impostors"),
     group: list[str] = typer.Option(..., "--group", help="Group column of the probe subject; repeat for intersections"),

@@ -56,7 +56,8 @@ def import_(
     if report.problems:
         t = Table("row", "column", "raw value", "severity", "problem", "what was done", title=f"{len(report.problems)} problems")
         for pr in report.problems[:200]:
-            t.add_row(str(pr["row"] or ""), pr["column"] or "", (pr["raw"] or "")[:40], pr["severity"], pr["message"], pr["action"])
+            t.add_row(str(pr["row"] or ""), pr["column"] or "", (pr["raw"] or "")[:40], pr["severity"], pr["message"],
+                      pr["action"])
         console.print(t)
         if len(report.problems) > 200:
             console.print(f"… and {len(report.problems) - 200} more (use --json for all)")
@@ -120,7 +121,8 @@ def list_(
         return
     t = Table("id", "name", "component", "stage", "impact", "rev", title=f"{total} use cases")
     for d in data:
-        t.add_row(d["id"], d["name"][:60], d["component"] or d["agency"], d["stage"] or "", d["impact"] or "", str(d["revisions"]))
+        t.add_row(d["id"], d["name"][:60], d["component"] or d["agency"], d["stage"] or "", d["impact"] or "",
+                  str(d["revisions"]))
     console.print(t)
 
 
@@ -191,7 +193,8 @@ def check(business_id: str = typer.Argument(None), json_: bool = typer.Option(Fa
     else:
         for bid, items in results.items():
             for c in items:
-                console.print(f"{bid}: [{'red' if c['severity'] == 'error' else 'yellow'}]{c['severity']}[/] {c['field']}: {c['message']} ({c['rule']})")
+                colour = "red" if c["severity"] == "error" else "yellow"
+                console.print(f"{bid}: [{colour}]{c['severity']}[/] {c['field']}: {c['message']} ({c['rule']})")
         console.print(f"{sum(len(v) for v in results.values())} findings over {len(results)} use cases")
     if any(c["severity"] == "error" for items in results.values() for c in items):
         raise typer.Exit(EXIT_PROBLEM)

@@ -94,7 +94,9 @@ def list_(json_: bool = typer.Option(False, "--json")) -> None:
 
 @app.command()
 @handle_errors
-def grant(username: str, role: str, component: str = typer.Option(None, "--component", help="Org unit code; omit for department-wide")) -> None:
+def grant(
+    username: str, role: str, component: str = typer.Option(None, "--component", help="Org unit code; omit for department-wide")
+) -> None:
     """Grant a role, department-wide or for one component."""
     db = ready_database()
     with db.transaction() as s:
@@ -145,7 +147,11 @@ def activate(username: str) -> None:
 @handle_errors
 def set_password(username: str, password_stdin: bool = typer.Option(False, "--password-stdin")) -> None:
     """Set a person's password (ends their sessions)."""
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if password_stdin
+        else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    )
     db = ready_database()
     with db.transaction() as s:
         service.set_password(s, system_actor(), username, password, settings())
@@ -164,7 +170,9 @@ def pending(json_: bool = typer.Option(False, "--json")) -> None:
         return
     t = Table("id", "username", "role", "scope", "asked by", "asked on", title=f"{len(rows)} grants waiting for a second person")
     for g in rows:
-        t.add_row(str(g["id"]), g["username"], g["role"], g["component"] or "department-wide", g["requested_by"], g["requested_at"])
+        t.add_row(
+            str(g["id"]), g["username"], g["role"], g["component"] or "department-wide", g["requested_by"], g["requested_at"]
+        )
     console.print(t)
 
 

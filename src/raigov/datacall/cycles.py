@@ -212,7 +212,7 @@ def _counts(session: Session) -> dict[str, dict]:
     q = (select(OrgUnit.code, OrgUnit.name, OrgUnit.kind, UseCase.status, func.count())
          .select_from(UseCase).outerjoin(OrgUnit, UseCase.org_unit_id == OrgUnit.id)
          .where(UseCase.status != "draft").group_by(OrgUnit.code, OrgUnit.name, OrgUnit.kind, UseCase.status))
-    for code, name, kind, status, n in session.execute(q):
+    for code, name, _kind, status, n in session.execute(q):
         key = code if code else UNASSIGNED
         d = out.setdefault(key, {"name": name or "No owning component", "active": 0, "retired": 0})
         d[status] = d.get(status, 0) + n
@@ -381,7 +381,8 @@ def certify(session: Session, actor: Actor, year: int, statement: str, settings:
     rel = Path("snapshots") / str(year)
     directory = data_dir / rel
     directory.mkdir(parents=True, exist_ok=True)
-    full_sha, public_sha, safe_sha, xlsx_sha = sha256_bytes(full_bytes), sha256_bytes(public_bytes), sha256_bytes(safe_bytes), sha256_bytes(xlsx_bytes)
+    full_sha, public_sha = sha256_bytes(full_bytes), sha256_bytes(public_bytes)
+    safe_sha, xlsx_sha = sha256_bytes(safe_bytes), sha256_bytes(xlsx_bytes)
     files = {full_name: full_sha, public_name: public_sha, safe_name: safe_sha, xlsx_name: xlsx_sha}
     sizes = {full_name: len(full_bytes), public_name: len(public_bytes), safe_name: len(safe_bytes),
              xlsx_name: len(xlsx_bytes)}

@@ -8,6 +8,7 @@ The list of staged files lives in ``session.info``; the listeners are registered
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -77,10 +78,8 @@ def _after_rollback(session: Session) -> None:
     for tmp, _ in staged:
         tmp.unlink(missing_ok=True)
     for directory in {path.parent for _, path in staged}:
-        try:
+        with contextlib.suppress(OSError):
             directory.rmdir()  # only when empty: a folder this attempt created and filled
-        except OSError:
-            pass
 
 
 def finish_file(path: Path, expected: str | None) -> str:

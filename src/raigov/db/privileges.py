@@ -62,7 +62,8 @@ def append_only_tables(conn: Connection) -> set[str]:
     """The audit tables: APPEND_ONLY and every table of the schema guarded by raigov_append_only()."""
     rows = conn.execute(text(
         "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-        "JOIN pg_proc p ON p.oid = t.tgfoid WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) "
+        "JOIN pg_proc p ON p.oid = t.tgfoid "
+        "WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) "
         "AND p.proname = 'raigov_append_only'")).scalars()
     return set(APPEND_ONLY) | set(rows)
 
@@ -88,7 +89,8 @@ def _owned_by(conn: Connection, role: str) -> list[str]:
            AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND pg_has_role(:r, c.relowner, 'MEMBER')
         UNION ALL
         SELECT 'function ' || p.proname || '()' FROM pg_proc p
-         WHERE p.pronamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) AND pg_has_role(:r, p.proowner, 'MEMBER')
+         WHERE p.pronamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+           AND pg_has_role(:r, p.proowner, 'MEMBER')
         """), {"r": role}).scalars()
     return sorted(rows)
 

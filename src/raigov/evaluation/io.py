@@ -223,7 +223,7 @@ class Source:
         except (pa.ArrowInvalid, OSError) as exc:
             raise ValidationFailed.one("FILE", f"cannot read {self.path} as {self.fmt}: {exc}") from None
 
-    def require(self, columns: dict[str, str | None | Sequence[str]]) -> None:
+    def require(self, columns: dict[str, str | Sequence[str] | None]) -> None:
         """``columns``: option name -> column name(s). Raises naming every missing column."""
         errors = []
         for flag, cols in columns.items():

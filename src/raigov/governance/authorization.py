@@ -87,7 +87,8 @@ def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = Non
             seen.add(eid)
             evidence.append(G.EvidenceState(eid, title, exp))
     needs_acceptance = needs_acceptance and \
-        not any(p.item in G.IMPACT_ASSESSMENT_ITEMS and p.status in (PracticeStatus.WAIVED, PracticeStatus.NOT_APPLICABLE) for p in practices)
+        not any(p.item in G.IMPACT_ASSESSMENT_ITEMS and p.status in (PracticeStatus.WAIVED, PracticeStatus.NOT_APPLICABLE)
+                for p in practices)
     acceptance = "not-required"
     if needs_acceptance:
         # risk_acceptance_state(), in two queries: the newest signature beside the newest assessment, then the

@@ -4,7 +4,8 @@ A file's type is sniffed from its first bytes (never trusted from the name or th
 allow-list; executables, scripts and markup that a browser would render are refused. Nothing stored is
 ever executed, unpacked or rendered: downloads go out as attachments with the sniffed type and
 ``X-Content-Type-Options: nosniff``, under a name whose extension is the sniffed type's (``filename_for``: text
-named ``x.html`` is kept and served as ``x.txt``, so the saved file does not open in a browser as HTML). Writes go to a temporary file first and are renamed into place, so
+named ``x.html`` is kept and served as ``x.txt``, so the saved file does not open in a browser as HTML). Writes go to a
+temporary file first and are renamed into place, so
 a crash never leaves half a file under a hash name; the same bytes are stored once.
 """
 

@@ -140,7 +140,7 @@ def covers(actor: Actor, unit: str, component: str | None) -> bool:
     return unit in actor.unit_ancestors.get(component, (component,))
 
 
-def can(actor: Actor, action: str, component: str | None | object = ANYWHERE) -> bool:
+def can(actor: Actor, action: str, component: str | object | None = ANYWHERE) -> bool:
     """May `actor` take `action` on an object of `component` (an org unit code; None for an object of the
     department itself, which no component-scoped grant reaches)? Without `component` (ANYWHERE): may the
     actor take it on some object?"""
@@ -180,7 +180,7 @@ def components_visible(actor: Actor, action: str) -> set[str] | None:
     return units
 
 
-def require(actor: Actor, action: str, component: str | None | object = ANYWHERE) -> None:
+def require(actor: Actor, action: str, component: str | object | None = ANYWHERE) -> None:
     if not can(actor, action, component):
         where = "" if component is ANYWHERE else f" for {component or DEPARTMENT}"
         raise PermissionDenied(f"{actor.label} may not {action}{where}")

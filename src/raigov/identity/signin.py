@@ -187,7 +187,8 @@ def start_session(session: Session, user: User, settings: Settings, *, ip: str |
     user.last_sign_in_at = now
     session.flush()
     record(session, Actor(kind="user", username=user.username, user_id=user.id), "identity.session.create", "session",
-           ws.id, {"user": user.username, "method": method, "expires_at": ws.expires_at.isoformat()}, {"ip": ip, "method": method})
+           ws.id, {"user": user.username, "method": method, "expires_at": ws.expires_at.isoformat()},
+           {"ip": ip, "method": method})
     return token
 
 

@@ -1,4 +1,5 @@
-"""Who may read a use case, and reading one: the read rule (``may_read``), the owning component, and the lookups every inventory service starts from. Nothing here writes."""
+"""Who may read a use case, and reading one: the read rule (``may_read``), the owning component, and the lookups every
+inventory service starts from. Nothing here writes."""
 
 from __future__ import annotations
 
@@ -38,9 +39,11 @@ def _is_person_of(actor: Actor, uc: UseCase) -> bool:
 
 
 def get_use_case(session: Session, actor: Actor, business_id: str) -> UseCase:
-    uc = session.scalar(select(UseCase).options(selectinload(UseCase.revisions), selectinload(UseCase.people),
-                                                selectinload(UseCase.org_unit))
-                        .where(UseCase.business_id == normalize_id(business_id)))
+    uc = session.scalar(
+        select(UseCase)
+        .options(selectinload(UseCase.revisions), selectinload(UseCase.people), selectinload(UseCase.org_unit))
+        .where(UseCase.business_id == normalize_id(business_id))
+    )
     if uc is None:
         raise NotFound(f"no use case {business_id}")
     check_read(actor, uc)

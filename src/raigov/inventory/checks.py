@@ -208,7 +208,7 @@ def duplicate_candidates(rows: Sequence[Mapping[str, Any]], schema: str = "2025"
         if n:
             groups[(_norm(str(v.get(agency_f) or "")), _norm(str(v.get(comp_f) or "")))].append((i, n))
     out = []
-    for (agency, comp), items in groups.items():
+    for (_agency, comp), items in groups.items():
         items.sort(key=lambda t: t[1])
         for x in range(len(items)):
             i, a = items[x]

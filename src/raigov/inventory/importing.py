@@ -1,4 +1,5 @@
-"""Importing an inventory file (the only code that writes use cases from a file) and proving an imported revision through its batch event and the audit trail. See docs/inventory.md."""
+"""Importing an inventory file (the only code that writes use cases from a file) and proving an imported revision through
+its batch event and the audit trail. See docs/inventory.md."""
 
 from __future__ import annotations
 
@@ -145,7 +146,8 @@ def _record_changes(session: Session, actor: Actor, parsed: ParsedInventory, cha
     if len(changes) <= IMPORT_AUDIT_BATCH:
         for rev, business_id in changes:
             action, state, details = revision_event(rev)
-            record(session, actor, action, "use_case", business_id, state, details)  # audit-actions: inventory.use_case.create inventory.use_case.revise
+            record(  # audit-actions: inventory.use_case.create inventory.use_case.revise
+                session, actor, action, "use_case", business_id, state, details)
         return 0
     ordered = sorted(changes, key=lambda c: c[0].id)
     items = [import_item(rev, business_id) for rev, business_id in ordered]
@@ -282,7 +284,8 @@ def _import_rows(session, actor, parsed, settings, report, agency_filter, change
             continue
         if SCHEMA_YEAR.get(known.current_schema.get(pk, ""), 0) > year:
             report.skipped += 1
-            report.problems.append({"row": r.row, "column": None, "raw": None, "severity": "warning", "code": "older-than-current",
+            report.problems.append({"row": r.row, "column": None, "raw": None, "severity": "warning",
+                                    "code": "older-than-current",
                                     "message": f"{business_ids.get(pk)} already has {known.current_schema[pk]} answers; "
                                                f"this {schema} row is older", "action": "not imported"})
             report.rows.append(RowOutcome(r.row, key, business_ids.get(pk), "skipped", "older than the current revision"))

@@ -26,7 +26,9 @@ _STAGE_2024 = {
 }
 _FR = re.compile(r"\b(fac(e|ial)[\s-]+(recognition|comparison|matching|match|verification|identification|capture|biometric)|"
                  r"facial|face[\s-]?id|biometric[\s-]+(face|facial)|1:n|one-to-many)\b", re.IGNORECASE)
-_GENAI = re.compile(r"\b(generative\s+ai|gen\s?ai|large\s+language\s+models?|llms?|chat\s?gpt|gpt-?\d|chatbot|copilot)\b", re.IGNORECASE)
+_GENAI = re.compile(
+    r"\b(generative\s+ai|gen\s?ai|large\s+language\s+models?|llms?|chat\s?gpt|gpt-?\d|chatbot|copilot)\b", re.IGNORECASE
+)
 
 
 def to_json_value(v: Any) -> Any:

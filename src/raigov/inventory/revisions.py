@@ -1,4 +1,5 @@
-"""Writing a revision: the summary columns a revision sets on its use case, adding a revision (with its audit event's content), and the next business id. Used by the import and by create and edit."""
+"""Writing a revision: the summary columns a revision sets on its use case, adding a revision (with its audit event's
+content), and the next business id. Used by the import and by create and edit."""
 
 from __future__ import annotations
 
@@ -72,5 +73,6 @@ def add_revision(session, uc, actor, schema, values, raw, extra, chash, source, 
         changes.append((rev, uc.business_id))
         return rev
     action, state, details = revision_event(rev)
-    record(session, actor, action, "use_case", uc.business_id, state, details)  # audit-actions: inventory.use_case.create inventory.use_case.revise
+    record(  # audit-actions: inventory.use_case.create inventory.use_case.revise
+        session, actor, action, "use_case", uc.business_id, state, details)
     return rev

@@ -249,7 +249,9 @@ def _search(session: Session, q: Select, text_q: str) -> tuple[Select, Any]:
     return q.where(UseCase.id.in_(sub)), None
 
 
-def list_use_cases(session: Session, actor: Actor, query: UseCaseQuery) -> tuple[list[UseCase], int, dict[str, list[tuple[str, int]]]]:
+def list_use_cases(
+    session: Session, actor: Actor, query: UseCaseQuery
+) -> tuple[list[UseCase], int, dict[str, list[tuple[str, int]]]]:
     """One page of use cases, the total, and counts per facet value (over the filtered set)."""
     base = _visible(session, actor, select(UseCase))
     rank = None

@@ -8,6 +8,7 @@ run nobody committed) after ``upload_retention_hours``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -83,8 +84,6 @@ def clean(settings: Settings, now: dt.datetime | None = None) -> list[str]:
                     f.unlink(missing_ok=True)
                 removed.append(f"{folder.name}/{f.name}")
         if old_folder:
-            try:
+            with contextlib.suppress(OSError):
                 folder.rmdir()  # only when empty
-            except OSError:
-                pass
     return removed

@@ -121,9 +121,8 @@ def check(cond: Any, path: tuple, *, signals: dict, refs: dict, items: dict,
             elif op in DATE_OPS:
                 if F.as_date(val) is None:
                     bad(vp, f"{op} takes a date YYYY-MM-DD")
-            elif op == "older_than_days":
-                if isinstance(val, bool) or not isinstance(val, int) or val < 0:
-                    bad(vp, "older_than_days takes a whole number of days")
+            elif op == "older_than_days" and (isinstance(val, bool) or not isinstance(val, int) or val < 0):
+                bad(vp, "older_than_days takes a whole number of days")
         elif form == "signal":
             if c["signal"] not in signals:
                 bad(p + ("signal",), f"no signal {c['signal']!r} in this pack")
@@ -273,10 +272,7 @@ class Evaluator:
             vs = v if isinstance(v, (list, tuple)) else [v]
             res = any(_norm(x) in wanted for x in vs)
         elif op == "contains":
-            if isinstance(v, (list, tuple)):
-                res = any(_norm(x) == _norm(want) for x in v)
-            else:
-                res = _norm(want) in _norm(v)
+            res = any(_norm(x) == _norm(want) for x in v) if isinstance(v, (list, tuple)) else _norm(want) in _norm(v)
         elif op in NUM_OPS:
             try:
                 x = float(v)

@@ -162,9 +162,8 @@ class Signal:
         if start >= 4 and text[start - 4:start].lower() in ("non-", "non "):
             return True
         before = text[max(0, start - 80):start]
-        cut = None
-        for cut in _CLAUSE_END.finditer(before):
-            pass
+        ends = list(_CLAUSE_END.finditer(before))
+        cut = ends[-1] if ends else None
         if cut is not None:
             before = before[cut.end():]
         words = [w.lower() for w in _WORD.findall(before)][-NEGATION_WINDOW:]

@@ -67,7 +67,9 @@ def install(app: FastAPI, templates) -> None:
             return templates.TemplateResponse(
                 request, "error.html", {"status": 422, "title": "The input is not valid", "detail": detail}, status_code=422
             )
-        return problem_response(request, Problem(422, "The input is not valid", detail, problem_type("validation-error"), errors=errors))
+        return problem_response(
+            request, Problem(422, "The input is not valid", detail, problem_type("validation-error"), errors=errors)
+        )
 
     @app.exception_handler(RaigovError)
     async def _domain(request: Request, exc: RaigovError):
@@ -75,7 +77,10 @@ def install(app: FastAPI, templates) -> None:
             if isinstance(exc, AuthenticationFailed):
                 return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
             return templates.TemplateResponse(
-                request, "error.html", {"status": exc.status, "title": exc.title, "detail": exc.detail}, status_code=exc.status,
+                request,
+                "error.html",
+                {"status": exc.status, "title": exc.title, "detail": exc.detail},
+                status_code=exc.status,
                 headers={"Retry-After": str(exc.retry_after)} if getattr(exc, "retry_after", None) else None,
             )
         headers = {"WWW-Authenticate": 'Bearer realm="raigov"'} if isinstance(exc, AuthenticationFailed) else None
@@ -89,12 +94,19 @@ def install(app: FastAPI, templates) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        title = {404: "Not found", 405: "Method not allowed", 413: "The request body is too large"}.get(exc.status_code, "Request failed")
+        title = {404: "Not found", 405: "Method not allowed", 413: "The request body is too large"}.get(
+            exc.status_code, "Request failed"
+        )
         if not wants_problem_json(request):
             return templates.TemplateResponse(
-                request, "error.html", {"status": exc.status_code, "title": title, "detail": str(exc.detail)}, status_code=exc.status_code
+                request,
+                "error.html",
+                {"status": exc.status_code, "title": title, "detail": str(exc.detail)},
+                status_code=exc.status_code,
             )
-        return problem_response(request, Problem(exc.status_code, title, str(exc.detail), problem_type(f"http-{exc.status_code}")))
+        return problem_response(
+            request, Problem(exc.status_code, title, str(exc.detail), problem_type(f"http-{exc.status_code}"))
+        )
 
     @app.exception_handler(OperationalError)
     async def _database(request: Request, exc: OperationalError):
@@ -110,9 +122,12 @@ def install(app: FastAPI, templates) -> None:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         if not wants_problem_json(request):
             return templates.TemplateResponse(
-                request, "error.html", {"status": 500, "title": "Something went wrong", "detail": "The error was logged."}, status_code=500
+                request,
+                "error.html",
+                {"status": 500, "title": "Something went wrong", "detail": "The error was logged."},
+                status_code=500,
             )
         return problem_response(request, Problem(500, "Internal error", "The error was logged.", problem_type("internal")))
 
 
-__all__ = ["install", "problem_response", "PermissionDenied"]
+__all__ = ["PermissionDenied", "install", "problem_response"]

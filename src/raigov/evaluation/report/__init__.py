@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from raigov.evaluation.report.html import render_html
+from raigov.evaluation.report.pdf import render_pdf
 from raigov.evaluation.runner import json_safe
 
 
@@ -154,8 +156,5 @@ def build_report(result, data: dict[str, Any], criteria: Criteria | None = None,
         curves=curves,
     )
 
-
-from raigov.evaluation.report.html import render_html
-from raigov.evaluation.report.pdf import render_pdf
 
 __all__ = ["Check", "Criteria", "Report", "build_report", "evaluate_criteria", "render_html", "render_pdf"]

@@ -237,7 +237,8 @@ def render_html(report) -> str:
         v = d.get(k)
         if isinstance(v, list):
             v = ", ".join(map(str, v))
-        body.append(f"<dt>{esc(label)}</dt><dd>{'<code>' + esc(v) + '</code>' if k == 'sha256' else esc(fmt(v) if isinstance(v, int) else v)}</dd>")
+        shown = "<code>" + esc(v) + "</code>" if k == "sha256" else esc(fmt(v) if isinstance(v, int) else v)
+        body.append(f"<dt>{esc(label)}</dt><dd>{shown}</dd>")
     ov = r["overall"]
     body.append(f"<dt>Genuine / impostor comparisons</dt><dd>{esc(fmt(ov['genuine']))} / {esc(fmt(ov['impostor']))}</dd>")
     body.append("</dl>")

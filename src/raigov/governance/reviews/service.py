@@ -133,7 +133,8 @@ def decide(session: Session, actor: Actor, review_id: int, decision: str, reason
     r.version += 1
     if decision != ReviewStatus.CHANGES_REQUESTED:
         r.decided_at, r.decided_by = utcnow(), actor.label
-    add_comment(session, r, actor, "decision" if decision != ReviewStatus.CHANGES_REQUESTED else "request_changes", reason, decision)
+    add_comment(session, r, actor, "decision" if decision != ReviewStatus.CHANGES_REQUESTED else "request_changes", reason,
+                decision)
     for text in conds:
         due = agency_today() + dt.timedelta(days=cfg.review_due_days)
         session.add(ReviewCondition(review_id=r.id, text=text, due_on=due, status=ConditionStatus.OPEN))

@@ -313,7 +313,8 @@ class DeterminationIn(BaseModel):
 
 
 @router.post("/use-cases/{business_id}/determinations", response_model=DeterminationOut, status_code=201,
-             responses=ERRORS, dependencies=[may("determination.decide")], summary="Record the official's determination (CAIO or delegate)")
+             responses=ERRORS, dependencies=[may("determination.decide")],
+             summary="Record the official's determination (CAIO or delegate)")
 def determine(request: Request, actor: ActorDep, business_id: str, body: DeterminationIn):
     from raigov.governance import service as gov
     from raigov.inventory import service as inventory

@@ -95,7 +95,8 @@ async def user_action(request: Request, username: str, op: str):
     try:
         with uow(request) as s:
             if op == "grant":
-                identity.grant_role(s, actor, username, RoleGrantIn(role=form.get("role", ""), component=form.get("component") or None))
+                identity.grant_role(s, actor, username, RoleGrantIn(role=form.get("role", ""),
+                                                                    component=form.get("component") or None))
             elif op == "revoke":
                 identity.revoke_role(s, actor, username, form.get("role", ""), form.get("component") or None)
             elif op == "deactivate":

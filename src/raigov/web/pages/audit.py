@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from fastapi import APIRouter, Request
 
@@ -20,7 +20,7 @@ def _day(value: str, field: str) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.combine(date.fromisoformat(value), time(), tzinfo=timezone.utc)
+        return datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
     except ValueError:
         raise ValidationFailed.one(field, "use a date as YYYY-MM-DD") from None
 
@@ -44,7 +44,8 @@ def events(request: Request, actor: str = "", action: str = "", object_type: str
         types = audit.distinct_values(s, who, "object_type")
         head = audit.latest_head(s)
     pages = max(1, -(-total // PAGE))
-    filters = {"actor": actor, "action": action, "object_type": object_type, "object_id": object_id, "since": since, "until": until}
+    filters = {"actor": actor, "action": action, "object_type": object_type, "object_id": object_id, "since": since,
+               "until": until}
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
     return render(request, "audit/events.html", {"events": rows, "total": total, "page": page, "pages": pages,
                                                  "filters": filters, "query": query, "types": types, "head": head,

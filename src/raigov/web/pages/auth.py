@@ -57,7 +57,8 @@ def sign_in(request: Request, username: str = Form(""), password: str = Form("")
             failure = exc  # caught inside the transaction, so that the failed attempt is kept
     if failure is not None:
         status = 429 if isinstance(failure, LockedOut) else 401
-        response = render(request, "sign_in.html", {"next": safe_next(next), "error": failure.detail, "username": username}, status)
+        response = render(request, "sign_in.html", {"next": safe_next(next), "error": failure.detail, "username": username},
+                          status)
         if getattr(failure, "retry_after", None):
             response.headers["Retry-After"] = str(failure.retry_after)
         return response
@@ -120,7 +121,8 @@ async def oidc_callback(request: Request):
     except Exception as exc:  # noqa: BLE001 - a bad signature, claim or answer from the provider
         log.warning("OIDC callback refused: %s: %s", type(exc).__name__, exc)
         return render(request, "sign_in.html", {"next": "/", "username": "",
-                                                "error": "Single sign-on failed: the identity provider's answer could not be verified."}, 401)
+                                                "error": "Single sign-on failed: "
+                                                         "the identity provider's answer could not be verified."}, 401)
     claims = dict(token.get("userinfo") or {})
     issuer = claims.get("iss") or settings.oidc_issuer
     try:

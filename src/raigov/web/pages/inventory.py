@@ -102,7 +102,8 @@ def list_csv(request: Request):
                 u.updated_at.isoformat())])
     data = "\ufeff" + buf.getvalue()
     return StreamingResponse(iter([data]), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="inventory-{agency_today(settings_of(request))}.csv"',
+                             headers={"Content-Disposition":
+                                          f'attachment; filename="inventory-{agency_today(settings_of(request))}.csv"',
                                       SAFE_HEADER: safe.header_value()})
 
 
@@ -110,10 +111,7 @@ def _field_rows(schema: str, values: dict, raw: dict) -> list[tuple[str, list[di
     by_name = {f.name: f for f in fields(schema)}
     dept = [{"name": n, "label": label, "value": str(values[n]), "raw": None} for n, label, _ in DEPARTMENT_FIELDS
             if values.get(n) not in (None, "", [])]
-    if schema == "2025":
-        sections = SECTIONS_2025
-    else:
-        sections = [(f"{schema} answers", [f.name for f in fields(schema)])]
+    sections = SECTIONS_2025 if schema == "2025" else [(f"{schema} answers", [f.name for f in fields(schema)])]
     out = []
     for title, names in sections:
         items = []
@@ -176,7 +174,8 @@ def detail(request: Request, business_id: str, a: OptRevision = None, b: OptRevi
                 for d in reversed(policy.determinations(s, uc))]
         from raigov.web.pages.governance import gate_view
 
-        ctx = {"nav": "inventory", "uc": uc, "answer": gate_view(s, actor, uc), "component": uc.org_unit.code if uc.org_unit else uc.agency,
+        ctx = {"nav": "inventory", "uc": uc, "answer": gate_view(s, actor, uc),
+               "component": uc.org_unit.code if uc.org_unit else uc.agency,
                "sections": _field_rows(rev.schema, rev.values, rev.raw), "schema": rev.schema, "revisions": revisions,
                "diff": diff, "a": a, "b": b, "events": events, "checks": checks, "people": people, "saved": saved,
                "can_edit": can(actor, "usecase.edit", comp) and rev.schema == "2025",
@@ -278,7 +277,8 @@ async def create(request: Request):
                                            reason=form.get("reason") or "created", settings=settings_of(request))
             bid = uc.business_id
     except ValidationFailed as exc:
-        return _form(request, actor, values=values, errors={e.field: e.message for e in exc.errors}, component=component, status=422)
+        return _form(request, actor, values=values, errors={e.field: e.message for e in exc.errors}, component=component,
+                     status=422)
     return RedirectResponse(f"/inventory/{bid}?saved=1", status_code=303)
 
 
@@ -409,7 +409,8 @@ def export_download(request: Request, fmt: str, component: str | None = None):
         with uow(request) as s:
             report = inventory.export_inventory(s, actor, fmt, tmp.name, component or None, spreadsheet_safe=True)
         data = Path(tmp.name).read_bytes()
-    media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if suffix == ".xlsx" else "text/csv; charset=utf-8"
+    xlsx_media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    media = xlsx_media if suffix == ".xlsx" else "text/csv; charset=utf-8"
     name = f"{fmt}{'-' + component if component else ''}-{agency_today(settings_of(request))}{suffix}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if suffix == ".csv":  # the exact OMB file (nothing prefixed) comes from `raigov inventory export`

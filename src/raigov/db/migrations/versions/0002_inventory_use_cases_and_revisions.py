@@ -3,8 +3,8 @@
 Revision ID: 0002
 Revises: 0001
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0002'
@@ -54,7 +54,8 @@ def upgrade() -> None:
     sa.Column('use_case_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.String(length=20), nullable=False),
-    sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'], name=op.f('fk_use_case_people_use_case_id_use_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'], name=op.f('fk_use_case_people_use_case_id_use_cases'),
+                            ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_use_case_people_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_use_case_people')),
     sa.UniqueConstraint('use_case_id', 'user_id', 'role', name=op.f('uq_use_case_people_use_case_id_user_id_role'))
@@ -73,7 +74,8 @@ def upgrade() -> None:
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=200), nullable=False),
-    sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'], name=op.f('fk_use_case_revisions_use_case_id_use_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'], name=op.f('fk_use_case_revisions_use_case_id_use_cases'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_use_case_revisions')),
     sa.UniqueConstraint('use_case_id', 'number', name=op.f('uq_use_case_revisions_use_case_id_number'))
     )

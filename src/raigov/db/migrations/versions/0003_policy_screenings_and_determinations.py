@@ -3,8 +3,8 @@
 Revision ID: 0003
 Revises: 0002
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0003'
@@ -26,7 +26,8 @@ def upgrade() -> None:
     sa.Column('result', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=200), nullable=False),
-    sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'], name=op.f('fk_screenings_use_case_id_use_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'], name=op.f('fk_screenings_use_case_id_use_cases'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_screenings'))
     )
     with op.batch_alter_table('screenings', schema=None) as batch_op:
@@ -45,7 +46,8 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=200), nullable=False),
     sa.ForeignKeyConstraint(['screening_id'], ['screenings.id'], name=op.f('fk_determinations_screening_id_screenings')),
-    sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'], name=op.f('fk_determinations_use_case_id_use_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'], name=op.f('fk_determinations_use_case_id_use_cases'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_determinations'))
     )
     with op.batch_alter_table('determinations', schema=None) as batch_op:

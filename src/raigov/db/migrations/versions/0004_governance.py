@@ -3,8 +3,8 @@
 Revision ID: 0004
 Revises: 0003
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0004'
@@ -65,7 +65,8 @@ def upgrade() -> None:
     sa.Column('statement', sa.Text(), nullable=False),
     sa.Column('certified_by', sa.String(length=200), nullable=False),
     sa.Column('certified_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['cycle_id'], ['reporting_cycles.id'], name=op.f('fk_component_certifications_cycle_id_reporting_cycles'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['cycle_id'], ['reporting_cycles.id'],
+                            name=op.f('fk_component_certifications_cycle_id_reporting_cycles'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_component_certifications'))
     )
     with op.batch_alter_table('component_certifications', schema=None) as batch_op:
@@ -103,7 +104,8 @@ def upgrade() -> None:
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=200), nullable=False),
-    sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'], name=op.f('fk_impact_assessments_use_case_id_use_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'], name=op.f('fk_impact_assessments_use_case_id_use_cases'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_impact_assessments')),
     sa.UniqueConstraint('use_case_id', 'number', name=op.f('uq_impact_assessments_use_case_id_number'))
     )
@@ -141,7 +143,8 @@ def upgrade() -> None:
     sa.Column('updated_by', sa.String(length=200), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_practices_owner_id_users')),
-    sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'], name=op.f('fk_practices_use_case_id_use_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'], name=op.f('fk_practices_use_case_id_use_cases'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_practices')),
     sa.UniqueConstraint('use_case_id', 'item', name=op.f('uq_practices_use_case_id_item'))
     )
@@ -203,9 +206,11 @@ def upgrade() -> None:
     sa.Column('linked_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['evidence_id'], ['evidence.id'], name=op.f('fk_evidence_links_evidence_id_evidence')),
     sa.ForeignKeyConstraint(['practice_id'], ['practices.id'], name=op.f('fk_evidence_links_practice_id_practices')),
-    sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'], name=op.f('fk_evidence_links_use_case_id_use_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'], name=op.f('fk_evidence_links_use_case_id_use_cases'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence_links')),
-    sa.UniqueConstraint('evidence_id', 'use_case_id', 'practice_id', name=op.f('uq_evidence_links_evidence_id_use_case_id_practice_id'))
+    sa.UniqueConstraint('evidence_id', 'use_case_id', 'practice_id',
+                        name=op.f('uq_evidence_links_evidence_id_use_case_id_practice_id'))
     )
     with op.batch_alter_table('evidence_links', schema=None) as batch_op:
         batch_op.create_index('ix_evidence_links_use_case_id', ['use_case_id'], unique=False)
@@ -235,7 +240,8 @@ def upgrade() -> None:
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_by', sa.String(length=200), nullable=True),
     sa.Column('closure_note', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['review_id'], ['reviews.id'], name=op.f('fk_review_conditions_review_id_reviews'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['review_id'], ['reviews.id'], name=op.f('fk_review_conditions_review_id_reviews'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_review_conditions'))
     )
     op.create_table('risk_acceptances',
@@ -249,8 +255,10 @@ def upgrade() -> None:
     sa.Column('method', sa.String(length=40), nullable=False),
     sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['accepted_by_id'], ['users.id'], name=op.f('fk_risk_acceptances_accepted_by_id_users')),
-    sa.ForeignKeyConstraint(['assessment_id'], ['impact_assessments.id'], name=op.f('fk_risk_acceptances_assessment_id_impact_assessments')),
-    sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'], name=op.f('fk_risk_acceptances_use_case_id_use_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['assessment_id'], ['impact_assessments.id'],
+                            name=op.f('fk_risk_acceptances_assessment_id_impact_assessments')),
+    sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'], name=op.f('fk_risk_acceptances_use_case_id_use_cases'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_acceptances'))
     )
 

@@ -34,8 +34,10 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'], name=op.f('fk_evaluation_runs_use_case_id_use_cases'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['report_pdf_evidence_id'], ['evidence.id'], name=op.f('fk_evaluation_runs_report_pdf_evidence_id_evidence')),
+    sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'], name=op.f('fk_evaluation_runs_use_case_id_use_cases'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['report_pdf_evidence_id'], ['evidence.id'],
+                            name=op.f('fk_evaluation_runs_report_pdf_evidence_id_evidence')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_evaluation_runs_created_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_runs'))
     )
