@@ -30,25 +30,13 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
 from hypothesis.errors import Unsatisfiable
 
+from tests.governance.test_governance_service import FR, LOW, PDF  # the governance tests' use cases
+
 pytestmark = pytest.mark.slow
 
 # a few examples per operation keep `make test` quick; RAIGOV_FUZZ_EXAMPLES=50 for a deeper run by hand
 EXAMPLES = int(os.environ.get("RAIGOV_FUZZ_EXAMPLES", "4"))
 NEGATIVE = os.environ.get("RAIGOV_FUZZ_NEGATIVE", "") == "1"
-PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-FR = {
-    "use_case_name": "Biometric entry-exit face matching",
-    "development_stage": "Pre-deployment",
-    "problem_solved": "Uses facial recognition to verify the identity of travelers at ports of entry against "
-                      "passport photos; a mismatch refers the traveler to secondary inspection by an officer.",
-    "system_outputs": "A match or no-match result for each traveler.",
-}
-LOW = {
-    "use_case_name": "Translation of public web pages",
-    "development_stage": "Deployed",
-    "problem_solved": "Machine translation of the agency's public web pages into Spanish for readers.",
-    "system_outputs": "Translated text reviewed by staff before publication.",
-}
 
 
 def _seed(db, settings, make_user, actor_of) -> dict:
