@@ -9,10 +9,10 @@ from pydantic import ValidationError
 from raigov.errors import RaigovError
 from raigov.identity import service as identity
 from raigov.identity.schemas import TokenCreate
-from raigov.web.app import render
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.pages.forms import field_errors
 from raigov.web.params import RowId
+from raigov.web.templating import render
 
 router = APIRouter(prefix="/account", include_in_schema=False)
 

@@ -12,10 +12,10 @@ from raigov.identity import service as identity
 from raigov.identity.permissions import can, require
 from raigov.identity.roles import DECIDING_ROLES, DEPARTMENT_ONLY, ROLES
 from raigov.identity.schemas import RoleGrantIn, UserCreate
-from raigov.web.app import render
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.pages.forms import field_errors
 from raigov.web.params import Flag, RowId
+from raigov.web.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 

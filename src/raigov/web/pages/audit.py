@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 
 from raigov.audit import service as audit
 from raigov.errors import ValidationFailed
-from raigov.web.app import render
 from raigov.web.deps import require_page_actor, uow
 from raigov.web.params import PageNo, Seq
+from raigov.web.templating import render
 
 router = APIRouter(prefix="/audit", include_in_schema=False)
 PAGE = 50

@@ -10,8 +10,8 @@ from fastapi.responses import RedirectResponse
 
 from raigov.errors import AuthenticationFailed, LockedOut
 from raigov.identity import service as identity
-from raigov.web.app import render
 from raigov.web.deps import SESSION_COOKIE, check_csrf, client_ip, page_user, set_cookie, settings_of, uow
+from raigov.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("raigov.web.auth")

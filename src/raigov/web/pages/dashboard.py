@@ -11,8 +11,8 @@ from raigov.domains import allowed, load
 from raigov.errors import PermissionDenied
 from raigov.governance import dashboard as D
 from raigov.identity.permissions import require
-from raigov.web.app import render
 from raigov.web.deps import require_page_actor, uow
+from raigov.web.templating import render
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 

@@ -14,9 +14,9 @@ from raigov.datacall import service as datacall
 from raigov.errors import Conflict, ValidationFailed
 from raigov.identity.permissions import can
 from raigov.inventory import service as inventory
-from raigov.web.app import render
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.params import Flag, OptYear, YearPath
+from raigov.web.templating import render
 
 router = APIRouter(prefix="/datacall", include_in_schema=False)
 

@@ -14,9 +14,9 @@ from raigov.errors import PermissionDenied, RaigovError
 from raigov.evaluation import service as ev
 from raigov.evaluation.report.html import fmt, group_label
 from raigov.identity.permissions import components_visible
-from raigov.web.app import render
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.params import RowId
+from raigov.web.templating import render
 from raigov.web.uploads import upload_limit
 
 router = APIRouter(prefix="/evaluation", include_in_schema=False)

@@ -16,9 +16,9 @@ from raigov.governance import service as gov
 from raigov.governance.lanes import config
 from raigov.inventory import service as inventory
 from raigov.policy import service as policy
-from raigov.web.app import render
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.params import Flag, RowId, form_int
+from raigov.web.templating import render
 from raigov.web.uploads import UploadLimit
 
 router = APIRouter(include_in_schema=False)

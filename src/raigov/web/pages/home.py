@@ -9,8 +9,8 @@ from fastapi.responses import RedirectResponse
 from raigov.domains import allowed
 from raigov.identity.permissions import can
 from raigov.identity.roles import ROLES
-from raigov.web.app import render
 from raigov.web.deps import page_user, require_page_actor, uow
+from raigov.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -26,9 +26,9 @@ from raigov.inventory.formats.safe import HEADER as SAFE_HEADER
 from raigov.inventory.formats.safe import NOTICE as SAFE_NOTICE
 from raigov.inventory.formats.safe import SafeCells
 from raigov.inventory.records import DEPARTMENT_FIELDS
-from raigov.web.app import render
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.params import Flag, OptRevision, form_int
+from raigov.web.templating import render
 from raigov.web.uploads import UploadLimit
 
 router = APIRouter(prefix="/inventory", include_in_schema=False)

@@ -13,9 +13,9 @@ from fastapi.responses import RedirectResponse
 from raigov.errors import Conflict, NotFound
 from raigov.identity.permissions import can
 from raigov.jobs import service as jobs
-from raigov.web.app import render
 from raigov.web.deps import CSRF_FIELD, check_csrf, db_of, require_page_actor, settings_of, uow
 from raigov.web.params import PageNo, RowId
+from raigov.web.templating import render
 
 router = APIRouter(prefix="/notices", include_in_schema=False)
 PAGE = 50

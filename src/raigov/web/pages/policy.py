@@ -10,9 +10,9 @@ from fastapi import APIRouter, Request
 from raigov.clock import agency_today
 from raigov.errors import NotFound, ValidationFailed
 from raigov.identity.permissions import require
-from raigov.web.app import render
 from raigov.web.deps import require_page_actor, settings_of, uow
 from raigov.web.pages.forms import field_errors
+from raigov.web.templating import render
 
 router = APIRouter(prefix="/policy", include_in_schema=False)
 KIND_ORDER = ["definition", "principle", "prohibition", "exclusion", "presumption", "practice", "review", "clock"]

@@ -9,9 +9,9 @@ from raigov.audit import service as audit
 from raigov.datacall import service as datacall
 from raigov.inventory.formats.safe import HEADER as SAFE_HEADER
 from raigov.inventory.formats.safe import NOTICE as SAFE_NOTICE
-from raigov.web.app import render
 from raigov.web.deps import settings_of, uow
 from raigov.web.params import OptYear, YearPath
+from raigov.web.templating import render
 
 router = APIRouter(prefix="/public", tags=["public"])
 
