@@ -27,7 +27,8 @@ def _print_sign_ins(creds: dict, base_url: str) -> None:
     console.print(t)
     svc = creds.get("service_token")
     if svc:
-        console.print(f"service token for {svc['username']} (API only: the authorization gate, GET /api/v1/use-cases/{{id}}/authorization; it lists nothing): {svc['token']}")
+        console.print(f"service token for {svc['username']} (API only, the authorization gate: "
+                      f"GET /api/v1/use-cases/{{id}}/authorization; it lists nothing): {svc['token']}")
     console.print(f"\n[bold]raigov is at {base_url}[/bold]  (API docs: {base_url}/api/docs)\n")
 
 
