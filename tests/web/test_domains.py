@@ -117,7 +117,7 @@ def dummy_domain(tmp_path, monkeypatch):
         del sys.modules[mod]
 
 
-NAV_LINK = re.compile(r'<a class="usa-nav-link( usa-current)?" href="([^"]+)"><span>([^<]+)</span>')
+NAV_LINK = re.compile(r'<a class="usa-nav-link( usa-current)?" href="([^"]+)"(?: aria-current="page")?><span>([^<]+)</span>')
 
 
 def nav_of(html: str) -> list[tuple[str, str]]:
@@ -151,7 +151,8 @@ def test_a_throw_away_domain_shows_its_page_api_cli_nav_panel_and_clock(
     with signed_in(app, "dummy.lead") as c:
         page = c.get("/dummy")
         assert page.status_code == 200 and "<h1>Dummy things</h1>" in page.text
-        assert '<a class="usa-nav-link usa-current" href="/dummy"><span>Dummy things</span>' in page.text
+        assert ('<a class="usa-nav-link usa-current" href="/dummy" aria-current="page"><span>Dummy things</span>'
+                in page.text)
         nav = nav_of(c.get("/home").text)
         assert ("/dummy", "Dummy things") in nav
         assert nav.index(("/evaluation", "T&E")) + 1 == nav.index(("/dummy", "Dummy things"))  # order=65
