@@ -69,3 +69,41 @@ def test_header_two_lines_dashboard_on_a_phone_and_no_console_errors(browser, li
         assert errors == []
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_home_tasks_each_count_a_link_to_its_list(page, db, make_user, backend):
+    from tests.e2e.test_foundation_pages import assert_accessible
+
+    ids = build_agency(db, utcnow())
+    make_user("cbp.lead", "component_ai_lead@CBP")
+    errors = _collect_console_errors(page)
+    sign_in(page, "cbp.lead")
+    page.wait_for_url("**/home")
+    assert page.get_by_role("heading", name="Your tasks").count() == 1
+    assert_accessible(page, "home with tasks")
+    expected = {"reviews": (1, 0), "changes": (1, 0), "practices": (4, 3), "certifications": (0, 0), "notices": (0, 0)}
+    for key, (count, overdue) in expected.items():
+        item = page.locator(f"#task-{key}")
+        assert (item.get_attribute("data-count"), item.get_attribute("data-overdue")) == (str(count), str(overdue))
+    # each count is a link that lands on the list of exactly those items, each a link where to act
+    for key, (count, overdue) in expected.items():
+        if not count:
+            assert page.locator(f"#task-{key} a").count() == 0
+            continue
+        page.locator(f"#task-{key} a").first.click()
+        page.wait_for_url(f"**/tasks/{key}")
+        assert page.locator("#task-items tbody tr").count() == count, key
+        if key == "practices":
+            assert_accessible(page, "the practices due")
+            hrefs = page.locator("#task-items tbody a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+            assert {h.split("#")[0] for h in hrefs} == {f"/inventory/{ids['CBP-1']}/governance",
+                                                        f"/inventory/{ids['CBP-2']}/governance"}
+        page.goto("/home")
+        if overdue:
+            page.locator(f"#task-{key} a.raigov-task__overdue").click()
+            page.wait_for_url(f"**/tasks/{key}?overdue=1")
+            assert page.locator("#task-items tbody tr").count() == overdue
+            assert page.locator("#task-items tbody tr.raigov-overdue").count() == overdue
+            page.goto("/home")
+    assert errors == []
