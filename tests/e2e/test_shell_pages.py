@@ -64,7 +64,7 @@ def test_header_two_lines_dashboard_on_a_phone_and_no_console_errors(browser, li
             assert h <= 130 and len(tops) == 1, (width, h, tops)
 
         page.set_viewport_size({"width": 390, "height": 844})
-        for path in ("/dashboard", "/home"):
+        for path in ("/dashboard", "/home", "/inventory", "/policy", "/tasks/practices"):
             page.goto(path)
             page.wait_for_load_state("load")
             width = page.evaluate("document.documentElement.scrollWidth")
