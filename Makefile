@@ -6,12 +6,15 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.raigov-setup
 export RAIGOV_DATA_DIR ?= $(CURDIR)/var
+# `make demo PORT=8080 HOST=0.0.0.0 RAIGOV_DATA_DIR=/tmp/raigov-demo`: where the demo listens and keeps its data
+PORT ?= 8000
+HOST ?= 127.0.0.1
 
 .PHONY: setup demo test test-fast lint vendor bench clean lock help
 
 help:
 	@echo "make setup   create .venv with the locked dependencies and the raigov command"
-	@echo "make demo    set up, migrate the SQLite database, load the demo agency, serve http://127.0.0.1:8000"
+	@echo "make demo    set up, migrate the SQLite database, load the demo agency, serve http://HOST:PORT (127.0.0.1:8000)"
 	@echo "make test    set up and run the whole test suite (SQLite, PostgreSQL, headless Chromium)"
 	@echo "make vendor  re-vendor the front-end assets from the npm registry (pinned, checksummed)"
 	@echo "make lock    re-resolve requirements.lock from pyproject.toml"
@@ -28,7 +31,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@echo "setup: $(BIN)/raigov is ready"
 
 demo: setup
-	$(BIN)/raigov demo run --host 127.0.0.1 --port 8000
+	$(BIN)/raigov demo run --host $(HOST) --port $(PORT)
 
 # Two passes: everything but the timing-sensitive tests on both cores (pytest-xdist), then those alone.
 # pytest's exit 5 ("no tests collected") is not a failure of the second pass when PYTEST_ARGS narrows the run.

@@ -2,7 +2,8 @@
 
 Every domain says what it adds to the house in one light module of its package, ``<domain>/register.py``,
 defining ``CONTRIBUTES = Contribution(...)``: its API and page routers, its CLI groups, its navigation
-entries, its home and dashboard panels and its clocks for ``raigov jobs run``. The web app (web/app.py),
+entries, its home and dashboard panels, its tasks (the home page's "Your tasks") and its clocks for
+``raigov jobs run``. The web app (web/app.py),
 the CLI (cli/main.py) and the jobs (jobs/service.py) read :data:`DOMAINS` through :func:`contributions`;
 none of them lists routers, groups, links or clocks of its own. Adding a domain is its folder plus one
 line here (docs/architecture.md, "Adding a domain").
@@ -85,6 +86,33 @@ class DashboardPanel:
 
 
 @dataclass(frozen=True)
+class TaskItem:
+    """One thing waiting for someone: what (`label`), where to act (`href`), by when (`due`, the agency's date;
+    None: no date) and whether that date has passed (`overdue`)."""
+
+    label: str
+    href: str
+    due: object = None  # a datetime.date (kept untyped here: this module imports only the standard library)
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class Task:
+    """A line of the home page's "Your tasks", for who may take `action` (``can(actor, action)``; None: every
+    signed-in person). `items` ("module:func") takes (session, actor, today) (today: the agency's date) and
+    returns the :class:`TaskItem`s waiting for the actor, read with the services' read scope; the home page
+    shows how many and how many are overdue, each a link to ``/tasks/<key>`` (the items, each a link where to
+    act; ``?overdue=1`` the overdue ones). `link` is the domain's own full list, shown on that page."""
+
+    key: str
+    label: str
+    action: Action
+    items: str
+    link: str = ""
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class Clock:
     """A clock of ``raigov jobs run``.
 
@@ -112,6 +140,7 @@ class Contribution:
     home: tuple[HomePanel, ...] = ()
     dashboard: tuple[DashboardPanel, ...] = ()
     clocks: tuple[Clock, ...] = ()
+    tasks: tuple[Task, ...] = ()
 
 
 def load(ref: str):
@@ -169,6 +198,16 @@ def home_panels() -> dict[str, HomePanel]:
 
 def dashboard_panels() -> list[DashboardPanel]:
     return [p for _, c in contributions() for p in c.dashboard]
+
+
+def tasks() -> list[Task]:
+    """Every registered task, by `order` then registration; a key registered twice is an error."""
+    entries = [x for _, c in contributions() for x in c.tasks]
+    keys = [t.key for t in entries]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise ValueError(f"task keys registered twice: {twice}")
+    return [t for _, t in sorted(enumerate(entries), key=lambda it: (it[1].order, it[0]))]
 
 
 def clocks() -> list[Clock]:

@@ -49,6 +49,12 @@ def test_every_demo_role_signs_in(db, settings, system):
                               headers={"Authorization": f"Bearer {svc['token']}"}).json()
 
         assert all(gate(b)["authorized"] is True for b in signed)
+        # the use cases `raigov demo run` says to try first, and the demo's gate token lists nothing (issue #14)
+        tried = creds["try_first"]
+        assert tried["authorized"] in signed and tried["waiver"] == waived[0] and tried["pilot"] == piloted[0]
+        assert gate(tried["authorized"])["authorized"] is True and tried["sent_back"] and tried["overdue"]
+        listing = client.get("/api/v1/use-cases", headers={"Authorization": f"Bearer {svc['token']}"})
+        assert listing.status_code == 403
         pilot = gate(piloted[0])
         assert pilot["authorized"] is False and {r["code"] for r in pilot["reasons"]} == {"review_open"}
     with db.transaction() as s:

@@ -29,7 +29,7 @@ EXPECTED: dict[str, set[str]] = {
     "audit.head.sign": {"caio", "system"},
     "inventory.use_case.create": {"submitter", "component_ai_lead"},
     "inventory.use_case.revise": {"submitter", "component_ai_lead"},
-    "inventory.use_case.read": GOVERNANCE_READERS | {"te_engineer", "service", "system"},
+    "inventory.use_case.read": GOVERNANCE_READERS | {"te_engineer", "system"},  # not `service`: the gate only
     "inventory.use_case.read_draft": GOVERNANCE_READERS | {"system"},
     "inventory.use_case.retire": {"component_ai_lead", "caio"},
     "inventory.use_case.assign": {"component_ai_lead", "caio", "caio_delegate", "system"},

@@ -1,6 +1,6 @@
 """The domains register what they contribute (raigov/domains.py, <domain>/register.py) and the app, the CLI
 and the jobs read the one list: a throw-away domain built here shows its page, API, CLI command, navigation
-entry, dashboard panel and clock; the navigation follows the permission matrix; `raigov --help` imports no
+entry, home task, dashboard panel and clock; the navigation follows the permission matrix; `raigov --help` imports no
 command group."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from tests.web.conftest import csrf_from
 DUMMY = {
     "__init__.py": '"""A throw-away domain, built by tests/test_domains.py."""\n',
     "register.py": """
-        from raigov.domains import CliGroup, Clock, Contribution, DashboardPanel, Link
+        from raigov.domains import CliGroup, Clock, Contribution, DashboardPanel, Link, Task
 
         CONTRIBUTES = Contribution(
             api=("tests_dummy_domain.web:api",),
@@ -34,6 +34,7 @@ DUMMY = {
                                       "dummy/panel.html"),),
             clocks=(Clock("dummy", "tests_dummy_domain.clock:due",
                           objects={"dummy_thing": "tests_dummy_domain.clock:objects"}),),
+            tasks=(Task("dummy", "Dummy things to file", "eval.read", "tests_dummy_domain.web:tasks", order=35),),
         )
     """,
     "web.py": """
@@ -59,6 +60,13 @@ DUMMY = {
 
         def panel(session, actor):
             return {"count": 7}
+
+
+        def tasks(session, actor, today):
+            from raigov.domains import TaskItem
+
+            return [TaskItem("File the first dummy thing", "/dummy", today, False),
+                    TaskItem("File the second dummy thing", "/dummy", today.replace(year=today.year - 1), True)]
     """,
     "cli.py": """
         import typer
@@ -117,7 +125,7 @@ def dummy_domain(tmp_path, monkeypatch):
         del sys.modules[mod]
 
 
-NAV_LINK = re.compile(r'<a class="usa-nav-link( usa-current)?" href="([^"]+)"><span>([^<]+)</span>')
+NAV_LINK = re.compile(r'<a class="usa-nav-link( usa-current)?" href="([^"]+)"(?: aria-current="page")?><span>([^<]+)</span>')
 
 
 def nav_of(html: str) -> list[tuple[str, str]]:
@@ -151,14 +159,22 @@ def test_a_throw_away_domain_shows_its_page_api_cli_nav_panel_and_clock(
     with signed_in(app, "dummy.lead") as c:
         page = c.get("/dummy")
         assert page.status_code == 200 and "<h1>Dummy things</h1>" in page.text
-        assert '<a class="usa-nav-link usa-current" href="/dummy"><span>Dummy things</span>' in page.text
+        assert ('<a class="usa-nav-link usa-current" href="/dummy" aria-current="page"><span>Dummy things</span>'
+                in page.text)
         nav = nav_of(c.get("/home").text)
         assert ("/dummy", "Dummy things") in nav
         assert nav.index(("/evaluation", "T&E")) + 1 == nav.index(("/dummy", "Dummy things"))  # order=65
+        # its task on the home page ("Your tasks"): how many, how many overdue, each a link to the list of them
+        home = c.get("/home").text
+        assert '<li id="task-dummy" data-count="2" data-overdue="1">' in home
+        assert home.index('id="task-practices"') < home.index('id="task-dummy"') < home.index('id="task-certifications"')
+        listed = c.get("/tasks/dummy?overdue=1").text
+        assert "File the second dummy thing" in listed and "File the first dummy thing" not in listed
         dash = c.get("/dashboard")
         assert dash.status_code == 200 and '<section id="dummy-panel"><h2>Dummy panel</h2><p>7 dummy things' in dash.text
     with signed_in(app, "an.admin") as c:
         assert ("/dummy", "Dummy things") not in nav_of(c.get("/home").text)
+        assert 'id="task-dummy"' not in c.get("/home").text and c.get("/tasks/dummy").status_code == 404
 
     # its API, in the OpenAPI document
     with TestClient(app, base_url="http://testserver") as c:

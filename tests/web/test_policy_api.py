@@ -291,7 +291,8 @@ def test_screening_read_rules_are_those_of_the_use_case(client, world):
     # the ones that matter, spelled out
     assert client.get(f"/api/v1/use-cases/{ids['face']}/screening", headers=tok["ice.owner"]).status_code == 403
     assert client.get(f"/api/v1/use-cases/{ids['draft']}/screening", headers=tok["gate"]).status_code == 403
-    assert client.get(f"/api/v1/use-cases/{ids['face']}/screening", headers=tok["gate"]).status_code == 200
+    # a service token asks the gate only: it reads no use case nor its screening (issue #14)
+    assert client.get(f"/api/v1/use-cases/{ids['face']}/screening", headers=tok["gate"]).status_code == 403
     body = assert_problem(client.get("/api/v1/use-cases/DHS-9999/screening", headers=tok["caio"]), 404)
     assert "DHS-9999" in body["detail"]
 

@@ -27,7 +27,17 @@ def _print_sign_ins(creds: dict, base_url: str) -> None:
     console.print(t)
     svc = creds.get("service_token")
     if svc:
-        console.print(f"service token for {svc['username']} (API only): {svc['token']}")
+        console.print(f"service token for {svc['username']} (API only, the authorization gate: "
+                      f"GET /api/v1/use-cases/{{id}}/authorization; it lists nothing): {svc['token']}")
+    try_first = creds.get("try_first") or {}
+    if try_first:
+        from raigov.demo.agency import TRY_FIRST
+
+        console.print("\nUse cases to try first (sign in as caio, cbp.lead, privacy or an owner):")
+        for key, what in TRY_FIRST.items():
+            ids = try_first.get(key)
+            for bid in ([ids] if isinstance(ids, str) else (ids or [])[:2]):
+                console.print(f"  {base_url}/inventory/{bid}/governance  {what}")
     console.print(f"\n[bold]raigov is at {base_url}[/bold]  (API docs: {base_url}/api/docs)\n")
 
 

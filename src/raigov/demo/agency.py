@@ -42,6 +42,12 @@ DEMO_PEOPLE: list[tuple[str, str, str, list[str]]] = [
 ]
 DEMO_SERVICE = ("cbp.gate-client", "CBP operational system (demo)", "CBP", ["service@CBP"])
 CREDENTIALS_FILE = "demo-credentials.json"
+# what the demo's governance made of some use cases (demo/governance.py), as `raigov demo run` lists them
+TRY_FIRST = {"authorized": "authorized: every review approved, practices done, risk accepted (the gate says yes)",
+             "waiver": "a practice waived by the CAIO, with its OMB report clock",
+             "pilot": "a certified pilot",
+             "sent_back": "a review that asked for changes (sign in as its owner)",
+             "overdue": "practices overdue"}
 
 
 def _grant(spec: str) -> RoleGrantIn:
@@ -118,7 +124,9 @@ def load_inventory(session: Session, settings: Settings, actor: Actor, creds: di
     from raigov.demo.governance import load_governance
 
     session.flush()
-    load_governance(session, settings, actor)
+    done = load_governance(session, settings, actor)
+    if done:  # the use cases to try first, printed with the sign-ins (cli/demo.py)
+        creds["try_first"] = {k: v for k, v in done.items() if k in TRY_FIRST and v}
 
 
 def credentials_path(settings: Settings) -> Path:

@@ -3,11 +3,12 @@ data call (API, pages, `raigov review|datacall`, navigation, the home panels of 
 and the reviewers). Its clocks are read by the jobs in one snapshot (raigov/jobs/register.py). Light: see
 raigov/domains.py."""
 
-from raigov.domains import CliGroup, Contribution, HomePanel, Link
+from raigov.domains import CliGroup, Contribution, HomePanel, Link, Task
 
 DATACALL = ("datacall.open", "datacall.certify", "datacall.certify_component")
 DASHBOARD = Link("/dashboard", "Dashboard", "governance.dashboard.read")
 REVIEW_QUEUE = Link("/reviews", "Review queue", "review.comment")
+_T = "raigov.governance.tasks"
 
 
 def _reviewer(role: str, title: str, text: str) -> HomePanel:
@@ -51,4 +52,12 @@ CONTRIBUTES = Contribution(
         _reviewer("rug_member", "Responsible Use Group",
                   "Use cases before the Responsible Use Group: the independent reviews."),
     ),
+    # the home page's "Your tasks" (identity adds the role grants to confirm, the jobs the notices)
+    tasks=(Task("reviews", "Reviews waiting for you", "governance.review.decide", f"{_T}:reviews_waiting",
+                link="/reviews", order=10),
+           Task("changes", "Changes requested of you", "inventory.use_case.revise", f"{_T}:changes_requested",
+                link="/inventory", order=20),
+           Task("practices", "Practices due", "governance.practice.update", f"{_T}:practices_due", order=30),
+           Task("certifications", "Data call certifications due", ("datacall.component.certify", "datacall.cycle.certify"),
+                f"{_T}:certifications_due", link="/datacall", order=40)),
 )

@@ -1,7 +1,7 @@
 """What identity contributes: sign-in, accounts and roles (pages, API, `raigov users|tokens`, navigation).
 Light: imports nothing but raigov.domains (see raigov/domains.py)."""
 
-from raigov.domains import CliGroup, Contribution, HomePanel, Link
+from raigov.domains import CliGroup, Contribution, HomePanel, Link, Task
 
 CONTRIBUTES = Contribution(
     # the core JSON API (one module: /me, org units, users, tokens, the audit trail, use cases)
@@ -14,5 +14,7 @@ CONTRIBUTES = Contribution(
     home=(HomePanel("admin", "Administrator", "Manage accounts and roles. Administrators approve nothing.",
                     (Link("/admin/users", "User administration", "user.read"),)),
           HomePanel("employee", "Employee",
-                    "Request access to a generative-AI tool and screen prompts before they leave the agency.")),
+                    "Your account and the notices sent to you.")),
+    tasks=(Task("grants", "Role grants to confirm", "identity.role.confirm", "raigov.identity.tasks:grants_to_confirm",
+                link="/admin/pending-grants", order=50),),
 )

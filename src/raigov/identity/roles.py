@@ -16,7 +16,7 @@ ROLES: dict[str, str] = {
     "auditor": "Auditor: reads everything, including the audit trail; changes nothing",
     "admin": "Administrator: manages user accounts only; approves nothing",
     "employee": "Employee: generative-AI tool access only",
-    "service": "Operational system: API only",
+    "service": "Operational system: API only; asks the authorization gate about its component's use cases, lists nothing",
 }
 
 # Roles that only make sense department-wide.

@@ -224,7 +224,7 @@ def _visible(session: Session, actor: Actor, q: Select) -> Select:
     units = components_visible(actor, "usecase.read")
     draft_units = components_visible(actor, "usecase.read_draft")
     if units is not None:
-        if not units and actor.user_id is None:
+        if not units and (actor.user_id is None or actor.kind == "service"):  # a service is named on no use case
             raise PermissionDenied(f"{actor.label} may not read use cases")
         q = q.where(or_(in_units(session, units), UseCase.id.in_(_own(actor))))
     if draft_units is not None:

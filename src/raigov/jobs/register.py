@@ -2,7 +2,7 @@
 governance (practices, evidence, waivers, face-recognition re-tests, reviews, the annual data call), read
 in one snapshot by raigov.jobs.service.governance_due. Light: see raigov/domains.py."""
 
-from raigov.domains import CliGroup, Clock, Contribution, Link
+from raigov.domains import CliGroup, Clock, Contribution, Link, Task
 
 _S = "raigov.jobs.service"
 
@@ -15,4 +15,6 @@ CONTRIBUTES = Contribution(
                            "review": f"{_S}:review_objects", "waiver": f"{_S}:waiver_objects",
                            "evidence": f"{_S}:evidence_objects"},
                   component_objects=("cycle",)),),
+    tasks=(Task("notices", "Notices sent to you (last 30 days)", None, "raigov.jobs.tasks:notices_to_me", link="/notices",
+                order=90),),
 )

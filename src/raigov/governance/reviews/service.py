@@ -209,6 +209,26 @@ def assign(session: Session, actor: Actor, review_id: int, username: str | None)
     return r
 
 
+def eligible_reviewers(session: Session, actor: Actor, review_id: int) -> list[tuple[str, str]]:
+    """(username, display name) of the active people who may take review `review_id`, by the rules `assign`
+    applies (a role of its lane, in scope for a component lane, never an owner or developer of the use case,
+    never a developer as the independent reviewer): the choices of the assignment form. Asked by who may
+    assign it (a lead or the CAIO's office, or its current assignee)."""
+    from raigov.identity import service as identity
+    from raigov.identity.models import RoleAssignment, User
+
+    cfg = config()
+    r, uc = load_review(session, review_id)
+    if not (r.assignee_id is not None and r.assignee_id == actor.user_id):
+        require(actor, "review.assign", component_of(uc))
+    lane = _lane(cfg, r.lane)
+    users = session.scalars(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
+                            .where(RoleAssignment.role.in_(sorted(lane.roles)), User.is_active.is_(True),
+                                   User.kind == "person").distinct().order_by(User.username)).all()
+    return [(u.username, u.display_name) for u in users
+            if lane_refusal(cfg, identity.actor_for(session, u), uc, lane) is None]
+
+
 def close_condition(session: Session, actor: Actor, condition_id: int, note: str) -> ReviewCondition:
     """A condition of an approval is met: closed by a reviewer of its lane (not by the owner)."""
     cfg = config()

@@ -68,6 +68,8 @@ def page(request: Request, business_id: str, error: str | None = None, field: st
                     "status": STATUS_LABELS.get(ln.status, ln.status), "can_decide": ln.can_decide,
                     "refusal": ln.refusal, "can_assign": ln.can_assign, "can_close_conditions": ln.can_close_conditions}
                    for ln in v.lanes]
+        for rv in reviews:  # the assignment form's choices: the people the service would accept
+            rv["reviewers"] = gov.eligible_reviewers(s, actor, rv["r"].id) if rv["can_assign"] and rv["r"] else []
         by_practice: dict[int | None, list] = {}
         for link, ev in v.evidence:
             by_practice.setdefault(link.practice_id, []).append(ev)

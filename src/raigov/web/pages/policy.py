@@ -29,7 +29,14 @@ def library(request: Request):
     require_page_actor(request)
     reg = _registry()
     today = agency_today(settings_of(request))
-    packs = [{**p.summary(), "in_force": p.in_force(today)} for p in sorted(reg.packs(), key=lambda p: (p.id, p.version))]
+    # in force: the latest version of each pack whose dates include today (the registry's rule, the one the
+    # screen applies); an earlier version whose dates include today too is superseded by it
+    current = {p.id: p for p in reg.in_force(today)}
+    packs = []
+    for p in sorted(reg.packs(), key=lambda p: (p.id, p.version)):
+        now = current.get(p.id)
+        superseded = now.key if now is not None and now.key != p.key and p.in_force(today) else None
+        packs.append({**p.summary(), "in_force": now is not None and now.key == p.key, "superseded_by": superseded})
     return render(request, "policy/library.html", {"nav": "policy", "packs": packs})
 
 

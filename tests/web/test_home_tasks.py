@@ -1,0 +1,101 @@
+"""Issue #14 item 1 on both databases: the home page's "Your tasks", registered by the domains (domains.Task),
+counted for each role over the dashboard tests' agency (reviews of known ages, practices due and not, an open
+data call), a pending role grant and notices; each count a link to /tasks/<key> listing exactly those items
+(``?overdue=1`` the overdue ones), each item a link where to act; "Nothing waiting" when there is nothing."""
+
+from __future__ import annotations
+
+import re
+
+from raigov import domains
+from raigov.clock import agency_today
+from raigov.db.base import utcnow
+from raigov.identity import service as identity
+from raigov.identity.schemas import RoleGrantIn
+from raigov.jobs.models import Notice
+from raigov.jobs.outbox import DIGEST
+from tests.governance.test_dashboard import DAY, build_agency
+
+TASK = re.compile(r'<li id="task-([a-z_]+)" data-count="(\d+)" data-overdue="(\d+)">')
+ROW = re.compile(r'<tr(?: class="raigov-overdue")?><td><a href="([^"]+)">')
+
+
+def tasks_on_home(client) -> dict[str, tuple[int, int]]:
+    html = client.get("/home").text
+    return {k: (int(n), int(o)) for k, n, o in TASK.findall(html)}
+
+
+def rows(client, path: str) -> list[str]:
+    r = client.get(path)
+    assert r.status_code == 200, path
+    return ROW.findall(r.text)
+
+
+def test_the_registered_tasks():
+    keys = [t.key for t in domains.tasks()]
+    assert keys == ["reviews", "changes", "practices", "certifications", "grants", "notices"]
+    for t in domains.tasks():
+        assert callable(domains.load(t.items)), t.key
+
+
+def test_each_role_sees_its_tasks_counted_and_listed(client, db, make_user, sign_in, system):
+    now = utcnow()
+    ids = build_agency(db, now)
+    for name, roles in {"privacy": ["privacy_reviewer"], "cbp.lead": ["component_ai_lead@CBP"],
+                        "tsa.lead": ["component_ai_lead@TSA"], "the.caio": ["caio"], "adm": ["admin"],
+                        "emp": ["employee"]}.items():
+        make_user(name, *roles)
+    with db.transaction() as s:  # an administrator grants a deciding role: it waits for the CAIO's office
+        identity.grant_role(s, identity.actor_for(s, identity.get_user(s, "adm")), "emp",
+                            RoleGrantIn(role="rug_member"))
+        today = agency_today(now=now)
+        for i, (due, kind) in enumerate([(today - DAY, "review"), (None, "practice"), (None, DIGEST)]):
+            s.add(Notice(key=f"k{i}", kind="reminder", recipient="privacy@example.com", recipient_user="privacy",
+                         subject=f"Notice {i}", body="b", object_type=kind, object_id=str(i), due_on=due))
+        s.add(Notice(key="other", kind="reminder", recipient="x@example.com", recipient_user="cbp.lead",
+                     subject="Not yours", body="b", object_type="review", object_id="9"))
+
+    def as_user(username):
+        client.cookies.clear()
+        assert sign_in(username).status_code == 303
+        return tasks_on_home(client)
+
+    # a privacy reviewer (department-wide): the open privacy reviews, not the retired use case's; 2 over 30 days
+    t = as_user("privacy")
+    assert t == {"reviews": (3, 2), "notices": (2, 1)}
+    listed = rows(client, "/tasks/reviews")
+    assert listed == [f"/inventory/{ids[k]}/governance" for k in ("CBP-1", "TSA-1", "TSA-3")]  # oldest first
+    assert rows(client, "/tasks/reviews?overdue=1") == [f"/inventory/{ids[k]}/governance" for k in ("CBP-1", "TSA-1")]
+    assert len(rows(client, "/tasks/notices")) == 2
+    assert client.get("/tasks/grants").status_code == 404  # not a task of theirs
+    assert client.get("/tasks/nope").status_code == 404
+
+    # CBP's lead: the lead's lane for CBP only, the changes asked of CBP-2, CBP's practices due (30 days ahead)
+    t = as_user("cbp.lead")
+    assert t == {"reviews": (1, 0), "changes": (1, 0), "practices": (4, 3), "certifications": (0, 0),
+                 "notices": (1, 0)}
+    assert rows(client, "/tasks/changes") == [f"/inventory/{ids['CBP-2']}/governance"]
+    practices = client.get("/tasks/practices").text
+    assert [x for x in ("Practice P1", "Practice P2", "Practice P4") if x in practices] == \
+        ["Practice P1", "Practice P2", "Practice P4"] and "Practice P3" not in practices
+    assert practices.count("raigov-overdue") == 3 and ids["TSA-1"] not in practices and ids["CBP-5"] not in practices
+
+    # TSA's lead: TSA has not certified the open call yet (due in 20 days); TSA-1's practice 100 days late
+    t = as_user("tsa.lead")
+    assert t["certifications"] == (1, 0) and t["practices"] == (1, 1) and t["reviews"] == (1, 1)
+    assert rows(client, "/tasks/certifications") == ["/datacall?year=2026"]
+
+    # the CAIO: the call to certify, the grant to confirm (the independent review is withdrawn)
+    t = as_user("the.caio")
+    assert t == {"reviews": (0, 0), "certifications": (1, 0), "grants": (1, 0), "notices": (0, 0)}
+    assert rows(client, "/tasks/grants") == ["/admin/users/emp"]
+    home = client.get("/home").text
+    assert '<a href="/tasks/grants"><span class="raigov-task__n">1</span> Role grants to confirm</a>' in home
+    assert 'href="/tasks/reviews"' not in home  # a zero is no link
+
+    # the administrator who asked for the grant does not confirm it; the employee has nothing waiting
+    assert as_user("adm") == {"notices": (0, 0)}
+    t = as_user("emp")
+    assert t == {"notices": (0, 0)}
+    home = client.get("/home").text
+    assert "Nothing waiting." in home and "generative" not in home.lower()
