@@ -20,7 +20,6 @@ from raigov.governance.models import (
     EvidenceLink,
     ImpactAssessment,
     Pilot,
-    Practice,
     Review,
     ReviewComment,
     ReviewCondition,
@@ -28,6 +27,7 @@ from raigov.governance.models import (
     Waiver,
 )
 from raigov.governance.practices.service import comment_entry, package_body, sha256_json
+from raigov.governance.practices.states import practice_rows
 from raigov.governance.requirements import requirements_of
 from raigov.governance.vocab import ConditionStatus, PracticeStatus
 from raigov.identity.permissions import Actor, can, require
@@ -61,12 +61,7 @@ def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = Non
         title = cfg.lanes[lane].title if lane in cfg.lanes else lane
         r = current.get(lane)
         reviews.append(G.ReviewState(lane, title, "missing") if r is None else G.ReviewState(lane, title, r[2], r[3]))
-    practices = []
-    if req.practices:
-        stored = {item: status for item, status in
-                  session.execute(select(Practice.item, Practice.status).where(Practice.use_case_id == uc.id))}
-        practices = [G.PracticeState(p["item"], p["title"], stored.get(p["item"], PracticeStatus.NOT_STARTED), p["citation"])
-                     for p in req.practices]
+    practices = [row.gate_state() for row in practice_rows(session, uc, req)]  # the page's states too
     waivers = []
     if any(p.status == PracticeStatus.WAIVED for p in practices):
         waivers = [G.WaiverState(*w) for w in session.execute(
