@@ -163,8 +163,9 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
                               evidence=e.id))
     if g.face_recognition:
         if g.last_bias_test is None:
-            reasons.append(_r("bias_test_missing", "face recognition: no passed bias test on record "
-                              "(DHS Directive 026-11)"))
+            reasons.append(_r("bias_test_missing", "face recognition: no bias test on record"
+                              + (" that did not fail" if g.failed_bias_test is not None else "")
+                              + " (DHS Directive 026-11)"))
         elif (today - g.last_bias_test).days > g.bias_test_max_age_days:
             reasons.append(_r("bias_test_stale", f"face recognition: the last bias test ({g.last_bias_test.isoformat()}) "
                               f"is older than {g.bias_test_max_age_days // 365} years (DHS Directive 026-11)"))
