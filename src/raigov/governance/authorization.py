@@ -20,7 +20,6 @@ from raigov.governance.models import (
     EvidenceLink,
     ImpactAssessment,
     Pilot,
-    Practice,
     Review,
     ReviewComment,
     ReviewCondition,
@@ -28,6 +27,7 @@ from raigov.governance.models import (
     Waiver,
 )
 from raigov.governance.practices.service import comment_entry, package_body, sha256_json
+from raigov.governance.practices.states import practice_rows
 from raigov.governance.requirements import requirements_of
 from raigov.governance.vocab import ConditionStatus, PracticeStatus
 from raigov.identity.permissions import Actor, can, require
@@ -61,12 +61,7 @@ def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = Non
         title = cfg.lanes[lane].title if lane in cfg.lanes else lane
         r = current.get(lane)
         reviews.append(G.ReviewState(lane, title, "missing") if r is None else G.ReviewState(lane, title, r[2], r[3]))
-    practices = []
-    if req.practices:
-        stored = {item: status for item, status in
-                  session.execute(select(Practice.item, Practice.status).where(Practice.use_case_id == uc.id))}
-        practices = [G.PracticeState(p["item"], p["title"], stored.get(p["item"], PracticeStatus.NOT_STARTED), p["citation"])
-                     for p in req.practices]
+    practices = [row.gate_state() for row in practice_rows(session, uc, req)]  # the page's states too
     waivers = []
     if any(p.status == PracticeStatus.WAIVED for p in practices):
         waivers = [G.WaiverState(*w) for w in session.execute(
@@ -79,13 +74,14 @@ def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = Non
                            .where(EvidenceLink.use_case_id == uc.id)).all()
     seen: set[int] = set()
     evidence = []
-    last_bias = None
+    bias_tests = []
     for eid, title, exp, cat, dated in evid:
-        if cat == "bias_test" and (last_bias is None or dated > last_bias):
-            last_bias = dated
         if eid not in seen:
             seen.add(eid)
             evidence.append(G.EvidenceState(eid, title, exp))
+            if cat == "bias_test":
+                bias_tests.append((dated, eid))
+    last_bias, failed_bias = bias_test_state(session, bias_tests) if req.face_recognition else (None, None)
     needs_acceptance = needs_acceptance and \
         not any(p.item in G.IMPACT_ASSESSMENT_ITEMS and p.status in (PracticeStatus.WAIVED, PracticeStatus.NOT_APPLICABLE)
                 for p in practices)
@@ -122,7 +118,31 @@ def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = Non
     return G.GateInput(business_id=uc.business_id, status=uc.status, affirmative=req.affirmative, basis=req.basis,
                        face_recognition=req.face_recognition, reviews=reviews, practices=practices, waivers=waivers,
                        pilots=pilots, evidence=evidence, risk_acceptance=acceptance,
-                       last_bias_test=last_bias, bias_test_max_age_days=cfg.bias_test_max_age_days)
+                       last_bias_test=last_bias, failed_bias_test=failed_bias, bias_test_max_age_days=cfg.bias_test_max_age_days)
+
+
+def bias_test_state(session: Session, tests: list[tuple[dt.date, int]]) -> tuple[dt.date | None, G.FailedBiasTest | None]:
+    """From a use case's bias-test evidence ``[(dated_on, evidence id)]``: the date of the newest test that did not
+    fail its criteria, and the newest test if it failed. A test failed when its T&E run's outcome is ``fail``
+    (kept in the evidence's details by ``evaluation.service``); the failed criteria are the run's. Evidence
+    uploaded by hand carries no outcome and counts as a test. One query for the outcomes when there are
+    bias tests, one more for the failed run's criteria."""
+    if not tests:
+        return None, None
+    from raigov.evaluation.models import EvaluationRun
+
+    details = dict(session.execute(select(Evidence.id, Evidence.details).where(Evidence.id.in_([e for _, e in tests]))).all())
+    newest_first = sorted(tests, reverse=True)
+    last = next((d for d, e in newest_first if (details.get(e) or {}).get("outcome") != "fail"), None)
+    dated, eid = newest_first[0]
+    info = details.get(eid) or {}
+    if info.get("outcome") != "fail":
+        return last, None
+    run = info.get("run") if isinstance(info.get("run"), int) else None
+    criteria = session.scalar(select(EvaluationRun.criteria).where(EvaluationRun.id == run)) if run is not None else None
+    failed = [{"name": c.get("name"), "value": c.get("value"), "limit": c.get("limit")}
+              for c in (criteria or []) if isinstance(c, dict) and c.get("passed") is False]
+    return last, G.FailedBiasTest(eid, run, dated, failed)
 
 
 def authorization(session: Session, actor: Actor, business_id: str, now: dt.datetime | None = None) -> G.GateAnswer:

@@ -5,8 +5,9 @@ is missing, open, sent back or denied; an approval's condition is overdue; a req
 neither done, waived nor not applicable (an active, CAIO-certified pilot exempts the practices until it
 ends); a waiver relied on has expired, lapsed its annual certification or was revoked; a pilot relied on
 has ended; linked evidence has expired; the risk acceptance is missing or signed an older assessment;
-a face-recognition use case's last bias test is older than the agency's limit (three years, DHS
-Directive 026-11) or missing.
+a face-recognition use case's last passed bias test is older than the agency's limit (three years, DHS
+Directive 026-11) or missing, or its newest bias test failed a criterion (a failed test never counts as the
+bias test on record; the reason names the criterion, its value and its limit).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from raigov.governance.vocab import PracticeStatus, ReviewStatus
 
 OPEN_REVIEW = {ReviewStatus.OPEN: "is open", ReviewStatus.CHANGES_REQUESTED: "sent back for changes"}
 PRACTICE_MET = {PracticeStatus.DONE, PracticeStatus.WAIVED, PracticeStatus.NOT_APPLICABLE}
+LOWER_LIMITS = {"FDR"}  # criteria that fail below their limit (evaluation.report.evaluate_criteria); others above
 IMPACT_ASSESSMENT_ITEMS = {"M-25-21.4(b)(ii)"}  # the practice whose completion is the signed risk acceptance
 
 
@@ -35,6 +37,7 @@ class PracticeState:
     title: str
     status: str
     citation: str = ""
+    next_step: str = ""  # what moves it on (``practices.states.next_step``), given with its reason
 
 
 @dataclass
@@ -60,6 +63,17 @@ class EvidenceState:
 
 
 @dataclass
+class FailedBiasTest:
+    """The newest bias test, when it failed: the evidence, its T&E run and the criteria it failed
+    (``[{name, value, limit}]``, as the run judged them)."""
+
+    evidence: int
+    run: int | None
+    dated_on: dt.date
+    failed: list[dict] = field(default_factory=list)
+
+
+@dataclass
 class GateInput:
     business_id: str
     status: str  # draft | active | retired
@@ -72,7 +86,8 @@ class GateInput:
     pilots: list[PilotState] = field(default_factory=list)
     evidence: list[EvidenceState] = field(default_factory=list)
     risk_acceptance: str = "not-required"  # not-required | missing | stale | current
-    last_bias_test: dt.date | None = None
+    last_bias_test: dt.date | None = None  # the newest bias test that did not fail its criteria
+    failed_bias_test: FailedBiasTest | None = None  # the newest bias test, if it failed
     bias_test_max_age_days: int = 1095
 
 
@@ -137,7 +152,7 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
         if p.status in PRACTICE_MET or active_pilot is not None:
             continue
         reasons.append(_r("practice_not_met", f"{p.item} ({p.title[:80]}) is {p.status.replace('_', ' ')}",
-                          practice=p.item))
+                          practice=p.item, status=p.status, **({"next_step": p.next_step} if p.next_step else {})))
     if g.risk_acceptance == "missing" and active_pilot is None:
         reasons.append(_r("risk_not_accepted", "no signed risk acceptance of the impact assessment"))
     elif g.risk_acceptance == "stale" and active_pilot is None:
@@ -148,8 +163,26 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
                               evidence=e.id))
     if g.face_recognition:
         if g.last_bias_test is None:
-            reasons.append(_r("bias_test_missing", "face recognition: no bias test on record (DHS Directive 026-11)"))
+            reasons.append(_r("bias_test_missing", "face recognition: no bias test on record"
+                              + (" that did not fail" if g.failed_bias_test is not None else "")
+                              + " (DHS Directive 026-11)"))
         elif (today - g.last_bias_test).days > g.bias_test_max_age_days:
             reasons.append(_r("bias_test_stale", f"face recognition: the last bias test ({g.last_bias_test.isoformat()}) "
                               f"is older than {g.bias_test_max_age_days // 365} years (DHS Directive 026-11)"))
+        if g.failed_bias_test is not None:
+            reasons.append(failed_bias_reason(g.failed_bias_test))
     return GateAnswer(not reasons, reasons, now)
+
+
+def _num(x) -> str:
+    return f"{x:g}" if isinstance(x, (int, float)) else str(x)
+
+
+def failed_bias_reason(t: FailedBiasTest) -> dict:
+    """``bias_test_failed``: which test (evidence, run, date) and which criteria, value against limit."""
+    which = f"run {t.run}" if t.run is not None else f"evidence {t.evidence}"
+    crit = "; ".join(f"{c.get('name')} {_num(c.get('value'))} {'<' if str(c.get('name')) in LOWER_LIMITS else '>'} "
+                     f"limit {_num(c.get('limit'))}" for c in t.failed) or "a criterion (not recorded)"
+    return _r("bias_test_failed", f"face recognition: the newest bias test ({which}, {t.dated_on.isoformat()}) "
+              f"failed: {crit}; a failed test does not count as the bias test (DHS Directive 026-11)",
+              evidence=t.evidence, run=t.run)

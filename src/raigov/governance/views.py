@@ -23,7 +23,6 @@ from raigov.governance.models import (
     EvidenceLink,
     ImpactAssessment,
     Pilot,
-    Practice,
     Review,
     RiskAcceptance,
     Waiver,
@@ -34,6 +33,7 @@ from raigov.governance.practices.service import (
     latest_risk_acceptance,
     risk_acceptance_state,
 )
+from raigov.governance.practices.states import PracticeRow, practice_rows
 from raigov.governance.requirements import requirements_of
 from raigov.governance.reviews.service import current_reviews, lane_refusal, load_review
 from raigov.governance.vocab import REVIEW_UNDECIDED, WaiverStatus
@@ -78,7 +78,7 @@ class GovernanceView:
     requirements: Requirements
     answer: dict  # the gate's answer, as the API gives it
     lanes: list[LaneView]  # the required lanes first, then lanes no longer required that have a review
-    practices: list[Practice]
+    practices: list[PracticeRow]  # the states the gate counts (practices.states), then those no longer required
     evidence: list[tuple[EvidenceLink, Evidence]]
     assessment: ImpactAssessment | None
     package: dict | None
@@ -121,7 +121,7 @@ def governance_view(session: Session, actor: Actor, business_id: str, now: dt.da
             can_decide=undecided and refusal is None and may_decide and r.assignee_id in (None, actor.user_id),
             can_assign=undecided and (may_assign or (r.assignee_id is not None and r.assignee_id == actor.user_id)),
             can_close_conditions=r is not None and refusal is None and may_decide))
-    practices = list(session.scalars(select(Practice).where(Practice.use_case_id == uc.id).order_by(Practice.id)))
+    practices = practice_rows(session, uc, req, with_stored=True)
     evidence = list(session.execute(select(EvidenceLink, Evidence).join(Evidence, Evidence.id == EvidenceLink.evidence_id)
                                     .where(EvidenceLink.use_case_id == uc.id).order_by(EvidenceLink.id)))
     pkg = acceptance_package(session, uc)

@@ -249,7 +249,7 @@ def _import_rows(session, actor, parsed, settings, report, agency_filter, change
             key, nkey = f"name:{key}#{n}", f"{nkey}#{n}"
         link = next((r.extra.get(c) for c in LINK_COLUMNS if r.extra.get(c)), None)
         pk = known.find(key, nkey, link)
-        json_values = records.to_json_values(values)
+        json_values = records.stored_values(values)
         chash = records.content_hash(schema, json_values, r.extra)
         source = f"import:{parsed.source_name}#{parsed.sha256[:12]}:row {r.row}"
         reason = f"imported from {parsed.source_name}"
@@ -291,11 +291,15 @@ def _import_rows(session, actor, parsed, settings, report, agency_filter, change
             report.rows.append(RowOutcome(r.row, key, business_ids.get(pk), "skipped", "older than the current revision"))
             continue
         uc = session.get(UseCase, pk)
+        if add_revision(session, uc, actor, schema, json_values, r.raw, r.extra, chash, source, reason, parsed.form,
+                        changes=changes) is None:  # no field changed (e.g. a blank cell where a column was missing)
+            known.hashes.setdefault(pk, set()).add(chash)
+            report.unchanged += 1
+            report.rows.append(RowOutcome(r.row, key, business_ids.get(pk), "unchanged"))
+            continue
         if key.startswith("id:") and uc.id_key is None:
             uc.id_key = key
         apply_summary(uc, summary)
-        add_revision(session, uc, actor, schema, json_values, r.raw, r.extra, chash, source, reason, parsed.form,
-                      changes=changes)
         known.hashes.setdefault(pk, set()).add(chash)
         known.current_schema[pk] = schema
         report.updated += 1

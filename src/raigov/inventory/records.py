@@ -45,6 +45,24 @@ def to_json_values(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: to_json_value(v) for k, v in values.items()}
 
 
+def stored_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers as a revision keeps them from a file: JSON values, a blank cell (None) left out. A column
+    a file lacks and a blank column are the same answer (no answer), as in an edit, which drops a cleared
+    field: so raigov's own export (which writes every OMB column, blank where there is no answer) imports
+    again with the same content hash."""
+    return {k: v for k, v in to_json_values(values).items() if v is not None}
+
+
+def same_content(schema_a: str, values_a: Mapping[str, Any], extra_a: Mapping[str, Any] | None,
+                 schema_b: str, values_b: Mapping[str, Any], extra_b: Mapping[str, Any] | None) -> bool:
+    """Do two revisions say the same? Same form (schema), no field changed (``diff``: a blank, an empty list
+    and a missing field are the same) and the same extra columns (blank ones ignored)."""
+    def filled(extra):
+        return {k: v for k, v in (extra or {}).items() if v not in (None, "", [])}
+
+    return schema_a == schema_b and not diff(schema_a, values_a, schema_b, values_b) and filled(extra_a) == filled(extra_b)
+
+
 def from_json_values(schema: str, values: Mapping[str, Any]) -> dict[str, Any]:
     """Back to the readers' types: ISO text in date fields becomes a date again."""
     out = dict(values)

@@ -4,6 +4,7 @@ content), and the next business id. Used by the import and by create and edit.""
 from __future__ import annotations
 
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
 
 from raigov.audit.canonical import state_digest
 from raigov.audit.service import record
@@ -56,10 +57,27 @@ def apply_summary(uc: UseCase, s: records.Summary) -> None:
     uc.updated_at = utcnow()
 
 
+def current_content(session, uc: UseCase) -> tuple[str, dict, dict] | None:
+    """(schema, values, extra) of the use case's newest revision (None for a new use case), read without
+    loading the earlier revisions."""
+    if uc.id is None or "revisions" not in sa_inspect(uc).unloaded:
+        return (uc.revisions[-1].schema, uc.revisions[-1].values, uc.revisions[-1].extra) if uc.revisions else None
+    row = session.execute(select(UseCaseRevision.schema, UseCaseRevision.values, UseCaseRevision.extra)
+                          .where(UseCaseRevision.use_case_id == uc.id)
+                          .order_by(UseCaseRevision.number.desc()).limit(1)).first()
+    return tuple(row) if row is not None else None
+
+
 def add_revision(session, uc, actor, schema, values, raw, extra, chash, source, reason, form=None, *,
-                  changes: list | None = None) -> UseCaseRevision:
+                  changes: list | None = None) -> UseCaseRevision | None:
     """Append a revision without loading the earlier ones (imports touch thousands of use cases). With
-    `changes` (an import), its audit event is left to the end: the revision is added to that list."""
+    `changes` (an import), its audit event is left to the end: the revision is added to that list.
+    Never a revision with no changed field: when the newest revision says the same
+    (``records.same_content``), nothing is written and None is returned."""
+    if (uc.revision_count or 0) >= 1:
+        current = current_content(session, uc)
+        if current is not None and records.same_content(*current, schema, values, extra):
+            return None
     uc.revision_count = (uc.revision_count or 0) + 1
     rev = UseCaseRevision(number=uc.revision_count, schema=schema, values=values, raw=dict(raw), extra=dict(extra),
                           content_hash=chash, source=source, source_form=form, reason=reason, created_at=utcnow(),

@@ -127,8 +127,9 @@ def edit_use_case(session: Session, actor: Actor, business_id: str, changes: dic
     chash = records.content_hash(current.schema, values, current.extra)
     if chash == current.content_hash:
         return uc
+    if add_revision(session, uc, actor, current.schema, values, {}, current.extra, chash, "edit", reason) is None:
+        return uc  # no field changed (a blank for a missing answer): nothing written
     apply_summary(uc, records.summarise(current.schema, values))
-    add_revision(session, uc, actor, current.schema, values, {}, current.extra, chash, "edit", reason)
     return uc
 
 

@@ -115,10 +115,12 @@ def snapshot(session: Session, today: dt.date, cfg: GovernanceConfig | None = No
             team.setdefault(uc_id, []).append(username)
             if role == "owner":
                 owners.setdefault(uc_id, []).append(username)
-    last_bias = dict(session.execute(
-        select(EvidenceLink.use_case_id, func.max(Evidence.dated_on))
-        .join(Evidence, Evidence.id == EvidenceLink.evidence_id)
-        .where(Evidence.category == "bias_test").group_by(EvidenceLink.use_case_id)).all())
+    last_bias: dict[int, dt.date] = {}  # the newest bias test that did not fail its criteria (as the gate counts)
+    for uc_id, dated, details in session.execute(
+            select(EvidenceLink.use_case_id, Evidence.dated_on, Evidence.details)
+            .join(Evidence, Evidence.id == EvidenceLink.evidence_id).where(Evidence.category == "bias_test")):
+        if (details or {}).get("outcome") != "fail" and (uc_id not in last_bias or dated > last_bias[uc_id]):
+            last_bias[uc_id] = dated
     # face recognition: the use case's flag, or a review opened because a face-recognition item matched
     fr = {r.id for r in ucs if r.is_face_recognition}
     fr_items = set(cfg.face_recognition_items)

@@ -1,5 +1,7 @@
 """Practices, evidence, the impact assessment and the risk acceptance: the only code that writes them.
 
+- a practice not started moves to in progress when evidence is attached to it (the impact assessment's
+  practice: when the assessment is saved), with its audit event (``start_practice``);
 - a practice is done only with evidence (the impact assessment: with a current signed risk acceptance);
   waived only through a CAIO's waiver (``governance.waivers``); not applicable only with a reason;
 - evidence is stored content-addressed (``EvidenceStore``) and linked, never copied, to use cases and
@@ -115,6 +117,20 @@ def update_practice(session: Session, actor: Actor, business_id: str, item: str,
     return p
 
 
+def start_practice(session: Session, actor: Actor, uc: UseCase, p: Practice, because: str) -> bool:
+    """Work has begun on a practice not started (evidence attached to it, the impact assessment saved): it moves
+    to in progress, with its audit event. Any other state is left as it is. True when it moved."""
+    if p.status != PracticeStatus.NOT_STARTED:
+        return False
+    p.status, p.version = PracticeStatus.IN_PROGRESS.value, p.version + 1
+    p.updated_at, p.updated_by = utcnow(), actor.label
+    session.flush()
+    record(session, actor, "governance.practice.update", "use_case", uc.business_id,
+           {"practice": p.item, "status": p.status, "version": p.version},
+           {"practice": p.item, "status": p.status, "because": because})
+    return True
+
+
 def _check_done(session: Session, uc: UseCase, p: Practice) -> None:
     if p.item in G.IMPACT_ASSESSMENT_ITEMS:
         state = risk_acceptance_state(session, uc)
@@ -208,6 +224,8 @@ def _link(session: Session, actor: Actor, ev: Evidence, uc: UseCase, pr: Practic
            {"evidence": ev.id, "sha256": ev.sha256, "url": ev.url, "practice": pr.item if pr else None},
            {"evidence": ev.id, "category": ev.category, "title": ev.title[:120], "practice": pr.item if pr else None,
             "sha256": ev.sha256})
+    if pr is not None:
+        start_practice(session, actor, uc, pr, f"evidence {ev.id} attached")
     return link
 
 
@@ -290,6 +308,10 @@ def save_assessment(session: Session, actor: Actor, business_id: str, sections: 
     session.flush()
     record(session, actor, "governance.assessment.save", "use_case", uc.business_id, {"number": n, "sha256": a.sha256},
            {"assessment": n, "sha256": a.sha256})
+    for p in session.scalars(select(Practice).where(Practice.use_case_id == uc.id,
+                                                    Practice.item.in_(sorted(G.IMPACT_ASSESSMENT_ITEMS)))
+                             .order_by(Practice.id)):
+        start_practice(session, actor, uc, p, f"impact assessment version {n} saved")
     return a
 
 

@@ -11,7 +11,9 @@ OMB's 2025 CSV convention (read off the published files, reproduced here by rule
 
 Round-trip rule: a row read from a file of the same form keeps, per field, its raw cell text
 (``InventoryRow.raw``); it is written back as it came as long as the value is still what that text
-normalises to (i.e. it was not edited). Otherwise the canonical value is formatted. So reading an
+normalises to (i.e. it was not edited). A workbook's number cell (a bare id ``35``, a year ``2025``) is kept
+in ``raw`` as the number and written back as a number cell, so an XLSX keeps each cell's value and type.
+Otherwise the canonical value is formatted. So reading an
 OMB 2025 CSV and writing it gives back the same bytes, and values outside OMB's lists (kept as
 given) come out as they came.
 """
@@ -28,6 +30,7 @@ from typing import IO, Any
 
 from raigov.inventory.catalog import Field, fields
 from raigov.inventory.formats.model import InventoryRow
+from raigov.inventory.formats.sources import cell_text
 from raigov.inventory.normalize import format_value, normalize_cell
 
 BOM = "\ufeff"
@@ -47,7 +50,7 @@ def _values_raw(row: RowLike, form: str) -> tuple[Mapping[str, Any], Mapping[str
 def _cell(f: Field, values: Mapping[str, Any], raw: Mapping[str, str], style: str) -> str:
     v = values.get(f.name)
     r = raw.get(f.name)
-    if r is not None:
+    if isinstance(r, str):  # a workbook's number cell (not text) is never the raw text of a CSV
         nv, _ = normalize_cell(f, r)
         if nv == v:
             return r
@@ -144,7 +147,10 @@ def _write_xlsx(rows: Iterable[RowLike], path: str | os.PathLike | IO[bytes], sc
         for f in fs:
             v = values.get(f.name)
             r = raw.get(f.name)
-            if r is not None and normalize_cell(f, r)[0] == v:
+            if isinstance(r, (int, float)) and normalize_cell(f, cell_text(r))[0] == v:
+                out.append(r)  # a number (or TRUE/FALSE) cell as it came, its type kept
+                continue
+            if isinstance(r, str) and normalize_cell(f, r)[0] == v:
                 text: Any = r
             elif f.is_date and isinstance(v, (dt.date, dt.datetime)):
                 d = v.date() if isinstance(v, dt.datetime) else v

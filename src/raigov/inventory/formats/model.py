@@ -24,7 +24,9 @@ class InventoryRow:
     row: int  # 1-based data row number as a human counts data rows in the file
     line: int | None  # physical line (CSV) or sheet row number (XLSX/XLS), for messages
     values: dict[str, object]  # canonical field -> str | list[str] | datetime.date | None
-    raw: dict[str, str] = field(default_factory=dict)  # only where the value differs from the raw text
+    # only where the value differs from the raw text; a workbook's number or TRUE/FALSE cell is kept as that
+    # number or bool (its type), so that a workbook written back has a number cell where it had one
+    raw: dict[str, str | int | float | bool] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)  # columns not in the catalogue: header -> text
     source_form: str | None = None  # form the row was read from (lets an exporter reuse raw text)
 

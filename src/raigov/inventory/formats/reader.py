@@ -331,9 +331,12 @@ def _build(data, source_name, form, year, fam: Family, header, mapped, header_li
                     extra[f"column {i + 1}"] = cell
                 continue
             t = typed.get(i) if typed else None
-            v, notes = normalize_cell(f, cell, t)
+            number = isinstance(t, (int, float))  # a number (or TRUE/FALSE) cell of a workbook
+            v, notes = normalize_cell(f, cell, None if number else t)
             values[f.name] = v
-            if format_value(f, v, style) != cell:
+            if number:
+                raw[f.name] = t  # the cell as it was, a number: written back as a number (formats.export)
+            elif format_value(f, v, style) != cell:
                 raw[f.name] = cell
             for n in notes:
                 problems.append(Problem(data_row, f.name, cell, n.severity, n.code, n.message, n.action))

@@ -193,7 +193,8 @@ def csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
 # XLSX
 # ---------------------------------------------------------------------------------------------
 
-def _cell_text(v: Any) -> str:
+def cell_text(v: Any) -> str:
+    """A workbook cell's value as the text a CSV of it would hold (integral floats without .0)."""
     if v is None:
         return ""
     if isinstance(v, str):
@@ -269,9 +270,9 @@ def read_xlsx(data: bytes, max_bytes: int | None) -> tuple[list[Sheet], list[tup
                             continue
                         if dtype == "e":
                             sheet.notes.append((r_idx, c_idx, "warning", "error-cell", str(v)))
-                        if isinstance(v, (dt.datetime, dt.date)):
+                        if isinstance(v, (dt.datetime, dt.date, int, float)):  # dates, numbers, booleans
                             typed[c_idx] = v
-                        texts.append(_cell_text(v))
+                        texts.append(cell_text(v))
                     while texts and texts[-1] == "":
                         texts.pop()
                     sheet.rows.append((r_idx, texts, typed))
@@ -314,14 +315,14 @@ def read_xls(data: bytes) -> tuple[list[Sheet], list[tuple[str, str, str]]]:
                     elif t == xlrd.XL_CELL_TEXT:
                         texts.append(v)
                     elif t == xlrd.XL_CELL_NUMBER:
-                        texts.append(_cell_text(float(v)))
+                        texts.append(cell_text(float(v)))
                     elif t == xlrd.XL_CELL_DATE:
                         try:
                             d = xlrd.xldate_as_datetime(v, book.datemode)
                             typed[c] = d
-                            texts.append(_cell_text(d))
+                            texts.append(cell_text(d))
                         except Exception:  # noqa: BLE001 - out-of-range serial: keep the number
-                            texts.append(_cell_text(float(v)))
+                            texts.append(cell_text(float(v)))
                     elif t == xlrd.XL_CELL_BOOLEAN:
                         texts.append("TRUE" if v else "FALSE")
                     elif t == xlrd.XL_CELL_ERROR:
