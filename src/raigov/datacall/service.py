@@ -24,8 +24,13 @@ into place (``after_commit``), and a rollback removes them (``after_rollback``).
 and the renames leaves a certified cycle with pending files: serving the snapshot finishes the rename when
 the final file is missing and the pending one has the recorded hash (``finish_snapshot``, idempotent).
 
+Before certifying, the lead works through the failing checks grouped by kind (``worklist``: one answer set
+for many use cases at once through the inventory service, or one explanation saved for a chosen set of use
+cases; plain names from ``kinds``).
+
 Modules: ``models`` (the tables), ``cycles`` (open, progress, certify a component, certify the whole: the
-writes), ``snapshot`` (the files' names and formats), ``files`` (files that follow the transaction),
+writes), ``worklist`` (checks by kind, fix many, explain once), ``kinds`` (plain names of checks and fields),
+``snapshot`` (the files' names and formats), ``files`` (files that follow the transaction),
 ``publication`` (what was published, and serving it).
 """
 
@@ -47,8 +52,10 @@ from raigov.datacall.cycles import (
     list_cycles,
     open_cycle,
     progress,
+    saved_explanations,
 )
 from raigov.datacall.files import PENDING, pending_path
+from raigov.datacall.kinds import field_label, kind_title
 from raigov.datacall.publication import (
     FINISH_OK,
     SNAPSHOT_KINDS,
@@ -73,6 +80,7 @@ from raigov.datacall.snapshot import (
     safe_snapshot_names,
     snapshot_names,
 )
+from raigov.datacall.worklist import CheckGroup, check_groups, explain_checks, fix_checks, group_checks
 
 __all__ = [
     "COTS_FORMAT", "FAILING", "FINISH_OK", "FORMAT", "MANIFEST", "PENDING", "PUBLIC_OMIT", "SNAPSHOT_KINDS",
@@ -81,4 +89,6 @@ __all__ = [
     "certify_component", "check_key", "component_content_sha256", "cycle_as_dict", "finish", "finish_snapshot",
     "get_cycle", "list_cycles", "may_finish", "open_cycle", "pending_path", "progress", "public_rows",
     "publication", "safe_snapshot_names", "snapshot_bytes", "snapshot_names",
+    "CheckGroup", "check_groups", "explain_checks", "field_label", "fix_checks", "group_checks", "kind_title",
+    "saved_explanations",
 ]
