@@ -362,7 +362,7 @@ def unexplained(missing: list[FailingCheck]) -> ValidationFailed:
     for f in missing:
         kinds.setdefault(kind_id(f.rule, f.field), []).append(f)
     errors = []
-    for kind, items in sorted(kinds.items(), key=lambda kv: -len(kv[1])):
+    for kind, items in sorted(kinds.items(), key=lambda kv: (-len(kv[1]), kind_title(kv[1][0].rule, kv[1][0].field))):
         ids = ", ".join(f.business_id for f in items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "")
         n = len(items)
         errors.append(FieldError(f"checks.{kind}", f"{kind_title(items[0].rule, items[0].field)}: {n} use "

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from raigov.audit.service import record
 from raigov.datacall.cycles import (
-    FailingCheck,
     ComponentProgress,
+    FailingCheck,
     cycle_row,
     failing_by_component,
     progress,
@@ -96,7 +96,9 @@ def fix_checks(session: Session, actor: Actor, year: int, component: str, kind: 
     """Give one answer to the field of a kind of failing check for the chosen use cases of `component`: a new
     revision of each (``inventory.edit_use_case``, its own audit event), then one ``datacall.check.fix`` event.
     The answer is checked against the field catalogue; the lead must hold the data call for the component and
-    may change each use case. All or nothing: any refusal names the use case and nothing is written.
+    may change each use case. All or nothing: the answer, the use cases and the permissions are checked before
+    anything is written; an edit refused after that raises (naming the use case), so the caller's transaction
+    (the page's unit of work) rolls back the edits made before it.
     Returns the ids of the use cases changed."""
     require(actor, "datacall.certify_component", component)
     require_open(cycle_row(session, year))
