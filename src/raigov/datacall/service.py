@@ -48,7 +48,6 @@ from raigov.datacall.cycles import (
     check_key,
     component_content_sha256,
     cycle_as_dict,
-    failing_by_component,
     get_cycle,
     list_cycles,
     open_cycle,
