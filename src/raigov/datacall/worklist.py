@@ -23,7 +23,7 @@ from raigov.datacall.kinds import Answer, answer_of, clean_answer, field_label, 
 from raigov.datacall.models import CheckExplanation
 from raigov.db.base import utcnow
 from raigov.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
-from raigov.identity.permissions import Actor, can, require
+from raigov.identity.permissions import Actor, can
 from raigov.inventory import service as inventory
 
 MAX_EXPLANATION = 4000
@@ -71,6 +71,11 @@ def check_groups(session: Session, actor: Actor, year: int, component: str) -> t
     return comp, group_checks(comp.failing)
 
 
+def _require_lead(actor: Actor, component: str) -> None:
+    if not can(actor, "datacall.certify_component", component):
+        raise PermissionDenied(f"{actor.label} may not work on {component}'s reporting checks: its AI lead does")
+
+
 def _chosen(session: Session, actor: Actor, component: str, kind: str, business_ids) -> tuple[str, str, list[FailingCheck]]:
     """The failing checks of `kind` on the chosen use cases; refuses a use case that does not fail it."""
     rule, fld = split_kind(kind)
@@ -100,7 +105,7 @@ def fix_checks(session: Session, actor: Actor, year: int, component: str, kind: 
     anything is written; an edit refused after that raises (naming the use case), so the caller's transaction
     (the page's unit of work) rolls back the edits made before it.
     Returns the ids of the use cases changed."""
-    require(actor, "datacall.certify_component", component)
+    _require_lead(actor, component)
     require_open(cycle_row(session, year))
     rule, fld, checks = _chosen(session, actor, component, kind, business_ids)
     answer = answer_of(rule, fld)
@@ -134,7 +139,7 @@ def explain_checks(session: Session, actor: Actor, year: int, component: str, ki
                    text: str) -> int:
     """Save one explanation for the chosen use cases' checks of `kind` (each check keeps its own copy; saving
     again replaces it). The certification reads them. Returns how many checks were explained."""
-    require(actor, "datacall.certify_component", component)
+    _require_lead(actor, component)
     cycle = cycle_row(session, year, lock=True)
     require_open(cycle)
     text = (text or "").strip()
