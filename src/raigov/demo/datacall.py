@@ -35,9 +35,10 @@ def lead_of(session: Session, settings: Settings, system: Actor, component: str)
     return identity.actor_for(session, user)
 
 
-def certify_all_components(session: Session, settings: Settings, system: Actor, caio: Actor, year: int) -> list[str]:
-    """Every component with active use cases certified for `year` by its lead, each failing check explained.
-    Returns the components certified. (The failing checks are read once for the whole department: reading
+def certify_all_components(session: Session, settings: Settings, system: Actor, caio: Actor, year: int,
+                           skip: tuple[str, ...] = ()) -> list[str]:
+    """Every component with active use cases (but those in `skip`) certified for `year` by its lead, each failing
+    check explained. Returns the components certified. (The failing checks are read once for the whole department: reading
     each component's progress would export every component once more.)"""
     from raigov.datacall import service as datacall
     from raigov.identity.models import OrgUnit
@@ -46,6 +47,7 @@ def certify_all_components(session: Session, settings: Settings, system: Actor, 
     failing = datacall.failing_by_component(session, caio, None)
     active = session.scalars(select(OrgUnit.code).join(UseCase, UseCase.org_unit_id == OrgUnit.id)
                              .where(UseCase.status == "active").distinct().order_by(OrgUnit.code)).all()
+    active = [c for c in active if c not in skip]
     for component in active:
         lead = lead_of(session, settings, system, component)
         datacall.certify_component(session, lead, year, component,
