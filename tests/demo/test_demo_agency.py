@@ -1,5 +1,7 @@
 """The demo agency: one account per role, every person can sign in and sees their home page."""
 
+import hashlib
+import re
 import stat
 
 from fastapi.testclient import TestClient
@@ -57,6 +59,35 @@ def test_every_demo_role_signs_in(db, settings, system):
         assert listing.status_code == 403
         pilot = gate(piloted[0])
         assert pilot["authorized"] is False and {r["code"] for r in pilot["reasons"]} == {"review_open"}
+
+        # the data calls: last year's certified and published (the public page shows it), this year's open
+        from raigov.clock import agency_today
+        from raigov.datacall import service as datacall
+
+        last, this = agency_today(settings).year - 1, agency_today(settings).year
+        with db.transaction() as s:
+            cycles = {c.year: c.status for c in datacall.list_cycles(s, system)}
+            pub = datacall.publication(s)
+            prog = datacall.progress(s, service.actor_for(s, service.get_user(s, "caio")), this)
+        assert cycles == {last: "certified", this: "open"}
+        assert pub.year == last and pub.head is not None and not pub.disagreements
+        client.cookies.clear()
+        public = client.get("/public/inventory")
+        assert public.status_code == 200
+        assert f"The inventory of {last} as certified by the Chief AI Officer" in public.text
+        assert pub.public_sha256 in public.text and public.text.count('<th scope="row" data-label="ID">') == pub.public_rows
+        assert pub.public_rows > 200  # DHS's published inventory
+        csv = client.get(f"/public/inventory/{last}.csv")
+        assert hashlib.sha256(csv.content).hexdigest() == pub.public_sha256
+        assert prog.required == 11 and prog.done == 1  # TSA only
+        assert prog.blocker.startswith("10 of 11 components have not certified: CBP, CISA, DHS, FEMA, ICE")
+        page = client.get("/sign-in")
+        client.post("/sign-in", data={"username": "caio", "password": creds["people"]["caio"]["password"], "next": "/home",
+                                      "csrf_token": csrf_from(page.text)})
+        html = client.get("/datacall").text
+        assert f"Not yet possible: {prog.blocker}." in html
+        assert re.search(r'<button class="usa-button" type="submit" disabled aria-describedby="certify-blocker">'
+                         rf"Certify the {this} inventory</button>", html)
     with db.transaction() as s:
         assert service.get_user(s, "caio").roles[0].role == "caio"
 

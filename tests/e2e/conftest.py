@@ -75,6 +75,55 @@ def live(settings, db):
         yield srv
 
 
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """The demo agency (`raigov demo load`) loaded once per test session into a SQLite file and a data
+    directory (signing key, snapshots, the demo's credentials); `demo_site` gives each test its own copy."""
+    from raigov.config import Settings
+    from raigov.db.engine import Database
+    from raigov.db.migrate import upgrade
+    from raigov.demo import agency
+    from raigov.identity.permissions import Actor
+
+    root = tmp_path_factory.mktemp("demo")
+    settings = Settings(data_dir=root / "data", secret_key="test-secret-key-not-for-production")
+    db = Database(f"sqlite:///{root / 'raigov.sqlite3'}")
+    upgrade(db)
+    with db.transaction() as s:
+        agency.load(s, settings, Actor.system("demo"))
+    db.dispose()
+    return root
+
+
+@pytest.fixture
+def demo_site(demo_template, tmp_path):
+    """(settings, database, credentials) of a fresh copy of the demo agency, on SQLite."""
+    from raigov.config import Settings
+    from raigov.db.engine import Database
+    from raigov.demo import agency
+
+    shutil.copytree(demo_template / "data", tmp_path / "data")
+    for f in demo_template.glob("raigov.sqlite3*"):  # the database and any WAL file beside it
+        shutil.copy2(f, tmp_path / f.name)
+    settings = Settings(data_dir=tmp_path / "data", secret_key="test-secret-key-not-for-production")
+    db = Database(f"sqlite:///{tmp_path / 'raigov.sqlite3'}")
+    yield settings, db, agency.read_credentials(settings)
+    db.dispose()
+
+
+@pytest.fixture
+def demo_page(browser, demo_site):
+    """A browser page on the app serving a copy of the demo agency."""
+    from raigov.web.app import create_app
+
+    settings, db, _ = demo_site
+    with LiveServer(create_app(settings, db)) as srv:
+        ctx = browser.new_context(base_url=srv.url)
+        p = ctx.new_page()
+        yield p
+        ctx.close()
+
+
 @pytest.fixture
 def page(browser, live):
     ctx = browser.new_context(base_url=live.url)

@@ -44,6 +44,8 @@ def test_datacall_pages(page, db, settings, make_user, actor_of, backend):
     page.wait_for_url("**/datacall?year=2026&saved=opened")
     assert "0 of 2 components" in page.content()
     assert page.locator("tbody tr").count() == 2
+    assert "Not yet possible: 2 of 2 components have not certified: CBP, ICE." in page.locator("#certify-blocker").inner_text()
+    assert page.get_by_role("button", name="Certify the 2026 inventory").is_disabled()
     assert_accessible(page, "data call progress")
     page.get_by_role("button", name="Sign out").click()
 
@@ -52,16 +54,17 @@ def test_datacall_pages(page, db, settings, make_user, actor_of, backend):
     page.goto("/datacall")
     page.get_by_role("link", name="CBP").click()
     page.wait_for_url("**/datacall/2026/CBP")
-    assert page.get_by_role("heading", name="Failing reporting checks").is_visible()
+    assert page.get_by_role("heading", name="Failing reporting checks, by kind").is_visible()
+    assert page.get_by_role("button", name="Certify CBP for 2026").is_disabled()  # the reason is said before
+    assert "Not yet possible: 1 failing check of 1 kind still need" in page.locator("#certify-blocker").inner_text()
     assert_accessible(page, "component page")
+    page.get_by_text("Withheld from the public? — not answered").click()  # open the kind
+    page.get_by_label("Or explain once why the answer stands for the chosen use cases").fill(
+        "Answered in the next release of the intake form.")
+    page.get_by_role("button", name="Save the explanation for the chosen use cases").click()
+    page.wait_for_url("**/datacall/2026/CBP?done=explained&n=1")
+    assert "The explanation is saved for 1 use case." in page.content()
     page.get_by_label("Certification statement").fill("CBP's use cases are complete and accurate.")
-    page.get_by_role("button", name="Certify CBP for 2026").click()
-    alert = page.locator(".usa-alert--error")
-    assert alert.is_visible() and "fix it or explain it" in alert.inner_text()
-    assert_accessible(page, "component page with errors")
-    boxes = page.locator("textarea[name^='explain::']")
-    for i in range(boxes.count()):
-        boxes.nth(i).fill("Answered in the next release of the intake form.")
     page.get_by_role("button", name="Certify CBP for 2026").click()
     page.wait_for_url("**/datacall/2026/CBP?saved=1")
     assert "CBP is certified for 2026" in page.content()
@@ -75,7 +78,7 @@ def test_datacall_pages(page, db, settings, make_user, actor_of, backend):
     # the CAIO certifies the whole
     sign_in(page, "chief")
     page.goto("/datacall")
-    assert "2 of 2 components" in page.content()
+    assert "2 of 2 components" in page.content() and page.locator("#certify-blocker").count() == 0
     page.get_by_label("Certification statement").fill("The department's inventory is complete and accurate.")
     page.get_by_role("button", name="Certify the 2026 inventory").click()
     page.wait_for_url("**/datacall?year=2026&saved=certified")

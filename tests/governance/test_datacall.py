@@ -93,7 +93,11 @@ def test_component_certification_needs_explanations(db, agency):
     key = _failing_key(db, agency)
     with db.transaction() as s, pytest.raises(ValidationFailed) as exc:
         datacall.certify_component(s, agency["cbp.lead"], YEAR, "CBP", "Certified.", {})
-    assert key in str(exc.value.detail) and exc.value.errors[0].field == f"explanations.{key}"
+    # in words, by kind, naming the use case; never the internal check key
+    assert key not in str(exc.value.detail) and "required:" not in str(exc.value.detail)
+    assert "1 failing check of 1 kind still need a fix or an explanation" in exc.value.detail
+    assert f"Withheld from the public? — not answered: 1 use case ({agency['ids']['cbp2']})" in exc.value.detail
+    assert exc.value.errors[0].field == "checks.required:is_withheld|is_withheld"
     with db.transaction() as s, pytest.raises(ValidationFailed):
         datacall.certify_component(s, agency["cbp.lead"], YEAR, "CBP", "Certified.", {key: "   "})
     with db.transaction() as s, pytest.raises(ValidationFailed):
@@ -128,7 +132,7 @@ def test_edit_after_certification_makes_it_stale(db, agency, settings):
         assert by["CBP"].state == "certified"
     with db.transaction() as s, pytest.raises(ValidationFailed) as exc:
         datacall.certify(s, agency["caio"], YEAR, "Certified.", settings)
-    assert "ICE (stale)" in exc.value.detail
+    assert exc.value.detail.startswith("1 of 2 components has not certified: ICE (changed since it certified)")
     with db.transaction() as s:
         datacall.certify_component(s, agency["ice.lead"], YEAR, "ICE", "Re-certified after the edit.", {})
     with db.transaction() as s:
@@ -150,7 +154,8 @@ def test_certification_freezes_a_signed_snapshot(db, agency, settings, tmp_path)
     _open(db, agency["caio"])
     with db.transaction() as s, pytest.raises(ValidationFailed) as exc:
         datacall.certify(s, agency["caio"], YEAR, "Certified.", settings)
-    assert "CBP (not certified)" in exc.value.detail and "ICE (not certified)" in exc.value.detail
+    assert exc.value.detail.startswith("2 of 2 components have not certified: CBP, ICE.")
+    assert {e.field for e in exc.value.errors} == {"components.CBP", "components.ICE"}
     _certify_components(db, agency)
     with db.transaction() as s:
         res = datacall.certify(s, agency["caio"], YEAR, "The department's inventory is complete.", settings)
@@ -267,7 +272,7 @@ def test_cli(db, agency, settings, backend):
 
     res = cli("certify-component", str(YEAR), "CBP", "--statement", "Complete.", "--as", "cbp.lead", "--password-stdin",
               password=PASSWORD)
-    assert res.returncode == 2 and key in res.stderr
+    assert res.returncode == 2 and "Withheld from the public? — not" in res.stderr and "still need a fix" in res.stderr
     res = cli("certify-component", str(YEAR), "CBP", "--statement", "Complete.", "--explain", f"{key}=Asked in the next form.",
               "--as", "cbp.lead", "--password-stdin", password=PASSWORD)
     assert res.returncode == 0, res.stderr

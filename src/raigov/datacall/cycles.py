@@ -25,7 +25,8 @@ from raigov.audit.canonical import canonical_json
 from raigov.audit.service import record, sign_head
 from raigov.config import Settings
 from raigov.datacall.files import sha256_bytes, stage_file
-from raigov.datacall.models import ComponentCertification, ReportingCycle
+from raigov.datacall.kinds import kind_id, kind_title
+from raigov.datacall.models import CheckExplanation, ComponentCertification, ReportingCycle
 from raigov.datacall.snapshot import (
     COTS_FORMAT,
     FORMAT,
@@ -93,7 +94,7 @@ def _may_read(actor: Actor) -> set[str] | None:
     return units
 
 
-def _require_open(cycle: ReportingCycle) -> None:
+def require_open(cycle: ReportingCycle) -> None:
     if cycle.status != CycleStatus.OPEN:
         raise Conflict(f"the {cycle.year} data call was certified by {cycle.certified_by} on "
                        f"{cycle.certified_at:%Y-%m-%d}: it is frozen")
@@ -202,8 +203,25 @@ class Progress:
     def done(self) -> int:
         return sum(1 for c in self.components if c.needs_certification and c.current)
 
+    @property
+    def pending(self) -> list[ComponentProgress]:
+        """The components that need a current certification and lack one."""
+        return [c for c in self.components if c.needs_certification and not c.current]
+
+    @property
+    def blocker(self) -> str | None:
+        """Why the CAIO cannot certify the whole yet, in words (None: every component is certified):
+        "10 of 11 components have not certified: CBP, CISA (changed since it certified), ..."."""
+        pending = self.pending
+        if not pending:
+            return None
+        names = [("use cases with no owning component" if c.component == UNASSIGNED else c.component)
+                 + (" (changed since it certified)" if c.state == "stale" else "") for c in pending]
+        return (f"{len(pending)} of {self.required} components {'has' if len(pending) == 1 else 'have'} not "
+                f"certified: {', '.join(names)}")
+
     def as_dict(self) -> dict:
-        return {"cycle": self.cycle, "required": self.required, "certified": self.done,
+        return {"cycle": self.cycle, "required": self.required, "certified": self.done, "blocker": self.blocker,
                 "components": [c.as_dict() for c in self.components]}
 
 
@@ -219,7 +237,7 @@ def _counts(session: Session) -> dict[str, dict]:
     return out
 
 
-def _failing_by_component(session: Session, actor: Actor, components: set[str] | None) -> dict[str, list[FailingCheck]]:
+def failing_by_component(session: Session, actor: Actor, components: set[str] | None) -> dict[str, list[FailingCheck]]:
     checks = inventory.run_checks(session, actor)
     q = (select(UseCase.business_id, UseCase.name, OrgUnit.code).outerjoin(OrgUnit, UseCase.org_unit_id == OrgUnit.id)
          .where(UseCase.business_id.in_(list(checks) or ["-"])))
@@ -250,9 +268,18 @@ def _latest_certifications(session: Session, cycle: ReportingCycle) -> dict[str,
     return latest
 
 
+def saved_explanations(session: Session, cycle: ReportingCycle, components: set[str] | None = None) -> dict[str, str]:
+    """{check key: text} of the explanations saved for the cycle (before certifying), of `components` or all."""
+    q = select(CheckExplanation.check_key, CheckExplanation.text).where(CheckExplanation.cycle_id == cycle.id)
+    if components is not None:
+        q = q.where(CheckExplanation.component.in_(sorted(components) or ["-"]))
+    return dict(session.execute(q).all())
+
+
 def progress(session: Session, actor: Actor, year: int, component: str | None = None) -> Progress:
-    """Per component: active use cases, failing reporting checks (and how many the current certification
-    explains), who certified it and when, the certified and the current content hashes, and its state."""
+    """Per component: active use cases, failing reporting checks (each with its explanation: the one saved for
+    the cycle, else the current certification's; and how many are explained), who certified it and when, the
+    certified and the current content hashes, and its state."""
     visible = _may_read(actor)
     cycle = cycle_row(session, year)
     wanted = visible if component is None else {component}
@@ -260,7 +287,7 @@ def progress(session: Session, actor: Actor, year: int, component: str | None = 
         raise PermissionDenied(f"{actor.label} may not see the data call of {component}")
     counts = _counts(session)
     latest = _latest_certifications(session, cycle)
-    failing = _failing_by_component(session, actor, wanted)
+    failing = failing_by_component(session, actor, wanted)
     codes = set(counts) | set(latest)
     if component is not None:
         codes = {component}
@@ -269,6 +296,7 @@ def progress(session: Session, actor: Actor, year: int, component: str | None = 
     elif wanted is not None:
         codes &= wanted
     names = dict(session.execute(select(OrgUnit.code, OrgUnit.name)).all())
+    saved = saved_explanations(session, cycle, wanted)
     out = []
     for code in sorted(codes):
         cnt = counts.get(code, {"name": names.get(code, code), "active": 0, "retired": 0})
@@ -282,9 +310,10 @@ def progress(session: Session, actor: Actor, year: int, component: str | None = 
             p.certified_by, p.certified_at, p.statement = cert.certified_by, cert.certified_at, cert.statement
             p.certified_sha256 = cert.content_sha256
             p.state = "certified" if cert.content_sha256 == p.content_sha256 else "stale"
-            for f in p.failing:
-                f.explanation = (cert.explanations or {}).get(f.key)
-            p.explained = sum(1 for f in p.failing if f.explanation)
+        certified = (cert.explanations or {}) if cert is not None else {}
+        for f in p.failing:
+            f.explanation = saved.get(f.key) or certified.get(f.key)
+        p.explained = sum(1 for f in p.failing if f.explanation)
         out.append(p)
     return Progress(cycle_as_dict(cycle), out)
 
@@ -294,24 +323,23 @@ def progress(session: Session, actor: Actor, year: int, component: str | None = 
 def certify_component(session: Session, actor: Actor, year: int, component: str, statement: str,
                       explanations: dict[str, str] | None = None) -> ComponentCertification:
     """The component AI lead certifies the component's use cases for the cycle. Refused while a reporting
-    check fails without a written explanation. A re-certification is a new row."""
+    check fails without a written explanation: one saved for the cycle (``worklist.explain_checks``) or one in
+    `explanations` ({check key: text}, which wins). The refusal counts the checks by kind, in words. A
+    re-certification is a new row."""
     require(actor, "datacall.certify_component", component)
     cycle = cycle_row(session, year, lock=True)
-    _require_open(cycle)
+    require_open(cycle)
     if not session.scalar(select(OrgUnit.id).where(OrgUnit.code == component)):
         raise ValidationFailed.one("component", f"unknown component {component!r}")
     statement = (statement or "").strip()
     if not statement:
         raise ValidationFailed.one("statement", "write the certification statement", "missing")
-    given = {str(k).strip(): str(v).strip() for k, v in (explanations or {}).items() if v and str(v).strip()}
-    failing = _failing_by_component(session, actor, {component}).get(component, [])
+    given = {k: v.strip() for k, v in saved_explanations(session, cycle, {component}).items() if v and v.strip()}
+    given.update({str(k).strip(): str(v).strip() for k, v in (explanations or {}).items() if v and str(v).strip()})
+    failing = failing_by_component(session, actor, {component}).get(component, [])
     missing = [f for f in failing if not given.get(f.key)]
     if missing:
-        errors = [FieldError(f"explanations.{f.key}", f"{f.business_id} fails {f.rule} on {f.field}: {f.message}. "
-                             "Fix it or explain it", "missing") for f in missing]
-        first = missing[0]
-        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise ValidationFailed(f"check {first.key} fails without an explanation{more}", errors=errors)
+        raise unexplained(missing)
     kept = {f.key: given[f.key][:4000] for f in failing}
     counts = _counts(session).get(component, {})
     sha = component_content_sha256(session, actor, component)
@@ -325,6 +353,24 @@ def certify_component(session: Session, actor: Actor, year: int, component: str,
            {"year": year, "component": component, "content_sha256": sha, "use_cases": cert.use_case_count,
             "explained": len(kept)})
     return cert
+
+
+def unexplained(missing: list[FailingCheck]) -> ValidationFailed:
+    """The refusal of a certification while checks fail unexplained: one error per kind of check, in words,
+    naming the use cases (field ``checks.<kind>``)."""
+    kinds: dict[str, list[FailingCheck]] = {}
+    for f in missing:
+        kinds.setdefault(kind_id(f.rule, f.field), []).append(f)
+    errors = []
+    for kind, items in sorted(kinds.items(), key=lambda kv: (-len(kv[1]), kind_title(kv[1][0].rule, kv[1][0].field))):
+        ids = ", ".join(f.business_id for f in items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "")
+        n = len(items)
+        errors.append(FieldError(f"checks.{kind}", f"{kind_title(items[0].rule, items[0].field)}: {n} use "
+                                 f"case{'s' if n != 1 else ''} ({ids}): fix the answer or explain it", "missing"))
+    n = len(missing)
+    return ValidationFailed(f"{n} failing check{'s' if n != 1 else ''} of {len(kinds)} kind{'s' if len(kinds) != 1 else ''} "
+                            "still need a fix or an explanation: " + "; ".join(e.message for e in errors[:3])
+                            + ("; ..." if len(errors) > 3 else ""), errors=errors)
 
 
 # ---------------------------------------------------------------- certify the whole
@@ -352,20 +398,20 @@ def certify(session: Session, actor: Actor, year: int, statement: str, settings:
     commits (removed if it rolls back): until then `CertifyResult.files` names files that do not exist yet."""
     require(actor, "datacall.certify")
     cycle = cycle_row(session, year, lock=True)
-    _require_open(cycle)
+    require_open(cycle)
     statement = (statement or "").strip()
     if not statement:
         raise ValidationFailed.one("statement", "write the certification statement", "missing")
     prog = progress(session, actor, year)
-    pending = [c for c in prog.components if c.needs_certification and not c.current]
+    pending = prog.pending
     if pending:
         errors = [FieldError(f"components.{c.component}",
                              f"{c.active} active use cases have no owning component: assign them first"
                              if c.component == UNASSIGNED else f"{c.component} is {c.state}" +
                              (" (its use cases changed after it was certified)" if c.state == "stale" else ""))
                   for c in pending]
-        raise ValidationFailed("every component with active use cases needs a current certification: missing "
-                               + ", ".join(f"{c.component} ({c.state})" for c in pending), errors=errors)
+        raise ValidationFailed(f"{prog.blocker}. Every component with active use cases needs a current "
+                               "certification first", errors=errors)
 
     rows, warnings = inventory.export_rows(session, actor, FORMAT)
     public = [r for r in rows if not is_withheld(r)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from raigov.db.base import Base, JSONType, UTCDateTime, utcnow
@@ -72,3 +72,23 @@ class ComponentCertification(Base):
     cycle: Mapped[ReportingCycle] = relationship(back_populates="certifications")
 
     __table_args__ = (Index("ix_component_certifications_cycle", "cycle_id", "component"),)
+
+
+class CheckExplanation(Base):
+    """A component AI lead's written explanation of one failing reporting check, saved before the component is
+    certified (explained once for a chosen set of use cases on the certification page). Keyed by the check
+    (``DHS-0123:rule:field``); saving again replaces the text. A certification copies the explanations of the
+    checks failing at that moment into its own row."""
+
+    __tablename__ = "datacall_explanations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("reporting_cycles.id", ondelete="CASCADE"), nullable=False)
+    component: Mapped[str] = mapped_column(String(20), nullable=False)
+    check_key: Mapped[str] = mapped_column(String(300), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    explained_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    explained_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("cycle_id", "check_key"),
+                      Index("ix_datacall_explanations_cycle", "cycle_id", "component"))

@@ -24,8 +24,13 @@ into place (``after_commit``), and a rollback removes them (``after_rollback``).
 and the renames leaves a certified cycle with pending files: serving the snapshot finishes the rename when
 the final file is missing and the pending one has the recorded hash (``finish_snapshot``, idempotent).
 
+Before certifying, the lead works through the failing checks grouped by kind (``worklist``: one answer set
+for many use cases at once through the inventory service, or one explanation saved for a chosen set of use
+cases; plain names from ``kinds``).
+
 Modules: ``models`` (the tables), ``cycles`` (open, progress, certify a component, certify the whole: the
-writes), ``snapshot`` (the files' names and formats), ``files`` (files that follow the transaction),
+writes), ``worklist`` (checks by kind, fix many, explain once), ``kinds`` (plain names of checks and fields),
+``snapshot`` (the files' names and formats), ``files`` (files that follow the transaction),
 ``publication`` (what was published, and serving it).
 """
 
@@ -43,12 +48,15 @@ from raigov.datacall.cycles import (
     check_key,
     component_content_sha256,
     cycle_as_dict,
+    failing_by_component,
     get_cycle,
     list_cycles,
     open_cycle,
     progress,
+    saved_explanations,
 )
 from raigov.datacall.files import PENDING, pending_path
+from raigov.datacall.kinds import field_label, kind_title
 from raigov.datacall.publication import (
     FINISH_OK,
     SNAPSHOT_KINDS,
@@ -73,12 +81,53 @@ from raigov.datacall.snapshot import (
     safe_snapshot_names,
     snapshot_names,
 )
+from raigov.datacall.worklist import CheckGroup, check_groups, explain_checks, fix_checks, group_checks
 
 __all__ = [
-    "COTS_FORMAT", "FAILING", "FINISH_OK", "FORMAT", "MANIFEST", "PENDING", "PUBLIC_OMIT", "SNAPSHOT_KINDS",
-    "UNASSIGNED", "CertifyResult", "ComponentProgress", "FailingCheck", "FinishResult", "FinishedFile",
-    "Progress", "Publication", "SnapshotRecordMismatch", "SnapshotTampered", "certified_years", "certify",
-    "certify_component", "check_key", "component_content_sha256", "cycle_as_dict", "finish", "finish_snapshot",
-    "get_cycle", "list_cycles", "may_finish", "open_cycle", "pending_path", "progress", "public_rows",
-    "publication", "safe_snapshot_names", "snapshot_bytes", "snapshot_names",
+    "COTS_FORMAT",
+    "FAILING",
+    "FINISH_OK",
+    "FORMAT",
+    "MANIFEST",
+    "PENDING",
+    "PUBLIC_OMIT",
+    "SNAPSHOT_KINDS",
+    "UNASSIGNED",
+    "CertifyResult",
+    "CheckGroup",
+    "ComponentProgress",
+    "FailingCheck",
+    "FinishResult",
+    "FinishedFile",
+    "Progress",
+    "Publication",
+    "SnapshotRecordMismatch",
+    "SnapshotTampered",
+    "certified_years",
+    "certify",
+    "certify_component",
+    "check_groups",
+    "check_key",
+    "component_content_sha256",
+    "cycle_as_dict",
+    "explain_checks",
+    "failing_by_component",
+    "field_label",
+    "finish",
+    "finish_snapshot",
+    "fix_checks",
+    "get_cycle",
+    "group_checks",
+    "kind_title",
+    "list_cycles",
+    "may_finish",
+    "open_cycle",
+    "pending_path",
+    "progress",
+    "public_rows",
+    "publication",
+    "safe_snapshot_names",
+    "saved_explanations",
+    "snapshot_bytes",
+    "snapshot_names",
 ]

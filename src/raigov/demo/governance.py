@@ -1,7 +1,8 @@
 """The demo agency's governance, made through the services as the demo people would: lanes and practices
 for every use case the agency determined high-impact or that is face recognition; reviews approved, in
 progress and sent back; practices done with evidence and others overdue; one use case fully authorized
-(signed risk acceptance); a waiver; a pilot; the annual data call under way with one component certified.
+(signed risk acceptance); a waiver; a pilot; last year's data call certified and published and this year's under way with one
+component certified (``raigov.demo.datacall``).
 Idempotent: skipped when reviews already exist."""
 
 from __future__ import annotations
@@ -148,16 +149,8 @@ def load_governance(session: Session, settings: Settings, system: Actor) -> dict
                                     due_on=today - dt.timedelta(days=10 + i))
             done["overdue"].append(uc.business_id)
             approve_all(uc, skip={"crcl", "legal", "independent", "ocio"})
-    # the annual data call, under way: one component certified
-    from raigov.datacall import service as datacall
+    # the annual data calls: last year's certified and published, this year's under way with one component certified
+    from raigov.demo.datacall import load_data_calls
 
-    datacall.open_cycle(session, caio, today.year, today + dt.timedelta(days=45),
-                        f"{today.year} AI use case inventory data call")
-    tsa_lead = _actor(session, "tsa.lead")
-    prog = datacall.progress(session, tsa_lead, today.year, "TSA")  # the checks as the lead who certifies sees them
-    explanations = {f.key: "Known gap: the 2025 file left this answer blank; the owner is confirming it."
-                    for c in prog.components if c.component == "TSA" for f in c.failing}
-    datacall.certify_component(session, tsa_lead, today.year, "TSA",
-                               "I certify TSA's use cases for this year's inventory (demo).", explanations)
-    done["data_call"] = today.year
+    done["data_call"] = load_data_calls(session, settings, system, caio, today)
     return done

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from raigov.clock import agency_today
 from raigov.datacall import service as datacall
-from raigov.errors import Conflict, ValidationFailed
+from raigov.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
 from raigov.identity.permissions import can
 from raigov.inventory import service as inventory
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
@@ -19,9 +19,6 @@ from raigov.web.params import Flag, OptYear, YearPath
 from raigov.web.templating import render
 
 router = APIRouter(prefix="/datacall", include_in_schema=False)
-
-EXPLAIN = "explain::"  # form field prefix: explain::<check key>
-
 
 def _overview(request: Request, actor, year: int | None, *, errors: dict | None = None, form: dict | None = None,
               status: int = 200, message: str | None = None):
@@ -90,31 +87,85 @@ async def certify_all(request: Request, year: YearPath):
     return RedirectResponse(f"/datacall?year={year}&saved=certified", status_code=303)
 
 
+DONE = {"fixed": "{n} use case{s} answered: each has a new revision.",
+        "explained": "The explanation is saved for {n} use case{s}."}  # fixed texts: nothing shown comes from the URL
+
+
+def _groups_view(groups, errors: dict, kept: dict) -> list[dict]:
+    """The check groups as the template reads them; the group a form came from keeps what was typed."""
+    out = []
+    for i, g in enumerate(groups, 1):
+        mine = kept.get("kind") == g.kind
+        chosen = set(kept.get("use_cases") or ()) if mine else None
+        out.append({
+            "i": i, "kind": g.kind, "title": g.title, "count": g.count, "explained": g.explained, "open": g.open,
+            "answer": g.answer, "errors": errors.get(g.kind, {}),
+            "value": (kept.get("value") or []) if mine else [], "explanation": kept.get("explanation", "") if mine else "",
+            "checks": [{"id": c.business_id, "name": c.name, "explanation": c.explanation,
+                        "checked": chosen is None or c.business_id in chosen} for c in g.checks]})
+    return out
+
+
 def _component_page(request: Request, actor, year: int, component: str, *, errors: dict | None = None,
-                    given: dict | None = None, statement: str = "", status: int = 200, saved: bool = False):
+                    kept: dict | None = None, statement: str = "", status: int = 200, message: str | None = None):
     component = component.upper()
+    errors = errors or {}
     with uow(request) as s:
         cycle = datacall.cycle_as_dict(datacall.get_cycle(s, actor, year))
-        prog = datacall.progress(s, actor, year, component)
-        comp = prog.components[0].as_dict()
-        for i, f in enumerate(comp["failing"], 1):
-            f["idx"] = i
+        comp_p, groups = datacall.check_groups(s, actor, year, component)
+        comp = comp_p.as_dict()
         rows, _, _ = inventory.list_use_cases(s, actor, inventory.UseCaseQuery(component=component, per_page=500))
         use_cases = [{"id": u.business_id, "name": u.name, "stage": u.stage, "impact": u.impact, "status": u.status}
                      for u in rows if u.status != "draft"]
-    explanations = {f["key"]: f["explanation"] or "" for f in comp["failing"]}
-    explanations.update(given or {})
+    view = _groups_view(groups, errors.get("groups", {}), kept or {})
+    unexplained = sum(g["open"] for g in view)
+    can_cert = can(actor, "datacall.certify_component", component) and cycle["status"] == "open"
+    blocker = (f"{unexplained} failing check{'s' if unexplained != 1 else ''} of "
+               f"{sum(1 for g in view if g['open'])} kind{'s' if sum(1 for g in view if g['open']) != 1 else ''} "
+               "still need a fix or an explanation (see above)") if unexplained else None
     return render(request, "datacall/component.html", {
-        "nav": "datacall", "cycle": cycle, "c": comp, "use_cases": use_cases, "explanations": explanations,
-        "errors": errors or {}, "statement": statement, "saved": saved, "EXPLAIN": EXPLAIN,
-        "can_certify": can(actor, "datacall.certify_component", component) and cycle["status"] == "open"},
+        "nav": "datacall", "cycle": cycle, "c": comp, "groups": view, "use_cases": use_cases, "errors": errors,
+        "statement": statement, "message": message, "blocker": blocker, "can_certify": can_cert},
         status_code=status)
 
 
 @router.get("/{year}/{component}")
-def component_page(request: Request, year: YearPath, component: str, saved: Flag = 0):
+def component_page(request: Request, year: YearPath, component: str, saved: Flag = 0, done: str | None = None,
+                   n: Flag = 0):
     actor = require_page_actor(request)
-    return _component_page(request, actor, year, component, saved=bool(saved))
+    message = f"{component.upper()} is certified for {year}." if saved else None
+    if done in DONE:
+        message = DONE[done].format(n=n, s="s" if n != 1 else "")
+    return _component_page(request, actor, year, component, message=message)
+
+
+@router.post("/{year}/{component}/checks")
+async def work_on_checks(request: Request, year: YearPath, component: str):
+    """One kind of failing check: `do=fix` sets one answer for the chosen use cases, `do=explain` saves one
+    explanation for them."""
+    actor = require_page_actor(request)
+    form = await request.form()
+    check_csrf(request, form.get(CSRF_FIELD))
+    component = component.upper()
+    kind = str(form.get("kind") or "")
+    kept = {"kind": kind, "use_cases": [str(v) for v in form.getlist("use_case")],
+            "value": [str(v) for v in form.getlist("value")], "explanation": str(form.get("explanation") or "")}
+    do = str(form.get("do") or "")
+    try:
+        with uow(request) as s:
+            if do == "fix":
+                value = kept["value"] if len(kept["value"]) != 1 else kept["value"][0]
+                n = len(datacall.fix_checks(s, actor, year, component, kind, kept["use_cases"], value))
+            elif do == "explain":
+                n = datacall.explain_checks(s, actor, year, component, kind, kept["use_cases"], kept["explanation"])
+            else:
+                raise ValidationFailed("choose what to do: set the answer or save the explanation",
+                                       errors=[FieldError("do", "choose what to do")])
+    except (ValidationFailed, PermissionDenied, Conflict) as exc:
+        found = {e.field: e.message for e in getattr(exc, "errors", None) or []} or {"form": exc.detail}
+        return _component_page(request, actor, year, component, errors={"groups": {kind: found}}, kept=kept, status=422)
+    return RedirectResponse(f"/datacall/{year}/{component}?done={'fixed' if do == 'fix' else 'explained'}&n={n}",
+                            status_code=303)
 
 
 @router.post("/{year}/{component}/certify")
@@ -124,12 +175,16 @@ async def certify_component(request: Request, year: YearPath, component: str):
     check_csrf(request, form.get(CSRF_FIELD))
     component = component.upper()
     statement = str(form.get("statement") or "")
-    given = {k[len(EXPLAIN):]: str(v) for k, v in form.items() if k.startswith(EXPLAIN)}
     try:
         with uow(request) as s:
-            datacall.certify_component(s, actor, year, component, statement, given)
+            datacall.certify_component(s, actor, year, component, statement)
     except ValidationFailed as exc:
-        errors = {e.field.removeprefix("explanations."): e.message for e in exc.errors}
-        return _component_page(request, actor, year, component, errors=errors, given=given, statement=statement,
-                               status=422)
+        errors: dict = {"groups": {}, "list": []}
+        for e in exc.errors:
+            if e.field.startswith("checks."):
+                errors["groups"][e.field.removeprefix("checks.")] = {"form": e.message}
+            errors["list"].append(e)
+            if e.field == "statement":
+                errors["statement"] = e.message
+        return _component_page(request, actor, year, component, errors=errors, statement=statement, status=422)
     return RedirectResponse(f"/datacall/{year}/{component}?saved=1", status_code=303)
