@@ -14,8 +14,8 @@ from tests.web.conftest import csrf_from
 
 def _group(html: str, name: str) -> str:
     """The HTML of a question's form group."""
-    m = re.search(r'<div class="usa-form-group[^"]*" data-question="%s">.*?(?=<div class="raigov-question|</fieldset>\n</div>|$)'
-                  % re.escape(name), html, re.S)
+    start = f'<div class="usa-form-group[^"]*" data-question="{re.escape(name)}">'
+    m = re.search(start + r'.*?(?=<div class="raigov-question|</fieldset>\n</div>|$)', html, re.S)
     assert m, f"no form group for {name}"
     return m.group(0)
 
@@ -98,6 +98,7 @@ def test_list_sorts_ids_naturally_and_numbers_its_pages(client, db, settings, ma
     sign_in("cbp.owner")
     with db.transaction() as s:
         rows, total, _ = inventory.list_use_cases(s, owner, inventory.UseCaseQuery(per_page=100))
+    assert total == 60
     assert [int(u.business_id.rsplit("-", 1)[1]) for u in rows] == numbers  # in SQL, in number order
     with db.transaction() as s:
         rows, _, _ = inventory.list_use_cases(s, owner, inventory.UseCaseQuery(per_page=100, desc=True))

@@ -336,7 +336,7 @@ def _stale_form(request, actor, business_id: str, typed: dict, reason: str, exc:
               for r in uc.revisions if r.number > exc.base]
     mine = {k for k, v in typed.items() if _norm(v) != _norm(base_values.get(k))}
     values = {**latest, **{k: typed[k] for k in mine}, "_reason": reason}
-    changed = [{"field": d.field, "label": d.label, "before": d.before, "after": d.after,
+    changed = [{"field": d.field, "label": label_of(d.field), "before": d.before, "after": d.after,
                 "yours": typed.get(d.field) if d.field in mine else None, "both": d.field in mine} for d in diffs]
     stale = {"base": exc.base, "current": exc.current, "changed": changed, "revisions": by,
              "kept": sorted(mine)}
