@@ -43,7 +43,7 @@ def test_inventory_pages(page, db, settings, system, make_user, backend, tmp_pat
         bid = s.scalar(select(UseCase.business_id).join(OrgUnit).where(UseCase.revision_count == 2, OrgUnit.code == "CBP"))
     page.goto(f"/inventory/{bid}")
     history = page.locator("details#history")
-    assert "History (2 revisions)" in history.locator("summary").inner_text()
+    assert "History (2 revisions)" in history.locator("summary").first.inner_text()
     assert history.get_attribute("open") is None  # collapsed until asked for
     history.locator("summary").first.click()
     history.get_by_text("What changed").click()

@@ -122,3 +122,20 @@ def test_api_edit_names_the_field_in_problem_json(client, db, settings, make_use
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
     errors = r.json()["errors"]
     assert [e["field"] for e in errors] == ["operational_date"] and "YYYY-MM-DD" in errors[0]["message"]
+
+
+def test_flash_codes_are_a_fixed_set():
+    import pytest
+
+    from raigov.web import flash
+
+    assert flash.done_url("/inventory/DHS-14?a=2#history", "saved") == "/inventory/DHS-14?a=2&done=saved#history"
+    assert flash.done_url("/x?done=created", "saved") == "/x?done=saved"
+    with pytest.raises(KeyError):
+        flash.done_url("/x", "Anything you like")
+    flash.register({"test.flash_done": "Done."})
+    flash.register({"test.flash_done": "Done."})  # the same text again: fine
+    with pytest.raises(ValueError):
+        flash.register({"test.flash_done": "Something else."})
+    with pytest.raises(ValueError):
+        flash.register({"Free text!": "x"})
