@@ -29,7 +29,7 @@ def test_screen_and_decide(page, db, settings, make_user, backend):
     page.goto(f"/inventory/{bid}")
     page.get_by_label("Decision").select_option("high-impact")
     page.get_by_role("button", name="Record").click()  # no reason: refused, naming the field
-    assert "reason: a determination needs its written reason" in page.content()
+    assert "Written reason: a determination needs its written reason" in page.content()
     page.get_by_label("Decision").select_option("high-impact")
     page.get_by_label("Written reason").fill("Identity verification at the border affects travelers' rights.")
     page.get_by_role("button", name="Record").click()

@@ -87,7 +87,7 @@ def test_governance_walk(page, live, db, settings, make_user, backend, tmp_path)
     page.get_by_label("Decision").select_option("high-impact")
     page.get_by_label("Written reason").fill("Identity verification at the border: M-25-21 §6(j).")
     page.get_by_role("button", name="Record").click()
-    page.wait_for_url("**saved=1**")
+    page.wait_for_url("**done=determined**")
     assert_accessible(page, "use case page with the gate")
     assert page.get_by_role("heading", name="Not authorized").is_visible()
 

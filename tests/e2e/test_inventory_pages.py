@@ -42,8 +42,12 @@ def test_inventory_pages(page, db, settings, system, make_user, backend, tmp_pat
 
         bid = s.scalar(select(UseCase.business_id).join(OrgUnit).where(UseCase.revision_count == 2, OrgUnit.code == "CBP"))
     page.goto(f"/inventory/{bid}")
-    assert page.get_by_role("heading", name="History").is_visible()
-    assert "Changes from revision 1 to 2" in page.content()
+    history = page.locator("details#history")
+    assert "History (2 revisions)" in history.locator("summary").first.inner_text()
+    assert history.get_attribute("open") is None  # collapsed until asked for
+    history.locator("summary").first.click()
+    history.get_by_text("What changed").click()
+    assert history.locator("table").first.is_visible()
     assert_accessible(page, "use case page")
 
     # register a use case: conditional questions appear with the answers
@@ -52,7 +56,7 @@ def test_inventory_pages(page, db, settings, system, make_user, backend, tmp_pat
     assert not hi.is_visible()
     page.get_by_role("button", name="Save").click()  # nothing filled in
     assert page.locator(".usa-alert--error").is_visible()
-    assert "use_case_name" in page.locator(".usa-alert--error").inner_text()
+    assert "Use Case Name" in page.locator(".usa-alert--error").inner_text()
     assert_accessible(page, "registration form with errors")
     page.get_by_label("Owning component").select_option("CBP")
     page.locator("#f-use_case_name").fill("Cargo X-ray anomaly triage")
@@ -60,7 +64,7 @@ def test_inventory_pages(page, db, settings, system, make_user, backend, tmp_pat
     page.locator("#f-is_high_impact").select_option("High-impact")
     assert hi.is_visible()
     page.get_by_role("button", name="Save").click()
-    page.wait_for_url("**/inventory/DHS-*?saved=1")
+    page.wait_for_url("**/inventory/DHS-*?done=created")
     assert page.get_by_role("heading", name="Cargo X-ray anomaly triage").is_visible()
     assert_accessible(page, "new use case")
 

@@ -29,7 +29,8 @@ def test_required_names_field_and_rule():
     assert "hi_testing_conducted" in fields and "hi_public_consultation" in fields
     r = next(r for r in res if r.field == "hi_testing_conducted")
     assert r.rule == "required:hi_testing_conducted" and r.severity == "error"
-    assert "is_high_impact is 'High-impact'" in r.message and "development_stage is 'Deployed'" in r.message
+    assert r.message == ("“Has pre-deployment testing been conducted for this AI use case?” is not answered; OMB requires "
+                         "it when “Is the AI use case high-impact?” is High-impact and “Stage of Development” is Deployed.")
     pilot = dict(DEPLOYED_HI, development_stage="Pilot")
     assert not [r for r in check_required(pilot) if r.field.startswith("hi_")]
     retired = {"id": "X-2", "use_case_name": "Old", "agency_bureau": "B", "contact_email": "e",

@@ -180,7 +180,8 @@ def test_drafts_are_visible_only_to_their_component(db, system, settings, make_u
     make_user("olga", "auditor")
     cbp, tsa, olga = actor_of("cbp.owner"), actor_of("tsa.owner"), actor_of("olga")
     with db.transaction() as s:
-        uc = service.create_use_case(s, cbp, component="CBP", values={"use_case_name": "Cargo image triage"},
+        uc = service.create_use_case(s, cbp, component="CBP",
+                                     values={"use_case_name": "Cargo image triage", "development_stage": "Pilot"},
                                      reason="new", settings=settings)
         bid = uc.business_id
     with db.transaction() as s:

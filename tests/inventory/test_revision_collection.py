@@ -9,7 +9,8 @@ def test_loaded_revisions_stay_current_in_the_session(db, settings, make_user, a
     make_user("owner", "submitter@CBP")
     owner = actor_of("owner")
     with db.transaction() as s:
-        bid = inventory.create_use_case(s, owner, component="CBP", values={"use_case_name": "First name"},
+        bid = inventory.create_use_case(s, owner, component="CBP",
+                                        values={"use_case_name": "First name", "development_stage": "Pilot"},
                                         reason="new", settings=settings).business_id
     with db.transaction() as s:
         uc = inventory.get_use_case(s, Actor.system("t"), bid)

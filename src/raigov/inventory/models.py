@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from raigov.db.base import Base, JSONType, UTCDateTime, utcnow
+from raigov.inventory.sorting import natural_key
 
 
 class UseCase(Base):
@@ -20,6 +21,8 @@ class UseCase(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     business_id: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)  # DHS-0123
+    # the id as it sorts for people: DHS-14 before DHS-101 (inventory/sorting.py), kept by `_sort_key` below
+    id_sort: Mapped[str] = mapped_column(String(400), nullable=False, default="")
     id_key: Mapped[str | None] = mapped_column(String(300), unique=True, nullable=True)  # id:DHS-2705
     name_key: Mapped[str] = mapped_column(String(400), nullable=False)  # name:DHS:normalised name
     agency: Mapped[str] = mapped_column(String(200), nullable=False)  # code, or the name where a file gives no code
@@ -53,7 +56,13 @@ class UseCase(Base):
         Index("ix_use_cases_stage", "stage"),
         Index("ix_use_cases_impact", "impact"),
         Index("ix_use_cases_updated_at", "updated_at"),
+        Index("ix_use_cases_id_sort", "id_sort"),
     )
+
+    @validates("business_id")
+    def _sort_key(self, _key: str, value: str) -> str:
+        self.id_sort = natural_key(value)
+        return value
 
 
 class UseCaseRevision(Base):

@@ -22,7 +22,7 @@ from raigov.config import Settings
 from raigov.db.base import utcnow
 from raigov.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
 from raigov.identity.models import OrgUnit
-from raigov.identity.permissions import Actor, components_visible, require
+from raigov.identity.permissions import ANYWHERE, Actor, components_visible, require
 from raigov.inventory import records
 from raigov.inventory.access import (
     check_read,
@@ -49,6 +49,7 @@ from raigov.inventory.importing import (
     require_import,
 )
 from raigov.inventory.models import UseCase, UseCasePerson
+from raigov.inventory.questions import answer_errors
 from raigov.inventory.revisions import add_revision, apply_summary, next_business_id, revision_event
 
 NOT_EDITABLE = {"agency", "agency_name", "id"}  # set by raigov, never by an edit
@@ -58,7 +59,7 @@ __all__ = [
     "SORTS", "ExportReport", "ImportReport", "RowOutcome", "StaleRevision", "UnitMatcher", "UseCaseQuery",
     "add_revision", "apply_summary", "assign_person", "changes_since", "check_read", "component_of",
     "create_use_case", "current_values", "edit_use_case", "export_inventory", "export_rows", "get_use_case",
-    "get_use_case_for", "import_events", "import_inventory", "in_units", "iter_use_cases", "list_use_cases",
+    "get_use_case_for", "import_events", "import_inventory", "in_units", "invalid", "iter_use_cases", "list_use_cases",
     "may_read", "next_business_id", "prove_revision", "require_import", "retire_use_case", "revision_diff",
     "revision_event", "run_checks", "submit_use_case",
 ]
@@ -69,17 +70,22 @@ __all__ = [
 
 def create_use_case(session: Session, actor: Actor, *, component: str, values: dict[str, Any], reason: str,
                     settings: Settings, schema: str = "2025") -> UseCase:
-    """A new use case, as a draft of `component`, with its first revision."""
-    require(actor, "usecase.create", component)
-    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == component))
-    if unit is None:
-        raise ValidationFailed.one("component", f"unknown org unit {component!r}")
+    """A new use case, as a draft of `component`, with its first revision. Every answer given is checked
+    (``questions.answer_errors``): one ValidationFailed lists each field that is wrong, with its message."""
+    require(actor, "usecase.create", component or ANYWHERE)  # no component yet: a field error below
+    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == component)) if component else None
     values = {k: v for k, v in values.items() if v not in (None, "", [])}
+    errors = [] if unit is not None else [FieldError(
+        "component", "“Owning component”: choose the component that owns the use case." if not component
+        else f"“Owning component”: there is no component {component!r}.", "missing" if not component else "invalid")]
+    if not str(values.get("use_case_name") or "").strip() and schema != "2025":
+        errors.append(FieldError("use_case_name", "“Use Case Name” is required: it cannot be empty.", "missing"))
+    errors += answer_errors(values, None, schema) if schema == "2025" else []
+    if errors:
+        raise invalid(errors)
     values.setdefault("agency", settings.agency_code)
     values.setdefault("agency_name", settings.agency_name)
     values.setdefault("agency_bureau", unit.code)
-    if not str(values.get("use_case_name") or "").strip():
-        raise ValidationFailed.one("use_case_name", "a use case needs a name", "missing")
     summary = records.summarise(schema, values)
     existing = {b for (b,) in session.execute(select(UseCase.business_id))}
     business_id = next_business_id(settings.agency_code, existing)
@@ -93,6 +99,12 @@ def create_use_case(session: Session, actor: Actor, *, component: str, values: d
     add_revision(session, uc, actor, schema, records.to_json_values(values), {}, {},
                   records.content_hash(schema, values, {}), "edit", reason or "created")
     return uc
+
+
+def invalid(errors: list[FieldError]) -> ValidationFailed:
+    """One ValidationFailed carrying every field's error (the page shows each at its field)."""
+    summary = "; ".join(f"{e.field}: {e.message}" for e in errors[:3]) + ("; ..." if len(errors) > 3 else "")
+    return ValidationFailed(summary, errors=errors)
 
 
 def edit_use_case(session: Session, actor: Actor, business_id: str, changes: dict[str, Any], reason: str,
@@ -110,8 +122,6 @@ def edit_use_case(session: Session, actor: Actor, business_id: str, changes: dic
     session.refresh(uc, ["revision_count", "revisions"])
     if base_revision is not None and base_revision != uc.revision_count:
         raise StaleRevision(uc.business_id, base_revision, uc.revision_count)
-    if not reason.strip():
-        raise ValidationFailed.one("reason", "say why the use case changes", "missing")
     current = uc.revisions[-1]
     editable = {f.name for f in catalog_fields(current.schema)} | {n for n, _, _ in records.DEPARTMENT_FIELDS}
     for k in changes:
@@ -124,6 +134,12 @@ def edit_use_case(session: Session, actor: Actor, business_id: str, changes: dic
             values.pop(k, None)
         else:
             values[k] = records.to_json_value(v)
+    changed = [k for k in changes if _same(values.get(k)) != _same(current.values.get(k))]
+    errors = answer_errors(values, changed, current.schema) if current.schema == "2025" else []
+    if not reason.strip():
+        errors.append(FieldError("reason", "“Why this change”: say why the use case changes.", "missing"))
+    if errors:
+        raise invalid(errors)
     chash = records.content_hash(current.schema, values, current.extra)
     if chash == current.content_hash:
         return uc
@@ -131,6 +147,11 @@ def edit_use_case(session: Session, actor: Actor, business_id: str, changes: dic
         return uc  # no field changed (a blank for a missing answer): nothing written
     apply_summary(uc, records.summarise(current.schema, values))
     return uc
+
+
+def _same(v: Any) -> Any:
+    """An answer as compared for "did the edit change it" (a list's order does not count)."""
+    return sorted(map(str, v)) if isinstance(v, list) else v
 
 
 class StaleRevision(Conflict):
@@ -216,7 +237,7 @@ class UseCaseQuery:
 
 FACETS = {"component": UseCase.org_unit_id, "stage": UseCase.stage, "impact": UseCase.impact, "topic": UseCase.topic,
           "status": UseCase.status, "agency": UseCase.agency}
-SORTS = {"business_id": UseCase.business_id, "name": UseCase.name, "updated": UseCase.updated_at,
+SORTS = {"business_id": UseCase.id_sort, "name": UseCase.name, "updated": UseCase.updated_at,
          "stage": UseCase.stage, "impact": UseCase.impact, "component": OrgUnit.code}
 
 
@@ -281,7 +302,7 @@ def list_use_cases(
     total = sum(n for _, n in facets["status"])  # the status facet is counted over exactly this set
     if query.status:
         total = next((n for v, n in facets["status"] if v == query.status), 0)
-    order = SORTS.get(query.sort, UseCase.business_id)
+    order = SORTS.get(query.sort, UseCase.id_sort)  # ids in natural order: DHS-14 before DHS-101
     if query.sort == "component":
         q = q.outerjoin(OrgUnit, UseCase.org_unit_id == OrgUnit.id)
     order_by = [rank] if (query.sort == "relevance" and rank is not None) else [order.desc() if query.desc else order.asc()]

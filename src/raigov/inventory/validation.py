@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from raigov.inventory.catalog import describe_rule, fields, rule_applies
+from raigov.inventory.catalog import fields, rule_applies
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,18 @@ def check_required(values: Mapping[str, Any], schema: str = "2025") -> list[Chec
         if rule_applies(f.required, values) and is_blank(values.get(f.name)):
             out.append(CheckResult(
                 f.name, f"required:{f.name}", "error",
-                f"{f.name} is empty but {describe_rule(f.required)} ({f.required.get('source', '')})",
+                _missing(f, schema),
                 {"rule": f.required}))
     return out
+
+
+def _missing(f, schema: str) -> str:
+    """“Is the AI use case high-impact?” is not answered; OMB always requires it."""
+    from raigov.inventory.questions import describe, label_of
+
+    when = f.required.get("when")
+    rule = "always requires it" if when == "always" else f"requires it when {describe(when.get('all', []), schema)}"
+    return f"“{label_of(f.name, schema)}” is not answered; OMB {rule}."
 
 
 def check_values(values: Mapping[str, Any], schema: str = "2025") -> list[CheckResult]:
@@ -65,9 +74,15 @@ def check_values(values: Mapping[str, Any], schema: str = "2025") -> list[CheckR
         if bad:
             out.append(CheckResult(
                 f.name, f"value-in-list:{f.name}", "warning",
-                f"{f.name}: {', '.join(repr(str(b)[:60]) for b in bad)} is not one of OMB's answers",
+                f"“{_label(f.name, schema)}”: {', '.join(repr(str(b)[:60]) for b in bad)} is not one of OMB's answers",
                 {"values": [str(b) for b in bad], "allowed": list(f.values)}))
     return out
+
+
+def _label(name: str, schema: str) -> str:
+    from raigov.inventory.questions import label_of
+
+    return label_of(name, schema)
 
 
 def validate(values: Mapping[str, Any], schema: str = "2025") -> list[CheckResult]:

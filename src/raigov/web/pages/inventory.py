@@ -6,10 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
-import re
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -19,29 +16,22 @@ from raigov.audit import service as audit
 from raigov.clock import agency_today
 from raigov.errors import RaigovError, ValidationFailed
 from raigov.identity.permissions import can
+from raigov.inventory import records, uploads
 from raigov.inventory import service as inventory
-from raigov.inventory import uploads
 from raigov.inventory.catalog import fields
 from raigov.inventory.formats.safe import HEADER as SAFE_HEADER
 from raigov.inventory.formats.safe import NOTICE as SAFE_NOTICE
 from raigov.inventory.formats.safe import SafeCells
+from raigov.inventory.questions import SECTIONS_2025, form_sections, label_of
 from raigov.inventory.records import DEPARTMENT_FIELDS
+from raigov.web import flash
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
-from raigov.web.params import Flag, OptRevision, form_int
+from raigov.web.params import OptRevision, form_int
 from raigov.web.templating import render
 from raigov.web.uploads import UploadLimit
 
 router = APIRouter(prefix="/inventory", include_in_schema=False)
 
-SECTIONS_2025 = [
-    ("Identification", ["agency", "agency_name", "id", "use_case_name", "agency_bureau", "contact_email", "is_withheld"]),
-    ("Summary of the use case", ["development_stage", "is_high_impact", "HI_justification", "topic_area", "classification",
-                                 "problem_solved", "benefits", "system_outputs", "operational_date"]),
-    ("Development and acquisition", ["contracting_usage", "vendor_name", "have_ato", "system_name_ato"]),
-    ("Data and code", ["data_description", "link_to_data", "has_pii", "pia_url", "demographic_features", "has_custom_code",
-                       "code_url"]),
-    ("Risk management of a high-impact use case", [f.name for f in fields("2025") if f.name.startswith("hi_")]),
-]
 NOT_EDITABLE = inventory.NOT_EDITABLE
 PER_PAGE = 25
 
@@ -80,9 +70,26 @@ def list_page(request: Request):
     return render(request, "inventory/list.html", {
         "nav": "inventory", "items": items, "total": total, "facets": facets, "params": keep, "query": query,
         "page": query.page, "pages": pages, "qs": urlencode(keep), "sort_url": sort_url,
+        "pager": pager(query.page, pages),
         "can_create": any(can(actor, "usecase.create", g.org_unit) for g in actor.grants),
         "can_import": any(can(actor, "inventory.import", g.org_unit) for g in actor.grants),
         "can_export": any(can(actor, "inventory.export", g.org_unit) for g in actor.grants)})
+
+
+def pager(page: int, pages: int, around: int = 1) -> list[int | None]:
+    """The page numbers the pager shows (None: an ellipsis): the first, the last, and `around` either side
+    of the current page; a gap of one page shows that page instead of an ellipsis."""
+    keep = {1, pages, *range(max(1, page - around), min(pages, page + around) + 1)}
+    out: list[int | None] = []
+    last = 0
+    for n in sorted(keep):
+        if n - last == 2:
+            out.append(n - 1)
+        elif n - last > 2:
+            out.append(None)
+        out.append(n)
+        last = n
+    return out
 
 
 @router.get(".csv")
@@ -122,7 +129,7 @@ def _field_rows(schema: str, values: dict, raw: dict) -> list[tuple[str, list[di
             v = values.get(n)
             if v in (None, "", []):
                 continue
-            items.append({"name": n, "label": f.long_header or f.csv_header or n,
+            items.append({"name": n, "label": label_of(n, schema) if schema == "2025" else (f.long_header or n),
                           "value": ", ".join(map(str, v)) if isinstance(v, list) else str(v), "raw": raw.get(n)})
         if items:
             out.append((title, items))
@@ -131,114 +138,129 @@ def _field_rows(schema: str, values: dict, raw: dict) -> list[tuple[str, list[di
     return out
 
 
-@router.get("/{business_id}")
-def detail(request: Request, business_id: str, a: OptRevision = None, b: OptRevision = None, saved: Flag = 0):
+HISTORY_DIFFS = 20  # the newest revisions whose changes the History section lists
+DETERMINE_LABELS = {"reason": "Written reason", "decision": "Decision", "framework": "Framework"}
+
+
+def _diff_rows(diff) -> list[dict]:
+    """A revision diff for people: only the changed answers, each under its plain label."""
+    def shown(v):
+        if v in (None, "", []):
+            return None
+        return ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+    return [{"field": d.field, "label": label_of(d.field), "before": shown(d.before), "after": shown(d.after)}
+            for d in diff]
+
+
+def _history(s, actor, uc) -> list[dict]:
+    """Revisions, newest first, each with what it changed from the one before (the newest HISTORY_DIFFS)."""
+    revs = list(uc.revisions)
+    out = []
+    for i in range(len(revs) - 1, -1, -1):
+        r = revs[i]
+        changes = None
+        if i > 0 and len(revs) - i <= HISTORY_DIFFS:
+            changes = _diff_rows(records.diff(revs[i - 1].schema, revs[i - 1].values, r.schema, r.values))
+        out.append({"number": r.number, "at": r.created_at, "by": r.created_by, "reason": r.reason, "source": r.source,
+                    "schema": r.schema, "changes": changes})
+    return out
+
+
+def _detail_context(request: Request, s, actor, uc, a: int | None, b: int | None) -> dict:
+    """Long because it gathers every section of the use case page (answers, determination, checks, history,
+    audit events, the forms the person may use) in one read."""
+    rev = uc.revisions[-1]
+    diff = None
+    if a and b:
+        diff = _diff_rows(inventory.revision_diff(s, actor, uc.business_id, a, b))
+    events = []
+    if can(actor, "audit.read"):
+        events, _ = audit.list_events(s, actor, audit.EventFilter(object_type="use_case", object_id=uc.business_id), limit=50)
+        # a big import records one event per batch of use cases: the batches holding this one's revisions
+        events = sorted(events + inventory.import_events(s, actor, uc), key=lambda e: e.seq, reverse=True)
+        events = [audit.event_as_dict(e) for e in events]
+    checks = []
+    if rev.schema in ("2025", "2024"):
+        from raigov.inventory.checks import check_use_case
+
+        vals = dict(rev.values)
+        if uc.retirement_reason:
+            vals["retirement_reason"] = uc.retirement_reason
+        checks = [c.as_dict() for c in check_use_case(vals, rev.schema)]
+    people = [{"username": p.user.username, "name": p.user.display_name, "role": p.role} for p in uc.people]
+    comp = uc.org_unit.code if uc.org_unit and uc.org_unit.kind != "department" else None
+    from raigov.policy import service as policy
+
+    sc = policy.latest_screening(s, uc)
+    screening = None
+    if sc is not None:
+        screening = {"pack": sc.pack, "presumed": sc.presumed, "at": sc.created_at, "by": sc.created_by,
+                     "revision": sc.revision_number, "result": sc.result}
+    framework = policy.framework_of_schema(rev.schema)
+    dets = [{"decision": policy.FRAMEWORKS[framework]["decisions"].get(d.decision, d.decision), "status": d.status,
+             "reason": d.reason, "by": d.created_by, "at": d.created_at, "source": d.source, "framework": d.framework}
+            for d in reversed(policy.determinations(s, uc))]
+    from raigov.web.pages.governance import gate_view
+
+    values = rev.values
+    summary = [(label_of(n), values.get(n)) for n in SUMMARY_FIELDS if values.get(n) not in (None, "", [])]
+    return {"nav": "inventory", "uc": uc, "answer": gate_view(s, actor, uc), "flash": flash.banner(request),
+            "component": uc.org_unit.code if uc.org_unit else uc.agency, "summary": summary,
+            "sections": _field_rows(rev.schema, rev.values, rev.raw), "schema": rev.schema,
+            "revisions": _history(s, actor, uc), "diff": diff, "a": a, "b": b, "events": events, "checks": checks,
+            "people": people, "can_edit": can(actor, "usecase.edit", comp) and rev.schema == "2025",
+            "can_retire": can(actor, "usecase.retire", comp) and uc.status != "retired",
+            "screening": screening, "determinations": dets, "framework": framework,
+            "decisions": policy.FRAMEWORKS[framework]["decisions"],
+            "can_screen": can(actor, "determination.propose", comp) and rev.schema in ("2025", "2024"),
+            "can_decide": can(actor, "determination.decide") and (framework == "M-25-21" or actor.has_role("caio")),
+            "retire_error": None, "determine_error": None, "typed": {}}
+
+
+SUMMARY_FIELDS = ("development_stage", "is_high_impact", "topic_area", "problem_solved", "contact_email")
+
+
+def _detail(request: Request, business_id: str, a: int | None = None, b: int | None = None, *, status: int = 200,
+            **extra):
     actor = require_page_actor(request)
     with uow(request) as s:
         uc = inventory.get_use_case(s, actor, business_id)
-        rev = uc.revisions[-1]
-        revisions = [{"number": r.number, "at": r.created_at, "by": r.created_by, "reason": r.reason, "source": r.source,
-                      "schema": r.schema} for r in reversed(uc.revisions)]
-        diff = None
-        if a and b:
-            diff = inventory.revision_diff(s, actor, uc.business_id, a, b)
-        elif len(uc.revisions) > 1:
-            a, b = uc.revisions[-2].number, rev.number
-            diff = inventory.revision_diff(s, actor, uc.business_id, a, b)
-        events = []
-        if can(actor, "audit.read"):
-            events, _ = audit.list_events(s, actor, audit.EventFilter(object_type="use_case", object_id=uc.business_id), limit=50)
-            # a big import records one event per batch of use cases: the batches holding this one's revisions
-            events = sorted(events + inventory.import_events(s, actor, uc), key=lambda e: e.seq, reverse=True)
-            events = [audit.event_as_dict(e) for e in events]
-        checks = []
-        if rev.schema in ("2025", "2024"):
-            from raigov.inventory.checks import check_use_case
+        ctx = _detail_context(request, s, actor, uc, a, b)
+        ctx.update(extra)
+        return render(request, "inventory/detail.html", ctx, status)
 
-            vals = dict(rev.values)
-            if uc.retirement_reason:
-                vals["retirement_reason"] = uc.retirement_reason
-            checks = [c.as_dict() for c in check_use_case(vals, rev.schema)]
-        people = [{"username": p.user.username, "name": p.user.display_name, "role": p.role} for p in uc.people]
-        comp = uc.org_unit.code if uc.org_unit and uc.org_unit.kind != "department" else None
-        from raigov.policy import service as policy
 
-        sc = policy.latest_screening(s, uc)
-        screening = None
-        if sc is not None:
-            screening = {"pack": sc.pack, "presumed": sc.presumed, "at": sc.created_at, "by": sc.created_by,
-                         "revision": sc.revision_number, "result": sc.result}
-        framework = policy.framework_of_schema(rev.schema)
-        dets = [{"decision": policy.FRAMEWORKS[d.framework]["decisions"].get(d.decision, d.decision), "status": d.status,
-                 "reason": d.reason, "by": d.created_by, "at": d.created_at, "source": d.source, "framework": d.framework}
-                for d in reversed(policy.determinations(s, uc))]
-        from raigov.web.pages.governance import gate_view
-
-        ctx = {"nav": "inventory", "uc": uc, "answer": gate_view(s, actor, uc),
-               "component": uc.org_unit.code if uc.org_unit else uc.agency,
-               "sections": _field_rows(rev.schema, rev.values, rev.raw), "schema": rev.schema, "revisions": revisions,
-               "diff": diff, "a": a, "b": b, "events": events, "checks": checks, "people": people, "saved": saved,
-               "can_edit": can(actor, "usecase.edit", comp) and rev.schema == "2025",
-               "can_retire": can(actor, "usecase.retire", comp) and uc.status != "retired",
-               "screening": screening, "determinations": dets, "framework": framework,
-               "decisions": policy.FRAMEWORKS[framework]["decisions"],
-               "can_screen": can(actor, "determination.propose", comp) and rev.schema in ("2025", "2024"),
-               "can_decide": can(actor, "determination.decide") and (framework == "M-25-21" or actor.has_role("caio")),
-               "retire_error": request.query_params.get("retire_error"),
-               "determine_error": request.query_params.get("determine_error")}
-    return render(request, "inventory/detail.html", ctx)
+@router.get("/{business_id}")
+def detail(request: Request, business_id: str, a: OptRevision = None, b: OptRevision = None):
+    return _detail(request, business_id, a, b)
 
 
 # ---------------------------------------------------------------- form
 
-def _form_fields(values: dict) -> list[tuple[str, list[dict]]]:
-    by_name = {f.name: f for f in fields("2025")}
-    dept = [{"f": SimpleNamespace(values=("yes", "no")), "name": n, "label": label, "value": values.get(n), "show_when": "",
-             "required": False, "kind": "select" if kind == "yesno" else "text"} for n, label, kind in DEPARTMENT_FIELDS]
-    out = [("Department information (not reported to OMB)", dept)]
-    for title, names in SECTIONS_2025:
-        items = []
-        for n in names:
-            f = by_name[n]
-            if n in NOT_EDITABLE:
-                continue
-            when = f.required.get("when")
-            items.append({"f": f, "name": n, "label": f.long_header or n, "value": values.get(n),
-                          "show_when": json.dumps(when) if isinstance(when, dict) else "",
-                          "required": when == "always" or isinstance(when, dict),
-                          "kind": "multi" if f.multi else ("select" if f.enumerated else ("date" if f.is_date else "text"))})
-        out.append((title, items))
-    return out
-
-
 def _values_from_form(form) -> dict:
-    out: dict = {n: (form.get(n) or "").strip() for n, _, _ in DEPARTMENT_FIELDS}
-    for f in fields("2025"):
-        if f.name in NOT_EDITABLE:
-            continue
-        if f.multi:
-            out[f.name] = [v for v in form.getlist(f.name) if v]
-        else:
-            out[f.name] = (form.get(f.name) or "").strip()
+    """The answers the form asks (inventory.questions), as typed: one-line answers trimmed, lists as lists."""
+    out: dict = {}
+    for section in form_sections():
+        for q in _all_questions(section.questions):
+            if q.kind == "checkboxes":
+                out[q.name] = [v for v in form.getlist(q.name) if v]
+            else:
+                out[q.name] = str(form.get(q.name) or "").strip()
     return out
 
 
-def _validate_form(values: dict) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if not values.get("use_case_name"):
-        errors["use_case_name"] = "a use case needs a name"
-    if not values.get("development_stage"):
-        errors["development_stage"] = "choose the stage of development"
-    for f in fields("2025"):
-        v = values.get(f.name)
-        if f.is_date and v:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
-                errors[f.name] = "use a date as YYYY-MM-DD"
-        elif f.enumerated and v:
-            bad = [x for x in (v if isinstance(v, list) else [v]) if x not in f.values]
-            if bad:
-                errors[f.name] = f"{bad[0]!r} is not one of OMB's answers"
-    return errors
+def _all_questions(questions):
+    for q in questions:
+        yield q
+        yield from _all_questions(q.followups)
+
+
+def _field_errors(exc: ValidationFailed) -> dict[str, str]:
+    """{field: message} for the form (an unknown `values.x` names the field x)."""
+    out: dict[str, str] = {}
+    for e in exc.errors:
+        out.setdefault(e.field.removeprefix("values."), e.message)
+    return out
 
 
 def _form(request, actor, *, values, errors, uc=None, component=None, status=200, stale=None):
@@ -249,8 +271,8 @@ def _form(request, actor, *, values, errors, uc=None, component=None, status=200
 
             comps = [u.code for u in org_units(s) if u.kind != "department"]
     return render(request, "inventory/form.html", {
-        "nav": "inventory", "sections": _form_fields(values), "errors": errors, "uc": uc, "components": comps,
-        "component": component, "reason": values.get("_reason", ""), "stale": stale}, status)
+        "nav": "inventory", "sections": form_sections(), "values": values, "errors": errors, "uc": uc,
+        "components": comps, "component": component, "reason": values.get("_reason", ""), "stale": stale}, status)
 
 
 @router.get("/new/use-case")
@@ -261,25 +283,23 @@ def new_form(request: Request):
 
 @router.post("/new/use-case")
 async def create(request: Request):
+    """The service validates (inventory.questions.answer_errors): on an error the form comes back (422) with
+    each message at its field and every answer as typed."""
     actor = require_page_actor(request)
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
     values = _values_from_form(form)
-    component = form.get("component") or ""
-    errors = _validate_form(values)
-    if not component:
-        errors["component"] = "choose the component that owns the use case"
-    if errors:
-        return _form(request, actor, values=values, errors=errors, component=component, status=422)
+    component = str(form.get("component") or "").strip()
+    reason = str(form.get("reason") or "").strip()
     try:
         with uow(request) as s:
             uc = inventory.create_use_case(s, actor, component=component, values=values,
-                                           reason=form.get("reason") or "created", settings=settings_of(request))
+                                           reason=reason or "created", settings=settings_of(request))
             bid = uc.business_id
     except ValidationFailed as exc:
-        return _form(request, actor, values=values, errors={e.field: e.message for e in exc.errors}, component=component,
-                     status=422)
-    return RedirectResponse(f"/inventory/{bid}?saved=1", status_code=303)
+        return _form(request, actor, values={**values, "_reason": reason}, errors=_field_errors(exc),
+                     component=component, status=422)
+    return RedirectResponse(flash.done_url(f"/inventory/{bid}", "created"), status_code=303)
 
 
 @router.get("/{business_id}/edit")
@@ -316,7 +336,7 @@ def _stale_form(request, actor, business_id: str, typed: dict, reason: str, exc:
               for r in uc.revisions if r.number > exc.base]
     mine = {k for k, v in typed.items() if _norm(v) != _norm(base_values.get(k))}
     values = {**latest, **{k: typed[k] for k in mine}, "_reason": reason}
-    changed = [{"field": d.field, "label": d.label, "before": d.before, "after": d.after,
+    changed = [{"field": d.field, "label": label_of(d.field), "before": d.before, "after": d.after,
                 "yours": typed.get(d.field) if d.field in mine else None, "both": d.field in mine} for d in diffs]
     stale = {"base": exc.base, "current": exc.current, "changed": changed, "revisions": by,
              "kept": sorted(mine)}
@@ -329,24 +349,19 @@ async def edit(request: Request, business_id: str):
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
     values = _values_from_form(form)
-    errors = _validate_form(values)
-    reason = (form.get("reason") or "").strip()
+    reason = str(form.get("reason") or "").strip()
     base = str(form.get("base_revision") or "").strip()
-    base_revision = int(base) if base.isdigit() else None
-    if not reason:
-        errors["reason"] = "say why the use case changes"
+    base_revision = int(base) if base.isdigit() and len(base) < 10 else None
     info = {"business_id": business_id, "name": values.get("use_case_name"), "base_revision": base_revision}
-    if errors:
-        return _form(request, actor, values={**values, "_reason": reason}, errors=errors, uc=info, status=422)
     try:
         with uow(request) as s:
             inventory.edit_use_case(s, actor, business_id, values, reason, base_revision=base_revision)
     except inventory.StaleRevision as exc:
         return _stale_form(request, actor, business_id, values, reason, exc)
     except ValidationFailed as exc:
-        return _form(request, actor, values={**values, "_reason": reason}, errors={e.field: e.message for e in exc.errors},
-                     uc=info, status=422)
-    return RedirectResponse(f"/inventory/{business_id}?saved=1", status_code=303)
+        return _form(request, actor, values={**values, "_reason": reason}, errors=_field_errors(exc), uc=info,
+                     status=422)
+    return RedirectResponse(flash.done_url(f"/inventory/{business_id}", "saved"), status_code=303)
 
 
 @router.post("/{business_id}/screen")
@@ -359,7 +374,7 @@ async def screen_now(request: Request, business_id: str):
     with uow(request) as s:
         policy.screen_use_case(s, actor, business_id)
         _sync_governance(s, actor, business_id)
-    return RedirectResponse(f"/inventory/{business_id}#determination", status_code=303)
+    return RedirectResponse(flash.done_url(f"/inventory/{business_id}", "screened") + "#determination", status_code=303)
 
 
 def _sync_governance(s, actor, business_id: str) -> None:
@@ -376,13 +391,16 @@ async def determine(request: Request, business_id: str):
     actor = require_page_actor(request)
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
+    decision, reason = str(form.get("decision") or ""), str(form.get("reason") or "")
     try:
         with uow(request) as s:
-            policy.decide(s, actor, business_id, form.get("decision") or "", form.get("reason") or "")
+            policy.decide(s, actor, business_id, decision, reason)
             _sync_governance(s, actor, business_id)
     except ValidationFailed as exc:
-        return RedirectResponse(f"/inventory/{business_id}?determine_error={exc.errors[0].field}#determination", status_code=303)
-    return RedirectResponse(f"/inventory/{business_id}?saved=1#determination", status_code=303)
+        e = exc.errors[0]
+        return _detail(request, business_id, status=422, typed={"decision": decision, "reason": reason},
+                       determine_error=f"{DETERMINE_LABELS.get(e.field, e.field)}: {e.message}.")
+    return RedirectResponse(flash.done_url(f"/inventory/{business_id}", "determined") + "#determination", status_code=303)
 
 
 @router.post("/{business_id}/retire")
@@ -392,10 +410,11 @@ async def retire(request: Request, business_id: str):
     check_csrf(request, form.get(CSRF_FIELD))
     try:
         with uow(request) as s:
-            inventory.retire_use_case(s, actor, business_id, form.get("reason") or "")
+            inventory.retire_use_case(s, actor, business_id, str(form.get("reason") or ""))
     except ValidationFailed:
-        return RedirectResponse(f"/inventory/{business_id}?retire_error=1", status_code=303)
-    return RedirectResponse(f"/inventory/{business_id}?saved=1", status_code=303)
+        return _detail(request, business_id, status=422,
+                       retire_error="Why it is retired: a retired use case needs a reason.")
+    return RedirectResponse(flash.done_url(f"/inventory/{business_id}", "retired"), status_code=303)
 
 
 @router.get("/export/{fmt}")
