@@ -192,7 +192,7 @@ def test_governance_walk(page, live, db, settings, make_user, backend, tmp_path)
         s.execute(update(Waiver).values(expires_on=agency_today() - dt.timedelta(days=1)))
     page.goto(f"/inventory/{bid}")
     assert page.get_by_role("heading", name="Not authorized").is_visible()
-    assert "waiver_expired" in page.locator("#gate-reasons li").evaluate_all("els => els.map(e => e.dataset.code)")
+    assert "waiver_expired" in page.locator("#gate li").evaluate_all("els => els.map(e => e.dataset.code)")
     ans = _gate_api(live, token, bid)
     assert ans["authorized"] is False and [r["code"] for r in ans["reasons"]] == ["waiver_expired"]
     assert_accessible(page, "use case whose waiver expired")

@@ -42,7 +42,31 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         return value.astimezone(tz).strftime(fmt)
 
     env.filters["localtime"] = localtime
+    env.filters["who"] = who
+    env.filters["action_words"] = describe_action
     return templates
+
+
+def who(label: str | None) -> str:
+    """An actor label as stored (`user:cbp.lead`, `system:jobs`, `service:cbp.gate`) as a person reads it."""
+    if not label:
+        return ""
+    kind, _, name = str(label).partition(":")
+    if not name:
+        return str(label)
+    if kind == "user":
+        return name
+    if kind == "system":
+        return f"the system ({name})"
+    if kind == "service":
+        return f"{name} (operational system)"
+    return name
+
+
+def describe_action(name: str | None) -> str:
+    from raigov.audit.actions import describe
+
+    return describe(name or "")
 
 
 def render(request: Request, name: str, context: dict | None = None, status_code: int = 200):
