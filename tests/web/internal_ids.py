@@ -13,7 +13,7 @@ from raigov.identity.roles import ROLES
 
 # (name, pattern): each names what it catches, so a failure says what leaked
 PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("role id", re.compile(r"\b(?:%s)\b" % "|".join(sorted((r for r in ROLES if "_" in r), key=len, reverse=True)))),
+    ("role id", re.compile(r"\b(?:" + "|".join(sorted((r for r in ROLES if "_" in r), key=len, reverse=True)) + r")\b")),
     ("actor label", re.compile(r"\b(?:user|system|service):[a-z0-9_.\-]+", re.I)),
     ("field key", re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+:[a-z][a-z0-9]*_[a-z0-9_]+\b")),
     ("check id", re.compile(r"\b[A-Z]{2,6}-\d+:(?:required|format|value|allowed|conditional|check)[:\w.\-]*")),
