@@ -5,6 +5,7 @@ one real import cycle of the code base."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from importlib import resources
 from zoneinfo import ZoneInfo
@@ -43,6 +44,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
 
     env.filters["localtime"] = localtime
     env.filters["who"] = who
+    env.filters["who_in_text"] = who_in_text
     env.filters["action_words"] = describe_action
     return templates
 
@@ -61,6 +63,14 @@ def who(label: str | None) -> str:
     if kind == "service":
         return f"{name} (operational system)"
     return name
+
+
+_LABEL = re.compile(r"\b(user|system|service):([A-Za-z0-9_.@\-]+)")
+
+
+def who_in_text(text: str | None) -> str:
+    """Stored free text that names people by their actor labels ('waiver granted by user:caio'), in words."""
+    return _LABEL.sub(lambda m: who(m.group(0)), str(text or ""))
 
 
 def describe_action(name: str | None) -> str:

@@ -100,7 +100,7 @@ def comment(session: Session, actor: Actor, review_id: int, body: str) -> Review
     inventory.check_read(actor, uc)
     body = clean(body, "body", "a comment needs text")
     if not (can(actor, "review.comment", component_of(uc)) or (actor.user_id is not None and actor.user_id in people(uc))):
-        raise PermissionDenied(f"{actor.label} may not comment on reviews of {uc.business_id}")
+        raise PermissionDenied(f"{actor.username} may not comment on reviews of {uc.business_id}")
     c = add_comment(session, r, actor, "comment", body)
     session.flush()
     record(session, actor, "governance.review.comment", "review", r.id, {"comment": c.id},
