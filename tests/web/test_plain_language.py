@@ -110,7 +110,10 @@ def test_main_pages_show_no_internal_ids_and_say_it_in_words(db, settings, syste
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} E[SD]T", audit) and not re.search(r":\d{2}\.\d{3}", audit)
     assert "A test and evaluation run was executed; its status (done or failed) and input hash are in the details." in audit
     refusals = [t for k, t in texts.items() if k.startswith("crcl /inventory/")]
-    assert any("is decided by a Privacy Office reviewer; you do not hold that role." in t for t in refusals)
+    said = [m.group(0) for t in refusals for m in re.finditer(r"You cannot decide this review: [^.]*\.", t)]
+    assert said and all(re.fullmatch(r"You cannot decide this review: the .+ review is decided by (an?|the) [A-Z].*; "
+                                     r"you do not hold that role\.", x) for x in said), said
+    assert any("decided by a General Counsel (OGC) reviewer" in x for x in said), said
     run = texts[f"caio {pages['te.engineer'][1]}"]
     assert "Failed its criteria: 1 of 1 not met" in run and "outside its limit of 1.01" in run
     assert run.index("Failed its criteria") < run.index("About the run")
