@@ -67,7 +67,8 @@ def _demo(db, settings, system):
     governance = [f"/inventory/{b}/governance" for b in dict.fromkeys([most_reviews, waived, piloted, cbp]) if b]
     runs = [f"/evaluation/runs/{i}" for i in run_ids]
     pages = {
-        "caio": ["/dashboard", "/notices", "/audit", "/audit/1", "/audit/40", "/reviews", "/evaluation", *runs,
+        "caio": ["/dashboard", "/notices", "/audit", "/audit/1", "/audit/40", "/reviews", "/reviews?all=1",
+                 "/policy/disagreements", "/evaluation", *runs,
                  *governance],
         "cbp.lead": ["/dashboard", "/notices", "/reviews", *governance[:2]],
         "cbp.owner": ["/notices", "/evaluation", *governance[:2]],
