@@ -64,7 +64,7 @@ def test_dashboards(browser, live, db, make_user, backend):
         assert page.locator("[data-figure=reviews-overdue]").inner_text() == "3"
         assert page.locator("[data-figure=datacall]").inner_text() == "1 of 2"
         assert _table(page, "chart-determination") == {
-            "High-impact": ["1"], "Presumed high-impact, determined not": ["1"], "Not high-impact": ["1"],
+            "High-impact": ["1"], "Presumed high-impact, but determined not high-impact": ["1"], "Not high-impact": ["1"],
             "M-24-10: rights- or safety-impacting": ["1"], "M-24-10: neither": ["1"], "No determination yet": ["1"]}
         assert _table(page, "chart-stage") == {"Deployed": ["3"], "Pilot": ["2"], "Not stated": ["1"]}
         assert _table(page, "chart-component") == {"CBP": ["1", "1", "0", "0", "0", "1", "3"],

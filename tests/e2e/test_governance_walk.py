@@ -37,8 +37,22 @@ def _see(page, text):
     page.get_by_text(text).first.wait_for(timeout=15000)
 
 
+def _open(page, key):
+    """Open a section of the governance page (closed until asked for)."""
+    details = page.locator(f"#sec-{key}")
+    if details.get_attribute("open") is None:
+        details.locator("> summary").click()
+
+
+def _act(scope, label):
+    """Open one action's form (one at a time: the others close)."""
+    scope.locator("details.raigov-action > summary", has_text=label).first.click()
+
+
 def _decide(page, lane_title, decision="approved", reason="approved by the lane"):
+    _open(page, "reviews")
     section = page.locator("section", has=page.get_by_role("heading", name=lane_title))
+    _act(section, "Decide this review")
     section.get_by_label("Decision").select_option(decision)
     section.get_by_label("Written reason").fill(reason)
     section.get_by_role("button", name="Record decision").click()
@@ -73,6 +87,7 @@ def test_governance_walk(page, live, db, settings, make_user, backend, tmp_path)
     page.get_by_role("button", name="Submit for review").click()
     _see(page, "Submitted: screened and sent to its reviews")
     # 2. presumed high-impact (no official yet): the lanes appear, FR adds OCIO
+    _open(page, "reviews")
     headings = page.locator("section h3").all_inner_texts()
     for lane in ("Component AI lead", "Privacy Office", "Office for Civil Rights and Civil Liberties",
                  "Office of the General Counsel", "Independent review", "Office of the Chief Information Officer"):
@@ -94,6 +109,7 @@ def test_governance_walk(page, live, db, settings, make_user, backend, tmp_path)
     # 4. a reviewer on the development team is refused as independent reviewer
     _as(page, "cbp.dev")
     page.goto(f"/inventory/{bid}/governance")
+    _open(page, "reviews")
     indep = page.locator("section", has=page.get_by_role("heading", name="Independent review"))
     assert "on the development team" in indep.inner_text() and indep.get_by_label("Decision").count() == 0
     with db.transaction() as s:  # and the service refuses it even without the page
@@ -126,6 +142,8 @@ def test_governance_walk(page, live, db, settings, make_user, backend, tmp_path)
     page.goto(f"/inventory/{bid}/governance")
     report = tmp_path / "bias-test.pdf"
     report.write_bytes(PDF)
+    _open(page, "evidence")
+    _act(page, "Add evidence")
     page.get_by_label("Title").fill("S&T bias test, Maryland Test Facility")
     page.get_by_label("Kind").select_option("bias_test")
     page.get_by_label("For practice").select_option("D026-11.Testing")
@@ -139,14 +157,20 @@ def test_governance_walk(page, live, db, settings, make_user, backend, tmp_path)
         if item in ("M-25-21.4(b)(ii)",):
             continue
         if item != "D026-11.Testing":
+            _open(page, "evidence")
+            _act(page, "Add evidence")
             page.get_by_label("For practice").select_option(item)
             page.get_by_label("or the number of evidence already on file").fill(ev_id)
             page.get_by_label("Title").fill("reuse")
             page.get_by_role("button", name="Attach").click()
+        _open(page, "practices")
         row = page.locator("tr", has=page.locator(f"input[name=item][value='{item}']"))
+        _act(row, "Update")
         row.locator("select[name=status]").select_option("done")
         row.get_by_role("button", name="Save").click()
         _see(page, f"{item} updated")
+    _open(page, "assessment")
+    _act(page, "Edit the impact assessment")
     for key in ("A_purpose_benefit", "B_data_model_quality", "C_impacts", "D_reassessment", "E_costs"):
         page.locator(f"[name={key}]").fill(f"Section {key}: documented.")
     page.get_by_role("button", name="Save a new version").click()
@@ -156,17 +180,24 @@ def test_governance_walk(page, live, db, settings, make_user, backend, tmp_path)
     # 7. the CAIO signs the risk acceptance (password again), then the assessment practice is done
     _as(page, "the.caio")
     page.goto(f"/inventory/{bid}/governance")
+    _open(page, "risk")
+    _act(page, "Accept the residual risk")
     page.get_by_label("Your password (to sign)").fill("wrong password")
     page.get_by_role("button", name="Sign the risk acceptance").click()
     _see(page, "the password did not match")
     from tests.conftest import PASSWORD
 
+    # after the error the form is open again, in its section
+    assert page.locator("#sec-risk").get_attribute("open") is not None
+    assert page.locator("#accept").get_attribute("open") is not None
     page.get_by_label("Your password (to sign)").fill(PASSWORD)
     page.get_by_role("button", name="Sign the risk acceptance").click()
     _see(page, "Risk acceptance signed")
     _as(page, "cbp.owner")
     page.goto(f"/inventory/{bid}/governance")
+    _open(page, "practices")
     row = page.locator("tr", has=page.locator("input[name=item][value='M-25-21.4(b)(ii)']"))
+    _act(row, "Update")
     row.locator("select[name=status]").select_option("done")
     row.get_by_role("button", name="Save").click()
     assert page.get_by_role("heading", name="Authorized", exact=True).is_visible(), page.locator("#gate").inner_text()
@@ -174,11 +205,15 @@ def test_governance_walk(page, live, db, settings, make_user, backend, tmp_path)
     assert_accessible(page, "authorized use case")
 
     # 8. a waiver: the practice goes back in progress, the CAIO waives it; when the waiver expires the gate turns
+    _open(page, "practices")
     row = page.locator("tr", has=page.locator("input[name=item][value='M-25-21.4(b)(vii)']"))
+    _act(row, "Update")
     row.locator("select[name=status]").select_option("in_progress")
     row.get_by_role("button", name="Save").click()
     _as(page, "the.caio")
     page.goto(f"/inventory/{bid}/governance")
+    _open(page, "waivers")
+    _act(page, "Grant a waiver")
     page.get_by_label("Practice", exact=True).select_option("M-25-21.4(b)(vii)")
     page.get_by_label("Written determination").fill("Feedback kiosks cannot be installed at this gate.")
     page.get_by_label("Risk assessment").fill("Residual risk low: feedback collected by mail.")
@@ -192,7 +227,7 @@ def test_governance_walk(page, live, db, settings, make_user, backend, tmp_path)
         s.execute(update(Waiver).values(expires_on=agency_today() - dt.timedelta(days=1)))
     page.goto(f"/inventory/{bid}")
     assert page.get_by_role("heading", name="Not authorized").is_visible()
-    assert "waiver_expired" in page.locator("#gate-reasons li").evaluate_all("els => els.map(e => e.dataset.code)")
+    assert "waiver_expired" in page.locator("#gate li").evaluate_all("els => els.map(e => e.dataset.code)")
     ans = _gate_api(live, token, bid)
     assert ans["authorized"] is False and [r["code"] for r in ans["reasons"]] == ["waiver_expired"]
     assert_accessible(page, "use case whose waiver expired")

@@ -121,3 +121,16 @@ def test_shipped_lanes_file_and_requirements():
                       dhs_practices=[], face_recognition=True)
     assert set(fr.lanes) == {"privacy", "crcl", "ocio"} and fr.practices == []
     assert fr.lanes["ocio"] == [{"item": "D026-11.Review", "citation": "DHS Dir. 026-11"}]
+
+
+def test_reasons_give_whole_titles_and_one_wording():
+    """Issue #14: a practice's title was cut at 80 characters mid-word ('disparate impac)'); a determination
+    waiting for the CAIO is worded as everywhere else."""
+    title = ("All FR/FC uses thoroughly tested to ensure no unintended bias or disparate impact, in accordance "
+             "with national standards")
+    reasons = G.decide(_base(practices=[G.PracticeState("D026-11.Testing", title, "not_started")]), NOW).reasons
+    assert [r["message"] for r in reasons] == [f"D026-11.Testing ({title}) is not started"]
+    from raigov.policy.vocab import DETERMINATION_WORDS
+
+    [waiting] = G.decide(_base(basis="awaiting CAIO"), NOW).reasons
+    assert DETERMINATION_WORDS["presumed-not-high-impact"].lower() in waiting["message"].lower()

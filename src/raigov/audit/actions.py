@@ -78,6 +78,13 @@ def canonical(name: str) -> str:
     return FORMER.get(name, name)
 
 
+def describe(name: str) -> str:
+    """The plain-language description of an action, current or former name (for people reading the trail);
+    an unknown name in words."""
+    act = ACTIONS.get(canonical(name))
+    return act.description if act else name.replace("_", " ").replace(".", ": ", 1).replace(".", " ")
+
+
 def stored_names(name: str) -> list[str]:
     """Every name events of the act `name` (current or former) may be stored under: current first."""
     cur = canonical(name)

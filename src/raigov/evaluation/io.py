@@ -235,7 +235,8 @@ class Source:
                                                 f"{', '.join(self.names)}", "missing-column"))
         if errors:
             raise ValidationFailed(
-                "missing column" + ("s" if len(errors) > 1 else "") + ": " + ", ".join(e.field for e in errors),
+                "missing column" + ("s" if len(errors) > 1 else "") + ": " + ", ".join(e.field for e in errors)
+                + f" (the file's columns are: {', '.join(self.names)})",
                 errors=errors,
             )
 

@@ -37,14 +37,14 @@ from raigov.identity.models import OrgUnit
 from raigov.identity.permissions import Actor, components_visible
 from raigov.inventory.models import UseCase
 from raigov.policy.models import Determination
-from raigov.policy.vocab import DeterminationStatus
+from raigov.policy.vocab import DETERMINATION_WORDS, DeterminationStatus
 
 NO_COMPONENT = "(none)"
 # the current determination, in the order the charts show it
 DETERMINATION_CATEGORIES: list[tuple[str, str]] = [
-    ("high-impact", "High-impact"),
-    ("presumed-not-high-impact", "Presumed high-impact, determined not"),
-    ("not-high-impact", "Not high-impact"),
+    ("high-impact", DETERMINATION_WORDS["high-impact"]),
+    ("presumed-not-high-impact", DETERMINATION_WORDS["presumed-not-high-impact"]),
+    ("not-high-impact", DETERMINATION_WORDS["not-high-impact"]),
     ("m-24-10-impacting", "M-24-10: rights- or safety-impacting"),
     ("m-24-10-neither", "M-24-10: neither"),
     ("none", "No determination yet"),

@@ -119,7 +119,8 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
         reasons.append(_r("no_determination", "the use case has neither a determination nor a screen"))
     if g.basis == "awaiting CAIO":
         reasons.append(_r("determination_awaiting_caio",
-                          "a 'presumed but not high-impact' determination waits for the Chief AI Officer"))
+                          "a delegate's determination 'presumed high-impact, but determined not high-impact' waits for "
+                          "the Chief AI Officer"))
     for r in g.reviews:
         if r.status == "missing":
             reasons.append(_r("review_missing", f"the {r.title} review has not been opened", lane=r.lane))
@@ -151,7 +152,7 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
             continue
         if p.status in PRACTICE_MET or active_pilot is not None:
             continue
-        reasons.append(_r("practice_not_met", f"{p.item} ({p.title[:80]}) is {p.status.replace('_', ' ')}",
+        reasons.append(_r("practice_not_met", f"{p.item} ({p.title}) is {p.status.replace('_', ' ')}",
                           practice=p.item, status=p.status, **({"next_step": p.next_step} if p.next_step else {})))
     if g.risk_acceptance == "missing" and active_pilot is None:
         reasons.append(_r("risk_not_accepted", "no signed risk acceptance of the impact assessment"))
@@ -159,7 +160,7 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
         reasons.append(_r("risk_acceptance_stale", "the risk acceptance signed an older version of the impact assessment"))
     for e in g.evidence:
         if e.expires_on is not None and e.expires_on < today:
-            reasons.append(_r("evidence_expired", f"evidence '{e.title[:80]}' expired on {e.expires_on.isoformat()}",
+            reasons.append(_r("evidence_expired", f"evidence '{e.title}' expired on {e.expires_on.isoformat()}",
                               evidence=e.id))
     if g.face_recognition:
         if g.last_bias_test is None:

@@ -19,6 +19,47 @@ ROLES: dict[str, str] = {
     "service": "Operational system: API only; asks the authorization gate about its component's use cases, lists nothing",
 }
 
+# What people read: the short name of each role, used in every message a person sees ("reviewed by a CRCL
+# reviewer"), never the role's id. tests/identity/test_role_titles.py checks that every role has one.
+ROLE_TITLES: dict[str, str] = {
+    "submitter": "use case owner",
+    "component_ai_lead": "component AI lead",
+    "privacy_reviewer": "Privacy Office reviewer",
+    "crcl_reviewer": "Civil Rights and Civil Liberties (CRCL) reviewer",
+    "legal_reviewer": "General Counsel (OGC) reviewer",
+    "ocio_reviewer": "Chief Information Officer's office (OCIO/CISO) reviewer",
+    "rug_member": "Responsible Use Group member",
+    "caio": "Chief AI Officer",
+    "caio_delegate": "delegate of the Chief AI Officer",
+    "te_engineer": "test and evaluation engineer",
+    "auditor": "auditor",
+    "admin": "user administrator",
+    "employee": "employee",
+    "service": "operational system",
+    "system": "the system (operator's shell or scheduled jobs)",
+}
+
+
+def role_title(role: str) -> str:
+    """The words for a role id (the id itself only for a role this list does not know)."""
+    return ROLE_TITLES.get(role, role.replace("_", " "))
+
+
+def roles_in_words(roles) -> str:
+    """'a Privacy Office reviewer', 'a CRCL reviewer or the Chief AI Officer': a list of roles as a person reads it."""
+    out = []
+    for w in (role_title(r) for r in roles):
+        if w.startswith("the "):
+            out.append(w)
+        elif w.startswith("Chief AI"):
+            out.append("the " + w)
+        else:
+            out.append(("an " if w[:1].lower() in "aeiou" else "a ") + w)
+    if len(out) <= 1:
+        return "".join(out)
+    return ", ".join(out[:-1]) + " or " + out[-1]
+
+
 # Roles that only make sense department-wide.
 DEPARTMENT_ONLY = {"caio", "caio_delegate", "auditor", "admin"}
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from textwrap import shorten
 
 from raigov.governance.lanes import GovernanceConfig
 from raigov.governance.vocab import ConditionStatus, PracticeStatus, ReviewStatus
@@ -296,6 +297,7 @@ class _Builder:
                 for uc in ucs:
                     owner.add(uc.owners, "owner")
             used = ", ".join(uc.business_id for uc in ucs)
+            short = shorten(e.title, 80, placeholder="…")  # at a word, never mid-word
             lines = [f"Evidence {e.id}: {e.title} ({e.category.replace('_', ' ')})",
                      f"Supports: {used}",
                      ("Expires" if days >= 0 else "Expired") + f" on {e.expires_on.isoformat()}.",
@@ -304,11 +306,11 @@ class _Builder:
             if days >= 0:
                 self.emit(obj="evidence", oid=e.id, event="expiring", kind="evidence_expiry", level=REMINDER,
                           to=self.up(owner, ucs[0].component), due=e.expires_on,
-                          subject=f"Evidence '{e.title[:80]}' expires on {e.expires_on.isoformat()}", lines=lines)
+                          subject=f"Evidence '{short}' expires on {e.expires_on.isoformat()}", lines=lines)
             else:
                 self.emit(obj="evidence", oid=e.id, event="expired", kind="evidence_expiry", level=ESCALATION,
                           to=self.escalate(owner, [uc.component for uc in ucs]), due=e.expires_on,
-                          subject=f"Evidence '{e.title[:80]}' expired on {e.expires_on.isoformat()} ({used})",
+                          subject=f"Evidence '{short}' expired on {e.expires_on.isoformat()} ({used})",
                           lines=lines)
 
     def waivers(self) -> None:

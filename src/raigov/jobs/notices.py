@@ -28,6 +28,41 @@ log = logging.getLogger("raigov.jobs")
 
 STATUSES = tuple(NoticeStatus)
 
+# What a person reads for a notice: its kind and its event in words. The key (`practice:57:overdue:2026-10-16:
+# to:uscis.owner`) stays stored, as the outbox's guard against sending twice, and is never shown.
+KIND_WORDS = {
+    "practice_due": "Minimum practice",
+    "evidence_expiry": "Evidence",
+    "waiver_certification": "Waiver's yearly certification",
+    "waiver_omb_report": "Waiver's report to OMB",
+    "bias_retest": "Face-recognition bias re-test",
+    "review_overdue": "Review",
+    "datacall_certification": "Data call certification",
+    "digest": "Daily digest",
+}
+EVENT_WORDS = {
+    "soon": "due on", "overdue": "overdue since", "expiring": "expires on", "expired": "expired on",
+    "certify-soon": "due on", "certify-overdue": "overdue since", "omb-report-soon": "due on",
+    "omb-report-overdue": "overdue since", "retest-soon": "due on", "retest-overdue": "overdue since",
+}
+STATUS_WORDS = {"pending": "Waiting to be sent", "sent": "Sent", "failed": "Could not be sent"}
+
+
+def kind_words(kind: str) -> str:
+    """A notice kind in words (a kind another domain's clock adds reads as its words with spaces)."""
+    return KIND_WORDS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def describe(kind: str, key: str) -> str:
+    """What a notice is about, in words, from its kind and its key (`object:id:event:date[:to:user]`):
+    'Minimum practice: overdue since 2026-10-16'."""
+    parts = key.split(":")
+    event, due = (parts[2], parts[3]) if len(parts) >= 4 else ("", "")
+    words = EVENT_WORDS.get(event)
+    if words and due[:4].isdigit():
+        return f"{kind_words(kind)}: {words} {due}"
+    return kind_words(kind)
+
 
 @dataclass
 class NoticeFilter:
@@ -60,6 +95,14 @@ class NoticeRow:
     last_error: str | None
     status: str
     digest_id: int | None  # the digest that carried it
+
+    @property
+    def what(self) -> str:
+        return describe(self.kind, self.key)
+
+    @property
+    def status_words(self) -> str:
+        return STATUS_WORDS.get(self.status, self.status)
 
     def as_dict(self) -> dict:
         out = dict(self.__dict__)

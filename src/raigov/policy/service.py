@@ -26,16 +26,15 @@ from raigov.identity.permissions import Actor, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
 from raigov.policy.models import Determination, Screening
-from raigov.policy.vocab import DeterminationStatus
+from raigov.policy.vocab import DETERMINATION_WORDS, DeterminationStatus
 
 FRAMEWORKS = {
     "M-25-21": {"pack": "omb-m-25-21", "schema": "2025",
-                "decisions": {"high-impact": "High-impact",
-                              "presumed-not-high-impact": "Presumed high-impact, but determined not high-impact",
-                              "not-high-impact": "Not high-impact"}},
+                "decisions": {k: DETERMINATION_WORDS[k]
+                              for k in ("high-impact", "presumed-not-high-impact", "not-high-impact")}},
     "M-24-10": {"pack": "omb-m-24-10", "schema": "2024",
-                "decisions": {"rights-impacting": "Rights-impacting", "safety-impacting": "Safety-impacting",
-                              "both": "Rights- and safety-impacting", "neither": "Neither"}},
+                "decisions": {k: DETERMINATION_WORDS[k]
+                              for k in ("rights-impacting", "safety-impacting", "both", "neither")}},
 }
 AFFIRMATIVE = {"high-impact", "rights-impacting", "safety-impacting", "both"}
 # the agencies' own answers as they appear in the inventory (canonical values) -> our decisions

@@ -5,6 +5,7 @@ one real import cycle of the code base."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from importlib import resources
 from zoneinfo import ZoneInfo
@@ -42,7 +43,40 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         return value.astimezone(tz).strftime(fmt)
 
     env.filters["localtime"] = localtime
+    env.filters["who"] = who
+    env.filters["who_in_text"] = who_in_text
+    env.filters["action_words"] = describe_action
     return templates
+
+
+def who(label: str | None) -> str:
+    """An actor label as stored (`user:cbp.lead`, `system:jobs`, `service:cbp.gate`) as a person reads it."""
+    if not label:
+        return ""
+    kind, _, name = str(label).partition(":")
+    if not name:
+        return str(label)
+    if kind == "user":
+        return name
+    if kind == "system":
+        return f"the system ({name})"
+    if kind == "service":
+        return f"{name} (operational system)"
+    return name
+
+
+_LABEL = re.compile(r"\b(user|system|service):([A-Za-z0-9_.@\-]+)")
+
+
+def who_in_text(text: str | None) -> str:
+    """Stored free text that names people by their actor labels ('waiver granted by user:caio'), in words."""
+    return _LABEL.sub(lambda m: who(m.group(0)), str(text or ""))
+
+
+def describe_action(name: str | None) -> str:
+    from raigov.audit.actions import describe
+
+    return describe(name or "")
 
 
 def render(request: Request, name: str, context: dict | None = None, status_code: int = 200):

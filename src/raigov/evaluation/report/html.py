@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from raigov.evaluation.vocab import metric_label
+
 # Okabe-Ito colour-blind-safe palette, plus dash patterns so lines differ without colour
 COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 DASHES = ["", "6 3", "2 3", "8 3 2 3", "1 2", "10 4", "4 4", "12 2 2 2"]
@@ -287,12 +289,12 @@ def render_html(report) -> str:
 
     # differentials
     dd = r["differentials"]
-    rows = [[k, fmt(v) if not isinstance(v, str) else v] for k, v in dd.items()]
+    rows = [[metric_label(k), fmt(v) if not isinstance(v, str) else v] for k, v in dd.items()]
     body.append("<h2>Differential summaries</h2>")
     body.append(table(f"Summaries across groups (alpha = {dd.get('alpha')}, zero handling: {dd.get('zero_handling')})",
                       ["measure", "value"], rows))
     if "differentials_ci_bootstrap" in r:
-        rows = [[k, fmt(v[0]), fmt(v[1])] for k, v in r["differentials_ci_bootstrap"].items()]
+        rows = [[metric_label(k), fmt(v[0]), fmt(v[1])] for k, v in r["differentials_ci_bootstrap"].items()]
         body.append(table(_bootstrap_title(conv), ["measure", "lower", "upper"], rows))
     if r.get("cross_group_fmr"):
         rows = [[group_label(c["probe"]), group_label(c["reference"]), fmt(c["impostor"]), fmt(c["false_matches"]),

@@ -24,6 +24,7 @@ from raigov.governance.lanes import GovernanceConfig, Lane, config
 from raigov.governance.models import Review, ReviewComment, ReviewCondition
 from raigov.governance.vocab import REVIEW_DECIDED, REVIEW_UNDECIDED, ConditionStatus, ReviewStatus
 from raigov.identity.permissions import Actor, can, require
+from raigov.identity.roles import roles_in_words
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
 
@@ -57,13 +58,15 @@ def load_review(session: Session, review_id: int, lock: bool = False) -> tuple[R
     return r, uc
 
 
-def lane_refusal(cfg: GovernanceConfig, actor: Actor, uc: UseCase, lane: Lane) -> str | None:
-    """Why `actor` may not review `uc` in `lane` (None: they may)."""
+def lane_refusal(cfg: GovernanceConfig, actor: Actor, uc: UseCase, lane: Lane, subject: str | None = None) -> str | None:
+    """Why `actor` may not review `uc` in `lane` (None: they may), in words: roles by their titles, never their
+    ids. `subject` names the person when the reader is someone else (an assignment); by default "you"."""
+    who, are, hold = (subject, "is", "does not hold") if subject else ("you", "are", "do not hold")
     if actor.user_id is not None and actor.user_id in people(uc, "developer") and lane.independent:
-        return (f"{actor.username} is on the development team of {uc.business_id} and cannot be its independent "
+        return (f"{who} {are} on the development team of {uc.business_id}, so cannot be its independent "
                 f"reviewer (M-25-21 App. §4(b)(ii)(F))")
     if actor.user_id is not None and actor.user_id in people(uc):
-        return f"{actor.username} is an owner or developer of {uc.business_id}: nobody reviews their own use case"
+        return f"{who} {are} an owner or developer of {uc.business_id}, and nobody reviews their own use case"
     comp = component_of(uc)
     for g in actor.grants:
         if g.role not in lane.roles:
@@ -73,7 +76,7 @@ def lane_refusal(cfg: GovernanceConfig, actor: Actor, uc: UseCase, lane: Lane) -
         if lane.scope == "component" and comp and g.org_unit in actor.unit_ancestors.get(comp, (comp,)):
             return None
     scope = f" for {comp}" if lane.scope == "component" and comp else ""
-    return f"the {lane.title} lane is reviewed by {', '.join(lane.roles)}{scope}; {actor.username} holds none of these"
+    return f"the {lane.title} review is decided by {roles_in_words(lane.roles)}{scope}; {who} {hold} that role"
 
 
 def _lane(cfg: GovernanceConfig, code: str) -> Lane:
@@ -97,7 +100,7 @@ def comment(session: Session, actor: Actor, review_id: int, body: str) -> Review
     inventory.check_read(actor, uc)
     body = clean(body, "body", "a comment needs text")
     if not (can(actor, "review.comment", component_of(uc)) or (actor.user_id is not None and actor.user_id in people(uc))):
-        raise PermissionDenied(f"{actor.label} may not comment on reviews of {uc.business_id}")
+        raise PermissionDenied(f"{actor.username} may not comment on reviews of {uc.business_id}")
     c = add_comment(session, r, actor, "comment", body)
     session.flush()
     record(session, actor, "governance.review.comment", "review", r.id, {"comment": c.id},
@@ -197,7 +200,7 @@ def assign(session: Session, actor: Actor, review_id: int, username: str | None)
         target = active_user(session, username)
         from raigov.identity import service as identity
 
-        why = lane_refusal(cfg, identity.actor_for(session, target), uc, _lane(cfg, r.lane))
+        why = lane_refusal(cfg, identity.actor_for(session, target), uc, _lane(cfg, r.lane), subject=target.username)
         if why:
             raise ValidationFailed.one("username", why)
     r.assignee_id = target.id if target else None

@@ -55,7 +55,7 @@ def grant_waiver(session: Session, actor: Actor, business_id: str, practice: str
                granted_at=utcnow(), expires_on=expires_on, certified_on=today,
                omb_report_due=today + dt.timedelta(days=30))
     session.add(w)
-    p.status, p.status_reason, p.version = PracticeStatus.WAIVED, f"waiver granted by {actor.label}", p.version + 1
+    p.status, p.status_reason, p.version = PracticeStatus.WAIVED, f"waiver granted by {actor.username}", p.version + 1
     p.updated_at, p.updated_by = utcnow(), actor.label
     session.flush()
     record(session, actor, "governance.waiver.grant", "waiver", w.id,

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from fastapi import APIRouter, Request
 
 from raigov.audit import service as audit
+from raigov.clock import agency_zone
 from raigov.errors import ValidationFailed
-from raigov.web.deps import require_page_actor, uow
+from raigov.web.deps import require_page_actor, settings_of, uow
 from raigov.web.params import PageNo, Seq
 from raigov.web.templating import render
 
@@ -16,11 +17,12 @@ router = APIRouter(prefix="/audit", include_in_schema=False)
 PAGE = 50
 
 
-def _day(value: str, field: str) -> datetime | None:
+def _day(value: str, field: str, zone) -> datetime | None:
+    """The start of an agency day (the filter's dates are the agency's, as the times shown are)."""
     if not value:
         return None
     try:
-        return datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
+        return datetime.combine(date.fromisoformat(value), time(), tzinfo=zone).astimezone(UTC)
     except ValueError:
         raise ValidationFailed.one(field, "use a date as YYYY-MM-DD") from None
 
@@ -31,8 +33,9 @@ def events(request: Request, actor: str = "", action: str = "", object_type: str
     who = require_page_actor(request)
     errors = {}
     try:
-        since_dt = _day(since, "since")
-        until_dt = _day(until, "until")
+        zone = agency_zone(settings_of(request))
+        since_dt = _day(since, "since", zone)
+        until_dt = _day(until, "until", zone)
     except ValidationFailed as exc:
         errors[exc.errors[0].field] = exc.errors[0].message
         since_dt = until_dt = None

@@ -5,9 +5,10 @@ function; the rules (separation of duties, CAIO-only, evidence before done) live
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from raigov.clock import agency_today
@@ -16,6 +17,7 @@ from raigov.governance import service as gov
 from raigov.governance.lanes import config
 from raigov.inventory import service as inventory
 from raigov.policy import service as policy
+from raigov.policy.vocab import determination_words
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.params import Flag, RowId, form_int
 from raigov.web.templating import render
@@ -29,14 +31,44 @@ PRACTICE_LABELS = {"not_started": "Not started", "in_progress": "In progress", "
                    "not_applicable": "Not applicable"}
 
 
-def _back(business_id: str, anchor: str = "", *, error: RaigovError | None = None, ok: str | None = None):
+COMMENT_WORDS = {"comment": "comment", "request_changes": "asked for changes", "decision": "decision",
+                 "assign": "assignment"}
+BASIS_WORDS = {"determination": "the determination", "awaiting CAIO": "the determination waiting for the Chief AI Officer",
+               "screen": "raigov's screen, until a determination is made", "none": "nothing yet: no determination nor screen"}
+SECTIONS = ("reviews", "practices", "evidence", "assessment", "risk", "waivers", "pilot")
+
+
+def _back(business_id: str, anchor: str = "", *, error: RaigovError | None = None, ok: str | None = None,
+          act: str = ""):
+    """Back to the page, with the section of `anchor` open (and, after an error, the form `act` open again)."""
     url = f"/inventory/{quote(business_id)}/governance"
+    section = "reviews" if anchor.startswith("review") else anchor
+    params = f"open={quote(section)}" if section in SECTIONS else ""
     if error is not None:
         field = error.errors[0].field if error.errors else ""
-        url += f"?error={quote(error.detail[:400])}&field={quote(field)}"
+        params += f"&error={quote(error.detail[:400])}&field={quote(field)}" + (f"&act={quote(act)}" if act else "")
     elif ok:
-        url += f"?ok={quote(ok)}"
-    return RedirectResponse(url + (f"#{anchor}" if anchor else ""), status_code=303)
+        params += f"&ok={quote(ok)}"
+    params = params.lstrip("&")
+    return RedirectResponse(url + (f"?{params}" if params else "") + (f"#{anchor}" if anchor else ""), status_code=303)
+
+
+def _summaries(v, reviews: list[dict]) -> dict[str, str]:
+    """One line per section, read with the sections closed."""
+    undecided = sum(1 for rv in reviews if rv["r"] is None or rv["r"].status in ("open", "changes_requested"))
+    required = [p for p in v.practices if p.required]
+    met = sum(1 for p in required if p.status in ("done", "waived", "not_applicable"))
+    ra = v.risk_acceptance
+    return {
+        "reviews": (f"{len(reviews)} review(s); {undecided} not decided yet." if reviews else "No review is required."),
+        "practices": (f"{met} of {len(required)} required practices met." if required else "No practice is required."),
+        "evidence": f"{len(v.evidence)} item(s) of evidence." if v.evidence else "No evidence yet.",
+        "assessment": (f"Version {v.assessment.number}." if v.assessment else "No impact assessment yet."),
+        "risk": ("Not signed." if ra is None else "Signed, on the current version." if v.risk_acceptance_state == "current"
+                 else "Signed on an older version: to sign again."),
+        "waivers": f"{len(v.waivers)} waiver(s)." if v.waivers else "No waiver.",
+        "pilot": f"{len(v.pilots)} pilot(s)." if v.pilots else "No pilot.",
+    }
 
 
 def _date(value: str | None, field: str) -> dt.date | None:
@@ -60,7 +92,9 @@ def gate_view(s, actor, uc) -> dict | None:
 
 
 @router.get("/inventory/{business_id}/governance")
-def page(request: Request, business_id: str, error: str | None = None, field: str | None = None, ok: str | None = None):
+def page(request: Request, business_id: str, error: str | None = None, field: str | None = None, ok: str | None = None,
+         section: Annotated[str | None, Query(alias="open", max_length=20)] = None,
+         act: Annotated[str | None, Query(max_length=40)] = None):
     actor = require_page_actor(request)
     with uow(request) as s:
         v = gov.governance_view(s, actor, business_id)
@@ -81,7 +115,9 @@ def page(request: Request, business_id: str, error: str | None = None, field: st
             "assessment": v.assessment, "package": v.package, "risk_acceptance": v.risk_acceptance,
             "ra_state": v.risk_acceptance_state, "waivers": v.waivers, "pilots": v.pilots,
             "grounds": gov.WAIVER_GROUNDS, "determination": det,
-            "decision_labels": policy.FRAMEWORKS.get(det.framework, {}).get("decisions", {}) if det else {},
+            "determination_words": determination_words, "summary": _summaries(v, reviews),
+            "open_section": section if section in SECTIONS else None, "act": act or "", "status_labels": STATUS_LABELS,
+            "comment_words": COMMENT_WORDS, "basis_words": BASIS_WORDS,
             "error": error, "error_field": field, "ok": ok, "today": agency_today(settings_of(request)).isoformat(),
             "can_update": v.can_update, "can_attach": v.can_attach, "can_accept": v.can_accept, "is_caio": v.is_caio,
             "can_sync": v.can_sync, "can_submit": v.can_submit, "can_comment": v.can_comment,
@@ -134,7 +170,7 @@ async def decide(request: Request, review_id: RowId):
             gov.decide(s, actor, review_id, form.get("decision") or "", form.get("reason") or "", conditions,
                        form_int(version, "version"))
     except RaigovError as exc:
-        return _back(bid, f"review-{review_id}", error=exc)
+        return _back(bid, f"review-{review_id}", error=exc, act=f"decide-{review_id}")
     return _back(bid, f"review-{review_id}", ok="Review decision recorded")
 
 
@@ -150,7 +186,7 @@ async def comment(request: Request, review_id: RowId):
             else:
                 gov.comment(s, actor, review_id, form.get("body") or "")
     except RaigovError as exc:
-        return _back(bid, f"review-{review_id}", error=exc)
+        return _back(bid, f"review-{review_id}", error=exc, act=f"comment-{review_id}")
     return _back(bid, f"review-{review_id}", ok="Comment added")
 
 
@@ -163,7 +199,7 @@ async def assign(request: Request, review_id: RowId):
         with uow(request) as s:
             gov.assign(s, actor, review_id, (form.get("username") or "").strip() or None)
     except RaigovError as exc:
-        return _back(bid, f"review-{review_id}", error=exc)
+        return _back(bid, f"review-{review_id}", error=exc, act=f"assign-{review_id}")
     return _back(bid, f"review-{review_id}", ok="Review assigned")
 
 
@@ -176,7 +212,7 @@ async def close_condition(request: Request, condition_id: RowId):
         with uow(request) as s:
             gov.close_condition(s, actor, condition_id, form.get("note") or "")
     except RaigovError as exc:
-        return _back(bid, "reviews", error=exc)
+        return _back(bid, "reviews", error=exc, act=f"close-{condition_id}")
     return _back(bid, "reviews", ok="Condition closed")
 
 
@@ -220,9 +256,9 @@ async def add_evidence(request: Request, business_id: str, limit: UploadLimit):
             else:
                 gov.add_link(s, actor, business_id, url=form.get("url") or "", **kw)
     except RaigovError as exc:
-        return _back(business_id, "evidence", error=exc)
+        return _back(business_id, "evidence", error=exc, act="attach")
     except ValueError:
-        return _back(business_id, "evidence", error=ValidationFailed.one("reuse", "an evidence number"))
+        return _back(business_id, "evidence", error=ValidationFailed.one("reuse", "an evidence number"), act="attach")
     return _back(business_id, "evidence", ok="Evidence attached")
 
 
@@ -247,7 +283,7 @@ async def save_assessment(request: Request, business_id: str):
             a = gov.save_assessment(s, actor, business_id, {k: form.get(k) or "" for k in gov.ASSESSMENT_SECTIONS})
             n = a.number
     except RaigovError as exc:
-        return _back(business_id, "assessment", error=exc)
+        return _back(business_id, "assessment", error=exc, act="assessment-edit")
     return _back(business_id, "assessment", ok=f"Impact assessment saved as version {n}")
 
 
@@ -265,13 +301,13 @@ async def accept_risk(request: Request, business_id: str):
                                            request.client.host if request.client else None)
     except RaigovError:
         return _back(business_id, "risk", error=ValidationFailed.one(
-            "password", "the password did not match: the risk acceptance was not signed"))
+            "password", "the password did not match: the risk acceptance was not signed"), act="accept")
     try:
         with uow(request) as s:
             gov.accept_risk(s, actor, business_id, form.get("statement") or "",
                             package_sha256=form.get("package_sha256") or "", method="password re-entered")
     except RaigovError as exc:
-        return _back(business_id, "risk", error=exc)
+        return _back(business_id, "risk", error=exc, act="accept")
     return _back(business_id, "risk", ok="Risk acceptance signed")
 
 
@@ -289,7 +325,7 @@ async def grant_waiver(request: Request, business_id: str):
                              risk_assessment=form.get("risk_assessment") or "",
                              public_summary=form.get("public_summary") or "", expires_on=expires)
     except RaigovError as exc:
-        return _back(business_id, "waivers", error=exc)
+        return _back(business_id, "waivers", error=exc, act="grant-waiver")
     return _back(business_id, "waivers", ok="Waiver granted: report it to OMB within 30 days")
 
 
@@ -309,7 +345,7 @@ async def waiver_action(request: Request, waiver_id: RowId, action: str):
             else:
                 raise ValidationFailed.one("action", "revoke, certify or reported")
     except RaigovError as exc:
-        return _back(bid, "waivers", error=exc)
+        return _back(bid, "waivers", error=exc, act=f"{action}-{waiver_id}")
     return _back(bid, "waivers", ok=f"Waiver {waiver_id}: {action} recorded")
 
 
@@ -327,7 +363,7 @@ async def certify_pilot(request: Request, business_id: str):
                               opt_in_out=form.get("opt_in_out") or "", practices_applied=form.get("practices_applied") or "",
                               max_participants=form_int(mp, "max_participants"))
     except RaigovError as exc:
-        return _back(business_id, "pilot", error=exc)
+        return _back(business_id, "pilot", error=exc, act="certify-pilot")
     return _back(business_id, "pilot", ok="Pilot certified")
 
 
@@ -340,7 +376,7 @@ async def end_pilot(request: Request, pilot_id: RowId):
         with uow(request) as s:
             gov.end_pilot(s, actor, pilot_id, form.get("reason") or "")
     except RaigovError as exc:
-        return _back(bid, "pilot", error=exc)
+        return _back(bid, "pilot", error=exc, act=f"end-pilot-{pilot_id}")
     return _back(bid, "pilot", ok=f"Pilot {pilot_id} ended")
 
 

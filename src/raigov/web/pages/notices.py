@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from raigov.errors import Conflict, NotFound
 from raigov.identity.permissions import can
 from raigov.jobs import service as jobs
+from raigov.jobs.notices import STATUS_WORDS, kind_words
 from raigov.web.deps import CSRF_FIELD, check_csrf, db_of, require_page_actor, settings_of, uow
 from raigov.web.params import PageNo, RowId
 from raigov.web.templating import render
@@ -48,7 +49,8 @@ def _page(request: Request, status: str = "", kind: str = "", recipient: str = "
     query = urlencode({k: v for k, v in filters.items() if v})
     return render(request, "notices/index.html", {
         "nav": "notices", "result": result, "filters": filters, "query": query, "errors": errors,
-        "statuses": jobs.STATUSES, "can_retry": can(actor, "notice.retry"), "message": message, "error": error,
+        "statuses": jobs.STATUSES, "status_words": STATUS_WORDS,
+        "kind_words": kind_words, "can_retry": can(actor, "notice.retry"), "message": message, "error": error,
         "digest": settings_of(request).notice_digest}, status_code=code)
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from raigov.clock import agency_today
 from raigov.errors import NotFound, ValidationFailed
 from raigov.identity.permissions import require
+from raigov.policy.vocab import determination_words
 from raigov.web.deps import require_page_actor, settings_of, uow
 from raigov.web.pages.forms import field_errors
 from raigov.web.templating import render
@@ -48,7 +49,8 @@ def disagreements(request: Request):
     require(actor, "usecase.read")
     with uow(request) as s:
         rows = policy.disagreements(s, actor)
-    return render(request, "policy/disagreements.html", {"nav": "policy", "rows": rows})
+    return render(request, "policy/disagreements.html", {"nav": "policy", "rows": rows,
+                                                         "determination_words": determination_words})
 
 
 @router.get("/diff")
