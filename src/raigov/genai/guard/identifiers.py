@@ -48,8 +48,7 @@ _ITIN_CONTEXT = rx(r"(?i)\b(?:itin|taxpayer identification|tax id|tin)\b")
 
 # ------------------------------------------------------------------ DHS / State identifiers
 
-_ANUM = rx(r"\bA[-#]?0?\d{7,8}\b|\bA[-#]?\d{3}-\d{3}-\d{3}\b|\bA ?# ?\d{7,9}\b|\bA \d{3}[- ]?\d{3}[- ]?\d{3}\b"
-           r"|\ba[-#]\d{8,9}\b")
+_ANUM = rx(r"\bA(?:[-#]| ?# ?| )?(?:\d{7,9}|\d{3}[- ]\d{3}[- ]\d{3})\b|\ba[-#]\d{8,9}\b")
 _ANUM_DIGITS = rx(r"\b\d{3}-\d{3}-\d{3}\b|\b\d{7,9}\b")
 _ANUM_CONTEXT = rx(r"(?i)\b(?:a-?numbers?|a-?no\.?|a#|alien(?: registration)?(?: number| no\.?| #|s)?|uscis ?(?:#|no\.?|number)?"
                    r"|registration number)")
@@ -113,8 +112,8 @@ def sevis(doc: Doc) -> list[Finding]:
 
 _CARD = rx(
     r"\b\d{12,19}\b"
+    r"|\b\d{4} \d{4} \d{4} \d{4} \d{3}\b|\b\d{4}-\d{4}-\d{4}-\d{4}-\d{3}\b"  # 19 digits in five groups (first)
     r"|\b\d{4} \d{4} \d{4} \d{1,7}\b|\b\d{4}-\d{4}-\d{4}-\d{1,7}\b"  # 4-4-4-x (13 to 19 digits)
-    r"|\b\d{4} \d{4} \d{4} \d{4} \d{3}\b|\b\d{4}-\d{4}-\d{4}-\d{4}-\d{3}\b"  # 19 digits in five groups
     r"|\b\d{4} \d{6} \d{4,5}\b|\b\d{4}-\d{6}-\d{4,5}\b"  # Amex 4-6-5, Diners 4-6-4
     r"|\b\d{4} \d{4} \d{4}\b|\b\d{4}-\d{4}-\d{4}\b"  # 12-digit Maestro
 )

@@ -25,7 +25,7 @@ _CLASS = rx(
     r"|(?m)^[ \t]*\((?:TS|S)\)[ \t]"  # (TS) / (S) portion mark starting a paragraph
     r"|(?m)^[ \t]*\(C\)[ \t]+\p{Lu}[^\n]{0,40}(?:\bclassified\b|\bsecret\b|\bNOFORN\b)"  # (C) only with more signs
     r"|\b(?:NOFORN|ORCON|IMCON|RELIDO|FVEY)\b"  # dissemination controls of classified text
-    r"|\bCLASSIFIED BY:|\bDERIVED FROM:|\bDECLASSIFY ON:"  # the classification authority block
+    r"|(?i:\bclassified by:|\bderived from:|\bdeclassify on:)"  # the classification authority block
 )
 _CUI = rx(
     r"(?m)^[ \t]*(?:CUI|CONTROLLED)(?://[A-Z0-9][A-Z0-9 ,/-]{0,80})?[ \t]*$"  # banner line

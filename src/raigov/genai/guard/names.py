@@ -130,6 +130,8 @@ def person(doc: Doc) -> list[Finding]:
             j = _take(run, i)
             if title and w not in COMMON:
                 out.append(Finding("PERSON", s, run[j - 1][1], "name.title", 0.9))
+            elif w in first and w in COMMON and j - i >= 2 and _word(run[i + 1][2]) in last:
+                out.append(Finding("PERSON", s, run[j - 1][1], "name.first_last", 0.7))  # Grace Hopper, Will Smith
             elif w in first and w not in _NOT_NAME_START and len(w) > 2:
                 if j - i >= 2:
                     conf = 0.9 if _word(run[j - 1][2]) in last else 0.8
