@@ -20,9 +20,9 @@ import os
 
 from raigov.genai.guard.engine import Doc, Finding, rx
 
-# capitalised words (with O'Brien, Mary-Jane), initials "J." and the particles of surnames
-_TOKEN = rx(r"\p{Lu}[\p{Ll}'’]*\p{Ll}(?:-\p{Lu}\p{Ll}+)?|\b\p{Lu}\."
-            r"|\b(?:van|von|de|der|den|da|di|del|della|la|le|du|bin|ibn|al)\b")
+# runs of capitalised words (O'Brien, Mary-Jane, initials "J.") and surname particles, separated by single
+# spaces: one RE2 match per run, split into words in Python
+_RUN = rx(r"\p{Lu}[\p{L}'’.-]*(?: (?:\p{Lu}[\p{L}'’.-]*|(?:van|von|de|der|den|da|di|del|della|la|le|du|bin|ibn|al)\b))*")
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev", "hon", "judge", "officer", "agent",
            "sgt", "capt", "lt", "col", "gen", "det", "mister", "madam", "professor", "doctor", "senator", "rep"}
 _CUES = rx(r"(?i)(?:\bmy name is|\bname is|\bname:|\bnamed|\bdear|\bapplicant:?|\bsubject:?|\bpatient:?|\bemployee:?"
@@ -71,17 +71,31 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
     return read("dist.male.first") | read("dist.female.first"), read("dist.all.last")
 
 
+def _is_word(tok: str) -> bool:
+    """A name-shaped word: capitalised with a lower-case letter (Smith, McDonald), an initial (J.) or a
+    particle; not an acronym (SSN, CUI)."""
+    return (len(tok) == 2 and tok[1] == ".") or tok in _PARTICLES or (tok[0].isupper() and not tok.isupper())
+
+
 def _runs(doc: Doc) -> list[list[tuple[int, int, str]]]:
-    """Runs of capitalised words, initials and particles separated by single spaces."""
+    """Runs of name-shaped words separated by single spaces, as (start, end, word); a word's final full
+    stop (end of a sentence) is left out of its span unless it is an initial."""
     text = doc.text
     runs: list[list[tuple[int, int, str]]] = []
-    last_end = -2
-    for s, e in doc.find(_TOKEN):
-        if runs and s == last_end + 1 and text[last_end] == " ":
-            runs[-1].append((s, e, text[s:e]))
-        else:
-            runs.append([(s, e, text[s:e])])
-        last_end = e
+    for s, e in doc.find(_RUN):
+        run: list[tuple[int, int, str]] = []
+        pos = s
+        for tok in text[s:e].split(" "):
+            end = pos + len(tok)
+            word = tok if len(tok) <= 2 else tok.rstrip(".")
+            if word and _is_word(word):
+                run.append((pos, pos + len(word), word))
+            elif run:
+                runs.append(run)
+                run = []
+            pos = end + 1
+        if run:
+            runs.append(run)
     return runs
 
 
@@ -122,9 +136,9 @@ def person(doc: Doc) -> list[Finding]:
             if w in _PARTICLES or (len(tok) == 2 and tok.endswith(".")):
                 i += 1
                 continue
-            prev = text[max(0, s - 24):s]
-            title = (i > 0 and _word(run[i - 1][2]) in _TITLES) or _title_before(prev)
-            if w in _TITLES:
+            title = (i > 0 and _word(run[i - 1][2]) in _TITLES) or (
+                s >= 2 and text[s - 2] == "." and _title_before(text[max(0, s - 8):s]))
+            if w in _TITLES or not (title or w in first or w in last):
                 i += 1
                 continue
             j = _take(run, i)
@@ -138,7 +152,7 @@ def person(doc: Doc) -> list[Finding]:
                     out.append(Finding("PERSON", s, run[j - 1][1], "name.first_last", conf))
                 else:
                     out.append(Finding("PERSON", s, run[i][1], "name.first", 0.6))
-            elif _CUES.search(prev) and w not in COMMON and (w in first or w in last):
+            elif (w in first or w in last) and w not in COMMON and _CUES.search(text[max(0, s - 24):s]):
                 out.append(Finding("PERSON", s, run[j - 1][1], "name.cue", 0.75))
             else:
                 i += 1

@@ -34,8 +34,10 @@ def detect(text: str) -> list[Finding]:
     found = [f for det in DETECTORS for f in det(doc)]
     found.sort(key=lambda f: (-_TIER.get(f.type, _IDENTIFIER_TIER), -f.confidence, f.start - f.end, f.start))
     kept: list[Finding] = []
+    taken = bytearray(len(text) + 1)  # 1 where a kept finding lies: linear in the findings' total length
     for f in found:
-        if not any(k.start < f.end and f.start < k.end for k in kept):
+        if 1 not in taken[f.start:f.end]:
+            taken[f.start:f.end] = b"\x01" * (f.end - f.start)
             kept.append(f)
     kept.sort(key=lambda f: (f.start, f.end))
     return kept
