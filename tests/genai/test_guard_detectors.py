@@ -222,8 +222,8 @@ def test_cui_markings(text):
 
 
 def test_cui_confidence_depends_on_known_categories():
-    known = [f for f in detect("CUI//SP-PRVCY") if f.type == "CUI_MARKING"][0]
-    unknown = [f for f in detect("CUI//ZZZZ") if f.type == "CUI_MARKING"][0]
+    known = next(f for f in detect("CUI//SP-PRVCY") if f.type == "CUI_MARKING")
+    unknown = next(f for f in detect("CUI//ZZZZ") if f.type == "CUI_MARKING")
     assert known.confidence > unknown.confidence
 
 

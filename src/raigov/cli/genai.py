@@ -21,6 +21,11 @@ from raigov.cli.common import EXIT_BAD_INPUT, EXIT_PROBLEM, console, err_console
 app = typer.Typer(help="GenAI: screen prompts with the data guard", no_args_is_help=True)
 
 
+@app.callback()
+def main() -> None:
+    """GenAI: screen prompts with the data guard"""
+
+
 def _read(source: str) -> bytes:
     if source == "-":
         return sys.stdin.buffer.read()

@@ -15,7 +15,7 @@ from collections import Counter
 from sqlalchemy.orm import Session
 
 from raigov.audit.service import record
-from raigov.errors import FieldError, ValidationFailed
+from raigov.errors import ValidationFailed
 from raigov.genai.guard.policy import tools as guard_tools
 from raigov.genai.guard.scan import DEFAULT_MAX_CHARS, screen_text
 from raigov.identity.permissions import Actor, require
@@ -49,8 +49,7 @@ def decode_prompt(data: bytes, field: str = "text") -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ValidationFailed(f"{field}: not valid UTF-8 at byte {exc.start} ({exc.reason})",
-                               errors=[FieldError(field, f"not valid UTF-8 at byte {exc.start}", "invalid_utf8")]) from None
+        raise ValidationFailed.one(field, f"not valid UTF-8 at byte {exc.start} ({exc.reason})", "invalid_utf8") from None
 
 
 def list_tools() -> list[dict]:
