@@ -34,7 +34,7 @@ def test_api_screens_and_audits_without_the_text(client, db, make_user, token_fo
         ("PERSON", "John Smith"), ("US_SSN", "219-09-9998"),
         ("STREET_ADDRESS", "1600 Pennsylvania Ave NW, Washington, DC 20500")]
     assert body["redacted"] == "Letter to [PERSON], SSN [US_SSN], at [STREET_ADDRESS]."
-    [(action, object_id, details)] = _events(db)
+    [(_, object_id, details)] = _events(db)
     digest = hashlib.sha256(PROMPT.encode()).hexdigest()
     assert object_id == digest and details["sha256"] == digest
     assert details["tool"] == "chatgpt" and details["decision"] == "block"

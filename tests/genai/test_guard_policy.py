@@ -112,12 +112,22 @@ ADVERSARIAL = {k: (v * 2)[:1_000_000] for k, v in {
 }.items()}
 
 
-@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
-def test_a_1mb_adversarial_input_finishes_quickly(name):
-    """Docs: a 1 MB adversarial prompt finishes in under a second on the development machine; the bound
-    here is generous (the machine is shared), and a backtracking engine takes minutes on these."""
-    text = ADVERSARIAL[name]
-    assert len(text) == 1_000_000
+def _timed(text: str) -> float:
     t0 = time.perf_counter()
     detect(text)
-    assert time.perf_counter() - t0 < 5.0
+    return time.perf_counter() - t0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
+def test_a_1mb_adversarial_input_finishes_in_linear_time(name):
+    """A 1 MB adversarial prompt: under a second on a quiet 2-core machine (docs/genai.md gives the
+    figures); here, on a shared machine, the bound is generous and the test checks linearity: 1 MB takes
+    at most ~25× the time of 100 kB of the same text (10× is linear; a backtracking or quadratic step
+    would be 100× or worse: minutes)."""
+    text = ADVERSARIAL[name]
+    assert len(text) == 1_000_000
+    small = _timed(text[:100_000])
+    big = _timed(text)
+    assert big < 25 * small + 1.0, (small, big)
+    assert big < 20.0

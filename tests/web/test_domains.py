@@ -211,8 +211,8 @@ def test_the_app_the_cli_and_the_jobs_read_the_one_list():
     labels = [(link.path, link.label) for link in domains.nav()]
     assert labels == [("/home", "Home"), ("/inventory", "Inventory"), ("/policy", "Policy"),
                       ("/dashboard", "Dashboard"), ("/reviews", "Reviews"), ("/datacall", "Data call"),
-                      ("/evaluation", "T&E"), ("/genai/screen", "Prompt guard"), ("/admin/users", "Users"), ("/audit", "Audit trail"),
-                      ("/notices", "Notices"), ("/account", "My account")]
+                      ("/evaluation", "T&E"), ("/genai/screen", "Prompt guard"), ("/admin/users", "Users"),
+                      ("/audit", "Audit trail"), ("/notices", "Notices"), ("/account", "My account")]
 
 
 def _imports_after(args: list[str]) -> list[str]:

@@ -88,9 +88,26 @@ class Doc:
         last = [0]
         return [(self._char(s, last), self._char(e, last)) for s, e in out]
 
+    def sentence_start(self, start: int, before: int) -> int:
+        """Where the window of `before` code points before `start` begins, cut at the last line break or
+        sentence end (". " then a capitalised word: not "No. 123" nor "Mr. Smith") inside it: a context word
+        of the sentence before does not count."""
+        text = self.text
+        lo = max(0, start - before)
+        cut = text.rfind("\n", lo, start)
+        if cut >= 0:
+            lo = cut + 1
+        i = text.rfind(". ", lo, start)
+        while i >= 0:
+            if i + 3 < start and text[i + 2].isupper() and text[i + 3].islower() and not text[i - 3:i].lower().endswith(
+                    ("mr", "mrs", "ms", "dr", "no", "st", "jr", "sr")):
+                return i + 2
+            i = text.rfind(". ", lo, i)
+        return lo
+
     def near(self, pattern: Pattern, start: int, end: int, before: int = 48, after: int = 24) -> bool:
-        """Does a hit of `pattern` (context words) end within `before` code points before the span, or
-        start within `after` code points after it?"""
+        """Does a hit of `pattern` (context words) end within `before` code points before the span (and in
+        the same sentence), or start within `after` code points after it?"""
         hits = self._ctx.get(pattern)
         if hits is None:
             found = self.find(pattern)
@@ -98,7 +115,7 @@ class Doc:
         ends, starts = hits
         if not ends:
             return False
-        i = bisect_left(ends, start - before)
+        i = bisect_left(ends, self.sentence_start(start, before))
         if i < len(ends) and ends[i] <= start:
             return True
         if after:

@@ -57,7 +57,14 @@ _ANUM_CONTEXT = rx(r"(?i)\b(?:a-?numbers?|a-?no\.?|a#|alien(?: registration)?(?:
 def a_number(doc: Doc) -> list[Finding]:
     """A_NUMBER (Alien Registration Number, "USCIS #"): "A" then 7 to 9 digits (A12345678, A-012345678,
     A# 123-456-789); or digits alone (7-9, or ###-###-###) with a context word (A-number, alien, USCIS)."""
-    out = [Finding("A_NUMBER", s, e, "anumber.prefixed", 0.9) for s, e in doc.find(_ANUM)]
+    out = []
+    for s, e in doc.find(_ANUM):
+        # "A" and 8 digits is also a Next Generation passport's shape: a passport word and no A-number word
+        # nearby leave it to the passport detector
+        if e - s == 9 and doc.text[s + 1].isdigit() and doc.near(_PASSPORT_CONTEXT, s, e) and not doc.near(
+                _ANUM_CONTEXT, s, e):
+            continue
+        out.append(Finding("A_NUMBER", s, e, "anumber.prefixed", 0.9))
     taken = [(f.start, f.end) for f in out]
     for s, e in doc.find(_ANUM_DIGITS):
         if any(a < e and s < b for a, b in taken):
