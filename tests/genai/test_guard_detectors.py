@@ -130,6 +130,7 @@ def test_iban_length_and_mod97():
     assert not iban_valid("DE89370400440532013001")
     assert found("pay DE89 3704 0044 0532 0130 00 today") == [("IBAN_CODE", "DE89 3704 0044 0532 0130 00")]
     assert found("IBAN GB82WEST12345698765432.") == [("IBAN_CODE", "GB82WEST12345698765432")]
+    assert found("iban gb82west12345698765432") == [("IBAN_CODE", "gb82west12345698765432")]
     assert "IBAN_CODE" not in types("DE89 3704 0044 0532 0130 01")
 
 
@@ -145,7 +146,8 @@ def test_driver_license_by_shape_with_context_only():
 # ------------------------------------------------------------------ contact details
 
 @pytest.mark.parametrize("value", ["(202) 555-0143", "202-555-0143", "202.555.0143", "+1 202 555 0143",
-                                   "+44 20 7946 0958", "+49 30 1234567", "0044 20 7946 0958"])
+                                   "+44 20 7946 0958", "+49 30 1234567", "0044 20 7946 0958", "020 7946 0958",
+                                   "06 12 34 56 78"])
 def test_phone_valid(value):
     assert found(f"reach me at {value} today") == [("PHONE_NUMBER", value)]
 
@@ -183,6 +185,7 @@ def test_street_address():
     assert found("at 42 Elm Street, Apt 5") == [("STREET_ADDRESS", "42 Elm Street, Apt 5")]
     assert found("P.O. Box 1234") == [("STREET_ADDRESS", "P.O. Box 1234")]
     assert found("Hauptstraße 5, Berlin") == [("STREET_ADDRESS", "Hauptstraße 5")]
+    assert found("PSC 1234, Box 5678\nAPO AE 09012") == [("STREET_ADDRESS", "PSC 1234, Box 5678\nAPO AE 09012")]
     assert types("we shipped 3 boxes today") == set()
 
 
@@ -194,6 +197,7 @@ def test_person_names():
     assert found("My name is Kowalczyk") == [("PERSON", "Kowalczyk")]
     assert found("Mary Ann van der Berg signed") == [("PERSON", "Mary Ann van der Berg")]
     assert found("Grace Hopper wrote it") == [("PERSON", "Grace Hopper")]
+    assert found("Contact Zbigniew K. Wróblewski today") == [("PERSON", "Zbigniew K. Wróblewski")]  # First I. Last
 
 
 def test_person_negatives():

@@ -15,7 +15,7 @@ _PHONE = rx(
     r"(?:\+?1" + _SEP + r"?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}" + _SEP + r")[2-9]\d{2}" + _SEP + r"\d{4}"  # NANP, separated
     r"|\+\d{1,3}(?:[-. ]?\(\d{1,4}\))?(?:[-. ]?\d{1,5}){1,6}"  # international with +
     r"|\b00\d{1,3}(?:[-. ]\d{1,5}){2,6}"  # international with 00
-    r"|\(0\d{1,5}\) ?\d{3,5}[-. ]?\d{3,5}|\b0\d{1,5}[-. ]\d{3,5}(?:[-. ]\d{2,5}){0,2}"  # national trunk-0 forms
+    r"|\(0\d{1,5}\) ?\d{3,5}[-. ]?\d{3,5}|\b0\d{1,5}(?:[-. ]\d{2,5}){1,4}"  # national trunk-0 forms
     r"|\b\d{10}\b|\b\d{3}\.\d{4}\b|\b\d{3}-\d{4}\b"  # bare forms (with context only)
 )
 _EXT = rx(r"^ ?(?:x|ext\.?|extension) ?\d{1,6}\b")
@@ -42,8 +42,9 @@ def phone(doc: Doc) -> list[Finding]:
                 continue
             conf = 0.8
         elif raw.startswith("(0") or raw.startswith("0"):
-            if not (context and 9 <= n <= 12):
-                continue
+            groups = len([g for g in raw.replace("(", " ").replace(")", " ").replace("-", " ").replace(".", " ").split() if g])
+            if not (9 <= n <= 12 and (context or groups >= 3)):
+                continue  # a national number (trunk 0): with a phone word, or written in three groups or more
             conf = 0.6
         elif (n in (7, 10) and raw.isdigit()) or (n == 7 and len(raw) == 8):
             if not context:
@@ -149,10 +150,13 @@ _ADDRESS = rx(
     r"(?:,? (?i:apt|apartment|suite|ste|unit|fl|floor|rm|room|bldg|building|#)\.? ?#? ?[A-Za-z0-9-]{1,6}\b)?"
     r"(?:,? \p{Lu}[\p{L}'.-]+(?: \p{Lu}[\p{L}'.-]+){0,3},? " + _STATES + r"\b(?:,? \d{5}(?:-\d{4})?\b)?)?"
     r"|(?i:\bp\.? ?o\.? box \d{1,6}\b)"
-    r"|\b(?:Rue|Calle|Via|Viale|Avenida|Rua|Piazza|Plaza|Chemin|Carrer|Paseo|Avenue|Boulevard)"
+    r"|(?i:\b(?:unit|psc|cmr) \d{1,5},? box \d{1,5}\b(?:\s+(?:apo|fpo|dpo) a[aep] \d{5}\b)?)"  # U.S. military mail
+    r"|\b(?:USNS|USS|USCGC) \p{Lu}[\p{L} ]{1,30}\s+(?:FPO|APO|DPO) A[AEP] \d{5}\b"
+    r"|\b(?:Rue|Calle|C/|Via|Viale|Vicolo|Corso|Largo|Piazza|Piazzetta|Avenida|Avda\.|Rua|Plaza|Chemin|Carrer|Paseo|Avenue"
+    r"|Boulevard|Ulica|ul\.)"
     r"(?: [\p{L}'.-]+){1,4},? \d{1,5}[a-zA-Z]?\b"
     r"|\b\p{Lu}[\p{Ll}-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|laan|straat|gracht|plein|vej|gade|gatan"
-    r"|vägen|veien|katu|tie|utca|ulica|út) \d{1,5}[a-z]?\b"
+    r"|vägen|veien|katu|tie|utca|ulica|út|gata|gade|graben|gasse|steig|pad) \d{1,5}[a-z]?\b"
 )
 
 

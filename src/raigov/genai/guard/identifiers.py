@@ -196,7 +196,7 @@ def bank(doc: Doc) -> list[Finding]:
 
 # ------------------------------------------------------------------ IBAN (ISO 13616)
 
-_IBAN = rx(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+_IBAN = rx(r"(?i)\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 # total length per country (the SWIFT IBAN registry)
 IBAN_LENGTH = {
     "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27, "BR": 29,
@@ -225,7 +225,7 @@ def iban(doc: Doc) -> list[Finding]:
     out = []
     for s, e in doc.find(_IBAN):
 
-        raw = text[s:e]
+        raw = text[s:e].upper()  # written in lower case too
         want = IBAN_LENGTH.get(raw[:2])
         if want is None:
             continue

@@ -46,7 +46,7 @@ his her their its you we they she he please thanks thank hello hi dear yes no ok
 department security homeland national federal office agency service services center centre group team inc llc
 corp company limited ltd bureau division unit section program project system data information report
 don doctor professor judge officer agent president general major captain sergeant lieutenant colonel
-ben
+ben los las el rio des
 """
 # surnames that are also ordinary words: they end a name after a first name (John Smith, Ann Young) but
 # never start one
@@ -138,10 +138,17 @@ def person(doc: Doc) -> list[Finding]:
                 continue
             title = (i > 0 and _word(run[i - 1][2]) in _TITLES) or (
                 s >= 2 and text[s - 2] == "." and _title_before(text[max(0, s - 8):s]))
-            if w in _TITLES or not (title or w in first or w in last):
+            initial = i + 2 < len(run) and len(run[i + 1][2]) <= 2 and run[i + 1][2][0].isupper() and (
+                len(run[i + 1][2]) == 1 or run[i + 1][2][1] == ".")
+            if w in _TITLES or not (title or initial or w in first or w in last):
                 i += 1
                 continue
             j = _take(run, i)
+            if initial and w not in COMMON and not title and _word(run[i + 2][2]) not in COMMON:
+                # First I. Last (or First I Last): the shape of a name, whatever the lists say
+                out.append(Finding("PERSON", s, run[j - 1][1], "name.initial", 0.8))
+                i = j
+                continue
             if title and w not in COMMON:
                 out.append(Finding("PERSON", s, run[j - 1][1], "name.title", 0.9))
             elif w in first and w in COMMON and j - i >= 2 and _word(run[i + 1][2]) in last:
@@ -152,6 +159,10 @@ def person(doc: Doc) -> list[Finding]:
                     out.append(Finding("PERSON", s, run[j - 1][1], "name.first_last", conf))
                 else:
                     out.append(Finding("PERSON", s, run[i][1], "name.first", 0.6))
+            elif j - i >= 2 and w not in _NOT_NAME_START and _word(run[i + 1][2]) in last and _word(
+                    run[i + 1][2]) not in COMMON and (s == 0 or (text[s - 1] not in "\n" and not _sentence_start(text, s))):
+                # an unlisted first name before a listed surname, inside a sentence (Nicodemus Ballesteros)
+                out.append(Finding("PERSON", s, run[j - 1][1], "name.surname", 0.65))
             elif (w in first or w in last) and w not in COMMON and _CUES.search(text[max(0, s - 24):s]):
                 out.append(Finding("PERSON", s, run[j - 1][1], "name.cue", 0.75))
             else:
@@ -159,6 +170,14 @@ def person(doc: Doc) -> list[Finding]:
                 continue
             i = j
     return out
+
+
+def _sentence_start(text: str, s: int) -> bool:
+    """Does the word at `s` start a sentence (text start, or after ". ", "! ", "? ", a line break)?"""
+    k = s - 1
+    while k >= 0 and text[k] in " \t\"'(":
+        k -= 1
+    return k < 0 or text[k] in ".!?\n:"
 
 
 _TITLE_BEFORE = rx(r"(?i)\b(?:mr|mrs|ms|mx|dr|prof|rev|hon|sgt|capt|lt|col|gen|det)\.? $")
