@@ -198,6 +198,8 @@ def test_person_names():
     assert found("Mary Ann van der Berg signed") == [("PERSON", "Mary Ann van der Berg")]
     assert found("Grace Hopper wrote it") == [("PERSON", "Grace Hopper")]
     assert found("Contact Zbigniew K. Wróblewski today") == [("PERSON", "Zbigniew K. Wróblewski")]  # First I. Last
+    assert found("Ask Borkowski about it") == [("PERSON", "Borkowski")]  # a surname's ending
+    assert found("I saw Nicodemus Ballesteros there") == [("PERSON", "Nicodemus Ballesteros")]
 
 
 def test_person_negatives():

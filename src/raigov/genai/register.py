@@ -7,5 +7,5 @@ CONTRIBUTES = Contribution(
     api=("raigov.web.api.genai:router",),
     pages=("raigov.web.pages.genai:router",),
     cli=(CliGroup("genai", "raigov.cli.genai", "GenAI: screen prompts with the data guard"),),
-    nav=(Link("/genai/screen", "Prompt guard", "genai.prompt.screen", key="genai", order=65),),
+    nav=(Link("/genai/screen", "Prompt guard", "genai.prompt.screen", key="genai", order=66),),
 )

@@ -57,6 +57,20 @@ _NOT_NAME_START = COMMON | _WORD_SURNAMES
 _STOP_AFTER = COMMON
 
 
+# Surname endings of many languages (Slavic -ov/-ova/-ski/-wicz/-ović, Romanian -escu, Nordic -sson/-dóttir,
+# Greek -poulos, Italian -ini/-elli/-ucci, Georgian -shvili/-dze, Ukrainian -enko/-chuk, Spanish -quez,
+# Turkish -oğlu): a capitalised word of at least six letters ending so is read as a surname (general
+# onomastics; the Census lists hold few of them).
+_SURNAME_ENDINGS = ("ov", "ova", "ev", "eva", "sky", "ski", "ska", "skaya", "skiy", "wicz", "vich", "vić", "ović", "ovic",
+                    "evic", "escu", "eanu", "sson", "dóttir", "dottir", "poulos", "akis", "idis", "ini", "elli", "etti",
+                    "ucci", "shvili", "dze", "enko", "chuk", "czyk", "iak", "ová", "ský", "ská", "quez", "oglu", "oğlu",
+                    "ovna", "evna", "ovich", "evich")
+
+
+def surname_shaped(w: str) -> bool:
+    return len(w) >= 6 and w.endswith(_SURNAME_ENDINGS)
+
+
 @functools.cache
 def name_lists() -> tuple[frozenset[str], frozenset[str]]:
     """(first names, surnames), lower case, from the ``names`` package's Census files."""
@@ -123,10 +137,23 @@ def _take(run, i: int, limit: int = 4) -> int:
     return j
 
 
+class _Surnames:
+    """The Census surnames, and any surname-shaped word."""
+
+    __slots__ = ("listed",)
+
+    def __init__(self, listed: frozenset[str]):
+        self.listed = listed
+
+    def __contains__(self, w: str) -> bool:
+        return w in self.listed or surname_shaped(w)
+
+
 def person(doc: Doc) -> list[Finding]:
     """PERSON spans by the rules of the module docstring."""
     text = doc.text
-    first, last = name_lists()
+    first, listed = name_lists()
+    last = _Surnames(listed)
     out: list[Finding] = []
     for run in _runs(doc):
         i = 0
@@ -160,11 +187,13 @@ def person(doc: Doc) -> list[Finding]:
                 else:
                     out.append(Finding("PERSON", s, run[i][1], "name.first", 0.6))
             elif j - i >= 2 and w not in _NOT_NAME_START and _word(run[i + 1][2]) in last and _word(
-                    run[i + 1][2]) not in COMMON and (s == 0 or (text[s - 1] not in "\n" and not _sentence_start(text, s))):
+                    run[i + 1][2]) not in COMMON and not _sentence_start(text, s):
                 # an unlisted first name before a listed surname, inside a sentence (Nicodemus Ballesteros)
                 out.append(Finding("PERSON", s, run[j - 1][1], "name.surname", 0.65))
             elif (w in first or w in last) and w not in COMMON and _CUES.search(text[max(0, s - 24):s]):
                 out.append(Finding("PERSON", s, run[j - 1][1], "name.cue", 0.75))
+            elif surname_shaped(w) and not _sentence_start(text, s):
+                out.append(Finding("PERSON", s, run[j - 1][1], "name.surname_shape", 0.6))
             else:
                 i += 1
                 continue
