@@ -104,7 +104,7 @@ GEN = {"A_NUMBER": a_number, "I94_NUMBER": i94, "US_PASSPORT": passport, "SEVIS_
        "CLASSIFICATION_MARKING": class_banner, "CLASS_PORTION": class_portion, "LEGACY_MARKING": legacy}
 TYPE_OF = {"CUI_PORTION": "CUI_MARKING", "CLASS_PORTION": "CLASSIFICATION_MARKING"}
 
-# {X} is a labelled value of generator X; {name} a person (not labelled: scored elsewhere); {n9}/{n11} hard negatives
+# {X} is a labelled value of generator X; {name} a person (labelled PERSON); {n9}/{n11} hard negatives
 TEMPLATES = [
     "Please check the status of case {A_NUMBER} for {name}; the hearing was moved.",
     "Beneficiary {name}, Alien Registration Number {A_NUMBER}, filed the I-485 in March.",
@@ -148,6 +148,8 @@ def record(r: random.Random, tid: int) -> dict:
         key = tpl[i + 1:j]
         if key == "name":
             value = f"{r.choice(_FIRST)} {r.choice(_LAST)}"
+            spans.append({"entity_type": "PERSON", "entity_value": value,
+                          "start_position": len(text), "end_position": len(text) + len(value)})
         elif key == "n9":
             value = "7" + _d(r, 8)
         elif key == "n11":

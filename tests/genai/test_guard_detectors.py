@@ -154,6 +154,8 @@ def test_phone_valid(value):
 
 def test_phone_extension_and_negatives():
     assert found("call 202-555-0143 x204 now") == [("PHONE_NUMBER", "202-555-0143 x204")]
+    assert found("Desk: 202.555.0143x751") == [("PHONE_NUMBER", "202.555.0143x751")]
+    assert found("Fax: 001-202-555-0143x38548") == [("PHONE_NUMBER", "001-202-555-0143x38548")]
     assert types("call 102-555-0143 now") == set()  # area code cannot start with 1
     assert types("version 1.2.3 build 20240101") == set()
     assert "PHONE_NUMBER" not in types("ref 2025550143")  # a bare 10-digit run needs a phone word

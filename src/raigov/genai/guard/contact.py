@@ -18,7 +18,7 @@ _PHONE = rx(
     r"|\(0\d{1,5}\) ?\d{3,5}[-. ]?\d{3,5}|\b0\d{1,5}(?:[-. ]\d{2,5}){1,4}"  # national trunk-0 forms
     r"|\b\d{10}\b|\b\d{3}\.\d{4}\b|\b\d{3}-\d{4}\b"  # bare forms (with context only)
 )
-_EXT = rx(r"^ ?(?:x|ext\.?|extension) ?\d{1,6}\b")
+_EXT = rx(r"^ ?(?:[xX]|ext\.?|Ext\.?|extension) ?\d{1,6}\b")
 _PHONE_CONTEXT = rx(r"(?i)\b(?:phone|tel|telephone|mobile|cell|fax|call|contact|number|ph|ring|text|whatsapp|dial)\b")
 
 
@@ -33,7 +33,9 @@ def phone(doc: Doc) -> list[Finding]:
         raw = text[s:e]
         if s and (text[s - 1].isalnum() or text[s - 1] in "+-./"):
             continue
-        if e < len(text) and (text[e].isalnum() or (text[e] in "-./" and e + 1 < len(text) and text[e + 1].isdigit())):
+        x = _EXT.find_end(text[e:e + 16])  # an extension (x751, ext. 12) belongs to the number
+        end = e + x
+        if end < len(text) and (text[end].isalnum() or (text[end] in "-./" and end + 1 < len(text) and text[end + 1].isdigit())):
             continue
         n = len(digits(raw))
         context = doc.near(_PHONE_CONTEXT, s, e, before=40, after=0)
@@ -52,8 +54,7 @@ def phone(doc: Doc) -> list[Finding]:
             conf = 0.6
         else:
             conf = 0.85 if context else 0.75
-        x = _EXT.find_end(text[e:e + 16])
-        out.append(Finding("PHONE_NUMBER", s, e + x, "phone.nanp" if n in (10, 11) and
+        out.append(Finding("PHONE_NUMBER", s, end, "phone.nanp" if n in (10, 11) and
                            not raw.startswith(("+4", "+3", "+5", "+6", "+7", "+8", "+9", "00", "0")) else "phone.intl", conf))
     return out
 
