@@ -197,6 +197,7 @@ def test_person_names():
     assert found("I met John J. Smith today") == [("PERSON", "John J. Smith")]
     assert found("Ask Dr. Okonjo-Iweala") == [("PERSON", "Okonjo-Iweala")]
     assert found("My name is Kowalczyk") == [("PERSON", "Kowalczyk")]
+    assert found("What's your last name? Qwertyuiop") == [("PERSON", "Qwertyuiop")]  # a strong cue, unlisted
     assert found("Mary Ann van der Berg signed") == [("PERSON", "Mary Ann van der Berg")]
     assert found("Grace Hopper wrote it") == [("PERSON", "Grace Hopper")]
     assert found("Contact Zbigniew K. Wróblewski today") == [("PERSON", "Zbigniew K. Wróblewski")]  # First I. Last

@@ -28,6 +28,9 @@ _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev", 
 _CUES = rx(r"(?i)(?:\bmy name is|\bname is|\bname:|\bnamed|\bdear|\bapplicant:?|\bsubject:?|\bpatient:?|\bemployee:?"
            r"|\bclient:?|\bsincerely,|\bregards,|\bsigned,?|\bsigned by|\bthis is|\bi am|\bi'm|\bcontact:?"
            r"|\bfrom:|\bto:|\battn:?)\s*$")
+# cues strong enough that the next capitalised word is a name whatever the lists say
+_STRONG_CUES = rx(r"(?i)(?:\bmy name is|\bname is|\bname:|\b(?:last|first|full|maiden|middle|family) name(?: is|:|\?)"
+                  r"|\bsurname(?: is|:)|\bdear|\bsincerely,|\bregards,|\battn:?|\bsigned by|\bsays|\bsaid)\s*$")
 _PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "del", "della", "la", "le", "du", "bin", "ibn", "al"}
 
 # Capitalised words that are first names or surnames in the lists but far more often ordinary words
@@ -47,6 +50,8 @@ department security homeland national federal office agency service services cen
 corp company limited ltd bureau division unit section program project system data information report
 don doctor professor judge officer agent president general major captain sergeant lieutenant colonel
 ben los las el rio des
+ask contact call tell email mail send thank meet let have get give make take pay visit invite inform notify remind help
+sales support billing customer user manager director
 """
 # surnames that are also ordinary words: they end a name after a first name (John Smith, Ann Young) but
 # never start one
@@ -167,7 +172,8 @@ def person(doc: Doc) -> list[Finding]:
                 s >= 2 and text[s - 2] == "." and _title_before(text[max(0, s - 8):s]))
             initial = i + 2 < len(run) and len(run[i + 1][2]) <= 2 and run[i + 1][2][0].isupper() and (
                 len(run[i + 1][2]) == 1 or run[i + 1][2][1] == ".")
-            if w in _TITLES or not (title or initial or w in first or w in last):
+            strong = w not in COMMON and _STRONG_CUES.search(text[max(0, s - 24):s])
+            if w in _TITLES or not (title or initial or strong or w in first or w in last):
                 i += 1
                 continue
             j = _take(run, i)
@@ -178,6 +184,8 @@ def person(doc: Doc) -> list[Finding]:
                 continue
             if title and w not in COMMON:
                 out.append(Finding("PERSON", s, run[j - 1][1], "name.title", 0.9))
+            elif strong:
+                out.append(Finding("PERSON", s, run[j - 1][1], "name.cue", 0.8))
             elif w in first and w in COMMON and j - i >= 2 and _word(run[i + 1][2]) in last:
                 out.append(Finding("PERSON", s, run[j - 1][1], "name.first_last", 0.7))  # Grace Hopper, Will Smith
             elif w in first and w not in _NOT_NAME_START and len(w) > 2:
@@ -187,8 +195,9 @@ def person(doc: Doc) -> list[Finding]:
                 else:
                     out.append(Finding("PERSON", s, run[i][1], "name.first", 0.6))
             elif j - i >= 2 and w not in _NOT_NAME_START and _word(run[i + 1][2]) in last and _word(
-                    run[i + 1][2]) not in COMMON and not _sentence_start(text, s):
-                # an unlisted first name before a listed surname, inside a sentence (Nicodemus Ballesteros)
+                    run[i + 1][2]) not in COMMON and (not _sentence_start(text, s) or _word(run[i + 1][2]) in last.listed):
+                # an unlisted first name before a surname (Nicodemus Ballesteros): a listed one at the start of
+                # a sentence, a listed or surname-shaped one inside it
                 out.append(Finding("PERSON", s, run[j - 1][1], "name.surname", 0.65))
             elif (w in first or w in last) and w not in COMMON and _CUES.search(text[max(0, s - 24):s]):
                 out.append(Finding("PERSON", s, run[j - 1][1], "name.cue", 0.75))
