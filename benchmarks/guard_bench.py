@@ -29,7 +29,7 @@ DATE_OF_BIRTH prediction on a gold DATE_TIME counts as right for its precision).
 Timing: prompts of 373 and 5,400 characters made of the dev sentences and the DHS set (with their PII),
 median of 30 calls after warm-up, each system on the same text in the same process, round-robin (one call
 of each system in turn) so that the shared machine's changing load falls on all alike, with the garbage
-collector off during each call (as `timeit` does) and run between calls.
+collector off during each call (as `timeit` does).
 """
 
 from __future__ import annotations
@@ -43,6 +43,11 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+
+# one thread per numeric library: BLAS worker threads left spinning after a spaCy call would take the
+# 2-core machine from whichever system is timed next
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -157,7 +162,6 @@ def timing(fns: dict, text: str, reps: int = 30) -> dict[str, float]:
     times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(reps):
         for k, fn in fns.items():
-            gc.collect()
             gc.disable()  # as timeit does: a collection of the whole heap (spaCy's model) is nobody's own time
             try:
                 t0 = time.perf_counter()

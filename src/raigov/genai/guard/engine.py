@@ -7,7 +7,8 @@ would have checked in Python, on the (short) matched text.
 
 :class:`Doc` holds one prompt: its UTF-8 bytes are made once and every pattern runs on them through RE2's
 own ``Match`` (the package's ``finditer`` re-encodes the text and builds a match object per hit, which
-costs more than the matching); byte offsets are turned back into code points once per hit. Context words
+costs more than the matching); byte offsets are turned back into code points through the runs of non-ASCII
+characters, found once per prompt. Context words
 are found once per prompt and pattern, then looked up by position.
 
 Offsets are code points into the prompt (Python ``str`` indices), end exclusive.
@@ -15,7 +16,7 @@ Offsets are code points into the prompt (Python ``str`` indices), end exclusive.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import re2
@@ -52,29 +53,40 @@ def rx(pattern: str) -> Pattern:
     return Pattern(pattern)
 
 
+_NON_ASCII = Pattern(r"[^\x00-\x7f]+")
+
+
 class Doc:
     """One prompt, ready for the detectors: ``find(pattern)`` gives every (start, end) hit in code points;
     ``near(pattern, start, end)`` tells whether a context word is close to a span."""
 
-    __slots__ = ("_b2c", "_ctx", "ascii", "raw", "text")
+    __slots__ = ("_ctx", "_wide", "ascii", "raw", "text")
 
     def __init__(self, text: str):
         self.text = text
         self.raw = text.encode("utf-8", "surrogatepass")
         self.ascii = len(self.raw) == len(text)
         self._ctx: dict[Pattern, tuple[list[int], list[int]]] = {}
-        self._b2c: dict[int, int] = {0: 0}
+        self._wide: tuple[list[int], list[int]] | None = None
 
-    def _char(self, off: int, last: list[int]) -> int:
-        got = self._b2c.get(off)
-        if got is None:
-            base = last[0] if last[0] <= off else 0
-            got = self._b2c[base] + _RE2.BytesToCharLen(self.raw, base, off)
-            self._b2c[off] = got
-        last[0] = off
-        return got
+    def _extra(self) -> tuple[list[int], list[int]]:
+        """For a text with non-ASCII characters: the byte end of each run of them, and the bytes beyond one
+        per character up to that end (one RE2 pass, one decode per run)."""
+        if self._wide is None:
+            ends, extra, total = [], [], 0
+            for s, e in self._find_bytes(_NON_ASCII):
+                total += (e - s) - len(self.raw[s:e].decode("utf-8", "surrogatepass"))
+                ends.append(e)
+                extra.append(total)
+            self._wide = (ends, extra)
+        return self._wide
 
-    def find(self, pattern: Pattern) -> list[tuple[int, int]]:
+    def _char(self, off: int) -> int:
+        ends, extra = self._extra()
+        i = bisect_right(ends, off)
+        return off - (extra[i - 1] if i else 0)
+
+    def _find_bytes(self, pattern: Pattern) -> list[tuple[int, int]]:
         match, raw, n = pattern.match, self.raw, len(self.raw)
         out, pos = [], 0
         while pos <= n:
@@ -83,10 +95,13 @@ class Doc:
                 break
             out.append((s, e))
             pos = e if e > s else e + 1
+        return out
+
+    def find(self, pattern: Pattern) -> list[tuple[int, int]]:
+        out = self._find_bytes(pattern)
         if self.ascii or not out:
             return out
-        last = [0]
-        return [(self._char(s, last), self._char(e, last)) for s, e in out]
+        return [(self._char(s), self._char(e)) for s, e in out]
 
     def sentence_start(self, start: int, before: int) -> int:
         """Where the window of `before` code points before `start` begins, cut at the last line break or
