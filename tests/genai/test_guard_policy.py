@@ -106,6 +106,8 @@ ADVERSARIAL = {k: (v * 2)[:1_000_000] for k, v in {
     "near domain": ("x@" + "a-" * 40 + ".") * 12_196,
     "near ipv6": "1:" * 500_000,
     "capitals": "Aa " * 333_333,
+    "accented words": "Zoë 1 " * 166_667,  # non-ASCII: code points from byte offsets
+    "wide": "é" * 1_000_000,
     "near card": "4111-1111-1111-111 " * 52_632,
     "slashes": "CUI//" * 200_000,
     "mixed": "John 1600 Main St 202-555-01 A12345 " * 30_000,
