@@ -59,7 +59,7 @@ EXPECTED: dict[str, set[str]] = {
     "oversight.decision.record": {"service"},
     "genai.access.request": ALL_PEOPLE - {"auditor", "admin"},
     "genai.access.approve": {"component_ai_lead", "caio", "caio_delegate"},
-    "genai.prompt.screen": (ALL_PEOPLE - {"auditor", "admin"}) | {"service"},
+    "genai.prompt.screen": (ALL_PEOPLE - {"auditor", "admin"}) | {"service", "system"},
     "jobs.checks.run": {"system"},
     "jobs.notice.read": {"caio", "caio_delegate", "auditor", "admin", "component_ai_lead", "system"},
     "jobs.notice.retry": {"caio", "caio_delegate", "admin", "system"},

@@ -1,0 +1,104 @@
+"""The guard's pure entry point: run every detector over a prompt, settle overlapping findings, apply the
+policy and redact. No database, no I/O beyond the packaged data.
+
+The result is the contract of docs/genai.md::
+
+    {"decision": "allow" | "redact" | "block",
+     "findings": [{"type", "start", "end", "rule", "confidence"}],   # code points, end exclusive
+     "redacted": "...",
+     ...}                                                             # plus "tool", "data_class", "reasons"
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from raigov.errors import PayloadTooLarge, ValidationFailed
+from raigov.genai.guard import contact, identifiers, markings, names
+from raigov.genai.guard.engine import Doc, Finding, rx
+from raigov.genai.guard.policy import ACTIONS, DEFAULT_CLASS, Policy, default_policy, tool
+
+DETECTORS = markings.DETECTORS + identifiers.DETECTORS + contact.DETECTORS + names.DETECTORS
+DEFAULT_MAX_CHARS = 200_000
+_BINARY = rx(r"[\x00-\x08\x0e-\x1f\x7f\x{fffe}\x{ffff}]")  # control characters other than tab and line breaks
+
+# When two findings overlap, the higher tier wins, then the higher confidence, then the longer span.
+_TIER = {"CLASSIFICATION_MARKING": 5, "CUI_MARKING": 5, "LEGACY_MARKING": 5, "STREET_ADDRESS": 2, "PERSON": 1,
+         "EMAIL_ADDRESS": 3, "IP_ADDRESS": 3, "DATE_OF_BIRTH": 3, "PHONE_NUMBER": 2.5}
+_IDENTIFIER_TIER = 4
+
+
+def detect(text: str) -> list[Finding]:
+    """Every finding of every detector, overlaps settled (see _TIER), in order of position."""
+    doc = Doc(text)
+    found = [f for det in DETECTORS for f in det(doc)]
+    found.sort(key=lambda f: (-_TIER.get(f.type, _IDENTIFIER_TIER), -f.confidence, f.start - f.end, f.start))
+    kept: list[Finding] = []
+    taken = bytearray(len(text) + 1)  # 1 where a kept finding lies: linear in the findings' total length
+    for f in found:
+        if 1 not in taken[f.start:f.end]:
+            taken[f.start:f.end] = b"\x01" * (f.end - f.start)
+            kept.append(f)
+    kept.sort(key=lambda f: (f.start, f.end))
+    return kept
+
+
+def check_text(text: object, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    """The prompt as text, or a clear error: not text, empty, holding NUL or other control characters
+    (binary), or over `max_chars` code points (413: refused, never truncated)."""
+    if not isinstance(text, str):
+        raise ValidationFailed.one("text", "must be a string")
+    if not text.strip():
+        raise ValidationFailed.one("text", "is empty", "empty")
+    if len(text) > max_chars:
+        raise PayloadTooLarge(f"text: the prompt has {len(text):,} characters; the limit is {max_chars:,}. "
+                              "Split it; it is never truncated.",
+                              errors=[_field("text", f"over the limit of {max_chars} characters", "too_large")])
+    if _BINARY.search(text):
+        bad = next(i for i, c in enumerate(text) if _BINARY.search(c))
+        raise ValidationFailed.one("text", f"holds a control character (U+{ord(text[bad]):04X}) at position {bad}: "
+                                   "binary data is not a prompt", "binary")
+    return text
+
+
+def _field(name, message, code):
+    from raigov.errors import FieldError
+
+    return FieldError(name, message, code)
+
+
+def redact(text: str, findings: list[Finding], actions: list[str]) -> str:
+    """`text` with each finding whose action is not "allow" replaced by ``[TYPE]``."""
+    parts, pos = [], 0
+    for f, act in zip(findings, actions):
+        if act == "allow":
+            continue
+        parts.append(text[pos:f.start])
+        parts.append(f"[{f.type}]")
+        pos = f.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def screen_text(text: str, tool_id: str | None = None, *, policy: Policy | None = None,
+                max_chars: int = DEFAULT_MAX_CHARS) -> dict:
+    """Screen one prompt for the tool `tool_id` (None: the strictest class, "public"): the decision, the
+    findings, the redacted text, and why (each type found, how often, and the action the policy gives it)."""
+    policy = policy or default_policy()
+    t = tool(tool_id)
+    data_class = t.data_class if t else DEFAULT_CLASS
+    text = check_text(text, max_chars)
+    findings = [f for f in detect(text) if f.confidence >= policy.min_confidence]
+    actions = [policy.action(data_class, f.type) for f in findings]
+    decision = max(actions, key=ACTIONS.index, default="allow")
+    counts = Counter(f.type for f in findings)
+    reasons = [{"type": ty, "count": n, "action": policy.action(data_class, ty)} for ty, n in sorted(counts.items())]
+    return {
+        "decision": decision,
+        "findings": [f.as_dict() for f in findings],
+        "redacted": redact(text, findings, actions),
+        "tool": t.id if t else None,
+        "data_class": data_class,
+        "reasons": reasons,
+        "policy_version": policy.version,
+    }
