@@ -1,16 +1,16 @@
 """inventory: use_cases.id_sort, the id in natural order (DHS-14 before DHS-101) for the inventory list,
 indexed; backfilled from each use case's id (inventory/sorting.py). Issue #14.
 
-Revision ID: 0017
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 import sqlalchemy as sa
 from alembic import op
 
 from raigov.inventory.sorting import natural_key
 
-revision = '0017'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
