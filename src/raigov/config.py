@@ -49,6 +49,9 @@ class Settings(BaseSettings):
 
     max_json_body_bytes: int = Field(default=1_000_000, ge=1024)
     upload_limit_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    oversight_batch_limit_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024,
+        description="The largest body of POST /api/v1/decisions/batch (up to 10,000 decisions)")
     db_lock_wait_seconds: float = Field(
         default=5.0, ge=0, le=600,
         description="How long a web request waits for a database lock held by another writer (SQLite's write lock, "

@@ -27,6 +27,7 @@ DOMAINS: list[str] = [
     "raigov.policy",
     "raigov.governance",
     "raigov.evaluation",
+    "raigov.oversight",
     "raigov.jobs",
     "raigov.demo",
     "raigov.db",
