@@ -14,7 +14,7 @@ from raigov.inventory import service as inventory
 from raigov.oversight import service as oversight
 from raigov.policy import service as policy
 from tests.governance.test_governance_service import FR, LOW
-from tests.web.conftest import app, client, token_for  # noqa: F401  (the web fixtures, for the API tests)
+from tests.web.conftest import app, client, sign_in, token_for  # noqa: F401  (the web fixtures, for the API tests)
 
 NOW = dt.datetime(2026, 12, 4, 15, 0, tzinfo=dt.UTC)
 

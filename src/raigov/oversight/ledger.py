@@ -94,12 +94,36 @@ def _check(decisions: list[DecisionIn], now: dt.datetime, where) -> None:
             errors.append(FieldError(where(i, "decided_at"), "is in the future"))
         if any(not b.strip() for b in d.other_bases):
             errors.append(FieldError(where(i, "other_bases"), "an empty basis"))
-        if isinstance(d.ai_output, dict) and len(d.model_dump_json(include={"ai_output"})) > 16_000:
-            errors.append(FieldError(where(i, "ai_output"), "larger than 16,000 characters", "too_long"))
+        if isinstance(d.ai_output, dict):
+            problem = _json_problem(d.ai_output)
+            if problem:
+                errors.append(FieldError(where(i, "ai_output"), problem))
+            elif len(d.model_dump_json(include={"ai_output"})) > 16_000:
+                errors.append(FieldError(where(i, "ai_output"), "larger than 16,000 characters", "too_long"))
         if len(errors) >= MAX_ERRORS:
             break
     if errors:
         raise ValidationFailed(f"{errors[0].field}: {errors[0].message}", errors=errors)
+
+
+def _json_problem(value, depth: int = 0) -> str | None:
+    """What keeps a JSON value out of the ledger's canonical form: an object key that is not ASCII (the canonical
+    JSON sorts keys by code point and allows ASCII keys only) or nesting deeper than 20."""
+    if depth > 20:
+        return "nested deeper than 20 levels"
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not k.isascii():
+                return f"object keys must be ASCII (not {k!r})"
+            found = _json_problem(v, depth + 1)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for v in value:
+            found = _json_problem(v, depth + 1)
+            if found:
+                return found
+    return None
 
 
 def _prepare(decisions: list[DecisionIn], ucs: dict[str, UseCase], system: str, key: bytes) -> list[dict]:
