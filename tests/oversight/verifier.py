@@ -53,12 +53,13 @@ def inclusion_ok(leaf_hash: bytes, index: int, size: int, path: list[str], root:
 
 
 def event_bytes(e: dict) -> bytes:
-    s = json.dumps
-    return ('{"action":%s,"actor":%s,"details":%s,"object_id":%s,"object_type":%s,"prev_hash":"%s","seq":%d,'
-            '"state_digest":"%s","time":"%s"}' % (s(e["action"], ensure_ascii=False), s(e["actor"], ensure_ascii=False),
-                                                  e["details"], s(e["object_id"], ensure_ascii=False),
-                                                  s(e["object_type"], ensure_ascii=False), e["prev_hash"], e["seq"],
-                                                  e["state_digest"], e["time"])).encode()
+    """docs/audit.md §2: the event's canonical JSON, keys in order, `details` inserted as stored."""
+    def s(v: str) -> str:
+        return json.dumps(v, ensure_ascii=False)
+
+    return ("{" + f'"action":{s(e["action"])},"actor":{s(e["actor"])},"details":{e["details"]},'
+            f'"object_id":{s(e["object_id"])},"object_type":{s(e["object_type"])},"prev_hash":"{e["prev_hash"]}",'
+            f'"seq":{e["seq"]},"state_digest":"{e["state_digest"]}","time":"{e["time"]}"' + "}").encode()
 
 
 def verify(proof: dict, pinned_public_key: str) -> list[str]:
