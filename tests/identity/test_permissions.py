@@ -116,7 +116,7 @@ def test_auditor_changes_nothing():
     assert allowed == {"identity.user.read", "identity.account.read_own", "identity.token.create_own",
                        "audit.event.read", "audit.trail.verify", "inventory.use_case.read",
                        "inventory.use_case.read_draft", "inventory.file.export", "evaluation.run.read",
-                       "governance.gate.query", "jobs.notice.read", "governance.dashboard.read"}
+                       "governance.gate.query", "jobs.notice.read", "governance.dashboard.read", "oversight.decision.read"}
 
 
 def test_submitter_cannot_read_another_components_drafts():

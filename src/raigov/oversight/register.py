@@ -7,5 +7,5 @@ CONTRIBUTES = Contribution(
     api=("raigov.web.api.oversight:router",),
     pages=("raigov.web.pages.oversight:router",),
     cli=(CliGroup("oversight", "raigov.cli.oversight", "Human oversight: the decision ledger's statistics and proofs"),),
-    nav=(Link("/oversight", "Oversight", "oversight.decision.read", order=65),),
+    nav=(Link("/oversight", "Oversight", "oversight.decision.read", order=66),),
 )
