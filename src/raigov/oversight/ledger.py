@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from raigov.audit.batch import batch_state, item_hash
@@ -235,7 +236,12 @@ def record_decisions(session: Session, actor: Actor, key: bytes, decisions: list
             v = {k: val for k, val in rows[i].items() if not k.startswith("_")}
             v.update(batch_seq=seq, batch_index=n, recorded_at=now)
             values.append(v)
-        session.execute(insert(Decision), values)
+        try:
+            with session.begin_nested():
+                session.execute(insert(Decision), values)
+        except IntegrityError:
+            raise Conflict("another request recorded one of these decisions at the same moment: send the request "
+                           "again (the same body is then answered 200)") from None
         counts.add(session, Counter((rows[i]["use_case_id"], agency_today(now=rows[i]["decided_at"]), rows[i]["kind"],
                                      rows[i]["human_action"], Outcome.RECORDED) for i in new))
     ids = _ids(session, rows, new, seq)
