@@ -244,3 +244,19 @@ def test_a_decision_in_the_future_is_refused(db, people, use_cases, key):
     with pytest.raises(ValidationFailed) as e:
         _record(db, people["cbp-sys"], key, [decision(use_cases["low"], decided_at="2099-01-01T00:00:00Z")])
     assert e.value.errors[0].field == "decisions.0.decided_at"
+
+
+@pytest.mark.parametrize("output", [
+    {"score": 0.91, "label": "inéligible ✓", "big": 2**70, "flags": [True, False, None, 1e-7, -0.0, 1.5e300],
+     "nested": {"b": [1, 2.5, {"z": "q", "a": 3}], "a": ""}},
+    "a plain text output with \"quotes\", \\ and \u2028",
+    {},
+])
+def test_the_fast_item_hash_is_the_audit_trails_item_hash(output):
+    from raigov.audit.batch import item_hash
+    from raigov.oversight.ledger import fast_item_hash
+
+    item = {"use_case": "DHS-1", "system": "service:x", "decision_id": "é-1", "ai_version": "v", "kind": "arrest",
+            "subject": "ab" * 32, "ai_output": output, "reviewer": None, "human_action": "none", "rationale": "r\n",
+            "other_bases": ["one", "twö"], "decided_at": "2026-12-04T14:00:00.000000Z", "corrects": None}
+    assert fast_item_hash(item) == item_hash(item).hex()

@@ -5,6 +5,7 @@ record the refused attempts (and their counts and one audit event) and nothing e
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -12,7 +13,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from raigov.audit.batch import batch_state, item_hash
+from raigov.audit import merkle
+from raigov.audit.batch import batch_state
 from raigov.audit.canonical import format_time
 from raigov.audit.service import record
 from raigov.clock import agency_today
@@ -33,6 +35,26 @@ REFUSE_ACTION = "oversight.decision.refuse"
 FUTURE_SLACK = dt.timedelta(minutes=5)  # clocks of operational systems drift a little
 CHUNK = 1000  # IN lists are cut to this many values
 MAX_ERRORS = 100
+
+
+def _plain_output(v):
+    """What ``audit.canonical.canonical_json`` does to a JSON value, for the values a decision's item holds:
+    a number with a fraction becomes its repr string (the rest is already plain JSON). Byte-identical output
+    (tests/oversight/test_ledger.py checks it against ``audit.batch.item_hash``), without the general walker's
+    per-value cost."""
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, dict):
+        return {k: _plain_output(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_plain_output(x) for x in v]
+    return v
+
+
+def fast_item_hash(item: dict) -> str:
+    """``audit.batch.item_hash(item).hex()`` for a ledger item (its only floats are inside ``ai_output``)."""
+    plain = {**item, "ai_output": _plain_output(item["ai_output"])}
+    return merkle.leaf_hash(json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hex()
 
 
 def item_of(bid: str, system: str, d) -> dict:
@@ -136,7 +158,7 @@ def _prepare(decisions: list[DecisionIn], ucs: dict[str, UseCase], system: str, 
                "reviewer": d.reviewer.strip() if d.reviewer is not None else None, "human_action": d.human_action,
                "rationale": d.rationale, "other_bases": [b.strip() for b in d.other_bases],
                "decided_at": d.decided_at.astimezone(dt.UTC), "corrects": d.corrects}
-        row["item_hash"] = item_hash(item_of(uc.business_id, system, row)).hex()
+        row["item_hash"] = fast_item_hash(item_of(uc.business_id, system, row))
         row["_bid"] = uc.business_id
         out.append(row)
     return out
@@ -238,7 +260,7 @@ def record_decisions(session: Session, actor: Actor, key: bytes, decisions: list
             values.append(v)
         try:
             with session.begin_nested():
-                session.execute(insert(Decision), values)
+                _insert(session, values)
         except IntegrityError:
             raise Conflict("another request recorded one of these decisions at the same moment: send the request "
                            "again (the same body is then answered 200)") from None
@@ -257,11 +279,39 @@ def record_decisions(session: Session, actor: Actor, key: bytes, decisions: list
     return result
 
 
+COLUMNS = ("use_case_id", "system", "decision_id", "ai_version", "kind", "subject", "ai_output", "reviewer",
+           "human_action", "rationale", "other_bases", "decided_at", "corrects", "recorded_at", "item_hash",
+           "batch_seq", "batch_index")
+JSON_COLUMNS = frozenset({"ai_output", "other_bases"})
+
+
+def _insert(session: Session, values: list[dict]) -> None:
+    """The rows, in one COPY on PostgreSQL (a tenth of the time of an INSERT per row), an executemany elsewhere."""
+    if session.get_bind().dialect.name != "postgresql" or len(values) < 50:
+        session.execute(insert(Decision), values)
+        return
+    import psycopg
+    from psycopg.types.json import Jsonb
+
+    session.flush()
+    cur = session.connection().connection.cursor()
+    sql = f"COPY oversight_decisions ({', '.join(COLUMNS)}) FROM STDIN"
+    try:
+        with cur.copy(sql) as copy:
+            for v in values:
+                copy.write_row([Jsonb(v[c]) if c in JSON_COLUMNS else v[c] for c in COLUMNS])
+    except psycopg.errors.IntegrityError as exc:  # the driver's own error: the raw cursor is not SQLAlchemy's
+        raise IntegrityError(sql, None, exc) from None
+    finally:
+        cur.close()
+
+
 def _ids(session: Session, rows: list[dict], new: list[int], seq: int | None) -> dict[int, int]:
     """Row index -> ledger id of the rows just written (by their batch leaf index)."""
     if seq is None:
         return {}
-    by_leaf = dict(session.execute(select(Decision.batch_index, Decision.id).where(Decision.batch_seq == seq)).all())
+    by_leaf = dict(session.connection().execute(select(Decision.batch_index, Decision.id)
+                                                 .where(Decision.batch_seq == seq)).all())
     return {i: by_leaf[n] for n, i in enumerate(new)}
 
 
