@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import ARRAY, String, any_, literal, select
 from sqlalchemy.orm import Session
 
 from raigov.clock import agency_today
@@ -38,9 +38,13 @@ def roster(session: Session, use_case_id: int) -> dict[str, tuple[dt.date, dt.da
 def opted_out(session: Session, use_case_id: int, subjects: set[str]) -> set[str]:
     out: set[str] = set()
     keys = sorted(subjects)
-    for i in range(0, len(keys), CHUNK):
-        out.update(session.scalars(select(OptOut.subject).where(OptOut.use_case_id == use_case_id,
-                                                                OptOut.subject.in_(keys[i:i + CHUNK]))))
+    pg = session.get_bind().dialect.name == "postgresql"
+    step = max(len(keys), 1) if pg else CHUNK
+    for i in range(0, len(keys), step):
+        # one array parameter on PostgreSQL: answered from the unique index (see ledger._stored)
+        match = OptOut.subject == any_(literal(keys, ARRAY(String))) if pg else OptOut.subject.in_(keys[i:i + step])
+        out.update(session.connection().execute(select(OptOut.subject).where(OptOut.use_case_id == use_case_id,
+                                                                             match)).scalars())
     return out
 
 

@@ -9,7 +9,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
+from sqlalchemy import ARRAY, String, any_, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -173,13 +173,19 @@ def _stored(session: Session, rows: list[dict], system: str) -> dict[tuple[int, 
         if r["corrects"]:
             by_uc[r["use_case_id"]].add(r["corrects"])
     out = {}
+    pg = session.get_bind().dialect.name == "postgresql"
     for uc_id, keys in by_uc.items():
         keys = sorted(keys)
-        for i in range(0, len(keys), CHUNK):
-            for pk, did, h in session.execute(
+        step = len(keys) if pg else CHUNK
+        for i in range(0, len(keys), step):
+            # PostgreSQL: one array parameter (= ANY), which the planner answers from the unique index whatever its
+            # statistics say; an IN list of bind parameters in a prepared statement was a sequential scan
+            # comparing every row with every key once the ledger grew
+            match = (Decision.decision_id == any_(literal(keys, ARRAY(String))) if pg
+                     else Decision.decision_id.in_(keys[i:i + step]))
+            for pk, did, h in session.connection().execute(
                     select(Decision.id, Decision.decision_id, Decision.item_hash)
-                    .where(Decision.use_case_id == uc_id, Decision.system == system,
-                           Decision.decision_id.in_(keys[i:i + CHUNK]))):
+                    .where(Decision.use_case_id == uc_id, Decision.system == system, match)):
                 out[(uc_id, did)] = (pk, h)
     return out
 

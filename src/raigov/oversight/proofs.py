@@ -24,16 +24,18 @@ EVENT_FIELDS = ("seq", "time", "actor", "action", "object_type", "object_id", "s
 
 
 def _event_leaves(session: Session, upto: int) -> list[bytes]:
-    rows = session.execute(text("SELECT event_hash FROM audit_events WHERE seq <= :n ORDER BY seq"), {"n": upto}).scalars()
-    return [bytes.fromhex(h) for h in rows]
+    rows = session.connection().exec_driver_sql("SELECT event_hash FROM audit_events WHERE seq <= %s ORDER BY seq"
+                                                 if session.get_bind().dialect.name == "postgresql" else
+                                                 "SELECT event_hash FROM audit_events WHERE seq <= ? ORDER BY seq", (upto,))
+    return [bytes.fromhex(r[0]) for r in rows]
 
 
 def prove(session: Session, actor: Actor, decision_pk: int) -> dict:
     """The chain of proofs of one decision, with `verified` (every step checks out) and `steps` (each one)."""
     d, uc = get_decision(session, actor, decision_pk)
     item = item_of(uc.business_id, d.system, d)
-    leaves = [bytes.fromhex(h) for h in session.scalars(
-        select(Decision.item_hash).where(Decision.batch_seq == d.batch_seq).order_by(Decision.batch_index))]
+    leaves = [bytes.fromhex(h) for h in session.connection().execute(
+        select(Decision.item_hash).where(Decision.batch_seq == d.batch_seq).order_by(Decision.batch_index)).scalars()]
     path = merkle.inclusion_proof(leaves, d.batch_index)
     root = merkle.root(leaves)
     ev = session.get(AuditEvent, d.batch_seq)

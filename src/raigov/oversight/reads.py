@@ -49,27 +49,32 @@ def list_decisions(session: Session, actor: Actor, business_id: str, *, limit: i
 def stats(session: Session, actor: Actor, business_id: str, since: dt.date | None = None,
           until: dt.date | None = None) -> dict:
     """Counts by kind, human action and outcome, by day, and the override rate of reviewed decisions, over the
-    agency days [since, until] (both optional), read from the daily counts alone."""
+    agency days [since, until] (both optional), aggregated in SQL from the daily counts alone."""
     uc = use_case(session, business_id)
     require(actor, READ, component_of(uc))
-    q = select(DailyCount.day, DailyCount.kind, DailyCount.human_action, DailyCount.outcome, DailyCount.count) \
-        .where(DailyCount.use_case_id == uc.id)
+    where = [DailyCount.use_case_id == uc.id]
     if since is not None:
-        q = q.where(DailyCount.day >= since)
+        where.append(DailyCount.day >= since)
     if until is not None:
-        q = q.where(DailyCount.day <= until)
+        where.append(DailyCount.day <= until)
+    total = func.sum(DailyCount.count)
+    conn = session.connection()
     totals = {o.value: 0 for o in Outcome}
     by_kind: dict[str, dict] = {}
     by_action = {a.value: 0 for a in HumanAction}
-    days: dict[dt.date, dict] = {}
-    for day, kind, action, outcome, n in session.execute(q.order_by(DailyCount.day)):
+    for kind, action, outcome, n in conn.execute(
+            select(DailyCount.kind, DailyCount.human_action, DailyCount.outcome, total).where(*where)
+            .group_by(DailyCount.kind, DailyCount.human_action, DailyCount.outcome)):
+        n = int(n)
         totals[outcome] = totals.get(outcome, 0) + n
         k = by_kind.setdefault(kind, {o.value: 0 for o in Outcome})
         k[outcome] = k.get(outcome, 0) + n
         if outcome == Outcome.RECORDED:
             by_action[action] = by_action.get(action, 0) + n
-        d = days.setdefault(day, {o.value: 0 for o in Outcome})
-        d[outcome] = d.get(outcome, 0) + n
+    days: dict[dt.date, dict] = {}
+    for day, outcome, n in conn.execute(select(DailyCount.day, DailyCount.outcome, total).where(*where)
+                                        .group_by(DailyCount.day, DailyCount.outcome)):
+        days.setdefault(day, {o.value: 0 for o in Outcome})[outcome] = int(n)
     reviewed = sum(v for a, v in by_action.items() if a != HumanAction.NONE)
     return {"use_case": uc.business_id, "since": since, "until": until, "totals": totals, "by_kind": by_kind,
             "by_human_action": by_action, "reviewed": reviewed,
