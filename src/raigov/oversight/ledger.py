@@ -264,9 +264,8 @@ def record_decisions(session: Session, actor: Actor, key: bytes, decisions: list
             v = {k: val for k, val in rows[i].items() if not k.startswith("_")}
             v.update(batch_seq=seq, batch_index=n, recorded_at=now)
             values.append(v)
-        try:
-            with session.begin_nested():
-                _insert(session, values)
+        try:  # no savepoint: on a conflict the whole transaction rolls back (two round trips fewer per request)
+            _insert(session, values)
         except IntegrityError:
             raise Conflict("another request recorded one of these decisions at the same moment: send the request "
                            "again (the same body is then answered 200)") from None
