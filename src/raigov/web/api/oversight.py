@@ -1,7 +1,8 @@
 """JSON API of the decision ledger (docs/oversight.md): operational systems record AI-assisted decisions, one or
 a batch; readers get a decision, its proof and a use case's statistics; the operator roster; FR opt-outs.
-Thin: every rule is in raigov.oversight.service. Bodies are read as they came and validated by the service's
-schemas after the permission check of the route (``may``)."""
+Thin: every rule is in raigov.oversight.service. Bodies are read as they came (async), then validated and
+recorded in the thread pool (so that the event loop never waits on the database), after the permission check
+of the route (``may``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from raigov.errors import problem_type
 from raigov.identity.permissions import Actor
@@ -71,7 +73,7 @@ def _record(request: Request, actor: Actor, raw: bytes, batch: bool) -> JSONResp
 async def record_decision(request: Request, actor: ActorDep):
     """409 when the decision_id was recorded before with another body; 422 problem+json with `code` and
     `citation` when a decision rule refuses it (the refused attempt is recorded, the decision is not)."""
-    return _record(request, actor, await request.body(), batch=False)
+    return await run_in_threadpool(_record, request, actor, await request.body(), False)
 
 
 @router.post("/decisions/batch", tags=["oversight"], responses=ERRORS, status_code=201, openapi_extra=_body(BatchIn),
@@ -80,7 +82,7 @@ async def record_decision(request: Request, actor: ActorDep):
 async def record_batch(request: Request, actor: ActorDep):
     """`{"decisions": [...]}`. Errors name the row (`decisions.<i>.<field>`); more than 10,000 is 413; when a rule
     refuses any row nothing but the refused attempts is recorded (422 with `refused`)."""
-    return _record(request, actor, await request.body(), batch=True)
+    return await run_in_threadpool(_record, request, actor, await request.body(), True)
 
 
 @router.get("/decisions/{decision_id}", tags=["oversight"], responses=ERRORS, summary="One decision of the ledger")
@@ -129,10 +131,14 @@ def operators(request: Request, actor: ActorDep, business_id: str):
              summary="Put a person on the roster, or renew their training")
 async def record_operator(request: Request, actor: ActorDep, business_id: str):
     raw = await request.body()
-    with uow(request) as s:
-        body = parse_body(OperatorIn, raw)
-        return _operator_out(oversight.record_operator(s, actor, business_id, body.username, body.trained_on,
-                                                       body.expires_on))
+
+    def work():
+        with uow(request) as s:
+            body = parse_body(OperatorIn, raw)
+            return _operator_out(oversight.record_operator(s, actor, business_id, body.username, body.trained_on,
+                                                           body.expires_on))
+
+    return await run_in_threadpool(work)
 
 
 @router.delete("/use-cases/{business_id}/operators/{username}", tags=["oversight"], responses=ERRORS, status_code=204,
@@ -148,10 +154,14 @@ def remove_operator(request: Request, actor: ActorDep, business_id: str, usernam
              summary="Record a U.S. citizen's opt-out of this face-recognition use (201; 200 if recorded before)")
 async def record_opt_out(request: Request, actor: ActorDep, business_id: str):
     raw = await request.body()
-    with uow(request) as s:
-        body = parse_body(OptOutIn, raw)
-        new = oversight.record_opt_out(s, actor, oversight.load_key(settings_of(request).ensure_data_dir()),
-                                       business_id, body.subject)
+
+    def work():
+        with uow(request) as s:
+            body = parse_body(OptOutIn, raw)
+            return oversight.record_opt_out(s, actor, oversight.load_key(settings_of(request).ensure_data_dir()),
+                                            business_id, body.subject)
+
+    new = await run_in_threadpool(work)
     return JSONResponse({"recorded": True}, status_code=201 if new else 200)
 
 
