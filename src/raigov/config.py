@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     upload_limit_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     genai_max_prompt_chars: int = Field(default=200_000, ge=1, le=10_000_000, description=(
         "The GenAI guard refuses a longer prompt (413; never truncated)"))
+    oversight_batch_limit_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024,
+        description="The largest body of POST /api/v1/decisions/batch (up to 10,000 decisions)")
     db_lock_wait_seconds: float = Field(
         default=5.0, ge=0, le=600,
         description="How long a web request waits for a database lock held by another writer (SQLite's write lock, "

@@ -29,6 +29,7 @@ DOMAINS: list[str] = [
     "raigov.governance",
     "raigov.evaluation",
     "raigov.genai",
+    "raigov.oversight",
     "raigov.jobs",
     "raigov.demo",
     "raigov.db",

@@ -165,7 +165,9 @@ def test_runtime_role_cannot_alter_disable_triggers_or_truncate(pg_roles, settin
             "SELECT t.tgname, t.tgenabled FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid "
             "JOIN pg_namespace n ON n.oid = r.relnamespace WHERE n.nspname = :s AND NOT t.tgisinternal"),
             {"s": pg_roles.schema}).all()
-    assert sorted(enabled) == sorted((f"{t}_{k}", "O") for t in ("audit_events", "audit_tree_heads")
+    # the audit trail and the decision ledger (migration 0010: decisions and refused attempts) keep their triggers
+    assert sorted(enabled) == sorted((f"{t}_{k}", "O") for t in ("audit_events", "audit_tree_heads",
+                                                                 "oversight_decisions", "oversight_refusals")
                                      for k in ("append_only", "no_truncate"))
 
     res = raigov("audit", "verify", "--json")

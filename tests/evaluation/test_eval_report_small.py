@@ -43,8 +43,8 @@ def test_criteria_come_from_the_policy_pack(tmp_path):
     checks = {c["name"]: (c["value"], c["limit"], c["passed"]) for c in out["checks"]}
     assert code == 1 and out["passed"] is False  # the pack's 3.0 limit on the FMR ratio fails
     assert checks["FMR max/min ratio"] == (5.0, 3.0, False) and checks["FNMR max/min ratio"] == (1.0, 3.0, True)
-    assert out["criteria"]["source"] == "dhs-026-11@1.1.0 D026-11.Testing"
-    assert "Limits set by the policy pack dhs-026-11@1.1.0 D026-11.Testing" in path.with_suffix(".html").read_text()
+    assert out["criteria"]["source"] == "dhs-026-11@1.2.0 D026-11.Testing"
+    assert "Limits set by the policy pack dhs-026-11@1.2.0 D026-11.Testing" in path.with_suffix(".html").read_text()
     code, out = _report(path, "--criteria-pack", "dhs-026-11", "--max-fmr-ratio", "6", "--max-garbe", "1")
     assert code == 0 and out["passed"] is True  # explicit limits win over the pack's
     code, out = _report(path, "--criteria-pack", "dhs-026-11@1.0.0")  # the published 1.0.0 set no criteria
@@ -58,6 +58,6 @@ def test_a_pack_with_an_unknown_criterion_is_refused(tmp_path):
 
     text = resources.files("raigov.policy").joinpath("packs/dhs-026-11-1.1.0.yaml").read_text()
     bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace("max_garbe: 0.25", "max_banana: 0.25").replace('version: "1.1.0"', 'version: "1.2.0"'))
+    bad.write_text(text.replace("max_garbe: 0.25", "max_banana: 0.25").replace('version: "1.1.0"', 'version: "9.0.0"'))
     r = CliRunner().invoke(app, ["policy", "validate", str(bad)])
     assert r.exit_code == 2 and "max_banana" in r.output and "criteria" in r.output

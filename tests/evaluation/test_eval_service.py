@@ -225,12 +225,12 @@ def test_cli_classifier_attach(db, settings, team, tmp_path):
 def test_a_run_judged_against_the_packs_limits(db, settings, team, scores):
     from raigov.errors import ValidationFailed
 
-    assert ("dhs-026-11@1.1.0", "D026-11.Testing") in ev_service.criteria_packs()
+    assert ("dhs-026-11@1.2.0", "D026-11.Testing") in ev_service.criteria_packs()
     params = {**BIO, "criteria": {}, "criteria_pack": "dhs-026-11"}
     with db.transaction() as s:
         run = ev_service.run_and_store(s, team["tester"], settings, scores.read_bytes(), "scores.parquet", "biometric",
                                        params)
-        assert run.parameters["criteria_source"] == "dhs-026-11@1.1.0 D026-11.Testing"
+        assert run.parameters["criteria_source"] == "dhs-026-11@1.2.0 D026-11.Testing"
         assert run.parameters["criteria"] == {"max_fmr_ratio": 3.0, "max_fnmr_ratio": 3.0, "max_garbe": 0.25}
         assert [c["name"] for c in run.criteria] == ["FMR max/min ratio", "FNMR max/min ratio", "GARBE"]
         assert [c["limit"] for c in run.criteria] == [3.0, 3.0, 0.25]

@@ -57,6 +57,11 @@ EXPECTED: dict[str, set[str]] = {
     "evaluation.run.read": GOVERNANCE_READERS | {"te_engineer"},
     "governance.gate.query": {"service", "submitter", "component_ai_lead", "caio", "caio_delegate", "auditor", "system"},
     "oversight.decision.record": {"service"},
+    "oversight.decision.read": {"component_ai_lead", "caio", "caio_delegate", "privacy_reviewer", "crcl_reviewer",
+                                "auditor", "system"},
+    "oversight.operator.manage": {"component_ai_lead", "caio", "caio_delegate"},
+    "oversight.opt_out.record": {"component_ai_lead", "privacy_reviewer", "caio", "caio_delegate"},
+    "oversight.opt_out.check": {"service", "component_ai_lead", "privacy_reviewer", "caio", "caio_delegate"},
     "genai.access.request": ALL_PEOPLE - {"auditor", "admin"},
     "genai.access.approve": {"component_ai_lead", "caio", "caio_delegate"},
     "genai.prompt.screen": (ALL_PEOPLE - {"auditor", "admin"}) | {"service", "system"},
@@ -111,7 +116,7 @@ def test_auditor_changes_nothing():
     assert allowed == {"identity.user.read", "identity.account.read_own", "identity.token.create_own",
                        "audit.event.read", "audit.trail.verify", "inventory.use_case.read",
                        "inventory.use_case.read_draft", "inventory.file.export", "evaluation.run.read",
-                       "governance.gate.query", "jobs.notice.read", "governance.dashboard.read"}
+                       "governance.gate.query", "jobs.notice.read", "governance.dashboard.read", "oversight.decision.read"}
 
 
 def test_submitter_cannot_read_another_components_drafts():

@@ -31,7 +31,8 @@ from raigov.policy import fields as F
 from raigov.policy.signals import DEFAULT_NEGATION_CUES, DEFAULT_POST_CUES, PhraseError, Signal
 from raigov.policy.yamlsrc import YamlError, YamlProblem, line_of, load_yaml, path_text
 
-ITEM_KINDS = ("definition", "principle", "prohibition", "exclusion", "presumption", "practice", "review", "clock")
+ITEM_KINDS = ("definition", "principle", "prohibition", "exclusion", "presumption", "practice", "review", "clock",
+              "decision_rule")
 SHIPPED_DIR = Path(__file__).with_name("packs")
 MAX_PACK_BYTES = 2_000_000
 
@@ -65,6 +66,7 @@ class Item:
     notes: str = ""
     line: int | None = None
     criteria: dict | None = None  # practices: the limits a test report is judged against
+    refuse: dict | None = None  # decision rules: {code, when, implements, message} (raigov.oversight.rules)
 
     def as_dict(self) -> dict:
         d = {"id": self.id, "kind": self.kind, "title": self.title, "citation": self.citation,
@@ -82,6 +84,8 @@ class Item:
             d["reviewers"] = list(self.reviewers)
         if self.criteria:
             d["criteria"] = dict(self.criteria)
+        if self.refuse:
+            d["refuse"] = dict(self.refuse)
         return d
 
 
@@ -281,6 +285,10 @@ def parse_pack(text: str, source: str) -> Pack:
             problems.append(P(ip + ("effect",), "effect is for exclusion items only"))
         if it["kind"] == "exclusion" and "effect" not in it:
             problems.append(P(ip, "an exclusion item needs an effect (out-of-scope or practices-not-required)"))
+        if (it["kind"] == "decision_rule") != ("refuse" in it):
+            problems.append(P(ip, "a decision_rule item needs 'refuse', and only decision rules have it"))
+        elif "refuse" in it and it["refuse"].get("implements", it["id"]) not in items_by_id:
+            problems.append(P(ip + ("refuse", "implements"), f"no item {it['refuse']['implements']!r} in this pack"))
         if "when" in it:
             for cp in C.check(it["when"], ip + ("when",), signals=raw_signals, refs=refs, items=items_by_id,
                               kinds=kinds):
@@ -348,7 +356,8 @@ def parse_pack(text: str, source: str) -> Pack:
              status=it.get("status", status if status != "mixed" else "verified"), text=it.get("text", ""),
              impact=tuple(it.get("impact", ())), when=it.get("when"), effect=it.get("effect"),
              timing=it.get("timing"), clock=it.get("clock"), reviewers=tuple(it.get("reviewers", ())),
-             notes=it.get("notes", ""), line=line_of(marks, ("items", i)), criteria=it.get("criteria"))
+             notes=it.get("notes", ""), line=line_of(marks, ("items", i)), criteria=it.get("criteria"),
+             refuse=it.get("refuse"))
         for i, it in enumerate(raw_items))
     cw = data.get("crosswalk")
     if cw:

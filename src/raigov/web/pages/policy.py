@@ -16,7 +16,8 @@ from raigov.web.pages.forms import field_errors
 from raigov.web.templating import render
 
 router = APIRouter(prefix="/policy", include_in_schema=False)
-KIND_ORDER = ["definition", "principle", "prohibition", "exclusion", "presumption", "practice", "review", "clock"]
+KIND_ORDER = ["definition", "principle", "prohibition", "exclusion", "presumption", "practice", "review", "clock",
+              "decision_rule"]
 
 
 def _registry():

@@ -1,0 +1,229 @@
+"""The decision ledger under load on PostgreSQL, over HTTP (docs/oversight.md).
+
+    .venv/bin/python benchmarks/oversight_bench.py [--decisions 100000] [--batch 10000] [--singles 400]
+                                                   [--clients 8] [--stats-days 365] [--proofs 20]
+
+Builds a fresh PostgreSQL schema (``benchdb.fresh``), an authorized CBP use case (created, screened, decided
+not high-impact and synced through the real services), a trained operator and a CBP service token; starts the
+app with uvicorn (one worker, ``gate_bench.start_server``) and measures:
+
+1. batch ingest: ``--decisions`` decisions through ``POST /api/v1/decisions/batch`` in batches of ``--batch``,
+   end to end (client JSON encoding, HTTP, validation, rules, HMAC, hashing, inserts, counts, audit event);
+2. one decision: ``POST /api/v1/decisions`` from ``--clients`` concurrent clients (threads, one keep-alive
+   connection each), ``--singles`` requests in all: p50 and p99;
+3. the statistics read ``GET /api/v1/use-cases/{id}/decision-stats`` with daily counts standing for 10 million
+   decisions (``--stats-days`` days of counts over every kind and human action, inserted directly: the read
+   never touches the ledger, so its cost is that of the counts);
+4. a proof ``GET /api/v1/decisions/{id}/proof`` of decisions in a full batch (after a signed head).
+
+Targets of issue #15: >= 10,000 decisions/s, p99 <= 25 ms, stats <= 200 ms at 10 M, proof <= 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from benchdb import fresh
+from gate_bench import free_port, pct, start_server
+
+LOW = {
+    "use_case_name": "Benefit eligibility pre-screen",
+    "development_stage": "Deployed",
+    "problem_solved": "Machine translation of the agency's public web pages into Spanish for readers.",
+    "system_outputs": "Translated text reviewed by staff before publication.",
+}
+
+
+def decision(bid: str, n: int, now: dt.datetime) -> dict:
+    return {"decision_id": f"D-{n}", "use_case": bid, "ai_version": "model-3.1",
+            "kind": ("benefit_denial", "favourable", "informational", "benefit_reduction")[n % 4],
+            "subject": f"A{n:09d}", "ai_output": {"score": round((n % 997) / 997, 4), "label": "x"},
+            "reviewer": "officer.ng", "human_action": ("accepted", "modified", "overrode")[n % 3],
+            "rationale": "checked against the file", "other_bases": ["documents checked by the officer"],
+            "decided_at": (now - dt.timedelta(seconds=n % 86_400)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+
+
+def setup(db, data_dir: Path) -> tuple[str, str]:
+    from raigov.config import Settings
+    from raigov.governance import service as gov
+    from raigov.identity import service as identity
+    from raigov.identity.permissions import Actor
+    from raigov.identity.schemas import RoleGrantIn, UserCreate
+    from raigov.inventory import service as inventory
+    from raigov.policy import service as policy
+
+    settings = Settings(data_dir=data_dir, secret_key="bench-secret-not-for-production")
+    system = Actor.system("bench")
+    with db.transaction() as s:
+        for name, role, unit, kind in (("owner", "submitter", "CBP", "person"), ("lead", "component_ai_lead", "CBP", "person"),
+                                       ("caio", "caio", None, "person"), ("cbp-sys", "service", "CBP", "service")):
+            identity.create_user(s, system, UserCreate(username=name, display_name=name, kind=kind,
+                                                       roles=[RoleGrantIn(role=role, component=unit)]), settings)
+    with db.transaction() as s:
+        actor = {u: identity.actor_for(s, identity.get_user(s, u)) for u in ("owner", "lead", "caio")}
+    with db.transaction() as s:
+        bid = inventory.create_use_case(s, actor["owner"], component="CBP", values=LOW, reason="bench",
+                                        settings=settings).business_id
+    with db.transaction() as s:
+        inventory.submit_use_case(s, actor["owner"], bid)
+    with db.transaction() as s:
+        policy.screen_use_case(s, actor["owner"], bid)
+    with db.transaction() as s:
+        policy.decide(s, actor["caio"], bid, "not-high-impact", "bench")
+        gov.sync(s, actor["owner"], bid)
+    from raigov.oversight import service as oversight
+
+    with db.transaction() as s:
+        oversight.record_operator(s, actor["lead"], bid, "officer.ng", dt.date(2020, 1, 1), dt.date(2099, 1, 1))
+        token, _ = identity.create_token(s, system, "cbp-sys", "bench", settings)
+    return bid, token
+
+
+def synthetic_counts(db, bid: str, days: int, total: int) -> int:
+    """Daily counts standing for `total` decisions over `days` days (every kind x human action x outcome)."""
+    from sqlalchemy import insert, select
+
+    from raigov.inventory.models import UseCase
+    from raigov.oversight.models import DailyCount
+    from raigov.oversight.vocab import HumanAction, Outcome, kinds
+
+    combos = [(k, a, o) for k in kinds() for a in HumanAction for o in Outcome]
+    per = max(1, total // (days * len(combos)))
+    with db.transaction() as s:
+        uc_id = s.scalar(select(UseCase.id).where(UseCase.business_id == bid))
+        start = dt.date(2020, 1, 1)
+        rows = [{"use_case_id": uc_id, "day": start + dt.timedelta(days=d), "kind": k, "human_action": a,
+                 "outcome": o, "count": per} for d in range(days) for k, a, o in combos]
+        for i in range(0, len(rows), 5000):
+            s.execute(insert(DailyCount), rows[i:i + 5000])
+    return len(rows) * per
+
+
+def main() -> int:
+    """Long because it is the benchmark's script: set up, start the server, then the four measurements in turn."""
+    import httpx
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--decisions", type=int, default=100_000)
+    ap.add_argument("--batch", type=int, default=10_000)
+    ap.add_argument("--singles", type=int, default=400)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--stats-days", type=int, default=365)
+    ap.add_argument("--proofs", type=int, default=20)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp) / "data"
+        db, cleanup = fresh("postgres", tmp)
+        proc = None
+        try:
+            bid, token = setup(db, data_dir)
+            port = free_port()
+            proc = start_server(db.url, data_dir, port)
+            base, hdr = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"}
+            now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+            with httpx.Client(base_url=base, headers=hdr, timeout=300) as c:
+                warm = c.post("/api/v1/decisions/batch", json={"decisions": [decision(bid, -n - 1, now) for n in range(200)]})
+                assert warm.status_code == 201, warm.text
+                # 1. batch ingest, end to end
+                t0 = time.perf_counter()
+                per_batch = []
+                for start in range(0, args.decisions, args.batch):
+                    body = {"decisions": [decision(bid, n, now) for n in range(start, min(start + args.batch, args.decisions))]}
+                    t1 = time.perf_counter()
+                    r = c.post("/api/v1/decisions/batch", json=body)
+                    per_batch.append(time.perf_counter() - t1)
+                    assert r.status_code == 201, r.text[:500]
+                wall = time.perf_counter() - t0
+                print(f"batch ingest: {args.decisions:,} decisions in batches of {args.batch:,}: {wall:.1f} s, "
+                      f"{args.decisions / wall:,.0f} decisions/s end to end (server side per batch: median "
+                      f"{statistics.median(per_batch):.2f} s = {args.batch / statistics.median(per_batch):,.0f}/s); "
+                      f"target >= 10,000/s")
+            # 2. one decision, concurrent clients
+            lat: list[float] = []
+            lock = threading.Lock()
+            per_client = args.singles // args.clients
+
+            def client(k: int) -> None:
+                mine = []
+                with httpx.Client(base_url=base, headers=hdr, timeout=60) as c:
+                    for i in range(per_client + 5):
+                        n = 10_000_000 + k * 100_000 + i
+                        t1 = time.perf_counter()
+                        r = c.post("/api/v1/decisions", json=decision(bid, n, now))
+                        if i >= 5:  # the first requests of a connection are warm-up
+                            mine.append((time.perf_counter() - t1) * 1000)
+                        assert r.status_code == 201, r.text[:300]
+                with lock:
+                    lat.extend(mine)
+
+            threads = [threading.Thread(target=client, args=(k,)) for k in range(args.clients)]
+            t0 = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            wall = time.perf_counter() - t0
+            print(f"one decision, {args.clients} concurrent clients: {len(lat)} requests, {len(lat) / wall:,.0f}/s, "
+                  f"p50 {pct(lat, 0.5):.1f} ms, p99 {pct(lat, 0.99):.1f} ms (target p99 <= 25 ms)")
+            # 3. the statistics read over counts standing for 10 M decisions
+            total = synthetic_counts(db, bid, args.stats_days, 10_000_000)
+            with httpx.Client(base_url=base, headers=hdr, timeout=60) as c:
+                lead_token = None
+                from raigov.config import Settings
+                from raigov.identity import service as identity
+                from raigov.identity.permissions import Actor
+
+                bench_settings = Settings(data_dir=data_dir, secret_key="bench-secret-not-for-production")
+                with db.transaction() as s:
+                    lead_token, _ = identity.create_token(s, Actor.system("bench"), "lead", "bench", bench_settings)
+                lh = {"Authorization": f"Bearer {lead_token}"}
+                times = []
+                for i in range(12):
+                    t1 = time.perf_counter()
+                    r = c.get(f"/api/v1/use-cases/{bid}/decision-stats", headers=lh)
+                    if i >= 2:
+                        times.append((time.perf_counter() - t1) * 1000)
+                    assert r.status_code == 200, r.text[:300]
+                recorded = r.json()["totals"]["recorded"]
+                print(f"stats read: counts standing for {recorded:,} recorded decisions ({total:,} synthetic) "
+                      f"({args.stats_days} days x every kind x human action x outcome): "
+                      f"median {statistics.median(times):.1f} ms, max {max(times):.1f} ms (target <= 200 ms)")
+                # 4. proofs of decisions in a full batch, under a signed head
+                from sqlalchemy import func, select
+
+                from raigov.audit import service as audit
+                from raigov.oversight.models import Decision
+
+                with db.transaction() as s:
+                    audit.sign_head(s, Actor.system("bench"), data_dir)
+                    ids = list(s.scalars(select(Decision.id).where(Decision.batch_seq == s.scalar(
+                        select(func.max(Decision.batch_seq)).where(Decision.decision_id == "D-0")))))
+                    n_ledger = s.scalar(select(func.count()).select_from(Decision))
+                times = []
+                for pk in random.sample(ids, min(args.proofs, len(ids))):
+                    t1 = time.perf_counter()
+                    r = c.get(f"/api/v1/decisions/{pk}/proof", headers=lh)
+                    times.append((time.perf_counter() - t1) * 1000)
+                    assert r.status_code == 200 and r.json()["verified"], r.text[:300]
+                print(f"proof (batch of {len(ids):,}, ledger of {n_ledger:,}): median {statistics.median(times):.1f} ms, "
+                      f"max {max(times):.1f} ms (target <= 50 ms)")
+        finally:
+            if proc is not None:
+                proc.send_signal(signal.SIGINT)
+                proc.wait(30)
+            cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""The facts the decision rules read (rules.FACTS), gathered for many decisions in a few queries: the gate's
+answer and the face-recognition flag once per use case, the operator roster once per use case, the opt-outs
+of the subjects in the request once per face-recognition use case."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ARRAY, String, any_, literal, select
+from sqlalchemy.orm import Session
+
+from raigov.clock import agency_today
+from raigov.governance import gate as G
+from raigov.governance.authorization import gate_input
+from raigov.governance.lanes import config
+from raigov.inventory.models import UseCase
+from raigov.oversight import rules as R
+from raigov.oversight.models import Operator, OptOut
+from raigov.oversight.vocab import HumanAction, kinds
+
+CHUNK = 1000
+
+
+def use_case_facts(session: Session, uc: UseCase, now: dt.datetime) -> dict:
+    """The gate's answer at `now` (exactly what GET /api/v1/use-cases/{id}/authorization answers) and whether
+    the gate counts the use case as face recognition."""
+    gi = gate_input(session, uc)
+    answer = G.decide(gi, now, agency_today(now=now))
+    return {"use_case.authorized": answer.authorized, "use_case.face_recognition": bool(gi.face_recognition),
+            "_reasons": answer.reasons}
+
+
+def roster(session: Session, use_case_id: int) -> dict[str, tuple[dt.date, dt.date]]:
+    return {u: (t, e) for u, t, e in session.execute(
+        select(Operator.username, Operator.trained_on, Operator.expires_on).where(Operator.use_case_id == use_case_id))}
+
+
+def opted_out(session: Session, use_case_id: int, subjects: set[str]) -> set[str]:
+    out: set[str] = set()
+    keys = sorted(subjects)
+    pg = session.get_bind().dialect.name == "postgresql"
+    step = max(len(keys), 1) if pg else CHUNK
+    for i in range(0, len(keys), step):
+        # one array parameter on PostgreSQL: answered from the unique index (see ledger._stored)
+        match = OptOut.subject == any_(literal(keys, ARRAY(String))) if pg else OptOut.subject.in_(keys[i:i + step])
+        out.update(session.connection().execute(select(OptOut.subject).where(OptOut.use_case_id == use_case_id,
+                                                                             match)).scalars())
+    return out
+
+
+def qualified(entry: tuple[dt.date, dt.date] | None, day: dt.date) -> bool:
+    """On the roster with training current on the day of the decision (trained on or before it, not expired)."""
+    return entry is not None and entry[0] <= day <= entry[1]
+
+
+def refusals(session: Session, rows: list[dict], ucs: dict[int, UseCase], now: dt.datetime) -> dict[int, list[dict]]:
+    """Row position -> the refusals of the decision rules in force (rules.evaluate), for the rows any rule refuses."""
+    if not rows:
+        return {}
+    rules = R.agency_rules(agency_today(now=now), config().agency_packs)
+    if not rules:
+        return {}
+    per_uc = {uc_id: use_case_facts(session, ucs[uc_id], now) for uc_id in {r["use_case_id"] for r in rows}}
+    rosters = {uc_id: roster(session, uc_id) for uc_id in per_uc}
+    outs = {uc_id: opted_out(session, uc_id, {r["subject"] for r in rows if r["use_case_id"] == uc_id})
+            if f["use_case.face_recognition"] else set() for uc_id, f in per_uc.items()}
+    known = kinds()
+    out: dict[int, list[dict]] = {}
+    for j, r in enumerate(rows):
+        uc_facts = per_uc[r["use_case_id"]]
+        kind = known[r["kind"]]
+        f = {"kind": r["kind"], "kind.class": kind.cls, "kind.adverse": kind.adverse,
+             "human_action": r["human_action"], "other_bases": len(r["other_bases"]),
+             "use_case.authorized": uc_facts["use_case.authorized"],
+             "use_case.face_recognition": uc_facts["use_case.face_recognition"],
+             "reviewer.qualified": r["human_action"] != HumanAction.NONE and qualified(
+                 rosters[r["use_case_id"]].get(r["reviewer"]), agency_today(now=r["decided_at"])),
+             "subject.opted_out": r["subject"] in outs[r["use_case_id"]]}
+        found = R.evaluate(rules, f)
+        if found:
+            for x in found:
+                if "use_case.authorized" in x["facts"]:  # the gate's reasons beside a rule that reads its answer
+                    x["reasons"] = [{"code": g["code"], "message": g["message"]} for g in uc_facts["_reasons"]]
+            out[j] = found
+    return out

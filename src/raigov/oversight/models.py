@@ -1,0 +1,114 @@
+"""The oversight tables. The ledger (``oversight_decisions``) is append-only: nothing updates or deletes a
+decision (a correction is a new row naming the one it corrects); ``oversight_refusals`` keeps the refused
+attempts; ``oversight_daily_counts`` holds the counts per use case, day, kind, human action and outcome,
+kept in the same transaction as the rows they count, so that statistics never scan the ledger."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from raigov.db.base import Base, JSONType, UTCDateTime, utcnow
+
+BigId = BigInteger().with_variant(Integer, "sqlite")  # SQLite's rowid alias must be INTEGER
+
+
+class Decision(Base):
+    """One AI-assisted decision as the operational system reported it. `subject` is the HMAC-SHA-256 of the
+    subject identifier (subjects.py), never the identifier. `item_hash` is the RFC 9162 leaf hash of the
+    decision's ledger item (ledger.item_of); `batch_seq` is the audit event whose Merkle root covers it, at
+    leaf `batch_index`."""
+
+    __tablename__ = "oversight_decisions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    use_case_id: Mapped[int] = mapped_column(ForeignKey("use_cases.id"), nullable=False)
+    system: Mapped[str] = mapped_column(String(200), nullable=False)  # actor label: service:<name>
+    decision_id: Mapped[str] = mapped_column(String(200), nullable=False)
+    ai_version: Mapped[str] = mapped_column(String(200), nullable=False)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    subject: Mapped[str] = mapped_column(String(64), nullable=False)
+    ai_output: Mapped[dict] = mapped_column(JSONType, nullable=False)
+    reviewer: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    human_action: Mapped[str] = mapped_column(String(12), nullable=False)
+    rationale: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    other_bases: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    corrects: Mapped[str | None] = mapped_column(String(200), nullable=True)  # decision_id it corrects
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    item_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    batch_seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    batch_index: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("use_case_id", "system", "decision_id"),
+        Index("ix_oversight_decisions_use_case_id_decided_at", "use_case_id", "decided_at"),
+        Index("ix_oversight_decisions_batch_seq_batch_index", "batch_seq", "batch_index"),
+    )
+
+
+class Refusal(Base):
+    """An attempt to record a decision that a decision rule refused (the decision itself is not stored)."""
+
+    __tablename__ = "oversight_refusals"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    use_case_id: Mapped[int] = mapped_column(ForeignKey("use_cases.id"), nullable=False)
+    system: Mapped[str] = mapped_column(String(200), nullable=False)
+    decision_id: Mapped[str] = mapped_column(String(200), nullable=False)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    human_action: Mapped[str] = mapped_column(String(12), nullable=False)
+    codes: Mapped[list] = mapped_column(JSONType, nullable=False)  # [{code, rule, pack}]
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    refused_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    audit_seq: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __table_args__ = (Index("ix_oversight_refusals_use_case_id_refused_at", "use_case_id", "refused_at"),)
+
+
+class DailyCount(Base):
+    """How many decisions were recorded or refused, per use case, agency day (of decided_at), kind and human
+    action. Upserted in the transaction that writes the decisions or refusals it counts."""
+
+    __tablename__ = "oversight_daily_counts"
+
+    use_case_id: Mapped[int] = mapped_column(ForeignKey("use_cases.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    human_action: Mapped[str] = mapped_column(String(12), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(10), primary_key=True)  # Outcome: recorded | refused
+    count: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class Operator(Base):
+    """A person on a use case's operator roster, with the date of their training on this system and its expiry
+    (M-25-21 App. §4(b)(iv)). A renewed training updates the dates (the audit trail keeps each one)."""
+
+    __tablename__ = "oversight_operators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    use_case_id: Mapped[int] = mapped_column(ForeignKey("use_cases.id"), nullable=False)
+    username: Mapped[str] = mapped_column(String(200), nullable=False)
+    trained_on: Mapped[date] = mapped_column(Date, nullable=False)
+    expires_on: Mapped[date] = mapped_column(Date, nullable=False)
+    recorded_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("use_case_id", "username"),)
+
+
+class OptOut(Base):
+    """A U.S. citizen's opt-out of one non-law-enforcement face-recognition use (DHS Directive 026-11);
+    `subject` is the pseudonym (HMAC) of their identifier."""
+
+    __tablename__ = "oversight_opt_outs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    use_case_id: Mapped[int] = mapped_column(ForeignKey("use_cases.id"), nullable=False)
+    subject: Mapped[str] = mapped_column(String(64), nullable=False)
+    recorded_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("use_case_id", "subject"),)

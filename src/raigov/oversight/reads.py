@@ -1,0 +1,97 @@
+"""Reading the ledger: one decision, a use case's decisions, its statistics (from the daily counts only, never
+the ledger) and the use cases a person may read with their counts. Nothing here writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from raigov.errors import NotFound
+from raigov.identity.permissions import Actor, components_visible, require
+from raigov.inventory.access import component_of, in_units
+from raigov.inventory.models import UseCase
+from raigov.oversight.ledger import item_of
+from raigov.oversight.models import DailyCount, Decision
+from raigov.oversight.people import use_case
+from raigov.oversight.vocab import HumanAction, Outcome
+
+READ = "oversight.decision.read"
+
+
+def decision_out(d: Decision, bid: str) -> dict:
+    """A stored decision as the API shows it: its ledger item, its id and where it was recorded."""
+    return {"id": d.id, **item_of(bid, d.system, d), "recorded_at": d.recorded_at, "item_hash": d.item_hash,
+            "batch_seq": d.batch_seq, "batch_index": d.batch_index}
+
+
+def get_decision(session: Session, actor: Actor, decision_pk: int) -> tuple[Decision, UseCase]:
+    d = session.get(Decision, decision_pk)
+    if d is None:
+        raise NotFound(f"no decision {decision_pk}")
+    uc = session.scalar(select(UseCase).options(joinedload(UseCase.org_unit)).where(UseCase.id == d.use_case_id))
+    require(actor, READ, component_of(uc))
+    return d, uc
+
+
+def list_decisions(session: Session, actor: Actor, business_id: str, *, limit: int = 50,
+                   before: int | None = None) -> list[dict]:
+    """The newest decisions of a use case (by ledger id, `before` for the next page)."""
+    uc = use_case(session, business_id)
+    require(actor, READ, component_of(uc))
+    q = select(Decision).where(Decision.use_case_id == uc.id)
+    if before is not None:
+        q = q.where(Decision.id < before)
+    return [decision_out(d, uc.business_id) for d in session.scalars(q.order_by(Decision.id.desc()).limit(min(limit, 500)))]
+
+
+def stats(session: Session, actor: Actor, business_id: str, since: dt.date | None = None,
+          until: dt.date | None = None) -> dict:
+    """Counts by kind, human action and outcome, by day, and the override rate of reviewed decisions, over the
+    agency days [since, until] (both optional), aggregated in SQL from the daily counts alone."""
+    uc = use_case(session, business_id)
+    require(actor, READ, component_of(uc))
+    where = [DailyCount.use_case_id == uc.id]
+    if since is not None:
+        where.append(DailyCount.day >= since)
+    if until is not None:
+        where.append(DailyCount.day <= until)
+    total = func.sum(DailyCount.count)
+    conn = session.connection()
+    totals = {o.value: 0 for o in Outcome}
+    by_kind: dict[str, dict] = {}
+    by_action = {a.value: 0 for a in HumanAction}
+    for kind, action, outcome, n in conn.execute(
+            select(DailyCount.kind, DailyCount.human_action, DailyCount.outcome, total).where(*where)
+            .group_by(DailyCount.kind, DailyCount.human_action, DailyCount.outcome)):
+        n = int(n)
+        totals[outcome] = totals.get(outcome, 0) + n
+        k = by_kind.setdefault(kind, {o.value: 0 for o in Outcome})
+        k[outcome] = k.get(outcome, 0) + n
+        if outcome == Outcome.RECORDED:
+            by_action[action] = by_action.get(action, 0) + n
+    days: dict[dt.date, dict] = {}
+    for day, outcome, n in conn.execute(select(DailyCount.day, DailyCount.outcome, total).where(*where)
+                                        .group_by(DailyCount.day, DailyCount.outcome)):
+        days.setdefault(day, {o.value: 0 for o in Outcome})[outcome] = int(n)
+    reviewed = sum(v for a, v in by_action.items() if a != HumanAction.NONE)
+    return {"use_case": uc.business_id, "since": since, "until": until, "totals": totals, "by_kind": by_kind,
+            "by_human_action": by_action, "reviewed": reviewed,
+            "override_rate": round(by_action[HumanAction.OVERRODE] / reviewed, 6) if reviewed else None,
+            "days": [{"day": day, **v} for day, v in sorted(days.items())]}
+
+
+def overview(session: Session, actor: Actor) -> list[dict]:
+    """The use cases the actor may read decisions of that have any, with their counts (from the daily counts)."""
+    codes = components_visible(actor, READ)
+    q = (select(UseCase.business_id, UseCase.name, DailyCount.outcome, func.sum(DailyCount.count))
+         .join(DailyCount, DailyCount.use_case_id == UseCase.id)
+         .group_by(UseCase.business_id, UseCase.name, DailyCount.outcome))
+    if codes is not None:
+        q = q.where(in_units(session, codes))
+    out: dict[str, dict] = {}
+    for bid, name, outcome, n in session.execute(q):
+        row = out.setdefault(bid, {"use_case": bid, "name": name, **{o.value: 0 for o in Outcome}})
+        row[outcome] = int(n)
+    return [out[k] for k in sorted(out)]

@@ -1,0 +1,119 @@
+"""The prohibitions checked at decision time, as data: the ``decision_rule`` items of the policy packs in force
+(``refuse: {code, when, implements, message}``) evaluated over the facts of one decision. Pure: no database.
+
+A condition is ``{all: [...]}``, ``{any: [...]}``, ``{not: c}``, ``{fact: F, equals: v}`` or
+``{fact: F, in: [...]}``; the facts a condition may name are :data:`FACTS`. Nothing here knows a rule by name:
+a new prohibition is a new pack version, not new code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+FACTS: dict[str, str] = {
+    "kind": "the decision's kind (kinds.yaml)",
+    "kind.class": "the kind's class: law_enforcement, civil_enforcement, benefit, other_adverse, favourable, informational",
+    "kind.adverse": "whether the kind goes against the person (true/false)",
+    "human_action": "accepted, modified, overrode or none",
+    "other_bases": "how many bases other than the AI output the decision names (0, 1, ...)",
+    "use_case.face_recognition": "whether the use case uses face recognition (true/false)",
+    "use_case.authorized": "whether the authorization gate authorizes the use case now (true/false)",
+    "reviewer.qualified": "whether the reviewer is on the use case's operator roster with current training",
+    "subject.opted_out": "whether the subject opted out of this (face-recognition) use case",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    item: str
+    pack: str  # id@version
+    citation: str
+    title: str
+    message: str
+    when: dict
+    implements: str | None = None
+
+    def refusal(self) -> dict:
+        return {"code": self.code, "citation": self.citation, "rule": self.item, "pack": self.pack,
+                "message": self.message, "facts": facts_of(self.when)}
+
+
+def facts_of(cond: dict) -> list[str]:
+    """The facts a condition reads, sorted."""
+    out: set[str] = set()
+
+    def walk(c: dict) -> None:
+        for sub in c.get("all", []) + c.get("any", []) + ([c["not"]] if "not" in c else []):
+            walk(sub)
+        if "fact" in c:
+            out.add(c["fact"])
+
+    walk(cond)
+    return sorted(out)
+
+
+def rules_of(packs) -> list[Rule]:
+    """The decision rules of `packs` (policy ``Pack``s, e.g. the agency's packs in force), in pack then item order."""
+    out = []
+    for p in packs:
+        for it in p.items:
+            if it.kind == "decision_rule" and it.refuse:
+                r = it.refuse
+                out.append(Rule(code=r["code"], item=it.id, pack=p.key, citation=it.citation, title=it.title,
+                                message=r.get("message") or it.title, when=r["when"], implements=r.get("implements")))
+    return out
+
+
+def agency_rules(today: dt.date, pack_ids: tuple[str, ...] | list[str], registry=None) -> list[Rule]:
+    """The decision rules of the newest version in force of each of `pack_ids` (the agency's packs)."""
+    from raigov.policy.packs import current_registry
+
+    reg = registry or current_registry()
+    in_force = {p.id: p for p in reg.in_force(today)}
+    return rules_of([in_force[pid] for pid in pack_ids if pid in in_force])
+
+
+def holds(cond: dict, facts: dict[str, Any]) -> bool:
+    if "all" in cond:
+        return all(holds(c, facts) for c in cond["all"])
+    if "any" in cond:
+        return any(holds(c, facts) for c in cond["any"])
+    if "not" in cond:
+        return not holds(cond["not"], facts)
+    value = facts[cond["fact"]]
+    if "equals" in cond:
+        return value == cond["equals"] and type(value) is type(cond["equals"])
+    return value in cond["in"]
+
+
+def evaluate(rules: list[Rule], facts: dict[str, Any]) -> list[dict]:
+    """The refusals (``Rule.refusal()``) of every rule whose condition holds, in rule order; [] when none."""
+    return [r.refusal() for r in rules if holds(r.when, facts)]
+
+
+def problems(rule: Rule, known_kinds) -> list[str]:
+    """What is wrong with a rule's condition: a fact not in FACTS, a kind not in kinds.yaml, a malformed node."""
+    out: list[str] = []
+
+    def walk(c: dict, where: str) -> None:
+        keys = set(c)
+        if keys & {"all", "any"}:
+            for i, sub in enumerate(c.get("all", c.get("any", []))):
+                walk(sub, f"{where}.{i}")
+        elif "not" in c:
+            walk(c["not"], f"{where}.not")
+        elif "fact" in c and len(keys & {"equals", "in"}) == 1:
+            if c["fact"] not in FACTS:
+                out.append(f"{rule.pack} {rule.item} {where}: unknown fact {c['fact']!r}")
+            elif c["fact"] == "kind":
+                for k in c.get("in", [c.get("equals")]):
+                    if k not in known_kinds:
+                        out.append(f"{rule.pack} {rule.item} {where}: unknown kind {k!r}")
+        else:
+            out.append(f"{rule.pack} {rule.item} {where}: a condition is all, any, not, or fact with equals or in")
+
+    walk(rule.when, "when")
+    return out

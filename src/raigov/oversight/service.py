@@ -1,0 +1,19 @@
+"""The oversight domain's public API (docs/oversight.md): the decision ledger (ledger.py), its reads and proofs,
+the operator roster and opt-outs (people.py). Callers write ``from raigov.oversight import service as oversight``."""
+
+from raigov.oversight.ledger import LedgerResult, item_of, record_decisions
+from raigov.oversight.people import (
+    check_opt_out,
+    operators,
+    record_operator,
+    record_opt_out,
+    remove_operator,
+)
+from raigov.oversight.proofs import prove
+from raigov.oversight.reads import decision_out, get_decision, list_decisions, overview, stats
+from raigov.oversight.schemas import MAX_BATCH, DecisionIn, parse_batch, parse_decision
+from raigov.oversight.subjects import load_key, pseudonym
+
+__all__ = ["MAX_BATCH", "DecisionIn", "LedgerResult", "check_opt_out", "decision_out", "get_decision", "item_of",
+           "list_decisions", "load_key", "operators", "overview", "parse_batch", "parse_decision", "prove",
+           "pseudonym", "record_decisions", "record_operator", "record_opt_out", "remove_operator", "stats"]
