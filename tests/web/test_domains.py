@@ -227,7 +227,8 @@ def test_the_app_the_cli_and_the_jobs_read_the_one_list():
     labels = [(link.path, link.label) for link in domains.nav()]
     assert labels == [("/home", "Home"), ("/inventory", "Inventory"), ("/policy", "Policy"),
                       ("/dashboard", "Dashboard"), ("/reviews", "Reviews"), ("/datacall", "Data call"),
-                      ("/evaluation", "T&E"), ("/genai/screen", "Prompt guard"), ("/oversight", "Oversight"), ("/admin/users", "Users"),
+                      ("/evaluation", "T&E"), ("/genai/screen", "Prompt guard"), ("/oversight", "Oversight"),
+                      ("/admin/users", "Users"),
                       ("/audit", "Audit trail"), ("/notices", "Notices"), ("/account", "My account")]
 
 
