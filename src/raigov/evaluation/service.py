@@ -21,7 +21,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from raigov.audit.service import record
@@ -31,7 +31,8 @@ from raigov.db.base import utcnow
 from raigov.errors import NotFound, PermissionDenied, RaigovError, ValidationFailed
 from raigov.evaluation.models import RUN_KINDS, EvaluationRun
 from raigov.evaluation.vocab import RunStatus
-from raigov.identity.permissions import ANYWHERE, Actor, can, components_visible, require
+from raigov.identity.permissions import ANYWHERE, Actor, can, require
+from raigov.inventory.access import readable
 
 # The web page runs small files synchronously in the request; larger ones belong to the CLI.
 WEB_MAX_ROWS = 200_000
@@ -460,9 +461,14 @@ def attach_report(session: Session, actor: Actor, settings: Settings, run_id: in
 # ---------------------------------------------------------------- reading
 
 
+RUN_READERS = ("evaluation.run.read", "evaluation.run.execute")
+
+
 def _visible(actor: Actor, run: EvaluationRun) -> bool:
+    """The read rule of one run: a T&E reader or runner in the run's component (any, for a run of no use
+    case), or the person who ran it; ``runs`` filters by the same rule (``inventory.readable``)."""
     comp = run.component if run.use_case_id is not None else ANYWHERE  # a run of no use case: anyone who reads runs
-    if can(actor, "evaluation.run.read", comp) or can(actor, "evaluation.run.execute", comp):
+    if any(can(actor, a, comp) for a in RUN_READERS):
         return True
     return run.created_by_id is not None and run.created_by_id == actor.user_id
 
@@ -488,16 +494,12 @@ def business_ids(session: Session, runs_: list[EvaluationRun]) -> dict[int, str]
 
 def runs(session: Session, actor: Actor, limit: int = 100) -> list[EvaluationRun]:
     """The newest runs the actor may read (eval.read in the run's component; their own runs)."""
-    units_read = components_visible(actor, "evaluation.run.read")
-    units_run = components_visible(actor, "evaluation.run.execute")
-    if units_read == set() and units_run == set():
+    scope = readable(session, actor, RUN_READERS)
+    if scope.nothing:
         raise PermissionDenied(f"{actor.label} may not read evaluation runs")
     q = select(EvaluationRun).order_by(EvaluationRun.id.desc())
-    if units_read is not None and units_run is not None:
-        from sqlalchemy import or_
-
-        units = units_read | units_run
-        conds = [EvaluationRun.component.is_(None), EvaluationRun.component.in_(units)]
+    if not scope.everything:
+        conds = [EvaluationRun.use_case_id.is_(None), scope.where_component(EvaluationRun.component)]
         if actor.user_id is not None:
             conds.append(EvaluationRun.created_by_id == actor.user_id)
         q = q.where(or_(*conds))

@@ -34,7 +34,8 @@ from raigov.governance.lanes import config
 from raigov.governance.models import Pilot, Practice, Review, Waiver
 from raigov.governance.vocab import REVIEW_UNDECIDED, PracticeStatus
 from raigov.identity.models import OrgUnit
-from raigov.identity.permissions import Actor, components_visible
+from raigov.identity.permissions import Actor
+from raigov.inventory.access import READ, Readable, readable
 from raigov.inventory.models import UseCase
 from raigov.policy.models import Determination
 from raigov.policy.vocab import DeterminationStatus
@@ -224,53 +225,37 @@ class _Units:
     def component(self, unit_id: int | None) -> str:
         return self.top.get(unit_id, NO_COMPONENT) if unit_id is not None else NO_COMPONENT
 
-    def ids_under(self, codes: set[str]) -> list[int]:
-        """The ids of the units `codes` and of every unit below them, as a grant scoped to them reaches
-        (the department's own unit reaches itself only; see identity.units_under)."""
-        out = []
-        for uid in self.by_id:
-            u = self.by_id[uid]
-            while u is not None:
-                if u.code in codes and (u.id == uid or u.kind != "department"):
-                    out.append(uid)
-                    break
-                u = self.by_id.get(u.parent_id) if u.parent_id is not None else None
-        return out
-
 
 @dataclass
 class Scope:
-    """None: department-wide; otherwise the org unit ids (and the components they roll up to)."""
+    """The dashboard's view of the read scope (``inventory.readable``): its org unit ids (None: department-wide)
+    and the components they roll up to."""
 
-    unit_ids: list[int] | None
-    components: set[str] | None
+    readable: Readable
     units: _Units
 
+    @property
+    def unit_ids(self) -> list[int] | None:
+        ids = self.readable.unit_ids
+        return None if ids is None else sorted(ids)
+
+    @property
+    def components(self) -> set[str] | None:
+        ids = self.readable.unit_ids
+        return None if ids is None else {self.units.component(i) for i in ids}
+
     def where(self, q: Select) -> Select:
-        if self.unit_ids is None:
-            return q
-        cond = UseCase.org_unit_id.in_(self.unit_ids or [-1])
-        if any(self.units.by_id[i].kind == "department" for i in self.unit_ids):  # and those with no unit
-            cond = or_(cond, UseCase.org_unit_id.is_(None))
-        return q.where(cond)
+        return q.where(self.readable.where_unit(UseCase.org_unit_id))
 
 
 def scope_of(session: Session, actor: Actor, components: set[str] | None = None) -> Scope:
-    """What `actor` may read use cases of (``usecase.read``), narrowed to `components` if given."""
-    visible = components_visible(actor, "usecase.read")
-    if visible is not None and not visible:
+    """What `actor` may read use cases of (``inventory.use_case.read``), narrowed to `components` if given."""
+    scope = readable(session, actor, READ, drafts=False, own=False)
+    if scope.nothing:
         raise PermissionDenied(f"{actor.label} may not read use cases")
-    units = _Units(session)
     if components is not None:
-        wanted = set(components)
-        if visible is not None:  # keep what is inside what the actor may read
-            inside = set(units.ids_under(visible))
-            wanted = {c for c in wanted if any(u in inside for u in units.ids_under({c}))}
-        visible = wanted
-    if visible is None:
-        return Scope(None, None, units)
-    ids = units.ids_under(visible)
-    return Scope(ids, {units.component(i) for i in ids}, units)
+        scope = scope.narrowed(session, components)
+    return Scope(scope, _Units(session))
 
 
 def _today(today: dt.date | None) -> dt.date:

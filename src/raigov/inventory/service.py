@@ -14,7 +14,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, literal_column, or_, select, text
+from sqlalchemy import Select, func, literal_column, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from raigov.audit.service import record
@@ -22,7 +22,7 @@ from raigov.config import Settings
 from raigov.db.base import utcnow
 from raigov.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
 from raigov.identity.models import OrgUnit
-from raigov.identity.permissions import Actor, components_visible, require
+from raigov.identity.permissions import Actor, require
 from raigov.inventory import records
 from raigov.inventory.access import (
     check_read,
@@ -31,6 +31,7 @@ from raigov.inventory.access import (
     get_use_case_for,
     in_units,
     may_read,
+    readable,
 )
 from raigov.inventory.catalog import fields as catalog_fields
 from raigov.inventory.exporting import EXPORT_FORMATS, ExportReport, export_inventory, export_rows
@@ -54,13 +55,48 @@ from raigov.inventory.revisions import add_revision, apply_summary, next_busines
 NOT_EDITABLE = {"agency", "agency_name", "id"}  # set by raigov, never by an edit
 
 __all__ = [
-    "BATCH_ACTION", "EXPORT_FORMATS", "FACETS", "IMPORT_AUDIT_BATCH", "LINK_COLUMNS", "NOT_EDITABLE", "SCHEMA_YEAR",
-    "SORTS", "ExportReport", "ImportReport", "RowOutcome", "StaleRevision", "UnitMatcher", "UseCaseQuery",
-    "add_revision", "apply_summary", "assign_person", "changes_since", "check_read", "component_of",
-    "create_use_case", "current_values", "edit_use_case", "export_inventory", "export_rows", "get_use_case",
-    "get_use_case_for", "import_events", "import_inventory", "in_units", "iter_use_cases", "list_use_cases",
-    "may_read", "next_business_id", "prove_revision", "require_import", "retire_use_case", "revision_diff",
-    "revision_event", "run_checks", "submit_use_case",
+    "BATCH_ACTION",
+    "EXPORT_FORMATS",
+    "FACETS",
+    "IMPORT_AUDIT_BATCH",
+    "LINK_COLUMNS",
+    "NOT_EDITABLE",
+    "SCHEMA_YEAR",
+    "SORTS",
+    "ExportReport",
+    "ImportReport",
+    "RowOutcome",
+    "StaleRevision",
+    "UnitMatcher",
+    "UseCaseQuery",
+    "add_revision",
+    "apply_summary",
+    "assign_person",
+    "changes_since",
+    "check_read",
+    "component_of",
+    "create_use_case",
+    "current_values",
+    "edit_use_case",
+    "export_inventory",
+    "export_rows",
+    "get_use_case",
+    "get_use_case_for",
+    "import_events",
+    "import_inventory",
+    "in_units",
+    "iter_use_cases",
+    "list_use_cases",
+    "may_read",
+    "next_business_id",
+    "prove_revision",
+    "readable",
+    "require_import",
+    "retire_use_case",
+    "revision_diff",
+    "revision_event",
+    "run_checks",
+    "submit_use_case",
 ]
 
 
@@ -220,20 +256,11 @@ SORTS = {"business_id": UseCase.business_id, "name": UseCase.name, "updated": Us
 
 
 def _visible(session: Session, actor: Actor, q: Select) -> Select:
-    """Limit to what the actor may read: drafts only of their components (or their own)."""
-    units = components_visible(actor, "usecase.read")
-    draft_units = components_visible(actor, "usecase.read_draft")
-    if units is not None:
-        if not units and actor.user_id is None:
-            raise PermissionDenied(f"{actor.label} may not read use cases")
-        q = q.where(or_(in_units(session, units), UseCase.id.in_(_own(actor))))
-    if draft_units is not None:
-        q = q.where(or_(UseCase.status != "draft", in_units(session, draft_units), UseCase.id.in_(_own(actor))))
-    return q
-
-
-def _own(actor: Actor):
-    return select(UseCasePerson.use_case_id).where(UseCasePerson.user_id == (actor.user_id or -1))
+    """Limit to what the actor may read (``access.readable``): drafts only of their components (or their own)."""
+    scope = readable(session, actor)
+    if scope.nothing and actor.user_id is None:
+        raise PermissionDenied(f"{actor.label} may not read use cases")
+    return scope.use_cases(q)
 
 
 def _search(session: Session, q: Select, text_q: str) -> tuple[Select, Any]:
