@@ -113,6 +113,31 @@ def waivers(json_: bool = typer.Option(False, "--json")) -> None:
     console.print(t)
 
 
+@app.command()
+@handle_errors
+def submit(
+    business_id: str = typer.Argument(..., help="The draft use case"),
+    reason: str = typer.Option("submitted for review", "--reason"),
+    as_: str = typer.Option(None, "--as", help=AS_HELP),
+    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """The owner submits a draft: it is screened and sent to the reviews and practices it needs (as the
+    page's Submit button does: `raigov.flows.submit`)."""
+    from raigov import flows
+
+    db = ready_database()
+    actor = person_actor(db, as_, password_stdin, "the use case's owner submits it")
+    with db.transaction() as s:
+        added = flows.submit(s, actor, business_id, reason)
+    out = {"id": business_id, "reviews": list(added["reviews"]), "practices": list(added["practices"])}
+    if json_:
+        print_json(out)
+    else:
+        console.print(f"{business_id} submitted by {actor.label}: {len(out['reviews'])} review(s) and "
+                      f"{len(out['practices'])} practice(s) opened", highlight=False)
+
+
 @app.command("end-pilot")
 @handle_errors
 def end_pilot(

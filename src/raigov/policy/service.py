@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from raigov.audit.service import record
 from raigov.errors import FieldError, PermissionDenied, ValidationFailed
-from raigov.identity.permissions import Actor, require
+from raigov.identity.permissions import Actor, can, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
 from raigov.policy.models import Determination, Screening
@@ -111,6 +111,16 @@ def current_determination(session: Session, uc: UseCase, framework: str | None =
     return session.scalars(q.order_by(Determination.id.desc()).limit(1)).first()
 
 
+CAIO_ONLY_FRAMEWORKS = ("M-24-10",)  # M-24-10 §5(b): only the Chief AI Officer determines rights/safety impact
+
+
+def may_decide(actor: Actor, framework: str) -> bool:
+    """May `actor` record a determination under `framework`: ``policy.determination.decide``, and under M-24-10
+    only the Chief AI Officer (the page asks this to show the form; ``decide`` enforces it)."""
+    return can(actor, "policy.determination.decide") and (framework not in CAIO_ONLY_FRAMEWORKS
+                                                          or actor.has_role("caio"))
+
+
 def decide(session: Session, actor: Actor, business_id: str, decision: str, reason: str,
            framework: str | None = None) -> Determination:
     """The official's determination. See the module docstring for who may decide what."""
@@ -125,7 +135,7 @@ def decide(session: Session, actor: Actor, business_id: str, decision: str, reas
     if not (reason or "").strip():
         raise ValidationFailed.one("reason", "a determination needs its written reason", "missing")
     is_caio = actor.has_role("caio")
-    if framework == "M-24-10" and not is_caio:
+    if not may_decide(actor, framework):
         raise PermissionDenied("under M-24-10 only the Chief AI Officer determines whether a use case is rights- or "
                                "safety-impacting (M-24-10 §5(b))")
     status = DeterminationStatus.IN_FORCE

@@ -10,11 +10,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from raigov import flows
 from raigov.clock import agency_today
 from raigov.errors import RaigovError, ValidationFailed
 from raigov.governance import service as gov
 from raigov.governance.lanes import config
-from raigov.inventory import service as inventory
+from raigov.identity import service as identity
 from raigov.policy import service as policy
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.params import Flag, RowId, form_int
@@ -93,9 +94,7 @@ async def submit(request: Request, business_id: str):
     await _form(request)
     try:
         with uow(request) as s:
-            inventory.submit_use_case(s, actor, business_id, "submitted for review")
-            policy.screen_use_case(s, actor, business_id)
-            gov.sync(s, actor, business_id)
+            flows.submit(s, actor, business_id)
     except RaigovError as exc:
         return _back(business_id, error=exc)
     return _back(business_id, ok="Submitted: screened and sent to its reviews")
@@ -253,7 +252,6 @@ async def save_assessment(request: Request, business_id: str):
 async def accept_risk(request: Request, business_id: str):
     """The signature: the official types their password again; the service records the SHA-256 of the exact
     package they were shown."""
-    from raigov.identity import service as identity
 
     actor = require_page_actor(request)
     form = await _form(request)

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 
+from raigov import flows
 from raigov.audit import service as audit
 from raigov.clock import agency_today
 from raigov.errors import RaigovError, ValidationFailed
@@ -26,7 +27,9 @@ from raigov.inventory.formats.safe import HEADER as SAFE_HEADER
 from raigov.inventory.formats.safe import NOTICE as SAFE_NOTICE
 from raigov.inventory.formats.safe import SafeCells
 from raigov.inventory.records import DEPARTMENT_FIELDS
+from raigov.policy import service as policy
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
+from raigov.web.pages.governance import gate_view
 from raigov.web.params import Flag, OptRevision, form_int
 from raigov.web.templating import render
 from raigov.web.uploads import UploadLimit
@@ -161,7 +164,6 @@ def detail(request: Request, business_id: str, a: OptRevision = None, b: OptRevi
             checks = [c.as_dict() for c in check_use_case(vals, rev.schema)]
         people = [{"username": p.user.username, "name": p.user.display_name, "role": p.role} for p in uc.people]
         comp = uc.org_unit.code if uc.org_unit and uc.org_unit.kind != "department" else None
-        from raigov.policy import service as policy
 
         sc = policy.latest_screening(s, uc)
         screening = None
@@ -172,8 +174,6 @@ def detail(request: Request, business_id: str, a: OptRevision = None, b: OptRevi
         dets = [{"decision": policy.FRAMEWORKS[d.framework]["decisions"].get(d.decision, d.decision), "status": d.status,
                  "reason": d.reason, "by": d.created_by, "at": d.created_at, "source": d.source, "framework": d.framework}
                 for d in reversed(policy.determinations(s, uc))]
-        from raigov.web.pages.governance import gate_view
-
         ctx = {"nav": "inventory", "uc": uc, "answer": gate_view(s, actor, uc),
                "component": uc.org_unit.code if uc.org_unit else uc.agency,
                "sections": _field_rows(rev.schema, rev.values, rev.raw), "schema": rev.schema, "revisions": revisions,
@@ -183,7 +183,7 @@ def detail(request: Request, business_id: str, a: OptRevision = None, b: OptRevi
                "screening": screening, "determinations": dets, "framework": framework,
                "decisions": policy.FRAMEWORKS[framework]["decisions"],
                "can_screen": can(actor, "determination.propose", comp) and rev.schema in ("2025", "2024"),
-               "can_decide": can(actor, "determination.decide") and (framework == "M-25-21" or actor.has_role("caio")),
+               "can_decide": policy.may_decide(actor, framework),
                "retire_error": request.query_params.get("retire_error"),
                "determine_error": request.query_params.get("determine_error")}
     return render(request, "inventory/detail.html", ctx)
@@ -351,35 +351,22 @@ async def edit(request: Request, business_id: str):
 
 @router.post("/{business_id}/screen")
 async def screen_now(request: Request, business_id: str):
-    from raigov.policy import service as policy
-
     actor = require_page_actor(request)
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
     with uow(request) as s:
-        policy.screen_use_case(s, actor, business_id)
-        _sync_governance(s, actor, business_id)
+        flows.screen(s, actor, business_id)
     return RedirectResponse(f"/inventory/{business_id}#determination", status_code=303)
-
-
-def _sync_governance(s, actor, business_id: str) -> None:
-    """A new screen or determination may change the lanes and practices the use case needs."""
-    from raigov.governance import service as gov
-
-    gov.sync_if_allowed(s, actor, business_id)
 
 
 @router.post("/{business_id}/determine")
 async def determine(request: Request, business_id: str):
-    from raigov.policy import service as policy
-
     actor = require_page_actor(request)
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
     try:
         with uow(request) as s:
-            policy.decide(s, actor, business_id, form.get("decision") or "", form.get("reason") or "")
-            _sync_governance(s, actor, business_id)
+            flows.decide(s, actor, business_id, form.get("decision") or "", form.get("reason") or "")
     except ValidationFailed as exc:
         return RedirectResponse(f"/inventory/{business_id}?determine_error={exc.errors[0].field}#determination", status_code=303)
     return RedirectResponse(f"/inventory/{business_id}?saved=1#determination", status_code=303)
