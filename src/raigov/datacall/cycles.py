@@ -81,11 +81,11 @@ def cycle_row(session: Session, year: int, *, lock: bool = False) -> ReportingCy
 
 def _may_read(actor: Actor) -> set[str] | None:
     """None: every component; else the components whose progress the actor may see."""
-    if can(actor, "datacall.open") or can(actor, "datacall.certify"):
+    if can(actor, "datacall.cycle.open") or can(actor, "datacall.cycle.certify"):
         return None
-    if components_visible(actor, "inventory.export") is None:  # may export every row anyway (auditor, the shell)
+    if components_visible(actor, "inventory.file.export") is None:  # may export every row anyway (auditor, the shell)
         return None
-    units = components_visible(actor, "datacall.certify_component")
+    units = components_visible(actor, "datacall.component.certify")
     if units is None:
         return None
     if not units:
@@ -116,7 +116,7 @@ def cycle_as_dict(c: ReportingCycle) -> dict:
 
 def open_cycle(session: Session, actor: Actor, year: int, due_on: dt.date, title: str | None = None) -> ReportingCycle:
     """Open the reporting cycle of `year` (one per year)."""
-    require(actor, "datacall.open")
+    require(actor, "datacall.cycle.open")
     errors = []
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         errors.append(FieldError("year", "a year between 2000 and 2100"))
@@ -295,7 +295,7 @@ def certify_component(session: Session, actor: Actor, year: int, component: str,
                       explanations: dict[str, str] | None = None) -> ComponentCertification:
     """The component AI lead certifies the component's use cases for the cycle. Refused while a reporting
     check fails without a written explanation. A re-certification is a new row."""
-    require(actor, "datacall.certify_component", component)
+    require(actor, "datacall.component.certify", component)
     cycle = cycle_row(session, year, lock=True)
     _require_open(cycle)
     if not session.scalar(select(OrgUnit.id).where(OrgUnit.code == component)):
@@ -350,7 +350,7 @@ def certify(session: Session, actor: Actor, year: int, statement: str, settings:
 
     The snapshot's files are written under pending names here and renamed into place only once `session`
     commits (removed if it rolls back): until then `CertifyResult.files` names files that do not exist yet."""
-    require(actor, "datacall.certify")
+    require(actor, "datacall.cycle.certify")
     cycle = cycle_row(session, year, lock=True)
     _require_open(cycle)
     statement = (statement or "").strip()

@@ -149,7 +149,7 @@ class FinishResult:
 def may_finish(actor: Actor) -> bool:
     """Who may finish a snapshot by hand: the CAIO's office (those who open the data call) or an administrator
     (department-wide: operations). Not the shell itself: as for certifying, a named person signs in."""
-    return actor.kind == "user" and can(actor, "datacall.finish")
+    return actor.kind == "user" and can(actor, "datacall.snapshot.finish")
 
 
 def finish(session: Session, actor: Actor, settings: Settings, year: int) -> FinishResult:

@@ -139,7 +139,7 @@ def authorization(session: Session, actor: Actor, business_id: str, now: dt.date
                         .where(UseCase.business_id == normalize_id(business_id)))
     if uc is None:
         raise NotFound(f"no use case {business_id}")
-    require(actor, "gate.query", component_of(uc))
+    require(actor, "governance.gate.query", component_of(uc))
     now = now or utcnow()
     return G.decide(gate_input(session, uc), now, agency_today(now=now))
 
@@ -149,7 +149,7 @@ def use_case_gate(session: Session, actor: Actor, uc: UseCase) -> dict | None:
     actor may neither query the gate nor read use cases of the component (a person named on the use case
     reads it without either)."""
     comp = component_of(uc)
-    if not can(actor, "gate.query", comp) and not can(actor, "usecase.read", comp):
+    if not can(actor, "governance.gate.query", comp) and not can(actor, "inventory.use_case.read", comp):
         return None
     now = utcnow()
     return G.decide(gate_input(session, uc), now, agency_today(now=now)).as_dict()

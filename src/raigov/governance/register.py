@@ -5,9 +5,9 @@ raigov/domains.py."""
 
 from raigov.domains import CliGroup, Contribution, HomePanel, Link
 
-DATACALL = ("datacall.open", "datacall.certify", "datacall.certify_component")
+DATACALL = ("datacall.cycle.open", "datacall.cycle.certify", "datacall.component.certify")
 DASHBOARD = Link("/dashboard", "Dashboard", "governance.dashboard.read")
-REVIEW_QUEUE = Link("/reviews", "Review queue", "review.comment")
+REVIEW_QUEUE = Link("/reviews", "Review queue", "governance.review.comment")
 
 
 def _reviewer(role: str, title: str, text: str) -> HomePanel:
@@ -22,27 +22,27 @@ CONTRIBUTES = Contribution(
          CliGroup("datacall", "raigov.cli.datacall",
                   "The annual data call: open, progress, component and CAIO certification, finishing a snapshot")),
     nav=(Link("/dashboard", "Dashboard", "governance.dashboard.read", order=30),
-         Link("/reviews", "Reviews", "review.comment", order=40),
+         Link("/reviews", "Reviews", "governance.review.comment", order=40),
          Link("/datacall", "Data call", DATACALL, order=50)),
     home=(
         HomePanel("caio", "Chief AI Officer",
                   "Run the annual data call, see every use case, its determination, review, overdue practices and "
                   "waivers; certify and publish.",
-                  (DASHBOARD, Link("/datacall", "Data call", DATACALL), Link("/reviews", "Reviews", "review.comment"),
-                   Link("/inventory", "Inventory", "usecase.read"), Link("/audit", "Audit trail", "audit.read"),
+                  (DASHBOARD, Link("/datacall", "Data call", DATACALL), Link("/reviews", "Reviews", "governance.review.comment"),
+                   Link("/inventory", "Inventory", "inventory.use_case.read"), Link("/audit", "Audit trail", "audit.event.read"),
                    Link("/admin/pending-grants", "Role grants to confirm", "identity.role.confirm"))),
         HomePanel("caio_delegate", "CAIO delegate",
                   "Act for the Chief AI Officer where the rules allow it (never on waivers).",
-                  (DASHBOARD, Link("/reviews", "Reviews", "review.comment"),
-                   Link("/inventory", "Inventory", "usecase.read"),
+                  (DASHBOARD, Link("/reviews", "Reviews", "governance.review.comment"),
+                   Link("/inventory", "Inventory", "inventory.use_case.read"),
                    Link("/admin/pending-grants", "Role grants to confirm", "identity.role.confirm"))),
         HomePanel("component_ai_lead", "Component AI lead",
                   "Review and certify your component's use cases in the data call; follow their practices and "
                   "reviews.",
                   (DASHBOARD, Link("/datacall", "Data call", DATACALL),
-                   Link("/reviews", "Component reviews", "review.comment"),
-                   Link("/inventory", "Inventory", "usecase.read"),
-                   Link("/inventory/import/file", "Import a file", "inventory.import"))),
+                   Link("/reviews", "Component reviews", "governance.review.comment"),
+                   Link("/inventory", "Inventory", "inventory.use_case.read"),
+                   Link("/inventory/import/file", "Import a file", "inventory.file.import"))),
         _reviewer("privacy_reviewer", "Privacy reviewer", "Your Privacy review queue."),
         _reviewer("crcl_reviewer", "CRCL reviewer", "Your Civil Rights and Civil Liberties review queue."),
         _reviewer("legal_reviewer", "Legal reviewer", "Your legal review queue."),

@@ -93,7 +93,7 @@ def sync_if_allowed(session: Session, actor: Actor, business_id: str) -> dict | 
     """After a new screen or determination: ``sync`` when the actor may (the lanes and practices the use case
     needs may have changed); ``None`` when they may not, so that a determination alone does not fail."""
     uc = inventory.get_use_case(session, actor, business_id)
-    if not can(actor, "governance.sync", component_of(uc)):
+    if not can(actor, "governance.requirements.sync", component_of(uc)):
         return None
     return sync(session, actor, business_id)
 
@@ -102,7 +102,7 @@ def sync(session: Session, actor: Actor, business_id: str) -> dict:
     """Open the reviews and create the practices the use case now requires (never deleting: a practice
     no longer required is marked so). Idempotent. Returns what was added."""
     uc = inventory.get_use_case(session, actor, business_id)
-    require(actor, "governance.sync", component_of(uc))
+    require(actor, "governance.requirements.sync", component_of(uc))
     lock_use_case(session, uc)
     cfg = config()
     req = requirements_of(session, uc, cfg)

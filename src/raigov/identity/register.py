@@ -9,10 +9,10 @@ CONTRIBUTES = Contribution(
     pages=("raigov.web.pages.auth:router", "raigov.web.pages.admin:router", "raigov.web.pages.account:router"),
     cli=(CliGroup("users", "raigov.cli.users", "User accounts and their roles"),
          CliGroup("tokens", "raigov.cli.tokens", "API tokens: shown once, stored hashed, expiring, revocable")),
-    nav=(Link("/admin/users", "Users", "user.read", key="users", order=70),
+    nav=(Link("/admin/users", "Users", "identity.user.read", key="users", order=70),
          Link("/account", "My account", None, order=1000)),
     home=(HomePanel("admin", "Administrator", "Manage accounts and roles. Administrators approve nothing.",
-                    (Link("/admin/users", "User administration", "user.read"),)),
+                    (Link("/admin/users", "User administration", "identity.user.read"),)),
           HomePanel("employee", "Employee",
                     "Request access to a generative-AI tool and screen prompts before they leave the agency.")),
 )

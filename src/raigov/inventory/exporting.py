@@ -39,13 +39,13 @@ def export_rows(session: Session, actor: Actor, fmt: str, component: str | None 
     q = select(UseCase).options(selectinload(UseCase.revisions))
     q = q.where(UseCase.status != "draft")
     if component:
-        require(actor, "inventory.export", component)
+        require(actor, "inventory.file.export", component)
         q = q.where(in_units(session, {component}))
     else:  # the whole export is the department's; anyone else gets the components they may export
-        units = components_visible(actor, "inventory.export")
+        units = components_visible(actor, "inventory.file.export")
         if units is not None:
             if not units:
-                require(actor, "inventory.export")
+                require(actor, "inventory.file.export")
             q = q.where(in_units(session, units))
     want_cots = fmt == "omb-2025-cots-csv"
     crosswalk = None
@@ -75,7 +75,7 @@ def export_rows(session: Session, actor: Actor, fmt: str, component: str | None 
 
 def _export_scope(actor: Actor) -> str:
     """What an export without a component holds for this actor: "all", or the units they may export."""
-    units = components_visible(actor, "inventory.export")
+    units = components_visible(actor, "inventory.file.export")
     return "all" if units is None else ",".join(sorted(units))
 
 

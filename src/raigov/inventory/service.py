@@ -106,7 +106,7 @@ __all__ = [
 def create_use_case(session: Session, actor: Actor, *, component: str, values: dict[str, Any], reason: str,
                     settings: Settings, schema: str = "2025") -> UseCase:
     """A new use case, as a draft of `component`, with its first revision."""
-    require(actor, "usecase.create", component)
+    require(actor, "inventory.use_case.create", component)
     unit = session.scalar(select(OrgUnit).where(OrgUnit.code == component))
     if unit is None:
         raise ValidationFailed.one("component", f"unknown org unit {component!r}")
@@ -140,7 +140,7 @@ def edit_use_case(session: Session, actor: Actor, business_id: str, changes: dic
     naming both revisions, instead of silently overwriting their change. Without it (older API
     clients), the changes apply to whatever is current, as before."""
     uc = get_use_case(session, actor, business_id)
-    require(actor, "usecase.edit", component_of(uc))
+    require(actor, "inventory.use_case.revise", component_of(uc))
     # serialise editors of one use case: a second save waits here until the first commits, then sees it
     session.execute(select(UseCase.id).where(UseCase.id == uc.id).with_for_update())
     session.refresh(uc, ["revision_count", "revisions"])
@@ -189,7 +189,7 @@ def changes_since(session: Session, actor: Actor, business_id: str, base: int) -
 def submit_use_case(session: Session, actor: Actor, business_id: str, reason: str = "") -> UseCase:
     """The owner submits a draft: it becomes active (in the inventory, screened and sent to its reviews)."""
     uc = get_use_case(session, actor, business_id)
-    require(actor, "usecase.edit", component_of(uc))
+    require(actor, "inventory.use_case.revise", component_of(uc))
     if uc.status != "draft":
         raise ValidationFailed.one("status", f"{uc.business_id} is {uc.status}, not a draft")
     uc.status, uc.updated_at = "active", utcnow()
@@ -200,7 +200,7 @@ def submit_use_case(session: Session, actor: Actor, business_id: str, reason: st
 
 def retire_use_case(session: Session, actor: Actor, business_id: str, reason: str) -> UseCase:
     uc = get_use_case(session, actor, business_id)
-    require(actor, "usecase.retire", component_of(uc))
+    require(actor, "inventory.use_case.retire", component_of(uc))
     if not reason.strip():
         raise ValidationFailed.one("reason", "a retired use case needs a reason", "missing")
     uc.status, uc.retired_at, uc.retirement_reason = "retired", utcnow(), reason
@@ -216,7 +216,7 @@ def assign_person(session: Session, actor: Actor, business_id: str, username: st
     if role not in ("owner", "developer"):
         raise ValidationFailed.one("role", "owner or developer")
     uc = get_use_case(session, actor, business_id)
-    require(actor, "usecase.assign", component_of(uc))
+    require(actor, "inventory.use_case.assign", component_of(uc))
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
         raise ValidationFailed.one("username", f"no user {username!r}")

@@ -216,7 +216,7 @@ def retry_notice(db: Database, actor: Actor, settings: Settings, notice_id: int)
     """"Retry now" for a failed notice (the CAIO's office and admin, `notice.retry`): send it at once through
     the same claim as the jobs (so a job running at that moment never sends it too); without SMTP, clear the
     error so the next run sends it. Audited as `jobs.notice.retry` whatever the outcome."""
-    require(actor, "notice.retry")
+    require(actor, "jobs.notice.retry")
     with db.transaction() as s:
         n = s.get(Notice, notice_id)
         if n is None:

@@ -229,7 +229,7 @@ def run(db: Database, actor: Actor, settings: Settings, *, today: dt.date | None
         pending_limit: int = 200) -> RunSummary:
     """Compute what is due, create each notice once, send the unsent ones (when SMTP is configured), and
     append one audit event. ``dry_run``: compute and say what would be created, writing nothing."""
-    require(actor, "jobs.run")
+    require(actor, "jobs.checks.run")
     today = today or agency_today(settings)
     summary = RunSummary(today, worker_id(), dry_run, bool(settings.smtp_host), digest=settings.notice_digest)
     with db.transaction() as s:

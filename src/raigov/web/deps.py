@@ -224,7 +224,7 @@ async def refuse_nul(request: Request) -> None:
 # ---------------------------------------------------------------- permission before the body
 
 def may(action: str):
-    """A route dependency (``dependencies=[may("review.decide")]``): a caller who may take ``action``
+    """A route dependency (``dependencies=[may("governance.review.decide")]``): a caller who may take ``action``
     nowhere gets 403 before the body is validated (FastAPI resolves dependencies before it reports body
     errors), so a 422 never tells a stranger what would be accepted. The service still decides for the
     object's component."""

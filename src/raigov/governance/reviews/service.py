@@ -26,6 +26,7 @@ from raigov.governance.vocab import REVIEW_DECIDED, REVIEW_UNDECIDED, ConditionS
 from raigov.identity.permissions import Actor, can, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
+from raigov.inventory.vocab import UseCaseStatus
 
 DECISIONS = REVIEW_DECIDED
 
@@ -96,7 +97,8 @@ def comment(session: Session, actor: Actor, review_id: int, body: str) -> Review
     r, uc = load_review(session, review_id)
     inventory.check_read(actor, uc)
     body = clean(body, "body", "a comment needs text")
-    if not (can(actor, "review.comment", component_of(uc)) or (actor.user_id is not None and actor.user_id in people(uc))):
+    if not (can(actor, "governance.review.comment", component_of(uc))
+            or (actor.user_id is not None and actor.user_id in people(uc))):
         raise PermissionDenied(f"{actor.label} may not comment on reviews of {uc.business_id}")
     c = add_comment(session, r, actor, "comment", body)
     session.flush()
@@ -116,7 +118,7 @@ def decide(session: Session, actor: Actor, review_id: int, decision: str, reason
     if decision == "approved_with_conditions" and not conds:
         raise ValidationFailed.one("conditions", "an approval with conditions needs at least one condition", "missing")
     r, uc = load_review(session, review_id, lock=True)
-    require(actor, "review.decide", component_of(uc))
+    require(actor, "governance.review.decide", component_of(uc))
     inventory.check_read(actor, uc)
     lane = _lane(cfg, r.lane)
     why = lane_refusal(cfg, actor, uc, lane)
@@ -148,7 +150,7 @@ def decide(session: Session, actor: Actor, review_id: int, decision: str, reason
 def resubmit(session: Session, actor: Actor, review_id: int, note: str) -> Review:
     """The owner answers a change request: the review is open again."""
     r, uc = load_review(session, review_id, lock=True)
-    if not (actor.user_id in people(uc) or can(actor, "usecase.edit", component_of(uc))):
+    if not (actor.user_id in people(uc) or can(actor, "inventory.use_case.revise", component_of(uc))):
         raise PermissionDenied(f"{actor.label} may not answer reviews of {uc.business_id}")
     note = clean(note, "note", "say what changed")
     if r.status != ReviewStatus.CHANGES_REQUESTED:
@@ -165,7 +167,7 @@ def reopen(session: Session, actor: Actor, business_id: str, lane_code: str, rea
     """A new cycle of a lane (after a denial was answered, or a significant change)."""
     cfg = config()
     uc = inventory.get_use_case(session, actor, business_id)
-    require(actor, "review.assign", component_of(uc))
+    require(actor, "governance.review.assign", component_of(uc))
     _lane(cfg, lane_code)
     reason = clean(reason, "reason", "say why the review opens again")
     lock_use_case(session, uc)
@@ -189,7 +191,7 @@ def assign(session: Session, actor: Actor, review_id: int, username: str | None)
     r, uc = load_review(session, review_id, lock=True)
     is_assignee = r.assignee_id is not None and r.assignee_id == actor.user_id
     if not is_assignee:
-        require(actor, "review.assign", component_of(uc))
+        require(actor, "governance.review.assign", component_of(uc))
     if r.status not in REVIEW_UNDECIDED:
         raise Conflict(f"review {r.id} is already decided")
     target = None
@@ -217,7 +219,7 @@ def close_condition(session: Session, actor: Actor, condition_id: int, note: str
     if c is None:
         raise NotFound(f"no condition {condition_id}")
     r, uc = load_review(session, c.review_id)
-    require(actor, "review.decide", component_of(uc))
+    require(actor, "governance.review.decide", component_of(uc))
     why = lane_refusal(cfg, actor, uc, _lane(cfg, r.lane))
     if why:
         raise PermissionDenied(why)
@@ -247,14 +249,14 @@ def may_queue_all(actor: Actor) -> bool:
     """May `actor` see the queue of every lane (not only the lanes they review)? Those who assign reviews (the
     CAIO, delegates, component AI leads: each still sees only the use cases they may read) and the operator's
     shell (`raigov review queue`)."""
-    return actor.kind == "system" or can(actor, "review.assign")
+    return actor.kind == "system" or can(actor, "governance.review.assign")
 
 
 def queue(session: Session, actor: Actor, lane: str | None = None, include_all: bool = False) -> list[QueueRow]:
     """Open reviews, oldest first: by default those of the lanes the actor may review; `include_all`: every
     lane, for those who may (`may_queue_all`; PermissionDenied otherwise)."""
     cfg = config()
-    require(actor, "usecase.read")
+    require(actor, "inventory.use_case.read")
     if include_all and not may_queue_all(actor):
         raise PermissionDenied(f"{actor.label} may see the reviews of their own lanes only: the queue of every lane "
                                "is for those who assign reviews")
@@ -269,7 +271,8 @@ def queue(session: Session, actor: Actor, lane: str | None = None, include_all: 
     for r, uc in session.execute(q):
         if not include_all and r.lane not in lanes_of_actor:
             continue
-        if not can(actor, "usecase.read_draft" if uc.status == "draft" else "usecase.read", component_of(uc)):
+        read = "inventory.use_case.read_draft" if uc.status == UseCaseStatus.DRAFT else "inventory.use_case.read"
+        if not can(actor, read, component_of(uc)):
             continue
         ln = cfg.lanes.get(r.lane)
         if ln is not None and ln.scope == "component" and not include_all and lane_refusal(cfg, actor, uc, ln):

@@ -314,7 +314,7 @@ class DeterminationIn(BaseModel):
 
 
 @router.post("/use-cases/{business_id}/determinations", response_model=DeterminationOut, status_code=201,
-             responses=ERRORS, dependencies=[may("determination.decide")],
+             responses=ERRORS, dependencies=[may("policy.determination.decide")],
              summary="Record the official's determination (CAIO or delegate)")
 def determine(request: Request, actor: ActorDep, business_id: str, body: DeterminationIn):
     with uow(request) as s:

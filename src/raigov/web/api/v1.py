@@ -74,7 +74,7 @@ def list_users(request: Request, actor: ActorDep):
 
 
 @router.post("/users", response_model=UserOut, status_code=201, tags=["identity"], responses=ERRORS,
-             dependencies=[may("user.manage")])
+             dependencies=[may("identity.user.manage")])
 def create_user(request: Request, actor: ActorDep, body: UserCreate):
     with uow(request) as s:
         return identity.user_out(identity.create_user(s, actor, body, settings_of(request)))
@@ -82,13 +82,13 @@ def create_user(request: Request, actor: ActorDep, body: UserCreate):
 
 @router.get("/users/{username}", response_model=UserOut, tags=["identity"], responses=ERRORS)
 def get_user(request: Request, actor: ActorDep, username: str):
-    require(actor, "user.read")
+    require(actor, "identity.user.read")
     with uow(request) as s:
         return identity.user_out(identity.get_user(s, username))
 
 
 @router.post("/users/{username}/roles", response_model=UserOut, tags=["identity"], responses=ERRORS,
-             dependencies=[may("role.manage")])
+             dependencies=[may("identity.role.manage")])
 def grant_role(request: Request, actor: ActorDep, username: str, body: RoleGrantIn):
     with uow(request) as s:
         return identity.user_out(identity.grant_role(s, actor, username, body))
@@ -297,7 +297,7 @@ async def edit_use_case(request: Request, actor: ActorDep, business_id: str, res
 
     raw = await request.body()
     with uow(request) as s:
-        inventory.get_use_case_for(s, actor, business_id, "usecase.edit")
+        inventory.get_use_case_for(s, actor, business_id, "inventory.use_case.revise")
         body = parse_body(UseCaseEdit, raw)
         base = body.base_revision
         etag_base = revision_of_etag(if_match)

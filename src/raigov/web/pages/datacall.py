@@ -34,7 +34,7 @@ def _overview(request: Request, actor, year: int | None, *, errors: dict | None 
         pub = datacall.publication(s, year) if prog and prog["cycle"]["status"] == "certified" else None
     return render(request, "datacall/index.html", {
         "nav": "datacall", "cycles": cycles, "year": year, "progress": prog, "pub": pub,
-        "can_open": can(actor, "datacall.open"), "can_certify": can(actor, "datacall.certify"),
+        "can_open": can(actor, "datacall.cycle.open"), "can_certify": can(actor, "datacall.cycle.certify"),
         "errors": errors or {}, "form": form or {}, "message": message,
         "default_year": agency_today(settings_of(request)).year}, status_code=status)
 
@@ -107,7 +107,7 @@ def _component_page(request: Request, actor, year: int, component: str, *, error
     return render(request, "datacall/component.html", {
         "nav": "datacall", "cycle": cycle, "c": comp, "use_cases": use_cases, "explanations": explanations,
         "errors": errors or {}, "statement": statement, "saved": saved, "EXPLAIN": EXPLAIN,
-        "can_certify": can(actor, "datacall.certify_component", component) and cycle["status"] == "open"},
+        "can_certify": can(actor, "datacall.component.certify", component) and cycle["status"] == "open"},
         status_code=status)
 
 

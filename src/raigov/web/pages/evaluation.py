@@ -37,7 +37,7 @@ def _index(request: Request, actor, *, error: str | None = None, field: str | No
         bids = ev.business_ids(s, found)
         rows = [{"r": r, "business_id": bids.get(r.use_case_id)} for r in found]
         return render(request, "evaluation/index.html", {
-            "nav": "evaluation", "runs": rows, "can_run": components_visible(actor, "eval.run") != set(),
+            "nav": "evaluation", "runs": rows, "can_run": components_visible(actor, "evaluation.run.execute") != set(),
             "error": error, "error_field": field, "ok": ok, "form": form or {"kind": "biometric"},
             "max_rows": max_rows, "max_mb": max_bytes // (1024 * 1024), "outcome_labels": OUTCOME_LABELS,
             "criteria_packs": ev.criteria_packs(),
@@ -99,7 +99,7 @@ def run_page(request: Request, run_id: RowId, error: str | None = None, ok: str 
         return render(request, "evaluation/run.html", {
             "nav": "evaluation", "run": run, "business_id": bid, "res": res, "km": km, "kn": kn, "fmt": fmt,
             "group_label": group_label, "outcome_labels": OUTCOME_LABELS, "error": error, "ok": ok,
-            "can_attach": run.status == "done" and components_visible(actor, "eval.run") != set(),
+            "can_attach": run.status == "done" and components_visible(actor, "evaluation.run.execute") != set(),
             "classifier_cols": ("n", "selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy"),
         })
 

@@ -35,7 +35,7 @@ def home(request: Request):
         scopes = [x.org_unit or "department-wide" for x in actor.grants if x.role == g.role]
         panels.append({"role": g.role, "title": p.title, "text": p.text, "links": links, "scopes": scopes})
     stats = {}
-    if can(actor, "audit.read"):
+    if can(actor, "audit.event.read"):
         from raigov.audit.service import latest_head, tree_size
 
         with uow(request) as s:

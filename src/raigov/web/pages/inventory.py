@@ -83,9 +83,9 @@ def list_page(request: Request):
     return render(request, "inventory/list.html", {
         "nav": "inventory", "items": items, "total": total, "facets": facets, "params": keep, "query": query,
         "page": query.page, "pages": pages, "qs": urlencode(keep), "sort_url": sort_url,
-        "can_create": any(can(actor, "usecase.create", g.org_unit) for g in actor.grants),
-        "can_import": any(can(actor, "inventory.import", g.org_unit) for g in actor.grants),
-        "can_export": any(can(actor, "inventory.export", g.org_unit) for g in actor.grants)})
+        "can_create": any(can(actor, "inventory.use_case.create", g.org_unit) for g in actor.grants),
+        "can_import": any(can(actor, "inventory.file.import", g.org_unit) for g in actor.grants),
+        "can_export": any(can(actor, "inventory.file.export", g.org_unit) for g in actor.grants)})
 
 
 @router.get(".csv")
@@ -149,7 +149,7 @@ def detail(request: Request, business_id: str, a: OptRevision = None, b: OptRevi
             a, b = uc.revisions[-2].number, rev.number
             diff = inventory.revision_diff(s, actor, uc.business_id, a, b)
         events = []
-        if can(actor, "audit.read"):
+        if can(actor, "audit.event.read"):
             events, _ = audit.list_events(s, actor, audit.EventFilter(object_type="use_case", object_id=uc.business_id), limit=50)
             # a big import records one event per batch of use cases: the batches holding this one's revisions
             events = sorted(events + inventory.import_events(s, actor, uc), key=lambda e: e.seq, reverse=True)
@@ -178,11 +178,11 @@ def detail(request: Request, business_id: str, a: OptRevision = None, b: OptRevi
                "component": uc.org_unit.code if uc.org_unit else uc.agency,
                "sections": _field_rows(rev.schema, rev.values, rev.raw), "schema": rev.schema, "revisions": revisions,
                "diff": diff, "a": a, "b": b, "events": events, "checks": checks, "people": people, "saved": saved,
-               "can_edit": can(actor, "usecase.edit", comp) and rev.schema == "2025",
-               "can_retire": can(actor, "usecase.retire", comp) and uc.status != "retired",
+               "can_edit": can(actor, "inventory.use_case.revise", comp) and rev.schema == "2025",
+               "can_retire": can(actor, "inventory.use_case.retire", comp) and uc.status != "retired",
                "screening": screening, "determinations": dets, "framework": framework,
                "decisions": policy.FRAMEWORKS[framework]["decisions"],
-               "can_screen": can(actor, "determination.propose", comp) and rev.schema in ("2025", "2024"),
+               "can_screen": can(actor, "policy.use_case.screen", comp) and rev.schema in ("2025", "2024"),
                "can_decide": policy.may_decide(actor, framework),
                "retire_error": request.query_params.get("retire_error"),
                "determine_error": request.query_params.get("determine_error")}
@@ -242,8 +242,8 @@ def _validate_form(values: dict) -> dict[str, str]:
 
 
 def _form(request, actor, *, values, errors, uc=None, component=None, status=200, stale=None):
-    comps = sorted({g.org_unit for g in actor.grants if g.org_unit and can(actor, "usecase.create", g.org_unit)})
-    if any(g.org_unit is None and can(actor, "usecase.create") for g in actor.grants):
+    comps = sorted({g.org_unit for g in actor.grants if g.org_unit and can(actor, "inventory.use_case.create", g.org_unit)})
+    if any(g.org_unit is None and can(actor, "inventory.use_case.create") for g in actor.grants):
         with uow(request) as s:
             from raigov.identity.service import org_units
 

@@ -48,7 +48,7 @@ def _page(request: Request, status: str = "", kind: str = "", recipient: str = "
     query = urlencode({k: v for k, v in filters.items() if v})
     return render(request, "notices/index.html", {
         "nav": "notices", "result": result, "filters": filters, "query": query, "errors": errors,
-        "statuses": jobs.STATUSES, "can_retry": can(actor, "notice.retry"), "message": message, "error": error,
+        "statuses": jobs.STATUSES, "can_retry": can(actor, "jobs.notice.retry"), "message": message, "error": error,
         "digest": settings_of(request).notice_digest}, status_code=code)
 
 

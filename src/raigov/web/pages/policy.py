@@ -38,7 +38,7 @@ def disagreements(request: Request):
     from raigov.policy import service as policy
 
     actor = require_page_actor(request)
-    require(actor, "usecase.read")
+    require(actor, "inventory.use_case.read")
     with uow(request) as s:
         rows = policy.disagreements(s, actor)
     return render(request, "policy/disagreements.html", {"nav": "policy", "rows": rows})
@@ -50,7 +50,7 @@ def diff(request: Request, old: str = "", new: str = ""):
     from raigov.policy import service as policy
 
     actor = require_page_actor(request)
-    require(actor, "usecase.read")
+    require(actor, "inventory.use_case.read")
     reg = _registry()
     groups = [(pid, [p.key for p in reg.versions(pid)]) for pid in sorted({p.id for p in reg.packs()})]
     if not old and not new:  # preselect the last two versions of the first pack that has two
