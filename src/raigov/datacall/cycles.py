@@ -46,6 +46,7 @@ from raigov.identity.permissions import Actor, can, components_visible, require
 from raigov.inventory import service as inventory
 from raigov.inventory.formats.safe import SafeCells
 from raigov.inventory.models import UseCase
+from raigov.inventory.vocab import UseCaseStatus
 
 FAILING = ("error",)  # check severities that need a fix or a written explanation before certifying
 UNASSIGNED = "(none)"  # use cases without an owning component
@@ -64,7 +65,7 @@ def component_content_sha256(session: Session, actor: Actor, component: str) -> 
     cots, _ = inventory.export_rows(session, actor, COTS_FORMAT, component)
     statuses = [[bid, status, reason or ""] for bid, status, reason in session.execute(
         select(UseCase.business_id, UseCase.status, UseCase.retirement_reason).join(OrgUnit, UseCase.org_unit_id == OrgUnit.id)
-        .where(OrgUnit.code == component, UseCase.status != "draft").order_by(UseCase.id))]
+        .where(OrgUnit.code == component, UseCase.status != UseCaseStatus.DRAFT).order_by(UseCase.id))]
     material = {FORMAT: csv_text(rows), COTS_FORMAT: cots_text(cots) if cots else "", "use_cases": statuses}
     return sha256_bytes(canonical_json(material).encode("utf-8"))
 
@@ -211,7 +212,7 @@ def _counts(session: Session) -> dict[str, dict]:
     out: dict[str, dict] = {}
     q = (select(OrgUnit.code, OrgUnit.name, OrgUnit.kind, UseCase.status, func.count())
          .select_from(UseCase).outerjoin(OrgUnit, UseCase.org_unit_id == OrgUnit.id)
-         .where(UseCase.status != "draft").group_by(OrgUnit.code, OrgUnit.name, OrgUnit.kind, UseCase.status))
+         .where(UseCase.status != UseCaseStatus.DRAFT).group_by(OrgUnit.code, OrgUnit.name, OrgUnit.kind, UseCase.status))
     for code, name, _kind, status, n in session.execute(q):
         key = code if code else UNASSIGNED
         d = out.setdefault(key, {"name": name or "No owning component", "active": 0, "retired": 0})

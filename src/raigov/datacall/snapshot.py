@@ -12,6 +12,7 @@ from raigov.config import Settings
 from raigov.datacall.files import finish_file
 from raigov.datacall.models import ReportingCycle
 from raigov.errors import RaigovError
+from raigov.governance.vocab import CycleStatus
 
 FORMAT = "omb-2025-csv"
 COTS_FORMAT = "omb-2025-cots-csv"
@@ -83,7 +84,7 @@ def finish_snapshot(settings: Settings, cycle: ReportingCycle) -> dict[str, str]
     """Recovery after a crash between a certification's commit and its renames: each file of the certified
     `cycle` that is missing while its pending file has the recorded hash is renamed into place. Idempotent;
     returns {file name: state} (see `finish_file`). Nothing to do for a cycle that is not certified."""
-    if cycle.status != "certified":
+    if cycle.status != CycleStatus.CERTIFIED:
         return {}
     folder = settings.data_dir / (cycle.snapshot_path or f"snapshots/{cycle.year}")
     return {name: finish_file(folder / name, expected) for name, expected in snapshot_files(cycle)}

@@ -32,11 +32,12 @@ from raigov.db.base import utcnow
 from raigov.errors import PermissionDenied
 from raigov.governance.lanes import config
 from raigov.governance.models import Pilot, Practice, Review, Waiver
-from raigov.governance.vocab import REVIEW_UNDECIDED, PracticeStatus
+from raigov.governance.vocab import REVIEW_UNDECIDED, PilotStatus, PracticeStatus, WaiverStatus
 from raigov.identity.models import OrgUnit
 from raigov.identity.permissions import Actor
 from raigov.inventory.access import READ, Readable, readable
 from raigov.inventory.models import UseCase
+from raigov.inventory.vocab import UseCaseStatus
 from raigov.policy.models import Determination
 from raigov.policy.vocab import DeterminationStatus
 
@@ -274,7 +275,7 @@ def inventory(session: Session, scope: Scope) -> Inventory:
          .select_from(UseCase)
          .outerjoin(Determination, and_(Determination.use_case_id == UseCase.id, ~exists().where(
              newer.use_case_id == Determination.use_case_id, newer.id > Determination.id)))
-         .where(UseCase.status == "active")
+         .where(UseCase.status == UseCaseStatus.ACTIVE)
          .group_by(UseCase.org_unit_id, Determination.decision, Determination.status))
     per_component: dict[str, dict[str, int]] = {}
     totals = dict.fromkeys((k for k, _ in DETERMINATION_CATEGORIES), 0)
@@ -286,13 +287,13 @@ def inventory(session: Session, scope: Scope) -> Inventory:
         totals[cat] += n
         if status == DeterminationStatus.AWAITING_CAIO:
             awaiting += n
-    stage_q = (select(UseCase.stage, func.count()).where(UseCase.status == "active")
+    stage_q = (select(UseCase.stage, func.count()).where(UseCase.status == UseCaseStatus.ACTIVE)
                .group_by(UseCase.stage).order_by(func.count().desc(), UseCase.stage))
     stages: dict[str, int] = {}
     for stage, n in session.execute(scope.where(stage_q)):
         label = (stage or "").strip() or "Not stated"
         stages[label] = stages.get(label, 0) + n
-    drafts = session.scalar(scope.where(select(func.count()).select_from(UseCase).where(UseCase.status == "draft")))
+    drafts = session.scalar(scope.where(select(func.count()).select_from(UseCase).where(UseCase.status == UseCaseStatus.DRAFT)))
     by_component = sorted((ComponentRow(c, sum(v.values()), v) for c, v in per_component.items()),
                           key=lambda r: (-r.total, r.component))
     return Inventory(
@@ -310,7 +311,7 @@ def practices_overdue(session: Session, scope: Scope, today: dt.date | None = No
     """Required practices not done, waived or not applicable whose due date has passed."""
     today = _today(today)
     open_required = and_(Practice.required.is_(True), Practice.status.not_in(CLOSED_PRACTICE),
-                         UseCase.status != "retired")
+                         UseCase.status != UseCaseStatus.RETIRED)
     overdue = and_(open_required, Practice.due_on < today)
     base = select(func.count()).select_from(Practice).join(UseCase, UseCase.id == Practice.use_case_id)
     n_open = session.scalar(scope.where(base.where(open_required))) or 0
@@ -353,7 +354,7 @@ def waivers(session: Session, scope: Scope, today: dt.date | None = None, limit:
             out.append(row)
         return out
 
-    active = Waiver.status == "active"
+    active = Waiver.status == WaiverStatus.ACTIVE
     expiring = rows(cols.where(active, Waiver.expires_on <= horizon).order_by(Waiver.expires_on, Waiver.id),
                     lambda r: r.expires_on)
     recert = rows(cols.where(active, Waiver.expires_on > today,
@@ -377,7 +378,7 @@ def review_queues(session: Session, scope: Scope, lanes: set[str] | None = None,
     overdue_before = now - dt.timedelta(days=due + 1)  # age in whole days > due  <=>  opened on or before this
 
     def where(q: Select) -> Select:
-        q = q.where(Review.status.in_(OPEN_REVIEW), UseCase.status != "retired")
+        q = q.where(Review.status.in_(OPEN_REVIEW), UseCase.status != UseCaseStatus.RETIRED)
         if lanes is not None:
             q = q.where(Review.lane.in_(sorted(lanes) or ["-"]))
         return scope.where(q)
@@ -430,7 +431,7 @@ def lanes_of(actor: Actor) -> set[str]:
 def pilots(session: Session, scope: Scope, today: dt.date | None = None, limit: int = 100) -> list[PilotRow]:
     today = _today(today)
     q = (select(Pilot.id, Pilot.starts_on, Pilot.ends_on, UseCase.business_id, UseCase.name, UseCase.org_unit_id)
-         .join(UseCase, UseCase.id == Pilot.use_case_id).where(Pilot.status == "active")
+         .join(UseCase, UseCase.id == Pilot.use_case_id).where(Pilot.status == PilotStatus.ACTIVE)
          .order_by(Pilot.ends_on, Pilot.id).limit(limit))
     return [PilotRow(r.id, r.business_id, r.name, scope.units.component(r.org_unit_id), r.starts_on, r.ends_on,
                      (r.ends_on - today).days) for r in session.execute(scope.where(q))]
@@ -468,7 +469,7 @@ def waiver_panel(session: Session, scope: Scope, today: dt.date | None = None, l
     horizon = today + dt.timedelta(days=WAIVER_WINDOW_DAYS)
     q = (select(Waiver.id, Waiver.practice_item, Waiver.grounds, Waiver.expires_on, Waiver.omb_report_due,
                 Waiver.omb_reported_on, UseCase.business_id, UseCase.name, UseCase.org_unit_id)
-         .join(UseCase, UseCase.id == Waiver.use_case_id).where(Waiver.status == "active"))
+         .join(UseCase, UseCase.id == Waiver.use_case_id).where(Waiver.status == WaiverStatus.ACTIVE))
 
     def rows(cond) -> list[WaiverPanelRow]:
         return [WaiverPanelRow(r.id, r.business_id, r.name, scope.units.component(r.org_unit_id), r.practice_item,
@@ -516,7 +517,7 @@ def pilot_panel(session: Session, scope: Scope, today: dt.date | None = None, li
             UseCase.stage)
     certified = [PilotPanelRow(r.id, r.business_id, r.name, scope.units.component(r.org_unit_id), r.stage, r.starts_on,
                                r.ends_on, (r.ends_on - today).days) for r in session.execute(scope.where(
-        select(*cols).join(UseCase, UseCase.id == Pilot.use_case_id).where(Pilot.status == "active")
+        select(*cols).join(UseCase, UseCase.id == Pilot.use_case_id).where(Pilot.status == PilotStatus.ACTIVE)
         .order_by(Pilot.ends_on, Pilot.id).limit(limit)))]
     ended = [PilotPanelRow(**{**vars(p), "why": "certified pilot past its end date, not yet ended"})
              for p in certified if p.days_left < 0]
@@ -525,9 +526,9 @@ def pilot_panel(session: Session, scope: Scope, today: dt.date | None = None, li
     active = aliased(Pilot)
     stale = session.execute(scope.where(
         select(*cols, Pilot.ended_at).join(UseCase, UseCase.id == Pilot.use_case_id)
-        .where(Pilot.status != "active", UseCase.status == "active", _is_pilot_stage(),
+        .where(Pilot.status != PilotStatus.ACTIVE, UseCase.status == UseCaseStatus.ACTIVE, _is_pilot_stage(),
                ~exists().where(newer.use_case_id == Pilot.use_case_id, newer.id > Pilot.id),
-               ~exists().where(active.use_case_id == Pilot.use_case_id, active.status == "active"))
+               ~exists().where(active.use_case_id == Pilot.use_case_id, active.status == PilotStatus.ACTIVE))
         .order_by(Pilot.ends_on, Pilot.id).limit(limit)))
     for r in stale:  # ended early (revoked, or ended before its date): the day it ended
         ended_on = min(r.ends_on, agency_today(now=r.ended_at)) if r.ended_at is not None else r.ends_on
@@ -548,7 +549,8 @@ def data_call(session: Session, scope: Scope) -> DataCall:
         return DataCall(None, None, None, None)
     active: dict[str, int] = {}
     for unit_id, n in session.execute(scope.where(
-            select(UseCase.org_unit_id, func.count()).where(UseCase.status == "active").group_by(UseCase.org_unit_id))):
+            select(UseCase.org_unit_id, func.count()).where(UseCase.status == UseCaseStatus.ACTIVE)
+            .group_by(UseCase.org_unit_id))):
         c = scope.units.component(unit_id)
         active[c] = active.get(c, 0) + n
     newest = (select(ComponentCertification.component, func.max(ComponentCertification.id).label("id"))

@@ -40,6 +40,7 @@ from raigov.governance.vocab import REVIEW_UNDECIDED, WaiverStatus
 from raigov.identity.permissions import Actor, can
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
+from raigov.inventory.vocab import UseCaseStatus
 from raigov.policy import service as policy
 
 
@@ -136,7 +137,7 @@ def governance_view(session: Session, actor: Actor, business_id: str, now: dt.da
         can_update=can(actor, "governance.practice.update", comp), can_attach=can(actor, "governance.evidence.attach", comp),
         can_accept=can(actor, "governance.risk.accept", comp) and not is_person and pkg is not None,
         is_caio=actor.has_role("caio"), can_sync=can(actor, "governance.requirements.sync", comp),
-        can_submit=uc.status == "draft" and can(actor, "inventory.use_case.revise", comp),
+        can_submit=uc.status == UseCaseStatus.DRAFT and can(actor, "inventory.use_case.revise", comp),
         can_comment=can(actor, "governance.review.comment", comp) or is_person)
 
 

@@ -13,6 +13,7 @@ from raigov.identity.permissions import Actor, components_visible, require
 from raigov.inventory import records
 from raigov.inventory.access import in_units
 from raigov.inventory.models import UseCase
+from raigov.inventory.vocab import UseCaseStatus
 
 EXPORT_FORMATS = ("omb-2025-csv", "omb-2025-xlsx", "omb-2025-cots-csv")
 
@@ -37,7 +38,7 @@ def export_rows(session: Session, actor: Actor, fmt: str, component: str | None 
     if fmt not in EXPORT_FORMATS:
         raise ValidationFailed.one("format", f"unknown format {fmt!r}; formats: {', '.join(EXPORT_FORMATS)}")
     q = select(UseCase).options(selectinload(UseCase.revisions))
-    q = q.where(UseCase.status != "draft")
+    q = q.where(UseCase.status != UseCaseStatus.DRAFT)
     if component:
         require(actor, "inventory.file.export", component)
         q = q.where(in_units(session, {component}))

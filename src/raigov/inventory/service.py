@@ -51,6 +51,7 @@ from raigov.inventory.importing import (
 )
 from raigov.inventory.models import UseCase, UseCasePerson
 from raigov.inventory.revisions import add_revision, apply_summary, next_business_id, revision_event
+from raigov.inventory.vocab import UseCaseStatus
 
 NOT_EDITABLE = {"agency", "agency_name", "id"}  # set by raigov, never by an edit
 
@@ -121,7 +122,7 @@ def create_use_case(session: Session, actor: Actor, *, component: str, values: d
     business_id = next_business_id(settings.agency_code, existing)
     values["id"] = business_id
     uc = UseCase(business_id=business_id, id_key=f"id:{business_id}", name_key=name_key(summary.agency, summary.name),
-                 agency=settings.agency_code, org_unit=unit, status="draft", created_at=utcnow())
+                 agency=settings.agency_code, org_unit=unit, status=UseCaseStatus.DRAFT, created_at=utcnow())
     apply_summary(uc, records.summarise(schema, values))
     session.add(uc)
     if actor.user_id is not None:
@@ -190,9 +191,9 @@ def submit_use_case(session: Session, actor: Actor, business_id: str, reason: st
     """The owner submits a draft: it becomes active (in the inventory, screened and sent to its reviews)."""
     uc = get_use_case(session, actor, business_id)
     require(actor, "inventory.use_case.revise", component_of(uc))
-    if uc.status != "draft":
+    if uc.status != UseCaseStatus.DRAFT:
         raise ValidationFailed.one("status", f"{uc.business_id} is {uc.status}, not a draft")
-    uc.status, uc.updated_at = "active", utcnow()
+    uc.status, uc.updated_at = UseCaseStatus.ACTIVE, utcnow()
     record(session, actor, "inventory.use_case.submit", "use_case", uc.business_id, {"status": "active"},
            {"reason": (reason or "submitted for review")[:200]})
     return uc
@@ -203,7 +204,7 @@ def retire_use_case(session: Session, actor: Actor, business_id: str, reason: st
     require(actor, "inventory.use_case.retire", component_of(uc))
     if not reason.strip():
         raise ValidationFailed.one("reason", "a retired use case needs a reason", "missing")
-    uc.status, uc.retired_at, uc.retirement_reason = "retired", utcnow(), reason
+    uc.status, uc.retired_at, uc.retirement_reason = UseCaseStatus.RETIRED, utcnow(), reason
     record(session, actor, "inventory.use_case.retire", "use_case", uc.business_id, {"status": "retired", "reason": reason},
            {"reason": reason[:200]})
     return uc
@@ -363,7 +364,7 @@ def run_checks(session: Session, actor: Actor, business_id: str | None = None) -
     out: dict[str, list[dict]] = {}
     by_schema: dict[str, list[tuple[str, dict]]] = {}
     for uc in ucs:
-        if uc.status == "draft" and business_id is None:
+        if uc.status == UseCaseStatus.DRAFT and business_id is None:
             continue
         schema, values = current_values(uc)
         if schema not in ("2025", "2024"):

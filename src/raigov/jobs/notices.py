@@ -92,9 +92,9 @@ def _status_of(sent_at, last_error) -> str:
 
 
 def _status_clause(status: str):
-    if status == "sent":
+    if status == NoticeStatus.SENT:
         return Notice.sent_at.is_not(None)
-    if status == "failed":
+    if status == NoticeStatus.FAILED:
         return (Notice.sent_at.is_(None)) & Notice.last_error.is_not(None)
     return (Notice.sent_at.is_(None)) & Notice.last_error.is_(None)
 

@@ -36,11 +36,12 @@ from raigov.db.base import utcnow
 from raigov.db.engine import Database
 from raigov.governance.lanes import GovernanceConfig, config
 from raigov.governance.models import Evidence, EvidenceLink, Practice, Review, Waiver
-from raigov.governance.vocab import REVIEW_UNDECIDED, ReviewStatus
+from raigov.governance.vocab import REVIEW_UNDECIDED, CycleStatus, ReviewStatus, WaiverStatus
 from raigov.identity.models import OrgUnit, RoleAssignment, User
 from raigov.identity.permissions import Actor, require
 from raigov.inventory import uploads
 from raigov.inventory.models import UseCase, UseCasePerson
+from raigov.inventory.vocab import UseCaseStatus
 from raigov.jobs import clocks as C
 from raigov.jobs.models import Notice
 from raigov.jobs.notices import (
@@ -104,7 +105,7 @@ def snapshot(session: Session, today: dt.date, cfg: GovernanceConfig | None = No
     ucs = session.execute(select(UseCase.id, UseCase.business_id, UseCase.name, UseCase.status, OrgUnit.code,
                                  OrgUnit.kind, UseCase.is_face_recognition)
                           .outerjoin(OrgUnit, OrgUnit.id == UseCase.org_unit_id)
-                          .where(UseCase.status != "retired")).all()
+                          .where(UseCase.status != UseCaseStatus.RETIRED)).all()
     ids = {r.id for r in ucs}
     owners: dict[int, list[str]] = {}
     team: dict[int, list[str]] = {}
@@ -129,7 +130,7 @@ def snapshot(session: Session, today: dt.date, cfg: GovernanceConfig | None = No
             .where(Review.status.in_((*REVIEW_UNDECIDED, ReviewStatus.APPROVED, ReviewStatus.APPROVED_WITH_CONDITIONS)))):
         if fr_items and any(isinstance(b, dict) and b.get("item") in fr_items for b in (required_by or [])):
             fr.add(uc_id)
-        if status == "open":
+        if status == ReviewStatus.OPEN:
             reviews.append(C.ReviewInfo(rid, uc_id, lane, status, agency_today(now=opened_at), assignee))
     use_cases = {
         r.id: C.UseCaseInfo(r.id, r.business_id, r.name, r.code if r.code and r.kind != "department" else None,
@@ -158,12 +159,12 @@ def snapshot(session: Session, today: dt.date, cfg: GovernanceConfig | None = No
 
     waivers = [C.WaiverInfo(w.id, w.use_case_id, w.practice_item, w.status, w.certified_on, w.expires_on,
                             w.omb_report_due, w.omb_reported_on)
-               for w in session.scalars(select(Waiver).where(or_(Waiver.status == "active",
+               for w in session.scalars(select(Waiver).where(or_(Waiver.status == WaiverStatus.ACTIVE,
                                                                  Waiver.omb_reported_on.is_(None)))
                                         .order_by(Waiver.id))]
 
     cycles = []
-    for c in session.scalars(select(ReportingCycle).where(ReportingCycle.status == "open")):
+    for c in session.scalars(select(ReportingCycle).where(ReportingCycle.status == CycleStatus.OPEN)):
         done = frozenset(session.scalars(select(ComponentCertification.component)
                                          .where(ComponentCertification.cycle_id == c.id)))
         cycles.append(C.CycleInfo(c.id, c.year, c.title, c.due_on, c.status, done))

@@ -112,10 +112,10 @@ def decide(session: Session, actor: Actor, review_id: int, decision: str, reason
     """Approve, approve with conditions (tracked to closure), deny, or request changes."""
     cfg = config()
     if decision not in (*DECISIONS, ReviewStatus.CHANGES_REQUESTED):
-        raise ValidationFailed.one("decision", f"one of {', '.join((*DECISIONS, 'changes_requested'))}")
+        raise ValidationFailed.one("decision", f"one of {', '.join((*DECISIONS, ReviewStatus.CHANGES_REQUESTED))}")
     reason = clean(reason, "reason", "a review decision needs its written reason")
     conds = [c.strip() for c in (conditions or []) if c and c.strip()]
-    if decision == "approved_with_conditions" and not conds:
+    if decision == ReviewStatus.APPROVED_WITH_CONDITIONS and not conds:
         raise ValidationFailed.one("conditions", "an approval with conditions needs at least one condition", "missing")
     r, uc = load_review(session, review_id, lock=True)
     require(actor, "governance.review.decide", component_of(uc))
@@ -261,7 +261,7 @@ def queue(session: Session, actor: Actor, lane: str | None = None, include_all: 
         raise PermissionDenied(f"{actor.label} may see the reviews of their own lanes only: the queue of every lane "
                                "is for those who assign reviews")
     q = select(Review, UseCase).join(UseCase, UseCase.id == Review.use_case_id).where(
-        Review.status.in_(REVIEW_UNDECIDED), UseCase.status != "retired").order_by(Review.opened_at)
+        Review.status.in_(REVIEW_UNDECIDED), UseCase.status != UseCaseStatus.RETIRED).order_by(Review.opened_at)
     if lane:
         _lane(cfg, lane)
         q = q.where(Review.lane == lane)

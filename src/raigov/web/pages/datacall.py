@@ -12,8 +12,10 @@ from fastapi.responses import RedirectResponse
 from raigov.clock import agency_today
 from raigov.datacall import service as datacall
 from raigov.errors import Conflict, ValidationFailed
+from raigov.governance.vocab import CycleStatus
 from raigov.identity.permissions import can
 from raigov.inventory import service as inventory
+from raigov.inventory.vocab import UseCaseStatus
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.params import Flag, OptYear, YearPath
 from raigov.web.templating import render
@@ -101,13 +103,13 @@ def _component_page(request: Request, actor, year: int, component: str, *, error
             f["idx"] = i
         rows, _, _ = inventory.list_use_cases(s, actor, inventory.UseCaseQuery(component=component, per_page=500))
         use_cases = [{"id": u.business_id, "name": u.name, "stage": u.stage, "impact": u.impact, "status": u.status}
-                     for u in rows if u.status != "draft"]
+                     for u in rows if u.status != UseCaseStatus.DRAFT]
     explanations = {f["key"]: f["explanation"] or "" for f in comp["failing"]}
     explanations.update(given or {})
     return render(request, "datacall/component.html", {
         "nav": "datacall", "cycle": cycle, "c": comp, "use_cases": use_cases, "explanations": explanations,
         "errors": errors or {}, "statement": statement, "saved": saved, "EXPLAIN": EXPLAIN,
-        "can_certify": can(actor, "datacall.component.certify", component) and cycle["status"] == "open"},
+        "can_certify": can(actor, "datacall.component.certify", component) and cycle["status"] == CycleStatus.OPEN},
         status_code=status)
 
 

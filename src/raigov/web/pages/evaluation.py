@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from raigov.errors import PermissionDenied, RaigovError
 from raigov.evaluation import service as ev
 from raigov.evaluation.report.html import fmt, group_label
+from raigov.evaluation.vocab import RunStatus
 from raigov.identity.permissions import components_visible
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.params import RowId
@@ -99,7 +100,7 @@ def run_page(request: Request, run_id: RowId, error: str | None = None, ok: str 
         return render(request, "evaluation/run.html", {
             "nav": "evaluation", "run": run, "business_id": bid, "res": res, "km": km, "kn": kn, "fmt": fmt,
             "group_label": group_label, "outcome_labels": OUTCOME_LABELS, "error": error, "ok": ok,
-            "can_attach": run.status == "done" and components_visible(actor, "evaluation.run.execute") != set(),
+            "can_attach": run.status == RunStatus.DONE and components_visible(actor, "evaluation.run.execute") != set(),
             "classifier_cols": ("n", "selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy"),
         })
 

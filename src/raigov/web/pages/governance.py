@@ -15,6 +15,7 @@ from raigov.clock import agency_today
 from raigov.errors import RaigovError, ValidationFailed
 from raigov.governance import service as gov
 from raigov.governance.lanes import config
+from raigov.governance.vocab import PracticeStatus, ReviewStatus
 from raigov.identity import service as identity
 from raigov.policy import service as policy
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
@@ -23,11 +24,12 @@ from raigov.web.templating import render
 from raigov.web.uploads import UploadLimit
 
 router = APIRouter(include_in_schema=False)
-STATUS_LABELS = {"open": "Open", "changes_requested": "Changes requested", "approved": "Approved",
-                 "approved_with_conditions": "Approved with conditions", "denied": "Denied", "withdrawn": "Withdrawn",
-                 "missing": "Not opened"}
-PRACTICE_LABELS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done", "waived": "Waived",
-                   "not_applicable": "Not applicable"}
+STATUS_LABELS = {ReviewStatus.OPEN: "Open", ReviewStatus.CHANGES_REQUESTED: "Changes requested",
+                 ReviewStatus.APPROVED: "Approved", ReviewStatus.APPROVED_WITH_CONDITIONS: "Approved with conditions",
+                 ReviewStatus.DENIED: "Denied", ReviewStatus.WITHDRAWN: "Withdrawn", "missing": "Not opened"}
+PRACTICE_LABELS = {PracticeStatus.NOT_STARTED: "Not started", PracticeStatus.IN_PROGRESS: "In progress",
+                   PracticeStatus.DONE: "Done", PracticeStatus.WAIVED: "Waived",
+                   PracticeStatus.NOT_APPLICABLE: "Not applicable"}
 
 
 def _back(business_id: str, anchor: str = "", *, error: RaigovError | None = None, ok: str | None = None):

@@ -27,6 +27,7 @@ from raigov.inventory.formats.safe import HEADER as SAFE_HEADER
 from raigov.inventory.formats.safe import NOTICE as SAFE_NOTICE
 from raigov.inventory.formats.safe import SafeCells
 from raigov.inventory.records import DEPARTMENT_FIELDS
+from raigov.inventory.vocab import UseCaseStatus
 from raigov.policy import service as policy
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.pages.governance import gate_view
@@ -179,7 +180,7 @@ def detail(request: Request, business_id: str, a: OptRevision = None, b: OptRevi
                "sections": _field_rows(rev.schema, rev.values, rev.raw), "schema": rev.schema, "revisions": revisions,
                "diff": diff, "a": a, "b": b, "events": events, "checks": checks, "people": people, "saved": saved,
                "can_edit": can(actor, "inventory.use_case.revise", comp) and rev.schema == "2025",
-               "can_retire": can(actor, "inventory.use_case.retire", comp) and uc.status != "retired",
+               "can_retire": can(actor, "inventory.use_case.retire", comp) and uc.status != UseCaseStatus.RETIRED,
                "screening": screening, "determinations": dets, "framework": framework,
                "decisions": policy.FRAMEWORKS[framework]["decisions"],
                "can_screen": can(actor, "policy.use_case.screen", comp) and rev.schema in ("2025", "2024"),
