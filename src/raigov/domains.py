@@ -26,6 +26,7 @@ DOMAINS: list[str] = [
     "raigov.inventory",
     "raigov.policy",
     "raigov.governance",
+    "raigov.datacall",
     "raigov.evaluation",
     "raigov.jobs",
     "raigov.demo",

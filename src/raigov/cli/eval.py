@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from raigov.cli.common import AS_HELP, console, err_console, handle_errors, person_actor, print_json
+from raigov.cli.common import AsOption, PasswordStdin, console, err_console, handle_errors, person_actor, print_json
 
 app = typer.Typer(help="Test and evaluation: classifier fairness and biometric differentials", no_args_is_help=True)
 
@@ -91,8 +91,8 @@ def classifier(
     attach: str | None = typer.Option(None, "--attach", help="Store the run and attach a PDF report to this use "
                                       "case as a test report (needs --as)"),
     practice: str | None = typer.Option(None, "--practice", help="With --attach: the practice the report evidences"),
-    as_: str | None = typer.Option(None, "--as", help=AS_HELP),
-    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    as_: AsOption = None,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Per-group and intersectional fairness metrics with Fairlearn semantics."""
     from raigov.evaluation import pipeline
@@ -344,8 +344,8 @@ def report(
     attach: str | None = typer.Option(None, "--attach", help="Store the run and attach the PDF report to this use "
                                       "case as its bias test (needs --as)"),
     practice: str | None = typer.Option(None, "--practice", help="With --attach: the practice the report evidences"),
-    as_: str | None = typer.Option(None, "--as", help=AS_HELP),
-    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    as_: AsOption = None,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Write an HTML and/or PDF report; exit 1 if a criterion fails. With --attach, the run is stored and the
     PDF attached to the use case as evidence (its SHA-256 and the input file's kept), as the person --as.

@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from raigov.cli.common import AS_HELP, EXIT_BAD_INPUT, console, err_console, handle_errors, print_json
+from raigov.cli.common import EXIT_BAD_INPUT, AsOption, PasswordStdin, console, err_console, handle_errors, print_json
 
 app = typer.Typer(help="Policy packs: validate, screen, diff", no_args_is_help=True)
 
@@ -264,8 +264,8 @@ def determine_cmd(business_id: str = typer.Argument(...),
                   decision: str = typer.Option(..., "--decision", help="M-25-21: high-impact, presumed-not-high-impact, "
                                                "not-high-impact; M-24-10: rights-impacting, safety-impacting, both, neither"),
                   reason: str = typer.Option(..., "--reason", help="The written reason"),
-                  as_: str = typer.Option(None, "--as", help=AS_HELP),
-                  password_stdin: bool = typer.Option(False, "--password-stdin"),
+                  as_: AsOption = None,
+                  password_stdin: PasswordStdin = False,
                   as_json: bool = typer.Option(False, "--json")) -> None:
     """Record the official's determination (the CAIO or a delegate; M-24-10: the CAIO only), then bring the use
     case's reviews and practices up to date, as the page and the API do (`raigov.flows.decide`)."""

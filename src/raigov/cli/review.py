@@ -9,8 +9,9 @@ import typer
 from rich.table import Table
 
 from raigov.cli.common import (
-    AS_HELP,
     EXIT_PROBLEM,
+    AsOption,
+    PasswordStdin,
     console,
     handle_errors,
     person_actor,
@@ -118,8 +119,8 @@ def waivers(json_: bool = typer.Option(False, "--json")) -> None:
 def submit(
     business_id: str = typer.Argument(..., help="The draft use case"),
     reason: str = typer.Option("submitted for review", "--reason"),
-    as_: str = typer.Option(None, "--as", help=AS_HELP),
-    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    as_: AsOption = None,
+    password_stdin: PasswordStdin = False,
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """The owner submits a draft: it is screened and sent to the reviews and practices it needs (as the
@@ -143,8 +144,8 @@ def submit(
 def end_pilot(
     pilot_id: int = typer.Argument(..., help="The pilot's id (`GET /api/v1/use-cases/{id}/pilots`, the governance page)"),
     reason: str = typer.Option(..., "--reason", help="Why the pilot ends"),
-    as_: str = typer.Option(None, "--as", help=AS_HELP),
-    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    as_: AsOption = None,
+    password_stdin: PasswordStdin = False,
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """The Chief AI Officer ends an active pilot (not delegable): the gate then requires the use case's
