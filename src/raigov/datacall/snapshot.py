@@ -13,6 +13,7 @@ from raigov.datacall.files import finish_file
 from raigov.datacall.models import ReportingCycle
 from raigov.errors import RaigovError
 from raigov.governance.vocab import CycleStatus
+from raigov.inventory import formats
 
 FORMAT = "omb-2025-csv"
 COTS_FORMAT = "omb-2025-cots-csv"
@@ -30,24 +31,18 @@ def safe_snapshot_names(year: int) -> tuple[str, str]:
 
 
 def csv_text(rows, omit: tuple[str, ...] = (), cells=None) -> str:
-    from raigov.inventory import formats
-
     buf = io.StringIO(newline="")
     formats.write_omb_2025_csv(rows, buf, omit=omit, cells=cells)
     return buf.getvalue()
 
 
 def xlsx_data(rows, omit: tuple[str, ...] = ()) -> bytes:
-    from raigov.inventory import formats
-
     buf = io.BytesIO()
     formats.write_omb_2025_xlsx(rows, buf, omit=omit)
     return buf.getvalue()
 
 
 def cots_text(rows) -> str:
-    from raigov.inventory import formats
-
     buf = io.StringIO(newline="")
     formats.write_omb_2025_cots_csv(rows, buf)
     return buf.getvalue()

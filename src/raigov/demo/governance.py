@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from raigov.clock import agency_today
 from raigov.config import Settings
+from raigov.datacall import service as datacall
 from raigov.governance import service as gov
 from raigov.governance.models import Review
 from raigov.governance.vocab import REVIEW_UNDECIDED, PracticeStatus
@@ -150,7 +151,6 @@ def load_governance(session: Session, settings: Settings, system: Actor) -> dict
             done["overdue"].append(uc.business_id)
             approve_all(uc, skip={"crcl", "legal", "independent", "ocio"})
     # the annual data call, under way: one component certified
-    from raigov.datacall import service as datacall
 
     datacall.open_cycle(session, caio, today.year, today + dt.timedelta(days=45),
                         f"{today.year} AI use case inventory data call")

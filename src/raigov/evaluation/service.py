@@ -20,19 +20,24 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from raigov.audit.service import record
 from raigov.clock import agency_today
 from raigov.config import Settings
 from raigov.db.base import utcnow
-from raigov.errors import NotFound, PermissionDenied, RaigovError, ValidationFailed
+from raigov.errors import RaigovError, ValidationFailed
 from raigov.evaluation import pipeline
+from raigov.evaluation.access import RUN_READERS, get_run, may_read_run, runs  # noqa: F401 - re-exported
 from raigov.evaluation.models import RUN_KINDS, EvaluationRun
 from raigov.evaluation.vocab import RunStatus
-from raigov.identity.permissions import ANYWHERE, Actor, can, require
-from raigov.inventory.access import readable
+from raigov.governance import service as gov
+from raigov.governance.lanes import config
+from raigov.identity.permissions import ANYWHERE, Actor, require
+from raigov.inventory import service as inventory
+from raigov.inventory.models import UseCase
+from raigov.policy.packs import current_registry
 
 # The web page runs small files synchronously in the request; larger ones belong to the CLI.
 WEB_MAX_ROWS = 200_000
@@ -134,8 +139,6 @@ def _clean_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
 
 def criteria_packs() -> list[tuple[str, str]]:
     """(pack@version, item) of every practice in the newest pack versions that sets test criteria."""
-    from raigov.policy.packs import current_registry
-
     reg = current_registry()
     out = []
     for pid in sorted({p.id for p in reg.packs()}):
@@ -192,7 +195,6 @@ def _tmp_dir(settings: Settings) -> Path:
 def _uc_and_component(session: Session, actor: Actor, business_id: str | None):
     if not business_id:
         return None, None
-    from raigov.inventory import service as inventory
 
     uc = inventory.get_use_case(session, actor, business_id)
     return uc, inventory.component_of(uc)
@@ -293,8 +295,6 @@ def run_and_store(session: Session, actor: Actor, settings: Settings, data: byte
 
 def _store_done(session: Session, actor: Actor, settings: Settings, fields: dict[str, Any], uc, *, result, checks,
                 outcome: str, rows: int, pdf: bytes, attach: bool, practice: str | None) -> EvaluationRun:
-    from raigov.governance import service as gov
-
     report_sha = gov.evidence_store(settings).put(pdf, "evaluation-report.pdf")[0]
     run = EvaluationRun(**fields, status=RunStatus.DONE, input_rows=rows, result=result, outcome=outcome, criteria=checks,
                         report_sha256=report_sha, finished_at=utcnow())
@@ -341,9 +341,6 @@ def record_run(session: Session, actor: Actor, settings: Settings, path: str | o
 
 def _attach_new(session: Session, actor: Actor, settings: Settings, run: EvaluationRun, business_id: str, pdf: bytes,
                 practice: str | None):
-    from raigov.governance import service as gov
-    from raigov.governance.lanes import config
-
     today = agency_today(settings)
     if run.kind == "biometric":
         category, expires = "bias_test", today + dt.timedelta(days=config().bias_test_max_age_days)
@@ -364,8 +361,6 @@ def attach_report(session: Session, actor: Actor, settings: Settings, run_id: in
                   practice: str | None = None):
     """Attach run ``run_id``'s report to ``business_id``: the same evidence linked (stored as evidence
     first when the run was made without a use case)."""
-    from raigov.governance import service as gov
-
     run = get_run(session, actor, run_id)
     if run.status != RunStatus.DONE or not run.report_sha256:
         raise ValidationFailed.one("run", f"run {run_id} has no report (status {run.status})")
@@ -383,46 +378,9 @@ def attach_report(session: Session, actor: Actor, settings: Settings, run_id: in
 # ---------------------------------------------------------------- reading
 
 
-RUN_READERS = ("evaluation.run.read", "evaluation.run.execute")
-
-
-def _visible(actor: Actor, run: EvaluationRun) -> bool:
-    """The read rule of one run: a T&E reader or runner in the run's component (any, for a run of no use
-    case), or the person who ran it; ``runs`` filters by the same rule (``inventory.readable``)."""
-    comp = run.component if run.use_case_id is not None else ANYWHERE  # a run of no use case: anyone who reads runs
-    if any(can(actor, a, comp) for a in RUN_READERS):
-        return True
-    return run.created_by_id is not None and run.created_by_id == actor.user_id
-
-
-def get_run(session: Session, actor: Actor, run_id: int) -> EvaluationRun:
-    run = session.get(EvaluationRun, run_id)
-    if run is None:
-        raise NotFound(f"no evaluation run {run_id}")
-    if not _visible(actor, run):
-        raise PermissionDenied(f"{actor.label} may not read evaluation run {run_id}")
-    return run
-
-
 def business_ids(session: Session, runs_: list[EvaluationRun]) -> dict[int, str]:
     """The business id of each run's use case (runs already read through ``get_run``/``runs``), in one query."""
-    from raigov.inventory.models import UseCase
-
     ids = {r.use_case_id for r in runs_ if r.use_case_id is not None}
     if not ids:
         return {}
     return dict(session.execute(select(UseCase.id, UseCase.business_id).where(UseCase.id.in_(ids))).all())
-
-
-def runs(session: Session, actor: Actor, limit: int = 100) -> list[EvaluationRun]:
-    """The newest runs the actor may read (eval.read in the run's component; their own runs)."""
-    scope = readable(session, actor, RUN_READERS)
-    if scope.nothing:
-        raise PermissionDenied(f"{actor.label} may not read evaluation runs")
-    q = select(EvaluationRun).order_by(EvaluationRun.id.desc())
-    if not scope.everything:
-        conds = [EvaluationRun.use_case_id.is_(None), scope.where_component(EvaluationRun.component)]
-        if actor.user_id is not None:
-            conds.append(EvaluationRun.created_by_id == actor.user_id)
-        q = q.where(or_(*conds))
-    return list(session.scalars(q.limit(limit)))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer, joinedload
 
 from raigov.clock import agency_today
 from raigov.db.base import utcnow
@@ -31,6 +31,7 @@ from raigov.governance.practices.service import comment_entry, package_body, sha
 from raigov.governance.requirements import requirements_of
 from raigov.governance.vocab import ConditionStatus, PracticeStatus
 from raigov.identity.permissions import Actor, can, require
+from raigov.inventory.formats import normalize_id
 from raigov.inventory.models import UseCase
 
 
@@ -131,10 +132,6 @@ def authorization(session: Session, actor: Actor, business_id: str, now: dt.date
     unit only: the gate needs neither its people, its search text nor its earlier revisions
     (``requirements_of`` reads the newest revision's content hash, and its answers only when their screen
     is not cached)."""
-    from sqlalchemy.orm import defer, joinedload
-
-    from raigov.inventory.formats import normalize_id
-
     uc = session.scalar(select(UseCase).options(joinedload(UseCase.org_unit), defer(UseCase.search_text))
                         .where(UseCase.business_id == normalize_id(business_id)))
     if uc is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from raigov.audit.service import record
@@ -20,20 +20,16 @@ from raigov.governance.reviews.service import add_comment, current_reviews
 from raigov.governance.vocab import REVIEW_DECIDED, REVIEW_UNDECIDED, PracticeStatus, ReviewStatus
 from raigov.identity.permissions import Actor, can, require
 from raigov.inventory import service as inventory
-from raigov.inventory.models import UseCase
+from raigov.inventory.models import UseCase, UseCaseRevision
 from raigov.policy import service as policy
 from raigov.policy.cache import screen_of
+from raigov.policy.packs import current_registry
 from raigov.policy.vocab import DeterminationStatus
 
 
 def requirements_of(session: Session, uc: UseCase, cfg: GovernanceConfig | None = None) -> Requirements:
     """What the use case requires now: from the determination in force (or, until an official decides,
     the newest screen's presumption) and the packs' review and practice items."""
-    from sqlalchemy import inspect
-
-    from raigov.inventory.models import UseCaseRevision
-    from raigov.policy.packs import current_registry
-
     cfg = cfg or config()
     values = None
     if "revisions" in inspect(uc).unloaded:  # the gate: the newest revision's hash, its answers only if needed

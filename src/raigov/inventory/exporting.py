@@ -10,8 +10,11 @@ from sqlalchemy.orm import Session, selectinload
 from raigov.audit.service import record
 from raigov.errors import ValidationFailed
 from raigov.identity.permissions import Actor, components_visible, require
-from raigov.inventory import records
+from raigov.inventory import formats, records
 from raigov.inventory.access import in_units
+from raigov.inventory.catalog import load_catalog
+from raigov.inventory.formats import InventoryRow
+from raigov.inventory.formats.safe import FormulaCells, SafeCells
 from raigov.inventory.models import UseCase
 from raigov.inventory.vocab import UseCaseStatus
 
@@ -33,8 +36,6 @@ class ExportReport:
 def export_rows(session: Session, actor: Actor, fmt: str, component: str | None = None) -> tuple[list, list[str]]:
     """The rows of an OMB export, in the order the use cases entered raigov (so a file imported into
     an empty inventory comes back in its own order), with their raw text for byte-exact round trips."""
-    from raigov.inventory.formats import InventoryRow
-
     if fmt not in EXPORT_FORMATS:
         raise ValidationFailed.one("format", f"unknown format {fmt!r}; formats: {', '.join(EXPORT_FORMATS)}")
     q = select(UseCase).options(selectinload(UseCase.revisions))
@@ -62,8 +63,6 @@ def export_rows(session: Session, actor: Actor, fmt: str, component: str | None 
                 warnings.append(f"{uc.business_id}: only 2023 answers; left out of the 2025 export")
                 continue
             if crosswalk is None:
-                from raigov.inventory.catalog import load_catalog
-
                 crosswalk = load_catalog().crosswalk("2024")
             values = {crosswalk[k]: v for k, v in values.items() if k in crosswalk}
             values.setdefault("id", uc.business_id)
@@ -85,9 +84,6 @@ def export_inventory(session: Session, actor: Actor, fmt: str, path, component: 
     """Write OMB's format to `path`. CSV: exact for OMB, counting the cells a spreadsheet would run as formulas
     (`ExportReport.formula_cells`); with `spreadsheet_safe` (every download a person opens) those cells get a
     leading ' instead (OWASP). XLSX writes every text as a string cell, never a formula."""
-    from raigov.inventory import formats
-    from raigov.inventory.formats.safe import FormulaCells, SafeCells
-
     rows, warnings = export_rows(session, actor, fmt, component)
     cells = SafeCells() if spreadsheet_safe else FormulaCells()
     if fmt == "omb-2025-csv":

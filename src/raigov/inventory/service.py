@@ -21,7 +21,7 @@ from raigov.audit.service import record
 from raigov.config import Settings
 from raigov.db.base import utcnow
 from raigov.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
-from raigov.identity.models import OrgUnit
+from raigov.identity.models import OrgUnit, User
 from raigov.identity.permissions import Actor, require
 from raigov.inventory import records
 from raigov.inventory.access import (
@@ -34,6 +34,7 @@ from raigov.inventory.access import (
     readable,
 )
 from raigov.inventory.catalog import fields as catalog_fields
+from raigov.inventory.checks import check_use_case, duplicate_candidates
 from raigov.inventory.exporting import EXPORT_FORMATS, ExportReport, export_inventory, export_rows
 from raigov.inventory.formats import name_key
 from raigov.inventory.importing import (
@@ -212,8 +213,6 @@ def retire_use_case(session: Session, actor: Actor, business_id: str, reason: st
 
 def assign_person(session: Session, actor: Actor, business_id: str, username: str, role: str) -> UseCase:
     """Add an owner or a member of the development team (who may not review it independently)."""
-    from raigov.identity.models import User
-
     if role not in ("owner", "developer"):
         raise ValidationFailed.one("role", "owner or developer")
     uc = get_use_case(session, actor, business_id)
@@ -355,8 +354,6 @@ def revision_diff(session: Session, actor: Actor, business_id: str, a: int, b: i
 def run_checks(session: Session, actor: Actor, business_id: str | None = None) -> dict[str, list[dict]]:
     """OMB's pre-submission checks: per use case (required fields, valid answers, consistency, plain
     language) and across use cases (duplicate candidates: same component, near name)."""
-    from raigov.inventory.checks import check_use_case, duplicate_candidates
-
     if business_id:
         ucs = [get_use_case(session, actor, business_id)]
     else:

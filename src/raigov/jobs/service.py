@@ -34,11 +34,13 @@ from raigov.config import Settings
 from raigov.datacall.models import ComponentCertification, ReportingCycle
 from raigov.db.base import utcnow
 from raigov.db.engine import Database
+from raigov.domains import clocks, load
 from raigov.governance.lanes import GovernanceConfig, config
 from raigov.governance.models import Evidence, EvidenceLink, Practice, Review, Waiver
 from raigov.governance.vocab import REVIEW_UNDECIDED, CycleStatus, ReviewStatus, WaiverStatus
 from raigov.identity.models import OrgUnit, RoleAssignment, User
 from raigov.identity.permissions import Actor, require
+from raigov.identity.service import ancestors_map
 from raigov.inventory import uploads
 from raigov.inventory.models import UseCase, UseCasePerson
 from raigov.inventory.vocab import UseCaseStatus
@@ -89,8 +91,6 @@ def snapshot(session: Session, today: dt.date, cfg: GovernanceConfig | None = No
 
     Long because each clock's input is one query, one after the other, beside the comment on what that
     clock reads; the queries share the same cut-off dates."""
-    from raigov.identity.service import ancestors_map
-
     cfg = cfg or config()
     horizon = today + dt.timedelta(days=max(C.PRACTICE_WARNING_DAYS, cfg.evidence_warning_days,
                                             C.RETEST_WARNING_DAYS, C.CYCLE_WARNING_DAYS))
@@ -185,8 +185,6 @@ def snapshot(session: Session, today: dt.date, cfg: GovernanceConfig | None = No
 
 def due_notices(session: Session, today: dt.date, settings: Settings) -> list[C.DueNotice]:
     """Every registered clock's notices due on `today`, sorted by key."""
-    from raigov.domains import clocks, load
-
     out: list[C.DueNotice] = []
     for clock in clocks():
         out += load(clock.due)(session, today, settings)

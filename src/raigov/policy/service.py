@@ -26,6 +26,8 @@ from raigov.identity.permissions import Actor, can, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
 from raigov.policy.models import Determination, Screening
+from raigov.policy.packs import current_registry
+from raigov.policy.screen import compare_results, screen
 from raigov.policy.vocab import DeterminationStatus
 
 FRAMEWORKS = {
@@ -55,16 +57,12 @@ def framework_of_schema(schema: str) -> str:
 
 
 def _registry():
-    from raigov.policy.packs import current_registry
-
     return current_registry()
 
 
 def screen_use_case(session: Session, actor: Actor, business_id: str, pack_ref: str | None = None,
                     today: dt.date | None = None) -> Screening:
     """Screen the use case's current answers and store the proposal (with its trace)."""
-    from raigov.policy.screen import screen
-
     uc = inventory.get_use_case(session, actor, business_id)
     require(actor, "policy.use_case.screen", inventory.component_of(uc))
     schema, values = inventory.current_values(uc)
@@ -293,8 +291,6 @@ def diff_database(session: Session, actor: Actor, old_ref: str, new_ref: str, to
     ``old_ref`` (``PACK`` or ``PACK@VERSION``), with each one's current determination. Screens their current
     answers under both packs in memory: writes nothing (no proposal, no audit event). Comparison as
     ``screen.compare_results`` (the same rule as ``raigov policy diff --inventory``)."""
-    from raigov.policy.screen import compare_results, screen
-
     require(actor, "inventory.use_case.read")
     registry = registry or _registry()
     old, new = resolve_packs(registry, old_ref, new_ref)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -21,6 +22,7 @@ from raigov.clock import agency_today
 from raigov.config import Settings
 from raigov.db.base import utcnow
 from raigov.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from raigov.evaluation.access import get_run
 from raigov.governance import gate as G
 from raigov.governance.common import active_user, active_waiver, clean, component_of, people
 from raigov.governance.lanes import config
@@ -175,8 +177,6 @@ def add_file(session: Session, actor: Actor, settings: Settings, business_id: st
 
 def add_link(session: Session, actor: Actor, business_id: str, *, url: str, title: str, category: str,
              dated_on: dt.date | None = None, expires_on: dt.date | None = None, practice: str | None = None) -> Evidence:
-    from urllib.parse import urlsplit
-
     uc = inventory.get_use_case(session, actor, business_id)
     require(actor, "governance.evidence.attach", component_of(uc))
     title, dated_on = _evidence_common(category, title, dated_on, expires_on)
@@ -244,10 +244,8 @@ def may_read_evidence(session: Session, actor: Actor, ev: Evidence) -> bool:
         return True
     run_id = (ev.details or {}).get("run") if ev.kind == "file" else None
     if isinstance(run_id, int):
-        from raigov.evaluation import service as evaluation
-
         try:
-            run = evaluation.get_run(session, actor, run_id)
+            run = get_run(session, actor, run_id)
         except (NotFound, PermissionDenied):
             return False
         return run.report_pdf_evidence_id == ev.id

@@ -23,6 +23,7 @@ from raigov.governance.common import active_user, clean, component_of, lock_use_
 from raigov.governance.lanes import GovernanceConfig, Lane, config
 from raigov.governance.models import Review, ReviewComment, ReviewCondition
 from raigov.governance.vocab import REVIEW_DECIDED, REVIEW_UNDECIDED, ConditionStatus, ReviewStatus
+from raigov.identity import service as identity
 from raigov.identity.permissions import Actor, can, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
@@ -197,7 +198,6 @@ def assign(session: Session, actor: Actor, review_id: int, username: str | None)
     target = None
     if username:
         target = active_user(session, username)
-        from raigov.identity import service as identity
 
         why = lane_refusal(cfg, identity.actor_for(session, target), uc, _lane(cfg, r.lane))
         if why:

@@ -16,6 +16,7 @@ from raigov.errors import FieldError, NotFound
 from raigov.identity.permissions import Actor
 from raigov.inventory import service as inventory
 from raigov.policy import service as policy
+from raigov.policy.packs import current_registry
 from raigov.web.api.v1 import ERRORS
 from raigov.web.deps import api_actor, may, settings_of, uow
 
@@ -24,8 +25,6 @@ ActorDep = Annotated[Actor, Depends(api_actor)]
 
 
 def _registry():
-    from raigov.policy.packs import current_registry
-
     return current_registry()
 
 

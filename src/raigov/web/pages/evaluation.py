@@ -10,10 +10,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from raigov.errors import PermissionDenied, RaigovError
+from raigov.errors import NotFound, PermissionDenied, RaigovError, ValidationFailed
 from raigov.evaluation import service as ev
 from raigov.evaluation.report.html import fmt, group_label
 from raigov.evaluation.vocab import RunStatus
+from raigov.governance import service as gov
 from raigov.identity.permissions import components_visible
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.params import RowId
@@ -68,8 +69,6 @@ async def start_run(request: Request):
     params["criteria_pack"] = values["criteria_pack"]
     try:
         if upload is None or not getattr(upload, "filename", ""):
-            from raigov.errors import ValidationFailed
-
             raise ValidationFailed.one("file", "choose a CSV or Parquet file to evaluate")
         data = await upload.read(max_bytes + 1)
         with uow(request) as s:
@@ -107,14 +106,10 @@ def run_page(request: Request, run_id: RowId, error: str | None = None, ok: str 
 
 @router.get("/runs/{run_id}/report.pdf")
 def report_pdf(request: Request, run_id: RowId):
-    from raigov.governance import service as gov
-
     actor = require_page_actor(request)
     with uow(request) as s:
         run = ev.get_run(s, actor, run_id)
         if not run.report_sha256:
-            from raigov.errors import NotFound
-
             raise NotFound(f"run {run_id} has no report")
         data = gov.evidence_store(settings_of(request)).get(run.report_sha256)
     return Response(data, media_type="application/pdf", headers={
@@ -131,8 +126,6 @@ async def attach(request: Request, run_id: RowId):
     practice = str(form.get("practice") or "").strip() or None
     try:
         if not bid:
-            from raigov.errors import ValidationFailed
-
             raise ValidationFailed.one("business_id", "give the use case's id")
         with uow(request) as s:
             ev.attach_report(s, actor, settings_of(request), run_id, bid, practice)

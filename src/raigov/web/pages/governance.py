@@ -18,6 +18,7 @@ from raigov.governance.lanes import config
 from raigov.governance.vocab import PracticeStatus, ReviewStatus
 from raigov.identity import service as identity
 from raigov.policy import service as policy
+from raigov.web.api.governance import evidence_response
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.params import Flag, RowId, form_int
 from raigov.web.templating import render
@@ -227,8 +228,6 @@ async def add_evidence(request: Request, business_id: str, limit: UploadLimit):
 
 @router.get("/evidence/{evidence_id}/download")
 def download(request: Request, evidence_id: RowId):
-    from raigov.web.api.governance import evidence_response
-
     actor = require_page_actor(request)
     with uow(request) as s:
         ev = gov.get_evidence(s, actor, evidence_id)

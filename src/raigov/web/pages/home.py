@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from raigov.audit.service import latest_head, tree_size
 from raigov.domains import allowed
 from raigov.identity.permissions import can
 from raigov.identity.roles import ROLES
@@ -36,8 +37,6 @@ def home(request: Request):
         panels.append({"role": g.role, "title": p.title, "text": p.text, "links": links, "scopes": scopes})
     stats = {}
     if can(actor, "audit.event.read"):
-        from raigov.audit.service import latest_head, tree_size
-
         with uow(request) as s:
             stats["audit_events"] = tree_size(s)
             stats["audit_head"] = latest_head(s)

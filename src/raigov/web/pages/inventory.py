@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import re
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlencode
@@ -20,9 +21,12 @@ from raigov.audit import service as audit
 from raigov.clock import agency_today
 from raigov.errors import RaigovError, ValidationFailed
 from raigov.identity.permissions import can
+from raigov.identity.service import org_units
 from raigov.inventory import service as inventory
 from raigov.inventory import uploads
 from raigov.inventory.catalog import fields
+from raigov.inventory.checks import check_use_case
+from raigov.inventory.formats import read_inventory
 from raigov.inventory.formats.safe import HEADER as SAFE_HEADER
 from raigov.inventory.formats.safe import NOTICE as SAFE_NOTICE
 from raigov.inventory.formats.safe import SafeCells
@@ -157,8 +161,6 @@ def detail(request: Request, business_id: str, a: OptRevision = None, b: OptRevi
             events = [audit.event_as_dict(e) for e in events]
         checks = []
         if rev.schema in ("2025", "2024"):
-            from raigov.inventory.checks import check_use_case
-
             vals = dict(rev.values)
             if uc.retirement_reason:
                 vals["retirement_reason"] = uc.retirement_reason
@@ -246,8 +248,6 @@ def _form(request, actor, *, values, errors, uc=None, component=None, status=200
     comps = sorted({g.org_unit for g in actor.grants if g.org_unit and can(actor, "inventory.use_case.create", g.org_unit)})
     if any(g.org_unit is None and can(actor, "inventory.use_case.create") for g in actor.grants):
         with uow(request) as s:
-            from raigov.identity.service import org_units
-
             comps = [u.code for u in org_units(s) if u.kind != "department"]
     return render(request, "inventory/form.html", {
         "nav": "inventory", "sections": _form_fields(values), "errors": errors, "uc": uc, "components": comps,
@@ -389,8 +389,6 @@ async def retire(request: Request, business_id: str):
 @router.get("/export/{fmt}")
 def export_download(request: Request, fmt: str, component: str | None = None):
     """OMB's own format, for the whole inventory or one component."""
-    import tempfile
-
     actor = require_page_actor(request)
     suffix = ".xlsx" if fmt.endswith("xlsx") else ".csv"
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
@@ -418,8 +416,6 @@ def import_page(request: Request):
 async def import_upload(request: Request, limit: UploadLimit):
     """Step 1: upload and dry run. The file is kept (by its SHA-256, mode 0600) for step 2. Whether the
     person may import at all is asked before the body is read: a refused caller leaves nothing behind."""
-    from raigov.inventory.formats import read_inventory
-
     actor = require_page_actor(request)
     inventory.require_import(actor)
     settings = settings_of(request)
@@ -451,8 +447,6 @@ async def import_upload(request: Request, limit: UploadLimit):
 @router.post("/import/commit")
 async def import_commit(request: Request):
     """Step 2: import the file that was dry-run, in one transaction; the kept file is deleted afterwards."""
-    from raigov.inventory.formats import read_inventory
-
     actor = require_page_actor(request)
     inventory.require_import(actor)
     settings = settings_of(request)

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Request
 from raigov.clock import agency_today
 from raigov.errors import NotFound, ValidationFailed
 from raigov.identity.permissions import require
+from raigov.policy import service as policy
+from raigov.policy.packs import current_registry
 from raigov.web.deps import require_page_actor, settings_of, uow
 from raigov.web.pages.forms import field_errors
 from raigov.web.templating import render
@@ -19,8 +21,6 @@ KIND_ORDER = ["definition", "principle", "prohibition", "exclusion", "presumptio
 
 
 def _registry():
-    from raigov.policy.packs import current_registry
-
     return current_registry()
 
 
@@ -35,8 +35,6 @@ def library(request: Request):
 
 @router.get("/disagreements")
 def disagreements(request: Request):
-    from raigov.policy import service as policy
-
     actor = require_page_actor(request)
     require(actor, "inventory.use_case.read")
     with uow(request) as s:
@@ -47,8 +45,6 @@ def disagreements(request: Request):
 @router.get("/diff")
 def diff(request: Request, old: str = "", new: str = ""):
     """Which use cases in the inventory a change of pack (version) would change; writes nothing."""
-    from raigov.policy import service as policy
-
     actor = require_page_actor(request)
     require(actor, "inventory.use_case.read")
     reg = _registry()
