@@ -399,7 +399,7 @@ def certify(session: Session, actor: Actor, year: int, statement: str, settings:
     stage_file(session, directory / xlsx_name, xlsx_bytes)
     stage_file(session, directory / MANIFEST, manifest_bytes)
 
-    cycle.status, cycle.certified_by, cycle.certified_at = "certified", actor.label, certified_at
+    cycle.status, cycle.certified_by, cycle.certified_at = CycleStatus.CERTIFIED, actor.label, certified_at
     cycle.snapshot_sha256, cycle.snapshot_path, cycle.snapshot_count = full_sha, rel.as_posix(), len(rows)
     cycle.snapshot_file, cycle.snapshot_size = full_name, len(full_bytes)
     cycle.public_file, cycle.public_sha256, cycle.public_size = public_name, public_sha, len(public_bytes)

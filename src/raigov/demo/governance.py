@@ -16,7 +16,7 @@ from raigov.config import Settings
 from raigov.datacall import service as datacall
 from raigov.governance import service as gov
 from raigov.governance.models import Review
-from raigov.governance.vocab import REVIEW_UNDECIDED, PracticeStatus
+from raigov.governance.vocab import REVIEW_UNDECIDED, PracticeStatus, ReviewStatus
 from raigov.identity import service as identity
 from raigov.identity.permissions import Actor
 from raigov.inventory.models import UseCase
@@ -74,7 +74,7 @@ def load_governance(session: Session, settings: Settings, system: Actor) -> dict
             who = people.get(LANE_PEOPLE.get(r.lane) or "") or lead_of(uc)
             if gov.lane_refusal(gov.config(), who, uc, gov.config().lanes[r.lane]):
                 continue
-            gov.decide(session, who, r.id, "approved", f"{gov.config().lanes[r.lane].title}: no objection (demo)")
+            gov.decide(session, who, r.id, ReviewStatus.APPROVED, f"{gov.config().lanes[r.lane].title}: no objection (demo)")
 
     def owner_of(uc):
         owner = next((p.user.username for p in uc.people if p.role == "owner"), None)
@@ -140,7 +140,7 @@ def load_governance(session: Session, settings: Settings, system: Actor) -> dict
         elif i == 3:
             reviews = {r.lane: r for r in gov.reviews_of(session, system, uc.business_id)}
             if "privacy" in reviews:
-                gov.decide(session, people["privacy"], reviews["privacy"].id, "changes_requested",
+                gov.decide(session, people["privacy"], reviews["privacy"].id, ReviewStatus.CHANGES_REQUESTED,
                            "Please attach the PIA and describe the retention of images.")
                 done["sent_back"] = uc.business_id
         elif i % 3 == 0 and items:

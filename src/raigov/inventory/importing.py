@@ -34,6 +34,7 @@ from raigov.inventory.revisions import (
     next_business_id,
     revision_event,
 )
+from raigov.inventory.vocab import UseCaseStatus
 
 SCHEMA_YEAR = {"2023": 2023, "2024": 2024, "2025": 2025, "cots-2025": 2025}
 
@@ -267,7 +268,7 @@ def _import_rows(session, actor, parsed, settings, report, agency_filter, change
                                        known.by_business_id)
             known.by_business_id[business_id] = -1
             uc = UseCase(business_id=business_id[:120], id_key=key[:300] if key.startswith("id:") else None, name_key=nkey[:400],
-                         agency=summary.agency or settings.agency_code, org_unit=unit, status="active",
+                         agency=summary.agency or settings.agency_code, org_unit=unit, status=UseCaseStatus.ACTIVE,
                          created_at=utcnow(), revision_count=0, revisions=[])
             apply_summary(uc, summary)
             session.add(uc)

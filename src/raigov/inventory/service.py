@@ -195,7 +195,7 @@ def submit_use_case(session: Session, actor: Actor, business_id: str, reason: st
     if uc.status != UseCaseStatus.DRAFT:
         raise ValidationFailed.one("status", f"{uc.business_id} is {uc.status}, not a draft")
     uc.status, uc.updated_at = UseCaseStatus.ACTIVE, utcnow()
-    record(session, actor, "inventory.use_case.submit", "use_case", uc.business_id, {"status": "active"},
+    record(session, actor, "inventory.use_case.submit", "use_case", uc.business_id, {"status": UseCaseStatus.ACTIVE},
            {"reason": (reason or "submitted for review")[:200]})
     return uc
 
@@ -206,8 +206,8 @@ def retire_use_case(session: Session, actor: Actor, business_id: str, reason: st
     if not reason.strip():
         raise ValidationFailed.one("reason", "a retired use case needs a reason", "missing")
     uc.status, uc.retired_at, uc.retirement_reason = UseCaseStatus.RETIRED, utcnow(), reason
-    record(session, actor, "inventory.use_case.retire", "use_case", uc.business_id, {"status": "retired", "reason": reason},
-           {"reason": reason[:200]})
+    record(session, actor, "inventory.use_case.retire", "use_case", uc.business_id,
+           {"status": UseCaseStatus.RETIRED, "reason": reason}, {"reason": reason[:200]})
     return uc
 
 

@@ -87,8 +87,8 @@ class NoticePage:
 
 def _status_of(sent_at, last_error) -> str:
     if sent_at is not None:
-        return "sent"
-    return "failed" if last_error else "pending"
+        return NoticeStatus.SENT
+    return NoticeStatus.FAILED if last_error else NoticeStatus.PENDING
 
 
 def _status_clause(status: str):
@@ -221,7 +221,7 @@ def retry_notice(db: Database, actor: Actor, settings: Settings, notice_id: int)
         n = s.get(Notice, notice_id)
         if n is None:
             raise NotFound(f"notice {notice_id} not found")
-        if _status_of(n.sent_at, n.last_error) != "failed":
+        if _status_of(n.sent_at, n.last_error) != NoticeStatus.FAILED:
             raise Conflict(f"notice {n.key} has not failed: only a failed notice can be retried")
         key, is_digest, username = n.key, n.object_type == DIGEST, n.recipient_user
         if n.recipient.startswith("user:"):

@@ -228,7 +228,7 @@ def close_condition(session: Session, actor: Actor, condition_id: int, note: str
         raise Conflict(f"condition {c.id} was already closed by {c.closed_by}")
     c.status, c.closed_at, c.closed_by, c.closure_note = ConditionStatus.CLOSED, utcnow(), actor.label, note
     session.flush()
-    record(session, actor, "governance.condition.close", "review", r.id, {"condition": c.id, "status": "closed"},
+    record(session, actor, "governance.condition.close", "review", r.id, {"condition": c.id, "status": ConditionStatus.CLOSED},
            {"use_case": uc.business_id, "lane": r.lane})
     return c
 

@@ -102,7 +102,7 @@ def revoke_waiver(session: Session, actor: Actor, waiver_id: int, reason: str) -
     p.status, p.status_reason, p.version = PracticeStatus.IN_PROGRESS, f"waiver {w.id} revoked", p.version + 1
     p.updated_at, p.updated_by = utcnow(), actor.label
     session.flush()
-    record(session, actor, "governance.waiver.revoke", "waiver", w.id, {"status": "revoked"},
+    record(session, actor, "governance.waiver.revoke", "waiver", w.id, {"status": WaiverStatus.REVOKED},
            {"use_case": uc.business_id, "practice": w.practice_item, "reason": reason[:200],
             "omb_report_due": w.omb_report_due.isoformat()})
     return w
@@ -175,7 +175,7 @@ def end_pilot(session: Session, actor: Actor, pilot_id: int, reason: str) -> Pil
     p.status, p.ended_at, p.end_reason = PilotStatus.ENDED, utcnow(), reason
     session.flush()
     uc = session.get(UseCase, p.use_case_id)
-    record(session, actor, "governance.pilot.end", "pilot", p.id, {"status": "ended"},
+    record(session, actor, "governance.pilot.end", "pilot", p.id, {"status": PilotStatus.ENDED},
            {"use_case": uc.business_id, "reason": reason[:200]})
     return p
 

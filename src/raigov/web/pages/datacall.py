@@ -33,7 +33,7 @@ def _overview(request: Request, actor, year: int | None, *, errors: dict | None 
             year = cycles[0]["year"]
         prog = datacall.progress(s, actor, year).as_dict() if year is not None and any(
             c["year"] == year for c in cycles) else None
-        pub = datacall.publication(s, year) if prog and prog["cycle"]["status"] == "certified" else None
+        pub = datacall.publication(s, year) if prog and prog["cycle"]["status"] == CycleStatus.CERTIFIED else None
     return render(request, "datacall/index.html", {
         "nav": "datacall", "cycles": cycles, "year": year, "progress": prog, "pub": pub,
         "can_open": can(actor, "datacall.cycle.open"), "can_certify": can(actor, "datacall.cycle.certify"),
