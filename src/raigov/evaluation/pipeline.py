@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from raigov.errors import ValidationFailed
+from raigov.policy.packs import current_registry
 
 OUTCOMES = {True: "pass", False: "fail", None: "none"}  # a report's `passed` -> a run's outcome
 
@@ -51,7 +52,6 @@ def criteria(given: dict[str, float | None], pack_ref: str | None = None, item: 
     """(Criteria, source or None): the limits given, or a policy pack's limits on a practice with the given ones
     taking precedence. An unknown pack is a ValidationFailed naming `field`."""
     from raigov.evaluation.report import Criteria
-    from raigov.policy.packs import current_registry
 
     if not pack_ref:
         return Criteria(**given), None
