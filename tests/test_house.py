@@ -170,7 +170,7 @@ def test_light_modules_are_imported_at_the_top():
         if _is_migration(path) or rel.startswith(LAZY_FILES) or rel in LAZY_FILES:
             continue
         for line, mod in _imports_in_functions(path):
-            if mod.split(".")[0] in LIGHT and mod.split(".")[0] != "raigov" or \
-                    mod.startswith("raigov") and not mod.startswith(LAZY_MODULES):
+            if (mod.split(".")[0] in LIGHT and mod.split(".")[0] != "raigov") or \
+                    (mod.startswith("raigov") and not mod.startswith(LAZY_MODULES)):
                 found.append(f"{rel}:{line}: {mod}")
     assert not found, "\n".join(found)
