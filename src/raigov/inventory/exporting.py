@@ -11,7 +11,7 @@ from raigov.audit.service import record
 from raigov.errors import ValidationFailed
 from raigov.identity.permissions import Actor, components_visible, require
 from raigov.inventory import formats, records
-from raigov.inventory.access import in_units
+from raigov.inventory.access import in_units, readable
 from raigov.inventory.catalog import load_catalog
 from raigov.inventory.formats import InventoryRow
 from raigov.inventory.formats.safe import FormulaCells, SafeCells
@@ -44,11 +44,10 @@ def export_rows(session: Session, actor: Actor, fmt: str, component: str | None 
         require(actor, "inventory.file.export", component)
         q = q.where(in_units(session, {component}))
     else:  # the whole export is the department's; anyone else gets the components they may export
-        units = components_visible(actor, "inventory.file.export")
-        if units is not None:
-            if not units:
-                require(actor, "inventory.file.export")
-            q = q.where(in_units(session, units))
+        scope = readable(session, actor, "inventory.file.export")
+        if scope.nothing:
+            require(actor, "inventory.file.export")
+        q = q.where(scope.where_unit(UseCase.org_unit_id))
     want_cots = fmt == "omb-2025-cots-csv"
     crosswalk = None
     rows, warnings = [], []
