@@ -135,3 +135,42 @@ def test_no_function_is_over_80_lines_without_its_reason():
                     long.append(f"{p.relative_to(SRC)}:{node.lineno} {node.name} ({n} lines)")
     assert long == [], (f"functions over {MAX_FUNCTION_LINES} lines without a {LONG_MARKER!r} reason in their "
                         "docstring:\n" + "\n".join(long))
+
+
+# Imports inside a function are kept only where importing at the top would cost what the rule protects: the CLI
+# groups (a group's --help imports no service), raigov/domains.py and the PEP 562 packages (read by
+# `raigov --help`), and the evaluation modules that pull in NumPy/pyarrow (the service and the pipeline are
+# imported by the web app, which must not load them until a run).
+LAZY_FILES = ("cli/", "domains.py", "evaluation/__init__.py", "inventory/formats/__init__.py", "db/__init__.py",
+              "policy/__init__.py")
+LAZY_MODULES = ("raigov.evaluation.runner", "raigov.evaluation.report", "raigov.evaluation.biometric",
+                "raigov.evaluation.classifier", "raigov.evaluation.stats", "raigov.evaluation.intervals")
+LIGHT = ("raigov", "sqlalchemy", "fastapi", "starlette", "pydantic", "yaml")
+
+
+def _imports_in_functions(path: Path) -> list[tuple[int, str]]:
+    out = []
+    for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            for node in ast.walk(fn):
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    out.append((node.lineno, node.module))
+                elif isinstance(node, ast.Import):
+                    out += [(node.lineno, a.name) for a in node.names]
+    return out
+
+
+def test_light_modules_are_imported_at_the_top():
+    """No function imports raigov (or SQLAlchemy, FastAPI, Pydantic, YAML) where the module could import it at
+    the top (docs/architecture.md, "Imports"): a top-level import that would make a cycle calls for fixing the
+    layering, not for hiding the import in a function."""
+    found = []
+    for path in _all_modules():
+        rel = path.relative_to(PKG).as_posix()
+        if _is_migration(path) or rel.startswith(LAZY_FILES) or rel in LAZY_FILES:
+            continue
+        for line, mod in _imports_in_functions(path):
+            if (mod.split(".")[0] in LIGHT and mod.split(".")[0] != "raigov") or \
+                    (mod.startswith("raigov") and not mod.startswith(LAZY_MODULES)):
+                found.append(f"{rel}:{line}: {mod}")
+    assert not found, "\n".join(found)

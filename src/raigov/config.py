@@ -11,6 +11,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -87,8 +88,6 @@ class Settings(BaseSettings):
     @field_validator("agency_timezone")
     @classmethod
     def _zone(cls, v: str) -> str:
-        from zoneinfo import ZoneInfo
-
         try:
             ZoneInfo(v)
         except Exception:  # noqa: BLE001 - ZoneInfoNotFoundError, ValueError (a path), ...

@@ -27,6 +27,7 @@ DOMAINS: list[str] = [
     "raigov.inventory",
     "raigov.policy",
     "raigov.governance",
+    "raigov.datacall",
     "raigov.evaluation",
     "raigov.genai",
     "raigov.oversight",

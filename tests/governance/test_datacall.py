@@ -280,7 +280,7 @@ def test_cli(db, agency, settings, backend):
               password=PASSWORD)
     assert res.returncode == 0, res.stderr
     res = cli("certify", str(YEAR), "--statement", "Complete.", "--as", "deleg", "--password-stdin", password=PASSWORD)
-    assert res.returncode == 2 and "may not datacall.certify" in res.stderr
+    assert res.returncode == 2 and "may not datacall.cycle.certify" in res.stderr
     res = cli("certify", str(YEAR), "--statement", "Complete.", "--as", "caio", "--password-stdin", "--json",
               password=PASSWORD)
     assert res.returncode == 0, res.stderr

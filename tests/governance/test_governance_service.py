@@ -96,7 +96,7 @@ def test_separation_of_duties(db, settings, people):
     rid = _review(db, people, bid, "independent")
     with db.transaction() as s, pytest.raises(PermissionDenied, match=r"development team.*independent reviewer"):
         gov.decide(s, people["rug.dev"], rid, "approved", "looks fine")
-    with db.transaction() as s, pytest.raises(PermissionDenied, match=r"may not review\.decide"):
+    with db.transaction() as s, pytest.raises(PermissionDenied, match=r"may not governance\.review\.decide"):
         gov.decide(s, people["admin"], _review(db, people, bid, "privacy"), "approved", "ok")
     with db.transaction() as s, pytest.raises(PermissionDenied) as refused:
         gov.decide(s, people["crcl"], _review(db, people, bid, "privacy"), "approved", "ok")

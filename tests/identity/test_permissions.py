@@ -192,6 +192,24 @@ def test_every_former_name_is_listed_in_the_docs():
         assert f"| `{old}` | `{new}` |" in doc
 
 
+def test_no_call_site_uses_a_former_name():
+    """The code names permissions by their current names; the aliases are for configuration and stored references.
+    Every quoted `<word>.<word>` in src/raigov (migrations aside: they keep what was stored) that is a former
+    name fails, with its file and line."""
+    import re
+
+    src = Path(__file__).resolve().parents[2] / "src" / "raigov"
+    pat = re.compile(r"""(["'])([a-z_]+\.[a-z_]+)\1""")
+    found = []
+    for path in sorted(src.rglob("*")):
+        if path.suffix not in (".py", ".html") or "migrations" in path.parts:
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            found += [f"{path.relative_to(src)}:{n}: {m.group(2)} (now {matrix().aliases[m.group(2)]})"
+                      for m in pat.finditer(line) if m.group(2) in matrix().aliases]
+    assert not found, "\n".join(found)
+
+
 def test_every_role_that_decides_is_a_deciding_role():
     """A role holding an approval action of the matrix must be in roles.DECIDING_ROLES, so that a new
     decision role cannot be granted by an administrator alone by forgetting one line."""

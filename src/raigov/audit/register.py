@@ -6,7 +6,8 @@ from raigov.domains import CliGroup, Contribution, HomePanel, Link
 CONTRIBUTES = Contribution(
     pages=("raigov.web.pages.audit:router",),
     cli=(CliGroup("audit", "raigov.cli.audit", "The tamper-evident audit trail"),),
-    nav=(Link("/audit", "Audit trail", "audit.read", order=80),),
+    nav=(Link("/audit", "Audit trail", "audit.event.read", order=80),),
     home=(HomePanel("auditor", "Auditor", "Read everything, including the tamper-evident audit trail; verify it.",
-                    (Link("/inventory", "Inventory", "usecase.read"), Link("/audit", "Audit trail", "audit.read"))),),
+                    (Link("/inventory", "Inventory", "inventory.use_case.read"),
+                     Link("/audit", "Audit trail", "audit.event.read"))),),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -30,8 +31,6 @@ def public_key_hex(key: Ed25519PrivateKey) -> str:
 
 
 def verify_signature(public_key: str, signature: str, message: bytes) -> bool:
-    from cryptography.exceptions import InvalidSignature
-
     try:
         Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key)).verify(bytes.fromhex(signature), message)
         return True

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -89,6 +89,17 @@ def system_actor():
 
 
 AS_HELP = "Act as this person (their password is asked, or read from stdin with --password-stdin)"
+# the two options of a command done by a named person: `as_: AsOption = None, password_stdin: PasswordStdin = False`
+AsOption = Annotated[str | None, typer.Option("--as", help=AS_HELP)]
+PasswordStdin = Annotated[bool, typer.Option("--password-stdin")]
+
+
+def read_password(from_stdin: bool, prompt: str = "Password", confirm: bool = False) -> str:
+    """A password: one line of standard input with ``--password-stdin``, else asked without echo (twice with
+    `confirm`, for a new password)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
 
 
 def person_actor(db, username: str | None, password_stdin: bool, what: str = "this is done by a named person"):
@@ -102,7 +113,7 @@ def person_actor(db, username: str | None, password_stdin: bool, what: str = "th
         err_console.print(f"[red]error:[/red] as: {what}; give --as USERNAME (the shell itself may not)",
                           highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT)
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt(f"Password of {username}", hide_input=True)
+    password = read_password(password_stdin, f"Password of {username}")
     failure = None
     with db.transaction() as s:  # a failed attempt is kept (lockout), so the error is raised after commit
         try:

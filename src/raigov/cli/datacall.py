@@ -16,9 +16,10 @@ import typer
 from rich.table import Table
 
 from raigov.cli.common import (
-    AS_HELP,
     EXIT_BAD_INPUT,
     EXIT_PROBLEM,
+    AsOption,
+    PasswordStdin,
     console,
     err_console,
     handle_errors,
@@ -52,8 +53,8 @@ def open_(
     year: int = typer.Argument(..., help="The reporting year"),
     due: str = typer.Option(..., "--due", help="Due date of the component certifications, YYYY-MM-DD"),
     title: str = typer.Option("", "--title"),
-    as_: str = typer.Option(None, "--as", help=AS_HELP),
-    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    as_: AsOption = None,
+    password_stdin: PasswordStdin = False,
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Open the YEAR reporting cycle (CAIO or delegate; one per year)."""
@@ -106,8 +107,8 @@ def certify_component(
     statement: str = typer.Option(..., "--statement", help="The certification statement"),
     explain: Annotated[list[str] | None, typer.Option("--explain",
                                                       help="KEY=TEXT: why a failing check is acceptable; repeatable")] = None,
-    as_: str = typer.Option(None, "--as", help=AS_HELP),
-    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    as_: AsOption = None,
+    password_stdin: PasswordStdin = False,
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """The component AI lead certifies COMPONENT's use cases (every failing check fixed or explained;
@@ -139,8 +140,8 @@ def certify_component(
 def certify(
     year: int,
     statement: str = typer.Option(..., "--statement", help="The CAIO's certification statement"),
-    as_: str = typer.Option(None, "--as", help=AS_HELP),
-    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    as_: AsOption = None,
+    password_stdin: PasswordStdin = False,
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """The CAIO certifies the whole inventory: writes the snapshot (OMB 2025 CSV, full and public) under
@@ -174,8 +175,8 @@ _FINISH_LINE = {
 @handle_errors
 def finish(
     year: int,
-    as_: str = typer.Option(None, "--as", help=AS_HELP),
-    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    as_: AsOption = None,
+    password_stdin: PasswordStdin = False,
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Finish a certified snapshot after a crash between the certification's commit and its renames: each missing

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from raigov.cli.common import AS_HELP, console, err_console, handle_errors, person_actor, print_json
+from raigov.cli.common import AsOption, PasswordStdin, console, err_console, handle_errors, person_actor, print_json
 
 app = typer.Typer(help="Test and evaluation: classifier fairness and biometric differentials", no_args_is_help=True)
 
@@ -91,31 +91,24 @@ def classifier(
     attach: str | None = typer.Option(None, "--attach", help="Store the run and attach a PDF report to this use "
                                       "case as a test report (needs --as)"),
     practice: str | None = typer.Option(None, "--practice", help="With --attach: the practice the report evidences"),
-    as_: str | None = typer.Option(None, "--as", help=AS_HELP),
-    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    as_: AsOption = None,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Per-group and intersectional fairness metrics with Fairlearn semantics."""
+    from raigov.evaluation import pipeline
     from raigov.evaluation.classifier import ClassifierSpec
-    from raigov.evaluation.runner import json_safe, run_classifier
+    from raigov.evaluation.runner import json_safe
 
     _check_backend(backend)
     db, actor = _attacher(attach, practice, as_, password_stdin)
     spec = ClassifierSpec(y_true=y_true, y_pred=y_pred, groups=tuple(group), weight=weight)
     with _progress("classifier") as prog:
-        result, data = run_classifier(file, spec, backend=backend, scheduler=scheduler, progress=prog,
-                                      zero_division=float("nan") if nan_zero_division else 0.0)
-    out = result.to_dict()
-    out["data"] = data
+        out = pipeline.classifier(file, spec, backend=backend, scheduler=scheduler, progress=prog,
+                                  zero_division=float("nan") if nan_zero_division else 0.0)
+    data = out["data"]
     if attach:
-        import tempfile
-
-        from raigov.evaluation import service
-
-        with tempfile.TemporaryDirectory() as d:
-            tmp = Path(d) / "report.pdf"
-            service.classifier_pdf(json_safe({**out, "data": {**data, "file": file.name}}),
-                                   "Classifier fairness evaluation", tmp)
-            pdf = tmp.read_bytes()
+        pdf = pipeline.pdf_bytes(pipeline.classifier_pdf, json_safe({**out, "data": {**data, "file": file.name}}),
+                                 "Classifier fairness evaluation")
         params = {"y_true": y_true, "y_pred": y_pred, "groups": list(group), "weight": weight,
                   "zero_division": "nan" if nan_zero_division else 0.0, "source": "cli"}
         out["run"] = _record(db, actor, file, "classifier", params, out, pdf, [], "none", attach, practice)
@@ -183,8 +176,9 @@ def biometric(
     Long because it is a command's whole signature: one typer option per flag of the evaluation, each with
     its help text."""
     from raigov.errors import ValidationFailed
+    from raigov.evaluation import pipeline
     from raigov.evaluation.biometric import ZERO_RULES, BiometricSpec
-    from raigov.evaluation.runner import json_safe, run_biometric
+    from raigov.evaluation.runner import json_safe
 
     _check_backend(backend)
     if zero_handling not in ZERO_RULES:
@@ -197,18 +191,11 @@ def biometric(
                          rank=rank, max_rank=max_rank, pairing=impostor_pairing, ref_subject=ref_subject,
                          bootstrap_design=bootstrap_design)
     with _progress("biometric") as prog:
-        result, data = run_biometric(file, spec, threshold=threshold, target_fmr=target_fmr, grid_points=grid,
-                                     alpha=alpha, zero_rule=zero_handling, ci_method=ci, confidence=confidence,
-                                     bootstrap=bootstrap, seed=seed, au_fdr_range=au_fdr_range,
-                                     au_fdr_points=au_fdr_points, backend=backend, scheduler=scheduler,
-                                     progress=prog)
-    out = result.to_dict()
-    out["data"] = data
-    if grid:
-        cv = result.curves()
-        out["curves"] = {"thresholds": cv["thresholds"], "groups": [
-            {"group": lab, "fmr": cv["fmr"][i], "fnmr": cv["fnmr"][i]}
-            for i, lab in enumerate(result.labels) if result.observed()[i]]}
+        _result, out = pipeline.biometric(file, spec, curves=bool(grid), threshold=threshold, target_fmr=target_fmr,
+                                          grid_points=grid, alpha=alpha, zero_rule=zero_handling, ci_method=ci,
+                                          confidence=confidence, bootstrap=bootstrap, seed=seed,
+                                          au_fdr_range=au_fdr_range, au_fdr_points=au_fdr_points, backend=backend,
+                                          scheduler=scheduler, progress=prog)
     if as_json:
         print_json(json_safe(out))
         return
@@ -270,27 +257,15 @@ def synth_biometric(
         console.print(f"wrote {meta['rows']:,} rows for {subjects:,} subjects in {groups} groups to {output}")
 
 
-def _store_report(db, actor, file: Path, rep, result, data, pdf_out: Path | None, business_id: str,
+def _store_report(db, actor, file: Path, rep, out: dict, pdf_out: Path | None, business_id: str,
                   practice: str | None, parameters: dict) -> dict:
     """Store the run and attach its PDF (written to a temporary file when --pdf was not given)."""
-    import dataclasses
-    import tempfile
-
-    from raigov.evaluation import service
+    from raigov.evaluation import pipeline
     from raigov.evaluation.runner import json_safe
 
-    if pdf_out is not None:
-        pdf = pdf_out.read_bytes()
-    else:
-        with tempfile.TemporaryDirectory() as d:
-            tmp = Path(d) / "report.pdf"
-            service.render_report_pdf(rep, tmp)
-            pdf = tmp.read_bytes()
-    out = result.to_dict()
-    out["data"] = data
-    outcome = {True: "pass", False: "fail", None: "none"}[rep.passed]
-    return _record(db, actor, file, "biometric", parameters, json_safe(out), pdf,
-                   [dataclasses.asdict(c) for c in rep.checks], outcome, business_id, practice)
+    pdf = pdf_out.read_bytes() if pdf_out is not None else pipeline.pdf_bytes(pipeline.render_report_pdf, rep)
+    return _record(db, actor, file, "biometric", parameters, json_safe(out), pdf, pipeline.checks_of(rep),
+                   pipeline.OUTCOMES[rep.passed], business_id, practice)
 
 
 def _attacher(attach: str | None, practice: str | None, as_: str | None, password_stdin: bool):
@@ -369,8 +344,8 @@ def report(
     attach: str | None = typer.Option(None, "--attach", help="Store the run and attach the PDF report to this use "
                                       "case as its bias test (needs --as)"),
     practice: str | None = typer.Option(None, "--practice", help="With --attach: the practice the report evidences"),
-    as_: str | None = typer.Option(None, "--as", help=AS_HELP),
-    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    as_: AsOption = None,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Write an HTML and/or PDF report; exit 1 if a criterion fails. With --attach, the run is stored and the
     PDF attached to the use case as evidence (its SHA-256 and the input file's kept), as the person --as.
@@ -378,9 +353,9 @@ def report(
     Long because it is a command's whole signature (one typer option per flag) and the attach step that
     stores the run and its PDF as evidence."""
     from raigov.errors import ValidationFailed
+    from raigov.evaluation import pipeline
     from raigov.evaluation.biometric import BiometricSpec
-    from raigov.evaluation.report import Criteria, build_report, render_html, render_pdf
-    from raigov.evaluation.runner import run_biometric
+    from raigov.evaluation.report import render_html, render_pdf
 
     _check_backend(backend)
     if not html_out and not pdf_out and not attach:
@@ -391,35 +366,21 @@ def report(
                          ref_groups=tuple(ref_group), pairing=impostor_pairing, ref_subject=ref_subject,
                          bootstrap_design=bootstrap_design)
     with _progress("report") as prog:
-        result, data = run_biometric(file, spec, threshold=threshold, target_fmr=target_fmr, grid_points=grid,
-                                     alpha=alpha, zero_rule=zero_handling, ci_method=ci, bootstrap=bootstrap,
-                                     seed=seed, au_fdr_range=au_fdr_range, au_fdr_points=au_fdr_points,
-                                     backend=backend, scheduler=scheduler, progress=prog)
+        result, out = pipeline.biometric(file, spec, threshold=threshold, target_fmr=target_fmr, grid_points=grid,
+                                         alpha=alpha, zero_rule=zero_handling, ci_method=ci, bootstrap=bootstrap,
+                                         seed=seed, au_fdr_range=au_fdr_range, au_fdr_points=au_fdr_points,
+                                         backend=backend, scheduler=scheduler, progress=prog)
     given = {"max_fmr": max_fmr, "max_fnmr": max_fnmr, "max_fmr_ratio": max_fmr_ratio, "max_fnmr_ratio": max_fnmr_ratio,
              "max_garbe": max_garbe, "min_fdr": min_fdr}
-    criteria_source = None
-    if criteria_pack:
-        from raigov.policy.packs import current_registry
-
-        try:
-            pack = current_registry().get(criteria_pack)
-        except KeyError:
-            raise ValidationFailed.one("--criteria-pack", f"no policy pack {criteria_pack!r}") from None
-        crit, criteria_source = Criteria.from_pack(pack, criteria_item, **given)
-    else:
-        crit = Criteria(**given)
-    rep = build_report(result, data, crit, title=title)
-    if criteria_source:
-        rep.extra["criteria_source"] = criteria_source
+    crit, criteria_source = pipeline.criteria(given, criteria_pack, criteria_item, field="--criteria-pack")
+    rep = pipeline.report(result, out["data"], crit, title, criteria_source)
     written = []
     if html_out:
         html_out.write_text(render_html(rep), encoding="utf-8")
         written.append(str(html_out))
     if pdf_out:
         if attach:
-            from raigov.evaluation.service import render_report_pdf
-
-            render_report_pdf(rep, pdf_out)
+            pipeline.render_report_pdf(rep, pdf_out)
         else:
             render_pdf(rep, pdf_out)
         written.append(str(pdf_out))
@@ -427,7 +388,7 @@ def report(
     summary["written"] = written
     summary["criteria"] = {**crit.as_dict(), "source": criteria_source or "command line"}
     if attach:
-        summary["run"] = _store_report(db, actor, file, rep, result, data, pdf_out, attach, practice, {
+        summary["run"] = _store_report(db, actor, file, rep, out, pdf_out, attach, practice, {
             "score": score, "genuine": genuine, "groups": list(group), "subject": subject, "ref_groups": list(ref_group),
             "threshold": threshold, "target_fmr": target_fmr, "impostor_pairing": impostor_pairing, "alpha": alpha,
             "zero_handling": zero_handling, "ci": ci, "bootstrap": bootstrap, "seed": seed,

@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from raigov.cli.common import EXIT_BAD_INPUT, console, err_console, handle_errors, print_json
+from raigov.cli.common import EXIT_BAD_INPUT, AsOption, PasswordStdin, console, err_console, handle_errors, print_json
 
 app = typer.Typer(help="Policy packs: validate, screen, diff", no_args_is_help=True)
 
@@ -233,7 +233,10 @@ def _diff_database(reg, old: str, new: str, as_json: bool) -> None:
 def rescreen_cmd(business_ids: list[str] = typer.Argument(None, help="Use case ids; none: every use case"),
                  pack: str = typer.Option(None, "--pack", help="PACK or PACK@VERSION (default: the framework's pack in force)"),
                  as_json: bool = typer.Option(False, "--json")) -> None:
-    """Screen use cases in the database and store new proposals (determinations are never touched)."""
+    """Screen use cases in the database and store new proposals (determinations are never touched). Named use
+    cases are screened as the page's "Screen now" does (`raigov.flows.screen`: their reviews and practices are
+    then brought up to date); without names every use case is screened, nothing else."""
+    from raigov import flows
     from raigov.cli.common import ready_database, system_actor
     from raigov.policy import service
 
@@ -242,7 +245,7 @@ def rescreen_cmd(business_ids: list[str] = typer.Argument(None, help="Use case i
     with db.transaction() as s:
         if business_ids:
             for bid in business_ids:
-                sc = service.screen_use_case(s, system_actor(), bid, pack)
+                sc = flows.screen(s, system_actor(), bid, pack)
                 out.append({"id": bid, "pack": sc.pack, "presumed": sc.presumed, "categories": sc.categories,
                             "prohibited": sc.prohibited})
         else:
@@ -253,6 +256,31 @@ def rescreen_cmd(business_ids: list[str] = typer.Argument(None, help="Use case i
     else:
         for o in out:
             console.print(o)
+
+
+@app.command("determine")
+@handle_errors
+def determine_cmd(business_id: str = typer.Argument(...),
+                  decision: str = typer.Option(..., "--decision", help="M-25-21: high-impact, presumed-not-high-impact, "
+                                               "not-high-impact; M-24-10: rights-impacting, safety-impacting, both, neither"),
+                  reason: str = typer.Option(..., "--reason", help="The written reason"),
+                  as_: AsOption = None,
+                  password_stdin: PasswordStdin = False,
+                  as_json: bool = typer.Option(False, "--json")) -> None:
+    """Record the official's determination (the CAIO or a delegate; M-24-10: the CAIO only), then bring the use
+    case's reviews and practices up to date, as the page and the API do (`raigov.flows.decide`)."""
+    from raigov import flows
+    from raigov.cli.common import person_actor, ready_database
+
+    db = ready_database()
+    actor = person_actor(db, as_, password_stdin, "a determination is the official's act")
+    with db.transaction() as s:
+        d = flows.decide(s, actor, business_id, decision, reason)
+        out = {"id": business_id, "framework": d.framework, "decision": d.decision, "status": d.status, "pack": d.pack}
+    if as_json:
+        print_json(out)
+    else:
+        console.print(f"{business_id}: {out['decision']} ({out['status']}) by {actor.label}", highlight=False)
 
 
 @app.command("agency-answers")

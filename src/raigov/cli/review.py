@@ -9,8 +9,9 @@ import typer
 from rich.table import Table
 
 from raigov.cli.common import (
-    AS_HELP,
     EXIT_PROBLEM,
+    AsOption,
+    PasswordStdin,
     console,
     handle_errors,
     person_actor,
@@ -113,13 +114,38 @@ def waivers(json_: bool = typer.Option(False, "--json")) -> None:
     console.print(t)
 
 
+@app.command()
+@handle_errors
+def submit(
+    business_id: str = typer.Argument(..., help="The draft use case"),
+    reason: str = typer.Option("submitted for review", "--reason"),
+    as_: AsOption = None,
+    password_stdin: PasswordStdin = False,
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """The owner submits a draft: it is screened and sent to the reviews and practices it needs (as the
+    page's Submit button does: `raigov.flows.submit`)."""
+    from raigov import flows
+
+    db = ready_database()
+    actor = person_actor(db, as_, password_stdin, "the use case's owner submits it")
+    with db.transaction() as s:
+        added = flows.submit(s, actor, business_id, reason)
+    out = {"id": business_id, "reviews": list(added["reviews"]), "practices": list(added["practices"])}
+    if json_:
+        print_json(out)
+    else:
+        console.print(f"{business_id} submitted by {actor.label}: {len(out['reviews'])} review(s) and "
+                      f"{len(out['practices'])} practice(s) opened", highlight=False)
+
+
 @app.command("end-pilot")
 @handle_errors
 def end_pilot(
     pilot_id: int = typer.Argument(..., help="The pilot's id (`GET /api/v1/use-cases/{id}/pilots`, the governance page)"),
     reason: str = typer.Option(..., "--reason", help="Why the pilot ends"),
-    as_: str = typer.Option(None, "--as", help=AS_HELP),
-    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    as_: AsOption = None,
+    password_stdin: PasswordStdin = False,
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """The Chief AI Officer ends an active pilot (not delegable): the gate then requires the use case's

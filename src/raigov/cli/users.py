@@ -12,11 +12,13 @@ import typer
 from rich.table import Table
 
 from raigov.cli.common import (
-    AS_HELP,
+    AsOption,
+    PasswordStdin,
     console,
     handle_errors,
     person_actor,
     print_json,
+    read_password,
     ready_database,
     settings,
     system_actor,
@@ -49,12 +51,10 @@ def create(
     """Create an account. A person gets a password (prompted, from stdin, or generated)."""
     password = None
     if kind == "person":
-        if password_stdin:
-            password = sys.stdin.readline().rstrip("\n")
-        elif generate_password:
+        if generate_password and not password_stdin:
             password = secrets.token_urlsafe(15)
-        elif sys.stdin.isatty():
-            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        elif password_stdin or sys.stdin.isatty():
+            password = read_password(password_stdin, confirm=True)
     data = UserCreate(username=username, display_name=name, email=email, kind=kind, org_unit=org_unit,
                       password=password, roles=[_parse_role(r) for r in role])
     db = ready_database()
@@ -145,13 +145,9 @@ def activate(username: str) -> None:
 
 @app.command("set-password")
 @handle_errors
-def set_password(username: str, password_stdin: bool = typer.Option(False, "--password-stdin")) -> None:
+def set_password(username: str, password_stdin: PasswordStdin = False) -> None:
     """Set a person's password (ends their sessions)."""
-    password = (
-        sys.stdin.readline().rstrip("\n")
-        if password_stdin
-        else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    )
+    password = read_password(password_stdin, confirm=True)
     db = ready_database()
     with db.transaction() as s:
         service.set_password(s, system_actor(), username, password, settings())
@@ -182,8 +178,8 @@ def confirm_grant(
     username: str,
     role: str,
     component: str = typer.Option(None, "--component", help="Org unit code; omit for department-wide"),
-    as_: str = typer.Option(None, "--as", help=AS_HELP),
-    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    as_: AsOption = None,
+    password_stdin: PasswordStdin = False,
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Confirm a pending grant of a deciding role, as the second person (the CAIO's office; the caio role by
@@ -206,8 +202,8 @@ def decline_grant(
     role: str,
     component: str = typer.Option(None, "--component", help="Org unit code; omit for department-wide"),
     reason: str = typer.Option(None, "--reason", help="Why (kept in the audit trail)"),
-    as_: str = typer.Option(None, "--as", help=AS_HELP),
-    password_stdin: bool = typer.Option(False, "--password-stdin"),
+    as_: AsOption = None,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Decline a pending grant of a deciding role (the CAIO's office)."""
     db = ready_database()

@@ -47,6 +47,7 @@ from raigov.identity.permissions import Actor, can, components_visible, require
 from raigov.inventory import service as inventory
 from raigov.inventory.formats.safe import SafeCells
 from raigov.inventory.models import UseCase
+from raigov.inventory.vocab import UseCaseStatus
 
 FAILING = ("error",)  # check severities that need a fix or a written explanation before certifying
 UNASSIGNED = "(none)"  # use cases without an owning component
@@ -65,7 +66,7 @@ def component_content_sha256(session: Session, actor: Actor, component: str) -> 
     cots, _ = inventory.export_rows(session, actor, COTS_FORMAT, component)
     statuses = [[bid, status, reason or ""] for bid, status, reason in session.execute(
         select(UseCase.business_id, UseCase.status, UseCase.retirement_reason).join(OrgUnit, UseCase.org_unit_id == OrgUnit.id)
-        .where(OrgUnit.code == component, UseCase.status != "draft").order_by(UseCase.id))]
+        .where(OrgUnit.code == component, UseCase.status != UseCaseStatus.DRAFT).order_by(UseCase.id))]
     material = {FORMAT: csv_text(rows), COTS_FORMAT: cots_text(cots) if cots else "", "use_cases": statuses}
     return sha256_bytes(canonical_json(material).encode("utf-8"))
 
@@ -82,11 +83,11 @@ def cycle_row(session: Session, year: int, *, lock: bool = False) -> ReportingCy
 
 def _may_read(actor: Actor) -> set[str] | None:
     """None: every component; else the components whose progress the actor may see."""
-    if can(actor, "datacall.open") or can(actor, "datacall.certify"):
+    if can(actor, "datacall.cycle.open") or can(actor, "datacall.cycle.certify"):
         return None
-    if components_visible(actor, "inventory.export") is None:  # may export every row anyway (auditor, the shell)
+    if components_visible(actor, "inventory.file.export") is None:  # may export every row anyway (auditor, the shell)
         return None
-    units = components_visible(actor, "datacall.certify_component")
+    units = components_visible(actor, "datacall.component.certify")
     if units is None:
         return None
     if not units:
@@ -117,7 +118,7 @@ def cycle_as_dict(c: ReportingCycle) -> dict:
 
 def open_cycle(session: Session, actor: Actor, year: int, due_on: dt.date, title: str | None = None) -> ReportingCycle:
     """Open the reporting cycle of `year` (one per year)."""
-    require(actor, "datacall.open")
+    require(actor, "datacall.cycle.open")
     errors = []
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         errors.append(FieldError("year", "a year between 2000 and 2100"))
@@ -229,7 +230,7 @@ def _counts(session: Session) -> dict[str, dict]:
     out: dict[str, dict] = {}
     q = (select(OrgUnit.code, OrgUnit.name, OrgUnit.kind, UseCase.status, func.count())
          .select_from(UseCase).outerjoin(OrgUnit, UseCase.org_unit_id == OrgUnit.id)
-         .where(UseCase.status != "draft").group_by(OrgUnit.code, OrgUnit.name, OrgUnit.kind, UseCase.status))
+         .where(UseCase.status != UseCaseStatus.DRAFT).group_by(OrgUnit.code, OrgUnit.name, OrgUnit.kind, UseCase.status))
     for code, name, _kind, status, n in session.execute(q):
         key = code if code else UNASSIGNED
         d = out.setdefault(key, {"name": name or "No owning component", "active": 0, "retired": 0})
@@ -326,7 +327,7 @@ def certify_component(session: Session, actor: Actor, year: int, component: str,
     check fails without a written explanation: one saved for the cycle (``worklist.explain_checks``) or one in
     `explanations` ({check key: text}, which wins). The refusal counts the checks by kind, in words. A
     re-certification is a new row."""
-    require(actor, "datacall.certify_component", component)
+    require(actor, "datacall.component.certify", component)
     cycle = cycle_row(session, year, lock=True)
     require_open(cycle)
     if not session.scalar(select(OrgUnit.id).where(OrgUnit.code == component)):
@@ -396,7 +397,7 @@ def certify(session: Session, actor: Actor, year: int, statement: str, settings:
 
     The snapshot's files are written under pending names here and renamed into place only once `session`
     commits (removed if it rolls back): until then `CertifyResult.files` names files that do not exist yet."""
-    require(actor, "datacall.certify")
+    require(actor, "datacall.cycle.certify")
     cycle = cycle_row(session, year, lock=True)
     require_open(cycle)
     statement = (statement or "").strip()
@@ -444,7 +445,7 @@ def certify(session: Session, actor: Actor, year: int, statement: str, settings:
     stage_file(session, directory / xlsx_name, xlsx_bytes)
     stage_file(session, directory / MANIFEST, manifest_bytes)
 
-    cycle.status, cycle.certified_by, cycle.certified_at = "certified", actor.label, certified_at
+    cycle.status, cycle.certified_by, cycle.certified_at = CycleStatus.CERTIFIED, actor.label, certified_at
     cycle.snapshot_sha256, cycle.snapshot_path, cycle.snapshot_count = full_sha, rel.as_posix(), len(rows)
     cycle.snapshot_file, cycle.snapshot_size = full_name, len(full_bytes)
     cycle.public_file, cycle.public_sha256, cycle.public_size = public_name, public_sha, len(public_bytes)

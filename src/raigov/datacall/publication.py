@@ -29,6 +29,7 @@ from raigov.datacall.snapshot import (
     snapshot_names,
 )
 from raigov.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from raigov.governance.vocab import CycleStatus
 from raigov.identity.permissions import Actor, can
 
 log = logging.getLogger("raigov.datacall")
@@ -88,7 +89,7 @@ def publication(session: Session, year: int | None = None) -> Publication | None
     """The latest (or `year`'s) certified snapshot: its hashes from the cycle (and, to compare, from the audit
     trail) and the first signed tree head that covers its certification event. None when nothing was certified
     yet. Does not refuse when the two disagree (see `Publication.disagreements`; `snapshot_bytes` refuses)."""
-    q = select(ReportingCycle).where(ReportingCycle.status == "certified")
+    q = select(ReportingCycle).where(ReportingCycle.status == CycleStatus.CERTIFIED)
     if year is not None:
         q = q.where(ReportingCycle.year == year)
     cycle = session.scalar(q.order_by(ReportingCycle.year.desc()).limit(1))
@@ -110,7 +111,7 @@ def publication(session: Session, year: int | None = None) -> Publication | None
 
 
 def certified_years(session: Session) -> list[int]:
-    return list(session.scalars(select(ReportingCycle.year).where(ReportingCycle.status == "certified")
+    return list(session.scalars(select(ReportingCycle.year).where(ReportingCycle.status == CycleStatus.CERTIFIED)
                                 .order_by(ReportingCycle.year.desc())))
 
 
@@ -149,7 +150,7 @@ class FinishResult:
 def may_finish(actor: Actor) -> bool:
     """Who may finish a snapshot by hand: the CAIO's office (those who open the data call) or an administrator
     (department-wide: operations). Not the shell itself: as for certifying, a named person signs in."""
-    return actor.kind == "user" and can(actor, "datacall.finish")
+    return actor.kind == "user" and can(actor, "datacall.snapshot.finish")
 
 
 def finish(session: Session, actor: Actor, settings: Settings, year: int) -> FinishResult:
@@ -162,7 +163,7 @@ def finish(session: Session, actor: Actor, settings: Settings, year: int) -> Fin
         raise PermissionDenied(f"{actor.label} may not finish a data call snapshot: the CAIO's office or an "
                                "administrator does")
     cycle = cycle_row(session, year)
-    if cycle.status != "certified":
+    if cycle.status != CycleStatus.CERTIFIED:
         raise Conflict(f"the {year} data call is {cycle.status}: there is no snapshot to finish")
     pub = publication(session, year)
     if pub is not None and pub.disagreements:

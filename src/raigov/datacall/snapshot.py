@@ -12,6 +12,8 @@ from raigov.config import Settings
 from raigov.datacall.files import finish_file
 from raigov.datacall.models import ReportingCycle
 from raigov.errors import RaigovError
+from raigov.governance.vocab import CycleStatus
+from raigov.inventory import formats
 
 FORMAT = "omb-2025-csv"
 COTS_FORMAT = "omb-2025-cots-csv"
@@ -29,24 +31,18 @@ def safe_snapshot_names(year: int) -> tuple[str, str]:
 
 
 def csv_text(rows, omit: tuple[str, ...] = (), cells=None) -> str:
-    from raigov.inventory import formats
-
     buf = io.StringIO(newline="")
     formats.write_omb_2025_csv(rows, buf, omit=omit, cells=cells)
     return buf.getvalue()
 
 
 def xlsx_data(rows, omit: tuple[str, ...] = ()) -> bytes:
-    from raigov.inventory import formats
-
     buf = io.BytesIO()
     formats.write_omb_2025_xlsx(rows, buf, omit=omit)
     return buf.getvalue()
 
 
 def cots_text(rows) -> str:
-    from raigov.inventory import formats
-
     buf = io.StringIO(newline="")
     formats.write_omb_2025_cots_csv(rows, buf)
     return buf.getvalue()
@@ -83,7 +79,7 @@ def finish_snapshot(settings: Settings, cycle: ReportingCycle) -> dict[str, str]
     """Recovery after a crash between a certification's commit and its renames: each file of the certified
     `cycle` that is missing while its pending file has the recorded hash is renamed into place. Idempotent;
     returns {file name: state} (see `finish_file`). Nothing to do for a cycle that is not certified."""
-    if cycle.status != "certified":
+    if cycle.status != CycleStatus.CERTIFIED:
         return {}
     folder = settings.data_dir / (cycle.snapshot_path or f"snapshots/{cycle.year}")
     return {name: finish_file(folder / name, expected) for name, expected in snapshot_files(cycle)}

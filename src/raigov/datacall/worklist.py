@@ -72,7 +72,7 @@ def check_groups(session: Session, actor: Actor, year: int, component: str) -> t
 
 
 def _require_lead(actor: Actor, component: str) -> None:
-    if not can(actor, "datacall.certify_component", component):
+    if not can(actor, "datacall.component.certify", component):
         raise PermissionDenied(f"{actor.label} may not work on {component}'s reporting checks: its AI lead does")
 
 
@@ -115,8 +115,8 @@ def fix_checks(session: Session, actor: Actor, year: int, component: str, kind: 
     stored, problem = clean_answer(answer, value)
     if problem:
         raise ValidationFailed(problem, errors=[FieldError("value", problem)])
-    denied = [c.business_id for c in checks
-              if not can(actor, "usecase.edit", inventory.component_of(inventory.get_use_case(session, actor, c.business_id)))]
+    denied = [c.business_id for c in checks if not can(
+        actor, "inventory.use_case.revise", inventory.component_of(inventory.get_use_case(session, actor, c.business_id)))]
     if denied:
         raise PermissionDenied(f"{actor.label} may not change {', '.join(denied[:5])}"
                                f"{' and more' if len(denied) > 5 else ''}: nothing was changed")

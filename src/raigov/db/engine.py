@@ -15,7 +15,10 @@ from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from raigov.config import get_settings
 
 
 def normalise_url(url: str) -> str:
@@ -69,8 +72,6 @@ def is_busy(exc: BaseException) -> bool:
     """Did a statement fail because another transaction held a lock past the wait allowed? (SQLite
     "database is locked"/"busy", PostgreSQL lock_not_available 55P03.) Such a failure is temporary:
     the caller may try again."""
-    from sqlalchemy.exc import OperationalError
-
     if not isinstance(exc, OperationalError):
         return False
     orig = exc.orig
@@ -137,8 +138,6 @@ def _database(url: str) -> Database:
 
 def get_database(url: str | None = None) -> Database:
     if url is None:
-        from raigov.config import get_settings
-
         settings = get_settings()
         if settings.db_url.startswith("sqlite"):
             settings.ensure_data_dir()

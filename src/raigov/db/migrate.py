@@ -9,6 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from raigov.db import privileges
 from raigov.db.engine import Database
 
 
@@ -24,8 +25,6 @@ def upgrade(db: Database, revision: str = "head", *, runtime_role: str | None = 
     owner then re-grants that role exactly the runtime privileges (raigov.db.privileges), in the same
     transaction: a refused role leaves nothing migrated. Returns what was granted, or None when there
     was nothing to grant (SQLite, no role, or the role is the owner itself)."""
-    from raigov.db import privileges
-
     cfg = alembic_config(db)
     with db.engine.begin() as conn:
         separate = privileges.check_runtime_role(conn, runtime_role)

@@ -10,16 +10,22 @@ import json
 import os
 import re
 import secrets
+from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from raigov.config import Settings
+from raigov.demo.governance import load_governance
 from raigov.identity import service as identity
 from raigov.identity.models import OrgUnit, User
 from raigov.identity.permissions import Actor
 from raigov.identity.schemas import RoleGrantIn, UserCreate
+from raigov.inventory import service as inventory
+from raigov.inventory.formats import read_inventory
+from raigov.inventory.models import UseCase
+from raigov.policy import service as policy
 
 # username, display name, home unit, roles (ROLE or ROLE@UNIT)
 DEMO_PEOPLE: list[tuple[str, str, str, list[str]]] = [
@@ -87,12 +93,6 @@ def load_inventory(session: Session, settings: Settings, actor: Actor, creds: di
     """DHS's published 2025 inventory (238 use cases, shipped without contact e-mails), with the 2024
     answers as earlier revisions where the names match, each assigned to a demo owner of its
     component. Skipped when the inventory already holds use cases."""
-    from importlib import resources
-
-    from raigov.inventory import service as inventory
-    from raigov.inventory.formats import read_inventory
-    from raigov.inventory.models import UseCase
-
     if session.scalar(select(func.count()).select_from(UseCase)):
         return
     data = resources.files("raigov.inventory").joinpath("data")
@@ -116,12 +116,10 @@ def load_inventory(session: Session, settings: Settings, actor: Actor, creds: di
             owners[unit] = username
         inventory.assign_person(session, actor, business_id, owners[unit], "owner")
     # the agency's own determinations, and raigov's screen of every use case beside them
-    from raigov.policy import service as policy
 
     policy.record_agency_answers(session, actor)
     policy.screen_all(session, actor)
     # governance: lanes, practices, reviews in progress, evidence, a waiver, a pilot, the data call under way
-    from raigov.demo.governance import load_governance
 
     session.flush()
     done = load_governance(session, settings, actor)

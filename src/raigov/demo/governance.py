@@ -16,10 +16,11 @@ from raigov.clock import agency_today
 from raigov.config import Settings
 from raigov.governance import service as gov
 from raigov.governance.models import Review
-from raigov.governance.vocab import REVIEW_UNDECIDED
+from raigov.governance.vocab import REVIEW_UNDECIDED, PracticeStatus, ReviewStatus
 from raigov.identity import service as identity
 from raigov.identity.permissions import Actor
 from raigov.inventory.models import UseCase
+from raigov.inventory.vocab import UseCaseStatus
 
 # a small PDF: the demo's evidence file (a real PDF header, no active content)
 DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n"
@@ -47,7 +48,7 @@ def load_governance(session: Session, settings: Settings, system: Actor) -> dict
     if session.scalar(select(func.count()).select_from(Review)):
         return {}
     today = agency_today(settings)
-    ucs = session.scalars(select(UseCase).where(UseCase.status == "active").order_by(UseCase.business_id)).all()
+    ucs = session.scalars(select(UseCase).where(UseCase.status == UseCaseStatus.ACTIVE).order_by(UseCase.business_id)).all()
     governed: list[tuple[UseCase, gov.Requirements]] = []
     for uc in ucs:
         req = gov.requirements_of(session, uc)
@@ -73,7 +74,7 @@ def load_governance(session: Session, settings: Settings, system: Actor) -> dict
             who = people.get(LANE_PEOPLE.get(r.lane) or "") or lead_of(uc)
             if gov.lane_refusal(gov.config(), who, uc, gov.config().lanes[r.lane]):
                 continue
-            gov.decide(session, who, r.id, "approved", f"{gov.config().lanes[r.lane].title}: no objection (demo)")
+            gov.decide(session, who, r.id, ReviewStatus.APPROVED, f"{gov.config().lanes[r.lane].title}: no objection (demo)")
 
     def owner_of(uc):
         owner = next((p.user.username for p in uc.people if p.role == "owner"), None)
@@ -92,14 +93,14 @@ def load_governance(session: Session, settings: Settings, system: Actor) -> dict
                 ev_id = store_owner[comp] = ev.id
             else:
                 gov.link_evidence(session, owner, ev_id, uc.business_id, item)
-            gov.update_practice(session, owner, uc.business_id, item, status="done")
+            gov.update_practice(session, owner, uc.business_id, item, status=PracticeStatus.DONE)
 
     def sign(uc):
         gov.save_assessment(session, owner_of(uc), uc.business_id, SECTIONS)
         pkg = gov.acceptance_package(session, uc)
         gov.accept_risk(session, caio, uc.business_id, "I accept the residual risk (demo).",
                         package_sha256=pkg["sha256"], method="demo load")
-        gov.update_practice(session, owner_of(uc), uc.business_id, "M-25-21.4(b)(ii)", status="done")
+        gov.update_practice(session, owner_of(uc), uc.business_id, "M-25-21.4(b)(ii)", status=PracticeStatus.DONE)
 
     # the components with an AI lead among the demo people come first (their use cases can be carried through),
     # CBP's before TSA's: the demo operational system is CBP's, so the gate it asks shows an authorized use case
@@ -139,13 +140,13 @@ def load_governance(session: Session, settings: Settings, system: Actor) -> dict
         elif i == 3:
             reviews = {r.lane: r for r in gov.reviews_of(session, system, uc.business_id)}
             if "privacy" in reviews:
-                gov.decide(session, people["privacy"], reviews["privacy"].id, "changes_requested",
+                gov.decide(session, people["privacy"], reviews["privacy"].id, ReviewStatus.CHANGES_REQUESTED,
                            "Please attach the PIA and describe the retention of images.")
                 done["sent_back"] = uc.business_id
         elif i % 3 == 0 and items:
             # overdue practices: their due dates have passed, the reviews half done
             for item in items[:2]:
-                gov.update_practice(session, owner_of(uc), uc.business_id, item, status="in_progress",
+                gov.update_practice(session, owner_of(uc), uc.business_id, item, status=PracticeStatus.IN_PROGRESS,
                                     due_on=today - dt.timedelta(days=10 + i))
             done["overdue"].append(uc.business_id)
             approve_all(uc, skip={"crcl", "legal", "independent", "ocio"})

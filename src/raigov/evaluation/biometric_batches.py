@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from raigov.errors import ValidationFailed
+from raigov.evaluation.io import bad_value, check_group, labels_to_bool, scores_to_float
 from raigov.evaluation.stats import (
     BinValues,
     CrossedBootstrapStats,
@@ -145,8 +146,6 @@ def _column(batch, name):
 
 
 def _read_scores(spec: BiometricSpec, row_offset: int, batch):
-    from raigov.evaluation.io import labels_to_bool, scores_to_float
-
     genuine = labels_to_bool(_column(batch, spec.genuine), spec.genuine, row_offset)
     failed = None
     if spec.failure:
@@ -190,8 +189,6 @@ def map_ladder_batch(spec: BiometricSpec, bins: tuple[int, ...], row_offset: int
 def map_biometric_batch(spec: BiometricSpec, row_offset: int, batch) -> BiometricStats:
     """Pass 2 (or the only pass): per-group counts on the declared thresholds, per-subject counts
     and the cross-group matrix at the operating thresholds."""
-    from raigov.evaluation.io import check_group
-
     s, genuine, failed = _read_scores(spec, row_offset, batch)
     groups = {g: check_group(_column(batch, g), g, row_offset) for g in spec.groups}
     include = None
@@ -222,8 +219,6 @@ def map_biometric_batch(spec: BiometricSpec, row_offset: int, batch) -> Biometri
         cross = ScoreStats.from_arrays(s, np.zeros(len(s), bool), {**groups, **refs}, ops, include=imp)
     crossed = None
     if spec.crossed:
-        from raigov.evaluation.io import bad_value
-
         imp = ok & ~genuine if include is None else ok & ~genuine & include
         ref = _column(batch, spec.ref_subject)
         if ref.null_count:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from raigov.evaluation import intervals as iv
-from raigov.evaluation.stats import cell_labels
+from raigov.evaluation.stats import cell_labels, encode_groups, n_cells
 
 ZERO_RULES = ("upper-bound", "epsilon", "undefined")
 
@@ -157,8 +157,6 @@ def failure_rates(failed, groups: dict[str, object], ci_method: str = "wilson", 
     """FTE or FTA per group: ``failed`` is one boolean per enrolment transaction (FTE) or capture
     attempt (FTA); returns rows with attempts, failures, rate and interval, plus their Gini and
     max/min (zero handling ``upper-bound``)."""
-    from raigov.evaluation.stats import encode_groups, n_cells
-
     f = np.asarray(failed, bool)
     levels, code = encode_groups(list(groups.values()))
     cells = n_cells(levels)

@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from raigov.evaluation.io import check_group, check_weights, labels_to_bool
 from raigov.evaluation.stats import ConfusionStats, cell_labels
 
 METRICS = ("selection_rate", "tpr", "fpr", "fnr", "tnr", "precision", "accuracy")
@@ -348,8 +349,6 @@ class ClassifierSpec:
 
 def map_classifier_batch(spec: ClassifierSpec, row_offset: int, batch) -> ConfusionStats:
     """Map one batch (validated; errors name the column and the 1-based data row)."""
-    from raigov.evaluation.io import check_group, check_weights, labels_to_bool
-
     col = batch.column if hasattr(batch, "column") else batch.__getitem__
     yt = labels_to_bool(col(spec.y_true), spec.y_true, row_offset)
     yp = labels_to_bool(col(spec.y_pred), spec.y_pred, row_offset)
@@ -370,8 +369,6 @@ def classifier_metrics(
     ``sensitive_features``: one array-like, a dict ``{name: array}``, or a pandas DataFrame. Labels:
     0/1, −1/1 or booleans (1 is positive).
     """
-    from raigov.evaluation.io import check_group, check_weights, labels_to_bool
-
     if isinstance(sensitive_features, dict):
         groups = dict(sensitive_features)
     elif hasattr(sensitive_features, "columns") and hasattr(sensitive_features, "iloc"):

@@ -6,9 +6,9 @@ from raigov.domains import CliGroup, Contribution, HomePanel, Link
 CONTRIBUTES = Contribution(
     pages=("raigov.web.pages.evaluation:router",),
     cli=(CliGroup("eval", "raigov.cli.eval", "Test and evaluation: classifier fairness and biometric differentials"),),
-    nav=(Link("/evaluation", "T&E", "eval.read", order=60),),
+    nav=(Link("/evaluation", "T&E", "evaluation.run.read", order=60),),
     home=(HomePanel("te_engineer", "Test and evaluation",
                     "Measure accuracy and bias, including face-recognition demographic differentials, and attach "
                     "reports as evidence.",
-                    (Link("/evaluation", "Test and evaluation", "eval.read"),)),),
+                    (Link("/evaluation", "Test and evaluation", "evaluation.run.read"),)),),
 )

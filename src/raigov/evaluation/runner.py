@@ -11,9 +11,23 @@ from typing import Any
 
 import numpy as np
 
-from raigov.evaluation.backends import DaskRunner, bind, run
+from raigov.errors import ValidationFailed
+from raigov.evaluation.backends import DaskRunner, bind, bind_args, run
+from raigov.evaluation.biometric import (
+    BiometricResult,
+    CalibrationStats,
+    au_fdr_targets,
+    fmr_ladder,
+    ladder_bins,
+    map_biometric_batch,
+    map_calibration_batch,
+    map_ladder_batch,
+    threshold_from_tail,
+    thresholds_at_targets,
+)
 from raigov.evaluation.classifier import ClassifierResult, ClassifierSpec, map_classifier_batch
 from raigov.evaluation.io import Source
+from raigov.evaluation.stats import HIST_BITS, BinValues, ScoreHistogram, ScoreStats
 
 
 def json_safe(obj: Any) -> Any:
@@ -95,22 +109,6 @@ def run_biometric(
     Long because the passes share the same spec, partitions and intermediate statistics; each pass is a
     short block commented with what it computes."""
     import dataclasses
-
-    from raigov.errors import ValidationFailed
-    from raigov.evaluation.backends import bind_args
-    from raigov.evaluation.biometric import (
-        BiometricResult,
-        CalibrationStats,
-        au_fdr_targets,
-        fmr_ladder,
-        ladder_bins,
-        map_biometric_batch,
-        map_calibration_batch,
-        map_ladder_batch,
-        threshold_from_tail,
-        thresholds_at_targets,
-    )
-    from raigov.evaluation.stats import HIST_BITS, BinValues, ScoreHistogram, ScoreStats
 
     if (threshold is None) == (target_fmr is None):
         raise ValidationFailed.one("--threshold", "give exactly one of --threshold or --target-fmr")

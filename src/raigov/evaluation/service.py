@@ -11,7 +11,6 @@ value) is kept as a failed run with its message, in a transaction of its own, an
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -28,10 +27,17 @@ from raigov.audit.service import record
 from raigov.clock import agency_today
 from raigov.config import Settings
 from raigov.db.base import utcnow
-from raigov.errors import NotFound, PermissionDenied, RaigovError, ValidationFailed
+from raigov.errors import RaigovError, ValidationFailed
+from raigov.evaluation import pipeline
+from raigov.evaluation.access import RUN_READERS, get_run, may_read_run, runs  # noqa: F401 - re-exported
 from raigov.evaluation.models import RUN_KINDS, EvaluationRun
 from raigov.evaluation.vocab import RunStatus
-from raigov.identity.permissions import ANYWHERE, Actor, can, components_visible, require
+from raigov.governance import service as gov
+from raigov.governance.lanes import config
+from raigov.identity.permissions import ANYWHERE, Actor, require
+from raigov.inventory import service as inventory
+from raigov.inventory.models import UseCase
+from raigov.policy.packs import current_registry
 
 # The web page runs small files synchronously in the request; larger ones belong to the CLI.
 WEB_MAX_ROWS = 200_000
@@ -122,15 +128,8 @@ def _clean_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
                        if (num_v := (None if crit.get(k) in (None, "") else _num(crit[k], k))) is not None}
     ref = str(params.get("criteria_pack") or "").strip()
     if ref:  # the limits a policy pack sets on a practice; limits given explicitly win
-        from raigov.evaluation.report import Criteria
-        from raigov.policy.packs import current_registry
-
         try:
-            pack = current_registry().get(ref)
-        except KeyError:
-            raise ValidationFailed.one("criteria_pack", f"no policy pack {ref!r}") from None
-        try:
-            c, source = Criteria.from_pack(pack, params.get("criteria_item") or None, **out["criteria"])
+            c, source = pipeline.criteria(out["criteria"], ref, params.get("criteria_item") or None)
         except ValidationFailed as exc:
             raise ValidationFailed.one("criteria_pack", exc.errors[0].message) from None
         out["criteria"] = {k: v for k, v in c.as_dict().items() if v is not None}
@@ -140,8 +139,6 @@ def _clean_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
 
 def criteria_packs() -> list[tuple[str, str]]:
     """(pack@version, item) of every practice in the newest pack versions that sets test criteria."""
-    from raigov.policy.packs import current_registry
-
     reg = current_registry()
     out = []
     for pid in sorted({p.id for p in reg.packs()}):
@@ -162,94 +159,23 @@ def _num(v, key: str) -> float:
 
 def _run_biometric(path: Path, p: dict[str, Any], title: str):
     from raigov.evaluation.biometric import BiometricSpec
-    from raigov.evaluation.report import Criteria, build_report
-    from raigov.evaluation.runner import json_safe, run_biometric
+    from raigov.evaluation.runner import json_safe
 
     spec = BiometricSpec(score=p["score"], genuine=p["genuine"], groups=tuple(p["groups"]), subject=p["subject"])
-    result, data = run_biometric(path, spec, threshold=p["threshold"], target_fmr=p["target_fmr"],
-                                 grid_points=p["grid"])
-    out = result.to_dict()
-    out["data"] = data
-    rep = build_report(result, data, Criteria(**p["criteria"]), title=title)
-    if p.get("criteria_source"):
-        rep.extra["criteria_source"] = p["criteria_source"]
-    checks = [dataclasses.asdict(c) for c in rep.checks]
-    outcome = {True: "pass", False: "fail", None: "none"}[rep.passed]
-    return json_safe(out), rep, json_safe(checks), outcome, int(data["rows"])
+    result, out = pipeline.biometric(path, spec, threshold=p["threshold"], target_fmr=p["target_fmr"],
+                                     grid_points=p["grid"])
+    crit, _ = pipeline.criteria(p["criteria"])
+    rep = pipeline.report(result, out["data"], crit, title, p.get("criteria_source"))
+    return json_safe(out), rep, json_safe(pipeline.checks_of(rep)), pipeline.OUTCOMES[rep.passed], int(out["data"]["rows"])
 
 
 def _run_classifier(path: Path, p: dict[str, Any]):
     from raigov.evaluation.classifier import ClassifierSpec
-    from raigov.evaluation.runner import json_safe, run_classifier
+    from raigov.evaluation.runner import json_safe
 
     spec = ClassifierSpec(y_true=p["y_true"], y_pred=p["y_pred"], groups=tuple(p["groups"]))
-    result, data = run_classifier(path, spec)
-    out = result.to_dict()
-    out["data"] = data
-    return json_safe(out), None, [], "none", int(data["rows"])
-
-
-def _fmt(x) -> str:
-    from raigov.evaluation.report.html import fmt
-
-    return fmt(x)
-
-
-def classifier_pdf(result: dict[str, Any], title: str, path: Path) -> None:
-    """A short PDF for a classifier run (the biometric report has its own renderer)."""
-    from fpdf import FPDF
-
-    from raigov.evaluation.report.pdf import latin1
-
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_title(latin1(title))
-    pdf.set_author("raigov")
-    pdf.add_page()
-    width = pdf.w - pdf.l_margin - pdf.r_margin
-
-    def para(text, size=9, style=""):
-        pdf.set_font("Helvetica", style, size)
-        pdf.multi_cell(width, 5, latin1(text), new_x="LMARGIN", new_y="NEXT")
-
-    para(title, 15, "B")
-    d = result["data"]
-    para(f"File: {d.get('file')}\nSHA-256: {d.get('sha256')}\nFormat: {d.get('format')}; rows: {d.get('rows')}")
-    para("Metrics by group", 12, "B")
-    cols = ("n", "selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy")
-    pdf.set_font("Helvetica", "", 7.5)
-    with pdf.table(text_align="LEFT", line_height=4, first_row_as_headings=True) as t:
-        row = t.row()
-        for h in ("group", *cols):
-            row.cell(h)
-        for label, g in [("overall", result["overall"])] + [
-                (", ".join(f"{k}={v}" for k, v in g["group"].items()), g) for g in result["groups"]]:
-            row = t.row()
-            row.cell(latin1(label))
-            for c in cols:
-                row.cell(latin1(_fmt(g.get(c))))
-    s = result["summary"]["between_groups"]
-    ff = result["four_fifths"]
-    para("Between groups", 12, "B")
-    para(f"Demographic parity difference {_fmt(s['demographic_parity_difference'])}, ratio "
-         f"{_fmt(s['demographic_parity_ratio'])}; equalized odds difference {_fmt(s['equalized_odds_difference'])}, "
-         f"ratio {_fmt(s['equalized_odds_ratio'])}. Four-fifths rule: "
-         f"{ {True: 'passes', False: 'fails', None: 'undefined'}[ff.get('passes')] }.")
-    para("Conventions", 12, "B")
-    for k, v in result["conventions"].items():
-        para(f"{k}: {v}", 8)
-    pdf.output(str(path))
-
-
-def render_report_pdf(rep, path: Path) -> None:
-    """The biometric PDF report; without the DET chart when matplotlib cannot log-scale it (a small file
-    whose curves have no non-zero rates)."""
-    from raigov.evaluation.report import render_pdf
-
-    try:
-        render_pdf(rep, path)
-    except ValueError:
-        rep.curves = None
-        render_pdf(rep, path)
+    out = pipeline.classifier(path, spec)
+    return json_safe(out), None, [], "none", int(out["data"]["rows"])
 
 
 def check_may_run(session: Session, actor: Actor, business_id: str | None = None) -> str | None:
@@ -269,7 +195,6 @@ def _tmp_dir(settings: Settings) -> Path:
 def _uc_and_component(session: Session, actor: Actor, business_id: str | None):
     if not business_id:
         return None, None
-    from raigov.inventory import service as inventory
 
     uc = inventory.get_use_case(session, actor, business_id)
     return uc, inventory.component_of(uc)
@@ -292,7 +217,7 @@ def _store_failed(session: Session, actor: Actor, run_fields: dict[str, Any], me
 def require_may_run(actor: Actor) -> None:
     """May ``actor`` run evaluations at all (in some component)? Asked before an upload is read;
     :func:`run_and_store` checks the use case's component."""
-    require(actor, "eval.run")
+    require(actor, "evaluation.run.execute")
 
 
 def run_and_store(session: Session, actor: Actor, settings: Settings, data: bytes | str | os.PathLike, filename: str,
@@ -355,9 +280,9 @@ def run_and_store(session: Session, actor: Actor, settings: Settings, data: byte
         result["data"]["file"] = fname
         if rep is not None:
             rep.data["file"] = fname
-            render_report_pdf(rep, pdf_path)
+            pipeline.render_report_pdf(rep, pdf_path)
         else:
-            classifier_pdf(result, title, pdf_path)
+            pipeline.classifier_pdf(result, title, pdf_path)
         pdf = pdf_path.read_bytes()
     finally:
         if own_input is not None:
@@ -370,8 +295,6 @@ def run_and_store(session: Session, actor: Actor, settings: Settings, data: byte
 
 def _store_done(session: Session, actor: Actor, settings: Settings, fields: dict[str, Any], uc, *, result, checks,
                 outcome: str, rows: int, pdf: bytes, attach: bool, practice: str | None) -> EvaluationRun:
-    from raigov.governance import service as gov
-
     report_sha = gov.evidence_store(settings).put(pdf, "evaluation-report.pdf")[0]
     run = EvaluationRun(**fields, status=RunStatus.DONE, input_rows=rows, result=result, outcome=outcome, criteria=checks,
                         report_sha256=report_sha, finished_at=utcnow())
@@ -418,9 +341,6 @@ def record_run(session: Session, actor: Actor, settings: Settings, path: str | o
 
 def _attach_new(session: Session, actor: Actor, settings: Settings, run: EvaluationRun, business_id: str, pdf: bytes,
                 practice: str | None):
-    from raigov.governance import service as gov
-    from raigov.governance.lanes import config
-
     today = agency_today(settings)
     if run.kind == "biometric":
         category, expires = "bias_test", today + dt.timedelta(days=config().bias_test_max_age_days)
@@ -441,8 +361,6 @@ def attach_report(session: Session, actor: Actor, settings: Settings, run_id: in
                   practice: str | None = None):
     """Attach run ``run_id``'s report to ``business_id``: the same evidence linked (stored as evidence
     first when the run was made without a use case)."""
-    from raigov.governance import service as gov
-
     run = get_run(session, actor, run_id)
     if run.status != RunStatus.DONE or not run.report_sha256:
         raise ValidationFailed.one("run", f"run {run_id} has no report (status {run.status})")
@@ -460,45 +378,9 @@ def attach_report(session: Session, actor: Actor, settings: Settings, run_id: in
 # ---------------------------------------------------------------- reading
 
 
-def _visible(actor: Actor, run: EvaluationRun) -> bool:
-    comp = run.component if run.use_case_id is not None else ANYWHERE  # a run of no use case: anyone who reads runs
-    if can(actor, "evaluation.run.read", comp) or can(actor, "evaluation.run.execute", comp):
-        return True
-    return run.created_by_id is not None and run.created_by_id == actor.user_id
-
-
-def get_run(session: Session, actor: Actor, run_id: int) -> EvaluationRun:
-    run = session.get(EvaluationRun, run_id)
-    if run is None:
-        raise NotFound(f"no evaluation run {run_id}")
-    if not _visible(actor, run):
-        raise PermissionDenied(f"{actor.label} may not read evaluation run {run_id}")
-    return run
-
-
 def business_ids(session: Session, runs_: list[EvaluationRun]) -> dict[int, str]:
     """The business id of each run's use case (runs already read through ``get_run``/``runs``), in one query."""
-    from raigov.inventory.models import UseCase
-
     ids = {r.use_case_id for r in runs_ if r.use_case_id is not None}
     if not ids:
         return {}
     return dict(session.execute(select(UseCase.id, UseCase.business_id).where(UseCase.id.in_(ids))).all())
-
-
-def runs(session: Session, actor: Actor, limit: int = 100) -> list[EvaluationRun]:
-    """The newest runs the actor may read (eval.read in the run's component; their own runs)."""
-    units_read = components_visible(actor, "evaluation.run.read")
-    units_run = components_visible(actor, "evaluation.run.execute")
-    if units_read == set() and units_run == set():
-        raise PermissionDenied(f"{actor.label} may not read evaluation runs")
-    q = select(EvaluationRun).order_by(EvaluationRun.id.desc())
-    if units_read is not None and units_run is not None:
-        from sqlalchemy import or_
-
-        units = units_read | units_run
-        conds = [EvaluationRun.component.is_(None), EvaluationRun.component.in_(units)]
-        if actor.user_id is not None:
-            conds.append(EvaluationRun.created_by_id == actor.user_id)
-        q = q.where(or_(*conds))
-    return list(session.scalars(q.limit(limit)))

@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from raigov.evaluation.intervals import crossed_bootstrap_replicates
 from raigov.evaluation.stats_base import (
     GENUINE,
     Levels,
@@ -203,8 +204,6 @@ class CrossedBootstrapStats:
         include: np.ndarray | None = None,
     ) -> CrossedBootstrapStats:
         """Map one partition of impostor comparisons (``include`` selects the rows that count)."""
-        from raigov.evaluation.intervals import crossed_bootstrap_replicates
-
         columns = tuple(groups)
         t = check_thresholds(thresholds)
         levels, code = encode_groups([groups[c] for c in columns])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer, joinedload
 
 from raigov.clock import agency_today
 from raigov.db.base import utcnow
@@ -31,6 +31,7 @@ from raigov.governance.practices.states import practice_rows
 from raigov.governance.requirements import requirements_of
 from raigov.governance.vocab import ConditionStatus, PracticeStatus
 from raigov.identity.permissions import Actor, can, require
+from raigov.inventory.formats import normalize_id
 from raigov.inventory.models import UseCase
 
 
@@ -151,15 +152,11 @@ def authorization(session: Session, actor: Actor, business_id: str, now: dt.date
     unit only: the gate needs neither its people, its search text nor its earlier revisions
     (``requirements_of`` reads the newest revision's content hash, and its answers only when their screen
     is not cached)."""
-    from sqlalchemy.orm import defer, joinedload
-
-    from raigov.inventory.formats import normalize_id
-
     uc = session.scalar(select(UseCase).options(joinedload(UseCase.org_unit), defer(UseCase.search_text))
                         .where(UseCase.business_id == normalize_id(business_id)))
     if uc is None:
         raise NotFound(f"no use case {business_id}")
-    require(actor, "gate.query", component_of(uc))
+    require(actor, "governance.gate.query", component_of(uc))
     now = now or utcnow()
     return G.decide(gate_input(session, uc), now, agency_today(now=now))
 
@@ -169,7 +166,7 @@ def use_case_gate(session: Session, actor: Actor, uc: UseCase) -> dict | None:
     actor may neither query the gate nor read use cases of the component (a person named on the use case
     reads it without either)."""
     comp = component_of(uc)
-    if not can(actor, "gate.query", comp) and not can(actor, "usecase.read", comp):
+    if not can(actor, "governance.gate.query", comp) and not can(actor, "inventory.use_case.read", comp):
         return None
     now = utcnow()
     return G.decide(gate_input(session, uc), now, agency_today(now=now)).as_dict()

@@ -32,10 +32,12 @@ from raigov.db.base import utcnow
 from raigov.errors import PermissionDenied
 from raigov.governance.lanes import config
 from raigov.governance.models import Pilot, Practice, Review, Waiver
-from raigov.governance.vocab import REVIEW_UNDECIDED, PracticeStatus
+from raigov.governance.vocab import REVIEW_UNDECIDED, PilotStatus, PracticeStatus, WaiverStatus
 from raigov.identity.models import OrgUnit
-from raigov.identity.permissions import Actor, components_visible
+from raigov.identity.permissions import Actor
+from raigov.inventory.access import READ, Readable, readable
 from raigov.inventory.models import UseCase
+from raigov.inventory.vocab import UseCaseStatus
 from raigov.policy.models import Determination
 from raigov.policy.vocab import DETERMINATION_WORDS, DeterminationStatus
 
@@ -224,53 +226,37 @@ class _Units:
     def component(self, unit_id: int | None) -> str:
         return self.top.get(unit_id, NO_COMPONENT) if unit_id is not None else NO_COMPONENT
 
-    def ids_under(self, codes: set[str]) -> list[int]:
-        """The ids of the units `codes` and of every unit below them, as a grant scoped to them reaches
-        (the department's own unit reaches itself only; see identity.units_under)."""
-        out = []
-        for uid in self.by_id:
-            u = self.by_id[uid]
-            while u is not None:
-                if u.code in codes and (u.id == uid or u.kind != "department"):
-                    out.append(uid)
-                    break
-                u = self.by_id.get(u.parent_id) if u.parent_id is not None else None
-        return out
-
 
 @dataclass
 class Scope:
-    """None: department-wide; otherwise the org unit ids (and the components they roll up to)."""
+    """The dashboard's view of the read scope (``inventory.readable``): its org unit ids (None: department-wide)
+    and the components they roll up to."""
 
-    unit_ids: list[int] | None
-    components: set[str] | None
+    readable: Readable
     units: _Units
 
+    @property
+    def unit_ids(self) -> list[int] | None:
+        ids = self.readable.unit_ids
+        return None if ids is None else sorted(ids)
+
+    @property
+    def components(self) -> set[str] | None:
+        ids = self.readable.unit_ids
+        return None if ids is None else {self.units.component(i) for i in ids}
+
     def where(self, q: Select) -> Select:
-        if self.unit_ids is None:
-            return q
-        cond = UseCase.org_unit_id.in_(self.unit_ids or [-1])
-        if any(self.units.by_id[i].kind == "department" for i in self.unit_ids):  # and those with no unit
-            cond = or_(cond, UseCase.org_unit_id.is_(None))
-        return q.where(cond)
+        return q.where(self.readable.where_unit(UseCase.org_unit_id))
 
 
 def scope_of(session: Session, actor: Actor, components: set[str] | None = None) -> Scope:
-    """What `actor` may read use cases of (``usecase.read``), narrowed to `components` if given."""
-    visible = components_visible(actor, "usecase.read")
-    if visible is not None and not visible:
+    """What `actor` may read use cases of (``inventory.use_case.read``), narrowed to `components` if given."""
+    scope = readable(session, actor, READ, drafts=False, own=False)
+    if scope.nothing:
         raise PermissionDenied(f"{actor.label} may not read use cases")
-    units = _Units(session)
     if components is not None:
-        wanted = set(components)
-        if visible is not None:  # keep what is inside what the actor may read
-            inside = set(units.ids_under(visible))
-            wanted = {c for c in wanted if any(u in inside for u in units.ids_under({c}))}
-        visible = wanted
-    if visible is None:
-        return Scope(None, None, units)
-    ids = units.ids_under(visible)
-    return Scope(ids, {units.component(i) for i in ids}, units)
+        scope = scope.narrowed(session, components)
+    return Scope(scope, _Units(session))
 
 
 def _today(today: dt.date | None) -> dt.date:
@@ -289,7 +275,7 @@ def inventory(session: Session, scope: Scope) -> Inventory:
          .select_from(UseCase)
          .outerjoin(Determination, and_(Determination.use_case_id == UseCase.id, ~exists().where(
              newer.use_case_id == Determination.use_case_id, newer.id > Determination.id)))
-         .where(UseCase.status == "active")
+         .where(UseCase.status == UseCaseStatus.ACTIVE)
          .group_by(UseCase.org_unit_id, Determination.decision, Determination.status))
     per_component: dict[str, dict[str, int]] = {}
     totals = dict.fromkeys((k for k, _ in DETERMINATION_CATEGORIES), 0)
@@ -301,13 +287,13 @@ def inventory(session: Session, scope: Scope) -> Inventory:
         totals[cat] += n
         if status == DeterminationStatus.AWAITING_CAIO:
             awaiting += n
-    stage_q = (select(UseCase.stage, func.count()).where(UseCase.status == "active")
+    stage_q = (select(UseCase.stage, func.count()).where(UseCase.status == UseCaseStatus.ACTIVE)
                .group_by(UseCase.stage).order_by(func.count().desc(), UseCase.stage))
     stages: dict[str, int] = {}
     for stage, n in session.execute(scope.where(stage_q)):
         label = (stage or "").strip() or "Not stated"
         stages[label] = stages.get(label, 0) + n
-    drafts = session.scalar(scope.where(select(func.count()).select_from(UseCase).where(UseCase.status == "draft")))
+    drafts = session.scalar(scope.where(select(func.count()).select_from(UseCase).where(UseCase.status == UseCaseStatus.DRAFT)))
     by_component = sorted((ComponentRow(c, sum(v.values()), v) for c, v in per_component.items()),
                           key=lambda r: (-r.total, r.component))
     return Inventory(
@@ -325,7 +311,7 @@ def practices_overdue(session: Session, scope: Scope, today: dt.date | None = No
     """Required practices not done, waived or not applicable whose due date has passed."""
     today = _today(today)
     open_required = and_(Practice.required.is_(True), Practice.status.not_in(CLOSED_PRACTICE),
-                         UseCase.status != "retired")
+                         UseCase.status != UseCaseStatus.RETIRED)
     overdue = and_(open_required, Practice.due_on < today)
     base = select(func.count()).select_from(Practice).join(UseCase, UseCase.id == Practice.use_case_id)
     n_open = session.scalar(scope.where(base.where(open_required))) or 0
@@ -368,7 +354,7 @@ def waivers(session: Session, scope: Scope, today: dt.date | None = None, limit:
             out.append(row)
         return out
 
-    active = Waiver.status == "active"
+    active = Waiver.status == WaiverStatus.ACTIVE
     expiring = rows(cols.where(active, Waiver.expires_on <= horizon).order_by(Waiver.expires_on, Waiver.id),
                     lambda r: r.expires_on)
     recert = rows(cols.where(active, Waiver.expires_on > today,
@@ -392,7 +378,7 @@ def review_queues(session: Session, scope: Scope, lanes: set[str] | None = None,
     overdue_before = now - dt.timedelta(days=due + 1)  # age in whole days > due  <=>  opened on or before this
 
     def where(q: Select) -> Select:
-        q = q.where(Review.status.in_(OPEN_REVIEW), UseCase.status != "retired")
+        q = q.where(Review.status.in_(OPEN_REVIEW), UseCase.status != UseCaseStatus.RETIRED)
         if lanes is not None:
             q = q.where(Review.lane.in_(sorted(lanes) or ["-"]))
         return scope.where(q)
@@ -445,7 +431,7 @@ def lanes_of(actor: Actor) -> set[str]:
 def pilots(session: Session, scope: Scope, today: dt.date | None = None, limit: int = 100) -> list[PilotRow]:
     today = _today(today)
     q = (select(Pilot.id, Pilot.starts_on, Pilot.ends_on, UseCase.business_id, UseCase.name, UseCase.org_unit_id)
-         .join(UseCase, UseCase.id == Pilot.use_case_id).where(Pilot.status == "active")
+         .join(UseCase, UseCase.id == Pilot.use_case_id).where(Pilot.status == PilotStatus.ACTIVE)
          .order_by(Pilot.ends_on, Pilot.id).limit(limit))
     return [PilotRow(r.id, r.business_id, r.name, scope.units.component(r.org_unit_id), r.starts_on, r.ends_on,
                      (r.ends_on - today).days) for r in session.execute(scope.where(q))]
@@ -483,7 +469,7 @@ def waiver_panel(session: Session, scope: Scope, today: dt.date | None = None, l
     horizon = today + dt.timedelta(days=WAIVER_WINDOW_DAYS)
     q = (select(Waiver.id, Waiver.practice_item, Waiver.grounds, Waiver.expires_on, Waiver.omb_report_due,
                 Waiver.omb_reported_on, UseCase.business_id, UseCase.name, UseCase.org_unit_id)
-         .join(UseCase, UseCase.id == Waiver.use_case_id).where(Waiver.status == "active"))
+         .join(UseCase, UseCase.id == Waiver.use_case_id).where(Waiver.status == WaiverStatus.ACTIVE))
 
     def rows(cond) -> list[WaiverPanelRow]:
         return [WaiverPanelRow(r.id, r.business_id, r.name, scope.units.component(r.org_unit_id), r.practice_item,
@@ -531,7 +517,7 @@ def pilot_panel(session: Session, scope: Scope, today: dt.date | None = None, li
             UseCase.stage)
     certified = [PilotPanelRow(r.id, r.business_id, r.name, scope.units.component(r.org_unit_id), r.stage, r.starts_on,
                                r.ends_on, (r.ends_on - today).days) for r in session.execute(scope.where(
-        select(*cols).join(UseCase, UseCase.id == Pilot.use_case_id).where(Pilot.status == "active")
+        select(*cols).join(UseCase, UseCase.id == Pilot.use_case_id).where(Pilot.status == PilotStatus.ACTIVE)
         .order_by(Pilot.ends_on, Pilot.id).limit(limit)))]
     ended = [PilotPanelRow(**{**vars(p), "why": "certified pilot past its end date, not yet ended"})
              for p in certified if p.days_left < 0]
@@ -540,9 +526,9 @@ def pilot_panel(session: Session, scope: Scope, today: dt.date | None = None, li
     active = aliased(Pilot)
     stale = session.execute(scope.where(
         select(*cols, Pilot.ended_at).join(UseCase, UseCase.id == Pilot.use_case_id)
-        .where(Pilot.status != "active", UseCase.status == "active", _is_pilot_stage(),
+        .where(Pilot.status != PilotStatus.ACTIVE, UseCase.status == UseCaseStatus.ACTIVE, _is_pilot_stage(),
                ~exists().where(newer.use_case_id == Pilot.use_case_id, newer.id > Pilot.id),
-               ~exists().where(active.use_case_id == Pilot.use_case_id, active.status == "active"))
+               ~exists().where(active.use_case_id == Pilot.use_case_id, active.status == PilotStatus.ACTIVE))
         .order_by(Pilot.ends_on, Pilot.id).limit(limit)))
     for r in stale:  # ended early (revoked, or ended before its date): the day it ended
         ended_on = min(r.ends_on, agency_today(now=r.ended_at)) if r.ended_at is not None else r.ends_on
@@ -563,7 +549,8 @@ def data_call(session: Session, scope: Scope) -> DataCall:
         return DataCall(None, None, None, None)
     active: dict[str, int] = {}
     for unit_id, n in session.execute(scope.where(
-            select(UseCase.org_unit_id, func.count()).where(UseCase.status == "active").group_by(UseCase.org_unit_id))):
+            select(UseCase.org_unit_id, func.count()).where(UseCase.status == UseCaseStatus.ACTIVE)
+            .group_by(UseCase.org_unit_id))):
         c = scope.units.component(unit_id)
         active[c] = active.get(c, 0) + n
     newest = (select(ComponentCertification.component, func.max(ComponentCertification.id).label("id"))

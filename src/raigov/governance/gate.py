@@ -15,7 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from raigov.governance.vocab import PracticeStatus, ReviewStatus
+from raigov.governance.vocab import PilotStatus, PracticeStatus, ReviewStatus, WaiverStatus
+from raigov.inventory.vocab import UseCaseStatus
 
 OPEN_REVIEW = {ReviewStatus.OPEN: "is open", ReviewStatus.CHANGES_REQUESTED: "sent back for changes"}
 PRACTICE_MET = {PracticeStatus.DONE, PracticeStatus.WAIVED, PracticeStatus.NOT_APPLICABLE}
@@ -111,9 +112,9 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
     (``raigov.clock.agency_today``; default: the date of ``now`` as given)."""
     today = today or now.date()
     reasons: list[dict] = []
-    if g.status == "retired":
+    if g.status == UseCaseStatus.RETIRED:
         reasons.append(_r("retired", f"{g.business_id} is retired"))
-    elif g.status == "draft":
+    elif g.status == UseCaseStatus.DRAFT:
         reasons.append(_r("draft", f"{g.business_id} is a draft: its owner has not submitted it for review"))
     if g.affirmative is None:
         reasons.append(_r("no_determination", "the use case has neither a determination nor a screen"))
@@ -133,15 +134,15 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
                               "are past due", lane=r.lane))
     active_pilot = None
     for p in g.pilots:
-        if p.status == "active" and p.starts_on <= today <= p.ends_on:
+        if p.status == PilotStatus.ACTIVE and p.starts_on <= today <= p.ends_on:
             active_pilot = p
-        elif p.status == "active" and p.ends_on < today:
+        elif p.status == PilotStatus.ACTIVE and p.ends_on < today:
             reasons.append(_r("pilot_expired", f"the certified pilot ended on {p.ends_on.isoformat()}"))
     waivers = {w.item: w for w in g.waivers}
     for p in g.practices:
         if p.status == PracticeStatus.WAIVED:
             w = waivers.get(p.item)
-            if w is None or w.status != "active":
+            if w is None or w.status != WaiverStatus.ACTIVE:
                 reasons.append(_r("waiver_revoked", f"the waiver of {p.item} is no longer in force", practice=p.item))
             elif w.expires_on < today:
                 reasons.append(_r("waiver_expired", f"the waiver of {p.item} expired on {w.expires_on.isoformat()}",

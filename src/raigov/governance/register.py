@@ -1,13 +1,13 @@
-"""What governance contributes: reviews, practices, evidence, waivers, the gate, the dashboard and the annual
-data call (API, pages, `raigov review|datacall`, navigation, the home panels of the CAIO's office, the leads
-and the reviewers). Its clocks are read by the jobs in one snapshot (raigov/jobs/register.py). Light: see
-raigov/domains.py."""
+"""What governance contributes: reviews, practices, evidence, waivers, the gate and the dashboard (API, pages,
+`raigov review`, navigation, the home panels of the CAIO's office, the leads and the reviewers, whose cards link
+to the data call, a domain of its own: raigov/datacall/register.py). Its clocks are read by the jobs in one
+snapshot (raigov/jobs/register.py). Light: see raigov/domains.py (the data call's register module is as light)."""
 
+from raigov.datacall.register import DATA_CALL
 from raigov.domains import CliGroup, Contribution, HomePanel, Link, Task
 
-DATACALL = ("datacall.open", "datacall.certify", "datacall.certify_component")
 DASHBOARD = Link("/dashboard", "Dashboard", "governance.dashboard.read")
-REVIEW_QUEUE = Link("/reviews", "Review queue", "review.comment")
+REVIEW_QUEUE = Link("/reviews", "Review queue", "governance.review.comment")
 _T = "raigov.governance.tasks"
 
 
@@ -17,33 +17,29 @@ def _reviewer(role: str, title: str, text: str) -> HomePanel:
 
 CONTRIBUTES = Contribution(
     api=("raigov.web.api.governance:router",),
-    pages=("raigov.web.pages.governance:router", "raigov.web.pages.dashboard:router",
-           "raigov.web.pages.datacall:router"),
-    cli=(CliGroup("review", "raigov.cli.review", "Reviews, practices, waivers and the authorization gate"),
-         CliGroup("datacall", "raigov.cli.datacall",
-                  "The annual data call: open, progress, component and CAIO certification, finishing a snapshot")),
+    pages=("raigov.web.pages.governance:router", "raigov.web.pages.dashboard:router"),
+    cli=(CliGroup("review", "raigov.cli.review", "Reviews, practices, waivers and the authorization gate"),),
     nav=(Link("/dashboard", "Dashboard", "governance.dashboard.read", order=30),
-         Link("/reviews", "Reviews", "review.comment", order=40),
-         Link("/datacall", "Data call", DATACALL, order=50)),
+         Link("/reviews", "Reviews", "governance.review.comment", order=40)),
     home=(
         HomePanel("caio", "Chief AI Officer",
                   "Run the annual data call, see every use case, its determination, review, overdue practices and "
                   "waivers; certify and publish.",
-                  (DASHBOARD, Link("/datacall", "Data call", DATACALL), Link("/reviews", "Reviews", "review.comment"),
-                   Link("/inventory", "Inventory", "usecase.read"), Link("/audit", "Audit trail", "audit.read"),
+                  (DASHBOARD, DATA_CALL, Link("/reviews", "Reviews", "governance.review.comment"),
+                   Link("/inventory", "Inventory", "inventory.use_case.read"), Link("/audit", "Audit trail", "audit.event.read"),
                    Link("/admin/pending-grants", "Role grants to confirm", "identity.role.confirm"))),
         HomePanel("caio_delegate", "CAIO delegate",
                   "Act for the Chief AI Officer where the rules allow it (never on waivers).",
-                  (DASHBOARD, Link("/reviews", "Reviews", "review.comment"),
-                   Link("/inventory", "Inventory", "usecase.read"),
+                  (DASHBOARD, Link("/reviews", "Reviews", "governance.review.comment"),
+                   Link("/inventory", "Inventory", "inventory.use_case.read"),
                    Link("/admin/pending-grants", "Role grants to confirm", "identity.role.confirm"))),
         HomePanel("component_ai_lead", "Component AI lead",
                   "Review and certify your component's use cases in the data call; follow their practices and "
                   "reviews.",
-                  (DASHBOARD, Link("/datacall", "Data call", DATACALL),
-                   Link("/reviews", "Component reviews", "review.comment"),
-                   Link("/inventory", "Inventory", "usecase.read"),
-                   Link("/inventory/import/file", "Import a file", "inventory.import"))),
+                  (DASHBOARD, DATA_CALL,
+                   Link("/reviews", "Component reviews", "governance.review.comment"),
+                   Link("/inventory", "Inventory", "inventory.use_case.read"),
+                   Link("/inventory/import/file", "Import a file", "inventory.file.import"))),
         _reviewer("privacy_reviewer", "Privacy reviewer", "Your Privacy review queue."),
         _reviewer("crcl_reviewer", "CRCL reviewer", "Your Civil Rights and Civil Liberties review queue."),
         _reviewer("legal_reviewer", "Legal reviewer", "Your legal review queue."),

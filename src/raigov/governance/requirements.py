@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from raigov.audit.service import record
@@ -20,20 +20,16 @@ from raigov.governance.reviews.service import add_comment, current_reviews
 from raigov.governance.vocab import REVIEW_DECIDED, REVIEW_UNDECIDED, PracticeStatus, ReviewStatus
 from raigov.identity.permissions import Actor, can, require
 from raigov.inventory import service as inventory
-from raigov.inventory.models import UseCase
+from raigov.inventory.models import UseCase, UseCaseRevision
 from raigov.policy import service as policy
 from raigov.policy.cache import screen_of
+from raigov.policy.packs import current_registry
 from raigov.policy.vocab import DeterminationStatus
 
 
 def requirements_of(session: Session, uc: UseCase, cfg: GovernanceConfig | None = None) -> Requirements:
     """What the use case requires now: from the determination in force (or, until an official decides,
     the newest screen's presumption) and the packs' review and practice items."""
-    from sqlalchemy import inspect
-
-    from raigov.inventory.models import UseCaseRevision
-    from raigov.policy.packs import current_registry
-
     cfg = cfg or config()
     values = None
     if "revisions" in inspect(uc).unloaded:  # the gate: the newest revision's hash, its answers only if needed
@@ -93,7 +89,7 @@ def sync_if_allowed(session: Session, actor: Actor, business_id: str) -> dict | 
     """After a new screen or determination: ``sync`` when the actor may (the lanes and practices the use case
     needs may have changed); ``None`` when they may not, so that a determination alone does not fail."""
     uc = inventory.get_use_case(session, actor, business_id)
-    if not can(actor, "governance.sync", component_of(uc)):
+    if not can(actor, "governance.requirements.sync", component_of(uc)):
         return None
     return sync(session, actor, business_id)
 
@@ -102,7 +98,7 @@ def sync(session: Session, actor: Actor, business_id: str) -> dict:
     """Open the reviews and create the practices the use case now requires (never deleting: a practice
     no longer required is marked so). Idempotent. Returns what was added."""
     uc = inventory.get_use_case(session, actor, business_id)
-    require(actor, "governance.sync", component_of(uc))
+    require(actor, "governance.requirements.sync", component_of(uc))
     lock_use_case(session, uc)
     cfg = config()
     req = requirements_of(session, uc, cfg)

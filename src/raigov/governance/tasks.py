@@ -93,7 +93,7 @@ def certifications_due(session: Session, actor: Actor, today: dt.date) -> list[T
     for who certifies the whole (the CAIO) the call itself; overdue past the call's due date."""
     cycles = session.scalars(select(ReportingCycle).where(ReportingCycle.status == CycleStatus.OPEN)
                              .order_by(ReportingCycle.year)).all()
-    units = components_visible(actor, "datacall.certify_component")
+    units = components_visible(actor, "datacall.component.certify")
     out = []
     for c in cycles:
         href = f"/datacall?year={c.year}"

@@ -40,6 +40,7 @@ from raigov.governance.vocab import REVIEW_UNDECIDED, WaiverStatus
 from raigov.identity.permissions import Actor, can
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
+from raigov.inventory.vocab import UseCaseStatus
 from raigov.policy import service as policy
 
 
@@ -108,7 +109,7 @@ def governance_view(session: Session, actor: Actor, business_id: str, now: dt.da
     now = now or utcnow()
     answer = G.decide(gate_input(session, uc, cfg, req), now, agency_today(now=now)).as_dict()
     current = {r.lane: r for r in current_reviews(session, uc)}
-    may_decide, may_assign = can(actor, "review.decide", comp), can(actor, "review.assign", comp)
+    may_decide, may_assign = can(actor, "governance.review.decide", comp), can(actor, "governance.review.assign", comp)
     lanes = []
     for code in list(req.lanes) + [c for c in current if c not in req.lanes]:
         r = current.get(code)
@@ -133,11 +134,11 @@ def governance_view(session: Session, actor: Actor, business_id: str, now: dt.da
         waivers=list(session.scalars(select(Waiver).where(Waiver.use_case_id == uc.id).order_by(Waiver.id))),
         pilots=list(session.scalars(select(Pilot).where(Pilot.use_case_id == uc.id).order_by(Pilot.id))),
         determination=policy.current_determination(session, uc), is_person=is_person,
-        can_update=can(actor, "practice.update", comp), can_attach=can(actor, "evidence.attach", comp),
-        can_accept=can(actor, "risk.accept", comp) and not is_person and pkg is not None,
-        is_caio=actor.has_role("caio"), can_sync=can(actor, "governance.sync", comp),
-        can_submit=uc.status == "draft" and can(actor, "usecase.edit", comp),
-        can_comment=can(actor, "review.comment", comp) or is_person)
+        can_update=can(actor, "governance.practice.update", comp), can_attach=can(actor, "governance.evidence.attach", comp),
+        can_accept=can(actor, "governance.risk.accept", comp) and not is_person and pkg is not None,
+        is_caio=actor.has_role("caio"), can_sync=can(actor, "governance.requirements.sync", comp),
+        can_submit=uc.status == UseCaseStatus.DRAFT and can(actor, "inventory.use_case.revise", comp),
+        can_comment=can(actor, "governance.review.comment", comp) or is_person)
 
 
 WAIVER_LIST_STATUSES = ("active", "revoked", "expired")

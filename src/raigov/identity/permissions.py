@@ -188,8 +188,6 @@ def require(actor: Actor, action: str, component: str | object | None = ANYWHERE
 
 def markdown() -> str:
     """The matrix as a Markdown table (docs/permissions.md is generated from it)."""
-    from raigov.identity.roles import ROLES
-
     roles = list(ROLES) + ["system"]
     lines = [
         "# Permission matrix",

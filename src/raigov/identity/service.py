@@ -127,7 +127,7 @@ def check_password_policy(settings: Settings, username: str, password: str, fiel
 
 
 def list_users(session: Session, actor: Actor) -> list[User]:
-    require(actor, "user.read")
+    require(actor, "identity.user.read")
     return list(
         session.scalars(
             select(User).options(selectinload(User.roles).selectinload(RoleAssignment.org_unit), selectinload(User.org_unit),
@@ -138,7 +138,7 @@ def list_users(session: Session, actor: Actor) -> list[User]:
 
 
 def create_user(session: Session, actor: Actor, data: UserCreate, settings: Settings) -> User:
-    require(actor, "user.manage")
+    require(actor, "identity.user.manage")
     username = data.username.lower()
     if session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(f"user {username!r} already exists", errors=[])
@@ -217,7 +217,7 @@ def _add_role(session: Session, actor: Actor, user: User, g: RoleGrantIn) -> Rol
 def grant_role(session: Session, actor: Actor, username: str, grant: RoleGrantIn) -> User:
     """Grant a role. A deciding role granted by a person is stored pending: it gives nothing until a
     second person confirms it (confirm_grant); the operator's shell (Actor.system) grants at once."""
-    require(actor, "role.manage")
+    require(actor, "identity.role.manage")
     user = get_user(session, username)
     if actor.username == user.username and actor.kind == "user":
         raise PermissionDenied("nobody may change their own roles")
@@ -306,7 +306,7 @@ def decline_grant(session: Session, actor: Actor, username: str, pending_id: int
 def list_pending_grants(session: Session, actor: Actor) -> list[PendingGrantOut]:
     """Grants waiting for a second person, oldest first: for those who confirm them, and for those who
     manage or read accounts."""
-    if not (can(actor, "identity.role.confirm") or can(actor, "role.manage") or can(actor, "user.read")):
+    if not (can(actor, "identity.role.confirm") or can(actor, "identity.role.manage") or can(actor, "identity.user.read")):
         require(actor, "identity.role.confirm")
     rows = session.execute(
         select(PendingRoleGrant, User.username, User.display_name).join(User, User.id == PendingRoleGrant.user_id)
@@ -318,7 +318,7 @@ def list_pending_grants(session: Session, actor: Actor) -> list[PendingGrantOut]
 
 
 def revoke_role(session: Session, actor: Actor, username: str, role: str, component: str | None = None) -> User:
-    require(actor, "role.manage")
+    require(actor, "identity.role.manage")
     user = get_user(session, username)
     if actor.username == user.username and actor.kind == "user":
         raise PermissionDenied("nobody may change their own roles")
@@ -339,7 +339,7 @@ def revoke_role(session: Session, actor: Actor, username: str, role: str, compon
 
 
 def set_active(session: Session, actor: Actor, username: str, active: bool) -> User:
-    require(actor, "user.manage")
+    require(actor, "identity.user.manage")
     user = get_user(session, username)
     if actor.username == user.username and actor.kind == "user":
         raise PermissionDenied("nobody may deactivate their own account")
@@ -360,7 +360,7 @@ def set_password(session: Session, actor: Actor, username: str, password: str, s
         if not credentials.verify_password(user.password_hash, current_password or ""):
             raise ValidationFailed.one("current_password", "is not correct")
     else:
-        require(actor, "user.manage")
+        require(actor, "identity.user.manage")
     if user.kind == "service":
         raise ValidationFailed.one("password", "a service account has no password")
     check_password_policy(settings, user.username, password)
@@ -373,7 +373,7 @@ def set_password(session: Session, actor: Actor, username: str, password: str, s
 
 def unlock(session: Session, actor: Actor, username: str) -> None:
     """Clear the failed sign-in attempts of this name (from every address) that slow its sign-ins down."""
-    require(actor, "user.manage")
+    require(actor, "identity.user.manage")
     user = get_user(session, username)
     session.execute(delete(SignInAttempt).where(SignInAttempt.username == user.username, SignInAttempt.success.is_(False)))
     record(session, actor, "identity.user.unlock", "user", user.username, _user_state(user))
@@ -402,7 +402,7 @@ def create_token(session: Session, actor: Actor, username: str, name: str, setti
     """A personal access token for `username` (one's own, or any account's for an admin)."""
     user = get_user(session, username)
     own = actor.kind in ("user", "service") and actor.username == user.username
-    require(actor, "token.create_own" if own and actor.kind == "user" else "token.manage")
+    require(actor, "identity.token.create_own" if own and actor.kind == "user" else "identity.token.manage")
     if not user.is_active:
         raise ValidationFailed.one("username", "the account is deactivated")
     days = expires_in_days or settings.token_default_days
@@ -423,7 +423,7 @@ def create_token(session: Session, actor: Actor, username: str, name: str, setti
 def list_tokens(session: Session, actor: Actor, username: str) -> list[ApiToken]:
     user = get_user(session, username)
     if not (actor.kind == "user" and actor.username == user.username):
-        require(actor, "token.manage")
+        require(actor, "identity.token.manage")
     return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).all())
 
 
@@ -433,7 +433,7 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
         raise NotFound(f"no token {token_id}")
     own = actor.user_id is not None and actor.user_id == t.user_id
     if not own:
-        require(actor, "token.manage")
+        require(actor, "identity.token.manage")
     if t.revoked_at is None:
         t.revoked_at = utcnow()
         session.flush()

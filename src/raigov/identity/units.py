@@ -3,6 +3,8 @@ codes (what a grant scoped to them reaches). Reads only."""
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -12,6 +14,7 @@ from raigov.errors import (
 from raigov.identity.models import (
     OrgUnit,
 )
+from raigov.identity.permissions import is_department
 
 
 def org_units(session: Session) -> list[OrgUnit]:
@@ -35,8 +38,6 @@ _ANCESTORS_TTL = 60.0  # seconds: org units are seeded by migrations and change 
 def ancestors_map(session: Session) -> dict[str, tuple[str, ...]]:
     """Org unit code -> (itself, its parent, ..., the department). Kept a minute per database: every
     request of every operational system needs it to build its actor."""
-    import time
-
     key = session.get_bind().url.render_as_string(hide_password=True)
     hit = _ANCESTORS.get(key)
     if hit is not None and time.monotonic() - hit[0] < _ANCESTORS_TTL:
@@ -62,8 +63,6 @@ def _ancestors_map(session: Session) -> dict[str, tuple[str, ...]]:
 def units_under(session: Session, codes: set[str] | frozenset[str]) -> set[str]:
     """The org units `codes` and every unit below them, as `can()` reads a grant's scope: a grant for a
     component reaches its sub-units; a grant for the department's own unit reaches that unit only."""
-    from raigov.identity.permissions import is_department
-
     wanted = {c.upper() for c in codes}
     out = {c for c in codes}
     for code, chain in ancestors_map(session).items():

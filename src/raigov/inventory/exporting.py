@@ -10,9 +10,13 @@ from sqlalchemy.orm import Session, selectinload
 from raigov.audit.service import record
 from raigov.errors import ValidationFailed
 from raigov.identity.permissions import Actor, components_visible, require
-from raigov.inventory import records
-from raigov.inventory.access import in_units
+from raigov.inventory import formats, records
+from raigov.inventory.access import in_units, readable
+from raigov.inventory.catalog import load_catalog
+from raigov.inventory.formats import InventoryRow
+from raigov.inventory.formats.safe import FormulaCells, SafeCells
 from raigov.inventory.models import UseCase
+from raigov.inventory.vocab import UseCaseStatus
 
 EXPORT_FORMATS = ("omb-2025-csv", "omb-2025-xlsx", "omb-2025-cots-csv")
 
@@ -32,21 +36,18 @@ class ExportReport:
 def export_rows(session: Session, actor: Actor, fmt: str, component: str | None = None) -> tuple[list, list[str]]:
     """The rows of an OMB export, in the order the use cases entered raigov (so a file imported into
     an empty inventory comes back in its own order), with their raw text for byte-exact round trips."""
-    from raigov.inventory.formats import InventoryRow
-
     if fmt not in EXPORT_FORMATS:
         raise ValidationFailed.one("format", f"unknown format {fmt!r}; formats: {', '.join(EXPORT_FORMATS)}")
     q = select(UseCase).options(selectinload(UseCase.revisions))
-    q = q.where(UseCase.status != "draft")
+    q = q.where(UseCase.status != UseCaseStatus.DRAFT)
     if component:
-        require(actor, "inventory.export", component)
+        require(actor, "inventory.file.export", component)
         q = q.where(in_units(session, {component}))
     else:  # the whole export is the department's; anyone else gets the components they may export
-        units = components_visible(actor, "inventory.export")
-        if units is not None:
-            if not units:
-                require(actor, "inventory.export")
-            q = q.where(in_units(session, units))
+        scope = readable(session, actor, "inventory.file.export")
+        if scope.nothing:
+            require(actor, "inventory.file.export")
+        q = q.where(scope.where_unit(UseCase.org_unit_id))
     want_cots = fmt == "omb-2025-cots-csv"
     crosswalk = None
     rows, warnings = [], []
@@ -61,8 +62,6 @@ def export_rows(session: Session, actor: Actor, fmt: str, component: str | None 
                 warnings.append(f"{uc.business_id}: only 2023 answers; left out of the 2025 export")
                 continue
             if crosswalk is None:
-                from raigov.inventory.catalog import load_catalog
-
                 crosswalk = load_catalog().crosswalk("2024")
             values = {crosswalk[k]: v for k, v in values.items() if k in crosswalk}
             values.setdefault("id", uc.business_id)
@@ -75,7 +74,7 @@ def export_rows(session: Session, actor: Actor, fmt: str, component: str | None 
 
 def _export_scope(actor: Actor) -> str:
     """What an export without a component holds for this actor: "all", or the units they may export."""
-    units = components_visible(actor, "inventory.export")
+    units = components_visible(actor, "inventory.file.export")
     return "all" if units is None else ",".join(sorted(units))
 
 
@@ -84,9 +83,6 @@ def export_inventory(session: Session, actor: Actor, fmt: str, path, component: 
     """Write OMB's format to `path`. CSV: exact for OMB, counting the cells a spreadsheet would run as formulas
     (`ExportReport.formula_cells`); with `spreadsheet_safe` (every download a person opens) those cells get a
     leading ' instead (OWASP). XLSX writes every text as a string cell, never a formula."""
-    from raigov.inventory import formats
-    from raigov.inventory.formats.safe import FormulaCells, SafeCells
-
     rows, warnings = export_rows(session, actor, fmt, component)
     cells = SafeCells() if spreadsheet_safe else FormulaCells()
     if fmt == "omb-2025-csv":

@@ -34,6 +34,7 @@ from raigov.inventory.revisions import (
     next_business_id,
     revision_event,
 )
+from raigov.inventory.vocab import UseCaseStatus
 
 SCHEMA_YEAR = {"2023": 2023, "2024": 2024, "2025": 2025, "cots-2025": 2025}
 
@@ -106,7 +107,7 @@ class ImportReport:
 def require_import(actor: Actor) -> None:
     """May ``actor`` import at all (in some component)? The check an adapter makes before it reads or keeps
     an uploaded file; which rows they may import is decided row by row by :func:`import_inventory`."""
-    require(actor, "inventory.import")
+    require(actor, "inventory.file.import")
 
 
 def import_inventory(session: Session, actor: Actor, parsed: ParsedInventory, settings: Settings, *,
@@ -115,7 +116,7 @@ def import_inventory(session: Session, actor: Actor, parsed: ParsedInventory, se
     it finds (by id, by a raigov link column, or by agency + normalised name); an identical row
     changes nothing. With `dry_run` everything is done and then rolled back, so the report is
     exactly what the real run will do. The caller's transaction makes the real run all or nothing."""
-    require(actor, "inventory.import")
+    require(actor, "inventory.file.import")
     report = ImportReport(parsed.source_name, parsed.form, parsed.year, parsed.sha256, dry_run)
     report.problems = [dict(vars(p)) for p in parsed.problems]  # flat dataclasses: no deep copy
     if parsed.schema not in SCHEMA_YEAR:
@@ -211,7 +212,7 @@ def _import_rows(session, actor, parsed, settings, report, agency_filter, change
     known = _Known.load(session)
     business_ids = {pk: b for b, pk in known.by_business_id.items()}
     own_agency = settings.agency_code.upper()
-    allowed = components_visible(actor, "inventory.import")  # None: every unit
+    allowed = components_visible(actor, "inventory.file.import")  # None: every unit
     seen_keys: Counter = Counter()
 
     def outside(unit_code: str | None, row: int, key: str) -> bool:
@@ -267,7 +268,7 @@ def _import_rows(session, actor, parsed, settings, report, agency_filter, change
                                        known.by_business_id)
             known.by_business_id[business_id] = -1
             uc = UseCase(business_id=business_id[:120], id_key=key[:300] if key.startswith("id:") else None, name_key=nkey[:400],
-                         agency=summary.agency or settings.agency_code, org_unit=unit, status="active",
+                         agency=summary.agency or settings.agency_code, org_unit=unit, status=UseCaseStatus.ACTIVE,
                          created_at=utcnow(), revision_count=0, revisions=[])
             apply_summary(uc, summary)
             session.add(uc)
@@ -333,7 +334,7 @@ def _batch_event_of(session: Session, rev: UseCaseRevision) -> tuple[AuditEvent,
 def import_events(session: Session, actor: Actor, uc: UseCase) -> list[AuditEvent]:
     """The batch events that record this use case's imported revisions (a big import records one
     event per batch instead of one per use case: the use case's history still shows it)."""
-    require(actor, "audit.read")
+    require(actor, "audit.event.read")
     out: dict[int, AuditEvent] = {}
     for rev in uc.revisions:
         found = _batch_event_of(session, rev)
@@ -347,7 +348,7 @@ def prove_revision(session: Session, actor: Actor, business_id: str, revision: i
     inclusion proof in the trail, or, for a revision of a big import, its batch item (rebuilt from the
     revision row), the item's inclusion proof in the batch's Merkle root, the batch event carrying that
     root and the event's inclusion proof in the trail. `verified` says whether every step checks out."""
-    require(actor, "audit.read")
+    require(actor, "audit.event.read")
     uc = get_use_case(session, actor, business_id)
     revs = {r.number: r for r in uc.revisions}
     number = revision if revision is not None else uc.revisions[-1].number

@@ -11,6 +11,7 @@ from raigov.audit.service import record
 from raigov.db.base import utcnow
 from raigov.inventory import records
 from raigov.inventory.models import UseCase, UseCaseRevision
+from raigov.inventory.vocab import UseCaseStatus
 
 
 def revision_event(rev: UseCaseRevision) -> tuple[str, dict, dict]:
@@ -51,8 +52,8 @@ def apply_summary(uc: UseCase, s: records.Summary) -> None:
     uc.is_cots, uc.is_face_recognition, uc.is_genai = s.is_cots, s.is_face_recognition, s.is_genai
     uc.search_text = f"{uc.business_id} {s.search_text}"
     uc.office = s.bureau[:300] if s.bureau else None
-    if s.stage == "Retired" and uc.status != "retired":
-        uc.status = "retired"
+    if s.stage == "Retired" and uc.status != UseCaseStatus.RETIRED:
+        uc.status = UseCaseStatus.RETIRED
         uc.retired_at = uc.retired_at or utcnow()
     uc.updated_at = utcnow()
 

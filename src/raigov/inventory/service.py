@@ -14,15 +14,15 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, literal_column, or_, select, text
+from sqlalchemy import Select, func, literal_column, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from raigov.audit.service import record
 from raigov.config import Settings
 from raigov.db.base import utcnow
 from raigov.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
-from raigov.identity.models import OrgUnit
-from raigov.identity.permissions import ANYWHERE, Actor, components_visible, require
+from raigov.identity.models import OrgUnit, User
+from raigov.identity.permissions import ANYWHERE, Actor, require
 from raigov.inventory import records
 from raigov.inventory.access import (
     check_read,
@@ -31,8 +31,10 @@ from raigov.inventory.access import (
     get_use_case_for,
     in_units,
     may_read,
+    readable,
 )
 from raigov.inventory.catalog import fields as catalog_fields
+from raigov.inventory.checks import check_use_case, duplicate_candidates
 from raigov.inventory.exporting import EXPORT_FORMATS, ExportReport, export_inventory, export_rows
 from raigov.inventory.formats import name_key
 from raigov.inventory.importing import (
@@ -51,6 +53,7 @@ from raigov.inventory.importing import (
 from raigov.inventory.models import UseCase, UseCasePerson
 from raigov.inventory.questions import answer_errors
 from raigov.inventory.revisions import add_revision, apply_summary, next_business_id, revision_event
+from raigov.inventory.vocab import UseCaseStatus
 
 NOT_EDITABLE = {"agency", "agency_name", "id"}  # set by raigov, never by an edit
 
@@ -72,7 +75,7 @@ def create_use_case(session: Session, actor: Actor, *, component: str, values: d
                     settings: Settings, schema: str = "2025") -> UseCase:
     """A new use case, as a draft of `component`, with its first revision. Every answer given is checked
     (``questions.answer_errors``): one ValidationFailed lists each field that is wrong, with its message."""
-    require(actor, "usecase.create", component or ANYWHERE)  # no component yet: a field error below
+    require(actor, "inventory.use_case.create", component or ANYWHERE)  # no component yet: a field error below
     unit = session.scalar(select(OrgUnit).where(OrgUnit.code == component)) if component else None
     values = {k: v for k, v in values.items() if v not in (None, "", [])}
     errors = [] if unit is not None else [FieldError(
@@ -91,7 +94,7 @@ def create_use_case(session: Session, actor: Actor, *, component: str, values: d
     business_id = next_business_id(settings.agency_code, existing)
     values["id"] = business_id
     uc = UseCase(business_id=business_id, id_key=f"id:{business_id}", name_key=name_key(summary.agency, summary.name),
-                 agency=settings.agency_code, org_unit=unit, status="draft", created_at=utcnow())
+                 agency=settings.agency_code, org_unit=unit, status=UseCaseStatus.DRAFT, created_at=utcnow())
     apply_summary(uc, records.summarise(schema, values))
     session.add(uc)
     if actor.user_id is not None:
@@ -116,7 +119,7 @@ def edit_use_case(session: Session, actor: Actor, business_id: str, changes: dic
     naming both revisions, instead of silently overwriting their change. Without it (older API
     clients), the changes apply to whatever is current, as before."""
     uc = get_use_case(session, actor, business_id)
-    require(actor, "usecase.edit", component_of(uc))
+    require(actor, "inventory.use_case.revise", component_of(uc))
     # serialise editors of one use case: a second save waits here until the first commits, then sees it
     session.execute(select(UseCase.id).where(UseCase.id == uc.id).with_for_update())
     session.refresh(uc, ["revision_count", "revisions"])
@@ -175,34 +178,32 @@ def changes_since(session: Session, actor: Actor, business_id: str, base: int) -
 def submit_use_case(session: Session, actor: Actor, business_id: str, reason: str = "") -> UseCase:
     """The owner submits a draft: it becomes active (in the inventory, screened and sent to its reviews)."""
     uc = get_use_case(session, actor, business_id)
-    require(actor, "usecase.edit", component_of(uc))
-    if uc.status != "draft":
+    require(actor, "inventory.use_case.revise", component_of(uc))
+    if uc.status != UseCaseStatus.DRAFT:
         raise ValidationFailed.one("status", f"{uc.business_id} is {uc.status}, not a draft")
-    uc.status, uc.updated_at = "active", utcnow()
-    record(session, actor, "inventory.use_case.submit", "use_case", uc.business_id, {"status": "active"},
+    uc.status, uc.updated_at = UseCaseStatus.ACTIVE, utcnow()
+    record(session, actor, "inventory.use_case.submit", "use_case", uc.business_id, {"status": UseCaseStatus.ACTIVE},
            {"reason": (reason or "submitted for review")[:200]})
     return uc
 
 
 def retire_use_case(session: Session, actor: Actor, business_id: str, reason: str) -> UseCase:
     uc = get_use_case(session, actor, business_id)
-    require(actor, "usecase.retire", component_of(uc))
+    require(actor, "inventory.use_case.retire", component_of(uc))
     if not reason.strip():
         raise ValidationFailed.one("reason", "a retired use case needs a reason", "missing")
-    uc.status, uc.retired_at, uc.retirement_reason = "retired", utcnow(), reason
-    record(session, actor, "inventory.use_case.retire", "use_case", uc.business_id, {"status": "retired", "reason": reason},
-           {"reason": reason[:200]})
+    uc.status, uc.retired_at, uc.retirement_reason = UseCaseStatus.RETIRED, utcnow(), reason
+    record(session, actor, "inventory.use_case.retire", "use_case", uc.business_id,
+           {"status": UseCaseStatus.RETIRED, "reason": reason}, {"reason": reason[:200]})
     return uc
 
 
 def assign_person(session: Session, actor: Actor, business_id: str, username: str, role: str) -> UseCase:
     """Add an owner or a member of the development team (who may not review it independently)."""
-    from raigov.identity.models import User
-
     if role not in ("owner", "developer"):
         raise ValidationFailed.one("role", "owner or developer")
     uc = get_use_case(session, actor, business_id)
-    require(actor, "usecase.assign", component_of(uc))
+    require(actor, "inventory.use_case.assign", component_of(uc))
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
         raise ValidationFailed.one("username", f"no user {username!r}")
@@ -242,20 +243,11 @@ SORTS = {"business_id": UseCase.id_sort, "name": UseCase.name, "updated": UseCas
 
 
 def _visible(session: Session, actor: Actor, q: Select) -> Select:
-    """Limit to what the actor may read: drafts only of their components (or their own)."""
-    units = components_visible(actor, "usecase.read")
-    draft_units = components_visible(actor, "usecase.read_draft")
-    if units is not None:
-        if not units and (actor.user_id is None or actor.kind == "service"):  # a service is named on no use case
-            raise PermissionDenied(f"{actor.label} may not read use cases")
-        q = q.where(or_(in_units(session, units), UseCase.id.in_(_own(actor))))
-    if draft_units is not None:
-        q = q.where(or_(UseCase.status != "draft", in_units(session, draft_units), UseCase.id.in_(_own(actor))))
-    return q
-
-
-def _own(actor: Actor):
-    return select(UseCasePerson.use_case_id).where(UseCasePerson.user_id == (actor.user_id or -1))
+    """Limit to what the actor may read (``access.readable``): drafts only of their components (or their own)."""
+    scope = readable(session, actor)
+    if scope.nothing and actor.user_id is None:
+        raise PermissionDenied(f"{actor.label} may not read use cases")
+    return scope.use_cases(q)
 
 
 def _search(session: Session, q: Select, text_q: str) -> tuple[Select, Any]:
@@ -349,8 +341,6 @@ def revision_diff(session: Session, actor: Actor, business_id: str, a: int, b: i
 def run_checks(session: Session, actor: Actor, business_id: str | None = None) -> dict[str, list[dict]]:
     """OMB's pre-submission checks: per use case (required fields, valid answers, consistency, plain
     language) and across use cases (duplicate candidates: same component, near name)."""
-    from raigov.inventory.checks import check_use_case, duplicate_candidates
-
     if business_id:
         ucs = [get_use_case(session, actor, business_id)]
     else:
@@ -358,7 +348,7 @@ def run_checks(session: Session, actor: Actor, business_id: str | None = None) -
     out: dict[str, list[dict]] = {}
     by_schema: dict[str, list[tuple[str, dict]]] = {}
     for uc in ucs:
-        if uc.status == "draft" and business_id is None:
+        if uc.status == UseCaseStatus.DRAFT and business_id is None:
             continue
         schema, values = current_values(uc)
         if schema not in ("2025", "2024"):

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from textwrap import shorten
 
 from raigov.governance.lanes import GovernanceConfig
-from raigov.governance.vocab import ConditionStatus, PracticeStatus, ReviewStatus
+from raigov.governance.vocab import ConditionStatus, PracticeStatus, ReviewStatus, WaiverStatus
 
 REMINDER, ESCALATION = "reminder", "escalation"
 PRACTICE_WARNING_DAYS = 14
@@ -321,7 +321,7 @@ class _Builder:
             # the CAIO's annual certification of ongoing validity (not needed if the waiver ends first)
             due = w.certified_on + dt.timedelta(days=WAIVER_CERTIFICATION_DAYS)
             days = (due - self.today).days
-            if w.status == "active" and due < w.expires_on and days <= WAIVER_CERTIFICATION_WARNING_DAYS:
+            if w.status == WaiverStatus.ACTIVE and due < w.expires_on and days <= WAIVER_CERTIFICATION_WARNING_DAYS:
                 lines = [f"The CAIO certifies {what} every year (last certified {w.certified_on.isoformat()}).",
                          f"Certification {_when(due, self.today)}; the waiver expires on {w.expires_on.isoformat()}.",
                          "Certify it, or revoke it (M-25-21 App. §4(a)(ii)).", self.link(uc)]
@@ -341,7 +341,7 @@ class _Builder:
                 due = w.omb_report_due
                 days = (due - self.today).days
                 if days <= OMB_REPORT_WARNING_DAYS:
-                    event = "granted" if w.status == "active" else w.status
+                    event = "granted" if w.status == WaiverStatus.ACTIVE else w.status
                     to = _To().add(self.d.caio(), "caio").add(self.d.holders(("caio_delegate",)), "caio_delegate")
                     lines = [(f"The {'grant' if event == 'granted' else 'revocation'} of {what} must be reported "
                              f"to OMB within 30 days: {_when(due, self.today)}."),

@@ -9,15 +9,18 @@ import smtplib
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import String, cast, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from raigov.audit.service import record
 from raigov.config import Settings
 from raigov.db.base import utcnow
 from raigov.db.engine import Database
-from raigov.identity.models import OrgUnit, User
+from raigov.domains import clocks, load
+from raigov.errors import AuthenticationFailed, Conflict, FieldError, NotFound, ValidationFailed
+from raigov.identity.models import User
 from raigov.identity.permissions import Actor, require
+from raigov.inventory.access import Readable, readable
 from raigov.inventory.models import UseCase
 from raigov.jobs.models import Notice
 from raigov.jobs.outbox import CLAIM_LEASE, DIGEST, Mailer, send_digest, worker_id
@@ -127,29 +130,20 @@ class NoticePage:
 
 def _status_of(sent_at, last_error) -> str:
     if sent_at is not None:
-        return "sent"
-    return "failed" if last_error else "pending"
+        return NoticeStatus.SENT
+    return NoticeStatus.FAILED if last_error else NoticeStatus.PENDING
 
 
 def _status_clause(status: str):
-    if status == "sent":
+    if status == NoticeStatus.SENT:
         return Notice.sent_at.is_not(None)
-    if status == "failed":
+    if status == NoticeStatus.FAILED:
         return (Notice.sent_at.is_(None)) & Notice.last_error.is_not(None)
     return (Notice.sent_at.is_(None)) & Notice.last_error.is_(None)
 
 
-def _units_under(session: Session, granted: set[str]) -> set[str]:
-    """The granted org units and every unit below them."""
-    from raigov.identity.service import units_under
-
-    return units_under(session, granted)
-
-
 def _object_queries() -> tuple[dict[str, object], set[str]]:
     """({object_type: SELECT (object id, use case id)}, object types named by their component)."""
-    from raigov.domains import clocks, load
-
     queries: dict[str, object] = {}
     by_component: set[str] = set()
     for clock in clocks():
@@ -159,37 +153,32 @@ def _object_queries() -> tuple[dict[str, object], set[str]]:
     return queries, by_component
 
 
-def _about_units(units: set[str]):
-    """Notices about an object of a use case (or a component) in `units`."""
-    from sqlalchemy import String, cast, false
-
-    uc_in = select(UseCase.id).join(OrgUnit, OrgUnit.id == UseCase.org_unit_id).where(OrgUnit.code.in_(units))
+def _about(scope: Readable):
+    """Notices about an object of a use case (or a component) the read scope reaches."""
     queries, by_component = _object_queries()
     clauses = []
     for t, q in queries.items():
         sub = q.subquery()
         oid, uid = sub.c[0], sub.c[1]
         clauses.append((Notice.object_type == t)
-                       & Notice.object_id.in_(select(cast(oid, String)).where(uid.in_(uc_in))))
+                       & Notice.object_id.in_(select(cast(oid, String)).where(scope.filter(uid))))
     clauses += [(Notice.object_type == t) & Notice.object_id.like(f"%:{u}")
-                for t in sorted(by_component) for u in sorted(units)]
+                for t in sorted(by_component) for u in sorted(scope.codes or ())]
     return or_(*clauses) if clauses else false()
 
 
 def _visibility(session: Session, actor: Actor):
-    """(SQL condition or None for everything, scope label)."""
-    from raigov.errors import AuthenticationFailed
-    from raigov.identity.permissions import components_visible
-
+    """(SQL condition or None for everything, scope label): the notices addressed to the person, and those
+    about the objects their read scope for ``jobs.notice.read`` reaches (``inventory.readable``)."""
     if actor.kind == "anonymous":
         raise AuthenticationFailed("sign in to see notices")
-    units = components_visible(actor, "notice.read")
-    if units is None:
+    scope = readable(session, actor, "jobs.notice.read")
+    if scope.everything:
         return None, "all"
     own = Notice.recipient_user == actor.username
-    if not units:
+    if scope.nothing:
         return own, "own"
-    return or_(own, _about_units(_units_under(session, units))), "component"
+    return or_(own, _about(scope)), "component"
 
 
 def _use_cases_of(session: Session, rows) -> dict[tuple[str, str], list[str]]:
@@ -221,8 +210,6 @@ def list_notices(session: Session, actor: Actor, filters: NoticeFilter | None = 
     where = [] if cond is None else [cond]
     if f.status:
         if f.status not in STATUSES:
-            from raigov.errors import FieldError, ValidationFailed
-
             raise ValidationFailed("unknown status", errors=[FieldError("status", f"one of {', '.join(STATUSES)}")])
         where.append(_status_clause(f.status))
     if f.kind:
@@ -272,14 +259,12 @@ def retry_notice(db: Database, actor: Actor, settings: Settings, notice_id: int)
     """"Retry now" for a failed notice (the CAIO's office and admin, `notice.retry`): send it at once through
     the same claim as the jobs (so a job running at that moment never sends it too); without SMTP, clear the
     error so the next run sends it. Audited as `jobs.notice.retry` whatever the outcome."""
-    from raigov.errors import Conflict, NotFound
-
-    require(actor, "notice.retry")
+    require(actor, "jobs.notice.retry")
     with db.transaction() as s:
         n = s.get(Notice, notice_id)
         if n is None:
             raise NotFound(f"notice {notice_id} not found")
-        if _status_of(n.sent_at, n.last_error) != "failed":
+        if _status_of(n.sent_at, n.last_error) != NoticeStatus.FAILED:
             raise Conflict(f"notice {n.key} has not failed: only a failed notice can be retried")
         key, is_digest, username = n.key, n.object_type == DIGEST, n.recipient_user
         if n.recipient.startswith("user:"):

@@ -34,13 +34,16 @@ from raigov.config import Settings
 from raigov.datacall.models import ComponentCertification, ReportingCycle
 from raigov.db.base import utcnow
 from raigov.db.engine import Database
+from raigov.domains import clocks, load
 from raigov.governance.lanes import GovernanceConfig, config
 from raigov.governance.models import Evidence, EvidenceLink, Practice, Review, Waiver
-from raigov.governance.vocab import REVIEW_UNDECIDED, ReviewStatus
+from raigov.governance.vocab import REVIEW_UNDECIDED, CycleStatus, ReviewStatus, WaiverStatus
 from raigov.identity.models import OrgUnit, RoleAssignment, User
 from raigov.identity.permissions import Actor, require
+from raigov.identity.service import ancestors_map
 from raigov.inventory import uploads
 from raigov.inventory.models import UseCase, UseCasePerson
+from raigov.inventory.vocab import UseCaseStatus
 from raigov.jobs import clocks as C
 from raigov.jobs.models import Notice
 from raigov.jobs.notices import (
@@ -88,8 +91,6 @@ def snapshot(session: Session, today: dt.date, cfg: GovernanceConfig | None = No
 
     Long because each clock's input is one query, one after the other, beside the comment on what that
     clock reads; the queries share the same cut-off dates."""
-    from raigov.identity.service import ancestors_map
-
     cfg = cfg or config()
     horizon = today + dt.timedelta(days=max(C.PRACTICE_WARNING_DAYS, cfg.evidence_warning_days,
                                             C.RETEST_WARNING_DAYS, C.CYCLE_WARNING_DAYS))
@@ -104,7 +105,7 @@ def snapshot(session: Session, today: dt.date, cfg: GovernanceConfig | None = No
     ucs = session.execute(select(UseCase.id, UseCase.business_id, UseCase.name, UseCase.status, OrgUnit.code,
                                  OrgUnit.kind, UseCase.is_face_recognition)
                           .outerjoin(OrgUnit, OrgUnit.id == UseCase.org_unit_id)
-                          .where(UseCase.status != "retired")).all()
+                          .where(UseCase.status != UseCaseStatus.RETIRED)).all()
     ids = {r.id for r in ucs}
     owners: dict[int, list[str]] = {}
     team: dict[int, list[str]] = {}
@@ -131,7 +132,7 @@ def snapshot(session: Session, today: dt.date, cfg: GovernanceConfig | None = No
             .where(Review.status.in_((*REVIEW_UNDECIDED, ReviewStatus.APPROVED, ReviewStatus.APPROVED_WITH_CONDITIONS)))):
         if fr_items and any(isinstance(b, dict) and b.get("item") in fr_items for b in (required_by or [])):
             fr.add(uc_id)
-        if status == "open":
+        if status == ReviewStatus.OPEN:
             reviews.append(C.ReviewInfo(rid, uc_id, lane, status, agency_today(now=opened_at), assignee))
     use_cases = {
         r.id: C.UseCaseInfo(r.id, r.business_id, r.name, r.code if r.code and r.kind != "department" else None,
@@ -160,12 +161,12 @@ def snapshot(session: Session, today: dt.date, cfg: GovernanceConfig | None = No
 
     waivers = [C.WaiverInfo(w.id, w.use_case_id, w.practice_item, w.status, w.certified_on, w.expires_on,
                             w.omb_report_due, w.omb_reported_on)
-               for w in session.scalars(select(Waiver).where(or_(Waiver.status == "active",
+               for w in session.scalars(select(Waiver).where(or_(Waiver.status == WaiverStatus.ACTIVE,
                                                                  Waiver.omb_reported_on.is_(None)))
                                         .order_by(Waiver.id))]
 
     cycles = []
-    for c in session.scalars(select(ReportingCycle).where(ReportingCycle.status == "open")):
+    for c in session.scalars(select(ReportingCycle).where(ReportingCycle.status == CycleStatus.OPEN)):
         done = frozenset(session.scalars(select(ComponentCertification.component)
                                          .where(ComponentCertification.cycle_id == c.id)))
         cycles.append(C.CycleInfo(c.id, c.year, c.title, c.due_on, c.status, done))
@@ -186,8 +187,6 @@ def snapshot(session: Session, today: dt.date, cfg: GovernanceConfig | None = No
 
 def due_notices(session: Session, today: dt.date, settings: Settings) -> list[C.DueNotice]:
     """Every registered clock's notices due on `today`, sorted by key."""
-    from raigov.domains import clocks, load
-
     out: list[C.DueNotice] = []
     for clock in clocks():
         out += load(clock.due)(session, today, settings)
@@ -231,7 +230,7 @@ def run(db: Database, actor: Actor, settings: Settings, *, today: dt.date | None
         pending_limit: int = 200) -> RunSummary:
     """Compute what is due, create each notice once, send the unsent ones (when SMTP is configured), and
     append one audit event. ``dry_run``: compute and say what would be created, writing nothing."""
-    require(actor, "jobs.run")
+    require(actor, "jobs.checks.run")
     today = today or agency_today(settings)
     summary = RunSummary(today, worker_id(), dry_run, bool(settings.smtp_host), digest=settings.notice_digest)
     with db.transaction() as s:

@@ -8,6 +8,9 @@ import json
 import threading
 from collections import OrderedDict
 
+from raigov.policy.packs import current_registry
+from raigov.policy.screen import screen
+
 SCREENS_MAX = 20000
 _screens: OrderedDict[tuple[str, str, str], object] = OrderedDict()
 _screens_lock = threading.Lock()
@@ -24,8 +27,6 @@ def screen_cached(content_hash: str, schema: str, pack_key: str, values):
         if res is not None:
             _screens.move_to_end(key)
             return res
-    from raigov.policy.packs import current_registry
-    from raigov.policy.screen import screen
 
     answers = values() if callable(values) else values
     res = screen(json.loads(json.dumps(answers, sort_keys=True, default=str)), current_registry().get(pack_key),

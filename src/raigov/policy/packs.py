@@ -25,6 +25,7 @@ from typing import Any
 import jsonschema
 
 from raigov.audit.canonical import sha256_json
+from raigov.config import get_settings
 from raigov.errors import FieldError, ValidationFailed
 from raigov.policy import conditions as C
 from raigov.policy import fields as F
@@ -478,8 +479,6 @@ _current: PackRegistry | None = None
 
 
 def configured_dirs() -> list[Path]:
-    from raigov.config import get_settings
-
     d = get_settings().policy_dir
     return [d] if d else []
 

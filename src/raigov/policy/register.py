@@ -7,5 +7,5 @@ CONTRIBUTES = Contribution(
     api=("raigov.web.api.policy:router",),
     pages=("raigov.web.pages.policy:router",),
     cli=(CliGroup("policy", "raigov.cli.policy", "Policy packs: validate, screen, diff"),),
-    nav=(Link("/policy", "Policy", "usecase.read", order=20),),
+    nav=(Link("/policy", "Policy", "inventory.use_case.read", order=20),),
 )

@@ -14,8 +14,10 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from raigov.inventory.formats import use_case_key
 from raigov.policy import fields as F
 from raigov.policy.conditions import Evaluator
+from raigov.policy.crosswalk import map_items
 from raigov.policy.packs import Item, Pack
 from raigov.policy.signals import WordIndex
 
@@ -286,8 +288,6 @@ def screen_values(values: dict, packs: Iterable[Pack], *, schema: str | None = N
 def screen_inventory(parsed, packs: Sequence[Pack], *, today: dt.date | None = None,
                      with_trace: bool = False) -> Iterable[RowScreen]:
     """Screen every row of a ``ParsedInventory`` in file order."""
-    from raigov.inventory.formats import use_case_key
-
     schema = parsed.schema or None
     for r in parsed.rows:
         v = r.values
@@ -364,8 +364,6 @@ def compare_results(old: Pack, new: Pack, ra: ScreenResult, rb: ScreenResult) ->
     Categories are compared by id; when ``new`` carries a crosswalk from ``old``'s pack id, old category
     ids are first mapped through it, so a renamed category is not reported as a change. Across packs
     practices are not compared (each memo has its own)."""
-    from raigov.policy.crosswalk import map_items
-
     same = old.id == new.id
     ca = [f.item for f in ra.categories]
     cb = [f.item for f in rb.categories]

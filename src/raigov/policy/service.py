@@ -22,10 +22,12 @@ from sqlalchemy.orm import Session
 
 from raigov.audit.service import record
 from raigov.errors import FieldError, PermissionDenied, ValidationFailed
-from raigov.identity.permissions import Actor, require
+from raigov.identity.permissions import Actor, can, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
 from raigov.policy.models import Determination, Screening
+from raigov.policy.packs import current_registry
+from raigov.policy.screen import compare_results, screen
 from raigov.policy.vocab import DETERMINATION_WORDS, DeterminationStatus
 
 FRAMEWORKS = {
@@ -54,16 +56,12 @@ def framework_of_schema(schema: str) -> str:
 
 
 def _registry():
-    from raigov.policy.packs import current_registry
-
     return current_registry()
 
 
 def screen_use_case(session: Session, actor: Actor, business_id: str, pack_ref: str | None = None,
                     today: dt.date | None = None) -> Screening:
     """Screen the use case's current answers and store the proposal (with its trace)."""
-    from raigov.policy.screen import screen
-
     uc = inventory.get_use_case(session, actor, business_id)
     require(actor, "policy.use_case.screen", inventory.component_of(uc))
     schema, values = inventory.current_values(uc)
@@ -110,6 +108,16 @@ def current_determination(session: Session, uc: UseCase, framework: str | None =
     return session.scalars(q.order_by(Determination.id.desc()).limit(1)).first()
 
 
+CAIO_ONLY_FRAMEWORKS = ("M-24-10",)  # M-24-10 §5(b): only the Chief AI Officer determines rights/safety impact
+
+
+def may_decide(actor: Actor, framework: str) -> bool:
+    """May `actor` record a determination under `framework`: ``policy.determination.decide``, and under M-24-10
+    only the Chief AI Officer (the page asks this to show the form; ``decide`` enforces it)."""
+    return can(actor, "policy.determination.decide") and (framework not in CAIO_ONLY_FRAMEWORKS
+                                                          or actor.has_role("caio"))
+
+
 def decide(session: Session, actor: Actor, business_id: str, decision: str, reason: str,
            framework: str | None = None) -> Determination:
     """The official's determination. See the module docstring for who may decide what."""
@@ -124,7 +132,7 @@ def decide(session: Session, actor: Actor, business_id: str, decision: str, reas
     if not (reason or "").strip():
         raise ValidationFailed.one("reason", "a determination needs its written reason", "missing")
     is_caio = actor.has_role("caio")
-    if framework == "M-24-10" and not is_caio:
+    if not may_decide(actor, framework):
         raise PermissionDenied("under M-24-10 only the Chief AI Officer determines whether a use case is rights- or "
                                "safety-impacting (M-24-10 §5(b))")
     status = DeterminationStatus.IN_FORCE
@@ -282,8 +290,6 @@ def diff_database(session: Session, actor: Actor, old_ref: str, new_ref: str, to
     ``old_ref`` (``PACK`` or ``PACK@VERSION``), with each one's current determination. Screens their current
     answers under both packs in memory: writes nothing (no proposal, no audit event). Comparison as
     ``screen.compare_results`` (the same rule as ``raigov policy diff --inventory``)."""
-    from raigov.policy.screen import compare_results, screen
-
     require(actor, "inventory.use_case.read")
     registry = registry or _registry()
     old, new = resolve_packs(registry, old_ref, new_ref)

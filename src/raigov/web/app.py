@@ -9,14 +9,17 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.middleware.sessions import SessionMiddleware
 
-from raigov import __version__
+from raigov import __version__, domains
 from raigov.config import Settings, get_settings
 from raigov.db.engine import Database, get_database
-from raigov.web import errors
+from raigov.db.migrate import current_revision, head_revision
+from raigov.web import errors, openapi
 from raigov.web.deps import SESSION_COOKIE, refuse_nul
 from raigov.web.middleware import BodyLimit, SecurityHeaders
 from raigov.web.templating import make_templates, render  # noqa: F401  (render: the old import path)
+from raigov.web.uploads import limit_for, upload_routes
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -38,7 +41,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     templates = make_templates(settings)
     app.state.templates = templates
     errors.install(app, templates)
-    from raigov.web import openapi
 
     openapi.install(app, settings)
 
@@ -61,8 +63,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @app.get("/readyz", tags=["health"])
     def readyz():
-        from raigov.db.migrate import current_revision, head_revision
-
         try:
             with db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
@@ -74,7 +74,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         return {"status": "ready", "database": db.dialect, "revision": cur}
 
     # the routers the domains register (raigov/domains.py): the JSON API first, then the pages
-    from raigov import domains
 
     for ref in domains.api_routers() + domains.page_routers():
         app.include_router(domains.load(ref))
@@ -83,11 +82,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.dashboard_panels = domains.dashboard_panels()
     app.state.tasks = domains.tasks()  # the home page's "Your tasks" (web/pages/home.py)
     if settings.oidc_enabled:
-        from starlette.middleware.sessions import SessionMiddleware
-
         app.add_middleware(SessionMiddleware, secret_key=settings.secret().decode(), session_cookie="raigov_oidc",
                            max_age=600, same_site="lax", https_only=settings.secure_cookies)
-    from raigov.web.uploads import limit_for, upload_routes
 
     app.state.upload_routes = upload_routes(app)  # the routes that declare upload_limit() (web/uploads.py)
     app.add_middleware(BodyLimit, limit=settings.max_json_body_bytes,

@@ -21,6 +21,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from raigov.config import Settings
@@ -61,8 +62,6 @@ def uow(request: Request, *, read: bool | None = None) -> Iterator[Session]:
 def _touch(request: Request, fn, token: str) -> None:
     """Best effort: note that a session or token was used, in a transaction of its own that gives up at
     once when another writer holds the database (the request goes on either way)."""
-    from sqlalchemy.exc import OperationalError
-
     try:
         with db_of(request).transaction(read=True, lock_wait=TOUCH_WAIT_SECONDS) as s:
             fn(s, token)
@@ -224,7 +223,7 @@ async def refuse_nul(request: Request) -> None:
 # ---------------------------------------------------------------- permission before the body
 
 def may(action: str):
-    """A route dependency (``dependencies=[may("review.decide")]``): a caller who may take ``action``
+    """A route dependency (``dependencies=[may("governance.review.decide")]``): a caller who may take ``action``
     nowhere gets 403 before the body is validated (FastAPI resolves dependencies before it reports body
     errors), so a 422 never tells a stranger what would be accepted. The service still decides for the
     object's component."""

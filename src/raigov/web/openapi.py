@@ -12,12 +12,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from raigov.config import Settings
+from raigov.governance.lanes import config
 
 
 def _enum(name: str) -> list[str]:
     if name == "lanes":
-        from raigov.governance.lanes import config
-
         return list(config().lanes)
     raise ValueError(f"unknown x-raigov-enum {name!r}")
 

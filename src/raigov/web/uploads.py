@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import compile_path
 
 
 class _UploadLimit:
@@ -71,16 +72,12 @@ def declared_limit(route) -> str | None:
 
 def app_routes(app) -> list[tuple[str, frozenset[str], object]]:
     """(full path, methods, the APIRoute or other route) of every route of `app`, routers included."""
-    from fastapi.routing import iter_route_contexts
-
     return [(ctx.path, frozenset(ctx.methods or ()), ctx.original_route)
             for ctx in iter_route_contexts(app.routes) if ctx.path]
 
 
 def upload_routes(app) -> list[UploadRoute]:
     """Every route of `app` that declares ``upload_limit()``."""
-    from starlette.routing import compile_path
-
     return [UploadRoute(path, compile_path(path)[0], methods, setting)
             for path, methods, route in app_routes(app) if (setting := declared_limit(route))]
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from raigov.errors import ValidationFailed
 from raigov.evaluation.report.html import render_html
 from raigov.evaluation.report.pdf import render_pdf
 from raigov.evaluation.runner import json_safe
@@ -39,8 +40,6 @@ class Criteria:
         """The limits a policy pack sets on a practice (its ``criteria``), with explicit values taking
         precedence; returns them and the source (``pack@version item``). ``item_id`` picks the practice
         when the pack has several with criteria."""
-        from raigov.errors import ValidationFailed
-
         items = [i for i in pack.items if i.criteria and (item_id is None or i.id == item_id)]
         if not items:
             where = f"item {item_id}" if item_id else "any item"

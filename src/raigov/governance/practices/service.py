@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -23,6 +24,7 @@ from raigov.clock import agency_today
 from raigov.config import Settings
 from raigov.db.base import utcnow
 from raigov.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from raigov.evaluation.access import get_run
 from raigov.governance import gate as G
 from raigov.governance.common import active_user, active_waiver, clean, component_of, people
 from raigov.governance.lanes import config
@@ -82,7 +84,7 @@ def update_practice(session: Session, actor: Actor, business_id: str, item: str,
                     reason: str | None = None, owner: str | None = None, due_on: dt.date | None = None,
                     expected_version: int | None = None) -> Practice:
     uc = inventory.get_use_case(session, actor, business_id)
-    require(actor, "practice.update", component_of(uc))
+    require(actor, "governance.practice.update", component_of(uc))
     p = get_practice(session, uc, item, lock=True)
     if expected_version is not None and expected_version != p.version:
         raise Conflict(f"practice {item} changed since you opened it (now {p.status.replace('_', ' ')}): reload")
@@ -166,7 +168,7 @@ def check_attach(session: Session, actor: Actor, business_id: str) -> None:
     """May ``actor`` attach evidence to ``business_id``? Asked by the adapters before they read an uploaded
     body, so that a refused caller neither leaves a file behind nor learns what the form would accept."""
     uc = inventory.get_use_case(session, actor, business_id)
-    require(actor, "evidence.attach", component_of(uc))
+    require(actor, "governance.evidence.attach", component_of(uc))
 
 
 def add_file(session: Session, actor: Actor, settings: Settings, business_id: str, data: bytes, *, filename: str,
@@ -174,7 +176,7 @@ def add_file(session: Session, actor: Actor, settings: Settings, business_id: st
              practice: str | None = None, details: dict | None = None) -> Evidence:
     """Store a file (content-addressed) and attach it to a use case (and one of its practices)."""
     uc = inventory.get_use_case(session, actor, business_id)
-    require(actor, "evidence.attach", component_of(uc))
+    require(actor, "governance.evidence.attach", component_of(uc))
     title, dated_on = _evidence_common(category, title, dated_on, expires_on)
     pr = get_practice(session, uc, practice) if practice else None
     digest, media, size = evidence_store(settings).put(data, filename)
@@ -191,10 +193,8 @@ def add_file(session: Session, actor: Actor, settings: Settings, business_id: st
 
 def add_link(session: Session, actor: Actor, business_id: str, *, url: str, title: str, category: str,
              dated_on: dt.date | None = None, expires_on: dt.date | None = None, practice: str | None = None) -> Evidence:
-    from urllib.parse import urlsplit
-
     uc = inventory.get_use_case(session, actor, business_id)
-    require(actor, "evidence.attach", component_of(uc))
+    require(actor, "governance.evidence.attach", component_of(uc))
     title, dated_on = _evidence_common(category, title, dated_on, expires_on)
     url = clean(url, "url", "a link needs its address")
     parts = urlsplit(url)
@@ -233,7 +233,7 @@ def link_evidence(session: Session, actor: Actor, evidence_id: int, business_id:
                   practice: str | None = None) -> EvidenceLink:
     """Reuse a piece of evidence on another use case (or practice): a link, never a copy."""
     uc = inventory.get_use_case(session, actor, business_id)
-    require(actor, "evidence.attach", component_of(uc))
+    require(actor, "governance.evidence.attach", component_of(uc))
     ev = session.get(Evidence, evidence_id)
     if ev is None:
         raise ValidationFailed.one("evidence", f"no evidence {evidence_id}")
@@ -262,10 +262,8 @@ def may_read_evidence(session: Session, actor: Actor, ev: Evidence) -> bool:
         return True
     run_id = (ev.details or {}).get("run") if ev.kind == "file" else None
     if isinstance(run_id, int):
-        from raigov.evaluation import service as evaluation
-
         try:
-            run = evaluation.get_run(session, actor, run_id)
+            run = get_run(session, actor, run_id)
         except (NotFound, PermissionDenied):
             return False
         return run.report_pdf_evidence_id == ev.id
@@ -288,7 +286,7 @@ def save_assessment(session: Session, actor: Actor, business_id: str, sections: 
     """A new version of the impact assessment (sections (A)-(E); (F) is the independent review's comments,
     (G) the signed risk acceptance)."""
     uc = inventory.get_use_case(session, actor, business_id)
-    require(actor, "practice.update", component_of(uc))
+    require(actor, "governance.practice.update", component_of(uc))
     unknown = set(sections) - set(ASSESSMENT_SECTIONS)
     if unknown:
         raise ValidationFailed.one(min(unknown), "not a section of the impact assessment")
@@ -371,7 +369,7 @@ def accept_risk(session: Session, actor: Actor, business_id: str, statement: str
     caller has authenticated them again (``method`` says how)."""
     cfg = config()
     uc = inventory.get_use_case(session, actor, business_id)
-    require(actor, "risk.accept", component_of(uc))
+    require(actor, "governance.risk.accept", component_of(uc))
     if actor.user_id is not None and actor.user_id in people(uc):
         raise PermissionDenied(f"{actor.username} is an owner or developer of {uc.business_id} and cannot accept its risk")
     statement = clean(statement, "statement", "the risk acceptance needs its statement")

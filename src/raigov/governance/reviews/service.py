@@ -23,10 +23,12 @@ from raigov.governance.common import active_user, clean, component_of, lock_use_
 from raigov.governance.lanes import GovernanceConfig, Lane, config
 from raigov.governance.models import Review, ReviewComment, ReviewCondition
 from raigov.governance.vocab import REVIEW_DECIDED, REVIEW_UNDECIDED, ConditionStatus, ReviewStatus
+from raigov.identity import service as identity
 from raigov.identity.permissions import Actor, can, require
 from raigov.identity.roles import roles_in_words
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
+from raigov.inventory.vocab import UseCaseStatus
 
 DECISIONS = REVIEW_DECIDED
 
@@ -99,8 +101,9 @@ def comment(session: Session, actor: Actor, review_id: int, body: str) -> Review
     r, uc = load_review(session, review_id)
     inventory.check_read(actor, uc)
     body = clean(body, "body", "a comment needs text")
-    if not (can(actor, "review.comment", component_of(uc)) or (actor.user_id is not None and actor.user_id in people(uc))):
-        raise PermissionDenied(f"{actor.username} may not comment on reviews of {uc.business_id}")
+    if not (can(actor, "governance.review.comment", component_of(uc))
+            or (actor.user_id is not None and actor.user_id in people(uc))):
+        raise PermissionDenied(f"{actor.label} may not comment on reviews of {uc.business_id}")
     c = add_comment(session, r, actor, "comment", body)
     session.flush()
     record(session, actor, "governance.review.comment", "review", r.id, {"comment": c.id},
@@ -113,13 +116,13 @@ def decide(session: Session, actor: Actor, review_id: int, decision: str, reason
     """Approve, approve with conditions (tracked to closure), deny, or request changes."""
     cfg = config()
     if decision not in (*DECISIONS, ReviewStatus.CHANGES_REQUESTED):
-        raise ValidationFailed.one("decision", f"one of {', '.join((*DECISIONS, 'changes_requested'))}")
+        raise ValidationFailed.one("decision", f"one of {', '.join((*DECISIONS, ReviewStatus.CHANGES_REQUESTED))}")
     reason = clean(reason, "reason", "a review decision needs its written reason")
     conds = [c.strip() for c in (conditions or []) if c and c.strip()]
-    if decision == "approved_with_conditions" and not conds:
+    if decision == ReviewStatus.APPROVED_WITH_CONDITIONS and not conds:
         raise ValidationFailed.one("conditions", "an approval with conditions needs at least one condition", "missing")
     r, uc = load_review(session, review_id, lock=True)
-    require(actor, "review.decide", component_of(uc))
+    require(actor, "governance.review.decide", component_of(uc))
     inventory.check_read(actor, uc)
     lane = _lane(cfg, r.lane)
     why = lane_refusal(cfg, actor, uc, lane)
@@ -151,7 +154,7 @@ def decide(session: Session, actor: Actor, review_id: int, decision: str, reason
 def resubmit(session: Session, actor: Actor, review_id: int, note: str) -> Review:
     """The owner answers a change request: the review is open again."""
     r, uc = load_review(session, review_id, lock=True)
-    if not (actor.user_id in people(uc) or can(actor, "usecase.edit", component_of(uc))):
+    if not (actor.user_id in people(uc) or can(actor, "inventory.use_case.revise", component_of(uc))):
         raise PermissionDenied(f"{actor.label} may not answer reviews of {uc.business_id}")
     note = clean(note, "note", "say what changed")
     if r.status != ReviewStatus.CHANGES_REQUESTED:
@@ -168,7 +171,7 @@ def reopen(session: Session, actor: Actor, business_id: str, lane_code: str, rea
     """A new cycle of a lane (after a denial was answered, or a significant change)."""
     cfg = config()
     uc = inventory.get_use_case(session, actor, business_id)
-    require(actor, "review.assign", component_of(uc))
+    require(actor, "governance.review.assign", component_of(uc))
     _lane(cfg, lane_code)
     reason = clean(reason, "reason", "say why the review opens again")
     lock_use_case(session, uc)
@@ -192,13 +195,12 @@ def assign(session: Session, actor: Actor, review_id: int, username: str | None)
     r, uc = load_review(session, review_id, lock=True)
     is_assignee = r.assignee_id is not None and r.assignee_id == actor.user_id
     if not is_assignee:
-        require(actor, "review.assign", component_of(uc))
+        require(actor, "governance.review.assign", component_of(uc))
     if r.status not in REVIEW_UNDECIDED:
         raise Conflict(f"review {r.id} is already decided")
     target = None
     if username:
         target = active_user(session, username)
-        from raigov.identity import service as identity
 
         why = lane_refusal(cfg, identity.actor_for(session, target), uc, _lane(cfg, r.lane), subject=target.username)
         if why:
@@ -223,7 +225,7 @@ def eligible_reviewers(session: Session, actor: Actor, review_id: int) -> list[t
     cfg = config()
     r, uc = load_review(session, review_id)
     if not (r.assignee_id is not None and r.assignee_id == actor.user_id):
-        require(actor, "review.assign", component_of(uc))
+        require(actor, "governance.review.assign", component_of(uc))
     lane = _lane(cfg, r.lane)
     users = session.scalars(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
                             .where(RoleAssignment.role.in_(sorted(lane.roles)), User.is_active.is_(True),
@@ -240,7 +242,7 @@ def close_condition(session: Session, actor: Actor, condition_id: int, note: str
     if c is None:
         raise NotFound(f"no condition {condition_id}")
     r, uc = load_review(session, c.review_id)
-    require(actor, "review.decide", component_of(uc))
+    require(actor, "governance.review.decide", component_of(uc))
     why = lane_refusal(cfg, actor, uc, _lane(cfg, r.lane))
     if why:
         raise PermissionDenied(why)
@@ -249,7 +251,7 @@ def close_condition(session: Session, actor: Actor, condition_id: int, note: str
         raise Conflict(f"condition {c.id} was already closed by {c.closed_by}")
     c.status, c.closed_at, c.closed_by, c.closure_note = ConditionStatus.CLOSED, utcnow(), actor.label, note
     session.flush()
-    record(session, actor, "governance.condition.close", "review", r.id, {"condition": c.id, "status": "closed"},
+    record(session, actor, "governance.condition.close", "review", r.id, {"condition": c.id, "status": ConditionStatus.CLOSED},
            {"use_case": uc.business_id, "lane": r.lane})
     return c
 
@@ -270,19 +272,19 @@ def may_queue_all(actor: Actor) -> bool:
     """May `actor` see the queue of every lane (not only the lanes they review)? Those who assign reviews (the
     CAIO, delegates, component AI leads: each still sees only the use cases they may read) and the operator's
     shell (`raigov review queue`)."""
-    return actor.kind == "system" or can(actor, "review.assign")
+    return actor.kind == "system" or can(actor, "governance.review.assign")
 
 
 def queue(session: Session, actor: Actor, lane: str | None = None, include_all: bool = False) -> list[QueueRow]:
     """Open reviews, oldest first: by default those of the lanes the actor may review; `include_all`: every
     lane, for those who may (`may_queue_all`; PermissionDenied otherwise)."""
     cfg = config()
-    require(actor, "usecase.read")
+    require(actor, "inventory.use_case.read")
     if include_all and not may_queue_all(actor):
         raise PermissionDenied(f"{actor.label} may see the reviews of their own lanes only: the queue of every lane "
                                "is for those who assign reviews")
     q = select(Review, UseCase).join(UseCase, UseCase.id == Review.use_case_id).where(
-        Review.status.in_(REVIEW_UNDECIDED), UseCase.status != "retired").order_by(Review.opened_at)
+        Review.status.in_(REVIEW_UNDECIDED), UseCase.status != UseCaseStatus.RETIRED).order_by(Review.opened_at)
     if lane:
         _lane(cfg, lane)
         q = q.where(Review.lane == lane)
@@ -292,7 +294,8 @@ def queue(session: Session, actor: Actor, lane: str | None = None, include_all: 
     for r, uc in session.execute(q):
         if not include_all and r.lane not in lanes_of_actor:
             continue
-        if not can(actor, "usecase.read_draft" if uc.status == "draft" else "usecase.read", component_of(uc)):
+        read = "inventory.use_case.read_draft" if uc.status == UseCaseStatus.DRAFT else "inventory.use_case.read"
+        if not can(actor, read, component_of(uc)):
             continue
         ln = cfg.lanes.get(r.lane)
         if ln is not None and ln.scope == "component" and not include_all and lane_refusal(cfg, actor, uc, ln):

@@ -37,7 +37,7 @@ def grant_waiver(session: Session, actor: Actor, business_id: str, practice: str
                  risk_assessment: str, public_summary: str, expires_on: dt.date) -> Waiver:
     uc = inventory.get_use_case(session, actor, business_id)
     _caio_only(actor, "grants a waiver")
-    require(actor, "waiver.grant")
+    require(actor, "governance.waiver.grant")
     if grounds not in WAIVER_GROUNDS:
         raise ValidationFailed.one("grounds", f"one of {', '.join(WAIVER_GROUNDS)}")
     determination = clean(determination, "determination", "a waiver needs the CAIO's written determination")
@@ -76,7 +76,7 @@ def _waiver(session: Session, waiver_id: int) -> tuple[Waiver, UseCase]:
 def certify_waiver(session: Session, actor: Actor, waiver_id: int, note: str) -> Waiver:
     """The CAIO's annual certification of a waiver's ongoing validity."""
     _caio_only(actor, "certifies a waiver")
-    require(actor, "waiver.grant")
+    require(actor, "governance.waiver.grant")
     w, uc = _waiver(session, waiver_id)
     note = clean(note, "note", "say why the waiver remains valid")
     if w.status != WaiverStatus.ACTIVE:
@@ -90,7 +90,7 @@ def certify_waiver(session: Session, actor: Actor, waiver_id: int, note: str) ->
 
 def revoke_waiver(session: Session, actor: Actor, waiver_id: int, reason: str) -> Waiver:
     _caio_only(actor, "revokes a waiver")
-    require(actor, "waiver.revoke")
+    require(actor, "governance.waiver.revoke")
     w, uc = _waiver(session, waiver_id)
     reason = clean(reason, "reason", "a revocation needs its reason")
     if w.status != WaiverStatus.ACTIVE:
@@ -102,7 +102,7 @@ def revoke_waiver(session: Session, actor: Actor, waiver_id: int, reason: str) -
     p.status, p.status_reason, p.version = PracticeStatus.IN_PROGRESS, f"waiver {w.id} revoked", p.version + 1
     p.updated_at, p.updated_by = utcnow(), actor.label
     session.flush()
-    record(session, actor, "governance.waiver.revoke", "waiver", w.id, {"status": "revoked"},
+    record(session, actor, "governance.waiver.revoke", "waiver", w.id, {"status": WaiverStatus.REVOKED},
            {"use_case": uc.business_id, "practice": w.practice_item, "reason": reason[:200],
             "omb_report_due": w.omb_report_due.isoformat()})
     return w
@@ -110,7 +110,7 @@ def revoke_waiver(session: Session, actor: Actor, waiver_id: int, reason: str) -
 
 def mark_waiver_reported(session: Session, actor: Actor, waiver_id: int, reported_on: dt.date | None = None) -> Waiver:
     """Record that the grant or revocation was reported to OMB (stops the 30-day clock)."""
-    require(actor, "waiver.report")
+    require(actor, "governance.waiver.report")
     w, uc = _waiver(session, waiver_id)
     w.omb_reported_on, w.version = reported_on or agency_today(), w.version + 1
     session.flush()
@@ -136,7 +136,7 @@ def certify_pilot(session: Session, actor: Actor, business_id: str, *, scale: st
     cfg = config()
     uc = inventory.get_use_case(session, actor, business_id)
     _caio_only(actor, "certifies a pilot")
-    require(actor, "pilot.certify")
+    require(actor, "governance.pilot.certify")
     scale = clean(scale, "scale", "a pilot's limited scale, in words")
     opt_in_out = clean(opt_in_out, "opt_in_out", "how people may opt in and out of the pilot (or why they cannot)")
     practices_applied = clean(practices_applied, "practices_applied", "which practices the pilot applies")
@@ -165,7 +165,7 @@ def end_pilot(session: Session, actor: Actor, pilot_id: int, reason: str) -> Pil
     From then on the gate no longer treats the use case as a pilot: its minimum practices and risk
     acceptance are required again. Ending a pilot that is not active is a Conflict."""
     _caio_only(actor, "ends a pilot")
-    require(actor, "pilot.certify")
+    require(actor, "governance.pilot.certify")
     p = session.scalar(select(Pilot).where(Pilot.id == pilot_id).with_for_update())
     if p is None:
         raise NotFound(f"no pilot {pilot_id}")
@@ -175,7 +175,7 @@ def end_pilot(session: Session, actor: Actor, pilot_id: int, reason: str) -> Pil
     p.status, p.ended_at, p.end_reason = PilotStatus.ENDED, utcnow(), reason
     session.flush()
     uc = session.get(UseCase, p.use_case_id)
-    record(session, actor, "governance.pilot.end", "pilot", p.id, {"status": "ended"},
+    record(session, actor, "governance.pilot.end", "pilot", p.id, {"status": PilotStatus.ENDED},
            {"use_case": uc.business_id, "reason": reason[:200]})
     return p
 
@@ -186,5 +186,5 @@ def pilots_of(session: Session, actor: Actor, business_id: str | None = None) ->
         uc = inventory.get_use_case(session, actor, business_id)
         q = q.where(Pilot.use_case_id == uc.id)
     else:
-        require(actor, "usecase.read")
+        require(actor, "inventory.use_case.read")
     return list(session.scalars(q))

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import re
+import warnings
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -236,8 +237,6 @@ def check_zip(data: bytes, limit_hint: int | None) -> None:
 
 def read_xlsx(data: bytes, max_bytes: int | None) -> tuple[list[Sheet], list[tuple[str, str, str]]]:
     """All sheets' rows. Returns (sheets, file notes [(severity, code, message)])."""
-    import warnings
-
     import openpyxl
 
     check_zip(data, max_bytes)

@@ -66,7 +66,8 @@ class DecisionIn(BaseModel):
     expected_version: int | None = Field(default=None, ge=0, le=INT32_MAX)
 
 
-@router.post("/reviews/{review_id}/decision", tags=["governance"], responses=ERRORS, dependencies=[may("review.decide")])
+@router.post("/reviews/{review_id}/decision", tags=["governance"], responses=ERRORS,
+             dependencies=[may("governance.review.decide")])
 def decide(request: Request, actor: ActorDep, review_id: RowId, body: DecisionIn):
     with uow(request) as s:
         return _review_out(gov.decide(s, actor, review_id, body.decision, body.reason, body.conditions,
@@ -118,7 +119,7 @@ class PracticeIn(BaseModel):
 
 
 @router.patch("/use-cases/{business_id}/practices/{item}", tags=["governance"], responses=ERRORS,
-              dependencies=[may("practice.update")])
+              dependencies=[may("governance.practice.update")])
 def update_practice(request: Request, actor: ActorDep, business_id: str, item: str, body: PracticeIn):
     with uow(request) as s:
         return _practice_out(gov.update_practice(s, actor, business_id, item, status=body.status, reason=body.reason,

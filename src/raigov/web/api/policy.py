@@ -10,10 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from raigov import flows
 from raigov.clock import agency_today
 from raigov.errors import FieldError, NotFound
 from raigov.identity.permissions import Actor
+from raigov.inventory import service as inventory
 from raigov.policy import service as policy
+from raigov.policy.packs import current_registry
 from raigov.web.api.v1 import ERRORS
 from raigov.web.deps import api_actor, may, settings_of, uow
 
@@ -22,8 +25,6 @@ ActorDep = Annotated[Actor, Depends(api_actor)]
 
 
 def _registry():
-    from raigov.policy.packs import current_registry
-
     return current_registry()
 
 
@@ -293,7 +294,6 @@ def _determination_out(business_id: str, d) -> DeterminationOut:
 @router.get("/use-cases/{business_id}/screening", response_model=UseCaseScreening, responses=ERRORS,
             summary="The latest stored screening of a use case and its determinations")
 def screening(request: Request, actor: ActorDep, business_id: str):
-    from raigov.inventory import service as inventory
 
     with uow(request) as s:
         uc = inventory.get_use_case(s, actor, business_id)  # the same read rules as GET /use-cases/{id}
@@ -313,13 +313,9 @@ class DeterminationIn(BaseModel):
 
 
 @router.post("/use-cases/{business_id}/determinations", response_model=DeterminationOut, status_code=201,
-             responses=ERRORS, dependencies=[may("determination.decide")],
+             responses=ERRORS, dependencies=[may("policy.determination.decide")],
              summary="Record the official's determination (CAIO or delegate)")
 def determine(request: Request, actor: ActorDep, business_id: str, body: DeterminationIn):
-    from raigov.governance import service as gov
-    from raigov.inventory import service as inventory
-
     with uow(request) as s:
-        d = policy.decide(s, actor, business_id, body.decision, body.reason)
-        gov.sync_if_allowed(s, actor, business_id)  # as the page does
+        d = flows.decide(s, actor, business_id, body.decision, body.reason)  # as the page does
         return _determination_out(inventory.get_use_case(s, actor, business_id).business_id, d)

@@ -24,6 +24,7 @@ from raigov.identity.schemas import (
     UserCreate,
     UserOut,
 )
+from raigov.inventory import service as inventory
 from raigov.web.deps import api_actor, may, settings_of, uow
 from raigov.web.params import Offset, OptTreeSize, PageNo, RowId, Seq, TreeSize
 
@@ -74,7 +75,7 @@ def list_users(request: Request, actor: ActorDep):
 
 
 @router.post("/users", response_model=UserOut, status_code=201, tags=["identity"], responses=ERRORS,
-             dependencies=[may("user.manage")])
+             dependencies=[may("identity.user.manage")])
 def create_user(request: Request, actor: ActorDep, body: UserCreate):
     with uow(request) as s:
         return identity.user_out(identity.create_user(s, actor, body, settings_of(request)))
@@ -82,13 +83,13 @@ def create_user(request: Request, actor: ActorDep, body: UserCreate):
 
 @router.get("/users/{username}", response_model=UserOut, tags=["identity"], responses=ERRORS)
 def get_user(request: Request, actor: ActorDep, username: str):
-    require(actor, "user.read")
+    require(actor, "identity.user.read")
     with uow(request) as s:
         return identity.user_out(identity.get_user(s, username))
 
 
 @router.post("/users/{username}/roles", response_model=UserOut, tags=["identity"], responses=ERRORS,
-             dependencies=[may("role.manage")])
+             dependencies=[may("identity.role.manage")])
 def grant_role(request: Request, actor: ActorDep, username: str, body: RoleGrantIn):
     with uow(request) as s:
         return identity.user_out(identity.grant_role(s, actor, username, body))
@@ -233,8 +234,6 @@ def list_use_cases(
     page: PageNo = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
 ):
-    from raigov.inventory import service as inventory
-
     with uow(request) as s:
         rows, total, _ = inventory.list_use_cases(s, actor, inventory.UseCaseQuery(
             q=q, component=component, stage=stage, impact=impact, status=status, page=page, per_page=per_page,
@@ -269,8 +268,6 @@ def revision_of_etag(value: str | None) -> int | None:
 def get_use_case(request: Request, actor: ActorDep, business_id: str, response: Response):
     """The current answers and the revision history. The ``ETag`` header names the revision: send it back
     as ``If-Match`` with an edit, so that an edit made meanwhile by someone else is not overwritten."""
-    from raigov.inventory import service as inventory
-
     with uow(request) as s:
         uc = inventory.get_use_case(s, actor, business_id)
         response.headers["ETag"] = etag_of(uc)
@@ -293,11 +290,9 @@ async def edit_use_case(request: Request, actor: ActorDep, business_id: str, res
                         if_match: Annotated[str | None, Header()] = None):
     """The body is read as it came and validated only after the permission check (a caller who may not
     edit the use case gets 403 whatever they send, never a 422 describing what would be accepted)."""
-    from raigov.inventory import service as inventory
-
     raw = await request.body()
     with uow(request) as s:
-        inventory.get_use_case_for(s, actor, business_id, "usecase.edit")
+        inventory.get_use_case_for(s, actor, business_id, "inventory.use_case.revise")
         body = parse_body(UseCaseEdit, raw)
         base = body.base_revision
         etag_base = revision_of_etag(if_match)

@@ -46,7 +46,7 @@ def _new_form(request: Request, values: dict, errors: dict, status: int = 200):
 @router.get("/users/new")
 def new_user_form(request: Request):
     actor = require_page_actor(request)
-    require(actor, "user.manage")
+    require(actor, "identity.user.manage")
     return _new_form(request, {"kind": "person"}, {})
 
 
@@ -71,7 +71,7 @@ async def new_user(request: Request):
 @router.get("/users/{username}")
 def user_detail(request: Request, username: str, created: Flag = 0, done: str = ""):
     actor = require_page_actor(request)
-    require(actor, "user.read")
+    require(actor, "identity.user.read")
     with uow(request) as s:
         user = identity.get_user(s, username)
         out = identity.user_out(user)
@@ -83,7 +83,7 @@ def user_detail(request: Request, username: str, created: Flag = 0, done: str = 
 
 
 def _can_tokens(actor) -> bool:
-    return can(actor, "token.manage")
+    return can(actor, "identity.token.manage")
 
 
 @router.post("/users/{username}/{op}")

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from raigov.clock import agency_today
 from raigov.datacall import service as datacall
 from raigov.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
+from raigov.governance.vocab import CycleStatus
 from raigov.identity.permissions import can
 from raigov.inventory import service as inventory
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
@@ -28,10 +29,10 @@ def _overview(request: Request, actor, year: int | None, *, errors: dict | None 
             year = cycles[0]["year"]
         prog = datacall.progress(s, actor, year).as_dict() if year is not None and any(
             c["year"] == year for c in cycles) else None
-        pub = datacall.publication(s, year) if prog and prog["cycle"]["status"] == "certified" else None
+        pub = datacall.publication(s, year) if prog and prog["cycle"]["status"] == CycleStatus.CERTIFIED else None
     return render(request, "datacall/index.html", {
         "nav": "datacall", "cycles": cycles, "year": year, "progress": prog, "pub": pub,
-        "can_open": can(actor, "datacall.open"), "can_certify": can(actor, "datacall.certify"),
+        "can_open": can(actor, "datacall.cycle.open"), "can_certify": can(actor, "datacall.cycle.certify"),
         "errors": errors or {}, "form": form or {}, "message": message,
         "default_year": agency_today(settings_of(request)).year}, status_code=status)
 
@@ -119,7 +120,7 @@ def _component_page(request: Request, actor, year: int, component: str, *, error
                      for u in rows if u.status != "draft"]
     view = _groups_view(groups, errors.get("groups", {}), kept or {})
     unexplained = sum(g["open"] for g in view)
-    can_cert = can(actor, "datacall.certify_component", component) and cycle["status"] == "open"
+    can_cert = can(actor, "datacall.component.certify", component) and cycle["status"] == "open"
     blocker = (f"{unexplained} failing check{'s' if unexplained != 1 else ''} of "
                f"{sum(1 for g in view if g['open'])} kind{'s' if sum(1 for g in view if g['open']) != 1 else ''} "
                "still need a fix or an explanation (see above)") if unexplained else None

@@ -10,10 +10,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from raigov.errors import PermissionDenied, RaigovError
+from raigov.errors import NotFound, PermissionDenied, RaigovError, ValidationFailed
 from raigov.evaluation import service as ev
 from raigov.evaluation.report.html import bar_chart_svg, fmt, group_label
-from raigov.evaluation.vocab import RUN_KIND_WORDS, metric_label
+from raigov.evaluation.vocab import RUN_KIND_WORDS, RunStatus, metric_label
+from raigov.governance import service as gov
 from raigov.identity.permissions import components_visible
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.params import RowId
@@ -60,7 +61,7 @@ def _index(request: Request, actor, *, error: str | None = None, field: str | No
         bids = ev.business_ids(s, found)
         rows = [{"r": r, "business_id": bids.get(r.use_case_id)} for r in found]
         return render(request, "evaluation/index.html", {
-            "nav": "evaluation", "runs": rows, "can_run": components_visible(actor, "eval.run") != set(),
+            "nav": "evaluation", "runs": rows, "can_run": components_visible(actor, "evaluation.run.execute") != set(),
             "error": error, "error_field": field, "ok": ok, "form": form or {"kind": "biometric"},
             "kind_words": RUN_KIND_WORDS, "kinds": KINDS,
             "max_rows": max_rows, "max_mb": max_bytes // (1024 * 1024), "outcome_labels": OUTCOME_LABELS,
@@ -92,8 +93,6 @@ async def start_run(request: Request):
     params["criteria_pack"] = values["criteria_pack"]
     try:
         if upload is None or not getattr(upload, "filename", ""):
-            from raigov.errors import ValidationFailed
-
             raise ValidationFailed.one("file", "choose a CSV or Parquet file to evaluate")
         data = await upload.read(max_bytes + 1)
         with uow(request) as s:
@@ -179,21 +178,17 @@ def run_page(request: Request, run_id: RowId, error: str | None = None, ok: str 
             "banner": outcome_banner(run), "charts": charts(run, km, kn), "metric_label": metric_label,
             "kind_words": RUN_KIND_WORDS,
             "group_label": group_label, "outcome_labels": OUTCOME_LABELS, "error": error, "ok": ok,
-            "can_attach": run.status == "done" and components_visible(actor, "eval.run") != set(),
+            "can_attach": run.status == RunStatus.DONE and components_visible(actor, "evaluation.run.execute") != set(),
             "classifier_cols": ("n", "selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy"),
         })
 
 
 @router.get("/runs/{run_id}/report.pdf")
 def report_pdf(request: Request, run_id: RowId):
-    from raigov.governance import service as gov
-
     actor = require_page_actor(request)
     with uow(request) as s:
         run = ev.get_run(s, actor, run_id)
         if not run.report_sha256:
-            from raigov.errors import NotFound
-
             raise NotFound(f"run {run_id} has no report")
         data = gov.evidence_store(settings_of(request)).get(run.report_sha256)
     return Response(data, media_type="application/pdf", headers={
@@ -210,8 +205,6 @@ async def attach(request: Request, run_id: RowId):
     practice = str(form.get("practice") or "").strip() or None
     try:
         if not bid:
-            from raigov.errors import ValidationFailed
-
             raise ValidationFailed.one("business_id", "give the use case's id")
         with uow(request) as s:
             ev.attach_report(s, actor, settings_of(request), run_id, bid, practice)

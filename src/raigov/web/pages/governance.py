@@ -11,24 +11,27 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
+from raigov import flows
 from raigov.clock import agency_today
 from raigov.errors import RaigovError, ValidationFailed
 from raigov.governance import service as gov
 from raigov.governance.lanes import config
-from raigov.inventory import service as inventory
-from raigov.policy import service as policy
+from raigov.governance.vocab import PracticeStatus, ReviewStatus
+from raigov.identity import service as identity
 from raigov.policy.vocab import determination_words
+from raigov.web.api.governance import evidence_response
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.params import Flag, RowId, form_int
 from raigov.web.templating import render
 from raigov.web.uploads import UploadLimit
 
 router = APIRouter(include_in_schema=False)
-STATUS_LABELS = {"open": "Open", "changes_requested": "Changes requested", "approved": "Approved",
-                 "approved_with_conditions": "Approved with conditions", "denied": "Denied", "withdrawn": "Withdrawn",
-                 "missing": "Not opened"}
-PRACTICE_LABELS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done", "waived": "Waived",
-                   "not_applicable": "Not applicable"}
+STATUS_LABELS = {ReviewStatus.OPEN: "Open", ReviewStatus.CHANGES_REQUESTED: "Changes requested",
+                 ReviewStatus.APPROVED: "Approved", ReviewStatus.APPROVED_WITH_CONDITIONS: "Approved with conditions",
+                 ReviewStatus.DENIED: "Denied", ReviewStatus.WITHDRAWN: "Withdrawn", "missing": "Not opened"}
+PRACTICE_LABELS = {PracticeStatus.NOT_STARTED: "Not started", PracticeStatus.IN_PROGRESS: "In progress",
+                   PracticeStatus.DONE: "Done", PracticeStatus.WAIVED: "Waived",
+                   PracticeStatus.NOT_APPLICABLE: "Not applicable"}
 
 
 COMMENT_WORDS = {"comment": "comment", "request_changes": "asked for changes", "decision": "decision",
@@ -131,9 +134,7 @@ async def submit(request: Request, business_id: str):
     await _form(request)
     try:
         with uow(request) as s:
-            inventory.submit_use_case(s, actor, business_id, "submitted for review")
-            policy.screen_use_case(s, actor, business_id)
-            gov.sync(s, actor, business_id)
+            flows.submit(s, actor, business_id)
     except RaigovError as exc:
         return _back(business_id, error=exc)
     return _back(business_id, ok="Submitted: screened and sent to its reviews")
@@ -264,8 +265,6 @@ async def add_evidence(request: Request, business_id: str, limit: UploadLimit):
 
 @router.get("/evidence/{evidence_id}/download")
 def download(request: Request, evidence_id: RowId):
-    from raigov.web.api.governance import evidence_response
-
     actor = require_page_actor(request)
     with uow(request) as s:
         ev = gov.get_evidence(s, actor, evidence_id)
@@ -291,7 +290,6 @@ async def save_assessment(request: Request, business_id: str):
 async def accept_risk(request: Request, business_id: str):
     """The signature: the official types their password again; the service records the SHA-256 of the exact
     package they were shown."""
-    from raigov.identity import service as identity
 
     actor = require_page_actor(request)
     form = await _form(request)

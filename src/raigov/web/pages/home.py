@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from raigov.audit.service import latest_head, tree_size
 from raigov.clock import agency_today
 from raigov.domains import Task, allowed, load
 from raigov.errors import NotFound
@@ -52,9 +53,7 @@ def home(request: Request):
     with uow(request, read=True) as s:
         tasks = [{"key": t.key, "label": t.label, "count": len(items), "overdue": sum(1 for i in items if i.overdue)}
                  for t, items in _tasks_of(request, s, actor)]
-        if can(actor, "audit.read"):
-            from raigov.audit.service import latest_head, tree_size
-
+        if can(actor, "audit.event.read"):
             stats["audit_events"] = tree_size(s)
             stats["audit_head"] = latest_head(s)
     return render(request, "home.html", {"panels": _panels(request, actor), "tasks": tasks, "stats": stats,

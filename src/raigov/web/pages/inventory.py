@@ -6,26 +6,32 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 
+from raigov import flows
 from raigov.audit import service as audit
 from raigov.clock import agency_today
 from raigov.errors import RaigovError, ValidationFailed
 from raigov.identity.permissions import can
+from raigov.identity.service import org_units
 from raigov.inventory import records, uploads
 from raigov.inventory import service as inventory
 from raigov.inventory.catalog import fields
+from raigov.inventory.formats import read_inventory
 from raigov.inventory.formats.safe import HEADER as SAFE_HEADER
 from raigov.inventory.formats.safe import NOTICE as SAFE_NOTICE
 from raigov.inventory.formats.safe import SafeCells
 from raigov.inventory.questions import SECTIONS_2025, form_sections, label_of
 from raigov.inventory.records import DEPARTMENT_FIELDS
+from raigov.policy import service as policy
 from raigov.web import flash
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
+from raigov.web.pages.governance import gate_view
 from raigov.web.params import OptRevision, form_int
 from raigov.web.templating import render
 from raigov.web.uploads import UploadLimit
@@ -71,9 +77,9 @@ def list_page(request: Request):
         "nav": "inventory", "items": items, "total": total, "facets": facets, "params": keep, "query": query,
         "page": query.page, "pages": pages, "qs": urlencode(keep), "sort_url": sort_url,
         "pager": pager(query.page, pages),
-        "can_create": any(can(actor, "usecase.create", g.org_unit) for g in actor.grants),
-        "can_import": any(can(actor, "inventory.import", g.org_unit) for g in actor.grants),
-        "can_export": any(can(actor, "inventory.export", g.org_unit) for g in actor.grants)})
+        "can_create": any(can(actor, "inventory.use_case.create", g.org_unit) for g in actor.grants),
+        "can_import": any(can(actor, "inventory.file.import", g.org_unit) for g in actor.grants),
+        "can_export": any(can(actor, "inventory.file.export", g.org_unit) for g in actor.grants)})
 
 
 def pager(page: int, pages: int, around: int = 1) -> list[int | None]:
@@ -174,7 +180,7 @@ def _detail_context(request: Request, s, actor, uc, a: int | None, b: int | None
     if a and b:
         diff = _diff_rows(inventory.revision_diff(s, actor, uc.business_id, a, b))
     events = []
-    if can(actor, "audit.read"):
+    if can(actor, "audit.event.read"):
         events, _ = audit.list_events(s, actor, audit.EventFilter(object_type="use_case", object_id=uc.business_id), limit=50)
         # a big import records one event per batch of use cases: the batches holding this one's revisions
         events = sorted(events + inventory.import_events(s, actor, uc), key=lambda e: e.seq, reverse=True)
@@ -189,7 +195,6 @@ def _detail_context(request: Request, s, actor, uc, a: int | None, b: int | None
         checks = [c.as_dict() for c in check_use_case(vals, rev.schema)]
     people = [{"username": p.user.username, "name": p.user.display_name, "role": p.role} for p in uc.people]
     comp = uc.org_unit.code if uc.org_unit and uc.org_unit.kind != "department" else None
-    from raigov.policy import service as policy
 
     sc = policy.latest_screening(s, uc)
     screening = None
@@ -200,7 +205,6 @@ def _detail_context(request: Request, s, actor, uc, a: int | None, b: int | None
     dets = [{"decision": policy.FRAMEWORKS[framework]["decisions"].get(d.decision, d.decision), "status": d.status,
              "reason": d.reason, "by": d.created_by, "at": d.created_at, "source": d.source, "framework": d.framework}
             for d in reversed(policy.determinations(s, uc))]
-    from raigov.web.pages.governance import gate_view
 
     values = rev.values
     summary = [(label_of(n), values.get(n)) for n in SUMMARY_FIELDS if values.get(n) not in (None, "", [])]
@@ -208,12 +212,12 @@ def _detail_context(request: Request, s, actor, uc, a: int | None, b: int | None
             "component": uc.org_unit.code if uc.org_unit else uc.agency, "summary": summary,
             "sections": _field_rows(rev.schema, rev.values, rev.raw), "schema": rev.schema,
             "revisions": _history(s, actor, uc), "diff": diff, "a": a, "b": b, "events": events, "checks": checks,
-            "people": people, "can_edit": can(actor, "usecase.edit", comp) and rev.schema == "2025",
-            "can_retire": can(actor, "usecase.retire", comp) and uc.status != "retired",
+            "people": people, "can_edit": can(actor, "inventory.use_case.revise", comp) and rev.schema == "2025",
+            "can_retire": can(actor, "inventory.use_case.retire", comp) and uc.status != "retired",
             "screening": screening, "determinations": dets, "framework": framework,
             "decisions": policy.FRAMEWORKS[framework]["decisions"],
-            "can_screen": can(actor, "determination.propose", comp) and rev.schema in ("2025", "2024"),
-            "can_decide": can(actor, "determination.decide") and (framework == "M-25-21" or actor.has_role("caio")),
+            "can_screen": can(actor, "policy.use_case.screen", comp) and rev.schema in ("2025", "2024"),
+            "can_decide": policy.may_decide(actor, framework),
             "retire_error": None, "determine_error": None, "typed": {}}
 
 
@@ -264,11 +268,9 @@ def _field_errors(exc: ValidationFailed) -> dict[str, str]:
 
 
 def _form(request, actor, *, values, errors, uc=None, component=None, status=200, stale=None):
-    comps = sorted({g.org_unit for g in actor.grants if g.org_unit and can(actor, "usecase.create", g.org_unit)})
-    if any(g.org_unit is None and can(actor, "usecase.create") for g in actor.grants):
+    comps = sorted({g.org_unit for g in actor.grants if g.org_unit and can(actor, "inventory.use_case.create", g.org_unit)})
+    if any(g.org_unit is None and can(actor, "inventory.use_case.create") for g in actor.grants):
         with uow(request) as s:
-            from raigov.identity.service import org_units
-
             comps = [u.code for u in org_units(s) if u.kind != "department"]
     return render(request, "inventory/form.html", {
         "nav": "inventory", "sections": form_sections(), "values": values, "errors": errors, "uc": uc,
@@ -366,36 +368,23 @@ async def edit(request: Request, business_id: str):
 
 @router.post("/{business_id}/screen")
 async def screen_now(request: Request, business_id: str):
-    from raigov.policy import service as policy
-
     actor = require_page_actor(request)
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
     with uow(request) as s:
-        policy.screen_use_case(s, actor, business_id)
-        _sync_governance(s, actor, business_id)
+        flows.screen(s, actor, business_id)
     return RedirectResponse(flash.done_url(f"/inventory/{business_id}", "screened") + "#determination", status_code=303)
-
-
-def _sync_governance(s, actor, business_id: str) -> None:
-    """A new screen or determination may change the lanes and practices the use case needs."""
-    from raigov.governance import service as gov
-
-    gov.sync_if_allowed(s, actor, business_id)
 
 
 @router.post("/{business_id}/determine")
 async def determine(request: Request, business_id: str):
-    from raigov.policy import service as policy
-
     actor = require_page_actor(request)
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
     decision, reason = str(form.get("decision") or ""), str(form.get("reason") or "")
     try:
         with uow(request) as s:
-            policy.decide(s, actor, business_id, decision, reason)
-            _sync_governance(s, actor, business_id)
+            flows.decide(s, actor, business_id, decision, reason)
     except ValidationFailed as exc:
         e = exc.errors[0]
         return _detail(request, business_id, status=422, typed={"decision": decision, "reason": reason},
@@ -420,8 +409,6 @@ async def retire(request: Request, business_id: str):
 @router.get("/export/{fmt}")
 def export_download(request: Request, fmt: str, component: str | None = None):
     """OMB's own format, for the whole inventory or one component."""
-    import tempfile
-
     actor = require_page_actor(request)
     suffix = ".xlsx" if fmt.endswith("xlsx") else ".csv"
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
@@ -449,8 +436,6 @@ def import_page(request: Request):
 async def import_upload(request: Request, limit: UploadLimit):
     """Step 1: upload and dry run. The file is kept (by its SHA-256, mode 0600) for step 2. Whether the
     person may import at all is asked before the body is read: a refused caller leaves nothing behind."""
-    from raigov.inventory.formats import read_inventory
-
     actor = require_page_actor(request)
     inventory.require_import(actor)
     settings = settings_of(request)
@@ -482,8 +467,6 @@ async def import_upload(request: Request, limit: UploadLimit):
 @router.post("/import/commit")
 async def import_commit(request: Request):
     """Step 2: import the file that was dry-run, in one transaction; the kept file is deleted afterwards."""
-    from raigov.inventory.formats import read_inventory
-
     actor = require_page_actor(request)
     inventory.require_import(actor)
     settings = settings_of(request)

@@ -50,7 +50,7 @@ def _page(request: Request, status: str = "", kind: str = "", recipient: str = "
     return render(request, "notices/index.html", {
         "nav": "notices", "result": result, "filters": filters, "query": query, "errors": errors,
         "statuses": jobs.STATUSES, "status_words": STATUS_WORDS,
-        "kind_words": kind_words, "can_retry": can(actor, "notice.retry"), "message": message, "error": error,
+        "kind_words": kind_words, "can_retry": can(actor, "jobs.notice.retry"), "message": message, "error": error,
         "digest": settings_of(request).notice_digest}, status_code=code)
 
 

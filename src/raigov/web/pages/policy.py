@@ -10,6 +10,8 @@ from fastapi import APIRouter, Request
 from raigov.clock import agency_today
 from raigov.errors import NotFound, ValidationFailed
 from raigov.identity.permissions import require
+from raigov.policy import service as policy
+from raigov.policy.packs import current_registry
 from raigov.policy.vocab import determination_words
 from raigov.web.deps import require_page_actor, settings_of, uow
 from raigov.web.pages.forms import field_errors
@@ -21,8 +23,6 @@ KIND_ORDER = ["definition", "principle", "prohibition", "exclusion", "presumptio
 
 
 def _registry():
-    from raigov.policy.packs import current_registry
-
     return current_registry()
 
 
@@ -44,10 +44,8 @@ def library(request: Request):
 
 @router.get("/disagreements")
 def disagreements(request: Request):
-    from raigov.policy import service as policy
-
     actor = require_page_actor(request)
-    require(actor, "usecase.read")
+    require(actor, "inventory.use_case.read")
     with uow(request) as s:
         rows = policy.disagreements(s, actor)
     return render(request, "policy/disagreements.html", {"nav": "policy", "rows": rows,
@@ -57,10 +55,8 @@ def disagreements(request: Request):
 @router.get("/diff")
 def diff(request: Request, old: str = "", new: str = ""):
     """Which use cases in the inventory a change of pack (version) would change; writes nothing."""
-    from raigov.policy import service as policy
-
     actor = require_page_actor(request)
-    require(actor, "usecase.read")
+    require(actor, "inventory.use_case.read")
     reg = _registry()
     groups = [(pid, [p.key for p in reg.versions(pid)]) for pid in sorted({p.id for p in reg.packs()})]
     if not old and not new:  # preselect the last two versions of the first pack that has two
