@@ -12,10 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from raigov.config import Settings
+from raigov.datacall import service as datacall
 from raigov.identity import service as identity
-from raigov.identity.models import User
+from raigov.identity.models import OrgUnit, User
 from raigov.identity.permissions import Actor
 from raigov.identity.schemas import RoleGrantIn, UserCreate
+from raigov.inventory.models import UseCase
 
 DEMO_LEADS = {"CBP": "cbp.lead", "TSA": "tsa.lead"}  # the leads among the demo people (who sign in)
 KNOWN_GAP = "Known gap: the published file left this answer blank; the owner is confirming it."
@@ -40,9 +42,6 @@ def certify_all_components(session: Session, settings: Settings, system: Actor, 
     """Every component with active use cases (but those in `skip`) certified for `year` by its lead, each failing
     check explained. Returns the components certified. (The failing checks are read once for the whole department: reading
     each component's progress would export every component once more.)"""
-    from raigov.datacall import service as datacall
-    from raigov.identity.models import OrgUnit
-    from raigov.inventory.models import UseCase
 
     failing = datacall.failing_by_component(session, caio, None)
     active = session.scalars(select(OrgUnit.code).join(UseCase, UseCase.org_unit_id == OrgUnit.id)
@@ -58,7 +57,6 @@ def certify_all_components(session: Session, settings: Settings, system: Actor, 
 
 def load_data_calls(session: Session, settings: Settings, system: Actor, caio: Actor, today: dt.date) -> dict:
     """Last year's call certified and published, this year's open with TSA certified."""
-    from raigov.datacall import service as datacall
 
     last, this = today.year - 1, today.year
     datacall.open_cycle(session, caio, last, dt.date(last, 11, 15), f"{last} AI use case inventory data call")

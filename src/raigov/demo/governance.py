@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from raigov.clock import agency_today
 from raigov.config import Settings
+from raigov.demo.datacall import load_data_calls
 from raigov.governance import service as gov
 from raigov.governance.models import Review
 from raigov.governance.vocab import REVIEW_UNDECIDED, PracticeStatus, ReviewStatus
@@ -151,7 +152,6 @@ def load_governance(session: Session, settings: Settings, system: Actor) -> dict
             done["overdue"].append(uc.business_id)
             approve_all(uc, skip={"crcl", "legal", "independent", "ocio"})
     # the annual data calls: last year's certified and published, this year's under way with one component certified
-    from raigov.demo.datacall import load_data_calls
 
     done["data_call"] = load_data_calls(session, settings, system, caio, today)
     return done

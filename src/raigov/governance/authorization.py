@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, defer, joinedload
 from raigov.clock import agency_today
 from raigov.db.base import utcnow
 from raigov.errors import NotFound
+from raigov.evaluation.models import EvaluationRun
 from raigov.governance import gate as G
 from raigov.governance.common import component_of
 from raigov.governance.lanes import GovernanceConfig, Requirements, config
@@ -130,7 +131,6 @@ def bias_test_state(session: Session, tests: list[tuple[dt.date, int]]) -> tuple
     bias tests, one more for the failed run's criteria."""
     if not tests:
         return None, None
-    from raigov.evaluation.models import EvaluationRun
 
     details = dict(session.execute(select(Evidence.id, Evidence.details).where(Evidence.id.in_([e for _, e in tests]))).all())
     newest_first = sorted(tests, reverse=True)

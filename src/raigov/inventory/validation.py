@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from raigov.inventory.catalog import fields, rule_applies
+from raigov.inventory.questions import describe, label_of
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,6 @@ def check_required(values: Mapping[str, Any], schema: str = "2025") -> list[Chec
 
 def _missing(f, schema: str) -> str:
     """“Is the AI use case high-impact?” is not answered; OMB always requires it."""
-    from raigov.inventory.questions import describe, label_of
 
     when = f.required.get("when")
     rule = "always requires it" if when == "always" else f"requires it when {describe(when.get('all', []), schema)}"
@@ -80,7 +80,6 @@ def check_values(values: Mapping[str, Any], schema: str = "2025") -> list[CheckR
 
 
 def _label(name: str, schema: str) -> str:
-    from raigov.inventory.questions import label_of
 
     return label_of(name, schema)
 

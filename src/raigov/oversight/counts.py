@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from raigov.oversight.models import DailyCount
@@ -16,10 +17,7 @@ KEY = ("use_case_id", "day", "kind", "human_action", "outcome")
 def add(session: Session, counts: Counter) -> None:
     if not counts:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     rows = [{**dict(zip(KEY, k, strict=True)), "count": n} for k, n in sorted(counts.items(), key=lambda kv: str(kv[0]))]
     stmt = insert(DailyCount).values(rows)
     session.execute(stmt.on_conflict_do_update(index_elements=list(KEY),

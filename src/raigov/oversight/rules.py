@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from raigov.policy.packs import current_registry
+
 FACTS: dict[str, str] = {
     "kind": "the decision's kind (kinds.yaml)",
     "kind.class": "the kind's class: law_enforcement, civil_enforcement, benefit, other_adverse, favourable, informational",
@@ -69,7 +71,6 @@ def rules_of(packs) -> list[Rule]:
 
 def agency_rules(today: dt.date, pack_ids: tuple[str, ...] | list[str], registry=None) -> list[Rule]:
     """The decision rules of the newest version in force of each of `pack_ids` (the agency's packs)."""
-    from raigov.policy.packs import current_registry
 
     reg = registry or current_registry()
     in_force = {p.id: p for p in reg.in_force(today)}

@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from raigov import __version__
+from raigov.audit.actions import describe
 from raigov.config import Settings
 from raigov.domains import allowed, template_dirs
 from raigov.web.deps import CSRF_COOKIE, csrf_token, page_user, set_cookie
@@ -74,7 +75,6 @@ def who_in_text(text: str | None) -> str:
 
 
 def describe_action(name: str | None) -> str:
-    from raigov.audit.actions import describe
 
     return describe(name or "")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from raigov.errors import PayloadTooLarge, ValidationFailed
+from raigov.errors import FieldError, PayloadTooLarge, ValidationFailed
 from raigov.genai.guard import contact, identifiers, markings, names
 from raigov.genai.guard.engine import Doc, Finding, rx
 from raigov.genai.guard.policy import ACTIONS, DEFAULT_CLASS, Policy, default_policy, tool
@@ -62,7 +62,6 @@ def check_text(text: object, max_chars: int = DEFAULT_MAX_CHARS) -> str:
 
 
 def _field(name, message, code):
-    from raigov.errors import FieldError
 
     return FieldError(name, message, code)
 

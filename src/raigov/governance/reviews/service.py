@@ -24,6 +24,7 @@ from raigov.governance.lanes import GovernanceConfig, Lane, config
 from raigov.governance.models import Review, ReviewComment, ReviewCondition
 from raigov.governance.vocab import REVIEW_DECIDED, REVIEW_UNDECIDED, ConditionStatus, ReviewStatus
 from raigov.identity import service as identity
+from raigov.identity.models import RoleAssignment, User
 from raigov.identity.permissions import Actor, can, require
 from raigov.identity.roles import roles_in_words
 from raigov.inventory import service as inventory
@@ -219,8 +220,6 @@ def eligible_reviewers(session: Session, actor: Actor, review_id: int) -> list[t
     applies (a role of its lane, in scope for a component lane, never an owner or developer of the use case,
     never a developer as the independent reviewer): the choices of the assignment form. Asked by who may
     assign it (a lead or the CAIO's office, or its current assignee)."""
-    from raigov.identity import service as identity
-    from raigov.identity.models import RoleAssignment, User
 
     cfg = config()
     r, uc = load_review(session, review_id)

@@ -22,6 +22,7 @@ from raigov.identity.service import org_units
 from raigov.inventory import records, uploads
 from raigov.inventory import service as inventory
 from raigov.inventory.catalog import fields
+from raigov.inventory.checks import check_use_case
 from raigov.inventory.formats import read_inventory
 from raigov.inventory.formats.safe import HEADER as SAFE_HEADER
 from raigov.inventory.formats.safe import NOTICE as SAFE_NOTICE
@@ -187,7 +188,6 @@ def _detail_context(request: Request, s, actor, uc, a: int | None, b: int | None
         events = [audit.event_as_dict(e) for e in events]
     checks = []
     if rev.schema in ("2025", "2024"):
-        from raigov.inventory.checks import check_use_case
 
         vals = dict(rev.values)
         if uc.retirement_reason:
