@@ -28,6 +28,7 @@ DOMAINS: list[str] = [
     "raigov.policy",
     "raigov.governance",
     "raigov.evaluation",
+    "raigov.monitoring",
     "raigov.genai",
     "raigov.jobs",
     "raigov.demo",
