@@ -230,4 +230,8 @@ def split(table: pa.Table, parts: int) -> Iterator[list[tuple[int, pa.RecordBatc
     """A table as `parts` contiguous runs of batches (for partition-invariance checks and parallel runs)."""
     bounds = np.linspace(0, table.num_rows, parts + 1).astype(int)
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-        yield [(int(a), rb) for rb in table.slice(int(a), int(b - a)).to_batches()]
+        run, offset = [], int(a)
+        for rb in table.slice(int(a), int(b - a)).to_batches():
+            run.append((offset, rb))
+            offset += rb.num_rows
+        yield run
