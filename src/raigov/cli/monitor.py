@@ -41,9 +41,12 @@ def drift(
     if as_json:
         print_json(report)
         return
-    cols = ("name", "kind", "n_reference", "n_current", "psi", "psi_critical", "js_distance", "wasserstein_std",
-            "chi2_p", "ks", "ks_p", "drift")
-    table = Table(*cols)
+    table = Table("column", "kind", "N / M", "PSI (critical)", "JS", "W1/sd", "chi2 p", "KS (p)", "drift")
+    for col in table.columns:
+        col.overflow = "fold"
     for f in report["features"]:
-        table.add_row(*(_fmt(f[c]) for c in cols))
+        table.add_row(f["name"], f["kind"], f"{f['n_reference']} / {f['n_current']}",
+                      f"{_fmt(f['psi'])} ({_fmt(f['psi_critical'])})", _fmt(f["js_distance"]),
+                      _fmt(f["wasserstein_std"]), _fmt(f["chi2_p"]),
+                      f"{_fmt(f['ks'])} ({_fmt(f['ks_p'])})" if f["ks"] is not None else "-", _fmt(f["drift"]))
     console.print(table)
