@@ -111,3 +111,7 @@ def test_constant_reference_gets_one_bin():
     spec = Spec((NumericSpec("x", quantile_edges(np.full(10, 3.0), 10)),))
     f = spec.features[0]
     assert f.codes(np.array([2.0, 3.0, 4.0, np.nan])).tolist() == [1, 2, 3, 0]
+
+
+def test_fold_outer_adds_underflow_and_overflow_to_the_edge_bins():
+    assert m.fold_outer(np.array([4, 1, 10, 20, 30, 2])).tolist() == [4, 0, 11, 20, 32, 0]

@@ -75,6 +75,8 @@ def drift_report(reference: str, current: str, numeric: Sequence[str] = (), cate
 
 def _feature(spec: Spec, name: str, r: np.ndarray, c: np.ndarray, ref: Source, cur: Source) -> dict:
     f = spec.feature(name)
+    if f.kind == "numeric":
+        r, c = m.fold_outer(r), m.fold_outer(c)
     kr, _ = m.kept(r, c)
     b = int(kr.size)
     n, mm = int(r.sum()), int(c.sum())
@@ -82,7 +84,7 @@ def _feature(spec: Spec, name: str, r: np.ndarray, c: np.ndarray, ref: Source, c
            "psi": m.psi(r, c), "psi_critical": _finite(m.psi_critical(n, mm, b)),
            "js_distance": m.js_distance(r, c), "js_base": m.JS_BASE,
            "wasserstein_std": None, "chi2": None, "chi2_dof": None, "chi2_p": None, "ks": None, "ks_p": None}
-    bins_said = (f"{len(f.edges) - 1} reference-quantile bins + missing, underflow, overflow" if f.kind == "numeric"
+    bins_said = (f"{len(f.edges) - 1} reference-quantile bins (outer edges -inf, +inf) + missing" if f.kind == "numeric"
                  else f"top {len(f.top)} reference categories + missing, other, unseen")
     method = (f"bins: {bins_said}; B = {b} bins non-empty in either file; PSI = sum (p-q) ln(p/q) with "
               f"+{m.PSI_SMOOTHING} per bin; psi_critical = (1/N + 1/M) chi2_0.95(B-1), N = {n}, M = {mm}; "

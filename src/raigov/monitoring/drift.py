@@ -25,6 +25,19 @@ def kept(r: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return r[keep], c[keep]
 
 
+def fold_outer(counts: np.ndarray) -> np.ndarray:
+    """Numeric counts (missing, underflow, bins..., overflow) with the underflow added to the first bin and the
+    overflow to the last: the quantile bins with infinite outer edges. The profile keeps the two apart (a data
+    quality signal); PSI and JS use the folded counts, because a cell whose reference count is zero by
+    construction breaks the chi-square approximation behind psi_critical (measured: 6.1 % false alarms at
+    N = M = 1000, B = 10, against 4.1 % folded; docs/monitoring.md)."""
+    c = np.array(counts, dtype=np.int64)
+    c[2] += c[1]
+    c[-2] += c[-1]
+    c[1] = c[-1] = 0
+    return c
+
+
 def psi(r: np.ndarray, c: np.ndarray, smoothing: float = PSI_SMOOTHING) -> float:
     """PSI = sum (p - q) ln(p / q), p = (r_i + s) / (N + sB), q = (c_i + s) / (M + sB), natural log."""
     r, c = kept(r, c)

@@ -17,6 +17,7 @@ workers merge exactly (:meth:`Profile.merge`), and :meth:`Profile.digest` is equ
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -229,7 +230,7 @@ def profile_batches(spec: Spec, batches: Iterable[tuple[int, pa.RecordBatch]], w
 def split(table: pa.Table, parts: int) -> Iterator[list[tuple[int, pa.RecordBatch]]]:
     """A table as `parts` contiguous runs of batches (for partition-invariance checks and parallel runs)."""
     bounds = np.linspace(0, table.num_rows, parts + 1).astype(int)
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+    for a, b in itertools.pairwise(bounds):
         run, offset = [], int(a)
         for rb in table.slice(int(a), int(b - a)).to_batches():
             run.append((offset, rb))
