@@ -115,3 +115,12 @@ def test_constant_reference_gets_one_bin():
 
 def test_fold_outer_adds_underflow_and_overflow_to_the_edge_bins():
     assert m.fold_outer(np.array([4, 1, 10, 20, 30, 2])).tolist() == [4, 0, 11, 20, 32, 0]
+
+
+def test_ks_and_wasserstein_together_equal_each_alone():
+    g = np.random.default_rng(9)
+    x, y = np.round(g.normal(size=3000), 1), np.round(g.normal(0.1, size=2000), 1)  # many ties
+    d, p, how, w = m.ks_and_wasserstein(x, y)
+    ref = stats.ks_2samp(x, y)
+    assert (d, p, how) == (pytest.approx(ref.statistic, abs=TOL), pytest.approx(ref.pvalue, abs=TOL), "exact")
+    assert w == pytest.approx(stats.wasserstein_distance(x, y), abs=TOL)

@@ -25,18 +25,26 @@ def to_float(arr: pa.Array, column: str, row_offset: int = 0) -> np.ndarray:
     try:
         out = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        for i in range(len(arr)):
-            v = arr[i].as_py()
-            try:
-                float(v) if v is not None else None
-            except (TypeError, ValueError):
-                raise bad_value(column, row_offset + i + 1, f"{v!r} is not a number") from None
-        raise bad_value(column, row_offset + 1, "not a numeric column") from None
+        i = first_bad(arr)
+        raise bad_value(column, row_offset + i + 1, f"{arr[i].as_py()!r} is not a number") from None
     out = np.array(out, dtype=np.float64, copy=True)
     inf = np.isinf(out)
     if inf.any():
         raise bad_value(column, row_offset + int(np.argmax(inf)) + 1, "infinite value")
     return out
+
+
+def first_bad(arr: pa.Array) -> int:
+    """The index of the first value that does not convert to a float (bisection: O(log n) casts)."""
+    lo, hi = 0, len(arr)  # the first bad value is in [lo, hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            pc.cast(arr.slice(lo, mid - lo), pa.float64())
+            lo = mid
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            hi = mid
+    return lo
 
 
 def to_text(arr: pa.Array) -> pa.Array:

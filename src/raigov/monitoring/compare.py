@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+import pyarrow as pa
 
 from raigov.errors import ValidationFailed
 from raigov.evaluation.io import Source
@@ -22,13 +23,17 @@ KEYS = ("name", "kind", "n_reference", "n_current", "psi", "psi_critical", "js_d
         "wasserstein_std", "chi2", "chi2_dof", "chi2_p", "ks", "ks_p", "drift", "method")
 
 
-def infer_kinds(src: Source) -> tuple[list[str], list[str]]:
-    """Every column: numeric when its first batch converts to numbers, else categorical."""
+def infer_kinds(src: Source, sample_rows: int = 1000) -> tuple[list[str], list[str]]:
+    """Every column: numeric when its type is (Parquet) or its first `sample_rows` values read as numbers."""
     numeric, categorical = [], []
     for _, batch in src.batches(src.names):
         for c in src.names:
+            col = batch.column(c)
+            if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
+                numeric.append(c)
+                continue
             try:
-                to_float(batch.column(c), c)
+                to_float(col.slice(0, sample_rows), c)
                 numeric.append(c)
             except ValidationFailed:
                 categorical.append(c)
@@ -91,9 +96,8 @@ def _feature(spec: Spec, name: str, r: np.ndarray, c: np.ndarray, ref: Source, c
               f"JS distance base {m.JS_BASE:g} on the same bins")
     if f.kind == "numeric":
         x, y = numeric_values(ref, name), numeric_values(cur, name)
-        d, p, how = m.ks_exact(x, y)
+        d, p, how, w = m.ks_and_wasserstein(x, y)
         sd = float(np.std(x)) if x.size else math.nan
-        w = m.wasserstein_exact(x, y) if x.size and y.size else math.nan
         out.update(ks=_finite(d), ks_p=_finite(p),
                    wasserstein_std=_finite(w / sd) if sd > 0 else None)
         method += (f"; KS two-sample on the {x.size} + {y.size} non-missing values, p {how}; Wasserstein-1 exact "

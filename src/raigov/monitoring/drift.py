@@ -79,15 +79,24 @@ def chi2_two_sample(r: np.ndarray, c: np.ndarray) -> tuple[float, int, float]:
     return stat, dof, float(stats.chi2.sf(stat, dof))
 
 
+def ecdfs(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pooled sorted values z and both empirical CDFs at each z (right-continuous). Each sample is sorted,
+    then the two runs merged (timsort: linear)."""
+    x, y = np.sort(x), np.sort(y)
+    z = np.sort(np.concatenate([x, y]), kind="stable")
+    fx = np.searchsorted(x, z, side="right") / x.size
+    fy = np.searchsorted(y, z, side="right") / y.size
+    return z, fx, fy
+
+
 def ks_exact(x: np.ndarray, y: np.ndarray) -> tuple[float, float, str]:
     """Two-sample KS statistic D = sup |F_x - F_y| on the data; p exact (scipy's exact method) when both
     samples have at most KS_EXACT_MAX values, else the asymptotic kstwo.sf(D, round(nm / (n + m)))."""
-    x, y = np.sort(x), np.sort(y)
     n, m = x.size, y.size
     if n == 0 or m == 0:
         return math.nan, math.nan, "none"
-    grid = np.concatenate([x, y])
-    d = float(np.max(np.abs(np.searchsorted(x, grid, side="right") / n - np.searchsorted(y, grid, side="right") / m)))
+    _, fx, fy = ecdfs(x, y)
+    d = float(np.max(np.abs(fx - fy)))  # right-continuous CDFs at every pooled value: ties are already counted
     if max(n, m) <= KS_EXACT_MAX:
         return d, float(stats.ks_2samp(x, y, method="exact").pvalue), "exact"
     return d, float(np.clip(stats.kstwo.sf(d, round(n * m / (n + m))), 0.0, 1.0)), "asymptotic"
@@ -103,12 +112,22 @@ def ks_binned(r: np.ndarray, c: np.ndarray) -> tuple[float, float]:
 
 def wasserstein_exact(x: np.ndarray, y: np.ndarray) -> float:
     """W1 = integral |F_x - F_y| dt over the pooled sorted values (exact on the data)."""
-    x, y = np.sort(x), np.sort(y)
-    grid = np.sort(np.concatenate([x, y]))
-    dx = np.diff(grid)
-    fx = np.searchsorted(x, grid[:-1], side="right") / x.size
-    fy = np.searchsorted(y, grid[:-1], side="right") / y.size
-    return float(np.sum(np.abs(fx - fy) * dx))
+    z, fx, fy = ecdfs(x, y)
+    return float(np.sum(np.abs(fx[:-1] - fy[:-1]) * np.diff(z)))
+
+
+def ks_and_wasserstein(x: np.ndarray, y: np.ndarray) -> tuple[float, float, str, float]:
+    """:func:`ks_exact` and :func:`wasserstein_exact` from one pair of CDFs: (D, p, p method, W1)."""
+    n, m = x.size, y.size
+    if n == 0 or m == 0:
+        return math.nan, math.nan, "none", math.nan
+    z, fx, fy = ecdfs(x, y)
+    diff = np.abs(fx - fy)
+    d = float(diff.max())
+    w = float(np.sum(diff[:-1] * np.diff(z)))
+    if max(n, m) <= KS_EXACT_MAX:
+        return d, float(stats.ks_2samp(x, y, method="exact").pvalue), "exact", w
+    return d, float(np.clip(stats.kstwo.sf(d, round(n * m / (n + m))), 0.0, 1.0)), "asymptotic", w
 
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
