@@ -29,6 +29,7 @@ DOMAINS: list[str] = [
     "raigov.governance",
     "raigov.datacall",
     "raigov.evaluation",
+    "raigov.monitoring",
     "raigov.genai",
     "raigov.oversight",
     "raigov.jobs",
