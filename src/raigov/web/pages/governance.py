@@ -63,9 +63,11 @@ def _summaries(v, reviews: list[dict]) -> dict[str, str]:
     met = sum(1 for p in required if p.status in ("done", "waived", "not_applicable"))
     ra = v.risk_acceptance
     return {
-        "reviews": (f"{len(reviews)} review(s); {undecided} not decided yet." if reviews else "No review is required."),
+        "reviews": (f"{len(reviews)} review{'s' if len(reviews) != 1 else ''}; {undecided} not decided yet."
+                    if reviews else "No review is required."),
         "practices": (f"{met} of {len(required)} required practices met." if required else "No practice is required."),
-        "evidence": f"{len(v.evidence)} item(s) of evidence." if v.evidence else "No evidence yet.",
+        "evidence": (f"{len(v.evidence)} item{'s' if len(v.evidence) != 1 else ''} of evidence."
+                     if v.evidence else "No evidence yet."),
         "assessment": (f"Version {v.assessment.number}." if v.assessment else "No impact assessment yet."),
         "risk": ("Not signed." if ra is None else "Signed, on the current version." if v.risk_acceptance_state == "current"
                  else "Signed on an older version: to sign again."),
