@@ -32,8 +32,8 @@ def sign_in(page, creds, username):
 
 def open_data_call(page):
     """From the home page (where sign-in lands): its Data call link, else the navigation's."""
-    link = page.locator("main").get_by_role("link", name="Data call")
-    (link if link.count() else page.get_by_role("link", name="Data call")).first.click()
+    link = page.locator("main").get_by_role("link", name="Data call", exact=True)  # not the task "Data call ... due"
+    (link if link.count() else page.get_by_role("link", name="Data call", exact=True)).first.click()
     page.wait_for_url("**/datacall")
 
 

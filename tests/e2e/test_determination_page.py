@@ -34,5 +34,6 @@ def test_screen_and_decide(page, db, settings, make_user, backend):
     page.get_by_label("Written reason").fill("Identity verification at the border affects travelers' rights.")
     page.get_by_role("button", name="Record").click()
     table = page.get_by_role("table", name="Determinations, newest first")
-    assert "High-impact" in table.inner_text() and "user:the.caio" in table.inner_text()
+    assert "High-impact" in table.inner_text() and "the.caio" in table.inner_text()
+    assert "user:the.caio" not in table.inner_text()  # people by their user names (plain language)
     assert_accessible(page, "use case with a determination")

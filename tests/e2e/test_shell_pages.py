@@ -55,13 +55,14 @@ def test_header_two_lines_dashboard_on_a_phone_and_no_console_errors(browser, li
         page.wait_for_selector(".swagger-ui .information-container")
         assert page.get_by_role("button", name="Authorize", exact=True).count() == 1  # the OpenAPI's bearer scheme
         assert errors == []
-        # from USWDS's desktop width (1024 px) up, the navigation stays on one line below the logo's
+        # from USWDS's desktop width (1024 px) up, the header stays short: the navigation on one line below the logo
+        # from 1366 px (the width), on at most two below that (the CAIO's navigation grows with the domains)
         page.goto("/home")
-        for width in (1024, 1100, 1280, 1440, 1920):
+        for width in (1024, 1100, 1280, 1366, 1440, 1920):
             page.set_viewport_size({"width": width, "height": 900})
             h = page.locator("header.usa-header").bounding_box()["height"]
             tops = {round(b["y"]) for b in (a.bounding_box() for a in page.locator(".usa-nav__primary a").all())}
-            assert h <= 130 and len(tops) == 1, (width, h, tops)
+            assert h <= 130 and len(tops) <= (1 if width >= 1366 else 2), (width, h, tops)
 
         page.set_viewport_size({"width": 390, "height": 844})
         for path in ("/dashboard", "/home", "/inventory", "/policy", "/tasks/practices"):

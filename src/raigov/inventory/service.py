@@ -245,7 +245,7 @@ SORTS = {"business_id": UseCase.id_sort, "name": UseCase.name, "updated": UseCas
 def _visible(session: Session, actor: Actor, q: Select) -> Select:
     """Limit to what the actor may read (``access.readable``): drafts only of their components (or their own)."""
     scope = readable(session, actor)
-    if scope.nothing and actor.user_id is None:
+    if scope.nothing and (actor.user_id is None or actor.kind == "service"):  # a service is named on no use case
         raise PermissionDenied(f"{actor.label} may not read use cases")
     return scope.use_cases(q)
 
