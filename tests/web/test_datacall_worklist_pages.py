@@ -12,15 +12,8 @@ import pytest
 
 from raigov.datacall import service as datacall
 from raigov.inventory import service as inventory
+from tests.governance.test_datacall_worklist import EMAIL, GOOD, WITHHELD, YEAR  # the same use cases
 from tests.web.conftest import csrf_from
-
-YEAR = 2026
-GOOD = {"use_case_name": "Translation of public notices", "is_withheld": "No", "development_stage": "Pre-deployment",
-        "is_high_impact": "Not High-impact", "topic_area": "Admin Functions", "classification": "NLP",
-        "problem_solved": "Staff translate public notices by hand.", "benefits": "Notices reach readers sooner.",
-        "system_outputs": "Draft translations.", "contact_email": "owner@example.gov"}
-WITHHELD = "required:is_withheld|is_withheld"
-EMAIL = "required:contact_email|contact_email"
 
 
 @pytest.fixture
