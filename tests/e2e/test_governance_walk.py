@@ -40,8 +40,13 @@ def _see(page, text):
 def _open(page, key):
     """Open a section of the governance page (closed until asked for)."""
     details = page.locator(f"#sec-{key}")
-    if details.get_attribute("open") is None:
+    page.wait_for_load_state()
+    for _ in range(3):  # Chromium opens a closed <details> itself when the URL's fragment points inside it
+        if details.get_attribute("open") is not None:
+            return
         details.locator("> summary").click()
+        page.wait_for_timeout(50)
+    assert details.get_attribute("open") is not None, f"section {key} stays closed"
 
 
 def _act(scope, label):

@@ -77,8 +77,12 @@ def _caio(w: Walk):
 def _open_section(w: Walk, key: str):
     """Open a section of the governance page (closed until asked for) unless the link opened it already."""
     details = w.page.locator(f"#sec-{key}")
-    if details.get_attribute("open") is None:
+    w.page.wait_for_load_state()
+    for _ in range(3):  # Chromium opens a closed <details> itself when the URL's fragment points inside it
+        if details.get_attribute("open") is not None:
+            break
         details.locator("> summary").click()
+        w.page.wait_for_timeout(50)
     assert details.get_attribute("open") is not None
 
 
