@@ -4,16 +4,27 @@ fails the run."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
+from sqlalchemy.engine import make_url
 
 from raigov.config import Settings
 from raigov.db.engine import Database
 from raigov.db.migrate import upgrade
+from raigov.identity import credentials
+
+# Passwords in tests: still argon2id, at the lowest cost (production keeps RFC 9106's low-memory profile,
+# 0.17 s of CPU a hash; a suite that signs people in thousands of times spent minutes on it).
+credentials._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+credentials._dummy_hash.cache_clear()
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("RAIGOV_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -53,37 +64,97 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.postgres)
 
 
-class PgSchema:
-    """A throw-away schema on the PostgreSQL test database, reached through search_path."""
+def _admin_engine():
+    return sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+
+
+class _Templates:
+    """One migrated database per backend and test process, made on first use; each test gets a copy of it
+    (a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL: ~0.07 s instead of running every
+    migration again, 0.3-0.6 s). Dropped when the process ends."""
 
     def __init__(self):
-        self.name = f"t_{uuid.uuid4().hex[:12]}"
-        self.admin = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-        with self.admin.begin() as c:
-            c.execute(sa.text(f'CREATE SCHEMA "{self.name}"'))
-        sep = "&" if "?" in PG_URL else "?"
-        self.url = f"{PG_URL}{sep}options=-csearch_path%3D{self.name}"
+        self.sqlite: Path | None = None
+        self.pg: str | None = None
 
-    def drop(self):
-        with self.admin.begin() as c:
-            c.execute(sa.text(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE'))
-        self.admin.dispose()
+    def sqlite_file(self) -> Path:
+        if self.sqlite is None:
+            folder = Path(tempfile.mkdtemp(prefix="raigov-template-"))
+            db = Database(f"sqlite:///{folder / 'template.sqlite3'}")
+            upgrade(db)
+            db.dispose()
+            self.sqlite = folder / "template.sqlite3"
+            atexit.register(shutil.rmtree, folder, True)
+        return self.sqlite
+
+    def pg_name(self) -> str:
+        if self.pg is None:
+            name = f"raigov_tmpl_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+            admin = _admin_engine()
+            with admin.connect() as c:
+                c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            admin.dispose()
+            db = Database(pg_url(name))
+            upgrade(db)
+            db.dispose()
+            self.pg = name
+            atexit.register(drop_pg_database, name)
+        return self.pg
+
+
+TEMPLATES = _Templates()
+
+
+def pg_url(database: str) -> str:
+    return make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
+
+
+def drop_pg_database(name: str) -> None:
+    admin = _admin_engine()
+    try:
+        with admin.connect() as c:
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def sweep_pg_databases() -> None:
+    """Drop the test databases left by test processes that were killed (their pid is in the name)."""
+    if postgres_available():
+        return
+    admin = _admin_engine()
+    with admin.connect() as c:
+        names = c.execute(sa.text("SELECT datname FROM pg_database WHERE datname LIKE 'raigov\\_t%'")).scalars().all()
+    admin.dispose()
+    for name in names:
+        pid = name.split("_")[2] if name.count("_") >= 3 else ""
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            drop_pg_database(name)
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):  # once, in the controlling process
+        sweep_pg_databases()
 
 
 def make_database(backend: str, tmp_path: Path):
-    """(Database, cleanup) for a fresh migrated database."""
+    """(Database, cleanup) for a fresh migrated database: a copy of this process's migrated template."""
     if backend == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'raigov.sqlite3'}")
-        upgrade(db)
+        target = tmp_path / "raigov.sqlite3"
+        shutil.copyfile(TEMPLATES.sqlite_file(), target)
+        db = Database(f"sqlite:///{target}")
         return db, db.dispose
     need_postgres()
-    schema = PgSchema()
-    db = Database(schema.url)
-    upgrade(db)
+    name = f"raigov_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = _admin_engine()
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATES.pg_name()}"'))
+    admin.dispose()
+    db = Database(pg_url(name))
 
     def cleanup():
         db.dispose()
-        schema.drop()
+        drop_pg_database(name)
 
     return db, cleanup
 

@@ -173,13 +173,13 @@ def test_governance_walk(page, live, db, settings, make_user, backend, tmp_path)
         _act(row, "Update")
         row.locator("select[name=status]").select_option("done")
         row.get_by_role("button", name="Save").click()
-        _see(page, f"{item} updated")
+        _see(page, "Practice updated.")
     _open(page, "assessment")
     _act(page, "Edit the impact assessment")
     for key in ("A_purpose_benefit", "B_data_model_quality", "C_impacts", "D_reassessment", "E_costs"):
         page.locator(f"[name={key}]").fill(f"Section {key}: documented.")
     page.get_by_role("button", name="Save a new version").click()
-    _see(page, "Impact assessment saved as version 1")
+    _see(page, "Impact assessment saved as a new version.")
     assert_accessible(page, "governance page with practices done")
 
     # 7. the CAIO signs the risk acceptance (password again), then the assessment practice is done

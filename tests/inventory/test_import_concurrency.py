@@ -35,7 +35,7 @@ from raigov.web.app import create_app
 from tests.conftest import PASSWORD
 from tests.web.conftest import csrf_from
 
-ROWS = 40_000
+ROWS = 15_000  # long enough for dozens of reads and writes to run during it; 40,000 took minutes
 
 
 def _wait_until_in_transaction(db, proc, appname: str) -> None:

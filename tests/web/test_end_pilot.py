@@ -151,7 +151,7 @@ def test_page_end_pilot(client, db, world, sign_in):
 
     r = client.post(f"/pilots/{pid}/end", data={"business_id": bid, "reason": "the evaluation showed enough",
                                                 "csrf_token": token}, follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"].startswith(f"{page_url}?open=pilot&ok=")  # its section open
+    assert r.status_code == 303 and r.headers["location"].startswith(f"{page_url}?open=pilot&done=gov.pilot_ended")
     assert _pilot(db, pid) == ("ended", "the evaluation showed enough")
     page = client.get(page_url)
     assert "Ended: the evaluation showed enough" in page.text and f'action="/pilots/{pid}/end"' not in page.text

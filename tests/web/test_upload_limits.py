@@ -125,7 +125,7 @@ def test_upload_between_1mb_and_the_limit_is_accepted(route, backend, db, small,
         assert r.status_code == 201, r.text
         assert r.json()["size"] == len(data) and r.json()["category"] == "bias_test"
     elif route == "page-evidence":
-        assert r.status_code == 303 and "ok=Evidence" in r.headers["location"], r.headers.get("location")
+        assert r.status_code == 303 and "done=gov.evidence_attached" in r.headers["location"], r.headers.get("location")
         assert _evidence_count(db) == 1
     elif route == "page-import":
         assert r.status_code == 200, r.text[:500]

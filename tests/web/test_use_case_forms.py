@@ -81,8 +81,9 @@ def test_edit_errors_and_banners_from_known_codes_only(client, db, settings, mak
     assert "What are the expected benefits" in history and "Shorter queues" in history
     # no text from the URL: an unknown code, or text, shows nothing
     for q in ("?ok=You+have+won", "?done=You+have+won", "?done=%3Cscript%3E", "?saved=1&ok=Hacked"):
-        html = client.get(f"/inventory/{bid}{q}").text
-        assert "You have won" not in html and "Hacked" not in html and 'id="flash"' not in html
+        for url in (f"/inventory/{bid}{q}", f"/inventory/{bid}/governance{q}", f"/evaluation{q}"):
+            html = client.get(url).text
+            assert "You have won" not in html and "Hacked" not in html and 'id="flash"' not in html, url
 
 
 def test_list_sorts_ids_naturally_and_numbers_its_pages(client, db, settings, make_user, sign_in):

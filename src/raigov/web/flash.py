@@ -41,14 +41,22 @@ class Banner:
     kind: str = "success"  # success | info (the USWDS alert variant)
 
 
-def register(messages: dict[str, str]) -> None:
-    """Add codes to the fixed set (at import time of a pages module)."""
+KINDS: dict[str, str] = {}  # a code's USWDS alert variant when it is not "success"
+
+
+def register(messages: dict[str, str], kind: str = "success") -> None:
+    """Add codes to the fixed set (at import time of a pages module). ``kind="info"`` for a message that
+    must not look like a success (a stored run that may have failed its criteria)."""
+    if kind not in ("success", "info"):
+        raise ValueError(f"flash kind {kind!r}: success or info")
     for code, text in messages.items():
         if not _CODE.match(code):
             raise ValueError(f"flash code {code!r}: lower case words, optionally <domain>.<word>")
         if MESSAGES.get(code, text) != text:
             raise ValueError(f"flash code {code!r} is already registered with another text")
         MESSAGES[code] = text
+        if kind != "success":
+            KINDS[code] = kind
 
 
 def done_url(url: str, code: str) -> str:
@@ -64,4 +72,4 @@ def banner(request: Request) -> Banner | None:
     """The banner for the request's ``?done=`` code, or None (no code, or one this module does not know)."""
     code = request.query_params.get(PARAM) or ""
     text = MESSAGES.get(code)
-    return Banner(code, text) if text else None
+    return Banner(code, text, KINDS.get(code, "success")) if text else None

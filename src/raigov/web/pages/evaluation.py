@@ -16,12 +16,18 @@ from raigov.evaluation.report.html import bar_chart_svg, fmt, group_label
 from raigov.evaluation.vocab import RUN_KIND_WORDS, RunStatus, metric_label
 from raigov.governance import service as gov
 from raigov.identity.permissions import components_visible
+from raigov.web import flash
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.params import RowId
 from raigov.web.templating import render
 from raigov.web.uploads import upload_limit
 
 router = APIRouter(prefix="/evaluation", include_in_schema=False)
+flash.register({
+    "eval.stored": "The run is stored.",
+    "eval.stored_attached": "The run is stored and its report is attached to the use case.",
+    "eval.attached": "The report is attached to the use case.",
+}, kind="info")
 FIELDS = ("kind", "y_true", "y_pred", "score", "genuine", "groups", "subject", "threshold", "target_fmr",
           "business_id", "max_fmr", "max_fnmr", "max_fmr_ratio", "max_fnmr_ratio", "criteria_pack")
 OUTCOME_LABELS = {"pass": "Pass", "fail": "Fail", "none": "No criteria"}
@@ -53,7 +59,7 @@ def _limits(request: Request) -> tuple[int, int]:
     return ev.WEB_MAX_ROWS, min(ev.WEB_MAX_BYTES, settings_of(request).upload_limit_bytes)
 
 
-def _index(request: Request, actor, *, error: str | None = None, field: str | None = None, ok: str | None = None,
+def _index(request: Request, actor, *, error: str | None = None, field: str | None = None,
            form: dict | None = None, status: int = 200):
     max_rows, max_bytes = _limits(request)
     with uow(request) as s:
@@ -62,7 +68,7 @@ def _index(request: Request, actor, *, error: str | None = None, field: str | No
         rows = [{"r": r, "business_id": bids.get(r.use_case_id)} for r in found]
         return render(request, "evaluation/index.html", {
             "nav": "evaluation", "runs": rows, "can_run": components_visible(actor, "evaluation.run.execute") != set(),
-            "error": error, "error_field": field, "ok": ok, "form": form or {"kind": "biometric"},
+            "error": error, "error_field": field, "flash": flash.banner(request), "form": form or {"kind": "biometric"},
             "kind_words": RUN_KIND_WORDS, "kinds": KINDS,
             "max_rows": max_rows, "max_mb": max_bytes // (1024 * 1024), "outcome_labels": OUTCOME_LABELS,
             "criteria_packs": ev.criteria_packs(),
@@ -70,10 +76,10 @@ def _index(request: Request, actor, *, error: str | None = None, field: str | No
 
 
 @router.get("")
-def index(request: Request, error: str | None = None, ok: str | None = None, kind: str = "biometric"):
+def index(request: Request, error: str | None = None, kind: str = "biometric"):
     """The runs and the form of one kind of run (chosen first: the form shows only that kind's fields)."""
     actor = require_page_actor(request)
-    return _index(request, actor, error=error, ok=ok, form={"kind": kind if kind in KINDS else "biometric"})
+    return _index(request, actor, error=error, form={"kind": kind if kind in KINDS else "biometric"})
 
 
 @router.post("/runs", dependencies=[upload_limit()])
@@ -107,8 +113,8 @@ async def start_run(request: Request):
             detail, field = columns
         return _index(request, actor, error=detail, field=field, form=values,
                       status=403 if isinstance(exc, PermissionDenied) else 422)
-    ok = "The run is stored" + (" and its report is attached to the use case." if attached else ".")
-    return RedirectResponse(f"/evaluation/runs/{run_id}?ok={quote(ok)}", status_code=303)
+    return RedirectResponse(flash.done_url(f"/evaluation/runs/{run_id}", "eval.stored_attached" if attached else "eval.stored"),
+                            status_code=303)
 
 
 def _group_rows(result: dict, keys: list[str]) -> list[dict]:
@@ -165,7 +171,7 @@ def charts(run, km: str, kn: str) -> list[dict]:
 
 
 @router.get("/runs/{run_id}")
-def run_page(request: Request, run_id: RowId, error: str | None = None, ok: str | None = None):
+def run_page(request: Request, run_id: RowId, error: str | None = None):
     actor = require_page_actor(request)
     with uow(request) as s:
         run = ev.get_run(s, actor, run_id)
@@ -177,7 +183,7 @@ def run_page(request: Request, run_id: RowId, error: str | None = None, ok: str 
             "nav": "evaluation", "run": run, "business_id": bid, "res": res, "km": km, "kn": kn, "fmt": fmt,
             "banner": outcome_banner(run), "charts": charts(run, km, kn), "metric_label": metric_label,
             "kind_words": RUN_KIND_WORDS,
-            "group_label": group_label, "outcome_labels": OUTCOME_LABELS, "error": error, "ok": ok,
+            "group_label": group_label, "outcome_labels": OUTCOME_LABELS, "error": error, "flash": flash.banner(request),
             "can_attach": run.status == RunStatus.DONE and components_visible(actor, "evaluation.run.execute") != set(),
             "classifier_cols": ("n", "selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy"),
         })
@@ -210,5 +216,4 @@ async def attach(request: Request, run_id: RowId):
             ev.attach_report(s, actor, settings_of(request), run_id, bid, practice)
     except RaigovError as exc:
         return RedirectResponse(f"/evaluation/runs/{run_id}?error={quote(exc.detail[:400])}#attach", status_code=303)
-    return RedirectResponse(f"/evaluation/runs/{run_id}?ok={quote(f'The report is attached to {bid}.')}",
-                            status_code=303)
+    return RedirectResponse(flash.done_url(f"/evaluation/runs/{run_id}", "eval.attached"), status_code=303)

@@ -19,6 +19,7 @@ from raigov.governance.lanes import config
 from raigov.governance.vocab import PracticeStatus, ReviewStatus
 from raigov.identity import service as identity
 from raigov.policy.vocab import determination_words
+from raigov.web import flash
 from raigov.web.api.governance import evidence_response
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.params import Flag, RowId, form_int
@@ -41,7 +42,28 @@ BASIS_WORDS = {"determination": "the determination", "awaiting CAIO": "the deter
 SECTIONS = ("reviews", "practices", "evidence", "assessment", "risk", "waivers", "pilot")
 
 
-def _back(business_id: str, anchor: str = "", *, error: RaigovError | None = None, ok: str | None = None,
+flash.register({
+    "gov.submitted": "Submitted: screened and sent to its reviews.",
+    "gov.refreshed": "Requirements refreshed: the reviews and practices it now needs are open.",
+    "gov.refreshed_nothing": "Requirements refreshed: nothing new was needed.",
+    "gov.decided": "Review decision recorded.",
+    "gov.commented": "Comment added.",
+    "gov.assigned": "Review assigned.",
+    "gov.condition_closed": "Condition closed.",
+    "gov.practice_updated": "Practice updated.",
+    "gov.evidence_attached": "Evidence attached.",
+    "gov.assessment_saved": "Impact assessment saved as a new version.",
+    "gov.risk_accepted": "Risk acceptance signed.",
+    "gov.waiver_granted": "Waiver granted: report it to OMB within 30 days.",
+    "gov.waiver_revoke": "Waiver revoked.",
+    "gov.waiver_certify": "Waiver re-certified.",
+    "gov.waiver_reported": "Waiver marked as reported to OMB.",
+    "gov.pilot_certified": "Pilot certified.",
+    "gov.pilot_ended": "Pilot ended.",
+})
+
+
+def _back(business_id: str, anchor: str = "", *, error: RaigovError | None = None, done: str | None = None,
           act: str = ""):
     """Back to the page, with the section of `anchor` open (and, after an error, the form `act` open again)."""
     url = f"/inventory/{quote(business_id)}/governance"
@@ -50,10 +72,11 @@ def _back(business_id: str, anchor: str = "", *, error: RaigovError | None = Non
     if error is not None:
         field = error.errors[0].field if error.errors else ""
         params += f"&error={quote(error.detail[:400])}&field={quote(field)}" + (f"&act={quote(act)}" if act else "")
-    elif ok:
-        params += f"&ok={quote(ok)}"
     params = params.lstrip("&")
-    return RedirectResponse(url + (f"?{params}" if params else "") + (f"#{anchor}" if anchor else ""), status_code=303)
+    url += f"?{params}" if params else ""
+    if error is None and done:
+        url = flash.done_url(url, done)
+    return RedirectResponse(url + (f"#{anchor}" if anchor else ""), status_code=303)
 
 
 def _summaries(v, reviews: list[dict]) -> dict[str, str]:
@@ -97,7 +120,7 @@ def gate_view(s, actor, uc) -> dict | None:
 
 
 @router.get("/inventory/{business_id}/governance")
-def page(request: Request, business_id: str, error: str | None = None, field: str | None = None, ok: str | None = None,
+def page(request: Request, business_id: str, error: str | None = None, field: str | None = None,
          section: Annotated[str | None, Query(alias="open", max_length=20)] = None,
          act: Annotated[str | None, Query(max_length=40)] = None):
     actor = require_page_actor(request)
@@ -123,7 +146,8 @@ def page(request: Request, business_id: str, error: str | None = None, field: st
             "determination_words": determination_words, "summary": _summaries(v, reviews),
             "open_section": section if section in SECTIONS else None, "act": act or "", "status_labels": STATUS_LABELS,
             "comment_words": COMMENT_WORDS, "basis_words": BASIS_WORDS,
-            "error": error, "error_field": field, "ok": ok, "today": agency_today(settings_of(request)).isoformat(),
+            "error": error, "error_field": field, "flash": flash.banner(request),
+            "today": agency_today(settings_of(request)).isoformat(),
             "can_update": v.can_update, "can_attach": v.can_attach, "can_accept": v.can_accept, "is_caio": v.is_caio,
             "can_sync": v.can_sync, "can_submit": v.can_submit, "can_comment": v.can_comment,
         }
@@ -139,7 +163,7 @@ async def submit(request: Request, business_id: str):
             flows.submit(s, actor, business_id)
     except RaigovError as exc:
         return _back(business_id, error=exc)
-    return _back(business_id, ok="Submitted: screened and sent to its reviews")
+    return _back(business_id, done="gov.submitted")
 
 
 @router.post("/inventory/{business_id}/governance/sync")
@@ -151,8 +175,7 @@ async def sync(request: Request, business_id: str):
             added = gov.sync(s, actor, business_id)
     except RaigovError as exc:
         return _back(business_id, error=exc)
-    return _back(business_id, ok=f"Requirements refreshed: {len(added['reviews'])} review(s) and "
-                                 f"{len(added['practices'])} practice(s) added")
+    return _back(business_id, done="gov.refreshed" if added["reviews"] or added["practices"] else "gov.refreshed_nothing")
 
 
 def _review_bid(request: Request, review_id: int) -> str:
@@ -174,7 +197,7 @@ async def decide(request: Request, review_id: RowId):
                        form_int(version, "version"))
     except RaigovError as exc:
         return _back(bid, f"review-{review_id}", error=exc, act=f"decide-{review_id}")
-    return _back(bid, f"review-{review_id}", ok="Review decision recorded")
+    return _back(bid, f"review-{review_id}", done="gov.decided")
 
 
 @router.post("/reviews/{review_id}/comment")
@@ -190,7 +213,7 @@ async def comment(request: Request, review_id: RowId):
                 gov.comment(s, actor, review_id, form.get("body") or "")
     except RaigovError as exc:
         return _back(bid, f"review-{review_id}", error=exc, act=f"comment-{review_id}")
-    return _back(bid, f"review-{review_id}", ok="Comment added")
+    return _back(bid, f"review-{review_id}", done="gov.commented")
 
 
 @router.post("/reviews/{review_id}/assign")
@@ -203,7 +226,7 @@ async def assign(request: Request, review_id: RowId):
             gov.assign(s, actor, review_id, (form.get("username") or "").strip() or None)
     except RaigovError as exc:
         return _back(bid, f"review-{review_id}", error=exc, act=f"assign-{review_id}")
-    return _back(bid, f"review-{review_id}", ok="Review assigned")
+    return _back(bid, f"review-{review_id}", done="gov.assigned")
 
 
 @router.post("/conditions/{condition_id}/close")
@@ -216,7 +239,7 @@ async def close_condition(request: Request, condition_id: RowId):
             gov.close_condition(s, actor, condition_id, form.get("note") or "")
     except RaigovError as exc:
         return _back(bid, "reviews", error=exc, act=f"close-{condition_id}")
-    return _back(bid, "reviews", ok="Condition closed")
+    return _back(bid, "reviews", done="gov.condition_closed")
 
 
 @router.post("/inventory/{business_id}/practices")
@@ -233,7 +256,7 @@ async def update_practice(request: Request, business_id: str):
                                 expected_version=form_int(version, "version"))
     except RaigovError as exc:
         return _back(business_id, "practices", error=exc)
-    return _back(business_id, "practices", ok=f"{item} updated")
+    return _back(business_id, "practices", done="gov.practice_updated")
 
 
 @router.post("/inventory/{business_id}/evidence")
@@ -262,7 +285,7 @@ async def add_evidence(request: Request, business_id: str, limit: UploadLimit):
         return _back(business_id, "evidence", error=exc, act="attach")
     except ValueError:
         return _back(business_id, "evidence", error=ValidationFailed.one("reuse", "an evidence number"), act="attach")
-    return _back(business_id, "evidence", ok="Evidence attached")
+    return _back(business_id, "evidence", done="gov.evidence_attached")
 
 
 @router.get("/evidence/{evidence_id}/download")
@@ -281,11 +304,10 @@ async def save_assessment(request: Request, business_id: str):
     form = await _form(request)
     try:
         with uow(request) as s:
-            a = gov.save_assessment(s, actor, business_id, {k: form.get(k) or "" for k in gov.ASSESSMENT_SECTIONS})
-            n = a.number
+            gov.save_assessment(s, actor, business_id, {k: form.get(k) or "" for k in gov.ASSESSMENT_SECTIONS})
     except RaigovError as exc:
         return _back(business_id, "assessment", error=exc, act="assessment-edit")
-    return _back(business_id, "assessment", ok=f"Impact assessment saved as version {n}")
+    return _back(business_id, "assessment", done="gov.assessment_saved")
 
 
 @router.post("/inventory/{business_id}/accept-risk")
@@ -308,7 +330,7 @@ async def accept_risk(request: Request, business_id: str):
                             package_sha256=form.get("package_sha256") or "", method="password re-entered")
     except RaigovError as exc:
         return _back(business_id, "risk", error=exc, act="accept")
-    return _back(business_id, "risk", ok="Risk acceptance signed")
+    return _back(business_id, "risk", done="gov.risk_accepted")
 
 
 @router.post("/inventory/{business_id}/waivers")
@@ -326,7 +348,7 @@ async def grant_waiver(request: Request, business_id: str):
                              public_summary=form.get("public_summary") or "", expires_on=expires)
     except RaigovError as exc:
         return _back(business_id, "waivers", error=exc, act="grant-waiver")
-    return _back(business_id, "waivers", ok="Waiver granted: report it to OMB within 30 days")
+    return _back(business_id, "waivers", done="gov.waiver_granted")
 
 
 @router.post("/waivers/{waiver_id}/{action}")
@@ -346,7 +368,7 @@ async def waiver_action(request: Request, waiver_id: RowId, action: str):
                 raise ValidationFailed.one("action", "revoke, certify or reported")
     except RaigovError as exc:
         return _back(bid, "waivers", error=exc, act=f"{action}-{waiver_id}")
-    return _back(bid, "waivers", ok=f"Waiver {waiver_id}: {action} recorded")
+    return _back(bid, "waivers", done=f"gov.waiver_{action}")
 
 
 @router.post("/inventory/{business_id}/pilot")
@@ -364,7 +386,7 @@ async def certify_pilot(request: Request, business_id: str):
                               max_participants=form_int(mp, "max_participants"))
     except RaigovError as exc:
         return _back(business_id, "pilot", error=exc, act="certify-pilot")
-    return _back(business_id, "pilot", ok="Pilot certified")
+    return _back(business_id, "pilot", done="gov.pilot_certified")
 
 
 @router.post("/pilots/{pilot_id}/end")
@@ -377,7 +399,7 @@ async def end_pilot(request: Request, pilot_id: RowId):
             gov.end_pilot(s, actor, pilot_id, form.get("reason") or "")
     except RaigovError as exc:
         return _back(bid, "pilot", error=exc, act=f"end-pilot-{pilot_id}")
-    return _back(bid, "pilot", ok=f"Pilot {pilot_id} ended")
+    return _back(bid, "pilot", done="gov.pilot_ended")
 
 
 @router.get("/reviews")
