@@ -214,40 +214,9 @@ class Evaluator:
         return self._traced(c)
 
     def test(self, c: dict) -> tuple[bool, list[dict]]:
-        """(result, evidence) for condition ``c``, as ``eval`` gives them, without the trace."""
-        if "all" in c:
-            ev: list[dict] = []
-            for sub in c["all"]:
-                r, e = self.test(sub)
-                if not r:
-                    return False, []
-                ev.extend(e)
-            return True, ev
-        if "any" in c:  # every part is evaluated: the evidence is that of every part that holds
-            ev = []
-            res = False
-            for sub in c["any"]:
-                r, e = self.test(sub)
-                if r:
-                    res = True
-                    ev.extend(e)
-            return res, ev
-        if "signal" in c:
-            hits, _negated = self.signal_hits(c["signal"], c.get("fields"))
-            return bool(hits), [dict(h, signal=c["signal"]) for h in hits]
-        if "field" in c:
-            res, v = self._field_value(c)
-            return res, _answer_evidence(c["field"], v) if res and not _blank(v) else []
-        if "not" in c:
-            return (not self.test(c["not"])[0]), []
-        if "ref" in c:
-            return self.test(self.refs[c["ref"]])
-        if "item" in c:
-            return self.item_result(c["item"])
-        if "matched" in c:
-            m = c["matched"]
-            return bool(self.kind_matched(m["kind"], m.get("impact"))), []
-        raise ValueError(f"not a condition: {c!r}")  # refused at load; unreachable for loaded packs
+        """(result, evidence) for condition ``c``, as ``eval`` gives them, without the trace (the
+        condition is turned into Python functions once, see ``compiled``)."""
+        return compiled(c, self.refs)(self)
 
     def _traced(self, c: dict) -> tuple[bool, dict, list[dict]]:
         if "all" in c or "any" in c:
@@ -343,6 +312,112 @@ class Evaluator:
                     w = F.as_date(want)
                     res = {"before": d < w, "after": d > w, "on_or_before": d <= w, "on_or_after": d >= w}[op]
         return res, v
+
+
+# ---------------------------------------------------------------- compiled conditions (no trace)
+
+_COMPILED: dict[int, tuple[dict, Any]] = {}  # id(condition) -> (condition, function); the condition kept alive
+_COMPILED_MAX = 200_000
+
+
+def compiled(c: dict, refs: dict):
+    """``c`` as a function ``f(evaluator) -> (result, evidence)`` giving what ``Evaluator.eval`` gives
+    (without the trace): ``all`` stops at the first false part, ``any`` evaluates every part and keeps
+    the evidence of those that hold. Made once per condition (the packs' conditions never change)."""
+    got = _COMPILED.get(id(c))
+    if got is not None and got[0] is c:
+        return got[1]
+    fn = _compile(c, refs)
+    if len(_COMPILED) >= _COMPILED_MAX:
+        _COMPILED.clear()
+    _COMPILED[id(c)] = (c, fn)
+    return fn
+
+
+def _compile(c: dict, refs: dict):
+    """Long because it is one small closure per node kind of the condition language."""
+    if "all" in c:
+        parts = [compiled(sub, refs) for sub in c["all"]]
+
+        def all_(ev):
+            acc: list[dict] = []
+            for f in parts:
+                r, e = f(ev)
+                if not r:
+                    return False, []
+                acc.extend(e)
+            return True, acc
+        return all_
+    if "any" in c:
+        parts = [compiled(sub, refs) for sub in c["any"]]
+
+        def any_(ev):
+            acc: list[dict] = []
+            res = False
+            for f in parts:
+                r, e = f(ev)
+                if r:
+                    res = True
+                    acc.extend(e)
+            return res, acc
+        return any_
+    if "signal" in c:
+        name, only = c["signal"], c.get("fields")
+
+        def signal_(ev):
+            hits = ev.signal_hits(name, only)[0]
+            return (True, [dict(h, signal=name) for h in hits]) if hits else (False, [])
+        return signal_
+    if "field" in c:
+        return _compile_field(c)
+    if "not" in c:
+        inner = compiled(c["not"], refs)
+        return lambda ev: (not inner(ev)[0], [])
+    if "ref" in c:
+        name = c["ref"]
+        return lambda ev: compiled(refs[name], refs)(ev)
+    if "item" in c:
+        item = c["item"]
+        return lambda ev: ev.item_result(item)
+    if "matched" in c:
+        kind, impact = c["matched"]["kind"], c["matched"].get("impact")
+        return lambda ev: (bool(ev.kind_matched(kind, impact)), [])
+    raise ValueError(f"not a condition: {c!r}")  # refused at load; unreachable for loaded packs
+
+
+def _compile_field(c: dict):
+    name = c["field"]
+    op = next(k for k in c if k in FIELD_OPS)
+    want = c[op]
+    if op == "in":  # the common case: the wanted answers normalised once
+        wanted = {_norm(w) for w in want} | {_norm(F.canonical_answer(name, str(w))) for w in want}
+
+        def in_(ev):
+            v = ev.values.get(name)
+            if _blank(v):
+                return False, []
+            vs = v if isinstance(v, (list, tuple)) else [v]
+            if any(_norm(x) in wanted for x in vs):
+                return True, _answer_evidence(name, v)
+            return False, []
+        return in_
+    if op == "equals" and not isinstance(want, bool):
+        w1, w2 = _norm(want), _norm(F.canonical_answer(name, str(want)))
+
+        def equals_(ev):
+            v = ev.values.get(name)
+            if _blank(v) or isinstance(v, bool):
+                res, v2 = ev._field_value(c)
+                return res, _answer_evidence(name, v2) if res and not _blank(v2) else []
+            many = isinstance(v, (list, tuple))
+            res = any(_norm(x) == w2 or _norm(x) == w1 for x in v) if many else _norm(v) in (w1, w2)
+            return res, _answer_evidence(name, v) if res else []
+        return equals_
+
+    def field_(ev):
+        res, v = ev._field_value(c)
+        return res, _answer_evidence(name, v) if res and not _blank(v) else []
+    return field_
 
 
 def _answer_evidence(name: str, v: Any) -> list[dict]:

@@ -200,11 +200,12 @@ class Signal:
         if start >= 4 and text[start - 4:start].lower() in ("non-", "non "):
             return True
         before = text[max(0, start - 80):start]
-        ends = list(_CLAUSE_END.finditer(before))
-        cut = ends[-1] if ends else None
+        cut = None
+        for cut in _CLAUSE_END.finditer(before):  # noqa: B007 - the last clause end is kept
+            pass
         if cut is not None:
             before = before[cut.end():]
-        words = [w.lower() for w in _WORD.findall(before)][-NEGATION_WINDOW:]
+        words = [w.lower() for w in _WORD.findall(before)[-NEGATION_WINDOW:]]
         cues = self.cues
         if any(w in cues or w.endswith("n't") for w in words):
             return True
@@ -350,16 +351,20 @@ class WordIndex:
         return by
 
     def starts(self, keys) -> list[int]:
-        """Start offsets of the words that start with one of ``keys`` (1-3 lower-case characters)."""
+        """Start offsets, in order, of the words that start with one of ``keys`` (1-3 lower-case characters)."""
         by = self._by if self._by is not None else self._index()
         out: list[int] = []
+        short = False
         for k in keys:
             if len(k) == 3:
                 lst = by.get(k)
                 if lst:
                     out.extend(lst)
             else:  # a short key: every word whose first three characters start with it
+                short = True
                 for w3, lst in by.items():
                     if w3.startswith(k):
                         out.extend(lst)
-        return sorted(set(out))
+        if len(keys) == 1 and not short:
+            return out  # one key's offsets are already in order
+        return sorted(set(out)) if short else sorted(out)  # a word has one 3-character key
