@@ -7,6 +7,7 @@ given, ``RAIGOV_POLICY_DIR`` (``Settings.policy_dir``).
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -134,9 +135,14 @@ def screen_cmd(file: Path = typer.Argument(..., help="An inventory file (any for
     from raigov.inventory.formats import read_inventory
     from raigov.policy.screen import contract_row, screen_inventory
 
-    reg = _registry(packs_dir)
-    packs = [_get(reg, ref) for ref in pack]
-    parsed = read_inventory(file)
+    gc.disable()  # loading makes only long-lived objects: nothing for the collector to find
+    try:
+        reg = _registry(packs_dir)
+        packs = [_get(reg, ref) for ref in pack]
+        parsed = read_inventory(file)
+    finally:
+        gc.freeze()  # the packs and the file's rows live to the end: the collector need not walk them again
+        gc.enable()
     rows = screen_inventory(parsed, packs, with_trace=trace)
     if jsonl:
         for rs in rows:

@@ -20,6 +20,7 @@ new text and took 0.8-2.3 ms per use case on unseen rows, more than the searches
 from __future__ import annotations
 
 import re
+import threading
 
 from raigov.policy.signals import KEY_LENGTH, phrase_keys
 
@@ -51,8 +52,19 @@ class PhraseFilter:
         self._signals = [s for s in signals if s.phrases]
         self._always: set[int] = set()  # signals with a phrase that needs no particular word
         self._by_key: dict[str, list[tuple[int, tuple[frozenset[str], ...]]]] = {}
+        self._keys: frozenset[str] | None = None  # made on first use: loading a pack costs nothing
+        self._lock = threading.Lock()
         for slot, sig in enumerate(self._signals):
             sig.use_filter(self, slot)
+
+    def _ready(self) -> frozenset[str]:
+        with self._lock:
+            if self._keys is None:
+                self._make()
+            return self._keys
+
+    def _make(self) -> None:
+        for slot, sig in enumerate(self._signals):
             for ph in sig.phrases:
                 reqs = phrase_keys(ph)
                 if not reqs:
@@ -70,9 +82,10 @@ class PhraseFilter:
     def candidates(self, text: str) -> frozenset[int] | None:
         if not self._signals or not plain_text(text):
             return None
+        keys = self._keys if self._keys is not None else self._ready()
         have = text_keys(text)
         found = set(self._always)
-        for k in self._keys.intersection(have):
+        for k in keys.intersection(have):
             for slot, rest in self._by_key[k]:
                 if slot not in found and all(not r.isdisjoint(have) for r in rest):
                     found.add(slot)

@@ -47,6 +47,8 @@ class PhraseError(ValueError):
 
 def _tokens(phrase: str) -> list[str]:
     """Split on spaces, keeping a ``(a b|c)`` choice together."""
+    if "(" not in phrase and ")" not in phrase:
+        return phrase.split()
     out: list[str] = []
     depth, cur = 0, ""
     for ch in phrase:
