@@ -41,6 +41,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from raigov.inventory.formats import read_inventory
+from raigov.policy.labels import label as agency_label
 from raigov.policy.packs import load_registry
 from raigov.policy.screen import contract_row, screen_inventory
 
@@ -48,20 +49,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "federal-ai-inventory"
 TUNE_AGENCIES = {2025: {"DHS"}, 2024: {"DHS", "VA", "HHS", "USDA", "TREAS", "DOI"}}
 
-POS_2025 = {"high-impact", "presumed high-impact, but not high-impact"}
-NEG_2025 = {"not high-impact"}
-POS_2024 = {"rights-impacting", "safety-impacting", "both"}
-NEG_2024 = {"neither"}
-
-
 def label(det: str | None, year: int) -> str:
-    d = (det or "").strip().casefold()
-    pos, neg = (POS_2025, NEG_2025) if year == 2025 else (POS_2024, NEG_2024)
-    if d in pos:
-        return "pos"
-    if d in neg:
-        return "neg"
-    return "unl"
+    """pos / neg / unl (the mapping is ``raigov.policy.labels``, shared with ``raigov policy signals-report``)."""
+    return agency_label(det, 2025 if year == 2025 else 2024)
 
 
 class Counts:

@@ -1,4 +1,4 @@
-"""`raigov policy ...` commands: validate, list, show, screen, diff (no database needed), and the database
+"""`raigov policy ...` commands: validate, list, show, screen, signals-report, diff (no database needed), and the database
 side: diff without --inventory, rescreen, agency-answers, disagreements.
 
 Packs come from the shipped directory plus ``--packs-dir`` (repeatable) or, when none is
@@ -7,6 +7,7 @@ given, ``RAIGOV_POLICY_DIR`` (``Settings.policy_dir``).
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -134,9 +135,14 @@ def screen_cmd(file: Path = typer.Argument(..., help="An inventory file (any for
     from raigov.inventory.formats import read_inventory
     from raigov.policy.screen import contract_row, screen_inventory
 
-    reg = _registry(packs_dir)
-    packs = [_get(reg, ref) for ref in pack]
-    parsed = read_inventory(file)
+    gc.disable()  # loading makes only long-lived objects: nothing for the collector to find
+    try:
+        reg = _registry(packs_dir)
+        packs = [_get(reg, ref) for ref in pack]
+        parsed = read_inventory(file)
+    finally:
+        gc.freeze()  # the packs and the file's rows live to the end: the collector need not walk them again
+        gc.enable()
     rows = screen_inventory(parsed, packs, with_trace=trace)
     if jsonl:
         for rs in rows:
@@ -155,6 +161,40 @@ def screen_cmd(file: Path = typer.Argument(..., help="An inventory file (any for
     console.print(t)
     n = sum(d["presumed"] for d in out)
     console.print(f"{n} of {len(out)} use cases presumed", highlight=False)
+
+
+@app.command("signals-report")
+@handle_errors
+def signals_report_cmd(files: list[Path] = typer.Argument(..., help="Labelled inventory files"),
+                       labels: str = typer.Option(..., "--labels", help="The column holding the agency's own "
+                                                  "determination (a header of the file or a field name)"),
+                       pack: str = typer.Option("omb-m-25-21", "--pack", help="PACK or PACK@VERSION"),
+                       as_json: bool = typer.Option(False, "--json"), packs_dir: list[Path] = PacksDir):
+    """For every signal, shared condition and item of a pack: the labelled rows it holds on (positive:
+    high-impact, presumed, rights- or safety-impacting; negative: not high-impact, neither) and its precision."""
+    from raigov.inventory.formats import read_inventory
+    from raigov.policy.precision import signals_report
+
+    p = _get(_registry(packs_dir), pack)
+    rep = signals_report([read_inventory(f) for f in files], p, labels)
+    if as_json:
+        print_json(rep.as_dict())
+        return
+    d = rep.as_dict()
+    r = d["rows"]
+    console.print(f"{rep.pack} on {len(files)} file(s): {r['positive']} positive, {r['negative']} negative, "
+                  f"{r['unlabelled']} unlabelled rows (column {labels!r})", highlight=False)
+    if rep.floor:
+        console.print(f"precision floor: {rep.floor['min_precision']} from {rep.floor.get('min_hits', 1)} "
+                      "labelled hits", highlight=False)
+    t = Table()
+    for c in ("kind", "name", "positive", "negative", "unlabelled", "precision", ""):
+        t.add_column(c, no_wrap=c == "name")
+    for e in d["entries"]:
+        prec = "" if e["precision"] is None else f"{e['precision']:.3f}"
+        t.add_row(e["kind"], e["name"], str(e["positive_hits"]), str(e["negative_hits"]),
+                  str(e["unlabelled_hits"]), prec, "below floor" if e["below_floor"] else "")
+    console.print(t)
 
 
 @app.command("diff")

@@ -193,19 +193,32 @@ def _show(v: Any) -> Any:
 
 class Evaluator:
     """Evaluates conditions for one subject. ``signal_hits(name, fields)`` and ``item_result(id)``
-    and ``kind_matched(kind, impact)`` are supplied by the screen."""
+    and ``kind_matched(kind, impact)`` are supplied by the screen. With ``trace=False`` ``eval``
+    builds no trace (its node is None): same result and evidence, faster."""
 
     def __init__(self, values: dict, *, refs: dict, signal_hits, item_result, kind_matched,
-                 today: dt.date | None = None, field_names: dict | None = None):
+                 today: dt.date | None = None, field_names: dict | None = None, trace: bool = True):
         self.values = values
         self.refs = refs
         self.signal_hits = signal_hits
         self.item_result = item_result
         self.kind_matched = kind_matched
         self.today = today or agency_today()
+        self.trace = trace
 
-    def eval(self, c: dict) -> tuple[bool, dict, list[dict]]:
-        """(result, trace node, evidence) for condition ``c``."""
+    def eval(self, c: dict) -> tuple[bool, dict | None, list[dict]]:
+        """(result, trace node, evidence) for condition ``c``; the node is None without a trace."""
+        if not self.trace:
+            res, ev = self.test(c)
+            return res, None, ev
+        return self._traced(c)
+
+    def test(self, c: dict) -> tuple[bool, list[dict]]:
+        """(result, evidence) for condition ``c``, as ``eval`` gives them, without the trace (the
+        condition is turned into Python functions once, see ``compiled``)."""
+        return compiled(c, self.refs)(self)
+
+    def _traced(self, c: dict) -> tuple[bool, dict, list[dict]]:
         if "all" in c or "any" in c:
             op = "all" if "all" in c else "any"
             kids = []
@@ -214,7 +227,7 @@ class Evaluator:
                     # ``all`` stops at the first false part; the rest is shown as not evaluated
                     kids.append((False, {"op": "skipped", "result": None, "condition": sub}, []))
                     continue
-                kids.append(self.eval(sub))
+                kids.append(self._traced(sub))
             res = all(k[0] for k in kids) if op == "all" else any(k[0] for k in kids)
             ev: list[dict] = []
             if res:
@@ -223,7 +236,7 @@ class Evaluator:
                         ev.extend(e)
             return res, {"op": op, "result": res, "children": [k[1] for k in kids]}, ev
         if "not" in c:
-            r, t, _e = self.eval(c["not"])
+            r, t, _e = self._traced(c["not"])
             return (not r), {"op": "not", "result": not r, "children": [t]}, []
         if "field" in c:
             return self._field(c)
@@ -236,7 +249,7 @@ class Evaluator:
                 node["fields"] = list(c["fields"])
             return res, node, [dict(h, signal=c["signal"]) for h in hits]
         if "ref" in c:
-            r, t, e = self.eval(self.refs[c["ref"]])
+            r, t, e = self._traced(self.refs[c["ref"]])
             return r, {"op": "ref", "ref": c["ref"], "result": r, "children": [t]}, e
         if "item" in c:
             r, e = self.item_result(c["item"])
@@ -250,6 +263,16 @@ class Evaluator:
         raise ValueError(f"not a condition: {c!r}")  # refused at load; unreachable for loaded packs
 
     def _field(self, c: dict) -> tuple[bool, dict, list[dict]]:
+        name = c["field"]
+        op = next(k for k in c if k in FIELD_OPS)
+        res, v = self._field_value(c)
+        node = {"op": op, "field": name, "expected": _show(c[op]), "saw": _show(v), "result": res}
+        return res, node, _answer_evidence(name, v) if res and not _blank(v) else []
+
+    def _field_value(self, c: dict) -> tuple[bool, Any]:
+        """(result, the answer seen) of a field condition.
+
+        Long because it is one branch per operator of the field condition, each a line or two."""
         name = c["field"]
         op = next(k for k in c if k in FIELD_OPS)
         want = c[op]
@@ -288,10 +311,118 @@ class Evaluator:
                 else:
                     w = F.as_date(want)
                     res = {"before": d < w, "after": d > w, "on_or_before": d <= w, "on_or_after": d >= w}[op]
-        node = {"op": op, "field": name, "expected": _show(want), "saw": _show(v), "result": res}
-        ev = [{"field": name, "text": _show(v) if not isinstance(v, list) else "; ".join(map(str, v)),
-               "kind": "answer"}] if res and not _blank(v) else []
-        return res, node, ev
+        return res, v
+
+
+# ---------------------------------------------------------------- compiled conditions (no trace)
+
+_COMPILED: dict[int, tuple[dict, Any]] = {}  # id(condition) -> (condition, function); the condition kept alive
+_COMPILED_MAX = 200_000
+
+
+def compiled(c: dict, refs: dict):
+    """``c`` as a function ``f(evaluator) -> (result, evidence)`` giving what ``Evaluator.eval`` gives
+    (without the trace): ``all`` stops at the first false part, ``any`` evaluates every part and keeps
+    the evidence of those that hold. Made once per condition (the packs' conditions never change)."""
+    got = _COMPILED.get(id(c))
+    if got is not None and got[0] is c:
+        return got[1]
+    fn = _compile(c, refs)
+    if len(_COMPILED) >= _COMPILED_MAX:
+        _COMPILED.clear()
+    _COMPILED[id(c)] = (c, fn)
+    return fn
+
+
+def _compile(c: dict, refs: dict):
+    """Long because it is one small closure per node kind of the condition language."""
+    if "all" in c:
+        parts = [compiled(sub, refs) for sub in c["all"]]
+
+        def all_(ev):
+            acc: list[dict] = []
+            for f in parts:
+                r, e = f(ev)
+                if not r:
+                    return False, []
+                acc.extend(e)
+            return True, acc
+        return all_
+    if "any" in c:
+        parts = [compiled(sub, refs) for sub in c["any"]]
+
+        def any_(ev):
+            acc: list[dict] = []
+            res = False
+            for f in parts:
+                r, e = f(ev)
+                if r:
+                    res = True
+                    acc.extend(e)
+            return res, acc
+        return any_
+    if "signal" in c:
+        name, only = c["signal"], c.get("fields")
+
+        def signal_(ev):
+            hits = ev.signal_hits(name, only)[0]
+            return (True, [dict(h, signal=name) for h in hits]) if hits else (False, [])
+        return signal_
+    if "field" in c:
+        return _compile_field(c)
+    if "not" in c:
+        inner = compiled(c["not"], refs)
+        return lambda ev: (not inner(ev)[0], [])
+    if "ref" in c:
+        name = c["ref"]
+        return lambda ev: compiled(refs[name], refs)(ev)
+    if "item" in c:
+        item = c["item"]
+        return lambda ev: ev.item_result(item)
+    if "matched" in c:
+        kind, impact = c["matched"]["kind"], c["matched"].get("impact")
+        return lambda ev: (bool(ev.kind_matched(kind, impact)), [])
+    raise ValueError(f"not a condition: {c!r}")  # refused at load; unreachable for loaded packs
+
+
+def _compile_field(c: dict):
+    name = c["field"]
+    op = next(k for k in c if k in FIELD_OPS)
+    want = c[op]
+    if op == "in":  # the common case: the wanted answers normalised once
+        wanted = {_norm(w) for w in want} | {_norm(F.canonical_answer(name, str(w))) for w in want}
+
+        def in_(ev):
+            v = ev.values.get(name)
+            if _blank(v):
+                return False, []
+            vs = v if isinstance(v, (list, tuple)) else [v]
+            if any(_norm(x) in wanted for x in vs):
+                return True, _answer_evidence(name, v)
+            return False, []
+        return in_
+    if op == "equals" and not isinstance(want, bool):
+        w1, w2 = _norm(want), _norm(F.canonical_answer(name, str(want)))
+
+        def equals_(ev):
+            v = ev.values.get(name)
+            if _blank(v) or isinstance(v, bool):
+                res, v2 = ev._field_value(c)
+                return res, _answer_evidence(name, v2) if res and not _blank(v2) else []
+            many = isinstance(v, (list, tuple))
+            res = any(_norm(x) == w2 or _norm(x) == w1 for x in v) if many else _norm(v) in (w1, w2)
+            return res, _answer_evidence(name, v) if res else []
+        return equals_
+
+    def field_(ev):
+        res, v = ev._field_value(c)
+        return res, _answer_evidence(name, v) if res and not _blank(v) else []
+    return field_
+
+
+def _answer_evidence(name: str, v: Any) -> list[dict]:
+    return [{"field": name, "text": _show(v) if not isinstance(v, list) else "; ".join(map(str, v)),
+             "kind": "answer"}]
 
 
 def _truthy(v: Any) -> bool:

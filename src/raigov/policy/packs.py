@@ -29,6 +29,7 @@ from raigov.config import get_settings
 from raigov.errors import FieldError, ValidationFailed
 from raigov.policy import conditions as C
 from raigov.policy import fields as F
+from raigov.policy.matcher import attach as attach_phrase_set
 from raigov.policy.signals import DEFAULT_NEGATION_CUES, DEFAULT_POST_CUES, PhraseError, Signal
 from raigov.policy.yamlsrc import YamlError, YamlProblem, line_of, load_yaml, path_text
 
@@ -266,6 +267,8 @@ def parse_pack(text: str, source: str) -> Pack:
             problems.append(P(bad_path, f"bad phrase: {exc}"))
             continue
         signals[name] = sig
+
+    attach_phrase_set(signals)  # one filter of every phrase by the words it needs
 
     refs = data.get("conditions") or {}
     raw_items = data["items"]

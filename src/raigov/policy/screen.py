@@ -198,6 +198,11 @@ def _signal_hits(pack: Pack, subj: Subject, name: str, only: Sequence[str] | Non
     return hits, negated
 
 
+def signal_hits(pack: Pack, subj: Subject, name: str, fields: Sequence[str] | None = None):
+    """(hits, negated hits) of the pack's signal ``name`` in ``subj``, as the screen sees them."""
+    return _signal_hits(pack, subj, name, fields)
+
+
 def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.date | None = None,
            with_trace: bool = True) -> ScreenResult:
     """Screen one use case's answers against ``pack``."""
@@ -214,7 +219,7 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
 
     ev = Evaluator(subj.values, refs=pack.conditions,
                    signal_hits=lambda n, fl: _signal_hits(pack, subj, n, fl),
-                   item_result=item_result, kind_matched=kind_matched, today=today)
+                   item_result=item_result, kind_matched=kind_matched, today=today, trace=with_trace)
     for item_id in pack.order:
         it = pack.item(item_id)
         if it.when is None:

@@ -15,12 +15,17 @@ the few words before it within the same clause, or ``non-`` is glued to it, or a
 (``not used`` ...) follows it directly. A signal can turn negation off (``negation: false``), e.g.
 a signal that itself means "without human review". Look-alike phrases listed under ``except``
 veto a match they overlap.
+
+Speed: a pack's signals are also gathered into one filter (``raigov.policy.matcher``) that tells, from
+the words of a use case's text, which signals can match it at all; only those run their own (Python)
+expression, which gives the evidence spans. Each signal's Python expression is compiled on first use.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 DEFAULT_NEGATION_CUES = ("no", "not", "never", "without", "neither", "nor", "cannot", "can't",
                          "doesn't", "don't", "isn't", "aren't", "won't", "wasn't", "excluding",
@@ -42,6 +47,8 @@ class PhraseError(ValueError):
 
 def _tokens(phrase: str) -> list[str]:
     """Split on spaces, keeping a ``(a b|c)`` choice together."""
+    if "(" not in phrase and ")" not in phrase:
+        return phrase.split()
     out: list[str] = []
     depth, cur = 0, ""
     for ch in phrase:
@@ -138,35 +145,69 @@ class Signal:
     _ex: re.Pattern | None = field(default=None, repr=False)
     _post: re.Pattern | None = field(default=None, repr=False)
     _keys: tuple[str, ...] | None = field(default=None, repr=False)
+    _ex_keys: tuple[str, ...] | None = field(default=None, repr=False)
+    _src: tuple[str | None, str | None, str | None] | None = field(default=None, repr=False)
+    _matcher: Any = field(default=None, repr=False)  # the pack's PhraseFilter (raigov.policy.matcher), if any
+    _slot: int = field(default=-1, repr=False)  # this signal's number in that set
 
     def compile(self) -> Signal:
+        """Check the phrases and build the expressions' text; each is compiled on first use."""
+        rx = ex = post = None
         if self.phrases:
             bodies = [_body(p, self.inflect) for p in self.phrases]
-            self._rx = re.compile(r"(?<![\w])(?:" + "|".join(bodies) + r")(?![\w])", re.IGNORECASE)
-            keys: set[str] = set()
-            for p in self.phrases:
-                k = _first_keys(p)
-                if k is None:
-                    keys = set()
-                    break
-                keys |= k
-            self._keys = tuple(sorted(keys)) if keys else None
+            rx = r"(?<![\w])(?:" + "|".join(bodies) + r")(?![\w])"
+            self._keys = _all_first_keys(self.phrases)
         if self.excepts:
-            self._ex = re.compile("|".join(phrase_regex(p, self.inflect) for p in self.excepts), re.IGNORECASE)
+            ex = "|".join(phrase_regex(p, self.inflect) for p in self.excepts)
+            self._ex_keys = _all_first_keys(self.excepts)
         if self.post_cues:
-            self._post = re.compile(r"[\s,]*(?:" + "|".join(re.escape(c) for c in self.post_cues) + r")\b",
-                                    re.IGNORECASE)
+            post = r"[\s,]*(?:" + "|".join(re.escape(c) for c in self.post_cues) + r")\b"
+        self._src = (rx, ex, post)
+        self._rx = self._ex = self._post = None
         return self
+
+    def use_filter(self, matcher, slot: int) -> None:
+        """Let ``matcher`` (a ``raigov.policy.matcher.PhraseFilter``, where this signal is ``slot``) tell
+        ``find`` which texts cannot have a hit."""
+        self._matcher, self._slot = matcher, slot
+
+    def _ready(self) -> None:
+        if self._src is not None:
+            rx, ex, post = self._src
+            self._rx = re.compile(rx, re.IGNORECASE) if rx else None
+            self._ex = re.compile(ex, re.IGNORECASE) if ex else None
+            self._post = re.compile(post, re.IGNORECASE) if post else None
+            self._src = None
+
+    @staticmethod
+    def _matches(rx: re.Pattern, keys: tuple[str, ...] | None, text: str, index: WordIndex | None) -> list:
+        """``rx.finditer(text)``; with an index, tried only where a word starting with a key starts."""
+        if index is None or keys is None:
+            return list(rx.finditer(text))
+        matches = []
+        last_end = -1
+        for pos in index.starts(keys):
+            if pos < last_end:
+                continue
+            m = rx.match(text, pos)
+            if m and m.end() > m.start():
+                matches.append(m)
+                last_end = m.end()
+        return matches
+
+    def _spans(self, rx: re.Pattern, keys, text: str, index: WordIndex | None) -> list[tuple[int, int]]:
+        return [(m.start(), m.end()) for m in self._matches(rx, keys, text, index)]
 
     def _negated(self, text: str, start: int, end: int) -> bool:
         if start >= 4 and text[start - 4:start].lower() in ("non-", "non "):
             return True
         before = text[max(0, start - 80):start]
-        ends = list(_CLAUSE_END.finditer(before))
-        cut = ends[-1] if ends else None
+        cut = None
+        for cut in _CLAUSE_END.finditer(before):  # noqa: B007 - the last clause end is kept
+            pass
         if cut is not None:
             before = before[cut.end():]
-        words = [w.lower() for w in _WORD.findall(before)][-NEGATION_WINDOW:]
+        words = [w.lower() for w in _WORD.findall(before)[-NEGATION_WINDOW:]]
         cues = self.cues
         if any(w in cues or w.endswith("n't") for w in words):
             return True
@@ -176,25 +217,23 @@ class Signal:
         """Every hit of the signal's own phrases in ``text`` (negated and vetoed hits kept, marked).
 
         With a ``WordIndex`` of ``text`` the pattern is tried only where a word starts with one
-        of the phrases' first letters (same result, much faster on long alternations)."""
-        if self._rx is None or not text:
+        of the phrases' first letters (same result, much faster on long alternations). When the
+        signal belongs to a pack's phrase filter, a text that lacks a word every match would need
+        is not searched at all (same result again)."""
+        if not text or not self.phrases:
             return []
-        if index is not None and self._keys is not None:
-            starts = index.starts(self._keys)
-            matches = []
-            last_end = -1
-            for pos in starts:
-                if pos < last_end:
-                    continue
-                m = self._rx.match(text, pos)
-                if m and m.end() > m.start():
-                    matches.append(m)
-                    last_end = m.end()
-        else:
-            matches = list(self._rx.finditer(text))
+        if self._matcher is not None:
+            found = index.candidates(self._matcher) if index is not None else self._matcher.candidates(text)
+            if found is not None and self._slot not in found:
+                return []
+        if self._src is not None:
+            self._ready()
+        if self._rx is None:
+            return []
+        matches = self._matches(self._rx, self._keys, text, index)
         if not matches:
             return []
-        vetoes = [(m.start(), m.end()) for m in self._ex.finditer(text)] if self._ex is not None else []
+        vetoes = self._spans(self._ex, self._ex_keys, text, index) if self._ex is not None else []
         out = []
         for m in matches:
             s, e = m.start(), m.end()
@@ -204,7 +243,73 @@ class Signal:
         return out
 
 
+_ASCII_RUN = re.compile(r"[A-Za-z0-9]+")
+_RUN = re.compile(r"[^\W_]+")  # letters and digits
+KEY_LENGTH = 8  # the longest key of ``phrase_keys``
+
+
+NEVER = "\x00"  # the key of a word no text with only ASCII letters and digits can match
+
+
+def _ascii_partner(ch: str) -> bool:
+    """Can ``ch`` match an ASCII character when case is ignored (the Kelvin sign matches k)?"""
+    return any(re.fullmatch(re.escape(ch), chr(c), re.IGNORECASE) for c in range(128))
+
+
+def _run_keys(tok: str) -> list[str]:
+    """The keys of a word of a phrase: for each run of letters and digits in it, the lower-case first
+    1-8 characters of its ASCII beginning. Wherever the word matches, each run starts a word of the text
+    (it follows a non-word character, a joiner or the word's own punctuation) that starts with its key.
+    A run with a letter that matches no ASCII letter (``résumé``) gives ``NEVER``."""
+    out = []
+    for run in _RUN.findall(tok):
+        if not run.isascii() and not all(ch.isascii() or _ascii_partner(ch) for ch in run):
+            out.append(NEVER)
+            continue
+        m = _ASCII_RUN.match(run)
+        if m:
+            out.append(m.group(0)[:KEY_LENGTH].lower())
+    return out
+
+
+def phrase_keys(phrase: str) -> list[frozenset[str]]:
+    """What a text needs for ``phrase`` to match it: a list of requirements, each a set of keys (1-8
+    characters) one of which must start some word of the text (a word: a run of ASCII letters and
+    digits). A plain word gives one requirement per run of letters and digits (``I-765``: ``i`` and
+    ``765``); a choice gives one, a key of each alternative's first word (none if an alternative has
+    no run with an ASCII beginning)."""
+    out: list[frozenset[str]] = []
+    for tok in _tokens(phrase):
+        if tok == "...":
+            continue
+        if tok.startswith("(") and tok.endswith(")"):
+            keys: set[str] | None = set()
+            for alt in tok[1:-1].split("|"):
+                words = _tokens(alt.strip()) if alt.strip() else []
+                first = _run_keys(words[0]) if words and not words[0].startswith("(") else []
+                if not first:
+                    keys = None  # an alternative with no known run: ask nothing
+                    break
+                keys.add(first[0])
+            if keys:
+                out.append(frozenset(keys))
+            continue
+        out.extend(frozenset((k,)) for k in _run_keys(tok))
+    return out
+
+
 _LEAD = re.compile(r"\w+")
+
+
+def _all_first_keys(phrases) -> tuple[str, ...] | None:
+    """The first-word keys of every phrase (None when one phrase's first word has none)."""
+    keys: set[str] = set()
+    for p in phrases:
+        k = _first_keys(p)
+        if k is None:
+            return None
+        keys |= k
+    return tuple(sorted(keys)) if keys else None
 
 
 def _first_keys(phrase: str) -> set[str] | None:
@@ -222,29 +327,46 @@ def _first_keys(phrase: str) -> set[str] | None:
 
 
 class WordIndex:
-    """Start offsets of the words of a text, by their lower-case 1-, 2- and 3-letter prefixes."""
+    """Start offsets of the words of a text, by their lower-case 1-, 2- and 3-letter prefixes (made on
+    first use), and which of a phrase set's signals can match the text (asked once per set)."""
 
-    __slots__ = ("_by",)
+    __slots__ = ("_by", "_found", "text")
 
     def __init__(self, text: str):
+        self.text = text
+        self._by: dict[str, list[int]] | None = None
+        self._found: dict[int, tuple[Any, frozenset[int] | None]] = {}
+
+    def candidates(self, matcher) -> frozenset[int] | None:
+        """``matcher.candidates(text)``, kept for the next signal of the same set."""
+        got = self._found.get(id(matcher))
+        if got is None or got[0] is not matcher:
+            got = (matcher, matcher.candidates(self.text))
+            self._found[id(matcher)] = got
+        return got[1]
+
+    def _index(self) -> dict[str, list[int]]:
         by: dict[str, list[int]] = {}
-        for m in _LEAD.finditer(text):
-            w = m.group(0).lower()
-            s = m.start()
-            by.setdefault(w[:3], []).append(s)
-            if len(w) > 1:
-                by.setdefault(w[:2] + "\0", []).append(s)
-                by.setdefault(w[:1] + "\0", []).append(s)
+        for m in _LEAD.finditer(self.text):
+            by.setdefault(m.group(0)[:3].lower(), []).append(m.start())
         self._by = by
+        return by
 
     def starts(self, keys) -> list[int]:
+        """Start offsets, in order, of the words that start with one of ``keys`` (1-3 lower-case characters)."""
+        by = self._by if self._by is not None else self._index()
         out: list[int] = []
+        short = False
         for k in keys:
-            lst = self._by.get(k if len(k) == 3 else k + "\0")
-            if lst:
-                out.extend(lst)
-            if len(k) < 3:
-                exact = self._by.get(k)  # the whole (short) word
-                if exact:
-                    out.extend(exact)
-        return sorted(set(out))
+            if len(k) == 3:
+                lst = by.get(k)
+                if lst:
+                    out.extend(lst)
+            else:  # a short key: every word whose first three characters start with it
+                short = True
+                for w3, lst in by.items():
+                    if w3.startswith(k):
+                        out.extend(lst)
+        if len(keys) == 1 and not short:
+            return out  # one key's offsets are already in order
+        return sorted(set(out)) if short else sorted(out)  # a word has one 3-character key

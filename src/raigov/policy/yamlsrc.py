@@ -15,6 +15,8 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 Path_ = tuple  # a path into the document: str keys and int indexes
+# libyaml's parser when PyYAML was built with it (about 8 times faster; same nodes, same line numbers)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 def load_yaml(text: str, source: str) -> tuple[object, dict[tuple, int]]:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

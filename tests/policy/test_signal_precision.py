@@ -1,0 +1,155 @@
+"""The signals report (`raigov policy signals-report`): counts on a hand-made labelled file, the label
+mapping, and the precision floor a pack may set, checked on the public labelled inventories."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from raigov.errors import ValidationFailed
+from raigov.inventory.formats import read_inventory
+from raigov.inventory.formats.export import omb_2025_csv_text
+from raigov.policy.labels import label
+from raigov.policy.packs import load_pack, load_registry
+from raigov.policy.precision import Tally, below_floor, signals_report
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT.parent / "shared" / "data" / "federal-ai-inventory"
+LABELLED = {"2025_individually_reported_AI_use_cases.dev.csv": "is_high_impact",
+            "2024_consolidated_ai_inventory_raw_v2.csv": "17_impact_type"}
+
+PACK = textwrap.dedent("""\
+    id: test-precision
+    title: Precision test
+    version: "1.0.0"
+    effective: {from: 2025-01-01}
+    source: {citation: "Test memo"}
+    status: verified
+    signal_precision_floor: {min_precision: 0.5, min_hits: 2}
+    signals:
+      drones:
+        phrases: [drone*]
+      faces:
+        phrases: [face recognition]
+    conditions:
+      either: {any: [{signal: drones}, {signal: faces}]}
+    items:
+      - id: T.1
+        kind: presumption
+        impact: [high-impact]
+        title: Faces
+        citation: "Test memo §1"
+        when: {signal: faces}
+    """)
+
+# (name, purpose, the agency's answer)
+ROWS = [
+    ("Drone patrol", "Drones watch the border.", "High-impact"),                       # drones +
+    ("Field survey", "Maps crops with a drone.", "Not high-impact"),                    # drones -
+    ("Traveler check", "Face recognition of travelers at the gate.", "High-impact"),    # faces +, T.1 +
+    ("Chatbot", "Answers questions; it does not use face recognition.", "Not high-impact"),  # negated: none
+    ("Lead search", "Face recognition for investigative leads.", ""),                   # faces, T.1 unlabelled
+    ("Footage review", "Drone footage screened with face recognition.", "Not high-impact"),  # both -
+    ("Box counter", "Counts boxes in a warehouse.", "Presumed high-impact, but not high-impact"),  # none
+]
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory):
+    d = tmp_path_factory.mktemp("packs")
+    (d / "test-precision.yaml").write_text(PACK, encoding="utf-8")
+    return load_pack(d / "test-precision.yaml")
+
+
+@pytest.fixture(scope="module")
+def labelled_file(tmp_path_factory):
+    rows = [{"agency": "ZZ", "id": f"ZZ-{i}", "use_case_name": n, "problem_solved": p, "is_high_impact": a}
+            for i, (n, p, a) in enumerate(ROWS, 1)]
+    path = tmp_path_factory.mktemp("inv") / "labelled.csv"
+    path.write_text(omb_2025_csv_text(rows), encoding="utf-8")
+    return path
+
+
+def test_label_mapping():
+    assert [label(x) for x in ("High-impact", " presumed high-impact, but not high-impact ", "Rights-impacting",
+                               "Safety-impacting", "Both", "Not high-impact", "Neither", "", None, "maybe")] == \
+        ["pos", "pos", "pos", "pos", "pos", "neg", "neg", "unl", "unl", "unl"]
+    assert label("Both", 2025) == "unl" and label("Neither", 2024) == "neg"
+
+
+def test_report_counts_hand_worked(pack, labelled_file):
+    rep = signals_report([read_inventory(labelled_file)], pack, "is_high_impact")
+    assert rep.rows == {"pos": 3, "neg": 3, "unl": 1}
+    got = {(t.kind, t.name): (t.pos, t.neg, t.unl) for t in rep.tallies}
+    assert got == {("signal", "drones"): (1, 2, 0), ("signal", "faces"): (1, 1, 1),
+                   ("condition", "either"): (2, 2, 1), ("item", "T.1"): (1, 1, 1)}
+    prec = {t.name: t.precision for t in rep.tallies}
+    assert prec["drones"] == pytest.approx(1 / 3) and prec["faces"] == 0.5 and prec["either"] == 0.5
+    # floor 0.5 from 2 labelled hits: drones (1/3 on 3) is below it, faces (exactly 0.5) is not
+    assert [t.name for t in rep.below_floor()] == ["drones"]
+    entries = {e["name"]: e for e in rep.as_dict()["entries"]}
+    assert entries["drones"]["below_floor"] and not entries["faces"]["below_floor"]
+
+
+def test_label_column_by_header_and_unknown(pack, labelled_file):
+    parsed = read_inventory(labelled_file)
+    assert signals_report([parsed], pack, "  IS_HIGH_IMPACT ").rows == {"pos": 3, "neg": 3, "unl": 1}
+    with pytest.raises(ValidationFailed) as ei:
+        signals_report([parsed], pack, "no_such_column")
+    assert ei.value.errors[0].field == "labels" and "no_such_column" in ei.value.errors[0].message
+
+
+def test_below_floor_rules():
+    ts = [Tally("signal", "a", pos=1, neg=9), Tally("signal", "b", pos=0, neg=2), Tally("signal", "c"),
+          Tally("condition", "d", pos=0, neg=50)]
+    floor = {"min_precision": 0.2, "min_hits": 5}
+    assert [t.name for t in below_floor(ts, floor)] == ["a"]  # b: too few hits; c: none; d: not a signal
+    assert below_floor(ts, None) == []
+    assert [t.name for t in below_floor(ts, {"min_precision": 0.2})] == ["a", "b"]
+
+
+def test_cli_signals_report_json(tmp_path, pack, labelled_file):
+    (tmp_path / "test-precision.yaml").write_text(PACK, encoding="utf-8")
+    exe = ROOT / ".venv" / "bin" / "raigov"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "raigov.cli.main"]
+    env = {k: v for k, v in os.environ.items() if k != "RAIGOV_POLICY_DIR"}
+    res = subprocess.run(cmd + ["policy", "signals-report", str(labelled_file), "--labels", "is_high_impact",
+                                "--pack", "test-precision", "--packs-dir", str(tmp_path), "--json"],
+                         capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert res.returncode == 0, res.stderr
+    d = json.loads(res.stdout)
+    assert d["pack"] == "test-precision@1.0.0" and d["rows"] == {"positive": 3, "negative": 3, "unlabelled": 1}
+    drones = next(e for e in d["entries"] if e["name"] == "drones")
+    assert (drones["positive_hits"], drones["negative_hits"], drones["below_floor"]) == (1, 2, True)
+
+
+def _packs_with_floor():
+    return [p.key for p in load_registry([]).packs() if p.data.get("signal_precision_floor")]
+
+
+@pytest.mark.parametrize("key", _packs_with_floor())
+def test_shipped_pack_signals_meet_their_floor(key):
+    files = [DATA / n for n in LABELLED if (DATA / n).exists()]
+    if not files:
+        pytest.skip(f"public labelled inventories not found under {DATA}")
+    pack = load_registry([]).get(key)
+    low = []
+    for f in files:
+        rep = signals_report([read_inventory(f)], pack, LABELLED[f.name])
+        low += [f"{t.name} on {f.name}: {t.pos}/{t.labelled}" for t in rep.below_floor()]
+    assert not low, f"{key}: signals below the pack's precision floor {pack.data['signal_precision_floor']}: {low}"
+
+
+def test_floor_schema_refuses_bad_values(tmp_path):
+    from raigov.policy.packs import PackError
+
+    bad = PACK.replace("{min_precision: 0.5, min_hits: 2}", "{min_precision: 1.5}")
+    (tmp_path / "bad.yaml").write_text(bad, encoding="utf-8")
+    with pytest.raises(PackError) as ei:
+        load_pack(tmp_path / "bad.yaml")
+    assert "signal_precision_floor" in ei.value.problems[0].key
+
