@@ -205,3 +205,43 @@ def test_cli_history_and_the_json_contract(files):
     (d,) = [json.loads(x) for x in out.stdout.splitlines()]
     assert (d["presumed"], d["outcome"], d["precedent"]) == (False, "insufficient_information", None)
     assert d["missing"] == ["problem_solved", "benefits", "system_outputs"] and "not answered" in d["reason"]
+
+
+# ---------------------------------------------------------------- in the database (both backends)
+
+
+def test_database_precedent_outcome_check_and_needing_determination(db, settings, system, make_user, actor_of, files):
+    from raigov.governance.requirements import requirements_of
+    from raigov.inventory import service as inventory
+    from raigov.policy import service as policy
+
+    make_user("cbp.owner", "submitter@CBP")
+    owner = actor_of("cbp.owner")
+    with db.transaction() as s:
+        inventory.import_inventory(s, system, read_inventory(files["2024"]), settings, agency="DHS")
+        inventory.import_inventory(s, system, read_inventory(files["2025"]), settings, agency="DHS")
+    with db.transaction() as s:
+        (uc,) = list(inventory.iter_use_cases(s, system, inventory.UseCaseQuery()))
+        assert [r.schema for r in uc.revisions] == ["2024", "2025"]
+        sc = policy.screen_use_case(s, system, uc.business_id)
+        assert (sc.outcome, sc.presumed) == ("presumed", True)
+        p = sc.result["precedent"]
+        assert (p["year"], p["determination"], p["framework"], p["flags"]) == (2024, "rights-impacting", "M-24-10", True)
+        assert p["source"].startswith("revision 1") and p["mapped"]
+        gamma = uc.business_id
+    with db.transaction() as s:  # a one-line use case: the screen cannot run
+        bid = inventory.create_use_case(s, owner, component="CBP", reason="new", settings=settings, values={
+            "use_case_name": "Notes helper", "development_stage": "Deployed", "problem_solved": "Summarizes notes."}
+        ).business_id
+    with db.transaction() as s:
+        sc = policy.screen_use_case(s, owner, bid)
+        assert (sc.outcome, sc.presumed) == ("insufficient_information", False)
+        assert sc.result["missing"] == ["problem_solved", "benefits", "system_outputs"]
+    with db.transaction() as s:
+        checks = [c for c in inventory.run_checks(s, system, bid)[bid] if c["rule"] == "screen:insufficient-information"]
+        assert [c["field"] for c in checks] == ["problem_solved", "benefits", "system_outputs"]
+        assert all(c["severity"] == "error" and "impact screen" in c["message"] for c in checks)
+        uc = inventory.get_use_case(s, system, bid)
+        req = requirements_of(s, uc)
+        assert (req.affirmative, req.basis) == (None, "insufficient information")
+        assert sorted(u.business_id for u, _ in policy.needing_determination(s, system)) == sorted([gamma, bid])
