@@ -58,7 +58,7 @@ RAIGOV_FIELDS: dict[str, tuple[str, str]] = {
     "raigov.output_reviewed": ("bool", "outputs reviewed for accuracy, bias, sensitivity before use"),
     "raigov.decision_use": ("list", "decisions the output feeds (benefits, credentialing, vetting, enforcement)"),
     "raigov.short_text": ("bool", ("the answers that describe the use (purpose, benefits, outputs) are missing or "
-                                   "together shorter than 16 words: a name-only or one-line row (derived)")),
+                                   "together shorter than 8 words: a name or a phrase, not a sentence (derived)")),
 }
 
 # The text signals read, per schema (descriptive answers only: never the agency's own
@@ -87,7 +87,7 @@ DESCRIPTION_FIELDS: dict[str, tuple[str, ...]] = {
     "2024": ("11_purpose_benefits", "12_outputs"),
     "2023": ("Summary",),
 }
-SHORT_TEXT_WORDS = 16
+SHORT_TEXT_WORDS = 8
 
 
 @lru_cache(maxsize=1)
