@@ -1,6 +1,16 @@
 """How well the policy screen's `presumed` agrees with the agencies' own determinations.
 
     .venv/bin/python benchmarks/screening_eval.py [--data DIR] [--misses N] [--flags N] [--json]
+        [--split hash|legacy] [--no-history]
+
+Splits (``--split``, default ``hash``): the public labelled agencies of each file are split into a tune
+part and a held-out part by the SHA-256 of "h18-split:<agency>" (even first byte: tune), decided before
+any row was read for pack 1.3.0 (2025 dev: tune DOC, DOJ, GSA, NSF, held-out DHS, SEC; 2024 v2: 22 tune,
+19 held-out, printed). ``legacy`` is the split versions 1.0.0-1.2.0 were written against (below).
+Each file is screened without and with its earlier files as ``--history`` (2025: the 2024 v2 and 2023
+files; 2024: the 2023 file, which reports no determinations): recall, flag rate and the counts of the
+three outcomes per agency and per split; "needs-det" is recall when "insufficient information" (which
+needs a determination) counts as flagged. The slowest agencies (ms per use case) are listed.
 
 Runs the newest version of `omb-m-25-21` on the 2025 dev CSV and of `omb-m-24-10` on the 2024 v2
 CSV (files read with `read_inventory`, as the CLI does; `--version V` picks another) and prints,
@@ -33,6 +43,7 @@ screened end to end (screen + JSON lines, no file reading) and the time per use 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import sys
@@ -42,12 +53,28 @@ from pathlib import Path
 
 from raigov.inventory.formats import read_inventory
 from raigov.policy.labels import label as agency_label
+from raigov.policy.outcome import PACK_OF_FRAMEWORK, History
 from raigov.policy.packs import load_registry
-from raigov.policy.screen import contract_row, screen_inventory
+from raigov.policy.screen import contract_row, screen, screen_inventory
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "federal-ai-inventory"
-TUNE_AGENCIES = {2025: {"DHS"}, 2024: {"DHS", "VA", "HHS", "USDA", "TREAS", "DOI"}}
+TUNE_AGENCIES = {2025: {"DHS"}, 2024: {"DHS", "VA", "HHS", "USDA", "TREAS", "DOI"}}  # the legacy split
+SPLIT = {"name": "hash"}
+HISTORY = {"2025_individually_reported_AI_use_cases.dev.csv": ["2024_consolidated_ai_inventory_raw_v2.csv",
+                                                               "2023_consolidated_ai_inventory_raw.csv"],
+           "2024_consolidated_ai_inventory_raw_v2.csv": ["2023_consolidated_ai_inventory_raw.csv"]}
+USED_WHILE_WRITING = (
+    "omb-m-25-21@1.3.0's short-text rules were written from the memo's category text and general vocabulary "
+    "before any figure was seen; the only figures looked at while writing it were the aggregate counts of the "
+    "hash split's tune part (no rows read). Held-out figures are unseen for 1.3.0. The legacy split's held-out "
+    "part was partly used for 1.1.0/1.2.0 (docs/policy.md §7).")
+
+
+def is_tune(agency: str, year: int) -> bool:
+    if SPLIT["name"] == "legacy":
+        return agency in TUNE_AGENCIES[year]
+    return hashlib.sha256(f"h18-split:{agency}".encode()).digest()[0] % 2 == 0
 
 def label(det: str | None, year: int) -> str:
     """pos / neg / unl (the mapping is ``raigov.policy.labels``, shared with ``raigov policy signals-report``)."""
@@ -57,8 +84,17 @@ def label(det: str | None, year: int) -> str:
 class Counts:
     def __init__(self):
         self.tp = self.fn = self.fp = self.tn = self.ul = self.ulf = 0
+        self.insufficient_pos = self.insufficient_neg = 0
+        self.outcomes = {"presumed": 0, "insufficient_information": 0, "not_presumed": 0}
+        self.seconds = 0.0
 
-    def add(self, lab: str, flagged: bool):
+    def add(self, lab: str, flagged: bool, outcome: str | None = None, seconds: float = 0.0):
+        self.seconds += seconds
+        if outcome is not None:
+            self.outcomes[outcome] += 1
+            if outcome == "insufficient_information":
+                self.insufficient_pos += lab == "pos"
+                self.insufficient_neg += lab == "neg"
         if lab == "pos":
             self.tp += flagged
             self.fn += not flagged
@@ -70,8 +106,19 @@ class Counts:
             self.ulf += flagged
 
     def merge(self, o: Counts):
-        for k in ("tp", "fn", "fp", "tn", "ul", "ulf"):
+        for k in ("tp", "fn", "fp", "tn", "ul", "ulf", "insufficient_pos", "insufficient_neg", "seconds"):
             setattr(self, k, getattr(self, k) + getattr(o, k))
+        for k, v in o.outcomes.items():
+            self.outcomes[k] += v
+
+    @property
+    def rows(self):
+        return sum(self.outcomes.values()) or (self.tp + self.fn + self.fp + self.tn + self.ul)
+
+    @property
+    def needs_determination_recall(self):
+        """Recall when "insufficient information" (which needs a determination) counts as flagged."""
+        return (self.tp + self.insufficient_pos) / (self.tp + self.fn) if self.tp + self.fn else None
 
     @property
     def recall(self):
@@ -83,7 +130,10 @@ class Counts:
 
     def as_dict(self):
         return {"tp": self.tp, "fn": self.fn, "fp": self.fp, "tn": self.tn, "recall": self.recall,
-                "not_flag_rate": self.flag_rate, "unlabelled": self.ul, "unlabelled_flagged": self.ulf}
+                "not_flag_rate": self.flag_rate, "unlabelled": self.ul, "unlabelled_flagged": self.ulf,
+                "outcomes": dict(self.outcomes), "insufficient_positives": self.insufficient_pos,
+                "insufficient_negatives": self.insufficient_neg,
+                "recall_counting_insufficient": self.needs_determination_recall, "seconds": self.seconds}
 
 
 def fmt(x):
@@ -95,7 +145,7 @@ def split_counts(parsed, pack, year: int) -> dict[str, Counts]:
     split = {"tune": Counts(), "held-out": Counts()}
     for rs in screen_inventory(parsed, [pack]):
         ag = rs.agency or "?"
-        split["tune" if ag in TUNE_AGENCIES[year] else "held-out"].add(
+        split["tune" if is_tune(ag, year) else "held-out"].add(
             label(rs.agency_determination, year), rs.results[0].presumed)
     return split
 
@@ -119,8 +169,44 @@ def compare_versions(parsed, pack_id: str, newest, year: int, reg, out_entry: di
                   f"{fmt(c['recall']):>7} {fmt(c['not_flag_rate']):>8}")
 
 
+def history_of(data: Path, path: Path, reg) -> History | None:
+    """The earlier public files of ``path`` as a precedent history (``raigov policy screen --history``)."""
+    files = [data / f for f in HISTORY.get(path.name, []) if (data / f).exists()]
+    if not files:
+        return None
+    h = History(old_packs={fw: reg.get(pid) for fw, pid in PACK_OF_FRAMEWORK.items() if reg.versions(pid)},
+                screen=screen)
+    for f in files:
+        h.add(read_inventory(f), f.name)
+    return h
+
+
+def screen_timed(parsed, pack, history):
+    """(row screen, seconds) per row, in file order."""
+    it = iter(screen_inventory(parsed, [pack], history=history))
+    while True:
+        t0 = time.perf_counter()
+        try:
+            rs = next(it)
+        except StopIteration:
+            return
+        yield rs, time.perf_counter() - t0
+
+
+HEAD = (f"{'':10} {'TP':>5} {'FN':>5} {'FP':>5} {'TN':>5} {'recall':>7} {'not-flag':>8} {'needs-det':>9} "
+        f"{'presumed':>8} {'insuff':>6} {'not':>5} {'unlab':>6}")
+
+
+def line(name: str, c: Counts) -> str:
+    o = c.outcomes
+    return (f"{name:10} {c.tp:5} {c.fn:5} {c.fp:5} {c.tn:5} {fmt(c.recall):>7} {fmt(c.flag_rate):>8} "
+            f"{fmt(c.needs_determination_recall):>9} {o['presumed']:8} {o['insufficient_information']:6} "
+            f"{o['not_presumed']:5} {c.ul:6}")
+
+
 def evaluate(path: Path, pack_ref: str, year: int, reg, misses: int, flags: int, out: dict,
-             show_heldout: bool = False, compare: bool = True):
+             show_heldout: bool = False, compare: bool = True, history: History | None = None, label_=""):
+    """Long because it prints the per-agency, split and slowest-agency tables of one run."""
     parsed = read_inventory(path)
     pack = reg.get(pack_ref)
     per_agency: dict[str, Counts] = defaultdict(Counts)
@@ -128,43 +214,50 @@ def evaluate(path: Path, pack_ref: str, year: int, reg, misses: int, flags: int,
     unexplained = 0
     missed, flagged_neg = [], []
     t0 = time.perf_counter()
-    rows = list(screen_inventory(parsed, [pack]))
+    rows = list(screen_timed(parsed, pack, history))
     dt = time.perf_counter() - t0
-    for rs in rows:
+    for rs, secs in rows:
         lab = label(rs.agency_determination, year)
         d = contract_row(rs)
         if d["presumed"] and not d["evidence"]:
             unexplained += 1
         ag = rs.agency or "?"
-        per_agency[ag].add(lab, d["presumed"])
-        tune = ag in TUNE_AGENCIES[year]
-        split["tune" if tune else "held-out"].add(lab, d["presumed"])
+        per_agency[ag].add(lab, d["presumed"], d["outcome"], secs)
+        tune = is_tune(ag, year)
+        split["tune" if tune else "held-out"].add(lab, d["presumed"], d["outcome"], secs)
         if (tune or show_heldout) and lab == "pos" and not d["presumed"]:
-            missed.append((ag, rs.row, rs.name))
+            missed.append((ag, rs.row, rs.name, d["outcome"]))
         if (tune or show_heldout) and lab == "neg" and d["presumed"]:
             flagged_neg.append((ag, rs.row, rs.name, d["categories"]))
     total = Counts()
     for c in per_agency.values():
         total.merge(c)
-    print(f"\n== {path.name}  pack {pack.key}  ({len(rows)} rows, screen {dt:.2f}s, "
+    hist = f", history: {', '.join(history.files)}" if history else ", no history"
+    print(f"\n== {path.name}  pack {pack.key}{hist}  ({len(rows)} rows, screen {dt:.2f}s, "
           f"{1000 * dt / max(1, len(rows)):.2f} ms/use case)")
-    print(f"{'agency':10} {'TP':>5} {'FN':>5} {'FP':>5} {'TN':>5} {'recall':>7} {'not-flag':>8} {'unlab':>6} {'unl-flag':>8}")
+    print(HEAD.replace(" " * 10, f"{'agency':10}", 1))
     for ag in sorted(per_agency):
-        c = per_agency[ag]
-        print(f"{ag:10} {c.tp:5} {c.fn:5} {c.fp:5} {c.tn:5} {fmt(c.recall):>7} {fmt(c.flag_rate):>8} {c.ul:6} {c.ulf:8}")
+        print(line(ag, per_agency[ag]))
     for name, c in list(split.items()) + [("ALL", total)]:
-        print(f"{'[' + name + ']':10} {c.tp:5} {c.fn:5} {c.fp:5} {c.tn:5} "
-              f"{fmt(c.recall):>7} {fmt(c.flag_rate):>8} {c.ul:6} {c.ulf:8}")
+        print(line("[" + name + "]", c))
+    print(f"split: {SPLIT['name']}; tune agencies: {', '.join(sorted(a for a in per_agency if is_tune(a, year)))}")
+    slow = sorted(per_agency.items(), key=lambda kv: -kv[1].seconds / max(1, kv[1].rows))[:8]
+    print("slowest agencies (ms per use case): " + ", ".join(
+        f"{ag} {1000 * c.seconds / max(1, c.rows):.2f} ({c.rows})" for ag, c in slow))
     print(f"flags without evidence: {unexplained}")
     for m in missed[:misses]:
         print("  MISSED", *m)
     for m in flagged_neg[:flags]:
         print("  FLAGGED-NOT", *m)
-    out[path.name] = {"pack": pack.key, "rows": len(rows), "seconds": dt, "unexplained_flags": unexplained,
-                      "splits": {k: v.as_dict() for k, v in split.items()}, "all": total.as_dict(),
-                      "agencies": {k: v.as_dict() for k, v in sorted(per_agency.items())}}
+    key = path.name + label_
+    out[key] = {"pack": pack.key, "history": history.files if history else [], "split": SPLIT["name"],
+                "rows": len(rows), "seconds": dt, "unexplained_flags": unexplained,
+                "splits": {k: v.as_dict() for k, v in split.items()}, "all": total.as_dict(),
+                "agencies": {k: v.as_dict() for k, v in sorted(per_agency.items())},
+                "slowest": [{"agency": ag, "ms_per_use_case": 1000 * c.seconds / max(1, c.rows), "rows": c.rows}
+                            for ag, c in slow]}
     if compare:
-        compare_versions(parsed, pack.id, pack, year, reg, out[path.name])
+        compare_versions(parsed, pack.id, pack, year, reg, out[key])
     return parsed
 
 
@@ -235,18 +328,29 @@ def main(argv=None):
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--no-compare", action="store_true", help="do not run the older pack versions")
     ap.add_argument("--version", default=None, help="pack version to evaluate (default: the newest)")
+    ap.add_argument("--split", choices=("hash", "legacy"), default="hash")
+    ap.add_argument("--no-history", action="store_true", help="skip the runs with the earlier files as history")
     a = ap.parse_args(argv)
+    SPLIT["name"] = a.split
     if not a.data.is_dir():
         print(f"no data directory {a.data}", file=sys.stderr)
         return 2
     reg = load_registry()
     out: dict = {}
     v = f"@{a.version}" if a.version else ""
-    p25 = evaluate(a.data / "2025_individually_reported_AI_use_cases.dev.csv", "omb-m-25-21" + v, 2025, reg,
-                   a.misses, a.flags, out, compare=not a.no_compare)
-    if (a.data / "2024_consolidated_ai_inventory_raw_v2.csv").exists() and reg.versions("omb-m-24-10"):
-        p24 = evaluate(a.data / "2024_consolidated_ai_inventory_raw_v2.csv", "omb-m-24-10" + v, 2024, reg,
-                       a.misses, a.flags, out, compare=not a.no_compare)
+    print(USED_WHILE_WRITING)
+    f25 = a.data / "2025_individually_reported_AI_use_cases.dev.csv"
+    p25 = evaluate(f25, "omb-m-25-21" + v, 2025, reg, a.misses, a.flags, out, compare=not a.no_compare)
+    if not a.no_history:
+        evaluate(f25, "omb-m-25-21" + v, 2025, reg, a.misses, a.flags, out, compare=False,
+                 history=history_of(a.data, f25, reg), label_=" +history")
+    f24 = a.data / "2024_consolidated_ai_inventory_raw_v2.csv"
+    if f24.exists() and reg.versions("omb-m-24-10"):
+        p24 = evaluate(f24, "omb-m-24-10", 2024, reg, a.misses, a.flags, out, compare=not a.no_compare)
+        if not a.no_history:
+            evaluate(f24, "omb-m-24-10", 2024, reg, a.misses, a.flags, out, compare=False,
+                     history=history_of(a.data, f24, reg), label_=" +history")
+        evaluate(f24, "omb-m-25-21" + v, 2024, reg, 0, 0, out, compare=False, label_=" (M-25-21)")
         proxy(p24, reg, "omb-m-25-21", out, compare=not a.no_compare, newest_ref="omb-m-25-21" + v)
     if not a.no_timing:
         timing(p25, reg, out, "omb-m-25-21" + v)

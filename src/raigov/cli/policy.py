@@ -130,6 +130,9 @@ def screen_cmd(file: Path = typer.Argument(..., help="An inventory file (any for
                jsonl: bool = typer.Option(False, "--jsonl", help="One JSON object per use case, in file order"),
                as_json: bool = typer.Option(False, "--json", help="One JSON document"),
                trace: bool = typer.Option(False, "--trace", help="Include every item's evaluation trace"),
+               history: list[Path] = typer.Option(None, "--history", help="An earlier inventory file (any published "
+                                                  "form; repeatable): a use case reported there with a "
+                                                  "determination gets it as its precedent"),
                packs_dir: list[Path] = PacksDir):
     """Propose determinations for every use case of an inventory file (no database)."""
     from raigov.inventory.formats import read_inventory
@@ -143,7 +146,7 @@ def screen_cmd(file: Path = typer.Argument(..., help="An inventory file (any for
     finally:
         gc.freeze()  # the packs and the file's rows live to the end: the collector need not walk them again
         gc.enable()
-    rows = screen_inventory(parsed, packs, with_trace=trace)
+    rows = screen_inventory(parsed, packs, with_trace=trace, history=_history(reg, history) if history else None)
     if jsonl:
         for rs in rows:
             _emit_line(contract_row(rs, trace=trace))
@@ -153,14 +156,29 @@ def screen_cmd(file: Path = typer.Argument(..., help="An inventory file (any for
         print_json({"file": str(file), "form": parsed.form, "packs": [p.key for p in packs], "rows": out})
         return
     t = Table(title=f"{file.name}: {', '.join(p.key for p in packs)}")
-    for c in ("row", "id", "name", "presumed", "categories", "prohibited"):
+    for c in ("row", "id", "name", "outcome", "categories", "prohibited"):
         t.add_column(c)
     for d in out:
-        t.add_row(str(d["row"]), str(d["id"] or ""), (d["name"] or "")[:60], "yes" if d["presumed"] else "",
+        t.add_row(str(d["row"]), str(d["id"] or ""), (d["name"] or "")[:60], d["outcome"].replace("_", " "),
                   ", ".join(d["categories"]), ", ".join(d["prohibited"]))
     console.print(t)
     n = sum(d["presumed"] for d in out)
-    console.print(f"{n} of {len(out)} use cases presumed", highlight=False)
+    thin = sum(d["outcome"] == "insufficient_information" for d in out)
+    console.print(f"{n} of {len(out)} use cases presumed, {thin} with too little information to screen",
+                  highlight=False)
+
+
+def _history(reg, files: list[Path]):
+    """The earlier files of ``--history``, indexed for precedent (``policy.outcome.History``)."""
+    from raigov.inventory.formats import read_inventory
+    from raigov.policy.outcome import PACK_OF_FRAMEWORK, History
+    from raigov.policy.screen import screen
+
+    old = {fw: reg.get(pid) for fw, pid in PACK_OF_FRAMEWORK.items() if reg.versions(pid)}
+    h = History(old_packs=old, screen=screen)
+    for f in files:
+        h.add(read_inventory(f), f.name)
+    return h
 
 
 @app.command("signals-report")

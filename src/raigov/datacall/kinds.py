@@ -60,6 +60,7 @@ RULE_WORDS: dict[str, str] = {
     "consistency:hi-justification": "not given for a use case presumed high-impact but found not to be",
     "consistency:retired-reason": "not given for a retired use case",
     "duplicates:near-name": "nearly the same as another use case of the component",
+    "screen:insufficient-information": "too short for the impact screen to run: answer it",
 }
 MAX_TEXT = 4000  # longest free-text answer set for many use cases at once
 
@@ -117,7 +118,7 @@ class Answer:
 def answer_of(rule: str, field: str | None) -> Answer | None:
     """How the field of a kind can be answered for many use cases at once; None when the check is not fixed by
     answering one field (two near-identical names, a field outside OMB's form)."""
-    if not field or rule.startswith("duplicates:"):
+    if not field or rule.startswith(("duplicates:", "screen:")):  # a description is each use case's own
         return None
     f = _field(field)
     if f is None or f.omb_added or field in ("id", "agency", "agency_name", "use_case_name"):

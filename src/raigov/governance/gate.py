@@ -117,7 +117,9 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
     elif g.status == UseCaseStatus.DRAFT:
         reasons.append(_r("draft", f"{g.business_id} is a draft: its owner has not submitted it for review"))
     if g.affirmative is None:
-        reasons.append(_r("no_determination", "the use case has neither a determination nor a screen"))
+        reasons.append(_r("no_determination", "the impact screen had too little information to run and no official "
+                          "has determined the use case" if g.basis == "insufficient information"
+                          else "the use case has neither a determination nor a screen"))
     if g.basis == "awaiting CAIO":
         reasons.append(_r("determination_awaiting_caio",
                           "a delegate's determination 'presumed high-impact, but determined not high-impact' waits for "

@@ -134,7 +134,7 @@ def config() -> GovernanceConfig:
 @dataclass
 class Requirements:
     affirmative: bool | None  # None: neither determined nor screened
-    basis: str  # what decided `affirmative`: "determination", "awaiting CAIO", "screen", "none"
+    basis: str  # what decided `affirmative`: "determination", "awaiting CAIO", "screen", "insufficient information", "none"
     framework: str | None
     impacts: set[str] = field(default_factory=set)
     lanes: dict[str, list[dict]] = field(default_factory=dict)  # lane -> [{item, citation}] requiring it

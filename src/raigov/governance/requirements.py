@@ -57,7 +57,9 @@ def requirements_of(session: Session, uc: UseCase, cfg: GovernanceConfig | None 
         affirmative, basis = True, "awaiting CAIO"
     else:  # no determination: the newest screen presumes (read only then)
         sc = policy.latest_screening(session, uc)
-        if sc is not None:
+        if sc is not None and sc.outcome == "insufficient_information":  # needs a determination
+            affirmative, basis = None, "insufficient information"
+        elif sc is not None:
             affirmative, basis = bool(sc.presumed), "screen"
         else:
             affirmative, basis = None, "none"

@@ -54,6 +54,7 @@ from raigov.inventory.models import UseCase, UseCasePerson
 from raigov.inventory.questions import answer_errors
 from raigov.inventory.revisions import add_revision, apply_summary, next_business_id, revision_event
 from raigov.inventory.vocab import UseCaseStatus
+from raigov.policy.models import Screening
 
 NOT_EDITABLE = {"agency", "agency_name", "id"}  # set by raigov, never by an edit
 
@@ -338,6 +339,22 @@ def revision_diff(session: Session, actor: Actor, business_id: str, a: int, b: i
 
 # ---------------------------------------------------------------- reporting checks
 
+SCREEN_RULE = "screen:insufficient-information"
+
+
+def screen_checks(session: Session, uc: UseCase) -> list[dict]:
+    """The impact screen's reporting check: when the newest screen of the use case's current revision could
+    not run for lack of information, "answer these fields so the screen can run" (one check per answer)."""
+    sc = session.scalars(select(Screening).where(Screening.use_case_id == uc.id)
+                         .order_by(Screening.id.desc()).limit(1)).first()
+    if sc is None or sc.outcome != "insufficient_information" or sc.revision_number != uc.revision_count:
+        return []
+    missing = (sc.result or {}).get("missing") or []
+    return [{"field": f, "rule": SCREEN_RULE, "severity": "error",
+             "message": "answer this so the impact screen can run: " + str((sc.result or {}).get("reason") or "")}
+            for f in missing]
+
+
 def run_checks(session: Session, actor: Actor, business_id: str | None = None) -> dict[str, list[dict]]:
     """OMB's pre-submission checks: per use case (required fields, valid answers, consistency, plain
     language) and across use cases (duplicate candidates: same component, near name)."""
@@ -355,7 +372,7 @@ def run_checks(session: Session, actor: Actor, business_id: str | None = None) -
             continue
         if uc.retirement_reason:
             values["retirement_reason"] = uc.retirement_reason
-        out[uc.business_id] = [asdict(c) for c in check_use_case(values, schema)]
+        out[uc.business_id] = [asdict(c) for c in check_use_case(values, schema)] + screen_checks(session, uc)
         by_schema.setdefault(schema, []).append((uc.business_id, values))
     if business_id is None:
         for schema, items in by_schema.items():

@@ -57,6 +57,8 @@ RAIGOV_FIELDS: dict[str, tuple[str, str]] = {
     "raigov.input_data_classes": ("list", "classes of data entered (pii, individuals, social-media, cui, classified)"),
     "raigov.output_reviewed": ("bool", "outputs reviewed for accuracy, bias, sensitivity before use"),
     "raigov.decision_use": ("list", "decisions the output feeds (benefits, credentialing, vetting, enforcement)"),
+    "raigov.short_text": ("bool", ("the answers that describe the use (purpose, benefits, outputs) are missing or "
+                                   "together shorter than 8 words: a name or a phrase, not a sentence (derived)")),
 }
 
 # The text signals read, per schema (descriptive answers only: never the agency's own
@@ -75,6 +77,17 @@ NAME_FIELD = {"2025": "use_case_name", "2024": "2_use_case_name", "2023": "Title
 ID_FIELD = {"2025": "id", "2023": "Use_Case_ID"}
 AGENCY_FIELD = {"2025": "agency", "2024": "3_abr", "2023": "Department_Code", "cots-2025": "agency_name"}
 DETERMINATION_FIELD = {"2025": "is_high_impact", "2024": "17_impact_type"}
+
+# The answers that describe what the use does (not its name or topic): when they are missing or together
+# shorter than SHORT_TEXT_WORDS words the row is "short" (``raigov.short_text``): a category that needs a
+# context and a function cannot be read, so packs give short rows their own rules, and a short row no rule
+# matches gets the outcome "insufficient information" rather than "not presumed".
+DESCRIPTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "2025": ("problem_solved", "benefits", "system_outputs"),
+    "2024": ("11_purpose_benefits", "12_outputs"),
+    "2023": ("Summary",),
+}
+SHORT_TEXT_WORDS = 8
 
 
 @lru_cache(maxsize=1)
@@ -134,7 +147,25 @@ def derived_values(values: dict, schema: str) -> dict:
     if stage is None and values.get("Development_Stage"):
         stage = str(values["Development_Stage"])
     out.setdefault("raigov.stage", stage)
+    if schema in DESCRIPTION_FIELDS:
+        out.setdefault("raigov.short_text", description_words(values, schema) < SHORT_TEXT_WORDS)
     return out
+
+
+def _words(v: object) -> int:
+    if isinstance(v, (list, tuple)):
+        return sum(_words(x) for x in v)
+    return len(v.split()) if isinstance(v, str) else 0
+
+
+def description_words(values: dict, schema: str) -> int:
+    """Words in the answers that describe the use (``DESCRIPTION_FIELDS``)."""
+    return sum(_words(values.get(n)) for n in DESCRIPTION_FIELDS.get(schema, ()))
+
+
+def thin_answers(values: dict, schema: str) -> list[tuple[str, int]]:
+    """The describing answers of a short row with their word counts (0: missing), in form order."""
+    return [(n, _words(values.get(n))) for n in DESCRIPTION_FIELDS.get(schema, ())]
 
 
 def as_date(value: object) -> dt.date | None:

@@ -20,6 +20,8 @@ class Screening(Base):
     revision_number: Mapped[int] = mapped_column(Integer, nullable=False)
     pack: Mapped[str] = mapped_column(String(120), nullable=False)  # id@version
     presumed: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    # presumed | insufficient_information | not_presumed (policy.outcome); null only before migration 0012
+    outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)
     out_of_scope: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     categories: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)  # item ids
     prohibited: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)  # item ids

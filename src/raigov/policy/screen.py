@@ -18,6 +18,7 @@ from raigov.inventory.formats import use_case_key
 from raigov.policy import fields as F
 from raigov.policy.conditions import Evaluator
 from raigov.policy.crosswalk import map_items
+from raigov.policy.outcome import INSUFFICIENT, NOT_PRESUMED, PRESUMED, Precedent, insufficient_reason, partly_seen
 from raigov.policy.packs import Item, Pack
 from raigov.policy.signals import WordIndex
 
@@ -87,6 +88,11 @@ class ScreenResult:
     clocks: list[Finding]
     principles: list[Finding]
     trace: list[TraceEntry]
+    outcome: str = NOT_PRESUMED  # presumed | insufficient_information | not_presumed (outcome.OUTCOMES)
+    reason: str | None = None  # insufficient_information: the answers to give, in words
+    missing: list[str] = field(default_factory=list)  # insufficient_information: those answers (field names)
+    could_apply: list[str] = field(default_factory=list)  # insufficient_information: categories partly seen
+    precedent: Precedent | None = None
 
     @property
     def impacts(self) -> list[str]:
@@ -103,6 +109,8 @@ class ScreenResult:
         for group in (self.categories, self.prohibited, self.exclusions):
             for f in group:
                 out.extend(f.evidence)
+        if self.precedent is not None and self.precedent.flags and self.presumed and not self.categories:
+            out.append(_precedent_evidence(self.precedent))
         return out
 
     def as_dict(self, *, trace: bool = True) -> dict:
@@ -114,7 +122,10 @@ class ScreenResult:
              "practices": [f.as_dict() for f in self.practices],
              "reviews": [f.as_dict() for f in self.reviews],
              "clocks": [f.as_dict() for f in self.clocks],
-             "principles": [f.as_dict() for f in self.principles]}
+             "principles": [f.as_dict() for f in self.principles],
+             "outcome": self.outcome, "reason": self.reason, "missing": list(self.missing),
+             "could_apply": list(self.could_apply),
+             "precedent": self.precedent.as_dict() if self.precedent is not None else None}
         if trace:
             d["trace"] = [t.as_dict() for t in self.trace]
         return d
@@ -204,11 +215,13 @@ def signal_hits(pack: Pack, subj: Subject, name: str, fields: Sequence[str] | No
 
 
 def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.date | None = None,
-           with_trace: bool = True) -> ScreenResult:
-    """Screen one use case's answers against ``pack``."""
+           with_trace: bool = True, precedent: Precedent | None = None) -> ScreenResult:
+    """Screen one use case's answers against ``pack``; ``precedent``: its earlier determination, if any
+    (``policy.outcome``: a flagging precedent presumes, with itself as the evidence)."""
     subj = Subject(values, schema, pack.text_fields)
     results: dict[str, tuple[bool, list[dict]]] = {}
     trace: list[TraceEntry] = []
+    partial: list[str] = []
 
     def item_result(item_id: str):
         return results.get(item_id, (False, []))
@@ -229,6 +242,8 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
         else:
             res, tree, evid = ev.eval(it.when)
         results[it.id] = (res, evid)
+        if it.kind == "presumption" and not res and tree is not None and partly_seen(tree):
+            partial.append(it.id)
         trace.append(TraceEntry(it.id, it.kind, it.citation, it.when, res, tree if with_trace else None))
 
     def findings(kind: str) -> list[Finding]:
@@ -243,13 +258,35 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
     out_of_scope = any(pack.item(f.item).effect == "out-of-scope" for f in exclusions)
     no_practices = out_of_scope or any(pack.item(f.item).effect == "practices-not-required" for f in exclusions)
     categories = findings("presumption")
-    presumed = bool(categories) and not out_of_scope
+    if precedent is not None and precedent.flags and not out_of_scope:
+        have = {f.item for f in categories}
+        ev = _precedent_evidence(precedent)
+        for cid in precedent.mapped:
+            if cid not in have and any(i.id == cid for i in pack.items):
+                it = pack.item(cid)
+                categories.append(Finding(item=it.id, kind=it.kind, title=it.title, citation=it.citation,
+                                          status=it.status, impact=it.impact,
+                                          evidence=[Evidence(item=it.id, citation=ev.citation, field=ev.field,
+                                                             text=ev.text, kind="precedent")]))
+    presumed = (bool(categories) or bool(precedent is not None and precedent.flags)) and not out_of_scope
     practices = [] if no_practices else findings("practice")
     reviews = [] if out_of_scope else findings("review")
-    return ScreenResult(pack=pack.key, presumed=presumed, out_of_scope=out_of_scope, categories=categories,
-                        exclusions=exclusions, prohibited=[] if out_of_scope else findings("prohibition"),
-                        practices=practices, reviews=reviews, clocks=findings("clock"),
-                        principles=findings("principle"), trace=trace)
+    res = ScreenResult(pack=pack.key, presumed=presumed, out_of_scope=out_of_scope, categories=categories,
+                       exclusions=exclusions, prohibited=[] if out_of_scope else findings("prohibition"),
+                       practices=practices, reviews=reviews, clocks=findings("clock"),
+                       principles=findings("principle"), trace=trace, precedent=precedent)
+    if presumed:
+        res.outcome = PRESUMED
+    elif not out_of_scope:
+        why = insufficient_reason(subj.values, subj.schema, partial)
+        if why is not None:
+            res.outcome, res.reason, res.missing, res.could_apply = INSUFFICIENT, why[0], why[1], partial
+    return res
+
+
+def _precedent_evidence(p: Precedent) -> Evidence:
+    return Evidence(item="precedent", citation=f"{p.framework} determination", field="precedent",
+                    text=p.words(), kind="precedent")
 
 
 def _finding(it: Item, evid: list[dict]) -> Finding:
@@ -284,15 +321,27 @@ class RowScreen:
     def presumed(self) -> bool:
         return any(r.presumed for r in self.results)
 
+    @property
+    def outcome(self) -> str:
+        """presumed by any pack; else insufficient information for any; else not presumed."""
+        for o in (PRESUMED, INSUFFICIENT):
+            if any(r.outcome == o for r in self.results):
+                return o
+        return NOT_PRESUMED
+
 
 def screen_values(values: dict, packs: Iterable[Pack], *, schema: str | None = None,
-                  today: dt.date | None = None, with_trace: bool = False) -> list[ScreenResult]:
-    return [screen(values, p, schema=schema, today=today, with_trace=with_trace) for p in packs]
+                  today: dt.date | None = None, with_trace: bool = False, history=None,
+                  key: str | None = None) -> list[ScreenResult]:
+    """``history``: an ``outcome.History`` of earlier files, for each pack's precedent of the row."""
+    return [screen(values, p, schema=schema, today=today, with_trace=with_trace,
+                   precedent=history.lookup(values, schema or F.guess_schema(values), key, p) if history else None)
+            for p in packs]
 
 
 def screen_inventory(parsed, packs: Sequence[Pack], *, today: dt.date | None = None,
-                     with_trace: bool = False) -> Iterable[RowScreen]:
-    """Screen every row of a ``ParsedInventory`` in file order."""
+                     with_trace: bool = False, history=None) -> Iterable[RowScreen]:
+    """Screen every row of a ``ParsedInventory`` in file order (``history``: see ``screen_values``)."""
     schema = parsed.schema or None
     for r in parsed.rows:
         v = r.values
@@ -303,7 +352,8 @@ def screen_inventory(parsed, packs: Sequence[Pack], *, today: dt.date | None = N
             row=r.row, id=str(rid) if rid not in (None, "") else (key if sch == "2024" else None),
             name=_s(v.get(F.NAME_FIELD.get(sch, "use_case_name"))), agency=_s(v.get(F.AGENCY_FIELD.get(sch, "agency"))),
             agency_determination=_s(v.get(F.DETERMINATION_FIELD.get(sch, ""))) if sch in F.DETERMINATION_FIELD else None,
-            key=key, results=screen_values(v, packs, schema=sch, today=today, with_trace=with_trace))
+            key=key, results=screen_values(v, packs, schema=sch, today=today, with_trace=with_trace,
+                                           history=history, key=key))
 
 
 def _s(v) -> str | None:
@@ -342,9 +392,30 @@ def contract_row(rs: RowScreen, *, trace: bool = False) -> dict:
          "presumed": rs.presumed, "categories": cats, "impacts": impacts, "evidence": evidence,
          "prohibited": prohibited, "exclusions": exclusions, "practices": practices, "reviews": reviews,
          "packs": [r.pack for r in rs.results], "agency_determination": rs.agency_determination}
+    d.update(outcome_fields(rs.results))
     if trace:
         d["trace"] = {r.pack: [t.as_dict() for t in r.trace] for r in rs.results}
     return d
+
+
+def outcome_fields(results: Sequence[ScreenResult]) -> dict:
+    """``outcome``, ``reason`` (insufficient information: the answers to give, in words), ``missing`` (those
+    answers' fields), ``could_apply`` (categories partly seen) and ``precedent`` (the first pack's, as a dict:
+    year, determination, source, ...) of one use case screened by one or more packs."""
+    outcome = NOT_PRESUMED
+    for o in (PRESUMED, INSUFFICIENT):
+        if any(r.outcome == o for r in results):
+            outcome = o
+            break
+    thin = [r for r in results if r.outcome == INSUFFICIENT] if outcome == INSUFFICIENT else []
+    missing: list[str] = []
+    could: list[str] = []
+    for r in thin:
+        missing.extend(m for m in r.missing if m not in missing)
+        could.extend(c for c in r.could_apply if c not in could)
+    prec = next((r.precedent for r in results if r.precedent is not None), None)
+    return {"outcome": outcome, "reason": thin[0].reason if thin else None, "missing": missing,
+            "could_apply": could, "precedent": prec.as_dict() if prec is not None else None}
 
 
 @dataclass

@@ -26,6 +26,7 @@ from raigov.identity.permissions import Actor, can, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
 from raigov.policy.models import Determination, Screening
+from raigov.policy.outcome import INSUFFICIENT, PACK_OF_FRAMEWORK, YEAR_OF_SCHEMA, Precedent, precedent_for, reported_decision
 from raigov.policy.packs import current_registry
 from raigov.policy.screen import compare_results, screen
 from raigov.policy.vocab import DETERMINATION_WORDS, DeterminationStatus
@@ -68,17 +69,64 @@ def screen_use_case(session: Session, actor: Actor, business_id: str, pack_ref: 
     if schema == "cots-2025":
         raise ValidationFailed.one("use_case", f"{uc.business_id} is a consolidated COTS entry: nothing to screen")
     pack = _registry().get(pack_ref or FRAMEWORKS[framework_of_schema(schema)]["pack"])
-    result = screen(values, pack, schema=schema, today=today)
+    result = screen(values, pack, schema=schema, today=today, precedent=precedent_of(session, uc, pack))
     sc = Screening(use_case_id=uc.id, revision_number=uc.revision_count, pack=pack.key, presumed=result.presumed,
-                   out_of_scope=result.out_of_scope, categories=[f.item for f in result.categories],
+                   outcome=result.outcome, out_of_scope=result.out_of_scope, categories=[f.item for f in result.categories],
                    prohibited=[f.item for f in result.prohibited], result=result.as_dict(trace=True),
                    created_by=actor.label)
     session.add(sc)
     session.flush()
     record(session, actor, "policy.use_case.screen", "use_case", uc.business_id,
            {"pack": pack.key, "presumed": sc.presumed, "categories": sc.categories, "prohibited": sc.prohibited,
-            "revision": sc.revision_number}, {"pack": pack.key, "presumed": sc.presumed, "screening": sc.id})
+            "revision": sc.revision_number, "outcome": sc.outcome},
+           {"pack": pack.key, "presumed": sc.presumed, "outcome": sc.outcome, "screening": sc.id})
     return sc
+
+
+def precedent_of(session: Session, uc: UseCase, pack) -> Precedent | None:
+    """The use case's own earlier determination, for its screen under ``pack``: the newest earlier revision
+    in an older year's form that reports one (e.g. its 2024 row's M-24-10 answer), else the newest recorded
+    determination under the other memo. Never the current revision's own answer (the screen does not read
+    the agency's decision on what it screens). M-24-10 categories are mapped through the crosswalk."""
+    revs = list(uc.revisions)
+    cur_year = YEAR_OF_SCHEMA.get(revs[-1].schema) if revs else None
+    reg = _registry()
+    for rev in reversed(revs[:-1]):
+        year = YEAR_OF_SCHEMA.get(rev.schema)
+        if year is None or cur_year is None or year >= cur_year:
+            continue
+        dec = reported_decision(rev.values, rev.schema)
+        if dec is not None:
+            return _precedent(reg, pack, dec[0], dec[1], year, f"revision {rev.number} ({year} inventory)",
+                              rev.values, rev.schema)
+    own = FRAMEWORKS.get(framework_of_schema(revs[-1].schema)) if revs else None
+    q = select(Determination).where(Determination.use_case_id == uc.id)
+    for d in session.scalars(q.order_by(Determination.id.desc())):
+        if own is not None and PACK_OF_FRAMEWORK.get(d.framework) != own["pack"]:
+            return _precedent(reg, pack, d.framework, d.decision, d.created_at.year if d.created_at else None,
+                              "determination" if d.source == "official" else d.source, None, None)
+    return None
+
+
+def _precedent(reg, pack, framework: str, decision: str, year, source: str, values, schema) -> Precedent:
+    cats = None
+    old_id = PACK_OF_FRAMEWORK.get(framework)
+    if values is not None and old_id and old_id != pack.id and reg.versions(old_id):
+        cats = [f.item for f in screen(values, reg.get(old_id), schema=schema, with_trace=False).categories]
+    return precedent_for(pack, framework, decision, year=year, source=source, old_categories=cats)
+
+
+def needing_determination(session: Session, actor: Actor) -> list[tuple[UseCase, Screening]]:
+    """Use cases with no determination whose newest screen presumes them or could not run for lack of
+    information (``insufficient_information``): each needs an official's determination."""
+    out = []
+    for uc in inventory.iter_use_cases(session, actor, inventory.UseCaseQuery()):
+        sc = latest_screening(session, uc)
+        if sc is None or current_determination(session, uc) is not None:
+            continue
+        if sc.presumed or sc.outcome == INSUFFICIENT:
+            out.append((uc, sc))
+    return out
 
 
 def screen_all(session: Session, actor: Actor, pack_ref: str | None = None) -> int:

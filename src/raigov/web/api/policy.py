@@ -209,7 +209,7 @@ class EvidenceOut(BaseModel):
     citation: str
     field: str | None
     text: str
-    kind: str = Field(description="text (words matched) or answer (a structured answer)")
+    kind: str = Field(description="text (words matched), answer (a structured answer) or precedent (an earlier determination)")
     signal: str | None = None
     start: int | None = None
     end: int | None = None
@@ -234,11 +234,29 @@ class TraceOut(BaseModel):
     saw: dict[str, Any] | None = Field(description="what each part of the condition saw")
 
 
+class PrecedentOut(BaseModel):
+    year: int | None = Field(description="the year of the inventory (or of the determination) it comes from")
+    framework: str = Field(description="M-24-10 or M-25-21")
+    determination: str = Field(description="rights-impacting, safety-impacting, both, neither, high-impact, ...")
+    source: str = Field(description="an earlier revision, a determination, or the agency's file")
+    categories: list[str] = Field(description="the earlier memo's categories its text shows")
+    mapped: list[str] = Field(description="those categories in this pack, through the M-24-10 -> M-25-21 crosswalk")
+    flags: bool = Field(description="whether it presumes this screen (a rights-, safety- or high-impact determination "
+                                    "whose categories the newer memo kept)")
+
+
 class ScreeningOut(BaseModel):
     id: int
     pack: str = Field(description="id@version")
     revision: int = Field(description="the use case revision screened")
     presumed: bool
+    outcome: str = Field(description="presumed, insufficient_information (the answers are too short to screen: "
+                                     "see reason and missing) or not_presumed")
+    reason: str | None = Field(None, description="insufficient_information: the answers to give, in words")
+    missing: list[str] = Field(default_factory=list, description="insufficient_information: those answers' fields")
+    could_apply: list[str] = Field(default_factory=list,
+                                   description="insufficient_information: categories a part of which was seen")
+    precedent: PrecedentOut | None = Field(None, description="the use case's earlier determination, if any")
     out_of_scope: bool
     impacts: list[str]
     categories: list[FindingOut]
@@ -279,7 +297,14 @@ def _screening_out(sc) -> ScreeningOut:
     r = sc.result or {}
     groups = {k: r.get(k) or [] for k in ("categories", "prohibited", "exclusions", "practices", "reviews", "clocks")}
     evidence = [e for k in ("categories", "prohibited", "exclusions") for f in groups[k] for e in f.get("evidence", [])]
-    return ScreeningOut(id=sc.id, pack=sc.pack, revision=sc.revision_number, presumed=sc.presumed,
+    if r.get("precedent") and (r["precedent"].get("flags") and not groups["categories"]):
+        p = r["precedent"]
+        evidence.append({"item": "precedent", "citation": f"{p.get('framework')} determination", "field": "precedent",
+                         "text": f"reported {p.get('determination')} ({p.get('source')})", "kind": "precedent"})
+    outcome = sc.outcome or ("presumed" if sc.presumed else "not_presumed")
+    return ScreeningOut(id=sc.id, pack=sc.pack, revision=sc.revision_number, presumed=sc.presumed, outcome=outcome,
+                        reason=r.get("reason"), missing=r.get("missing") or [], could_apply=r.get("could_apply") or [],
+                        precedent=r.get("precedent"),
                         out_of_scope=sc.out_of_scope, impacts=r.get("impacts") or [], **groups, evidence=evidence,
                         trace=r.get("trace") or [], created_at=sc.created_at, created_by=sc.created_by)
 

@@ -38,7 +38,8 @@ PRACTICE_LABELS = {PracticeStatus.NOT_STARTED: "Not started", PracticeStatus.IN_
 COMMENT_WORDS = {"comment": "comment", "request_changes": "asked for changes", "decision": "decision",
                  "assign": "assignment"}
 BASIS_WORDS = {"determination": "the determination", "awaiting CAIO": "the determination waiting for the Chief AI Officer",
-               "screen": "raigov's screen, until a determination is made", "none": "nothing yet: no determination nor screen"}
+               "screen": "raigov's screen, until a determination is made", "none": "nothing yet: no determination nor screen",
+               "insufficient information": "nothing yet: the screen had too little information and no determination is made"}
 SECTIONS = ("reviews", "practices", "evidence", "assessment", "risk", "waivers", "pilot")
 
 

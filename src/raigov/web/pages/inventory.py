@@ -30,6 +30,8 @@ from raigov.inventory.formats.safe import SafeCells
 from raigov.inventory.questions import SECTIONS_2025, form_sections, label_of
 from raigov.inventory.records import DEPARTMENT_FIELDS
 from raigov.policy import service as policy
+from raigov.policy.outcome import ANSWER_WORDS
+from raigov.policy.packs import current_registry
 from raigov.web import flash
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.pages.governance import gate_view
@@ -173,6 +175,26 @@ def _history(s, actor, uc) -> list[dict]:
     return out
 
 
+def screen_words(sc) -> dict:
+    """The stored screen's outcome in words for the use case page: the answers to give (their questions),
+    the categories that could apply (their titles) and the precedent, with no item id or field key."""
+    r = sc.result or {}
+    titles: list[str] = []
+    try:
+        pack = current_registry().get(sc.pack)
+        titles = [pack.item(c).title for c in r.get("could_apply") or []]
+    except (KeyError, LookupError):
+        titles = []
+    answers = [ANSWER_WORDS.get(m) or label_of(m) for m in r.get("missing") or []]
+    p = r.get("precedent")
+    prec = None
+    if p:
+        prec = (f"Reported {str(p.get('determination', '')).replace('-', ' ')}"
+                f"{' in ' + str(p['year']) if p.get('year') else ' before'} under {p.get('framework')} "
+                f"({p.get('source')})" + ("; it presumes this screen." if p.get("flags") else "."))
+    return {"answers": answers, "could_apply": titles, "precedent": prec}
+
+
 def _detail_context(request: Request, s, actor, uc, a: int | None, b: int | None) -> dict:
     """Long because it gathers every section of the use case page (answers, determination, checks, history,
     audit events, the forms the person may use) in one read."""
@@ -200,7 +222,9 @@ def _detail_context(request: Request, s, actor, uc, a: int | None, b: int | None
     screening = None
     if sc is not None:
         screening = {"pack": sc.pack, "presumed": sc.presumed, "at": sc.created_at, "by": sc.created_by,
-                     "revision": sc.revision_number, "result": sc.result}
+                     "revision": sc.revision_number, "result": sc.result,
+                     "outcome": sc.outcome or ("presumed" if sc.presumed else "not_presumed"),
+                     **screen_words(sc)}
     framework = policy.framework_of_schema(rev.schema)
     dets = [{"decision": policy.FRAMEWORKS[framework]["decisions"].get(d.decision, d.decision), "status": d.status,
              "reason": d.reason, "by": d.created_by, "at": d.created_at, "source": d.source, "framework": d.framework}
