@@ -15,57 +15,10 @@ from sqlalchemy import func, select
 
 from raigov.audit.models import AuditEvent
 from raigov.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from raigov.governance import service as gov
 from raigov.governance.authorization import authorization
-from raigov.inventory import service as inventory
-from raigov.monitoring import incidents, service
+from raigov.monitoring import clock, incidents, service
 from raigov.monitoring.models import MonitorAlert, MonitorWindow
-from raigov.policy import service as policy
-from tests.governance.test_governance_service import LOW
-from tests.monitoring.test_monitor_cli import write_csv
-
-NOW = dt.datetime(2026, 12, 4, 15, 0, tzinfo=dt.UTC)
-EARLY = dt.datetime(2026, 11, 25, 15, tzinfo=dt.UTC)  # before the first window is due
-START = dt.date(2026, 11, 21)  # the first window is due by 2026-11-28
-
-
-@pytest.fixture
-def people(db, make_user, actor_of):
-    names = {"owner": ["submitter@CBP"], "lead": ["component_ai_lead@CBP"], "caio": ["caio"],
-             "crcl": ["crcl_reviewer"], "tsa.lead": ["component_ai_lead@TSA"]}
-    for u, roles in names.items():
-        make_user(u, *roles, password=False)
-    make_user("cbp-sys", "service@CBP", kind="service")
-    return {u: actor_of(u) for u in [*names, "cbp-sys"]}
-
-
-def sample(g, n, shift=0.0):
-    return {"age": (g.normal(40 + shift, 10, n)).tolist(), "channel": g.choice(["web", "mail", "phone"], n).tolist()}
-
-
-@pytest.fixture
-def case(db, settings, people, tmp_path):
-    """An authorized CBP use case with a weekly monitor (age numeric, channel categorical) on a seeded reference."""
-    with db.transaction() as s:
-        bid = inventory.create_use_case(s, people["owner"], component="CBP", values=LOW, reason="new",
-                                        settings=settings).business_id
-    with db.transaction() as s:
-        inventory.submit_use_case(s, people["owner"], bid)
-    with db.transaction() as s:
-        policy.screen_use_case(s, people["owner"], bid)
-    with db.transaction() as s:
-        policy.decide(s, people["caio"], bid, "not-high-impact", "translation of public pages")
-        gov.sync(s, people["owner"], bid)
-    g = np.random.default_rng(20261204)
-    write_csv(tmp_path / "ref.csv", sample(g, 2000))
-    write_csv(tmp_path / "same.csv", sample(g, 1000))
-    write_csv(tmp_path / "drift.csv", sample(g, 1000, shift=8.0))
-    write_csv(tmp_path / "wrong.csv", {"age": [1.0, 2.0], "canal": ["web", "mail"]})
-    with db.transaction() as s:
-        mon = service.create_monitor(s, people["owner"], bid, name="Intake model", reference=str(tmp_path / "ref.csv"),
-                                     numeric=["age"], categorical=["channel"], cadence="weekly", starts_on=START)
-        mid = mon.id
-    return bid, mid, tmp_path
+from tests.monitoring.conftest import EARLY, NOW
 
 
 def gate(db, actor, bid, now=NOW):
@@ -80,7 +33,7 @@ def counts(db):
                 s.scalar(select(func.count()).select_from(AuditEvent)))
 
 
-def test_a_drifting_window_opens_a_high_alert_and_a_gate_reason_until_a_reviewer_closes_it(db, people, case):
+def test_a_drifting_window_opens_a_high_alert_and_a_gate_reason_until_a_reviewer_closes_it(db, people, case, settings):
     bid, mid, tmp = case
     assert gate(db, people["caio"], bid, now=dt.datetime(2026, 11, 25, 15, tzinfo=dt.UTC)).authorized
     with db.transaction() as s:
@@ -109,6 +62,10 @@ def test_a_drifting_window_opens_a_high_alert_and_a_gate_reason_until_a_reviewer
         assert math.isclose(a.value, float(np.sum((p - q) * np.log(p / q))), rel_tol=0, abs_tol=1e-12)
         assert a.value > 0.25 and a.threshold == 0.25
         alert_id = a.id
+    with db.transaction() as s:
+        keys = {n.key: n for n in clock.monitoring_due(s, dt.date(2026, 12, 4), settings)}
+        n = keys[f"monitor_alert:{alert_id}:opened"]
+        assert n.level == "escalation" and {r.username for r in n.recipients} == {"owner", "lead", "caio"}
     answer = gate(db, people["caio"], bid)
     assert not answer.authorized
     [reason] = answer.reasons
@@ -129,8 +86,14 @@ def test_a_drifting_window_opens_a_high_alert_and_a_gate_reason_until_a_reviewer
     assert gate(db, people["caio"], bid).authorized
 
 
-def test_an_overdue_window_is_a_gate_reason(db, people, case):
+def test_an_overdue_window_is_a_gate_reason_and_a_notice_of_the_jobs(db, people, case, settings):
     bid, mid, tmp = case
+    with db.transaction() as s:
+        assert clock.monitoring_due(s, dt.date(2026, 11, 28), settings) == []
+        [n] = clock.monitoring_due(s, dt.date(2026, 11, 29), settings)
+        assert (n.key, n.kind, n.due_on) == (f"monitor:{mid}:overdue:2026-11-28", "monitoring_overdue",
+                                             dt.date(2026, 11, 28))
+        assert [(r.username, r.role) for r in n.recipients] == [("owner", "owner"), ("lead", "component_ai_lead")]
     # no window yet: due a week after the monitor's start
     assert gate(db, people["caio"], bid, now=dt.datetime(2026, 11, 28, 15, tzinfo=dt.UTC)).authorized
     reasons = gate(db, people["caio"], bid, now=dt.datetime(2026, 11, 29, 15, tzinfo=dt.UTC)).reasons
@@ -144,7 +107,7 @@ def test_an_overdue_window_is_a_gate_reason(db, people, case):
         "monitor 'Intake model': a weekly window was due by 2026-12-05 (the last window ended on 2026-11-28)"]
 
 
-def test_an_incident_suspends_the_use_case_until_lifted_and_closes_with_a_note(db, people, case):
+def test_an_incident_suspends_the_use_case_until_lifted_and_closes_with_a_note(db, people, case, settings):
     bid, _, _ = case
     with db.transaction() as s:
         inc = incidents.open_incident(s, people["owner"], bid, title="Wrong language served", severity="high",
@@ -158,6 +121,14 @@ def test_an_incident_suspends_the_use_case_until_lifted_and_closes_with_a_note(d
         act = incidents.add_action(s, people["lead"], iid, description="Roll back to model 3.0", owner="owner",
                                    due_on=dt.date(2026, 12, 11))
         aid = act.id
+    with db.transaction() as s:
+        due = {n.key: n for n in clock.monitoring_due(s, dt.date(2026, 12, 5), settings)}
+        assert [(r.username, r.role) for r in due[f"incident:{iid}:opened"].recipients] == [
+            ("lead", "component_ai_lead"), ("caio", "caio")]
+        assert [(r.username, r.role) for r in due[f"incident_action:{aid}:due:2026-12-11"].recipients] == [
+            ("owner", "action_owner")]
+        late = {n.key for n in clock.monitoring_due(s, dt.date(2026, 12, 12), settings)}
+        assert f"incident_action:{aid}:overdue:2026-12-11" in late
     answer = gate(db, people["caio"], bid, now=EARLY)
     assert [r["code"] for r in answer.reasons] == ["suspended"]
     assert re.fullmatch(r"suspended since \d{4}-\d\d-\d\d by lead for incident 'Wrong language served' \(until "
