@@ -91,7 +91,7 @@ def test_an_overdue_window_is_a_gate_reason_and_a_notice_of_the_jobs(db, people,
     with db.transaction() as s:
         assert clock.monitoring_due(s, dt.date(2026, 11, 28), settings) == []
         [n] = clock.monitoring_due(s, dt.date(2026, 11, 29), settings)
-        assert (n.key, n.kind, n.due_on) == (f"monitor:{mid}:overdue:2026-11-28", "monitoring_overdue",
+        assert (n.key, n.kind, n.due_on) == (f"monitor:{mid}:overdue:2026-11-28", "monitoring_window_overdue",
                                              dt.date(2026, 11, 28))
         assert [(r.username, r.role) for r in n.recipients] == [("owner", "owner"), ("lead", "component_ai_lead")]
     # no window yet: due a week after the monitor's start

@@ -96,7 +96,7 @@ def monitoring_due(session: Session, today: dt.date, settings: Settings) -> list
         due = due_on(m, last.get(m.id))
         if due < today:
             uc = ucs[m.use_case_id]
-            out.append(DueNotice(f"monitor:{m.id}:overdue:{due.isoformat()}", "monitoring_overdue", ESCALATION,
+            out.append(DueNotice(f"monitor:{m.id}:overdue:{due.isoformat()}", "monitoring_window_overdue", ESCALATION,
                                  people.to(m.use_case_id, comp(m.use_case_id)),
                                  f"{uc.business_id}: monitoring window overdue",
                                  f"{uc.name} ({uc.business_id}): the monitor '{m.name}' expected a {m.cadence} window by "
@@ -106,7 +106,7 @@ def monitoring_due(session: Session, today: dt.date, settings: Settings) -> list
                              .order_by(Incident.id)):
         if i.use_case_id in ucs:
             uc = ucs[i.use_case_id]
-            out.append(DueNotice(f"incident:{i.id}:opened", "incident_high", ESCALATION,
+            out.append(DueNotice(f"incident:{i.id}:opened", "high_severity_incident", ESCALATION,
                                  people.to(i.use_case_id, comp(i.use_case_id), owners=False, caio=True),
                                  f"{uc.business_id}: high-severity AI incident", f"{uc.name} ({uc.business_id}): "
                                  f"incident '{i.title}': {i.what_happened}\n{link(i.use_case_id)}\n",
@@ -120,7 +120,7 @@ def monitoring_due(session: Session, today: dt.date, settings: Settings) -> list
         late = act.due_on < today
         uc = ucs[uc_id]
         out.append(DueNotice(f"incident_action:{act.id}:{'overdue' if late else 'due'}:{act.due_on.isoformat()}",
-                             "incident_action", ESCALATION if late else REMINDER,
+                             "corrective_action", ESCALATION if late else REMINDER,
                              people.to(uc_id, comp(uc_id), owners=False, leads=late, caio=late,
                                        extra=((act.owner, "action_owner"),)),
                              f"{uc.business_id}: corrective action {'past due' if late else 'due'} on "
