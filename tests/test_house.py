@@ -144,7 +144,8 @@ def test_no_function_is_over_80_lines_without_its_reason():
 LAZY_FILES = ("cli/", "domains.py", "evaluation/__init__.py", "inventory/formats/__init__.py", "db/__init__.py",
               "policy/__init__.py")
 LAZY_MODULES = ("raigov.evaluation.runner", "raigov.evaluation.report", "raigov.evaluation.biometric",
-                "raigov.evaluation.classifier", "raigov.evaluation.stats", "raigov.evaluation.intervals")
+                "raigov.evaluation.classifier", "raigov.evaluation.stats", "raigov.evaluation.intervals",
+                "raigov.monitoring.ingest", "raigov.monitoring.windows")
 LIGHT = ("raigov", "sqlalchemy", "fastapi", "starlette", "pydantic", "yaml")
 
 

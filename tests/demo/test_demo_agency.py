@@ -59,6 +59,12 @@ def test_every_demo_role_signs_in(db, settings, system):
         assert listing.status_code == 403
         pilot = gate(piloted[0])
         assert pilot["authorized"] is False and {r["code"] for r in pilot["reasons"]} == {"review_open"}
+        # the demo's monitoring (issue #17): USCIS's triage model drifts from week 9; its incident suspends the use case
+        from raigov.governance.authorization import authorization
+
+        with db.transaction() as s:
+            answer = authorization(s, service.actor_for(s, service.get_user(s, "caio")), tried["monitoring"])
+        assert {"suspended", "monitoring_alert"} <= {r["code"] for r in answer.reasons}
 
         # the data calls: last year's certified and published (the public page shows it), this year's open
         from raigov.clock import agency_today

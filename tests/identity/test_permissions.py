@@ -62,6 +62,15 @@ EXPECTED: dict[str, set[str]] = {
     "oversight.operator.manage": {"component_ai_lead", "caio", "caio_delegate"},
     "oversight.opt_out.record": {"component_ai_lead", "privacy_reviewer", "caio", "caio_delegate"},
     "oversight.opt_out.check": {"service", "component_ai_lead", "privacy_reviewer", "caio", "caio_delegate"},
+    "monitoring.monitor.read": {"submitter", "component_ai_lead", *REVIEWERS, "caio", "caio_delegate", "te_engineer",
+                                "auditor", "system"},
+    "monitoring.monitor.manage": {"submitter", "component_ai_lead", "te_engineer", "caio", "caio_delegate", "system"},
+    "monitoring.window.record": {"service", "submitter", "component_ai_lead", "te_engineer", "system"},
+    "monitoring.alert.close": {*REVIEWERS, "component_ai_lead", "caio", "caio_delegate"},
+    "monitoring.incident.open": {"submitter", "component_ai_lead", "te_engineer", *REVIEWERS, "caio", "caio_delegate",
+                                 "system"},
+    "monitoring.incident.suspend": {"component_ai_lead", "caio"},
+    "monitoring.incident.close": {*REVIEWERS, "component_ai_lead", "caio", "caio_delegate"},
     "genai.access.request": ALL_PEOPLE - {"auditor", "admin"},
     "genai.access.approve": {"component_ai_lead", "caio", "caio_delegate"},
     "genai.prompt.screen": (ALL_PEOPLE - {"auditor", "admin"}) | {"service", "system"},
@@ -116,7 +125,8 @@ def test_auditor_changes_nothing():
     assert allowed == {"identity.user.read", "identity.account.read_own", "identity.token.create_own",
                        "audit.event.read", "audit.trail.verify", "inventory.use_case.read",
                        "inventory.use_case.read_draft", "inventory.file.export", "evaluation.run.read",
-                       "governance.gate.query", "jobs.notice.read", "governance.dashboard.read", "oversight.decision.read"}
+                       "governance.gate.query", "jobs.notice.read", "governance.dashboard.read", "oversight.decision.read",
+                       "monitoring.monitor.read"}
 
 
 def test_submitter_cannot_read_another_components_drafts():

@@ -1,4 +1,5 @@
-"""`raigov monitor ...` commands: a thin adapter over raigov.monitoring (no metric logic here)."""
+"""`raigov monitor ...` commands: a thin adapter over raigov.monitoring (no metric logic here). `drift` needs no
+database; `create`, `ingest`, `status` and `report` act as the operator's shell (the system actor)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from raigov.cli.common import console, handle_errors, print_json
+from raigov.cli.common import console, handle_errors, print_json, ready_database, system_actor
 
-app = typer.Typer(help="Monitoring: data drift between a reference and a current file", no_args_is_help=True)
+app = typer.Typer(help="Monitoring: monitors, windows, alerts and incidents; data drift between two files",
+                  no_args_is_help=True)
 
 
 def _fmt(v) -> str:
@@ -49,4 +51,124 @@ def drift(
                       f"{_fmt(f['psi'])} ({_fmt(f['psi_critical'])})", _fmt(f["js_distance"]),
                       _fmt(f["wasserstein_std"]), _fmt(f["chi2_p"]),
                       f"{_fmt(f['ks'])} ({_fmt(f['ks_p'])})" if f["ks"] is not None else "-", _fmt(f["drift"]))
+    console.print(table)
+
+
+def _day(value: str | None, name: str):
+    import datetime as dt
+
+    from raigov.errors import ValidationFailed
+
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        raise ValidationFailed.one(name, "a date, YYYY-MM-DD") from None
+
+
+@app.command("create")
+@handle_errors
+def create(
+    use_case: str = typer.Argument(..., help="The use case's id (e.g. DHS-0001)"),
+    name: str = typer.Option(..., "--name", help="The monitor's name"),
+    reference: Path = typer.Option(..., "--reference", help="Reference file (CSV or Parquet): fixes the bins once"),
+    numeric: list[str] = typer.Option([], "--numeric", help="A numeric feature (repeat)"),
+    categorical: list[str] = typer.Option([], "--categorical", help="A categorical feature (repeat)"),
+    cadence: str = typer.Option("weekly", "--cadence", help="daily, weekly or monthly"),
+    grace_days: int = typer.Option(0, "--grace-days", help="Days a window may be late before it is overdue"),
+    bins: int = typer.Option(10, "--bins", help="Reference-quantile bins per numeric feature"),
+    top_k: int = typer.Option(20, "--top-k", help="Reference categories kept per categorical feature"),
+    group: str = typer.Option(None, "--group", help="Group column for fairness"),
+    label: str = typer.Option(None, "--label", help="Label column (0/1)"),
+    prediction: str = typer.Option(None, "--prediction", help="Prediction column (0/1)"),
+    starts_on: str = typer.Option(None, "--starts-on", help="YYYY-MM-DD: the first window is due a cadence after"),
+    as_json: bool = typer.Option(False, "--json"),
+):
+    """Create a monitor of a use case, its reference profile counted from the reference file."""
+    from raigov.monitoring import service
+
+    db = ready_database()
+    with db.transaction() as s:
+        mon = service.create_monitor(s, system_actor(), use_case, name=name, reference=str(reference), numeric=numeric,
+                                     categorical=categorical, cadence=cadence, grace_days=grace_days, bins=bins,
+                                     top_k=top_k, group=group, label=label, prediction=prediction,
+                                     starts_on=_day(starts_on, "--starts-on"))
+        out = {"id": mon.id, "name": mon.name, "use_case": use_case, "reference_rows": mon.reference_rows}
+    if as_json:
+        print_json(out)
+    else:
+        console.print(f"monitor {out['id']} '{out['name']}' of {use_case}: reference of {out['reference_rows']} rows")
+
+
+@app.command("ingest")
+@handle_errors
+def ingest(
+    monitor: int = typer.Argument(..., min=1, help="The monitor's number"),
+    file: Path = typer.Argument(..., help="The window's rows (CSV or Parquet), streamed"),
+    start: str = typer.Option(..., "--start", help="First day of the window, YYYY-MM-DD"),
+    end: str = typer.Option(..., "--end", help="Last day of the window, YYYY-MM-DD"),
+    as_json: bool = typer.Option(False, "--json"),
+):
+    """Count a window on the monitor's bins, compare it with the reference and raise alerts."""
+    from raigov.monitoring import service
+
+    db = ready_database()
+    with console.status("counting the window"), db.transaction() as s:
+        win, alerts = service.ingest_file(s, system_actor(), monitor, str(file), _day(start, "--start"),
+                                          _day(end, "--end"))
+        out = {"window": win.id, "rows": win.rows, "drift": win.drift,
+               "alerts": [{"id": a.id, "feature": a.feature, "metric": a.metric, "value": a.value,
+                           "threshold": a.threshold, "severity": a.severity} for a in alerts]}
+    if as_json:
+        print_json(out)
+        return
+    console.print(f"window {out['window']}: {out['rows']} rows, {'drift' if out['drift'] else 'no drift'}")
+    for a in out["alerts"]:
+        console.print(f"  {a['severity']} alert: {a['metric']} of {a['feature']} {a['value']:.4g} (threshold "
+                      f"{a['threshold']:.4g})")
+
+
+@app.command("status")
+@handle_errors
+def status(use_case: str = typer.Argument(..., help="The use case's id"), as_json: bool = typer.Option(False, "--json")):
+    """A use case's monitors (next window due, overdue), open alerts, incidents and the gate's monitoring reasons."""
+    from raigov.monitoring import views
+
+    db = ready_database()
+    with db.transaction(read=True) as s:
+        out = views.status(s, system_actor(), use_case)
+    if as_json:
+        print_json(out)
+        return
+    for m in out["monitors"]:
+        console.print(f"{m['name']} ({m['cadence']}): last window {m['last_window_end'] or 'none'}, next due "
+                      f"{m['next_due']}{' OVERDUE' if m['overdue'] else ''}, {m['open_alerts']} open alert(s)")
+    for a in out["alerts"]:
+        if a["status"] == "open":
+            console.print(f"  {a['severity']} alert {a['id']}: {a['text']}")
+    for i in out["incidents"]:
+        console.print(f"incident {i['id']} ({i['severity']}, {i['status']}{', suspends' if i['suspended'] else ''}): "
+                      f"{i['title']}")
+    for r in out["gate_reasons"]:
+        console.print(f"gate: {r['message']}")
+
+
+@app.command("report")
+@handle_errors
+def report(monitor: int = typer.Argument(..., min=1, help="The monitor's number"),
+           as_json: bool = typer.Option(False, "--json")):
+    """Every window of a monitor with each feature's PSI (critical value), JS distance and chi-square p."""
+    from raigov.monitoring import views
+
+    db = ready_database()
+    with db.transaction(read=True) as s:
+        out = views.report(s, system_actor(), monitor)
+    if as_json:
+        print_json(out)
+        return
+    table = Table("window", "rows", "feature", "PSI (critical)", "JS", "chi2 p (BH)", "drift")
+    for w in out["windows"]:
+        for f in w["features"]:
+            table.add_row(f"{w['period_start']} to {w['period_end']}", str(w["rows"]), f["name"],
+                          f"{_fmt(f['psi'])} ({_fmt(f['psi_critical'])})", _fmt(f["js_distance"]),
+                          _fmt(f["chi2_p_adjusted"]), _fmt(w["drift"]))
     console.print(table)

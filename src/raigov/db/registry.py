@@ -8,6 +8,7 @@ from raigov.governance import models as _governance  # noqa: F401
 from raigov.identity import models as _identity  # noqa: F401
 from raigov.inventory import models as _inventory  # noqa: F401
 from raigov.jobs import models as _jobs  # noqa: F401
+from raigov.monitoring import models as _monitoring  # noqa: F401
 from raigov.oversight import models as _oversight  # noqa: F401
 from raigov.policy import models as _policy  # noqa: F401
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from raigov.config import Settings
 from raigov.demo.governance import load_governance
+from raigov.demo.monitoring import load_monitoring
 from raigov.identity import service as identity
 from raigov.identity.models import OrgUnit, User
 from raigov.identity.permissions import Actor
@@ -53,7 +54,9 @@ TRY_FIRST = {"authorized": "authorized: every review approved, practices done, r
              "waiver": "a practice waived by the CAIO, with its OMB report clock",
              "pilot": "a certified pilot",
              "sent_back": "a review that asked for changes (sign in as its owner)",
-             "overdue": "practices overdue"}
+             "overdue": "practices overdue",
+             "monitoring": "a monitor with 12 weekly windows: a drift from week 9, an open alert, an incident that "
+                           "suspends the use case"}
 
 
 def _grant(spec: str) -> RoleGrantIn:
@@ -123,6 +126,8 @@ def load_inventory(session: Session, settings: Settings, actor: Actor, creds: di
 
     session.flush()
     done = load_governance(session, settings, actor)
+    session.flush()
+    done["monitoring"] = load_monitoring(session, settings, actor)
     if done:  # the use cases to try first, printed with the sign-ins (cli/demo.py)
         creds["try_first"] = {k: v for k, v in done.items() if k in TRY_FIRST and v}
 

@@ -34,6 +34,7 @@ from raigov.governance.vocab import ConditionStatus, PracticeStatus
 from raigov.identity.permissions import Actor, can, require
 from raigov.inventory.formats import normalize_id
 from raigov.inventory.models import UseCase
+from raigov.monitoring.reads import gate_states
 
 
 def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = None,
@@ -117,10 +118,12 @@ def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = Non
                         for c in said[rid]]
             body = package_body(uc.business_id, number, a_sha, content, comments)
             acceptance = "current" if sha256_json(body) == signed else "stale"
+    monitors, suspensions = gate_states(session, uc.id)
     return G.GateInput(business_id=uc.business_id, status=uc.status, affirmative=req.affirmative, basis=req.basis,
                        face_recognition=req.face_recognition, reviews=reviews, practices=practices, waivers=waivers,
                        pilots=pilots, evidence=evidence, risk_acceptance=acceptance,
-                       last_bias_test=last_bias, failed_bias_test=failed_bias, bias_test_max_age_days=cfg.bias_test_max_age_days)
+                       last_bias_test=last_bias, failed_bias_test=failed_bias, bias_test_max_age_days=cfg.bias_test_max_age_days,
+                       monitors=monitors, suspensions=suspensions)
 
 
 def bias_test_state(session: Session, tests: list[tuple[dt.date, int]]) -> tuple[dt.date | None, G.FailedBiasTest | None]:

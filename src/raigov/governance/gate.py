@@ -7,7 +7,8 @@ ends); a waiver relied on has expired, lapsed its annual certification or was re
 has ended; linked evidence has expired; the risk acceptance is missing or signed an older assessment;
 a face-recognition use case's last passed bias test is older than the agency's limit (three years, DHS
 Directive 026-11) or missing, or its newest bias test failed a criterion (a failed test never counts as the
-bias test on record; the reason names the criterion, its value and its limit).
+bias test on record; the reason names the criterion, its value and its limit); a monitor has an open
+high-severity alert, or its next window is overdue (none by the cadence); an incident suspends the use case.
 """
 
 from __future__ import annotations
@@ -75,6 +76,28 @@ class FailedBiasTest:
 
 
 @dataclass
+class MonitorState:
+    """A monitor of the use case: its name and cadence, the date by which its next window is due (the last
+    window's end, or its start, plus the cadence and grace), the last window's end, and each open alert of high
+    severity said in words."""
+
+    name: str
+    cadence: str
+    due_on: dt.date
+    last_window: dt.date | None = None
+    high_alerts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SuspensionState:
+    incident: int
+    title: str
+    since: dt.date
+    by: str
+    reason: str = ""
+
+
+@dataclass
 class GateInput:
     business_id: str
     status: str  # draft | active | retired
@@ -90,6 +113,8 @@ class GateInput:
     last_bias_test: dt.date | None = None  # the newest bias test that did not fail its criteria
     failed_bias_test: FailedBiasTest | None = None  # the newest bias test, if it failed
     bias_test_max_age_days: int = 1095
+    monitors: list[MonitorState] = field(default_factory=list)
+    suspensions: list[SuspensionState] = field(default_factory=list)
 
 
 @dataclass
@@ -175,7 +200,24 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
                               f"is older than {g.bias_test_max_age_days // 365} years (DHS Directive 026-11)"))
         if g.failed_bias_test is not None:
             reasons.append(failed_bias_reason(g.failed_bias_test))
+    reasons += monitoring_reasons(g, today)
     return GateAnswer(not reasons, reasons, now)
+
+
+def monitoring_reasons(g: GateInput, today: dt.date) -> list[dict]:
+    """``suspended`` (an incident suspends the use case), ``monitoring_alert`` (an open high-severity alert)
+    and ``monitoring_overdue`` (no window by the cadence)."""
+    out = [_r("suspended", f"suspended since {s.since.isoformat()} by {s.by} for incident '{s.title}'"
+              + (f" ({s.reason})" if s.reason else "") + ": not authorized until the suspension is lifted",
+              incident=s.incident) for s in g.suspensions]
+    for m in g.monitors:
+        out += [_r("monitoring_alert", f"monitor '{m.name}': open high-severity alert: {a}; a reviewer must close it "
+                   "with a note", monitor=m.name) for a in m.high_alerts]
+        if m.due_on < today:
+            last = f"the last window ended on {m.last_window.isoformat()}" if m.last_window else "no window yet"
+            out.append(_r("monitoring_overdue", f"monitor '{m.name}': a {m.cadence} window was due by "
+                          f"{m.due_on.isoformat()} ({last})", monitor=m.name))
+    return out
 
 
 def _num(x) -> str:

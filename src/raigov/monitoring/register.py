@@ -1,8 +1,17 @@
-"""What monitoring contributes: `raigov monitor` (drift between two files, no database). Light: see
+"""What monitoring contributes: `raigov monitor` (monitors, windows, alerts; drift between two files), the
+windows API, the monitoring pages of a use case, and the monitoring clock of `raigov jobs run`. Light: see
 raigov/domains.py."""
 
-from raigov.domains import CliGroup, Contribution
+from raigov.domains import CliGroup, Clock, Contribution
+
+_C = "raigov.monitoring.clock"
 
 CONTRIBUTES = Contribution(
-    cli=(CliGroup("monitor", "raigov.cli.monitor", "Monitoring: data drift between a reference and a current file"),),
+    api=("raigov.web.api.monitoring:router",),
+    pages=("raigov.web.pages.monitoring:router",),
+    cli=(CliGroup("monitor", "raigov.cli.monitor",
+                  "Monitoring: monitors, windows, alerts and incidents; data drift between two files"),),
+    clocks=(Clock("monitoring", f"{_C}:monitoring_due",
+                  objects={"monitor_alert": f"{_C}:alert_objects", "monitor": f"{_C}:monitor_objects",
+                           "incident": f"{_C}:incident_objects", "incident_action": f"{_C}:action_objects"}),),
 )

@@ -1,0 +1,187 @@
+"""Monitors, windows and alerts: the only code that writes them (incidents: monitoring/incidents.py).
+
+A monitor's configuration is data (features, group, label and prediction columns, cadence, alert rules) and
+its reference profile is fixed once, at creation, as the mergeable counts of the core (profile.py). A window
+arrives as a file (counted here, streamed) or as counts (``POST /api/v1/monitors/{id}/windows``); either way
+it is checked against the monitor's bins (errors name the feature; nothing is written), its metrics are
+computed against the reference (windows.evaluate) and the alert rules raise alerts. An alert is raised once
+per state change: while an alert of the same monitor, feature and metric is open, a later window updates it.
+An alert stays open until a reviewer of the use case closes it with a note; a high-severity open alert is a
+reason of the gate (reads.gate_states), and the jobs' clock tells the owners and the component lead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from raigov.audit.service import record
+from raigov.clock import agency_today
+from raigov.db.base import utcnow
+from raigov.errors import Conflict, NotFound, ValidationFailed
+from raigov.governance.common import clean, component_of
+from raigov.identity.permissions import Actor, require
+from raigov.inventory import service as inventory
+from raigov.inventory.models import UseCase
+from raigov.monitoring.models import Monitor, MonitorAlert, MonitorWindow
+
+SEVERITY_RANK = {"medium": 1, "high": 2}
+
+
+def _monitor(session: Session, monitor_id: int, lock: bool = False) -> tuple[Monitor, UseCase]:
+    stmt = select(Monitor).where(Monitor.id == monitor_id)
+    mon = session.scalar(stmt.with_for_update() if lock else stmt)
+    if mon is None:
+        raise NotFound(f"no monitor {monitor_id}")
+    return mon, session.get(UseCase, mon.use_case_id)
+
+
+def get_monitor(session: Session, actor: Actor, monitor_id: int) -> tuple[Monitor, UseCase]:
+    mon, uc = _monitor(session, monitor_id)
+    require(actor, "monitoring.monitor.read", component_of(uc))
+    return mon, uc
+
+
+def list_monitors(session: Session, actor: Actor, business_id: str) -> tuple[UseCase, list[Monitor]]:
+    uc = inventory.get_use_case(session, actor, business_id)
+    require(actor, "monitoring.monitor.read", component_of(uc))
+    return uc, list(session.scalars(select(Monitor).where(Monitor.use_case_id == uc.id).order_by(Monitor.name)))
+
+
+def create_monitor(session: Session, actor: Actor, business_id: str, *, name: str, reference: str,
+                   numeric: list[str] = (), categorical: list[str] = (), cadence: str = "weekly",
+                   grace_days: int = 0, bins: int = 10, top_k: int = 20, rules: dict | None = None,
+                   group: str | None = None, label: str | None = None, prediction: str | None = None,
+                   starts_on: dt.date | None = None) -> Monitor:
+    """A monitor of the use case, its reference profile counted from the `reference` file (CSV or Parquet)."""
+    from raigov.monitoring.ingest import reference_profile  # NumPy, pyarrow: only when a monitor is made
+    from raigov.monitoring.windows import CADENCES, merge_rules
+
+    uc = inventory.get_use_case(session, actor, business_id)
+    require(actor, "monitoring.monitor.manage", component_of(uc))
+    name = clean(name, "name", "a monitor needs a name")[:200]
+    if cadence not in CADENCES:
+        raise ValidationFailed.one("cadence", f"one of {', '.join(CADENCES)}")
+    if grace_days < 0 or grace_days > 90:
+        raise ValidationFailed.one("grace_days", "between 0 and 90 days")
+    merged = merge_rules(rules)
+    if (label is None) != (prediction is None):
+        raise ValidationFailed.one("label" if label is None else "prediction",
+                                   "outcomes need both a label and a prediction column")
+    if session.scalar(select(Monitor.id).where(Monitor.use_case_id == uc.id, Monitor.name == name)) is not None:
+        raise Conflict(f"{uc.business_id} already has a monitor named {name!r}")
+    spec, counts, rows = reference_profile(reference, list(numeric), list(categorical), bins, top_k)
+    mon = Monitor(use_case_id=uc.id, name=name, cadence=cadence, cadence_days=CADENCES[cadence],
+                  grace_days=grace_days, rules=merged, spec=spec.as_dict(), reference=counts, reference_rows=rows,
+                  config={"numeric": list(numeric), "categorical": list(categorical), "group": group, "label": label,
+                          "prediction": prediction, "bins": bins, "top_k": top_k},
+                  reference_name=str(reference).rsplit("/", 1)[-1][:300], starts_on=starts_on or agency_today(),
+                  created_by=actor.label)
+    session.add(mon)
+    session.flush()
+    record(session, actor, "monitoring.monitor.create", "monitor", mon.id, mon.config,
+           {"use_case": uc.business_id, "name": name, "cadence": cadence, "reference_rows": rows,
+            "features": [*numeric, *categorical]})
+    return mon
+
+
+def _period(start: dt.date, end: dt.date) -> None:
+    if end < start:
+        raise ValidationFailed.one("period_end", "the window ends before it starts")
+
+
+def record_window(session: Session, actor: Actor, monitor_id: int, period_start: dt.date, period_end: dt.date,
+                  body: dict, source: str = "api") -> tuple[MonitorWindow, list[MonitorAlert]]:
+    """A window given as counts (the API's JSON; windows.check_counts): checked, evaluated, stored, alerts
+    raised. Nothing is written when anything is wrong."""
+    from raigov.monitoring.windows import check_counts, evaluate, findings, spec_from_dict
+
+    mon, uc = _monitor(session, monitor_id, lock=True)
+    require(actor, "monitoring.window.record", component_of(uc))
+    _period(period_start, period_end)
+    spec = spec_from_dict(mon.spec)
+    rows, counts, outcomes = check_counts(spec, body)
+    if session.scalar(select(MonitorWindow.id).where(MonitorWindow.monitor_id == mon.id,
+                                                     MonitorWindow.period_start == period_start)) is not None:
+        raise Conflict(f"monitor {mon.name!r} already has the window starting {period_start.isoformat()}")
+    results = evaluate(spec, mon.reference, counts, outcomes, mon.rules)
+    found = findings(results, mon.rules)
+    win = MonitorWindow(monitor_id=mon.id, period_start=period_start, period_end=period_end, rows=rows,
+                        counts={"features": counts, "outcomes": outcomes}, results=results,
+                        drift=any(f.metric != "selection_rate_ratio" for f in found), source=source,
+                        received_by=actor.label)
+    session.add(win)
+    session.flush()
+    record(session, actor, "monitoring.window.record", "monitor_window", win.id, {"rows": rows},
+           {"use_case": uc.business_id, "monitor": mon.name, "period_start": period_start.isoformat(),
+            "period_end": period_end.isoformat(), "rows": rows, "source": source, "alerts": len(found)})
+    return win, _raise_alerts(session, actor, mon, uc, win, found)
+
+
+def _raise_alerts(session: Session, actor: Actor, mon: Monitor, uc: UseCase, win: MonitorWindow,
+                  found: list) -> list[MonitorAlert]:
+    open_ = {(a.feature, a.group_name, a.metric): a for a in session.scalars(
+        select(MonitorAlert).where(MonitorAlert.monitor_id == mon.id, MonitorAlert.status == "open"))}
+    out = []
+    for f in found:
+        same = open_.get((f.feature, f.group, f.metric))
+        if same is not None:  # the same state: the open alert follows the newest window
+            same.last_window_id, same.value, same.threshold, same.n_current = win.id, f.value, f.threshold, f.n_current
+            if SEVERITY_RANK[f.severity] > SEVERITY_RANK[same.severity]:
+                same.severity, same.threshold_source = f.severity, f.source
+            continue
+        a = MonitorAlert(monitor_id=mon.id, use_case_id=uc.id, window_id=win.id, last_window_id=win.id,
+                         feature=f.feature, group_name=f.group, metric=f.metric, method=f.method, value=f.value,
+                         threshold=f.threshold, threshold_source=f.source, n_reference=f.n_reference,
+                         n_current=f.n_current, severity=f.severity, status="open")
+        session.add(a)
+        session.flush()
+        record(session, actor, "monitoring.alert.open", "monitor_alert", a.id, {"status": "open"},
+               {"use_case": uc.business_id, "monitor": mon.name, "feature": f.feature, "group": f.group,
+                "metric": f.metric, "value": f.value, "threshold": f.threshold, "severity": f.severity})
+        out.append(a)
+    return out
+
+
+def ingest_file(session: Session, actor: Actor, monitor_id: int, path: str, period_start: dt.date,
+                period_end: dt.date) -> tuple[MonitorWindow, list[MonitorAlert]]:
+    """A window from a CSV or Parquet file: counted on the monitor's bins (streamed), then as record_window."""
+    from raigov.monitoring.ingest import window_counts
+    from raigov.monitoring.windows import spec_from_dict
+
+    mon, uc = _monitor(session, monitor_id)
+    require(actor, "monitoring.window.record", component_of(uc))
+    _period(period_start, period_end)
+    body = window_counts(spec_from_dict(mon.spec), mon.config, path)
+    return record_window(session, actor, monitor_id, period_start, period_end, body, source="file")
+
+
+def close_alert(session: Session, actor: Actor, alert_id: int, note: str) -> MonitorAlert:
+    """A reviewer of the use case closes an alert with a note (what was found, what was done)."""
+    a = session.scalar(select(MonitorAlert).where(MonitorAlert.id == alert_id).with_for_update())
+    if a is None:
+        raise NotFound(f"no alert {alert_id}")
+    uc = session.get(UseCase, a.use_case_id)
+    require(actor, "monitoring.alert.close", component_of(uc))
+    note = clean(note, "note", "closing an alert needs a note: what was found and what was done")
+    if a.status != "open":
+        raise Conflict(f"alert {a.id} is already closed")
+    a.status, a.closed_at, a.closed_by, a.close_note = "closed", utcnow(), actor.label, note
+    session.flush()
+    record(session, actor, "monitoring.alert.close", "monitor_alert", a.id, {"status": "closed"},
+           {"use_case": uc.business_id, "note": note[:200]})
+    return a
+
+
+def windows_of(session: Session, monitor_id: int) -> list[MonitorWindow]:
+    return list(session.scalars(select(MonitorWindow).where(MonitorWindow.monitor_id == monitor_id)
+                                .order_by(MonitorWindow.period_start)))
+
+
+def alerts_of(session: Session, use_case_id: int, monitor_id: int | None = None) -> list[MonitorAlert]:
+    stmt = select(MonitorAlert).where(MonitorAlert.use_case_id == use_case_id)
+    if monitor_id is not None:
+        stmt = stmt.where(MonitorAlert.monitor_id == monitor_id)
+    return list(session.scalars(stmt.order_by(MonitorAlert.status.desc(), MonitorAlert.id.desc())))

@@ -1,0 +1,136 @@
+"""Monitoring pages: a use case's monitoring (its monitors, open alerts with the reviewers' close form,
+incidents with suspension and closing, the gate's monitoring reasons) and a monitor's page (a chart per
+feature of PSI over the windows, each with the same numbers as a table). Every form posts to a route that
+calls one service function; a refused form is shown again (422) with the error at its field."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+
+from raigov.errors import NotFound, RaigovError
+from raigov.governance.common import component_of
+from raigov.identity.permissions import can
+from raigov.inventory import service as inventory
+from raigov.inventory.models import UseCase
+from raigov.monitoring import incidents, service, views
+from raigov.monitoring.models import MonitorAlert
+from raigov.web import flash
+from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, uow
+from raigov.web.pages.forms import field_errors
+from raigov.web.params import RowId
+from raigov.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+flash.register({"monitoring.alert_closed": "Alert closed.", "monitoring.incident_opened": "Incident opened.",
+                "monitoring.suspended": "The use case is suspended.", "monitoring.lifted": "The suspension is lifted.",
+                "monitoring.incident_closed": "Incident closed."})
+METRIC_LABELS = {"psi": "PSI", "chi2_p_adjusted": "Chi-square p (adjusted)", "selection_rate_ratio": "Selection-rate ratio"}
+
+
+def _url(business_id: str) -> str:
+    return f"/inventory/{quote(business_id)}/monitoring"
+
+
+def _page(request: Request, business_id: str, errors: dict | None = None, form: dict | None = None,
+          act: str = "", status_code: int = 200):
+    actor = require_page_actor(request)
+    with uow(request, read=True) as s:
+        st = views.status(s, actor, business_id)
+        uc = inventory.get_use_case(s, actor, business_id)
+        comp = component_of(uc)
+    may = {a: can(actor, f"monitoring.{a}", comp) for a in ("alert.close", "incident.open", "incident.suspend",
+                                                               "incident.close")}
+    return render(request, "monitoring/use_case.html",
+                  {"nav": "inventory", "st": st, "may": may, "errors": errors or {}, "form": form or {}, "act": act,
+                   "metric_labels": METRIC_LABELS, "flash": flash.banner(request)}, status_code=status_code)
+
+
+@router.get("/inventory/{business_id}/monitoring")
+def use_case(request: Request, business_id: str):
+    return _page(request, business_id)
+
+
+async def _form(request: Request) -> dict:
+    form = await request.form()
+    check_csrf(request, form.get(CSRF_FIELD))
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _done(request: Request, business_id: str, act: str, form: dict, work, code: str):
+    try:
+        with uow(request) as s:
+            work(s)
+    except RaigovError as exc:
+        if exc.status in (403, 404):
+            raise
+        return _page(request, business_id, field_errors(exc), form, act, status_code=422)
+    return RedirectResponse(flash.done_url(_url(business_id), code), status_code=303)
+
+
+def _bid_of_alert(request: Request, alert_id: int) -> str:
+    with uow(request, read=True) as s:
+        from_alert = s.get(MonitorAlert, alert_id)
+        if from_alert is None:
+            raise NotFound(f"no alert {alert_id}")
+        return s.get(UseCase, from_alert.use_case_id).business_id
+
+
+@router.post("/monitoring/alerts/{alert_id}/close")
+async def close_alert(request: Request, alert_id: RowId):
+    actor = require_page_actor(request)
+    form = await _form(request)
+    bid = _bid_of_alert(request, alert_id)
+    return _done(request, bid, f"alert-{alert_id}", form,
+                 lambda s: service.close_alert(s, actor, alert_id, form.get("note", "")), "monitoring.alert_closed")
+
+
+@router.post("/inventory/{business_id}/monitoring/incidents")
+async def open_incident(request: Request, business_id: str):
+    actor = require_page_actor(request)
+    form = await _form(request)
+    alert = form.get("alert_id") or ""
+    return _done(request, business_id, "incident", form, lambda s: incidents.open_incident(
+        s, actor, business_id, title=form.get("title", ""), what_happened=form.get("what_happened", ""),
+        severity=form.get("severity", ""), affected=form.get("affected", ""), containment=form.get("containment", ""),
+        alert_id=int(alert) if alert.isdigit() else None), "monitoring.incident_opened")
+
+
+def _bid_of_incident(request: Request, incident_id: int) -> str:
+    actor = require_page_actor(request)
+    with uow(request, read=True) as s:
+        return incidents.get_incident(s, actor, incident_id)[1].business_id
+
+
+@router.post("/monitoring/incidents/{incident_id}/{verb}")
+async def incident_act(request: Request, incident_id: RowId, verb: str):
+    actor = require_page_actor(request)
+    form = await _form(request)
+    bid = _bid_of_incident(request, incident_id)
+    acts = {"suspend": (lambda s: incidents.suspend(s, actor, incident_id, form.get("reason", "")), "monitoring.suspended"),
+            "lift": (lambda s: incidents.lift(s, actor, incident_id, form.get("note", "")), "monitoring.lifted"),
+            "close": (lambda s: incidents.close_incident(s, actor, incident_id, form.get("note", "")),
+                      "monitoring.incident_closed")}
+    if verb not in acts:
+        raise NotFound(f"no such act {verb!r}")
+    work, code = acts[verb]
+    return _done(request, bid, f"{verb}-{incident_id}", form, work, code)
+
+
+@router.get("/monitoring/monitors/{monitor_id}")
+def monitor(request: Request, monitor_id: RowId):
+    actor = require_page_actor(request)
+    with uow(request, read=True) as s:
+        rep = views.report(s, actor, monitor_id)
+    charts = []
+    for name in [*rep["monitor"]["config"]["numeric"], *rep["monitor"]["config"]["categorical"]]:
+        rows = []
+        for w in rep["windows"]:
+            f = next(x for x in w["features"] if x["name"] == name)
+            rows.append({"label": f"{w['period_start']} to {w['period_end']}", "value": round(f["psi"], 4),
+                         "critical": f["psi_critical"], "js": f["js_distance"], "p": f["chi2_p_adjusted"]})
+        charts.append({"name": name, "rows": rows})
+    return render(request, "monitoring/monitor.html", {"nav": "inventory", "rep": rep, "charts": charts,
+                                                       "metric_labels": METRIC_LABELS})
