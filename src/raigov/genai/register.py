@@ -5,7 +5,8 @@ Light: see raigov/domains.py."""
 from raigov.domains import CliGroup, Clock, Contribution, Link, Task
 
 CONTRIBUTES = Contribution(
-    api=("raigov.web.api.genai:router", "raigov.web.api.genai_access:router"),
+    api=("raigov.web.api.genai:router", "raigov.web.api.genai_access:router",
+         "raigov.web.api.genai_gateway:router"),
     pages=("raigov.web.pages.genai:router", "raigov.web.pages.genai_access:router"),
     cli=(CliGroup("genai", "raigov.cli.genai", "GenAI: screen prompts with the data guard; tools, rules and access"),),
     nav=(Link("/genai/tools", "GenAI", ("genai.access.request", "genai.grant.read"), key="genai", order=66),),
