@@ -31,6 +31,7 @@ DOMAINS: list[str] = [
     "raigov.evaluation",
     "raigov.monitoring",
     "raigov.genai",
+    "raigov.training",
     "raigov.oversight",
     "raigov.jobs",
     "raigov.demo",

@@ -13,6 +13,8 @@ def test_genai_screen_page(browser, live, db, make_user, backend):
     page = ctx.new_page()
     try:
         sign_in(page, "an.employee")
+        page.get_by_role("link", name="GenAI").first.click()
+        page.wait_for_url("**/genai/tools")
         page.get_by_role("link", name="Prompt guard").first.click()
         page.wait_for_url("**/genai/screen")
         assert_accessible(page, "the empty form")

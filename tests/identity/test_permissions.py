@@ -11,7 +11,7 @@ from raigov.identity.roles import DECIDING_ROLES, ROLES
 
 ALL_PEOPLE = {"submitter", "component_ai_lead", "privacy_reviewer", "crcl_reviewer", "legal_reviewer", "ocio_reviewer",
               "rug_member",
-              "caio", "caio_delegate", "te_engineer", "auditor", "admin", "employee"}
+              "caio", "caio_delegate", "te_engineer", "auditor", "admin", "employee", "training_coordinator"}
 REVIEWERS = {"privacy_reviewer", "crcl_reviewer", "legal_reviewer", "ocio_reviewer", "rug_member"}
 GOVERNANCE_READERS = {"submitter", "component_ai_lead", *REVIEWERS, "caio", "caio_delegate", "auditor"}
 
@@ -72,7 +72,16 @@ EXPECTED: dict[str, set[str]] = {
     "monitoring.incident.suspend": {"component_ai_lead", "caio"},
     "monitoring.incident.close": {*REVIEWERS, "component_ai_lead", "caio", "caio_delegate"},
     "genai.access.request": ALL_PEOPLE - {"auditor", "admin"},
-    "genai.access.approve": {"component_ai_lead", "caio", "caio_delegate"},
+    "genai.access.approve": ALL_PEOPLE - {"auditor", "admin"},  # the service checks: the requester's supervisor
+    "genai.rules.acknowledge": ALL_PEOPLE - {"auditor", "admin"},
+    "genai.tool.manage": {"caio", "caio_delegate", "system"},
+    "genai.rules.publish": {"caio", "system"},
+    "genai.grant.read": {"caio", "caio_delegate", "auditor", "component_ai_lead", "system"},
+    "genai.grant.suspend": {"caio", "caio_delegate", "system"},
+    "training.completion.record": {"training_coordinator", "system"},
+    "training.file.import": {"training_coordinator", "system"},
+    "training.ledger.read": {"training_coordinator", "caio", "caio_delegate", "auditor", "component_ai_lead", "system"},
+    "identity.supervisor.set": {"admin", "system"},
     "genai.prompt.screen": (ALL_PEOPLE - {"auditor", "admin"}) | {"service", "system"},
     "jobs.checks.run": {"system"},
     "jobs.notice.read": {"caio", "caio_delegate", "auditor", "admin", "component_ai_lead", "system"},
@@ -126,7 +135,7 @@ def test_auditor_changes_nothing():
                        "audit.event.read", "audit.trail.verify", "inventory.use_case.read",
                        "inventory.use_case.read_draft", "inventory.file.export", "evaluation.run.read",
                        "governance.gate.query", "jobs.notice.read", "governance.dashboard.read", "oversight.decision.read",
-                       "monitoring.monitor.read"}
+                       "monitoring.monitor.read", "genai.grant.read", "training.ledger.read"}
 
 
 def test_submitter_cannot_read_another_components_drafts():

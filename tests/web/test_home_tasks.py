@@ -33,7 +33,7 @@ def rows(client, path: str) -> list[str]:
 
 def test_the_registered_tasks():
     keys = [t.key for t in domains.tasks()]
-    assert keys == ["reviews", "changes", "practices", "certifications", "grants", "notices"]
+    assert keys == ["reviews", "changes", "practices", "certifications", "grants", "genai_requests", "notices"]
     for t in domains.tasks():
         assert callable(domains.load(t.items)), t.key
 
@@ -62,7 +62,7 @@ def test_each_role_sees_its_tasks_counted_and_listed(client, db, make_user, sign
 
     # a privacy reviewer (department-wide): the open privacy reviews, not the retired use case's; 2 over 30 days
     t = as_user("privacy")
-    assert t == {"reviews": (3, 2), "notices": (2, 1)}
+    assert t == {"genai_requests": (0, 0), "reviews": (3, 2), "notices": (2, 1)}  # anyone may supervise someone
     listed = rows(client, "/tasks/reviews")
     assert listed == [f"/inventory/{ids[k]}/governance" for k in ("CBP-1", "TSA-1", "TSA-3")]  # oldest first
     assert rows(client, "/tasks/reviews?overdue=1") == [f"/inventory/{ids[k]}/governance" for k in ("CBP-1", "TSA-1")]
@@ -72,8 +72,8 @@ def test_each_role_sees_its_tasks_counted_and_listed(client, db, make_user, sign
 
     # CBP's lead: the lead's lane for CBP only, the changes asked of CBP-2, CBP's practices due (30 days ahead)
     t = as_user("cbp.lead")
-    assert t == {"reviews": (1, 0), "changes": (1, 0), "practices": (4, 3), "certifications": (0, 0),
-                 "notices": (1, 0)}
+    assert t == {"genai_requests": (0, 0), "reviews": (1, 0), "changes": (1, 0), "practices": (4, 3),
+                 "certifications": (0, 0), "notices": (1, 0)}
     assert rows(client, "/tasks/changes") == [f"/inventory/{ids['CBP-2']}/governance"]
     practices = client.get("/tasks/practices").text
     assert [x for x in ("Practice P1", "Practice P2", "Practice P4") if x in practices] == \
@@ -87,7 +87,8 @@ def test_each_role_sees_its_tasks_counted_and_listed(client, db, make_user, sign
 
     # the CAIO: the call to certify, the grant to confirm (the independent review is withdrawn)
     t = as_user("the.caio")
-    assert t == {"reviews": (0, 0), "certifications": (1, 0), "grants": (1, 0), "notices": (0, 0)}
+    assert t == {"genai_requests": (0, 0), "reviews": (0, 0), "certifications": (1, 0), "grants": (1, 0),
+                 "notices": (0, 0)}
     assert rows(client, "/tasks/grants") == ["/admin/users/emp"]
     home = client.get("/home").text
     assert '<a href="/tasks/grants"><span class="raigov-task__n">1</span> Role grants to confirm</a>' in home
@@ -96,6 +97,6 @@ def test_each_role_sees_its_tasks_counted_and_listed(client, db, make_user, sign
     # the administrator who asked for the grant does not confirm it; the employee has nothing waiting
     assert as_user("adm") == {"notices": (0, 0)}
     t = as_user("emp")
-    assert t == {"notices": (0, 0)}
+    assert t == {"genai_requests": (0, 0), "notices": (0, 0)}
     home = client.get("/home").text
     assert "Nothing waiting." in home and "generative" not in home.lower()

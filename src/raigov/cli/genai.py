@@ -6,6 +6,8 @@
 
 Exit codes: 0 every prompt allowed or redacted, 1 at least one blocked, 2 bad input (invalid UTF-8,
 binary, empty, over the size limit, unknown tool, a bad JSONL line: nothing is screened then).
+
+The tool catalog, the rules of behavior and access requests: `raigov genai tools|rules|access` (cli/genai_access.py).
 """
 
 from __future__ import annotations
@@ -17,13 +19,17 @@ from pathlib import Path
 import typer
 
 from raigov.cli.common import EXIT_BAD_INPUT, EXIT_PROBLEM, console, err_console, handle_errors
+from raigov.cli.genai_access import access_app, rules_app, tools_app
 
-app = typer.Typer(help="GenAI: screen prompts with the data guard", no_args_is_help=True)
+app = typer.Typer(help="GenAI: screen prompts with the data guard; tools, rules and access", no_args_is_help=True)
+app.add_typer(tools_app, name="tools")
+app.add_typer(rules_app, name="rules")
+app.add_typer(access_app, name="access")
 
 
 @app.callback()
 def main() -> None:
-    """GenAI: screen prompts with the data guard"""
+    """GenAI: screen prompts with the data guard; tools, rules and access"""
 
 
 def _read(source: str) -> bytes:

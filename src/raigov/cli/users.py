@@ -212,3 +212,32 @@ def decline_grant(
         pid = service.pending_grant_id(s, username, role, component)
         service.decline_grant(s, actor, username, pid, reason)
     console.print(f"declined {role}{'@' + component if component else ''} for {username}")
+
+
+@app.command("supervisor")
+@handle_errors
+def supervisor(username: str, supervisor_name: str = typer.Argument(None, metavar="SUPERVISOR",
+                                                                  help="the supervisor (none: clear it)")):
+    """Set (or clear) a person's supervisor: their GenAI access requests go to that person."""
+    from raigov.identity.supervisors import set_supervisor
+
+    with ready_database().transaction() as s:
+        set_supervisor(s, system_actor(), username, supervisor_name)
+    console.print(f"{username}: supervisor {supervisor_name or 'cleared'}", highlight=False)
+
+
+@app.command("supervisors-import")
+@handle_errors
+def supervisors_import(file: str, dry_run: bool = typer.Option(False, "--dry-run"),
+                       as_json: bool = typer.Option(False, "--json")):
+    """Set supervisors from a CSV file (username,supervisor), in one transaction: a bad line writes nothing."""
+    from pathlib import Path
+
+    from raigov.identity.supervisors import import_supervisors
+
+    with ready_database().transaction() as s:
+        result = import_supervisors(s, system_actor(), Path(file).read_bytes(), dry_run=dry_run)
+    if as_json:
+        print_json(result)
+    else:
+        console.print(f"{result['lines']} line(s){' checked' if dry_run else ' imported'}", highlight=False)

@@ -4,6 +4,7 @@ from raigov.audit import models as _audit  # noqa: F401
 from raigov.datacall import models as _datacall  # noqa: F401
 from raigov.db.base import Base
 from raigov.evaluation import models as _evaluation  # noqa: F401
+from raigov.genai import models as _genai  # noqa: F401
 from raigov.governance import models as _governance  # noqa: F401
 from raigov.identity import models as _identity  # noqa: F401
 from raigov.inventory import models as _inventory  # noqa: F401
@@ -11,5 +12,6 @@ from raigov.jobs import models as _jobs  # noqa: F401
 from raigov.monitoring import models as _monitoring  # noqa: F401
 from raigov.oversight import models as _oversight  # noqa: F401
 from raigov.policy import models as _policy  # noqa: F401
+from raigov.training import models as _training  # noqa: F401
 
 metadata = Base.metadata

@@ -140,3 +140,17 @@ class SignInAttempt(Base):
 
     __table_args__ = (Index("ix_sign_in_attempts_username_at", "username", "at"),
                       Index("ix_sign_in_attempts_ip_at", "ip", "at"))
+
+
+class Supervision(Base):
+    """Who a person's supervisor is (one per person; set by an administrator or imported). The GenAI access
+    requests go to this person (genai/access)."""
+
+    __tablename__ = "supervisions"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    set_by: Mapped[str] = mapped_column(String(200), nullable=False)
+
+    __table_args__ = (Index("ix_supervisions_supervisor_id", "supervisor_id"),)

@@ -16,6 +16,7 @@ ROLES: dict[str, str] = {
     "auditor": "Auditor: reads everything, including the audit trail; changes nothing",
     "admin": "Administrator: manages user accounts only; approves nothing",
     "employee": "Employee: generative-AI tool access only",
+    "training_coordinator": "Training coordinator: records course completions and imports the learning system's exports",
     "service": "Operational system: API only; asks the authorization gate about its component's use cases, lists nothing",
 }
 
@@ -35,6 +36,7 @@ ROLE_TITLES: dict[str, str] = {
     "auditor": "auditor",
     "admin": "user administrator",
     "employee": "employee",
+    "training_coordinator": "training coordinator",
     "service": "operational system",
     "system": "the system (operator's shell or scheduled jobs)",
 }

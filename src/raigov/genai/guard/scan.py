@@ -80,12 +80,13 @@ def redact(text: str, findings: list[Finding], actions: list[str]) -> str:
 
 
 def screen_text(text: str, tool_id: str | None = None, *, policy: Policy | None = None,
-                max_chars: int = DEFAULT_MAX_CHARS) -> dict:
+                max_chars: int = DEFAULT_MAX_CHARS, data_class: str | None = None) -> dict:
     """Screen one prompt for the tool `tool_id` (None: the strictest class, "public"): the decision, the
-    findings, the redacted text, and why (each type found, how often, and the action the policy gives it)."""
+    findings, the redacted text, and why (each type found, how often, and the action the policy gives it).
+    `data_class` given (the tool catalog's class, for the gateway): that class, and `tool_id` is only named."""
     policy = policy or default_policy()
-    t = tool(tool_id)
-    data_class = t.data_class if t else DEFAULT_CLASS
+    t = tool(tool_id) if data_class is None else None
+    data_class = data_class or (t.data_class if t else DEFAULT_CLASS)
     text = check_text(text, max_chars)
     findings = [f for f in detect(text) if f.confidence >= policy.min_confidence]
     actions = [policy.action(data_class, f.type) for f in findings]
@@ -96,7 +97,7 @@ def screen_text(text: str, tool_id: str | None = None, *, policy: Policy | None 
         "decision": decision,
         "findings": [f.as_dict() for f in findings],
         "redacted": redact(text, findings, actions),
-        "tool": t.id if t else None,
+        "tool": t.id if t else tool_id,
         "data_class": data_class,
         "reasons": reasons,
         "policy_version": policy.version,
