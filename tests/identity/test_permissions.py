@@ -69,6 +69,9 @@ EXPECTED: dict[str, set[str]] = {
     "jobs.notice.read": {"caio", "caio_delegate", "auditor", "admin", "component_ai_lead", "system"},
     "jobs.notice.retry": {"caio", "caio_delegate", "admin", "system"},
     "datacall.snapshot.finish": {"caio", "caio_delegate", "admin"},
+    "disclosure.withholding.read": {"caio", "caio_delegate", "auditor", "system"},
+    "disclosure.withholding.manage": {"caio", "caio_delegate", "system"},
+    "disclosure.site.publish": {"caio", "system"},
 }
 
 
@@ -116,7 +119,8 @@ def test_auditor_changes_nothing():
     assert allowed == {"identity.user.read", "identity.account.read_own", "identity.token.create_own",
                        "audit.event.read", "audit.trail.verify", "inventory.use_case.read",
                        "inventory.use_case.read_draft", "inventory.file.export", "evaluation.run.read",
-                       "governance.gate.query", "jobs.notice.read", "governance.dashboard.read", "oversight.decision.read"}
+                       "governance.gate.query", "jobs.notice.read", "governance.dashboard.read", "oversight.decision.read",
+                       "disclosure.withholding.read"}
 
 
 def test_submitter_cannot_read_another_components_drafts():
