@@ -16,8 +16,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from raigov.audit import service as audit
+from raigov.cli.main import app as cli
 from raigov.datacall import service as datacall
 from raigov.disclosure import site, verify, withholding
 from raigov.errors import Conflict, PermissionDenied, ValidationFailed
@@ -25,7 +27,9 @@ from raigov.inventory import service as inventory
 from raigov.inventory.questions import label_of
 from raigov.web.app import create_app
 from tests.governance import test_datacall
-from tests.governance.test_datacall import YEAR, _certify_components, _open
+from tests.governance.test_datacall import GOOD, YEAR, _certify_components, _open
+from tests.web.conftest import csrf_from
+from tests.web.test_domains import signed_in
 
 agency = test_datacall.agency  # CBP: cbp1, cbp2 (a failing check, explained); ICE: ice1; the CAIO and leads
 
@@ -53,7 +57,7 @@ def _setup(db, agency, settings):
     return cert, built
 
 
-def test_withholding_is_checked(db, agency):
+def test_withholding_is_checked(db, agency, settings):
     a, ids = agency, agency["ids"]
     with db.transaction() as s:
         withholding.withhold(s, a["caio"], ids["cbp1"], "benefits", "foia-b5")
@@ -70,6 +74,24 @@ def test_withholding_is_checked(db, agency):
     for who in ("ice.lead", "cbp.owner"):
         with pytest.raises(PermissionDenied), db.transaction() as s:
             withholding.withhold(s, a[who], ids["ice1"], "", "foia-b6")
+    with signed_in(create_app(settings, db), "caio") as c:  # the internal pages: errors at the field, then saved
+        page = c.get("/disclosure")
+        assert page.status_code == 200 and "Only the answer: " in page.text
+        form = {"csrf_token": csrf_from(page.text), "use_case": ids["ice1"], "field": "benefits", "reason": ""}
+        r = c.post("/disclosure/withholdings", data=form)
+        assert r.status_code == 422 and 'id="f-reason-error"' in r.text and "choose one of the reason codes" in r.text
+        r = c.post("/disclosure/withholdings", data={**form, "reason": "foia-b6"}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/disclosure?done=disclosure.withheld"
+        side = c.get(f"/disclosure/use-cases/{ids['ice1']}").text
+        assert "<strong>Withheld</strong>: Personal privacy (FOIA exemption (b)(6))" in side and "Tip line routing" in side
+    with signed_in(create_app(settings, db), "ice.lead") as c:
+        assert c.get("/disclosure").status_code == 403
+    with db.transaction() as s:
+        view = withholding.side_by_side(s, a["caio"], ids["ice1"])
+        assert [r for r in view["rows"] if r[3]] == [(label_of("benefits"), GOOD["benefits"], None,
+                                                      "Personal privacy (FOIA exemption (b)(6))")]
+        released = [w.id for w in withholding.list_withholdings(s, a["caio"]) if w.business_id == ids["ice1"]]
+        withholding.release(s, a["caio"], released[0])
     with db.transaction() as s:
         (w,) = withholding.list_withholdings(s, a["caio"])
         assert (w.business_id, w.field, w.field_label, w.reason) == (ids["cbp1"], "benefits", label_of("benefits"), "foia-b5")
@@ -100,7 +122,7 @@ def _texts(r) -> str:
     return r.content.decode("utf-8", "replace")
 
 
-def test_public_site_never_shows_what_is_withheld_and_checks_out(db, agency, settings, tmp_path):
+def test_public_site_never_shows_what_is_withheld_and_checks_out(db, agency, settings, tmp_path, cli_env):
     """Long because it walks the whole published site once (one database per backend)."""
     cert, built = _setup(db, agency, settings)
     ids = agency["ids"]
@@ -180,3 +202,13 @@ def test_public_site_never_shows_what_is_withheld_and_checks_out(db, agency, set
         cons = c.get(f"/public/proofs/consistency?old={first['tree_size']}&new={later['tree_size']}").json()
         assert verify.check_consistency(first, later, cons, key) == []
         assert verify.check_consistency(first, {**later, "root_hash": "1" * 64}, cons, key)
+
+        # `raigov public build` publishes a new build; `raigov public verify FILE` finds a download by its hash
+        out = CliRunner().invoke(cli, ["public", "build", "--json"])
+        assert out.exit_code == 0, out.output
+        assert json.loads(out.stdout)["files"] == len(man["files"])
+        (tmp_path / "dl.csv").write_bytes(c.get(f"/public/data/{YEAR}/inventory.csv").content)
+        out = CliRunner().invoke(cli, ["public", "verify", str(tmp_path / "dl.csv"), "--json"])
+        assert out.exit_code == 0 and json.loads(out.stdout)["path"] == f"data/{YEAR}/inventory.csv", out.output
+        (tmp_path / "dl.csv").write_bytes(c.get(f"/public/data/{YEAR}/inventory.csv").content + b"\n")
+        assert CliRunner().invoke(cli, ["public", "verify", str(tmp_path / "dl.csv")]).exit_code == 1
