@@ -54,8 +54,12 @@ class SiteTampered(RaigovError):
     status, code, title = 500, "public-site-tampered", "A published file does not match its recorded hash"
 
 
+_NOT_SLUG = re.compile(r"[^A-Za-z0-9]+")
+
+
+@functools.lru_cache(maxsize=65536)
 def slug(value: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", value or "").strip("-") or "none"
+    return _NOT_SLUG.sub("-", value or "").strip("-") or "none"
 
 
 def json_bytes(obj) -> bytes:

@@ -5,6 +5,8 @@ with its hash and proof). Works without JavaScript: the index's search and filte
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -14,7 +16,7 @@ from raigov.disclosure import site as sites
 from raigov.errors import NotFound
 from raigov.identity.permissions import Actor
 from raigov.web.deps import settings_of, uow
-from raigov.web.params import OptYear, TreeSize, YearPath
+from raigov.web.params import OptYear, PageNo, TreeSize, YearPath
 from raigov.web.templating import render
 
 router = APIRouter(prefix="/public", include_in_schema=False)
@@ -22,6 +24,7 @@ well_known = APIRouter(include_in_schema=False)
 
 TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json", "atom": "application/atom+xml",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+PER_PAGE = 50  # use cases per page of the index
 FILTERS = ("q", "component", "topic", "stage", "high_impact", "face", "genai")
 PUBLIC_READER = Actor.system("public-site")  # reads the audit trail's roots for consistency proofs only
 
@@ -61,7 +64,7 @@ def _file(request: Request, site: sites.Site, path: str, filename: str | None = 
 def index(request: Request, year: OptYear = None, q: str = Query("", max_length=200),
           component: str = Query("", max_length=200), topic: str = Query("", max_length=200),
           stage: str = Query("", max_length=200), high_impact: str = Query("", max_length=3),
-          face: str = Query("", max_length=3), genai: str = Query("", max_length=3)):
+          face: str = Query("", max_length=3), genai: str = Query("", max_length=3), page: PageNo = 1):
     """The inventory's public index: search and filters (a GET form, no JavaScript needed)."""
     site = _site(request)
     if site is None:
@@ -77,8 +80,12 @@ def index(request: Request, year: OptYear = None, q: str = Query("", max_length=
     rows = pd.filter_rows(data["use_cases"], **chosen)
     options = {k: sorted({r[f] for r in data["use_cases"] if r[f]})
                for k, f in (("component", "agency_bureau"), ("topic", "topic_area"), ("stage", "development_stage"))}
+    pages = max(1, -(-len(rows) // PER_PAGE))
+    page = min(page, pages)
+    query = urlencode({"year": year, **{k: v for k, v in chosen.items() if v}})
     return _page(request, site, "index", path, {"data": data, "year": year, "rows": rows, "chosen": chosen,
-                                                 "options": options, "slug": sites.slug})
+                                                 "shown": rows[(page - 1) * PER_PAGE:page * PER_PAGE], "page": page,
+                                                 "pages": pages, "query": query, "options": options, "slug": sites.slug})
 
 
 @router.get("/use-cases/{year}/{ident}")
