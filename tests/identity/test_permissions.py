@@ -87,6 +87,9 @@ EXPECTED: dict[str, set[str]] = {
     "jobs.notice.read": {"caio", "caio_delegate", "auditor", "admin", "component_ai_lead", "system"},
     "jobs.notice.retry": {"caio", "caio_delegate", "admin", "system"},
     "datacall.snapshot.finish": {"caio", "caio_delegate", "admin"},
+    "disclosure.withholding.read": {"caio", "caio_delegate", "auditor", "system"},
+    "disclosure.withholding.manage": {"caio", "caio_delegate", "system"},
+    "disclosure.site.publish": {"caio", "system"},
 }
 
 
@@ -135,7 +138,8 @@ def test_auditor_changes_nothing():
                        "audit.event.read", "audit.trail.verify", "inventory.use_case.read",
                        "inventory.use_case.read_draft", "inventory.file.export", "evaluation.run.read",
                        "governance.gate.query", "jobs.notice.read", "governance.dashboard.read", "oversight.decision.read",
-                       "monitoring.monitor.read", "genai.grant.read", "training.ledger.read"}
+                       "monitoring.monitor.read", "genai.grant.read", "training.ledger.read",
+                       "disclosure.withholding.read"}
 
 
 def test_submitter_cannot_read_another_components_drafts():

@@ -34,12 +34,12 @@ from raigov.datacall.snapshot import (
     PUBLIC_OMIT,
     cots_text,
     csv_text,
-    is_withheld,
     safe_snapshot_names,
     snapshot_names,
     xlsx_data,
 )
 from raigov.db.base import utcnow
+from raigov.disclosure import withholding
 from raigov.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from raigov.governance.vocab import CycleStatus
 from raigov.identity.models import OrgUnit
@@ -415,7 +415,7 @@ def certify(session: Session, actor: Actor, year: int, statement: str, settings:
                                "certification first", errors=errors)
 
     rows, warnings = inventory.export_rows(session, actor, FORMAT)
-    public = [r for r in rows if not is_withheld(r)]
+    public = withholding.public_rows(session, rows)  # without what the CAIO's office withholds
     full_bytes = csv_text(rows).encode("utf-8")
     public_bytes = csv_text(public, PUBLIC_OMIT).encode("utf-8")
     # beside the exact public file: a spreadsheet-safe copy and an XLSX of the same rows, each with its own hash

@@ -1,0 +1,147 @@
+"""The public site under load: the demo agency's public pages, 50 concurrent clients for 20 seconds, loopback.
+
+    .venv/bin/python benchmarks/public_bench.py [--clients 50] [--seconds 20] [--workers 1]
+
+Loads the demo agency (`raigov demo load`: a certified inventory, a waiver, a pilot) into a fresh SQLite file,
+builds the public site (`raigov public build`), runs the app with uvicorn in a subprocess (127.0.0.1, a free
+port) and, in this process, `--clients` asyncio clients (one keep-alive connection each) that fetch public
+URLs in turn for `--seconds`: the index, the index with a search and filters, every use case page, the
+component pages, waivers, pilots, changes, the open data (CSV, JSON) and page data (JSON). Prints requests/s,
+p50/p95/p99 latency per kind and overall, errors, and PASS/FAIL against p99 <= 50 ms."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET_P99_MS = 50.0
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as sk:
+        sk.bind(("127.0.0.1", 0))
+        return sk.getsockname()[1]
+
+
+def prepare(root: Path) -> tuple[str, list[tuple[str, str]]]:
+    """A demo database with the public site built; (its URL, [(kind, url)])."""
+    from raigov.config import Settings
+    from raigov.db.engine import Database
+    from raigov.db.migrate import upgrade
+    from raigov.demo import agency
+    from raigov.disclosure import site
+    from raigov.identity.permissions import Actor
+
+    settings = Settings(data_dir=root / "data", secret_key="bench-secret-not-for-production")
+    url = f"sqlite:///{root / 'raigov.sqlite3'}"
+    db = Database(url)
+    upgrade(db)
+    t = time.perf_counter()
+    with db.transaction() as s:
+        agency.load(s, settings, Actor.system("demo"))
+    with db.transaction() as s:
+        res = site.build(s, Actor.system("demo"), settings)
+    print(f"demo loaded and site built in {time.perf_counter() - t:.1f} s: {res.files} files")
+    with db.transaction(read=True) as s:
+        cur = site.current(s, settings)
+        year = cur.json("pages/site.json")["years"][0]
+        idx = cur.json(f"pages/{year}/index.json")
+    db.dispose()
+    urls = [("index", "/public"), ("search", f"/public?year={year}&q=data&high_impact=no"),
+            ("waivers", "/public/waivers"), ("pilots", "/public/pilots"), ("changes", f"/public/changes/{year}"),
+            ("csv", f"/public/data/{year}/inventory.csv"), ("json", f"/public/data/{year}/inventory.json")]
+    urls += [("use case", f"/public/use-cases/{year}/{site.slug(u['id'])}") for u in idx["use_cases"]]
+    urls += [("page data", f"/public/site/pages/{year}/use-cases/{site.slug(u['id'])}.json") for u in idx["use_cases"][:20]]
+    urls += [("component", f"/public/components/{year}/{site.slug(c['component'])}") for c in idx["components"]]
+    return url, urls
+
+
+def start_server(db_url: str, data_dir: Path, port: int, workers: int) -> subprocess.Popen:
+    import httpx
+
+    env = {**os.environ, "RAIGOV_DATABASE_URL": db_url, "RAIGOV_DATA_DIR": str(data_dir),
+           "RAIGOV_SECRET_KEY": "bench-secret-not-for-production"}
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "raigov.web.asgi:app", "--host", "127.0.0.1",
+                             "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+                             "--no-access-log"], env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"uvicorn exited with {proc.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError("uvicorn did not become ready in 60 s")
+
+
+async def load(port: int, urls: list[tuple[str, str]], clients: int, seconds: float) -> tuple[dict, int]:
+    import httpx
+
+    lat: dict[str, list[float]] = {}
+    errors = 0
+
+    async def client(n: int) -> None:
+        nonlocal errors
+        rnd = random.Random(n)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as c:
+            for _kind, url in urls[:3]:  # warm up
+                await c.get(url)
+            end = time.perf_counter() + seconds
+            while time.perf_counter() < end:
+                kind, url = rnd.choice(urls)
+                t = time.perf_counter()
+                r = await c.get(url)
+                dt = (time.perf_counter() - t) * 1000
+                if r.status_code != 200:
+                    errors += 1
+                lat.setdefault(kind, []).append(dt)
+
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    return lat, errors
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--workers", type=int, default=1)
+    a = ap.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="raigov-public-bench-"))
+    db_url, urls = prepare(root)
+    port = free_port()
+    proc = start_server(db_url, root / "data", port, a.workers)
+    try:
+        lat, errors = asyncio.run(load(port, urls, a.clients, a.seconds))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    everything = [x for xs in lat.values() for x in xs]
+    print(f"{len(everything)} requests in {a.seconds:.0f} s from {a.clients} clients: {len(everything) / a.seconds:.0f} "
+          f"requests/s, {errors} errors (uvicorn, {a.workers} worker{'s' if a.workers != 1 else ''}, SQLite, loopback)")
+    for kind, xs in sorted(lat.items()):
+        print(f"  {kind:10s} n={len(xs):6d}  p50 {pct(xs, .5):7.1f} ms  p95 {pct(xs, .95):7.1f} ms  p99 {pct(xs, .99):7.1f} ms")
+    p99 = pct(everything, .99)
+    print(f"overall p50 {pct(everything, .5):.1f} ms, p99 {p99:.1f} ms: "
+          f"{'PASS' if p99 <= TARGET_P99_MS and not errors else 'FAIL'} (target p99 <= {TARGET_P99_MS:.0f} ms)")
+    return 0 if p99 <= TARGET_P99_MS and not errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
