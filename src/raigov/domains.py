@@ -32,6 +32,7 @@ DOMAINS: list[str] = [
     "raigov.monitoring",
     "raigov.genai",
     "raigov.oversight",
+    "raigov.disclosure.reports",
     "raigov.jobs",
     "raigov.demo",
     "raigov.db",
