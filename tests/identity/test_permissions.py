@@ -69,6 +69,10 @@ EXPECTED: dict[str, set[str]] = {
     "jobs.notice.read": {"caio", "caio_delegate", "auditor", "admin", "component_ai_lead", "system"},
     "jobs.notice.retry": {"caio", "caio_delegate", "admin", "system"},
     "datacall.snapshot.finish": {"caio", "caio_delegate", "admin"},
+    "disclosure.report.read": {"caio", "caio_delegate", "auditor", "system"},
+    "disclosure.report.generate": {"caio", "caio_delegate", "system"},
+    "disclosure.plan.edit": {"caio", "caio_delegate"},
+    "disclosure.plan.finalise": {"caio"},
 }
 
 
@@ -116,7 +120,8 @@ def test_auditor_changes_nothing():
     assert allowed == {"identity.user.read", "identity.account.read_own", "identity.token.create_own",
                        "audit.event.read", "audit.trail.verify", "inventory.use_case.read",
                        "inventory.use_case.read_draft", "inventory.file.export", "evaluation.run.read",
-                       "governance.gate.query", "jobs.notice.read", "governance.dashboard.read", "oversight.decision.read"}
+                       "governance.gate.query", "jobs.notice.read", "governance.dashboard.read", "oversight.decision.read",
+                       "disclosure.report.read"}
 
 
 def test_submitter_cannot_read_another_components_drafts():

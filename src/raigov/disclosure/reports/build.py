@@ -52,7 +52,8 @@ def fr_fc(year: int, generated_on: str, uses: list[dict]) -> Document:
         other = [["U.S. citizens' opt-outs recorded", text(u["opt_outs"])], ["Retention", text(u["retention"])]]
         sections.append(Section(f"{u['name']} ({u['business_id']})", paras, [
             Table("Testing", ["Item", "Value"], tests), Table("Oversight reviews", ["Office", "Review"], reviews),
-            Table(f"Human oversight in {year}", ["Item", "Value"], stats), Table("Opt-out and retention", ["Item", "Value"], other)]))
+            Table(f"Human oversight in {year}", ["Item", "Value"], stats),
+            Table("Opt-out and retention", ["Item", "Value"], other)]))
     return Document("fr-fc", year, f"{KINDS['fr-fc']}, {year}", f"Generated on {generated_on} from the AI governance platform.",
                     sections, {"uses": uses})
 
@@ -97,7 +98,8 @@ def inventory_summary(year: int, generated_on: str, inv: dict, practices: dict, 
                              f"({inv['drafts']} more are drafts). {inv['face_recognition']} use face recognition or face "
                              f"capture; {inv['genai']} use generative AI. {inv['awaiting_caio']} determinations await the "
                              "Chief AI Officer.", call_text]),
-        Section("Use cases by component", tables=[_counts_table("Active use cases by component", "Component", inv["by_component"])]),
+        Section("Use cases by component",
+                tables=[_counts_table("Active use cases by component", "Component", inv["by_component"])]),
         Section("Use cases by stage", tables=[_counts_table("Active use cases by stage", "Stage", inv["by_stage"])]),
         Section("Use cases by determination",
                 tables=[_counts_table("Active use cases by current determination", "Determination", inv["by_determination"])]),
@@ -125,8 +127,8 @@ def plan_draft(year: int, state: dict) -> dict[str, str]:
                       "Officer certifies the whole. "
                       + ("No data call is open for this year yet." if call is None
                          else f"The {year} data call is {call['status']}, due {call['due_on']}.")),
-        "determinations": (f"Every use case is screened against the policy packs and the Chief AI Officer determines "
-                           f"whether it is high-impact. Current determinations: "
+        "determinations": ("Every use case is screened against the policy packs and the Chief AI Officer determines "
+                           "whether it is high-impact. Current determinations: "
                            + "; ".join(f"{k}: {v}" for k, v in inv["by_determination"].items()) + "."),
         "practices": (f"{met} of {total} required minimum practices are met, waived or not applicable; each is tracked "
                       "with its evidence, and a use case is not authorized until its practices are in place."),

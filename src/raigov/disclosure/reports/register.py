@@ -5,6 +5,7 @@ from raigov.domains import CliGroup, Contribution, Link
 
 CONTRIBUTES = Contribution(
     pages=("raigov.web.pages.reports:router",),
-    cli=(CliGroup("report", "raigov.cli.report", "Accountability reports: face recognition, compliance plan, inventory summary"),),
+    cli=(CliGroup("report", "raigov.cli.report",
+                  "Accountability reports: face recognition, compliance plan, inventory summary"),),
     nav=(Link("/reports", "Reports", "disclosure.report.read", order=68),),
 )

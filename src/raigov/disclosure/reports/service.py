@@ -33,8 +33,19 @@ EDIT, FINALISE = "disclosure.plan.edit", "disclosure.plan.finalise"
 MAX_SECTION_CHARS = 20_000
 FIRST_YEAR, LAST_YEAR = 2020, 2100
 
-__all__ = ["KINDS", "FORMATS", "PLAN_SECTIONS", "build_document", "generate", "list_reports", "report_file", "plan",
-           "edit_plan", "finalise_plan", "check_year"]
+__all__ = [
+    "FORMATS",
+    "KINDS",
+    "PLAN_SECTIONS",
+    "build_document",
+    "check_year",
+    "edit_plan",
+    "finalise_plan",
+    "generate",
+    "list_reports",
+    "plan",
+    "report_file",
+]
 PLAN_SECTIONS = build.PLAN_SECTIONS
 
 
