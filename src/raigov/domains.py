@@ -33,6 +33,7 @@ DOMAINS: list[str] = [
     "raigov.genai",
     "raigov.oversight",
     "raigov.disclosure.reports",
+    "raigov.disclosure.feedback",
     "raigov.jobs",
     "raigov.demo",
     "raigov.db",

@@ -73,6 +73,7 @@ EXPECTED: dict[str, set[str]] = {
     "disclosure.report.generate": {"caio", "caio_delegate", "system"},
     "disclosure.plan.edit": {"caio", "caio_delegate"},
     "disclosure.plan.finalise": {"caio"},
+    "disclosure.feedback.manage": {"component_ai_lead", "caio", "caio_delegate"},
 }
 
 

@@ -49,7 +49,36 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        'public_feedback',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('use_case_id', sa.Integer(), nullable=False),
+        sa.Column('component', sa.String(length=20), nullable=True),
+        sa.Column('body', sa.Text(), nullable=False),
+        sa.Column('masked', _json(), nullable=False),
+        sa.Column('client', sa.String(length=64), nullable=False),
+        sa.Column('status', sa.String(length=12), nullable=False),
+        sa.Column('topic', sa.String(length=40), nullable=True),
+        sa.Column('note', sa.Text(), nullable=True),
+        sa.Column('response', sa.Text(), nullable=True),
+        sa.Column('response_public', sa.Boolean(), nullable=False),
+        sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('triaged_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('responded_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('responded_by', sa.String(length=200), nullable=True),
+        sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('closed_by', sa.String(length=200), nullable=True),
+        sa.Column('version', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_public_feedback_client_received', 'public_feedback', ['client', 'received_at'])
+    op.create_index('ix_public_feedback_use_case', 'public_feedback', ['use_case_id', 'status'])
+    op.create_index('ix_public_feedback_component_status', 'public_feedback', ['component', 'status'])
+
+
 def downgrade() -> None:
+    op.drop_table('public_feedback')
     op.drop_table('compliance_plans')
     op.drop_index('ix_accountability_reports_kind_year', table_name='accountability_reports')
     op.drop_table('accountability_reports')
