@@ -84,6 +84,10 @@ def test_queue_triage_respond_close_clock_and_panel(db, settings, people, use_ca
         late = clock.due(s, dt.date(2026, 12, 3), settings)
         assert [(x.object_id, x.level) for x in late] == [(str(a), "escalation")]
         assert {r.username for r in late[0].recipients} == {"lead", "caio"}
+        items = clock.tasks(s, people["lead"], dt.date(2026, 12, 3))  # the home page's task: oldest first
+        assert [(i.href, i.due, i.overdue) for i in items] == [(f"/feedback/{a}", dt.date(2026, 12, 2), True),
+                                                               (f"/feedback/{b}", dt.date(2026, 12, 22), False)]
+        assert clock.tasks(s, people["tsa.lead"], dt.date(2026, 12, 3)) == []
     with db.transaction() as s:
         with pytest.raises(ValidationFailed) as exc:
             feedback.triage(s, people["lead"], a, "gossip")

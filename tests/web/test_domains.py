@@ -228,7 +228,7 @@ def test_the_app_the_cli_and_the_jobs_read_the_one_list():
     assert labels == [("/home", "Home"), ("/inventory", "Inventory"), ("/policy", "Policy"),
                       ("/dashboard", "Dashboard"), ("/reviews", "Reviews"), ("/datacall", "Data call"),
                       ("/evaluation", "T&E"), ("/genai/screen", "Prompt guard"), ("/oversight", "Oversight"),
-                      ("/feedback", "Feedback"), ("/reports", "Reports"), ("/admin/users", "Users"),
+                      ("/reports", "Reports"), ("/admin/users", "Users"),
                       ("/audit", "Audit trail"), ("/notices", "Notices"), ("/account", "My account")]
 
 
@@ -262,8 +262,7 @@ ROLE_NAV = {
     # the T&E link follows eval.read: a privacy reviewer and a use case owner may read runs (before: only the
     # T&E engineer and the CAIO's office saw the link); Users follows user.read (the CAIO and the auditor too)
     "the.caio": (["caio"], ["/home", "/inventory", "/policy", "/dashboard", "/reviews", "/datacall", "/evaluation",
-                           "/genai/screen", "/oversight", "/feedback", "/reports", "/admin/users", "/audit", "/notices",
-                           "/account"]),
+                           "/genai/screen", "/oversight", "/reports", "/admin/users", "/audit", "/notices", "/account"]),
     "a.privacy": (["privacy_reviewer"], ["/home", "/inventory", "/policy", "/dashboard", "/reviews", "/evaluation",
                                          "/genai/screen", "/oversight", "/notices", "/account"]),
     "cbp.owner": (["submitter@CBP"], ["/home", "/inventory", "/policy", "/evaluation", "/genai/screen", "/notices",

@@ -14,6 +14,7 @@ from raigov.clock import agency_zone
 from raigov.config import Settings
 from raigov.disclosure.feedback.models import Feedback
 from raigov.disclosure.feedback.service import MANAGE, OPEN
+from raigov.domains import TaskItem
 from raigov.identity.models import OrgUnit, RoleAssignment, User
 from raigov.identity.permissions import Actor
 from raigov.identity.service import ancestors_map
@@ -81,3 +82,18 @@ def panel(session: Session, actor: Actor) -> dict:
         .where(scope.where_component(Feedback.component), Feedback.responded_at.is_not(None)))]
     return {"rows": sorted(per.values(), key=lambda r: (-r["open"], r["business_id"])),
             "median_days": round(median(days), 1) if days else None}
+
+
+def tasks(session: Session, actor: Actor, today: dt.date) -> list[TaskItem]:
+    """The home page's "Public feedback to answer": open messages in the person's components, each due
+    RESPONSE_DAYS after its agency day of receipt."""
+    scope = readable(session, actor, MANAGE)
+    if scope.nothing:
+        return []
+    out = []
+    for f, name in session.execute(select(Feedback, UseCase.name).join(UseCase, UseCase.id == Feedback.use_case_id)
+                                   .where(Feedback.status.in_(OPEN), scope.where_component(Feedback.component))
+                                   .order_by(Feedback.received_at, Feedback.id)):
+        by = received_day(f) + dt.timedelta(days=RESPONSE_DAYS)
+        out.append(TaskItem(f"A message from the public about {name}", f"/feedback/{f.id}", by, by < today))
+    return out
