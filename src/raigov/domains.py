@@ -34,6 +34,8 @@ DOMAINS: list[str] = [
     "raigov.genai",
     "raigov.training",
     "raigov.oversight",
+    "raigov.disclosure.reports",
+    "raigov.disclosure.feedback",
     "raigov.jobs",
     "raigov.demo",
     "raigov.db",

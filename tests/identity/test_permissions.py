@@ -90,6 +90,11 @@ EXPECTED: dict[str, set[str]] = {
     "disclosure.withholding.read": {"caio", "caio_delegate", "auditor", "system"},
     "disclosure.withholding.manage": {"caio", "caio_delegate", "system"},
     "disclosure.site.publish": {"caio", "system"},
+    "disclosure.report.read": {"caio", "caio_delegate", "auditor", "system"},
+    "disclosure.report.generate": {"caio", "caio_delegate", "system"},
+    "disclosure.plan.edit": {"caio", "caio_delegate"},
+    "disclosure.plan.finalise": {"caio"},
+    "disclosure.feedback.manage": {"component_ai_lead", "caio", "caio_delegate"},
 }
 
 
@@ -139,7 +144,7 @@ def test_auditor_changes_nothing():
                        "inventory.use_case.read_draft", "inventory.file.export", "evaluation.run.read",
                        "governance.gate.query", "jobs.notice.read", "governance.dashboard.read", "oversight.decision.read",
                        "monitoring.monitor.read", "genai.grant.read", "training.ledger.read",
-                       "disclosure.withholding.read"}
+                       "disclosure.withholding.read", "disclosure.report.read"}
 
 
 def test_submitter_cannot_read_another_components_drafts():

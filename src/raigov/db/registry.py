@@ -4,6 +4,8 @@ from raigov.audit import models as _audit  # noqa: F401
 from raigov.datacall import models as _datacall  # noqa: F401
 from raigov.db.base import Base
 from raigov.disclosure import models as _disclosure  # noqa: F401
+from raigov.disclosure.feedback import models as _feedback  # noqa: F401
+from raigov.disclosure.reports import models as _reports  # noqa: F401
 from raigov.evaluation import models as _evaluation  # noqa: F401
 from raigov.genai import models as _genai  # noqa: F401
 from raigov.governance import models as _governance  # noqa: F401

@@ -1,1 +1,1 @@
-"""Disclosure: what the public may read of the inventory (withholding, the public site, open data, verification)."""
+"""Disclosure and accountability: withholding, the public site, open data, verification, public feedback and the reports DHS publishes."""
