@@ -32,7 +32,7 @@ class BodyMember(Base):
     __table_args__ = (Index("ix_body_members_body_seat", "body", "seat"),)
 
 
-class Meeting(Base):
+class BodyMeeting(Base):
     """A meeting of a body: when and where, its status, its minutes and whether the body publishes them."""
 
     __tablename__ = "body_meetings"
@@ -49,12 +49,12 @@ class Meeting(Base):
     created_by: Mapped[str] = mapped_column(String(200), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
-    items: Mapped[list[AgendaItem]] = relationship(back_populates="meeting", order_by="AgendaItem.position")
+    items: Mapped[list[BodyAgendaItem]] = relationship(back_populates="meeting", order_by="BodyAgendaItem.position")
 
     __table_args__ = (Index("ix_body_meetings_body_starts_at", "body", "starts_at"),)
 
 
-class AgendaItem(Base):
+class BodyAgendaItem(Base):
     """One item of a meeting's agenda, about a use case, a waiver, a policy pack version, a T&E report or
     other business (raigov.bodies.vocab.Subject)."""
 
@@ -70,12 +70,12 @@ class AgendaItem(Base):
     added_by: Mapped[str] = mapped_column(String(200), nullable=False)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
-    meeting: Mapped[Meeting] = relationship(back_populates="items")
+    meeting: Mapped[BodyMeeting] = relationship(back_populates="items")
 
     __table_args__ = (UniqueConstraint("meeting_id", "position"),)
 
 
-class Attendance(Base):
+class BodyAttendance(Base):
     __tablename__ = "body_attendance"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -90,7 +90,7 @@ class Attendance(Base):
     __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
 
 
-class Decision(Base):
+class BodyDecision(Base):
     """A decision or recommendation of a body at a meeting, on one subject, with its tally, the quorum it met
     (or not) and its outcome; `evidence_id` is the evidence it became (a Responsible Use Group
     recommendation on a use case: its independent review)."""
@@ -115,7 +115,7 @@ class Decision(Base):
     recorded_by: Mapped[str] = mapped_column(String(200), nullable=False)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
-    meeting: Mapped[Meeting] = relationship()
+    meeting: Mapped[BodyMeeting] = relationship()
     votes: Mapped[list[BodyVote]] = relationship(back_populates="decision", order_by="BodyVote.id")
 
     __table_args__ = (Index("ix_body_decisions_subject", "subject_kind", "subject_ref"),)
@@ -129,7 +129,7 @@ class BodyVote(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("body_members.id"), nullable=False)
     vote: Mapped[str] = mapped_column(String(8), nullable=False)  # yes | no | abstain
 
-    decision: Mapped[Decision] = relationship(back_populates="votes")
+    decision: Mapped[BodyDecision] = relationship(back_populates="votes")
     member: Mapped[BodyMember] = relationship()
 
     __table_args__ = (UniqueConstraint("decision_id", "member_id"),)

@@ -22,7 +22,7 @@ from raigov.audit.canonical import sha256_json
 from raigov.audit.service import record
 from raigov.bodies import rules
 from raigov.bodies.charters import Body, bodies, body
-from raigov.bodies.models import AgendaItem, Attendance, BodyMember, BodyVote, Decision, Meeting
+from raigov.bodies.models import BodyAgendaItem, BodyAttendance, BodyMember, BodyVote, BodyDecision, BodyMeeting
 from raigov.bodies.subjects import resolve
 from raigov.bodies.vocab import DecisionKind, MeetingStatus, Outcome, Subject, Vote
 from raigov.clock import agency_today, agency_zone
@@ -81,25 +81,25 @@ def readable_bodies(session: Session, actor: Actor) -> list[Body]:
     return [b for b in bodies().values() if may_read(session, actor, b.key)]
 
 
-def get_meeting(session: Session, actor: Actor, meeting_id: int) -> Meeting:
-    m = session.get(Meeting, meeting_id)
+def get_meeting(session: Session, actor: Actor, meeting_id: int) -> BodyMeeting:
+    m = session.get(BodyMeeting, meeting_id)
     if m is None:
         raise NotFound(f"no meeting {meeting_id}")
     check_read(session, actor, m.body)
     return m
 
 
-def meetings_of(session: Session, actor: Actor, body_key: str) -> list[Meeting]:
+def meetings_of(session: Session, actor: Actor, body_key: str) -> list[BodyMeeting]:
     check_read(session, actor, body_key)
-    return list(session.scalars(select(Meeting).where(Meeting.body == body_key).order_by(Meeting.starts_at.desc())))
+    return list(session.scalars(select(BodyMeeting).where(BodyMeeting.body == body_key).order_by(BodyMeeting.starts_at.desc())))
 
 
-def attendance_of(session: Session, meeting: Meeting) -> list[Attendance]:
-    return list(session.scalars(select(Attendance).options(selectinload(Attendance.member).selectinload(
-        BodyMember.user)).where(Attendance.meeting_id == meeting.id).order_by(Attendance.id)))
+def attendance_of(session: Session, meeting: BodyMeeting) -> list[BodyAttendance]:
+    return list(session.scalars(select(BodyAttendance).options(selectinload(BodyAttendance.member).selectinload(
+        BodyMember.user)).where(BodyAttendance.meeting_id == meeting.id).order_by(BodyAttendance.id)))
 
 
-def meeting_quorum(session: Session, meeting: Meeting) -> rules.Quorum | None:
+def meeting_quorum(session: Session, meeting: BodyMeeting) -> rules.Quorum | None:
     """The quorum of the meeting from its recorded attendance (None before attendance is recorded)."""
     rows = attendance_of(session, meeting)
     if not rows:
@@ -111,13 +111,13 @@ def meeting_quorum(session: Session, meeting: Meeting) -> rules.Quorum | None:
     return rules.quorum(b.quorum, b.voting_seats, voting, presiding)
 
 
-def decisions_of(session: Session, meeting: Meeting) -> list[Decision]:
-    return list(session.scalars(select(Decision).options(selectinload(Decision.votes).selectinload(
-        BodyVote.member).selectinload(BodyMember.user)).where(Decision.meeting_id == meeting.id).order_by(Decision.id)))
+def decisions_of(session: Session, meeting: BodyMeeting) -> list[BodyDecision]:
+    return list(session.scalars(select(BodyDecision).options(selectinload(BodyDecision.votes).selectinload(
+        BodyVote.member).selectinload(BodyMember.user)).where(BodyDecision.meeting_id == meeting.id).order_by(BodyDecision.id)))
 
 
-def get_decision(session: Session, actor: Actor, decision_id: int) -> Decision:
-    d = session.get(Decision, decision_id)
+def get_decision(session: Session, actor: Actor, decision_id: int) -> BodyDecision:
+    d = session.get(BodyDecision, decision_id)
     if d is None:
         raise NotFound(f"no decision {decision_id}")
     check_read(session, actor, d.meeting.body)
@@ -167,7 +167,7 @@ def end_membership(session: Session, actor: Actor, member_id: int, until: dt.dat
 
 
 def schedule(session: Session, actor: Actor, body_key: str, *, title: str, starts_at: dt.datetime,
-             duration_minutes: int = 60, location: str = "") -> Meeting:
+             duration_minutes: int = 60, location: str = "") -> BodyMeeting:
     """A meeting; `starts_at` aware, or naive in the agency's time zone."""
     b = body(body_key)
     _keeper(actor, b, "bodies.meeting.manage")
@@ -178,7 +178,7 @@ def schedule(session: Session, actor: Actor, body_key: str, *, title: str, start
         starts_at = starts_at.replace(tzinfo=agency_zone())
     if not 5 <= duration_minutes <= 24 * 60:
         raise ValidationFailed.one("duration_minutes", "between 5 minutes and a day")
-    m = Meeting(body=b.key, title=title, starts_at=starts_at.astimezone(dt.UTC), duration_minutes=duration_minutes,
+    m = BodyMeeting(body=b.key, title=title, starts_at=starts_at.astimezone(dt.UTC), duration_minutes=duration_minutes,
                 location=(location or "").strip()[:300], status=MeetingStatus.SCHEDULED, created_by=actor.label,
                 created_at=utcnow())
     session.add(m)
@@ -189,8 +189,8 @@ def schedule(session: Session, actor: Actor, body_key: str, *, title: str, start
     return m
 
 
-def _meeting_for_write(session: Session, actor: Actor, meeting_id: int, action: str) -> tuple[Meeting, Body]:
-    m = session.scalar(select(Meeting).where(Meeting.id == meeting_id).with_for_update())
+def _meeting_for_write(session: Session, actor: Actor, meeting_id: int, action: str) -> tuple[BodyMeeting, Body]:
+    m = session.scalar(select(BodyMeeting).where(BodyMeeting.id == meeting_id).with_for_update())
     if m is None:
         raise NotFound(f"no meeting {meeting_id}")
     b = body(m.body)
@@ -200,7 +200,7 @@ def _meeting_for_write(session: Session, actor: Actor, meeting_id: int, action: 
     return m, b
 
 
-def cancel(session: Session, actor: Actor, meeting_id: int, reason: str) -> Meeting:
+def cancel(session: Session, actor: Actor, meeting_id: int, reason: str) -> BodyMeeting:
     m, _ = _meeting_for_write(session, actor, meeting_id, "bodies.meeting.manage")
     reason = clean(reason, "reason", "say why the meeting is cancelled")
     if m.status == MeetingStatus.HELD:
@@ -211,15 +211,15 @@ def cancel(session: Session, actor: Actor, meeting_id: int, reason: str) -> Meet
 
 
 def add_item(session: Session, actor: Actor, meeting_id: int, *, subject_kind: str, subject_ref: str | None = None,
-             title: str | None = None, notes: str = "") -> AgendaItem:
+             title: str | None = None, notes: str = "") -> BodyAgendaItem:
     m, _ = _meeting_for_write(session, actor, meeting_id, "bodies.meeting.manage")
     subject = resolve(session, actor, subject_kind, subject_ref)
     title = (title or "").strip() or (subject.label if subject.kind != Subject.OTHER else "")
     title = clean(title, "title", "an item of other business needs a title")[:500]
     if subject.ref and any(i.subject_kind == subject.kind and i.subject_ref == subject.ref for i in m.items):
         raise Conflict(f"{subject.label} is already on this meeting's agenda")
-    position = (session.scalar(select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == m.id)) or 0) + 1
-    item = AgendaItem(meeting_id=m.id, position=position, subject_kind=subject.kind, subject_ref=subject.ref,
+    position = (session.scalar(select(func.max(BodyAgendaItem.position)).where(BodyAgendaItem.meeting_id == m.id)) or 0) + 1
+    item = BodyAgendaItem(meeting_id=m.id, position=position, subject_kind=subject.kind, subject_ref=subject.ref,
                       title=title, notes=(notes or "").strip(), added_by=actor.label, added_at=utcnow())
     session.add(item)
     session.flush()
@@ -240,11 +240,11 @@ def record_attendance(session: Session, actor: Actor, meeting_id: int, present: 
     unknown = sorted(wanted - set(by_name))
     if unknown:
         raise ValidationFailed.one("present", f"not members of the {b.name} on the meeting's date: {', '.join(unknown)}")
-    if session.scalar(select(func.count()).select_from(Decision).where(Decision.meeting_id == m.id)):
+    if session.scalar(select(func.count()).select_from(BodyDecision).where(BodyDecision.meeting_id == m.id)):
         raise Conflict("decisions were recorded at this meeting: its attendance is final")
-    session.execute(delete(Attendance).where(Attendance.meeting_id == m.id))
+    session.execute(delete(BodyAttendance).where(BodyAttendance.meeting_id == m.id))
     for mb in members:
-        session.add(Attendance(meeting_id=m.id, member_id=mb.id, present=mb.user.username in wanted,
+        session.add(BodyAttendance(meeting_id=m.id, member_id=mb.id, present=mb.user.username in wanted,
                                recorded_by=actor.label, recorded_at=utcnow()))
     m.status = MeetingStatus.HELD
     session.flush()
@@ -255,7 +255,7 @@ def record_attendance(session: Session, actor: Actor, meeting_id: int, present: 
     return q
 
 
-def record_minutes(session: Session, actor: Actor, meeting_id: int, text: str) -> Meeting:
+def record_minutes(session: Session, actor: Actor, meeting_id: int, text: str) -> BodyMeeting:
     m, _ = _meeting_for_write(session, actor, meeting_id, "bodies.meeting.manage")
     if m.status != MeetingStatus.HELD:
         raise Conflict("minutes are recorded once the meeting is held (its attendance recorded)")
@@ -268,7 +268,7 @@ def record_minutes(session: Session, actor: Actor, meeting_id: int, text: str) -
 # ---------------------------------------------------------------- decisions
 
 
-def _votes(session: Session, m: Meeting, b: Body, votes: dict[str, str]) -> list[tuple[BodyMember, Vote]]:
+def _votes(session: Session, m: BodyMeeting, b: Body, votes: dict[str, str]) -> list[tuple[BodyMember, Vote]]:
     present = {a.member.user.username: a.member for a in attendance_of(session, m) if a.present}
     out, bad, unknown = [], [], []
     for name, choice in votes.items():
@@ -288,7 +288,7 @@ def _votes(session: Session, m: Meeting, b: Body, votes: dict[str, str]) -> list
 
 
 def record_decision(session: Session, actor: Actor, meeting_id: int, *, kind: str, subject_kind: str,
-                    subject_ref: str | None, text: str, votes: dict[str, str]) -> Decision:
+                    subject_ref: str | None, text: str, votes: dict[str, str]) -> BodyDecision:
     """A decision or recommendation voted at a held meeting (``votes``: user name -> yes | no | abstain, of
     voting members present). Its outcome follows the body's quorum and majority rules."""
     m, b = _meeting_for_write(session, actor, meeting_id, "bodies.decision.record")
@@ -304,7 +304,7 @@ def record_decision(session: Session, actor: Actor, meeting_id: int, *, kind: st
     cast = _votes(session, m, b, votes)
     tally = rules.Tally.of(v for _, v in cast)
     outcome = rules.outcome(q, b.majority, tally)
-    d = Decision(meeting_id=m.id, kind=kind, subject_kind=subject.kind, subject_ref=subject.ref,
+    d = BodyDecision(meeting_id=m.id, kind=kind, subject_kind=subject.kind, subject_ref=subject.ref,
                  subject_label=subject.label[:500], text=text, outcome=outcome, yes=tally.yes, no=tally.no,
                  abstain=tally.abstain, present=q.present, quorum_needed=q.needed, published=False,
                  recorded_by=actor.label, recorded_at=utcnow())
@@ -328,9 +328,9 @@ def record_decision(session: Session, actor: Actor, meeting_id: int, *, kind: st
     return d
 
 
-def publish_decision(session: Session, actor: Actor, decision_id: int, published: bool = True) -> Decision:
+def publish_decision(session: Session, actor: Actor, decision_id: int, published: bool = True) -> BodyDecision:
     require(actor, "bodies.publication.manage")
-    d = session.get(Decision, decision_id)
+    d = session.get(BodyDecision, decision_id)
     if d is None:
         raise NotFound(f"no decision {decision_id}")
     d.published = bool(published)
@@ -339,9 +339,9 @@ def publish_decision(session: Session, actor: Actor, decision_id: int, published
     return d
 
 
-def publish_minutes(session: Session, actor: Actor, meeting_id: int, published: bool = True) -> Meeting:
+def publish_minutes(session: Session, actor: Actor, meeting_id: int, published: bool = True) -> BodyMeeting:
     require(actor, "bodies.publication.manage")
-    m = session.get(Meeting, meeting_id)
+    m = session.get(BodyMeeting, meeting_id)
     if m is None:
         raise NotFound(f"no meeting {meeting_id}")
     if published and not m.minutes:
@@ -371,15 +371,15 @@ class PublicDecision:
 def published_decisions(session: Session) -> list[PublicDecision]:
     """The decisions and recommendations the bodies chose to publish, newest first: for the public site (no
     actor: everything here is public; no names of people, no internal numbers)."""
-    rows = session.execute(select(Decision, Meeting).join(Meeting, Meeting.id == Decision.meeting_id)
-                           .where(Decision.published.is_(True)).order_by(Meeting.starts_at.desc(), Decision.id))
+    rows = session.execute(select(BodyDecision, BodyMeeting).join(BodyMeeting, BodyMeeting.id == BodyDecision.meeting_id)
+                           .where(BodyDecision.published.is_(True)).order_by(BodyMeeting.starts_at.desc(), BodyDecision.id))
     return [PublicDecision(body(m.body).name, m.starts_at.astimezone(agency_zone()).date(), d.kind, d.subject_label,
                            d.text, d.outcome, d.yes, d.no, d.abstain) for d, m in rows]
 
 
 def published_minutes(session: Session) -> list[tuple[str, dt.date, str, str]]:
     """(body's name, date, meeting's title, minutes) of the meetings whose minutes the body published."""
-    rows = session.scalars(select(Meeting).where(Meeting.minutes_published.is_(True)).order_by(Meeting.starts_at.desc()))
+    rows = session.scalars(select(BodyMeeting).where(BodyMeeting.minutes_published.is_(True)).order_by(BodyMeeting.starts_at.desc()))
     return [(body(m.body).name, m.starts_at.astimezone(agency_zone()).date(), m.title, m.minutes or "") for m in rows]
 
 
