@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from raigov.audit.canonical import sha256_json
 from raigov.audit.service import record
-from raigov.bodies import rules
+from raigov.bodies import ics, rules
 from raigov.bodies.charters import Body, bodies, body
 from raigov.bodies.models import BodyAgendaItem, BodyAttendance, BodyMember, BodyVote, BodyDecision, BodyMeeting
 from raigov.bodies.subjects import resolve
@@ -385,3 +385,14 @@ def published_minutes(session: Session) -> list[tuple[str, dt.date, str, str]]:
 
 def user_names(session: Session, ids: set[int]) -> dict[int, str]:
     return dict(session.execute(select(User.id, User.username).where(User.id.in_(ids)))) if ids else {}
+
+
+def calendar(session: Session, actor: Actor, meetings: list[BodyMeeting], stamp: dt.datetime | None = None) -> str:
+    """The iCalendar text of `meetings` (each read by `actor`): the agenda in the description."""
+    events = []
+    for m in meetings:
+        b = check_read(session, actor, m.body)
+        agenda = "\n".join(f"{i.position}. {i.title}" for i in m.items)
+        events.append(ics.Event(f"raigov-meeting-{m.id}", m.starts_at, m.duration_minutes, f"{b.name}: {m.title}",
+                                m.location, f"Agenda:\n{agenda}" if agenda else "", m.status == MeetingStatus.CANCELLED))
+    return ics.calendar(events, stamp or utcnow())
