@@ -28,6 +28,7 @@ DOMAINS: list[str] = [
     "raigov.policy",
     "raigov.governance",
     "raigov.datacall",
+    "raigov.bodies",
     "raigov.evaluation",
     "raigov.monitoring",
     "raigov.genai",

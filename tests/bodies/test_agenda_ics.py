@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from raigov.bodies import agenda, service as bodies, workforce
+from raigov.bodies import agenda, workforce
+from raigov.bodies import service as bodies
 from raigov.bodies.ics import Event, calendar, escape, fold
 from raigov.clock import agency_today
 from raigov.governance import service as gov

@@ -120,8 +120,9 @@ def test_bad_input_names_the_field_and_writes_nothing(db, settings, cast):
         (dict(subject_kind="budget", subject_ref="1"), "subject_kind", "one of"),
     ]
     for kw, field, words in cases:
-        for call in (lambda s: bodies.add_item(s, cast["rug"], mid, **kw),
-                     lambda s: bodies.record_decision(s, cast["rug"], mid, kind="decision", text="t", votes={}, **kw)):
+        for call in (lambda s, kw=kw: bodies.add_item(s, cast["rug"], mid, **kw),
+                     lambda s, kw=kw: bodies.record_decision(s, cast["rug"], mid, kind="decision", text="t", votes={},
+                                                             **kw)):
             with pytest.raises(ValidationFailed) as e, db.transaction() as s:
                 call(s)
             assert e.value.errors[0].field == field and words in e.value.errors[0].message
@@ -168,6 +169,7 @@ def test_who_may_do_what(db, settings, cast):
     for who, call in refused:
         with pytest.raises(PermissionDenied), db.transaction() as s:
             call(s)
+            pytest.fail(f"{who} was not refused")
     with db.transaction() as s:
         assert [b.key for b in bodies.readable_bodies(s, cast["auditor"])] == ["board", "council", "rug", "policy_wg"]
         # the Deputy Secretary holds no role that reads bodies, but reads the body they sit on

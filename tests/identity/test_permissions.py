@@ -69,6 +69,12 @@ EXPECTED: dict[str, set[str]] = {
     "jobs.notice.read": {"caio", "caio_delegate", "auditor", "admin", "component_ai_lead", "system"},
     "jobs.notice.retry": {"caio", "caio_delegate", "admin", "system"},
     "datacall.snapshot.finish": {"caio", "caio_delegate", "admin"},
+    "bodies.body.read": {"caio", "caio_delegate", "rug_member", "privacy_reviewer", "crcl_reviewer", "legal_reviewer",
+                         "ocio_reviewer", "auditor", "system"},
+    "bodies.member.manage": {"caio", "caio_delegate", "system"},
+    "bodies.meeting.manage": {"caio", "caio_delegate", "rug_member", "system"},
+    "bodies.decision.record": {"caio", "caio_delegate", "rug_member", "system"},
+    "bodies.publication.manage": {"caio", "caio_delegate", "system"},
 }
 
 
@@ -116,7 +122,8 @@ def test_auditor_changes_nothing():
     assert allowed == {"identity.user.read", "identity.account.read_own", "identity.token.create_own",
                        "audit.event.read", "audit.trail.verify", "inventory.use_case.read",
                        "inventory.use_case.read_draft", "inventory.file.export", "evaluation.run.read",
-                       "governance.gate.query", "jobs.notice.read", "governance.dashboard.read", "oversight.decision.read"}
+                       "governance.gate.query", "jobs.notice.read", "governance.dashboard.read", "oversight.decision.read",
+                       "bodies.body.read"}
 
 
 def test_submitter_cannot_read_another_components_drafts():

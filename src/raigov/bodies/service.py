@@ -22,7 +22,7 @@ from raigov.audit.canonical import sha256_json
 from raigov.audit.service import record
 from raigov.bodies import ics, rules
 from raigov.bodies.charters import Body, bodies, body
-from raigov.bodies.models import BodyAgendaItem, BodyAttendance, BodyMember, BodyVote, BodyDecision, BodyMeeting
+from raigov.bodies.models import BodyAgendaItem, BodyAttendance, BodyDecision, BodyMeeting, BodyMember, BodyVote
 from raigov.bodies.subjects import resolve
 from raigov.bodies.vocab import DecisionKind, MeetingStatus, Outcome, Subject, Vote
 from raigov.clock import agency_today, agency_zone
@@ -379,7 +379,8 @@ def published_decisions(session: Session) -> list[PublicDecision]:
 
 def published_minutes(session: Session) -> list[tuple[str, dt.date, str, str]]:
     """(body's name, date, meeting's title, minutes) of the meetings whose minutes the body published."""
-    rows = session.scalars(select(BodyMeeting).where(BodyMeeting.minutes_published.is_(True)).order_by(BodyMeeting.starts_at.desc()))
+    rows = session.scalars(select(BodyMeeting).where(BodyMeeting.minutes_published.is_(True))
+                           .order_by(BodyMeeting.starts_at.desc()))
     return [(body(m.body).name, m.starts_at.astimezone(agency_zone()).date(), m.title, m.minutes or "") for m in rows]
 
 

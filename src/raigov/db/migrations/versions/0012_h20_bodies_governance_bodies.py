@@ -6,7 +6,6 @@ Revises: 0011
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0012_h20_bodies'
 down_revision = '0011'
 branch_labels = None
@@ -41,7 +40,8 @@ def upgrade() -> None:
     sa.Column('notes', sa.Text(), nullable=False),
     sa.Column('added_by', sa.String(length=200), nullable=False),
     sa.Column('added_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['meeting_id'], ['body_meetings.id'], name=op.f('fk_body_agenda_items_meeting_id_body_meetings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['meeting_id'], ['body_meetings.id'],
+                            name=op.f('fk_body_agenda_items_meeting_id_body_meetings'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_body_agenda_items')),
     sa.UniqueConstraint('meeting_id', 'position', name=op.f('uq_body_agenda_items_meeting_id_position'))
     )
@@ -54,7 +54,8 @@ def upgrade() -> None:
     sa.Column('until', sa.Date(), nullable=True),
     sa.Column('appointed_by', sa.String(length=200), nullable=False),
     sa.Column('appointed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_body_members_user_id_users')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'],
+                            name=op.f('fk_body_members_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_body_members'))
     )
     with op.batch_alter_table('body_members', schema=None) as batch_op:
@@ -67,8 +68,10 @@ def upgrade() -> None:
     sa.Column('present', sa.Boolean(), nullable=False),
     sa.Column('recorded_by', sa.String(length=200), nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['meeting_id'], ['body_meetings.id'], name=op.f('fk_body_attendance_meeting_id_body_meetings'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['member_id'], ['body_members.id'], name=op.f('fk_body_attendance_member_id_body_members')),
+    sa.ForeignKeyConstraint(['meeting_id'], ['body_meetings.id'],
+                            name=op.f('fk_body_attendance_meeting_id_body_meetings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['body_members.id'],
+                            name=op.f('fk_body_attendance_member_id_body_members')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_body_attendance')),
     sa.UniqueConstraint('meeting_id', 'member_id', name=op.f('uq_body_attendance_meeting_id_member_id'))
     )
@@ -90,8 +93,10 @@ def upgrade() -> None:
     sa.Column('evidence_id', sa.Integer(), nullable=True),
     sa.Column('recorded_by', sa.String(length=200), nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['evidence_id'], ['evidence.id'], name=op.f('fk_body_decisions_evidence_id_evidence')),
-    sa.ForeignKeyConstraint(['meeting_id'], ['body_meetings.id'], name=op.f('fk_body_decisions_meeting_id_body_meetings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['evidence_id'], ['evidence.id'],
+                            name=op.f('fk_body_decisions_evidence_id_evidence')),
+    sa.ForeignKeyConstraint(['meeting_id'], ['body_meetings.id'],
+                            name=op.f('fk_body_decisions_meeting_id_body_meetings'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_body_decisions'))
     )
     with op.batch_alter_table('body_decisions', schema=None) as batch_op:
@@ -102,8 +107,10 @@ def upgrade() -> None:
     sa.Column('decision_id', sa.Integer(), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=False),
     sa.Column('vote', sa.String(length=8), nullable=False),
-    sa.ForeignKeyConstraint(['decision_id'], ['body_decisions.id'], name=op.f('fk_body_votes_decision_id_body_decisions'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['member_id'], ['body_members.id'], name=op.f('fk_body_votes_member_id_body_members')),
+    sa.ForeignKeyConstraint(['decision_id'], ['body_decisions.id'],
+                            name=op.f('fk_body_votes_decision_id_body_decisions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['body_members.id'],
+                            name=op.f('fk_body_votes_member_id_body_members')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_body_votes')),
     sa.UniqueConstraint('decision_id', 'member_id', name=op.f('uq_body_votes_decision_id_member_id'))
     )
