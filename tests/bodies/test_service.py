@@ -86,6 +86,16 @@ def test_a_rug_recommendation_reaches_the_independent_review_as_evidence(db, set
         assert any(f"(evidence {evid})" in c.body and "bias re-test" in c.body for c in review.comments)
         actions = [e.action for e in s.scalars(select(AuditEvent).order_by(AuditEvent.seq))][-2:]
         assert actions == ["bodies.decision.record", "governance.evidence.attach"]
+        # once the independent review is decided, a later recommendation is evidence only: the review (and the
+        # package a risk-accepting official signs, its comments included) is left as it is
+        gov.decide(s, cast["caio"], review.id, "approved", "independent review done")
+        comments = len(review.comments)
+        later = bodies.record_decision(s, cast["rug"], mid, kind="recommendation", subject_kind="use_case",
+                                       subject_ref=bid, text="Re-test done.", votes=dict.fromkeys(
+                                           ["crcl.chief", "privacy.adv", "counsel", "rug"], "yes"))
+        assert later.evidence_id not in (None, evid)
+        s.expire(review)
+        assert len(review.comments) == comments
         # nothing is public until the body publishes it
         assert bodies.published_decisions(s) == []
         bodies.publish_decision(s, cast["caio"], did)

@@ -32,7 +32,7 @@ from raigov.governance.models import Evidence, EvidenceLink, ImpactAssessment, P
 from raigov.governance.requirements import requirements_of
 from raigov.governance.reviews.service import add_comment, current_reviews
 from raigov.governance.store import EvidenceStore, filename_for
-from raigov.governance.vocab import REVIEW_DECIDED, PracticeStatus
+from raigov.governance.vocab import REVIEW_DECIDED, REVIEW_UNDECIDED, PracticeStatus
 from raigov.identity.permissions import Actor, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
@@ -247,8 +247,10 @@ def attach_body_record(session: Session, actor: Actor, business_id: str, *, titl
                        decision_id: int, text: str, dated_on: dt.date) -> Evidence:
     """A governance body's recommendation on a use case becomes evidence of its independent review (the
     Responsible Use Group's: raigov.bodies): a record linking to the decision's page, attached to the use case,
-    and a comment on the current independent review naming it, in the caller's transaction. The body's service
-    records the decision; this checks that the actor keeps a body's records."""
+    and, while the independent review is undecided, a comment on it naming the evidence (so the comment reaches
+    the package the risk-accepting official signs; a decided review is left as it is, so that a signed risk
+    acceptance is not silently invalidated), in the caller's transaction. The body's service records the
+    decision; this checks that the actor keeps a body's records."""
     require(actor, "bodies.decision.record")
     uc = inventory.get_use_case(session, actor, business_id)
     lanes = [code for code, lane in config().lanes.items() if lane.independent]
@@ -260,7 +262,7 @@ def attach_body_record(session: Session, actor: Actor, business_id: str, *, titl
     session.add(ev)
     session.flush()
     _link(session, actor, ev, uc, None)
-    if review is not None:
+    if review is not None and review.status in REVIEW_UNDECIDED:
         add_comment(session, review, actor, "comment", f"{title} (evidence {ev.id}): {text}")
     return ev
 
