@@ -221,7 +221,8 @@ def ics(body: str) -> None:
     actor = system_actor()
     with ready_database().transaction(read=True) as s:
         text = service.calendar(s, actor, service.meetings_of(s, actor, body))
-    sys.stdout.write(text)
+    sys.stdout.buffer.write(text.encode("utf-8"))  # bytes: the CRLFs of RFC 5545 as they are
+    sys.stdout.flush()
 
 
 @app.command()
