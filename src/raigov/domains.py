@@ -29,6 +29,7 @@ DOMAINS: list[str] = [
     "raigov.governance",
     "raigov.datacall",
     "raigov.disclosure",
+    "raigov.bodies",
     "raigov.evaluation",
     "raigov.monitoring",
     "raigov.genai",

@@ -96,6 +96,15 @@ def test_every_demo_role_signs_in(db, settings, system):
                          rf"Certify the {this} inventory</button>", html)
     with db.transaction() as s:
         assert service.get_user(s, "caio").roles[0].role == "caio"
+        # the bodies: the Group's recommendation on the authorized use case is evidence of its independent review,
+        # and the Board's decision approving it is published
+        from raigov.bodies import service as bodies
+        from raigov.governance.models import Evidence
+
+        recommended = s.scalar(select(Evidence).where(Evidence.category == "recommendation"))
+        assert recommended.details["lane"] == "independent" and recommended.details["body"] == "rug"
+        assert [(d.body, d.kind, d.outcome, d.yes) for d in bodies.published_decisions(s)] == [
+            ("AI Governance Board", "decision", "carried", 6)]
 
 
 def test_secret_key_is_generated_once_with_mode_0600(tmp_path):

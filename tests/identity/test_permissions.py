@@ -95,6 +95,12 @@ EXPECTED: dict[str, set[str]] = {
     "disclosure.plan.edit": {"caio", "caio_delegate"},
     "disclosure.plan.finalise": {"caio"},
     "disclosure.feedback.manage": {"component_ai_lead", "caio", "caio_delegate"},
+    "bodies.body.read": {"caio", "caio_delegate", "rug_member", "privacy_reviewer", "crcl_reviewer", "legal_reviewer",
+                         "ocio_reviewer", "auditor", "system"},
+    "bodies.member.manage": {"caio", "caio_delegate", "system"},
+    "bodies.meeting.manage": {"caio", "caio_delegate", "rug_member", "system"},
+    "bodies.decision.record": {"caio", "caio_delegate", "rug_member", "system"},
+    "bodies.publication.manage": {"caio", "caio_delegate", "system"},
 }
 
 
@@ -144,7 +150,7 @@ def test_auditor_changes_nothing():
                        "inventory.use_case.read_draft", "inventory.file.export", "evaluation.run.read",
                        "governance.gate.query", "jobs.notice.read", "governance.dashboard.read", "oversight.decision.read",
                        "monitoring.monitor.read", "genai.grant.read", "training.ledger.read",
-                       "disclosure.withholding.read", "disclosure.report.read"}
+                       "disclosure.withholding.read", "disclosure.report.read", "bodies.body.read"}
 
 
 def test_submitter_cannot_read_another_components_drafts():

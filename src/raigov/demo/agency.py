@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from raigov.config import Settings
+from raigov.demo.bodies import load_bodies
 from raigov.demo.governance import load_governance
 from raigov.demo.monitoring import load_monitoring
 from raigov.identity import service as identity
@@ -128,6 +129,7 @@ def load_inventory(session: Session, settings: Settings, actor: Actor, creds: di
     done = load_governance(session, settings, actor)
     session.flush()
     done["monitoring"] = load_monitoring(session, settings, actor)
+    load_bodies(session, settings, actor, done)
     if done:  # the use cases to try first, printed with the sign-ins (cli/demo.py)
         creds["try_first"] = {k: v for k, v in done.items() if k in TRY_FIRST and v}
 

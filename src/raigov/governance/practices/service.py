@@ -30,9 +30,9 @@ from raigov.governance.common import active_user, active_waiver, clean, componen
 from raigov.governance.lanes import config
 from raigov.governance.models import Evidence, EvidenceLink, ImpactAssessment, Practice, RiskAcceptance
 from raigov.governance.requirements import requirements_of
-from raigov.governance.reviews.service import current_reviews
+from raigov.governance.reviews.service import add_comment, current_reviews
 from raigov.governance.store import EvidenceStore, filename_for
-from raigov.governance.vocab import REVIEW_DECIDED, PracticeStatus
+from raigov.governance.vocab import REVIEW_DECIDED, REVIEW_UNDECIDED, PracticeStatus
 from raigov.identity.permissions import Actor, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
@@ -44,7 +44,7 @@ EVIDENCE_CATEGORIES = {
     "impact_assessment": "Impact assessment", "test_report": "Test report", "bias_test": "Bias / demographic test",
     "pia": "Privacy impact assessment (PIA)", "ato": "Authorization to operate (ATO)", "sorn": "System of records notice",
     "monitoring": "Monitoring plan or report", "training": "Operator training record", "procedure": "Procedure or plan",
-    "feedback": "Public or user feedback", "other": "Other",
+    "feedback": "Public or user feedback", "recommendation": "Recommendation of a governance body", "other": "Other",
 }
 
 
@@ -241,6 +241,30 @@ def link_evidence(session: Session, actor: Actor, evidence_id: int, business_id:
         raise PermissionDenied(f"{actor.label} may not use evidence {evidence_id}")
     pr = get_practice(session, uc, practice) if practice else None
     return _link(session, actor, ev, uc, pr)
+
+
+def attach_body_record(session: Session, actor: Actor, business_id: str, *, title: str, url: str, body: str,
+                       decision_id: int, text: str, dated_on: dt.date) -> Evidence:
+    """A governance body's recommendation on a use case becomes evidence of its independent review (the
+    Responsible Use Group's: raigov.bodies): a record linking to the decision's page, attached to the use case,
+    and, while the independent review is undecided, a comment on it naming the evidence (so the comment reaches
+    the package the risk-accepting official signs; a decided review is left as it is, so that a signed risk
+    acceptance is not silently invalidated), in the caller's transaction. The body's service records the
+    decision; this checks that the actor keeps a body's records."""
+    require(actor, "bodies.decision.record")
+    uc = inventory.get_use_case(session, actor, business_id)
+    lanes = [code for code, lane in config().lanes.items() if lane.independent]
+    review = next((r for r in current_reviews(session, uc) if r.lane in lanes), None)
+    ev = Evidence(kind="link", category="recommendation", title=clean(title, "title", "a record needs a title")[:500],
+                  url=url, dated_on=dated_on, component=component_of(uc), owner_id=actor.user_id, owner=actor.label,
+                  details={"body": body, "decision": decision_id, "lane": review.lane if review else (lanes or [None])[0],
+                           "review": review.id if review else None}, created_at=utcnow())
+    session.add(ev)
+    session.flush()
+    _link(session, actor, ev, uc, None)
+    if review is not None and review.status in REVIEW_UNDECIDED:
+        add_comment(session, review, actor, "comment", f"{title} (evidence {ev.id}): {text}")
+    return ev
 
 
 def evidence_of(session: Session, actor: Actor, business_id: str) -> list[tuple[EvidenceLink, Evidence]]:
