@@ -32,6 +32,8 @@ DOMAINS: list[str] = [
     "raigov.monitoring",
     "raigov.genai",
     "raigov.oversight",
+    "raigov.acquisition",
+    "raigov.datasets",
     "raigov.jobs",
     "raigov.demo",
     "raigov.db",

@@ -1,7 +1,9 @@
 """Imports every domain's tables so that Base.metadata is complete (Alembic, tests)."""
 
+from raigov.acquisition import models as _acquisition  # noqa: F401
 from raigov.audit import models as _audit  # noqa: F401
 from raigov.datacall import models as _datacall  # noqa: F401
+from raigov.datasets import models as _datasets  # noqa: F401
 from raigov.db.base import Base
 from raigov.evaluation import models as _evaluation  # noqa: F401
 from raigov.governance import models as _governance  # noqa: F401

@@ -7,7 +7,8 @@ ends); a waiver relied on has expired, lapsed its annual certification or was re
 has ended; linked evidence has expired; the risk acceptance is missing or signed an older assessment;
 a face-recognition use case's last passed bias test is older than the agency's limit (three years, DHS
 Directive 026-11) or missing, or its newest bias test failed a criterion (a failed test never counts as the
-bias test on record; the reason names the criterion, its value and its limit).
+bias test on record; the reason names the criterion, its value and its limit); a contract in force that
+serves it misses an AI contract requirement (acquisition/requirements.yaml: neither met nor waived).
 """
 
 from __future__ import annotations
@@ -75,6 +76,17 @@ class FailedBiasTest:
 
 
 @dataclass
+class ContractGap:
+    """An AI contract requirement missing from a contract in force that serves the use case
+    (``acquisition.reads.gaps_for_use_case``)."""
+
+    contract: str  # its number
+    vendor: str | None
+    requirement: str  # its key in acquisition/requirements.yaml
+    title: str
+
+
+@dataclass
 class GateInput:
     business_id: str
     status: str  # draft | active | retired
@@ -90,6 +102,7 @@ class GateInput:
     last_bias_test: dt.date | None = None  # the newest bias test that did not fail its criteria
     failed_bias_test: FailedBiasTest | None = None  # the newest bias test, if it failed
     bias_test_max_age_days: int = 1095
+    contract_gaps: list[ContractGap] = field(default_factory=list)
 
 
 @dataclass
@@ -173,6 +186,11 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
                               f"is older than {g.bias_test_max_age_days // 365} years (DHS Directive 026-11)"))
         if g.failed_bias_test is not None:
             reasons.append(failed_bias_reason(g.failed_bias_test))
+    for c in g.contract_gaps:
+        by = f" with {c.vendor}" if c.vendor else ""
+        reasons.append(_r("contract_requirement_missing", f"contract {c.contract}{by} lacks the AI contract requirement "
+                          f"'{c.title}': record the clause that meets it, or waive it with a reason",
+                          contract=c.contract, requirement=c.requirement))
     return GateAnswer(not reasons, reasons, now)
 
 
