@@ -18,7 +18,6 @@ from raigov.datasets.schemas import DatasetIn, VersionIn
 from raigov.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from raigov.evaluation.models import EvaluationRun
 from raigov.inventory.models import UseCase
-from tests.acquisition.conftest import people, use_cases  # noqa: F401  (the fixtures)
 
 FILE_V1 = b"subject,group,score\n1,a,0.91\n2,b,0.42\n"
 FILE_V2 = b"subject,group,score\n1,a,0.91\n2,b,0.42\n3,a,0.77\n"

@@ -69,6 +69,12 @@ EXPECTED: dict[str, set[str]] = {
     "jobs.notice.read": {"caio", "caio_delegate", "auditor", "admin", "component_ai_lead", "system"},
     "jobs.notice.retry": {"caio", "caio_delegate", "admin", "system"},
     "datacall.snapshot.finish": {"caio", "caio_delegate", "admin"},
+    "acquisition.contract.read": {"component_ai_lead", "submitter", *REVIEWERS, "caio", "caio_delegate", "auditor",
+                                  "system"},
+    "acquisition.contract.manage": {"component_ai_lead", "caio", "caio_delegate", "system"},
+    "acquisition.requirement.waive": {"caio", "caio_delegate"},
+    "datasets.dataset.read": GOVERNANCE_READERS | {"te_engineer", "system"},
+    "datasets.dataset.manage": {"submitter", "component_ai_lead", "te_engineer", "caio", "caio_delegate", "system"},
 }
 
 
@@ -116,7 +122,8 @@ def test_auditor_changes_nothing():
     assert allowed == {"identity.user.read", "identity.account.read_own", "identity.token.create_own",
                        "audit.event.read", "audit.trail.verify", "inventory.use_case.read",
                        "inventory.use_case.read_draft", "inventory.file.export", "evaluation.run.read",
-                       "governance.gate.query", "jobs.notice.read", "governance.dashboard.read", "oversight.decision.read"}
+                       "governance.gate.query", "jobs.notice.read", "governance.dashboard.read", "oversight.decision.read",
+                       "acquisition.contract.read", "datasets.dataset.read"}
 
 
 def test_submitter_cannot_read_another_components_drafts():

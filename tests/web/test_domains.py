@@ -215,7 +215,7 @@ def test_the_app_the_cli_and_the_jobs_read_the_one_list():
 
     groups = domains.cli_groups()
     assert set(groups) == {"db", "users", "tokens", "audit", "demo", "serve", "inventory", "policy", "eval",
-                           "review", "jobs", "datacall", "genai", "oversight", "monitor"}
+                           "review", "jobs", "datacall", "genai", "oversight", "monitor", "acquisition", "datasets"}
     for g in groups.values():
         cmd = load_group(g.name, g.module)
         assert cmd.get_short_help_str(limit=1000) == g.help, g.name
@@ -228,7 +228,7 @@ def test_the_app_the_cli_and_the_jobs_read_the_one_list():
     assert labels == [("/home", "Home"), ("/inventory", "Inventory"), ("/policy", "Policy"),
                       ("/dashboard", "Dashboard"), ("/reviews", "Reviews"), ("/datacall", "Data call"),
                       ("/evaluation", "T&E"), ("/genai/screen", "Prompt guard"), ("/oversight", "Oversight"),
-                      ("/admin/users", "Users"),
+                      ("/acquisition", "Acquisition"), ("/datasets", "Datasets"), ("/admin/users", "Users"),
                       ("/audit", "Audit trail"), ("/notices", "Notices"), ("/account", "My account")]
 
 
@@ -262,15 +262,16 @@ ROLE_NAV = {
     # the T&E link follows eval.read: a privacy reviewer and a use case owner may read runs (before: only the
     # T&E engineer and the CAIO's office saw the link); Users follows user.read (the CAIO and the auditor too)
     "the.caio": (["caio"], ["/home", "/inventory", "/policy", "/dashboard", "/reviews", "/datacall", "/evaluation",
-                           "/genai/screen", "/oversight", "/admin/users", "/audit", "/notices", "/account"]),
+                           "/genai/screen", "/oversight", "/acquisition", "/datasets", "/admin/users", "/audit",
+                           "/notices", "/account"]),
     "a.privacy": (["privacy_reviewer"], ["/home", "/inventory", "/policy", "/dashboard", "/reviews", "/evaluation",
-                                         "/genai/screen", "/oversight", "/notices", "/account"]),
-    "cbp.owner": (["submitter@CBP"], ["/home", "/inventory", "/policy", "/evaluation", "/genai/screen", "/notices",
-                                      "/account"]),
-    "cbp.tester": (["te_engineer@CBP"], ["/home", "/inventory", "/policy", "/evaluation", "/genai/screen", "/notices",
-                                         "/account"]),
-    "an.auditor": (["auditor"], ["/home", "/inventory", "/policy", "/dashboard", "/evaluation", "/oversight", "/admin/users",
-                                 "/audit", "/notices", "/account"]),
+                                         "/genai/screen", "/oversight", "/acquisition", "/datasets", "/notices", "/account"]),
+    "cbp.owner": (["submitter@CBP"], ["/home", "/inventory", "/policy", "/evaluation", "/genai/screen", "/acquisition",
+                                      "/datasets", "/notices", "/account"]),
+    "cbp.tester": (["te_engineer@CBP"], ["/home", "/inventory", "/policy", "/evaluation", "/genai/screen", "/datasets",
+                                         "/notices", "/account"]),
+    "an.auditor": (["auditor"], ["/home", "/inventory", "/policy", "/dashboard", "/evaluation", "/oversight", "/acquisition",
+                                 "/datasets", "/admin/users", "/audit", "/notices", "/account"]),
     "an.admin": (["admin"], ["/home", "/admin/users", "/notices", "/account"]),
     "an.employee": (["employee"], ["/home", "/genai/screen", "/notices", "/account"]),
 }

@@ -163,7 +163,9 @@ def set_requirement(session: Session, actor: Actor, number: str, key: str, data:
     row.status, row.clause, row.reason = data.status, clause, reason
     row.updated_at, row.updated_by = utcnow(), actor.label
     session.flush()
-    action = "acquisition.requirement.waive" if data.status == "waived" else "acquisition.requirement.update"
-    record(session, actor, action, "contract", c.number, {"requirement": key, "status": data.status},
-           {"requirement": key, "status": data.status})
+    state, details = {"requirement": key, "status": data.status}, {"requirement": key, "status": data.status}
+    if data.status == "waived":
+        record(session, actor, "acquisition.requirement.waive", "contract", c.number, state, details)
+    else:
+        record(session, actor, "acquisition.requirement.update", "contract", c.number, state, details)
     return row
