@@ -10,6 +10,7 @@ from raigov.governance import service as gov
 from raigov.inventory import service as inventory
 from raigov.policy import service as policy
 from tests.governance.test_governance_service import FR, LOW
+from tests.web.conftest import app, client, sign_in, token_for  # noqa: F401  (the web fixtures, for the adapters)
 
 PEOPLE = {"owner": ["submitter@CBP"], "lead": ["component_ai_lead@CBP"], "tsa.lead": ["component_ai_lead@TSA"],
           "caio": ["caio"], "privacy": ["privacy_reviewer"], "te.cbp": ["te_engineer@CBP"], "auditor": ["auditor"]}
