@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from raigov.config import Settings
+from raigov.demo.acquisition import load_acquisition_and_data
 from raigov.demo.governance import load_governance
 from raigov.identity import service as identity
 from raigov.identity.models import OrgUnit, User
@@ -123,6 +124,8 @@ def load_inventory(session: Session, settings: Settings, actor: Actor, creds: di
 
     session.flush()
     done = load_governance(session, settings, actor)
+    if done:  # contracts and datasets (issue #20): after governance, which they do not change but for one gate reason
+        load_acquisition_and_data(session, settings, done)
     if done:  # the use cases to try first, printed with the sign-ins (cli/demo.py)
         creds["try_first"] = {k: v for k, v in done.items() if k in TRY_FIRST and v}
 
