@@ -99,7 +99,7 @@ def counts(s):
                  for m in (Contract, Vendor, ContractRequirement, ContractUseCase, AuditEvent))
 
 
-def test_bad_input_and_permissions_write_nothing(db, people, use_cases):
+def test_bad_input_and_permissions_write_nothing(db, settings, people, use_cases):
     low = use_cases["low"]
     with db.transaction() as s:
         acq.create_contract(s, people["lead"], contract("C-1", [low]))
@@ -143,6 +143,13 @@ def test_bad_input_and_permissions_write_nothing(db, people, use_cases):
     with db.transaction(read=True) as s:
         assert counts(s) == before
         assert s.scalar(select(func.count()).select_from(Vendor).where(Vendor.name == "New Vendor")) == 0
+        # the clock: C-1 ends on 2099-12-31; 31 days before, a reminder to CBP's lead; on the day, the CAIO too
+        n = clock.due(s, dt.date(2099, 11, 30), settings)
+        assert [(x.key, x.level, [r.username for r in x.recipients]) for x in n] == [
+            (f"contract:{n[0].object_id}:ends:2099-12-31", "reminder", ["lead"])]
+        assert "C-1 (Translation service, Lingua Corp) ends 2099-12-31 (in 31 days)" in n[0].body
+        n = clock.due(s, dt.date(2099, 12, 31), settings)
+        assert [(x.level, [r.username for r in x.recipients]) for x in n] == [("escalation", ["lead", "caio"])]
 
 
 def test_clock_of_contract_end_and_options():
