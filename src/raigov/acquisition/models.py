@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from raigov.db.base import Base, JSONType, UTCDateTime, utcnow
@@ -47,7 +47,9 @@ class ContractUseCase(Base):
     contract_id: Mapped[int] = mapped_column(ForeignKey("acq_contracts.id", ondelete="CASCADE"), nullable=False)
     use_case_id: Mapped[int] = mapped_column(ForeignKey("use_cases.id", ondelete="CASCADE"), nullable=False)
 
-    __table_args__ = (UniqueConstraint("contract_id", "use_case_id"),)
+    # the gate reads a use case's contracts by use_case_id
+    __table_args__ = (UniqueConstraint("contract_id", "use_case_id"),
+                      Index("ix_acq_contract_use_cases_use_case_id", "use_case_id"))
 
 
 class ContractRequirement(Base):

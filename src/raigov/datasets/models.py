@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from raigov.db.base import Base, JSONType, UTCDateTime, utcnow
@@ -62,4 +62,5 @@ class DatasetUseCase(Base):
     use_case_id: Mapped[int] = mapped_column(ForeignKey("use_cases.id", ondelete="CASCADE"), nullable=False)
     purpose: Mapped[str] = mapped_column(String(12), nullable=False)  # training | testing | operation
 
-    __table_args__ = (UniqueConstraint("dataset_id", "use_case_id", "purpose"),)
+    __table_args__ = (UniqueConstraint("dataset_id", "use_case_id", "purpose"),
+                      Index("ix_dataset_use_cases_use_case_id", "use_case_id"))

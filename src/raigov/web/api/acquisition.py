@@ -12,6 +12,7 @@ from raigov.acquisition import service as acq
 from raigov.acquisition.requirements import catalogue
 from raigov.acquisition.schemas import ContractIn, LinkIn, RequirementIn
 from raigov.identity.permissions import Actor
+from raigov.inventory import service as inventory
 from raigov.web.api.v1 import ERRORS
 from raigov.web.deps import api_actor, may, uow
 from raigov.web.params import RowId
@@ -81,3 +82,11 @@ def vendors(request: Request, actor: ActorDep):
 def vendor(request: Request, actor: ActorDep, vendor_id: RowId):
     with uow(request) as s:
         return reads.vendor_view(s, actor, vendor_id)
+
+
+@router.get("/use-cases/{business_id}/contracts", responses=ERRORS,
+            summary="The solicitations and contracts you may read that serve a use case")
+def use_case_contracts(request: Request, actor: ActorDep, business_id: str):
+    with uow(request) as s:
+        uc = inventory.get_use_case(s, actor, business_id)
+        return reads.use_case_contracts(s, actor, uc.id)

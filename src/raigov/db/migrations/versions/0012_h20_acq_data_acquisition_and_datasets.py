@@ -76,6 +76,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_acq_contract_use_cases')),
         sa.UniqueConstraint('contract_id', 'use_case_id', name=op.f('uq_acq_contract_use_cases_contract_id_use_case_id')),
     )
+    op.create_index('ix_acq_contract_use_cases_use_case_id', 'acq_contract_use_cases', ['use_case_id'], unique=False)
     op.create_table(
         'datasets',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -131,6 +132,7 @@ def upgrade() -> None:
         sa.UniqueConstraint('dataset_id', 'use_case_id', 'purpose',
                             name=op.f('uq_dataset_use_cases_dataset_id_use_case_id_purpose')),
     )
+    op.create_index('ix_dataset_use_cases_use_case_id', 'dataset_use_cases', ['use_case_id'], unique=False)
 
 
 def downgrade() -> None:
