@@ -37,6 +37,8 @@ DOMAINS: list[str] = [
     "raigov.oversight",
     "raigov.disclosure.reports",
     "raigov.disclosure.feedback",
+    "raigov.acquisition",
+    "raigov.datasets",
     "raigov.jobs",
     "raigov.demo",
     "raigov.db",

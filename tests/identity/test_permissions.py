@@ -101,6 +101,12 @@ EXPECTED: dict[str, set[str]] = {
     "bodies.meeting.manage": {"caio", "caio_delegate", "rug_member", "system"},
     "bodies.decision.record": {"caio", "caio_delegate", "rug_member", "system"},
     "bodies.publication.manage": {"caio", "caio_delegate", "system"},
+    "acquisition.contract.read": {"component_ai_lead", "submitter", *REVIEWERS, "caio", "caio_delegate", "auditor",
+                                  "system"},
+    "acquisition.contract.manage": {"component_ai_lead", "caio", "caio_delegate", "system"},
+    "acquisition.requirement.waive": {"caio", "caio_delegate"},
+    "datasets.dataset.read": GOVERNANCE_READERS | {"te_engineer", "system"},
+    "datasets.dataset.manage": {"submitter", "component_ai_lead", "te_engineer", "caio", "caio_delegate", "system"},
 }
 
 
@@ -150,7 +156,8 @@ def test_auditor_changes_nothing():
                        "inventory.use_case.read_draft", "inventory.file.export", "evaluation.run.read",
                        "governance.gate.query", "jobs.notice.read", "governance.dashboard.read", "oversight.decision.read",
                        "monitoring.monitor.read", "genai.grant.read", "training.ledger.read",
-                       "disclosure.withholding.read", "disclosure.report.read", "bodies.body.read"}
+                       "disclosure.withholding.read", "disclosure.report.read", "bodies.body.read",
+                       "acquisition.contract.read", "datasets.dataset.read"}
 
 
 def test_submitter_cannot_read_another_components_drafts():

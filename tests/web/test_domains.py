@@ -216,7 +216,7 @@ def test_the_app_the_cli_and_the_jobs_read_the_one_list():
     groups = domains.cli_groups()
     assert set(groups) == {"db", "users", "tokens", "audit", "demo", "serve", "inventory", "policy", "eval",
                            "review", "jobs", "datacall", "genai", "oversight", "monitor", "training", "public",
-                           "report", "bodies"}
+                           "report", "bodies", "acquisition", "datasets"}
     for g in groups.values():
         cmd = load_group(g.name, g.module)
         assert cmd.get_short_help_str(limit=1000) == g.help, g.name

@@ -211,4 +211,6 @@ def test_every_route_that_accepts_a_file_declares_its_upload_limit(settings, sql
     declared = {(r.path, m) for r in app.state.upload_routes for m in r.methods}
     # a JSON route may declare a larger body too: the decision ledger's batch (up to 10,000 decisions)
     json_bulk = {("/api/v1/decisions/batch", "POST")}
-    assert declared == with_file | form_routes | json_bulk
+    # the dataset registry's version form (a file checked against its stated SHA-256, then dropped)
+    dataset_version = {("/datasets/{dataset_id}/versions", "POST")}
+    assert declared == with_file | form_routes | json_bulk | dataset_version

@@ -1,8 +1,10 @@
 """Imports every domain's tables so that Base.metadata is complete (Alembic, tests)."""
 
+from raigov.acquisition import models as _acquisition  # noqa: F401
 from raigov.audit import models as _audit  # noqa: F401
 from raigov.bodies import models as _bodies  # noqa: F401
 from raigov.datacall import models as _datacall  # noqa: F401
+from raigov.datasets import models as _datasets  # noqa: F401
 from raigov.db.base import Base
 from raigov.disclosure import models as _disclosure  # noqa: F401
 from raigov.disclosure.feedback import models as _feedback  # noqa: F401

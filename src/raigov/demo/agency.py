@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from raigov.config import Settings
 from raigov.demo.bodies import load_bodies
+from raigov.demo.acquisition import load_acquisition_and_data
 from raigov.demo.governance import load_governance
 from raigov.demo.monitoring import load_monitoring
 from raigov.identity import service as identity
@@ -130,6 +131,8 @@ def load_inventory(session: Session, settings: Settings, actor: Actor, creds: di
     session.flush()
     done["monitoring"] = load_monitoring(session, settings, actor)
     load_bodies(session, settings, actor, done)
+    if done:  # contracts and datasets (issue #20): after governance, which they do not change but for one gate reason
+        load_acquisition_and_data(session, settings, done)
     if done:  # the use cases to try first, printed with the sign-ins (cli/demo.py)
         creds["try_first"] = {k: v for k, v in done.items() if k in TRY_FIRST and v}
 

@@ -9,6 +9,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer, joinedload
 
+from raigov.acquisition.reads import gaps_for_use_case
 from raigov.clock import agency_today
 from raigov.db.base import utcnow
 from raigov.errors import NotFound
@@ -123,7 +124,9 @@ def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = Non
                        face_recognition=req.face_recognition, reviews=reviews, practices=practices, waivers=waivers,
                        pilots=pilots, evidence=evidence, risk_acceptance=acceptance,
                        last_bias_test=last_bias, failed_bias_test=failed_bias, bias_test_max_age_days=cfg.bias_test_max_age_days,
-                       monitors=monitors, suspensions=suspensions)
+                       monitors=monitors, suspensions=suspensions,
+                       contract_gaps=[G.ContractGap(g.number, g.vendor, g.requirement, g.title)
+                                      for g in gaps_for_use_case(session, uc.id, today)])
 
 
 def bias_test_state(session: Session, tests: list[tuple[dt.date, int]]) -> tuple[dt.date | None, G.FailedBiasTest | None]:

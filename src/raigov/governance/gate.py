@@ -8,7 +8,8 @@ has ended; linked evidence has expired; the risk acceptance is missing or signed
 a face-recognition use case's last passed bias test is older than the agency's limit (three years, DHS
 Directive 026-11) or missing, or its newest bias test failed a criterion (a failed test never counts as the
 bias test on record; the reason names the criterion, its value and its limit); a monitor has an open
-high-severity alert, or its next window is overdue (none by the cadence); an incident suspends the use case.
+high-severity alert, or its next window is overdue (none by the cadence); an incident suspends the use case; a contract in force that serves it
+misses an AI contract requirement (acquisition/requirements.yaml: neither met nor waived).
 """
 
 from __future__ import annotations
@@ -98,6 +99,17 @@ class SuspensionState:
 
 
 @dataclass
+class ContractGap:
+    """An AI contract requirement missing from a contract in force that serves the use case
+    (``acquisition.reads.gaps_for_use_case``)."""
+
+    contract: str  # its number
+    vendor: str | None
+    requirement: str  # its key in acquisition/requirements.yaml
+    title: str
+
+
+@dataclass
 class GateInput:
     business_id: str
     status: str  # draft | active | retired
@@ -115,6 +127,7 @@ class GateInput:
     bias_test_max_age_days: int = 1095
     monitors: list[MonitorState] = field(default_factory=list)
     suspensions: list[SuspensionState] = field(default_factory=list)
+    contract_gaps: list[ContractGap] = field(default_factory=list)
 
 
 @dataclass
@@ -201,6 +214,11 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
         if g.failed_bias_test is not None:
             reasons.append(failed_bias_reason(g.failed_bias_test))
     reasons += monitoring_reasons(g, today)
+    for c in g.contract_gaps:
+        by = f" with {c.vendor}" if c.vendor else ""
+        reasons.append(_r("contract_requirement_missing", f"contract {c.contract}{by} lacks the AI contract requirement "
+                          f"'{c.title}': record the clause that meets it, or waive it with a reason",
+                          contract=c.contract, requirement=c.requirement))
     return GateAnswer(not reasons, reasons, now)
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 
 from raigov import flows
 from raigov.clock import agency_today
+from raigov.datasets.reads import assessment_data_section
 from raigov.errors import RaigovError, ValidationFailed
 from raigov.governance import service as gov
 from raigov.governance.lanes import config
@@ -151,6 +152,8 @@ def page(request: Request, business_id: str, error: str | None = None, field: st
             "today": agency_today(settings_of(request)).isoformat(),
             "can_update": v.can_update, "can_attach": v.can_attach, "can_accept": v.can_accept, "is_caio": v.is_caio,
             "can_sync": v.can_sync, "can_submit": v.can_submit, "can_comment": v.can_comment,
+            # the data section (B) pre-filled from the datasets the use case uses (raigov.datasets)
+            "prefill": {"B_data_model_quality": assessment_data_section(s, actor, v.use_case.id) if v.can_update else ""},
         }
         return render(request, "governance/use_case.html", ctx)  # inside the session: the page reads relations
 
