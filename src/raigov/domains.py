@@ -52,13 +52,15 @@ Action = str | tuple[str, ...] | None  # an action of permissions.yaml, any of s
 class Link:
     """A link shown only to who may take `action` somewhere (``can(actor, action)``); None: to every
     signed-in person. `key` is the page's ``nav`` name (marks the current entry); `order` places it in the
-    navigation bar (lower first)."""
+    navigation bar (lower first); ``more=True`` lists it on the More page instead (the bar shows "More" when
+    the person may open any such link)."""
 
     path: str
     label: str
     action: Action = None
     key: str = ""
     order: int = 100
+    more: bool = False  # listed on the More page (/more), not in the bar: the bar holds one line at 1366 px
 
     def __post_init__(self) -> None:
         if not self.key:

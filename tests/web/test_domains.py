@@ -225,13 +225,15 @@ def test_the_app_the_cli_and_the_jobs_read_the_one_list():
     for clock in domains.clocks():
         assert callable(domains.load(clock.due))
         assert all(callable(domains.load(ref)) for ref in clock.objects.values())
-    labels = [(link.path, link.label) for link in domains.nav()]
+    labels = [(link.path, link.label) for link in domains.nav() if not link.more]
     assert labels == [("/home", "Home"), ("/inventory", "Inventory"), ("/policy", "Policy"),
                       ("/dashboard", "Dashboard"), ("/reviews", "Reviews"), ("/datacall", "Data call"),
                       ("/evaluation", "T&E"), ("/genai/tools", "GenAI"), ("/oversight", "Oversight"),
-                      ("/training", "Training"),
-                      ("/admin/users", "Users"),
-                      ("/audit", "Audit trail"), ("/notices", "Notices"), ("/account", "My account")]
+                      ("/admin/users", "Users"), ("/audit", "Audit trail"), ("/notices", "Notices"),
+                      ("/account", "My account")]
+    assert [(link.path, link.label) for link in domains.nav() if link.more] == [
+        ("/bodies", "Bodies"), ("/training", "Training"), ("/acquisition", "Acquisition"), ("/reports", "Reports"),
+        ("/datasets", "Datasets")]
 
 
 def _imports_after(args: list[str]) -> list[str]:
@@ -262,17 +264,18 @@ def test_cli_help_imports_no_command_group_nor_the_database_layer():
 
 ROLE_NAV = {
     # the T&E link follows eval.read: a privacy reviewer and a use case owner may read runs (before: only the
-    # T&E engineer and the CAIO's office saw the link); Users follows user.read (the CAIO and the auditor too)
+    # T&E engineer and the CAIO's office saw the link); Users follows user.read (the CAIO and the auditor too);
+    # More (/more) when the person may open one of the areas listed there (bodies, training, reports, ...)
     "the.caio": (["caio"], ["/home", "/inventory", "/policy", "/dashboard", "/reviews", "/datacall", "/evaluation",
-                           "/genai/tools", "/oversight", "/training", "/admin/users", "/audit", "/notices", "/account"]),
+                           "/genai/tools", "/oversight", "/more", "/admin/users", "/audit", "/notices", "/account"]),
     "a.privacy": (["privacy_reviewer"], ["/home", "/inventory", "/policy", "/dashboard", "/reviews", "/evaluation",
-                                         "/genai/tools", "/oversight", "/notices", "/account"]),
-    "cbp.owner": (["submitter@CBP"], ["/home", "/inventory", "/policy", "/evaluation", "/genai/tools", "/notices",
-                                      "/account"]),
-    "cbp.tester": (["te_engineer@CBP"], ["/home", "/inventory", "/policy", "/evaluation", "/genai/tools", "/notices",
-                                         "/account"]),
-    "an.auditor": (["auditor"], ["/home", "/inventory", "/policy", "/dashboard", "/evaluation", "/genai/tools", "/oversight",
-                                 "/training", "/admin/users", "/audit", "/notices", "/account"]),
+                                         "/genai/tools", "/oversight", "/more", "/notices", "/account"]),
+    "cbp.owner": (["submitter@CBP"], ["/home", "/inventory", "/policy", "/evaluation", "/genai/tools", "/more",
+                                      "/notices", "/account"]),
+    "cbp.tester": (["te_engineer@CBP"], ["/home", "/inventory", "/policy", "/evaluation", "/genai/tools", "/more",
+                                         "/notices", "/account"]),
+    "an.auditor": (["auditor"], ["/home", "/inventory", "/policy", "/dashboard", "/evaluation", "/genai/tools",
+                                 "/oversight", "/more", "/admin/users", "/audit", "/notices", "/account"]),
     "an.admin": (["admin"], ["/home", "/admin/users", "/notices", "/account"]),
     "an.employee": (["employee"], ["/home", "/genai/tools", "/notices", "/account"]),
 }

@@ -9,6 +9,6 @@ CONTRIBUTES = Contribution(
     api=("raigov.web.api.acquisition:router",),
     pages=("raigov.web.pages.acquisition:router",),
     cli=(CliGroup("acquisition", "raigov.cli.acquisition", "AI acquisition: contracts, vendors and AI contract requirements"),),
-    nav=(Link("/acquisition", "Acquisition", _R, order=67),),
+    nav=(Link("/acquisition", "Acquisition", _R, order=67, more=True),),
     clocks=(Clock("acquisition", "raigov.acquisition.clock:due", objects={"contract": "raigov.acquisition.clock:objects"}),),
 )

@@ -7,5 +7,5 @@ CONTRIBUTES = Contribution(
     api=("raigov.web.api.bodies:router",),
     pages=("raigov.web.pages.bodies:router",),
     cli=(CliGroup("bodies", "raigov.cli.bodies", "Governance bodies: members, meetings, agendas, votes, iCalendar"),),
-    nav=(Link("/bodies", "Bodies", "bodies.body.read", order=45),),
+    nav=(Link("/bodies", "Bodies", "bodies.body.read", order=45, more=True),),
 )

@@ -7,5 +7,5 @@ CONTRIBUTES = Contribution(
     api=("raigov.web.api.datasets:router",),
     pages=("raigov.web.pages.datasets:router",),
     cli=(CliGroup("datasets", "raigov.cli.datasets", "The dataset registry: data cards, versions and their use"),),
-    nav=(Link("/datasets", "Datasets", ("datasets.dataset.read", "datasets.dataset.manage"), order=68),),
+    nav=(Link("/datasets", "Datasets", ("datasets.dataset.read", "datasets.dataset.manage"), order=68, more=True),),
 )

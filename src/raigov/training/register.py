@@ -7,6 +7,6 @@ CONTRIBUTES = Contribution(
     api=("raigov.web.api.training:router",),
     pages=("raigov.web.pages.training:router",),
     cli=(CliGroup("training", "raigov.cli.training", "Training ledger: record and import course completions"),),
-    nav=(Link("/training", "Training", "training.ledger.read", order=67),),
+    nav=(Link("/training", "Training", "training.ledger.read", order=67, more=True),),
     clocks=(Clock("training", "raigov.training.clock:training_due"),),
 )

@@ -17,7 +17,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from raigov import __version__
 from raigov.audit.actions import describe
 from raigov.config import Settings
-from raigov.domains import allowed, template_dirs
+from raigov.domains import Link, allowed, template_dirs
 from raigov.web.deps import CSRF_COOKIE, csrf_token, page_user, set_cookie
 
 
@@ -79,6 +79,22 @@ def describe_action(name: str | None) -> str:
     return describe(name or "")
 
 
+MORE = Link("/more", "More", None, order=69)
+
+
+def more_items(links: list[Link], actor) -> list[Link]:
+    """The links of the More page the person may open."""
+    return [link for link in links if link.more and allowed(actor, link.action)]
+
+
+def nav_items(links: list[Link], actor) -> list[Link]:
+    """The bar: the allowed links, with "More" at its place when the person may open a link of the More page."""
+    bar = [link for link in links if not link.more and allowed(actor, link.action)]
+    if more_items(links, actor):
+        bar = sorted([*bar, MORE], key=lambda link: link.order)
+    return bar
+
+
 def render(request: Request, name: str, context: dict | None = None, status_code: int = 200):
     """Render a page with the signed-in user and a CSRF token (setting the CSRF cookie if new)."""
     templates: Jinja2Templates = request.app.state.templates
@@ -86,7 +102,7 @@ def render(request: Request, name: str, context: dict | None = None, status_code
     ctx = {"actor": found[0] if found else None, "user_name": found[1] if found else None}
     if found:
         # the navigation the domains register, each entry shown to who may take its action (domains.py)
-        ctx["nav_items"] = [link for link in request.app.state.nav if allowed(found[0], link.action)]
+        ctx["nav_items"] = nav_items(request.app.state.nav, found[0])
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     new = getattr(request.state, "new_csrf_cookie", None)

@@ -7,5 +7,5 @@ CONTRIBUTES = Contribution(
     pages=("raigov.web.pages.reports:router",),
     cli=(CliGroup("report", "raigov.cli.report",
                   "Accountability reports: face recognition, compliance plan, inventory summary"),),
-    nav=(Link("/reports", "Reports", "disclosure.report.read", order=68),),
+    nav=(Link("/reports", "Reports", "disclosure.report.read", order=68, more=True),),
 )

@@ -15,7 +15,7 @@ from raigov.identity.permissions import can
 from raigov.identity.roles import ROLES
 from raigov.web.deps import page_user, require_page_actor, settings_of, uow
 from raigov.web.params import Flag
-from raigov.web.templating import render
+from raigov.web.templating import more_items, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -73,3 +73,10 @@ def task_list(request: Request, key: str, overdue: Flag = 0):
     shown = [i for i in items if i.overdue] if overdue else items
     return render(request, "tasks.html", {"task": task, "items": shown, "total": len(items), "overdue": bool(overdue),
                                           "overdue_count": sum(1 for i in items if i.overdue), "today": today})
+
+
+@router.get("/more")
+def more(request: Request):
+    """The areas that do not fit in the navigation bar (domains register them with ``Link(..., more=True)``)."""
+    actor = require_page_actor(request)
+    return render(request, "more.html", {"nav": "more", "links": more_items(request.app.state.nav, actor)})

@@ -1,15 +1,15 @@
 """monitoring: monitors (configuration and reference profile as data), windows, alerts, incidents and their
 corrective actions (issue #17).
 
-Revision ID: 0012_h17_monitors
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = '0012_h17_monitors'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """disclosure: the accountability reports (generated files with their SHA-256, the compliance plan's edited
 sections) and public feedback (issue #19, items 5 and 6).
 
-Revision ID: 0012_h19_reports
-Revises: 0011
+Revision ID: 0016
+Revises: 0015
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_h19_reports'
-down_revision = '0011'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

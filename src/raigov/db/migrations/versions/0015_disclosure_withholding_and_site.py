@@ -1,13 +1,13 @@
 """disclosure: withholdings from the public inventory and builds of the public site (issue #19, items 2-4).
 
-Revision ID: 0012_h19_site
-Revises: 0011
+Revision ID: 0015
+Revises: 0014
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_h19_site'
-down_revision = '0011'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

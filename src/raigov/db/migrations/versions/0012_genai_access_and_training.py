@@ -1,7 +1,7 @@
 """genai and training (issue #16): the GenAI tool catalog and its states, rules of behavior and
 acknowledgements, access requests, grants, gateway usage counts; the training ledger; supervisors.
 
-Revision ID: 0012_h16_access
+Revision ID: 0012
 Revises: 0011
 """
 
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0012_h16_access"
-down_revision = "0011"
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """policy: the screen's outcome on a stored screening (presumed / insufficient_information / not_presumed;
 issue #18). Screenings stored before it get presumed or not_presumed from their `presumed`.
 
-Revision ID: 0012_h18_outcomes
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_h18_outcomes'
-down_revision = '0011'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

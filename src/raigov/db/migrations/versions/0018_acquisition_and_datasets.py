@@ -1,14 +1,14 @@
 """acquisition (vendors, solicitations and contracts, the use cases they serve, the state of each AI contract
 requirement) and the dataset registry (data cards, versions with SHA-256, links to use cases) (issue #20).
 
-Revision ID: 0012_h20_acq_data
-Revises: 0011
+Revision ID: 0018
+Revises: 0017
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_h20_acq_data'
-down_revision = '0011'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """bodies: the governance bodies' members, meetings, agenda items, attendance, decisions and votes (issue #20).
 
-Revision ID: 0012_h20_bodies
-Revises: 0011
+Revision ID: 0017
+Revises: 0016
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_h20_bodies'
-down_revision = '0011'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
