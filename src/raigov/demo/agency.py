@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from raigov.config import Settings
-from raigov.demo.bodies import load_bodies
 from raigov.demo.acquisition import load_acquisition_and_data
+from raigov.demo.bodies import load_bodies
 from raigov.demo.governance import load_governance
 from raigov.demo.monitoring import load_monitoring
 from raigov.identity import service as identity

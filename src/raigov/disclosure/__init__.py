@@ -1,1 +1,2 @@
-"""Disclosure and accountability: withholding, the public site, open data, verification, public feedback and the reports DHS publishes."""
+"""Disclosure and accountability: withholding, the public site, open data, verification, public feedback and
+the reports DHS publishes."""

@@ -8,8 +8,8 @@ has ended; linked evidence has expired; the risk acceptance is missing or signed
 a face-recognition use case's last passed bias test is older than the agency's limit (three years, DHS
 Directive 026-11) or missing, or its newest bias test failed a criterion (a failed test never counts as the
 bias test on record; the reason names the criterion, its value and its limit); a monitor has an open
-high-severity alert, or its next window is overdue (none by the cadence); an incident suspends the use case; a contract in force that serves it
-misses an AI contract requirement (acquisition/requirements.yaml: neither met nor waived).
+high-severity alert, or its next window is overdue (none by the cadence); an incident suspends the use case;
+a contract in force that serves it misses an AI contract requirement (acquisition/requirements.yaml: neither met nor waived).
 """
 
 from __future__ import annotations
