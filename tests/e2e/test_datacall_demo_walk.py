@@ -66,10 +66,13 @@ def test_a_lead_and_the_caio_certify_the_demo_year_through_the_pages(demo_page, 
     page.get_by_role("link", name="CBP", exact=True).click()
     page.wait_for_url(f"**/datacall/{year}/CBP")
     assert page.evaluate("document.body.scrollHeight") <= 4000  # 211 checks, every kind closed
-    assert page.locator("details.raigov-check-group").count() == 3
+    assert page.locator("details.raigov-check-group").count() == 6
     assert page.locator("details.raigov-check-group[open]").count() == 0
     summaries = [t.strip() for t in page.locator("details.raigov-check-group > summary").all_inner_texts()]
-    assert summaries == [f"{EMAIL}: 83 use cases", f"{WITHHELD}: 83 use cases", f"{DEMOGRAPHIC}: 45 use cases"]
+    assert summaries[:3] == [f"{EMAIL}: 83 use cases", f"{WITHHELD}: 83 use cases", f"{DEMOGRAPHIC}: 45 use cases"]
+    # six use cases described in a few words: the impact screen could not run on them (issue #18)
+    short = [t for t in summaries[3:] if "too short for the impact screen to run: answer it: 6 use cases" in t]
+    assert len(short) == 3, summaries
     assert not INTERNAL.search(page.locator("main").inner_text())
     assert page.get_by_role("button", name=f"Certify CBP for {year}").is_disabled()
     assert_accessible(page, "CBP's certification page")
@@ -82,6 +85,7 @@ def test_a_lead_and_the_caio_certify_the_demo_year_through_the_pages(demo_page, 
     g.get_by_role("button", name="Set this answer for the chosen use cases").click()
     page.wait_for_url(f"**/datacall/{year}/CBP?done=fixed&n=83")
     assert "83 use cases answered: each has a new revision." in page.locator("main").inner_text()
+    # 2: the short-description checks belong to the screened revision; the answer made a new one (not yet screened)
     assert page.locator("details.raigov-check-group").count() == 2
 
     g = group(page, EMAIL)

@@ -61,7 +61,8 @@ def test_feedback_and_reports_walk(browser, page, live, people, use_cases, backe
     # the CAIO: a report, then the compliance plan
     page.context.clear_cookies()
     sign_in(page, "caio")
-    page.get_by_role("link", name="Reports", exact=True).first.click()
+    page.get_by_role("link", name="More", exact=True).first.click()  # the bar lists it under More
+    page.locator("main").get_by_role("link", name="Reports", exact=True).click()
     page.get_by_role("heading", name="Accountability reports").wait_for()
     assert_accessible(page, "/reports")
     page.get_by_label("Report", exact=True).select_option("inventory-summary")

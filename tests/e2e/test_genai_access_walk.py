@@ -81,7 +81,8 @@ def test_genai_access_walk(browser, live, db, make_user, actor_of, system, setti
         page.wait_for_url("**/genai/grants?done=genai.state_changed")
         assert "the tool was revoked: Vendor breach" in page.locator("#grants").inner_text()
         assert_accessible(page, "a tool revoked")
-        page.get_by_role("link", name="Training").first.click()
+        page.get_by_role("link", name="More", exact=True).first.click()  # the bar lists it under More
+        page.locator("main").get_by_role("link", name="Training").click()
         page.wait_for_url("**/training")
         assert_accessible(page, "the workforce table")
     finally:

@@ -33,7 +33,7 @@ def rows(client, path: str) -> list[str]:
 
 def test_the_registered_tasks():
     keys = [t.key for t in domains.tasks()]
-    assert keys == ["reviews", "changes", "practices", "certifications", "grants", "genai_requests", "notices"]
+    assert keys == ["reviews", "changes", "practices", "certifications", "feedback", "grants", "genai_requests", "notices"]
     for t in domains.tasks():
         assert callable(domains.load(t.items)), t.key
 
@@ -73,7 +73,7 @@ def test_each_role_sees_its_tasks_counted_and_listed(client, db, make_user, sign
     # CBP's lead: the lead's lane for CBP only, the changes asked of CBP-2, CBP's practices due (30 days ahead)
     t = as_user("cbp.lead")
     assert t == {"genai_requests": (0, 0), "reviews": (1, 0), "changes": (1, 0), "practices": (4, 3),
-                 "certifications": (0, 0), "notices": (1, 0)}
+                 "certifications": (0, 0), "feedback": (0, 0), "notices": (1, 0)}
     assert rows(client, "/tasks/changes") == [f"/inventory/{ids['CBP-2']}/governance"]
     practices = client.get("/tasks/practices").text
     assert [x for x in ("Practice P1", "Practice P2", "Practice P4") if x in practices] == \
@@ -88,7 +88,7 @@ def test_each_role_sees_its_tasks_counted_and_listed(client, db, make_user, sign
     # the CAIO: the call to certify, the grant to confirm (the independent review is withdrawn)
     t = as_user("the.caio")
     assert t == {"genai_requests": (0, 0), "reviews": (0, 0), "certifications": (1, 0), "grants": (1, 0),
-                 "notices": (0, 0)}
+                 "feedback": (0, 0), "notices": (0, 0)}
     assert rows(client, "/tasks/grants") == ["/admin/users/emp"]
     home = client.get("/home").text
     assert '<a href="/tasks/grants"><span class="raigov-task__n">1</span> Role grants to confirm</a>' in home

@@ -48,6 +48,7 @@ DEMO_PEOPLE: list[tuple[str, str, str, list[str]]] = [
     ("auditor", "Olga Moss (Auditor)", "OIG", ["auditor"]),
     ("admin", "Pat Nolan (User administrator)", "OCIO", ["admin"]),
     ("employee", "Quinn Ortiz (TSA employee)", "TSA", ["employee@TSA"]),
+    ("training", "Sam Reed (Training coordinator)", "OCIO", ["training_coordinator"]),
 ]
 DEMO_SERVICE = ("cbp.gate-client", "CBP operational system (demo)", "CBP", ["service@CBP"])
 CREDENTIALS_FILE = "demo-credentials.json"

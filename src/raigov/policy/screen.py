@@ -279,6 +279,13 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
         res.outcome = PRESUMED
     elif not out_of_scope:
         why = insufficient_reason(subj.values, subj.schema, partial)
+        if why is not None and not with_trace:  # a short row: which categories were partly seen needs the trace
+            traced = Evaluator(subj.values, refs=pack.conditions,
+                               signal_hits=lambda n, fl: _signal_hits(pack, subj, n, fl),
+                               item_result=item_result, kind_matched=kind_matched, today=today, trace=True)
+            partial = [it.id for it in pack.items if it.kind == "presumption" and it.when is not None
+                       and not results.get(it.id, (False,))[0] and partly_seen(traced.eval(it.when)[1] or {})]
+            why = insufficient_reason(subj.values, subj.schema, partial)
         if why is not None:
             res.outcome, res.reason, res.missing, res.could_apply = INSUFFICIENT, why[0], why[1], partial
     return res

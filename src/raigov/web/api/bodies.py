@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from raigov.bodies import agenda, workforce
@@ -27,11 +27,10 @@ from raigov.bodies.schemas import (
 from raigov.identity.permissions import Actor
 from raigov.web.api.v1 import ERRORS
 from raigov.web.deps import api_actor, uow
-from raigov.web.params import INT64_MAX
+from raigov.web.params import RowId
 
 router = APIRouter(prefix="/api/v1/bodies", tags=["bodies"], responses=ERRORS)
 ActorDep = Annotated[Actor, Depends(api_actor)]
-RowId = Annotated[int, Path(ge=1, le=INT64_MAX)]
 
 
 def _meeting(s, actor: Actor, meeting_id: int) -> dict:

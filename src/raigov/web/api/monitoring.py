@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from starlette.concurrency import run_in_threadpool
@@ -17,11 +17,11 @@ from raigov.identity.permissions import Actor
 from raigov.monitoring import incidents, service, views
 from raigov.web.api.v1 import ERRORS, parse_body
 from raigov.web.deps import api_actor, may, uow
-from raigov.web.params import INT64_MAX
+from raigov.web.params import RowId
 
 router = APIRouter(prefix="/api/v1")
 ActorDep = Annotated[Actor, Depends(api_actor)]
-Pk = Annotated[int, Path(ge=1, le=INT64_MAX)]
+Pk = RowId
 
 
 class WindowIn(BaseModel):

@@ -6,9 +6,8 @@ iCalendar files of meetings."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from raigov.bodies import agenda, workforce
@@ -21,11 +20,10 @@ from raigov.identity.permissions import can
 from raigov.web import flash
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.pages.forms import field_errors
-from raigov.web.params import INT64_MAX
+from raigov.web.params import RowId
 from raigov.web.templating import render
 
 router = APIRouter(prefix="/bodies", include_in_schema=False)
-RowId = Annotated[int, Path(ge=1, le=INT64_MAX)]
 
 flash.register({
     "bodies.appointed": "The member is appointed.", "bodies.scheduled": "The meeting is scheduled.",

@@ -19,6 +19,7 @@ from raigov.identity.roles import ORG_UNITS
 from raigov.web import flash
 from raigov.web.deps import CSRF_FIELD, check_csrf, client_ip, require_page_actor, settings_of, uow
 from raigov.web.pages.forms import field_errors
+from raigov.web.params import RowId
 from raigov.web.templating import render
 
 router = APIRouter(prefix="/genai", include_in_schema=False)
@@ -129,7 +130,7 @@ def requests_page(request: Request):
 
 
 @router.post("/requests/{request_id}/decide")
-async def decide(request: Request, request_id: int):
+async def decide(request: Request, request_id: RowId):
     actor = require_page_actor(request)
     form = await _form(request)
     approve = form.get("decision") == "approve"
@@ -144,7 +145,7 @@ async def decide(request: Request, request_id: int):
 
 
 @router.post("/grants/{grant_id}/renew")
-async def renew(request: Request, grant_id: int):
+async def renew(request: Request, grant_id: RowId):
     actor = require_page_actor(request)
     await _form(request)
     try:

@@ -14,7 +14,7 @@ from raigov.identity.permissions import can
 from raigov.web import flash
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.pages.forms import field_errors
-from raigov.web.params import RowId
+from raigov.web.params import RowId, YearPath
 from raigov.web.templating import render
 
 router = APIRouter(prefix="/reports", include_in_schema=False)
@@ -87,12 +87,12 @@ def _plan_page(request: Request, year: int, errors: dict | None = None, texts: d
 
 
 @router.get("/compliance-plan/{year}")
-def plan_page(request: Request, year: int):
+def plan_page(request: Request, year: YearPath):
     return _plan_page(request, _year(year))
 
 
 @router.post("/compliance-plan/{year}/sections/{key}")
-async def save_section(request: Request, year: int, key: str):
+async def save_section(request: Request, year: YearPath, key: str):
     actor = require_page_actor(request)
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
@@ -109,7 +109,7 @@ async def save_section(request: Request, year: int, key: str):
 
 
 @router.post("/compliance-plan/{year}/finalise")
-async def finalise(request: Request, year: int):
+async def finalise(request: Request, year: YearPath):
     actor = require_page_actor(request)
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
