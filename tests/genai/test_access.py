@@ -156,7 +156,10 @@ def test_reads_waiting_task_and_all_grants_by_scope(db, world):
         waiting = access.waiting_for(s, a["boss"], TODAY)
         assert [(w["id"], w["user"], w["tool"]) for w in waiting] == [(rid, "emp", "dhschat")]
         assert access.waiting_for(s, a["emp"], TODAY) == []
-        items = access.requests_task(s, a["boss"], TODAY + dt.timedelta(days=8))
+        asked = s.get(access.AccessRequest, rid).requested_at.date()  # the clock's day, not TODAY
+        assert [(i.label, i.overdue) for i in access.requests_task(s, a["boss"], asked + dt.timedelta(days=7))] == [
+            ("Emp asks for DHSChat", False)]
+        items = access.requests_task(s, a["boss"], asked + dt.timedelta(days=8))
         assert [(i.label, i.overdue) for i in items] == [("Emp asks for DHSChat", True)]
     _granted(db, a, "chatgpt")
     with db.transaction() as s:
