@@ -19,8 +19,8 @@ from raigov.governance.models import Practice, Review
 from raigov.governance.reviews.service import queue
 from raigov.governance.vocab import CycleStatus, PracticeStatus, ReviewStatus
 from raigov.identity.permissions import Actor, can, components_visible
-from raigov.inventory.models import UseCase, UseCasePerson
-from raigov.inventory.service import in_units
+from raigov.inventory.models import UseCase
+from raigov.inventory.service import readable
 
 PRACTICE_HORIZON_DAYS = 30  # a practice is "due" from this many days before its due date
 OPEN_PRACTICE = (PracticeStatus.NOT_STARTED, PracticeStatus.IN_PROGRESS)
@@ -47,12 +47,10 @@ def reviews_waiting(session: Session, actor: Actor, today: dt.date) -> list[Task
 
 
 def _owned(session: Session, actor: Actor, action: str):
-    """SQL condition: use cases the actor may take `action` on (by component), or is named on."""
-    own = UseCase.id.in_(select(UseCasePerson.use_case_id).where(UseCasePerson.user_id == (actor.user_id or -1)))
-    units = components_visible(actor, action)
-    if units is None:
-        return None
-    return or_(own, in_units(session, units)) if units else own
+    """SQL condition: use cases the actor may take `action` on (by component), or is named on (the one read
+    scope, ``inventory.readable``); None: every use case."""
+    scope = readable(session, actor, action, own=True, drafts=False)
+    return None if scope.everything else scope.condition()
 
 
 def changes_requested(session: Session, actor: Actor, today: dt.date) -> list[TaskItem]:
