@@ -30,6 +30,7 @@ flash.register({
     "bodies.item_added": "The item is on the agenda.", "bodies.attendance": "The attendance is recorded.",
     "bodies.minutes": "The minutes are recorded.", "bodies.decided": "The vote is recorded.",
     "bodies.published": "Publication updated.", "bodies.member_left": "The membership has ended.",
+    "bodies.cancelled": "The meeting is cancelled.",
 })
 WORDS = {"subjects": SUBJECT_WORDS, "outcomes": OUTCOME_WORDS, "kinds": KIND_WORDS, "vote_words": VOTE_WORDS,
          "statuses": MEETING_WORDS}
@@ -210,11 +211,12 @@ async def add_item(request: Request, meeting_id: RowId):
 async def attendance(request: Request, meeting_id: RowId):
     actor = require_page_actor(request)
     form = await _form(request)
+    present = [str(p) for p in form.getlist("present")]
     try:
         with uow(request) as s:
-            bodies.record_attendance(s, actor, meeting_id, form.getlist("present"))
+            bodies.record_attendance(s, actor, meeting_id, present)
     except RaigovError as exc:
-        return _meeting_page(request, meeting_id, field_errors(exc), {}, "attendance", exc.status)
+        return _meeting_page(request, meeting_id, field_errors(exc), {"present": present}, "attendance", exc.status)
     return _back(meeting_id, "bodies.attendance", "#attendance")
 
 
@@ -244,6 +246,19 @@ async def minutes(request: Request, meeting_id: RowId):
     except RaigovError as exc:
         return _meeting_page(request, meeting_id, field_errors(exc), values, "minutes", exc.status)
     return _back(meeting_id, "bodies.minutes", "#minutes")
+
+
+@router.post("/meetings/{meeting_id}/cancel")
+async def cancel(request: Request, meeting_id: RowId):
+    actor = require_page_actor(request)
+    form = await _form(request)
+    values = {"reason": (form.get("reason") or "").strip()}
+    try:
+        with uow(request) as s:
+            bodies.cancel(s, actor, meeting_id, values["reason"])
+    except RaigovError as exc:
+        return _meeting_page(request, meeting_id, field_errors(exc), values, "cancel", exc.status)
+    return _back(meeting_id, "bodies.cancelled")
 
 
 @router.post("/meetings/{meeting_id}/publish")
