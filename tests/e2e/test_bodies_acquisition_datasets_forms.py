@@ -70,7 +70,14 @@ def _bodies(w: Walk, page, today: dt.date) -> None:
 
     page.locator("#decide summary").click()
     page.get_by_label("Kind").select_option("decision")
+    page.locator("#d-subject_kind").select_option("use_case")
+    page.locator("#d-subject_ref").fill("DHS-99999")
+    page.get_by_label("Text of the motion").fill("The Board adopts the strategy.")
+    w.click(page.get_by_role("button", name="Record the vote"))  # an unknown use case: at the decision's field only
+    assert "DHS-99999" in error_at(page, "d-subject_ref") and page.locator("#f-subject_ref-error").count() == 0
+    assert page.get_by_label("Text of the motion").input_value() == "The Board adopts the strategy."
     page.locator("#d-subject_kind").select_option("other")
+    page.locator("#d-subject_ref").fill("")
     page.get_by_label("Text of the motion").fill("The Board adopts the strategy.")
     page.locator("select[name='vote-caio']").select_option("yes")
     w.click(page.get_by_role("button", name="Record the vote"), "**/bodies/meetings/**")
