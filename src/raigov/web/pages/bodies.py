@@ -36,6 +36,11 @@ WORDS = {"subjects": SUBJECT_WORDS, "outcomes": OUTCOME_WORDS, "kinds": KIND_WOR
          "statuses": MEETING_WORDS}
 
 
+def refused(exc: RaigovError) -> int:
+    """The status of a refused form shown again: 422 (its errors at their fields), or 403/404 as the service said."""
+    return exc.status if exc.status in (403, 404) else 422
+
+
 async def _form(request: Request) -> dict:
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
@@ -90,7 +95,7 @@ async def appoint(request: Request, key: str):
         with uow(request) as s:
             bodies.appoint(s, actor, key, values["seat"], values["username"])
     except RaigovError as exc:
-        return _body_page(request, key, field_errors(exc), values, "appoint", exc.status)
+        return _body_page(request, key, field_errors(exc), values, "appoint", refused(exc))
     return RedirectResponse(flash.done_url(f"/bodies/{key}", "bodies.appointed"), status_code=303)
 
 
@@ -102,7 +107,7 @@ async def end_membership(request: Request, key: str, member_id: RowId):
         with uow(request) as s:
             bodies.end_membership(s, actor, member_id)
     except RaigovError as exc:
-        return _body_page(request, key, field_errors(exc), {}, "appoint", exc.status)
+        return _body_page(request, key, field_errors(exc), {}, "appoint", refused(exc))
     return RedirectResponse(flash.done_url(f"/bodies/{key}", "bodies.member_left"), status_code=303)
 
 
@@ -138,7 +143,7 @@ async def schedule(request: Request, key: str):
                                 duration_minutes=parse_minutes(values["duration_minutes"]))
             mid = m.id
     except RaigovError as exc:
-        return _body_page(request, key, field_errors(exc), values, "schedule", exc.status)
+        return _body_page(request, key, field_errors(exc), values, "schedule", refused(exc))
     return RedirectResponse(flash.done_url(f"/bodies/meetings/{mid}", "bodies.scheduled"), status_code=303)
 
 
@@ -203,7 +208,7 @@ async def add_item(request: Request, meeting_id: RowId):
         with uow(request) as s:
             bodies.add_item(s, actor, meeting_id, **values)
     except RaigovError as exc:
-        return _meeting_page(request, meeting_id, field_errors(exc), values, "item", exc.status)
+        return _meeting_page(request, meeting_id, field_errors(exc), values, "item", refused(exc))
     return _back(meeting_id, "bodies.item_added", "#agenda")
 
 
@@ -216,7 +221,7 @@ async def attendance(request: Request, meeting_id: RowId):
         with uow(request) as s:
             bodies.record_attendance(s, actor, meeting_id, present)
     except RaigovError as exc:
-        return _meeting_page(request, meeting_id, field_errors(exc), {"present": present}, "attendance", exc.status)
+        return _meeting_page(request, meeting_id, field_errors(exc), {"present": present}, "attendance", refused(exc))
     return _back(meeting_id, "bodies.attendance", "#attendance")
 
 
@@ -231,7 +236,7 @@ async def decide(request: Request, meeting_id: RowId):
             bodies.record_decision(s, actor, meeting_id, votes=votes, **values)
     except RaigovError as exc:
         return _meeting_page(request, meeting_id, field_errors(exc), {**values, **{f"vote-{k}": v for k, v in votes.items()}},
-                             "decide", exc.status)
+                             "decide", refused(exc))
     return _back(meeting_id, "bodies.decided", "#decisions")
 
 
@@ -244,7 +249,7 @@ async def minutes(request: Request, meeting_id: RowId):
         with uow(request) as s:
             bodies.record_minutes(s, actor, meeting_id, values["minutes"])
     except RaigovError as exc:
-        return _meeting_page(request, meeting_id, field_errors(exc), values, "minutes", exc.status)
+        return _meeting_page(request, meeting_id, field_errors(exc), values, "minutes", refused(exc))
     return _back(meeting_id, "bodies.minutes", "#minutes")
 
 
@@ -257,7 +262,7 @@ async def cancel(request: Request, meeting_id: RowId):
         with uow(request) as s:
             bodies.cancel(s, actor, meeting_id, values["reason"])
     except RaigovError as exc:
-        return _meeting_page(request, meeting_id, field_errors(exc), values, "cancel", exc.status)
+        return _meeting_page(request, meeting_id, field_errors(exc), values, "cancel", refused(exc))
     return _back(meeting_id, "bodies.cancelled")
 
 
@@ -275,7 +280,7 @@ async def publish(request: Request, meeting_id: RowId):
     except ValueError:
         return _meeting_page(request, meeting_id, {"form": "no such decision"}, {}, "", 422)
     except RaigovError as exc:
-        return _meeting_page(request, meeting_id, field_errors(exc), {}, "", exc.status)
+        return _meeting_page(request, meeting_id, field_errors(exc), {}, "", refused(exc))
     return _back(meeting_id, "bodies.published", "#decisions")
 
 
