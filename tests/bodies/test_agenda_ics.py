@@ -12,6 +12,7 @@ from raigov.clock import agency_today
 from raigov.governance import service as gov
 from raigov.inventory import service as inventory
 from raigov.policy import service as policy
+from raigov.training import service as training
 from tests.bodies.test_service import cast  # noqa: F401  (the fixture)
 from tests.governance.test_governance_service import FR
 
@@ -61,12 +62,33 @@ def test_agendas_follow_the_platform_state(db, settings, cast):  # noqa: F811
         assert "DTSTART:20260302T190000Z\r\n" in text and "DTEND:20260302T200000Z\r\n" in text
         assert "SUMMARY:AI Governance Board: Board\r\n" in text
         assert "DESCRIPTION:Agenda:\\n1. Presumed\\, not yet determined\r\n" in text
-        # the workforce: the independent lane's reviewers, with no training record (no ledger yet)
+        # the workforce: the independent lane's reviewers, with no training record in the ledger yet
         bodies.appoint(s, caio, "board", "vice_chair", "caio")
         people = {p.username: p for p in workforce.workforce(s, cast["auditor"])}
         assert people["caio"].seats == ["Chief AI Officer, AI Governance Board"]
         assert "Independent review (Responsible Use Group)" in people["rug"].lanes
         assert {p.training for p in people.values()} == {"no training record"}
+
+
+def test_the_workforce_shows_training_from_the_ledger_to_who_may_read_it(db, settings, cast, system):  # noqa: F811
+    today = agency_today()
+    with db.transaction() as s:
+        bodies.appoint(s, cast["caio"], "rug", "chair", "crcl.chief")
+        training.record_completion(s, system, "crcl.chief", "ai-awareness", today - dt.timedelta(days=10), today)
+        training.record_completion(s, system, "crcl.chief", "privacy-awareness", today - dt.timedelta(days=400), today)
+        training.record_completion(s, system, "counsel", "ai-awareness", today - dt.timedelta(days=20), today)
+        training.record_completion(s, system, "counsel", "privacy-awareness", today - dt.timedelta(days=5), today)
+    with db.transaction() as s:
+        people = {p.username: p for p in workforce.workforce(s, cast["auditor"], today)}
+        chief, counsel = people["crcl.chief"], people["counsel"]
+        assert chief.seats == ["Officer for Civil Rights and Civil Liberties (or designee), Responsible Use Group"]
+        assert chief.training_current is False and chief.training.startswith("not current (Privacy awareness")
+        assert "expired on" in chief.training and "AI awareness" not in chief.training
+        assert counsel.training_current is True and counsel.training.startswith("current until ")
+        assert people["privacy.adv"].training == "no training record" and people["privacy.adv"].training_current is None
+        # a reviewer reads the bodies' records but not the training ledger: the training is not shown
+        shown = {p.username: p.training for p in workforce.workforce(s, cast["privacy.adv"], today)}
+        assert set(shown.values()) == {workforce.NOT_SHOWN}
 
 
 def test_ics_escapes_folds_and_ends_lines_with_crlf():

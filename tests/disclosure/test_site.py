@@ -7,6 +7,7 @@ both caught."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import io
 import json
 import subprocess
@@ -19,7 +20,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from raigov.audit import service as audit
+from raigov.bodies import service as bodies
 from raigov.cli.main import app as cli
+from raigov.clock import agency_today
 from raigov.datacall import service as datacall
 from raigov.disclosure import site, verify, withholding
 from raigov.errors import Conflict, PermissionDenied, ValidationFailed
@@ -48,6 +51,7 @@ def _setup(db, agency, settings):
     with db.transaction() as s:
         withholding.withhold(s, a["caio"], ids["cbp1"], "benefits", "foia-b5", "deliberative")
         withholding.withhold(s, a["deleg"], ids["ice1"].lower(), "", "foia-b7e")
+    _publish_board_decisions(db, a)
     _open(db, a["caio"])
     _certify_components(db, a)
     with db.transaction() as s:
@@ -55,6 +59,21 @@ def _setup(db, agency, settings):
     with db.transaction() as s:
         built = site.build(s, a["caio"], settings)
     return cert, built
+
+
+def _publish_board_decisions(db, a):
+    """The Board decides on cbp1 (public) and on ice1 (withheld whole) and publishes both, and its minutes."""
+    caio = a["caio"]
+    with db.transaction() as s:
+        bodies.appoint(s, caio, "board", "vice_chair", "caio", since=agency_today() - dt.timedelta(days=5))
+        m = bodies.schedule(s, caio, "board", title="Board", starts_at=dt.datetime.combine(agency_today(), dt.time(9)))
+        bodies.record_attendance(s, caio, m.id, ["caio"])
+        for key in ("cbp1", "ice1"):
+            d = bodies.record_decision(s, caio, m.id, kind="decision", subject_kind="use_case", subject_ref=a["ids"][key],
+                                       text="The Board takes it up.", votes={"caio": "yes"})
+            bodies.publish_decision(s, caio, d.id)
+        bodies.record_minutes(s, caio, m.id, "The Board met without its quorum.")
+        bodies.publish_minutes(s, caio, m.id)
 
 
 def test_withholding_is_checked(db, agency, settings):
@@ -101,7 +120,8 @@ def test_withholding_is_checked(db, agency, settings):
 
 def _public_urls(c: TestClient, man: dict) -> list[str]:
     urls = ["/public", f"/public?year={YEAR}&q=notices", "/public?high_impact=no&genai=no&face=no", "/public/waivers",
-            "/public/pilots", "/public/data", f"/public/changes/{YEAR}", "/public/feed.atom", "/public/inventory",
+            "/public/pilots", "/public/bodies", "/public/data", f"/public/changes/{YEAR}", "/public/feed.atom",
+            "/public/inventory",
             "/.well-known/raigov-signing-key.json", "/public/audit/head",
             f"/public/proofs/consistency?old=1&new={man['head']['tree_size']}"]
     for item in man["files"]:
@@ -147,6 +167,11 @@ def test_public_site_never_shows_what_is_withheld_and_checks_out(db, agency, set
         # the withheld counts per component are published: ICE withholds one use case
         idx = c.get(f"/public/site/pages/{YEAR}/index.json").json()
         assert {x["component"]: x["withheld"] for x in idx["components"]} == {"CBP": 0, "ICE": 1}
+        # what the Board published: the public use case by its public name, the withheld one without its name
+        board = c.get("/public/bodies").text
+        assert f'href="/public/use-cases/{YEAR}/{ids["cbp1"]}">{GOOD["use_case_name"]}</a>' in board
+        assert "a use case not in the public inventory" in board and "The Board met without its quorum." in board
+        assert "No quorum: not decided: 1 yes, 0 no, 0 abstaining" in board
         page = c.get(f"/public/use-cases/{YEAR}/{ids['cbp1']}").text
         assert f"Some answers are withheld from publication: {label_of('benefits')}" in page
 

@@ -6,7 +6,9 @@ actor's read scope. Nothing is written; the record keeper adds the items they ch
   review is decided and that no Board decision has taken up yet, and waivers whose yearly re-certification
   falls within 30 days (or is overdue);
 - the Responsible Use Group: use cases whose independent review is open;
-- alerts: raigov has no alert source yet (monitoring alerts will be one): ``ALERT_SOURCES`` is the hook.
+- alerts, for the Board and the AI Council: use cases with an open monitoring alert (raigov.monitoring: drift or
+  a fairness measure past its threshold, until a reviewer closes it), with how many and how severe;
+  ``ALERT_SOURCES`` adds other sources.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from raigov.identity.permissions import Actor
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
 from raigov.inventory.vocab import UseCaseStatus
+from raigov.monitoring.models import MonitorAlert
 from raigov.policy.models import Determination, Screening
 from raigov.policy.vocab import DeterminationStatus
 
@@ -45,7 +48,7 @@ class Proposal:
     why: str
 
 
-# a source of alerts for the agenda: (session, actor, today) -> proposals; none exists yet
+# other sources of alerts for the agenda: (session, actor, today) -> proposals (monitoring alerts are built in)
 ALERT_SOURCES: list[Callable[[Session, Actor, dt.date], list[Proposal]]] = []
 
 
@@ -93,6 +96,28 @@ def independent_reviews_open(session: Session, actor: Actor) -> list[Proposal]:
         "its independent review is open")
 
 
+def open_monitoring_alerts(session: Session, actor: Actor) -> list[Proposal]:
+    """Use cases with an open monitoring alert, with how many and how many are high-severity."""
+    found = _use_cases(session, actor, exists().where(MonitorAlert.use_case_id == UseCase.id,
+                                                      MonitorAlert.status == "open"), "")
+    if not found:
+        return []
+    ids = {p.subject_ref for p in found}
+    counts: dict[str, list[int]] = {}
+    for bid, severity in session.execute(select(UseCase.business_id, MonitorAlert.severity)
+                                         .join(MonitorAlert, MonitorAlert.use_case_id == UseCase.id)
+                                         .where(UseCase.business_id.in_(ids), MonitorAlert.status == "open")):
+        c = counts.setdefault(bid, [0, 0])
+        c[0] += 1
+        c[1] += severity == "high"
+    out = []
+    for p in found:
+        n, high = counts.get(p.subject_ref, [0, 0])
+        words = f"{n} open monitoring alert{'s' if n != 1 else ''}" + (f", {high} of high severity" if high else "")
+        out.append(Proposal(p.subject_kind, p.subject_ref, p.title, words))
+    return out
+
+
 def waivers_to_recertify(session: Session, actor: Actor, today: dt.date) -> list[Proposal]:
     out = []
     for e in gov.list_waivers(session, actor, status="active", today=today):
@@ -113,7 +138,8 @@ def proposals(session: Session, actor: Actor, body_key: str, today: dt.date | No
         found = independent_reviews_open(session, actor)
     elif b.key in ("board", "council"):
         found = (presumed_without_determination(session, actor) + awaiting_caio(session, actor)
-                 + reviewed_for_the_board(session, actor) + waivers_to_recertify(session, actor, today))
+                 + reviewed_for_the_board(session, actor) + waivers_to_recertify(session, actor, today)
+                 + open_monitoring_alerts(session, actor))
     else:
         found = []
     for source in ALERT_SOURCES:

@@ -366,15 +366,18 @@ class PublicDecision:
     yes: int
     no: int
     abstain: int
+    subject_kind: str = "other"  # for the public site's build, which decides what of the subject it may show
+    subject_ref: str | None = None
 
 
 def published_decisions(session: Session) -> list[PublicDecision]:
-    """The decisions and recommendations the bodies chose to publish, newest first: for the public site (no
-    actor: everything here is public; no names of people, no internal numbers)."""
+    """The decisions and recommendations the bodies chose to publish, newest first: for the public site's build
+    (no actor; no names of people; the subject's kind and reference let the build show a use case's public name
+    only when the use case is in the public inventory, and no internal number)."""
     rows = session.execute(select(BodyDecision, BodyMeeting).join(BodyMeeting, BodyMeeting.id == BodyDecision.meeting_id)
                            .where(BodyDecision.published.is_(True)).order_by(BodyMeeting.starts_at.desc(), BodyDecision.id))
     return [PublicDecision(body(m.body).name, m.starts_at.astimezone(agency_zone()).date(), d.kind, d.subject_label,
-                           d.text, d.outcome, d.yes, d.no, d.abstain) for d, m in rows]
+                           d.text, d.outcome, d.yes, d.no, d.abstain, d.subject_kind, d.subject_ref) for d, m in rows]
 
 
 def published_minutes(session: Session) -> list[tuple[str, dt.date, str, str]]:

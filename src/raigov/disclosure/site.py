@@ -35,6 +35,7 @@ from raigov.datacall import publication as datacall_pub
 from raigov.datacall.files import sha256_bytes, stage_file
 from raigov.datacall.snapshot import public_rows
 from raigov.db.base import utcnow
+from raigov.disclosure import bodies_page
 from raigov.disclosure import public_data as pd
 from raigov.disclosure.models import SiteBuild
 from raigov.errors import Conflict, NotFound, RaigovError
@@ -182,6 +183,7 @@ def build(session: Session, actor: Actor, settings: Settings, *, now: dt.datetim
         flags += _plain_language(y, rows)
     files["pages/waivers.json"] = json_bytes({"year": years[-1], "waivers": extras[0]})
     files["pages/pilots.json"] = json_bytes({"year": years[-1], "pilots": extras[1]})
+    files["pages/bodies.json"] = json_bytes(bodies_page.page(session, years[-1], latest_rows))
     built = (now or utcnow()).isoformat()
     files["feed.atom"] = _atom(files, list(reversed(stamps)), built)
     files["pages/site.json"] = json_bytes({"years": list(reversed(years)), "built_at": built})

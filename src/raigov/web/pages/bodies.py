@@ -30,9 +30,15 @@ flash.register({
     "bodies.item_added": "The item is on the agenda.", "bodies.attendance": "The attendance is recorded.",
     "bodies.minutes": "The minutes are recorded.", "bodies.decided": "The vote is recorded.",
     "bodies.published": "Publication updated.", "bodies.member_left": "The membership has ended.",
+    "bodies.cancelled": "The meeting is cancelled.",
 })
 WORDS = {"subjects": SUBJECT_WORDS, "outcomes": OUTCOME_WORDS, "kinds": KIND_WORDS, "vote_words": VOTE_WORDS,
          "statuses": MEETING_WORDS}
+
+
+def refused(exc: RaigovError) -> int:
+    """The status of a refused form shown again: 422 (its errors at their fields), or 403/404 as the service said."""
+    return exc.status if exc.status in (403, 404) else 422
 
 
 async def _form(request: Request) -> dict:
@@ -89,7 +95,7 @@ async def appoint(request: Request, key: str):
         with uow(request) as s:
             bodies.appoint(s, actor, key, values["seat"], values["username"])
     except RaigovError as exc:
-        return _body_page(request, key, field_errors(exc), values, "appoint", exc.status)
+        return _body_page(request, key, field_errors(exc), values, "appoint", refused(exc))
     return RedirectResponse(flash.done_url(f"/bodies/{key}", "bodies.appointed"), status_code=303)
 
 
@@ -101,7 +107,7 @@ async def end_membership(request: Request, key: str, member_id: RowId):
         with uow(request) as s:
             bodies.end_membership(s, actor, member_id)
     except RaigovError as exc:
-        return _body_page(request, key, field_errors(exc), {}, "appoint", exc.status)
+        return _body_page(request, key, field_errors(exc), {}, "appoint", refused(exc))
     return RedirectResponse(flash.done_url(f"/bodies/{key}", "bodies.member_left"), status_code=303)
 
 
@@ -137,7 +143,7 @@ async def schedule(request: Request, key: str):
                                 duration_minutes=parse_minutes(values["duration_minutes"]))
             mid = m.id
     except RaigovError as exc:
-        return _body_page(request, key, field_errors(exc), values, "schedule", exc.status)
+        return _body_page(request, key, field_errors(exc), values, "schedule", refused(exc))
     return RedirectResponse(flash.done_url(f"/bodies/meetings/{mid}", "bodies.scheduled"), status_code=303)
 
 
@@ -202,7 +208,7 @@ async def add_item(request: Request, meeting_id: RowId):
         with uow(request) as s:
             bodies.add_item(s, actor, meeting_id, **values)
     except RaigovError as exc:
-        return _meeting_page(request, meeting_id, field_errors(exc), values, "item", exc.status)
+        return _meeting_page(request, meeting_id, field_errors(exc), values, "item", refused(exc))
     return _back(meeting_id, "bodies.item_added", "#agenda")
 
 
@@ -210,11 +216,12 @@ async def add_item(request: Request, meeting_id: RowId):
 async def attendance(request: Request, meeting_id: RowId):
     actor = require_page_actor(request)
     form = await _form(request)
+    present = [str(p) for p in form.getlist("present")]
     try:
         with uow(request) as s:
-            bodies.record_attendance(s, actor, meeting_id, form.getlist("present"))
+            bodies.record_attendance(s, actor, meeting_id, present)
     except RaigovError as exc:
-        return _meeting_page(request, meeting_id, field_errors(exc), {}, "attendance", exc.status)
+        return _meeting_page(request, meeting_id, field_errors(exc), {"present": present}, "attendance", refused(exc))
     return _back(meeting_id, "bodies.attendance", "#attendance")
 
 
@@ -229,7 +236,7 @@ async def decide(request: Request, meeting_id: RowId):
             bodies.record_decision(s, actor, meeting_id, votes=votes, **values)
     except RaigovError as exc:
         return _meeting_page(request, meeting_id, field_errors(exc), {**values, **{f"vote-{k}": v for k, v in votes.items()}},
-                             "decide", exc.status)
+                             "decide", refused(exc))
     return _back(meeting_id, "bodies.decided", "#decisions")
 
 
@@ -242,8 +249,21 @@ async def minutes(request: Request, meeting_id: RowId):
         with uow(request) as s:
             bodies.record_minutes(s, actor, meeting_id, values["minutes"])
     except RaigovError as exc:
-        return _meeting_page(request, meeting_id, field_errors(exc), values, "minutes", exc.status)
+        return _meeting_page(request, meeting_id, field_errors(exc), values, "minutes", refused(exc))
     return _back(meeting_id, "bodies.minutes", "#minutes")
+
+
+@router.post("/meetings/{meeting_id}/cancel")
+async def cancel(request: Request, meeting_id: RowId):
+    actor = require_page_actor(request)
+    form = await _form(request)
+    values = {"reason": (form.get("reason") or "").strip()}
+    try:
+        with uow(request) as s:
+            bodies.cancel(s, actor, meeting_id, values["reason"])
+    except RaigovError as exc:
+        return _meeting_page(request, meeting_id, field_errors(exc), values, "cancel", refused(exc))
+    return _back(meeting_id, "bodies.cancelled")
 
 
 @router.post("/meetings/{meeting_id}/publish")
@@ -260,7 +280,7 @@ async def publish(request: Request, meeting_id: RowId):
     except ValueError:
         return _meeting_page(request, meeting_id, {"form": "no such decision"}, {}, "", 422)
     except RaigovError as exc:
-        return _meeting_page(request, meeting_id, field_errors(exc), {}, "", exc.status)
+        return _meeting_page(request, meeting_id, field_errors(exc), {}, "", refused(exc))
     return _back(meeting_id, "bodies.published", "#decisions")
 
 

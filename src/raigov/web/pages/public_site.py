@@ -122,6 +122,18 @@ def pilots(request: Request):
     return _page(request, site, "pilots", "pages/pilots.json", {"p": site.json("pages/pilots.json"), "slug": sites.slug})
 
 
+@router.get("/bodies")
+def governance_bodies(request: Request):
+    """What the governance bodies chose to publish: decisions, recommendations and minutes (a build made before
+    the bodies' page existed has none)."""
+    site = _need(request)
+    path = "pages/bodies.json"
+    if path not in site.by_path:
+        return render(request, "disclosure/public/bodies.html", {"g": {"decisions": [], "minutes": []}, "slug": sites.slug,
+                                                                 "years": site.json("pages/site.json")["years"]})
+    return _page(request, site, "bodies", path, {"g": site.json(path), "slug": sites.slug})
+
+
 @router.get("/data")
 def open_data(request: Request):
     """The open data: each year's files with their hashes, the feed, and how to verify them."""
