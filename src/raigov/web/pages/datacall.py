@@ -16,6 +16,7 @@ from raigov.governance.vocab import CycleStatus
 from raigov.identity.permissions import can
 from raigov.inventory import service as inventory
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
+from raigov.web.errors import page_detail
 from raigov.web.params import Flag, OptYear, YearPath
 from raigov.web.templating import render
 
@@ -163,7 +164,7 @@ async def work_on_checks(request: Request, year: YearPath, component: str):
                 raise ValidationFailed("choose what to do: set the answer or save the explanation",
                                        errors=[FieldError("do", "choose what to do")])
     except (ValidationFailed, PermissionDenied, Conflict) as exc:
-        found = {e.field: e.message for e in getattr(exc, "errors", None) or []} or {"form": exc.detail}
+        found = {e.field: e.message for e in getattr(exc, "errors", None) or []} or {"form": page_detail(exc.detail)}
         return _component_page(request, actor, year, component, errors={"groups": {kind: found}}, kept=kept, status=422)
     return RedirectResponse(f"/datacall/{year}/{component}?done={'fixed' if do == 'fix' else 'explained'}&n={n}",
                             status_code=303)

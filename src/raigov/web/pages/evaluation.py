@@ -177,6 +177,8 @@ def run_page(request: Request, run_id: RowId, error: str | None = None):
         run = ev.get_run(s, actor, run_id)
         bid = ev.business_ids(s, [run]).get(run.use_case_id)
         res = run.result or {}
+        if "overall" not in res:  # a run recorded with its report only (the demo's) keeps no measurements to show
+            res = {}
         ident = (res.get("conventions") or {}).get("mode") == "identification"
         km, kn = ("fpir", "fnir") if ident else ("fmr", "fnmr")
         return render(request, "evaluation/run.html", {
