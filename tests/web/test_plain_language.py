@@ -112,6 +112,10 @@ def test_main_pages_show_no_internal_ids_and_say_it_in_words(db, settings, syste
                 for what, ident, context in find_internal_ids(page.text):
                     found.append(f"{username} {path}: {what} {ident!r} in …{context}…")
     assert found == [], "\n".join(dict.fromkeys(found))
+    # no doubled brackets: a title or source that has its own brackets is not put in brackets again
+    doubled = [f"{k}: …{t[max(0, m.start() - 80): m.end() + 20]}…" for k, t in texts.items()
+               for m in re.finditer(r"\(\(|\[\[|\]\]|\)\) is |inventory\)\)", t)]
+    assert doubled == [], "\n".join(doubled)
 
     # the words themselves: the notice says what and when; the audit line what happened, in the agency's time
     # without microseconds; a refusal names the role by its title; a failed criterion is said first

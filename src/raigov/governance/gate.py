@@ -193,7 +193,7 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
             continue
         if p.status in PRACTICE_MET or active_pilot is not None:
             continue
-        reasons.append(_r("practice_not_met", f"{p.item} ({p.title}) is {p.status.replace('_', ' ')}",
+        reasons.append(_r("practice_not_met", f"{p.item}: “{p.title}” is {p.status.replace('_', ' ')}",
                           practice=p.item, status=p.status, **({"next_step": p.next_step} if p.next_step else {})))
     if g.risk_acceptance == "missing" and active_pilot is None:
         reasons.append(_r("risk_not_accepted", "no signed risk acceptance of the impact assessment"))

@@ -195,6 +195,8 @@ def evidence_label(name: str, schema: str = "2025") -> str:
     raigov's derived fields (`raigov.short_text`), never the key."""
     from raigov.policy.fields import RAIGOV_FIELDS
 
+    if name == "precedent":
+        return "Earlier determination"
     if name in RAIGOV_FIELDS:
         text = RAIGOV_FIELDS[name][1]
         return text[:1].upper() + text[1:]
@@ -217,7 +219,7 @@ def screen_words(sc) -> dict:
     if p:
         prec = (f"Reported {str(p.get('determination', '')).replace('-', ' ')}"
                 f"{' in ' + str(p['year']) if p.get('year') else ' before'} under {p.get('framework')} "
-                f"({p.get('source')})" + ("; it presumes this screen." if p.get("flags") else "."))
+                f"(from {p.get('source')})" + ("; it presumes this screen." if p.get("flags") else "."))
     return {"answers": answers, "could_apply": titles, "precedent": prec}
 
 
