@@ -495,3 +495,13 @@ def oidc_sign_in(session: Session, issuer: str, claims: dict) -> User:
     if not user.is_active:
         raise AuthenticationFailed("the account is deactivated")
     return user
+
+
+def display_names(session: Session, labels) -> dict[str, str]:
+    """{actor label: the person's display name} for the `user:` labels given (`user:caio` -> "Casey Alvarez");
+    a label of no known person is left out (pages then show it with `who`)."""
+    wanted = {str(x).removeprefix("user:"): str(x) for x in labels if x and str(x).startswith("user:")}
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.username, User.display_name).where(User.username.in_(sorted(wanted)))).all()
+    return {wanted[u]: d for u, d in rows if d}
