@@ -91,7 +91,7 @@ def test_each_role_sees_its_tasks_counted_and_listed(client, db, make_user, sign
                  "feedback": (0, 0), "notices": (0, 0)}
     assert rows(client, "/tasks/grants") == ["/admin/users/emp"]
     home = client.get("/home").text
-    assert '<a href="/tasks/grants"><span class="raigov-task__n">1</span> Role grants to confirm</a>' in home
+    assert '<a href="/tasks/grants"><span class="raigov-task__n">1 </span>Role grants to confirm</a>' in home
     assert 'href="/tasks/reviews"' not in home  # a zero is no link
 
     # the administrator who asked for the grant does not confirm it; the employee has nothing waiting

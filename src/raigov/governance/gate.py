@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from raigov.governance.vocab import PilotStatus, PracticeStatus, ReviewStatus, WaiverStatus
 from raigov.inventory.vocab import UseCaseStatus
 
-OPEN_REVIEW = {ReviewStatus.OPEN: "is open", ReviewStatus.CHANGES_REQUESTED: "sent back for changes"}
+OPEN_REVIEW = {ReviewStatus.OPEN: "is open", ReviewStatus.CHANGES_REQUESTED: "was sent back for changes"}
 PRACTICE_MET = {PracticeStatus.DONE, PracticeStatus.WAIVED, PracticeStatus.NOT_APPLICABLE}
 LOWER_LIMITS = {"FDR"}  # criteria that fail below their limit (evaluation.report.evaluate_criteria); others above
 IMPACT_ASSESSMENT_ITEMS = {"M-25-21.4(b)(ii)"}  # the practice whose completion is the signed risk acceptance
