@@ -14,6 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from raigov.db.engine import is_busy
 from raigov.errors import AuthenticationFailed, Busy, PermissionDenied, Problem, RaigovError, problem_type
+from raigov.identity.permissions import matrix
+from raigov.identity.roles import roles_in_words
 
 log = logging.getLogger("raigov.web")
 PROBLEM_JSON = "application/problem+json"
@@ -32,9 +34,6 @@ _LABEL = re.compile(r"\b(?:user|system|service):([A-Za-z0-9_.@\-]+)")
 def page_detail(detail: str) -> str:
     """An error's detail as a person reads it on a page: "user:caio may not identity.user.manage" says who may
     ("You may not do this: it needs a user administrator."), and no actor label is shown."""
-    from raigov.identity.permissions import matrix
-    from raigov.identity.roles import roles_in_words
-
     m = _DENIED.match(detail or "")
     if m:
         action, rest = m.groups()

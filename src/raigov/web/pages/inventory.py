@@ -31,6 +31,7 @@ from raigov.inventory.formats.safe import SafeCells
 from raigov.inventory.questions import SECTIONS_2025, form_sections, label_of
 from raigov.inventory.records import DEPARTMENT_FIELDS
 from raigov.policy import service as policy
+from raigov.policy.fields import RAIGOV_FIELDS
 from raigov.policy.outcome import ANSWER_WORDS
 from raigov.policy.packs import current_registry
 from raigov.web import flash
@@ -193,8 +194,6 @@ def _history(s, actor, uc) -> list[dict]:
 def evidence_label(name: str, schema: str = "2025") -> str:
     """The words for a field the screen quotes as evidence: OMB's question, or the description of one of
     raigov's derived fields (`raigov.short_text`), never the key."""
-    from raigov.policy.fields import RAIGOV_FIELDS
-
     if name == "precedent":
         return "Earlier determination"
     if name in RAIGOV_FIELDS:
