@@ -77,13 +77,22 @@ def _back(business_id: str, anchor: str = "", *, done: str | None = None):
     return RedirectResponse(url + (f"#{anchor}" if anchor else ""), status_code=303)
 
 
+# the forms' questions, for a refusal that names its field by key
+FIELD_WORDS = {"reuse": "The number of evidence already on file", "version": "The review's version",
+               "reason": "The reason", "expires_on": "The expiry date", "password": "Your password",
+               "assignee": "The reviewer", "decision": "The decision", "status": "The status"}
+
+
 def _refused(request: Request, business_id: str, anchor: str = "", *, error: RaigovError, act: str = ""):
     """The page again, answered at once (no redirect): the refusal shown at its form's field, with the section of
     `anchor` and the form `act` open. The message is never put in the URL, so no link can put words on the page."""
     section = "reviews" if anchor.startswith("review") else anchor
     field = error.errors[0].field if error.errors else ""
     status = error.status if error.status in (403, 404, 409) else 422
-    return _page(request, business_id, error=error.detail[:400], field=field,
+    text = error.detail
+    if field and text.startswith(f"{field}: "):  # "reuse: a whole number ...": the form's question, not the field's key
+        text = f"{FIELD_WORDS.get(field, 'This answer')}: {text[len(field) + 2:]}"
+    return _page(request, business_id, error=text[:400], field=field,
                  section=section if section in SECTIONS else None, act=act, status=status)
 
 
