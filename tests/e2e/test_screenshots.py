@@ -1,6 +1,7 @@
 """Issue #14's screenshots: full-page PNGs at 1366 and 390 px of home, a use case page, its governance page and
 the data call page, for the CAIO and CBP's AI lead, reached by clicks from home on the demo agency. Written to
-var/screenshots/ (never committed) only when RAIGOV_SCREENSHOTS=1, for a person to look at:
+var/screenshots/ (never committed; RAIGOV_SCREENSHOTS_DIR for another folder) only when RAIGOV_SCREENSHOTS=1, for a
+person to look at:
 `RAIGOV_SCREENSHOTS=1 .venv/bin/python -m pytest -q tests/e2e/test_screenshots.py -p no:cacheprovider`."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pytest
 
 from tests.e2e.test_datacall_demo_walk import sign_in
 
-OUT = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+OUT = Path(os.environ.get("RAIGOV_SCREENSHOTS_DIR") or Path(__file__).resolve().parents[2] / "var" / "screenshots")
 WIDTHS = (1366, 390)
 
 
@@ -44,4 +45,8 @@ def test_screenshots(demo_page, demo_site, who):
     page.get_by_role("link", name="Data call", exact=True).first.click()
     page.wait_for_url("**/datacall")
     _shoot(page, who, "datacall")
-    assert len(list(OUT.glob(f"{who}-*.png"))) == 8
+    if who == "cbp.lead":  # the lead's data call is the component's certification page, one click on
+        page.locator("main").get_by_role("link", name="CBP", exact=True).first.click()
+        page.wait_for_url("**/datacall/*/CBP")
+        _shoot(page, who, "datacall-component")
+    assert len(list(OUT.glob(f"{who}-*.png"))) == (10 if who == "cbp.lead" else 8)

@@ -273,6 +273,23 @@ def test_cli(db, agency, settings, backend):
     res = cli("certify-component", str(YEAR), "CBP", "--statement", "Complete.", "--as", "cbp.lead", "--password-stdin",
               password=PASSWORD)
     assert res.returncode == 2 and "Withheld from the public? — not" in res.stderr and "still need a fix" in res.stderr
+    # the lead's worklist in words, by kind, numbered: no check key, no field name
+    res = cli("status", str(YEAR), "--component", "CBP")
+    assert res.returncode == 0, res.stderr
+    assert "kind 1. Withheld from the public? — not answered: 1 use case" in res.stdout, res.stdout
+    assert "fix --kind 1 --value" in res.stdout and "one of: No; Yes - Disclosure Risk" in res.stdout
+    assert key not in res.stdout and "required:" not in res.stdout and "is_withheld" not in res.stdout
+    res = cli("fix", str(YEAR), "CBP", "--kind", "1", "--value", "Perhaps", "--as", "cbp.lead", "--password-stdin",
+              password=PASSWORD)
+    assert res.returncode == 2 and "Perhaps" in res.stderr, res.stderr
+    res = cli("explain", str(YEAR), "CBP", "--kind", "9", "--text", "x", "--as", "cbp.lead", "--password-stdin",
+              password=PASSWORD)
+    assert res.returncode == 2 and "1 kind(s)" in res.stderr, res.stderr
+    res = cli("explain", str(YEAR), "CBP", "--kind", "1", "--text", "Being decided.", "--as", "cbp.lead",
+              "--password-stdin", password=PASSWORD)
+    assert res.returncode == 0 and "explained for 1 use case" in res.stdout, res.stderr
+    res = cli("status", str(YEAR), "--component", "CBP")
+    assert "1 explained" in res.stdout, res.stdout
     res = cli("certify-component", str(YEAR), "CBP", "--statement", "Complete.", "--explain", f"{key}=Asked in the next form.",
               "--as", "cbp.lead", "--password-stdin", password=PASSWORD)
     assert res.returncode == 0, res.stderr

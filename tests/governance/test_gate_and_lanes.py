@@ -129,7 +129,7 @@ def test_reasons_give_whole_titles_and_one_wording():
     title = ("All FR/FC uses thoroughly tested to ensure no unintended bias or disparate impact, in accordance "
              "with national standards")
     reasons = G.decide(_base(practices=[G.PracticeState("D026-11.Testing", title, "not_started")]), NOW).reasons
-    assert [r["message"] for r in reasons] == [f"D026-11.Testing ({title}) is not started"]
+    assert [r["message"] for r in reasons] == [f"D026-11.Testing: “{title}” is not started"]
     from raigov.policy.vocab import DETERMINATION_WORDS
 
     [waiting] = G.decide(_base(basis="awaiting CAIO"), NOW).reasons

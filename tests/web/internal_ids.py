@@ -28,11 +28,13 @@ ALLOWED: set[str] = set()
 
 
 def visible_text(page: str) -> str:
-    """The text a person reads on the page (outside <code>, tags and attributes)."""
+    """The text a person reads on the page (outside <code>, tags and attributes; web addresses left out)."""
     page = re.sub(r"<(script|style|template|code|kbd|samp)\b.*?</\1\s*>", " ", page, flags=re.S | re.I)
     page = re.sub(r"<!--.*?-->", " ", page, flags=re.S)
     page = re.sub(r"<[^>]+>", " ", page)
-    return re.sub(r"\s+", " ", _html.unescape(page))
+    text = _html.unescape(page)
+    text = re.sub(r"\bhttps?://\S+", " ", text)  # a link a person typed (a PIA's address) is theirs, not an id
+    return re.sub(r"\s+", " ", text)
 
 
 def find_internal_ids(page: str) -> list[tuple[str, str, str]]:

@@ -139,7 +139,7 @@ def test_the_certification_refusal_names_kinds_not_keys(client, sign_in, agency,
     page = client.get("/datacall")
     r = post(client, f"/datacall/{YEAR}/CBP/checks", page.text, {"kind": WITHHELD, "use_case": [ids["b"]], "value": "No",
                                                                   "do": "fix"})
-    assert r.status_code == 422 and "user:caio may not work on CBP's reporting checks: its AI lead does" in \
+    assert r.status_code == 422 and "You may not work on CBP's reporting checks: its AI lead does" in \
         htmllib.unescape(r.text)
     caio = actor_of("caio")
     with db.transaction() as s:

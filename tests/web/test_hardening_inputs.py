@@ -119,7 +119,9 @@ def test_page_forms_refuse_numbers_beyond_their_column(backend, client, db, sett
     r = client.post(f"/inventory/{bid}/evidence", data={"csrf_token": csrf_from(page.text), "reuse": BEYOND_INT32,
                                                         "title": "x", "category": "test_report"},
                     follow_redirects=False)
-    assert r.status_code == 303 and "field=reuse" in r.headers["location"]
+    # the page at once, the refusal in words
+    assert r.status_code == 422 and 'id="form-error"' in r.text
+    assert "The number of evidence already on file: a whole number" in r.text
     with db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(EvidenceLink)) == 0
 

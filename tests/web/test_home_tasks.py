@@ -91,7 +91,7 @@ def test_each_role_sees_its_tasks_counted_and_listed(client, db, make_user, sign
                  "feedback": (0, 0), "notices": (0, 0)}
     assert rows(client, "/tasks/grants") == ["/admin/users/emp"]
     home = client.get("/home").text
-    assert '<a href="/tasks/grants"><span class="raigov-task__n">1</span> Role grants to confirm</a>' in home
+    assert '<a href="/tasks/grants"><span class="raigov-task__n">1 </span>Role grants to confirm</a>' in home
     assert 'href="/tasks/reviews"' not in home  # a zero is no link
 
     # the administrator who asked for the grant does not confirm it; the employee has nothing waiting
@@ -100,3 +100,32 @@ def test_each_role_sees_its_tasks_counted_and_listed(client, db, make_user, sign
     assert t == {"genai_requests": (0, 0), "notices": (0, 0)}
     home = client.get("/home").text
     assert "Nothing waiting." in home and "generative" not in home.lower()
+
+
+def test_the_dashboard_counts_overdue_as_the_queue_and_the_tasks_do(client, db, make_user, sign_in):
+    """Issue #14 (last review): the dashboard's overdue figures equal what the review queue page marks overdue and
+    what the home's tasks count overdue, for the CAIO (every lane, the whole department), a lead (its component)
+    and a reviewer (their lane), on reviews of known ages (some past the due days, one just short of them)."""
+    build_agency(db, utcnow())
+    for name, roles in {"privacy": ["privacy_reviewer"], "cbp.lead": ["component_ai_lead@CBP"],
+                        "tsa.lead": ["component_ai_lead@TSA"], "the.caio": ["caio"]}.items():
+        make_user(name, *roles)
+    figure = re.compile(r'data-figure="([a-z\-]+)">(\d+)<')
+    lane_overdue = re.compile(r'data-label="Overdue" class="text-right">(\d+)<')
+    marked = 'usa-tag bg-secondary-dark">overdue'
+    for who, every_lane in (("the.caio", True), ("cbp.lead", True), ("tsa.lead", True), ("privacy", False)):
+        client.cookies.clear()
+        assert sign_in(who).status_code == 303
+        dash = client.get("/dashboard").text
+        queue = client.get("/reviews?all=1" if every_lane else "/reviews").text
+        in_queue = queue.count(marked)
+        if every_lane:  # the office's and the leads' dashboard: the figure and the lanes' column
+            figures = dict(figure.findall(dash))
+            assert int(figures["reviews-overdue"]) == in_queue, (who, figures, in_queue)
+            assert who != "the.caio" or in_queue >= 3, in_queue  # the agency has overdue reviews to count
+            overdue_practices = int(figures["practices-overdue"])
+            if who != "the.caio":  # a lead's practices task counts the same overdue practices
+                assert tasks_on_home(client)["practices"][1] == overdue_practices, who
+        assert sum(int(n) for n in lane_overdue.findall(dash)) == in_queue, (who, in_queue)
+        if not every_lane:  # a reviewer's task counts the overdue reviews of their lane as the queue marks them
+            assert tasks_on_home(client)["reviews"][1] == in_queue == 2, who

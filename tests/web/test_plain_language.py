@@ -36,6 +36,7 @@ def _demo(db, settings, system):
     from raigov.evaluation import service as ev
     from raigov.governance.models import Pilot, Review, Waiver
     from raigov.identity import service as identity
+    from raigov.identity.schemas import RoleGrantIn
     from raigov.inventory.models import UseCase
     from raigov.jobs import service as jobs
 
@@ -64,20 +65,27 @@ def _demo(db, settings, system):
         piloted = s.scalars(select(UseCase.business_id).join(Pilot, Pilot.use_case_id == UseCase.id)).first()
         cbp = s.scalars(select(UseCase.business_id).join(Review, Review.use_case_id == UseCase.id)
                         .where(UseCase.business_id.is_not(None)).order_by(UseCase.id)).first()
+        retired = s.scalars(select(UseCase.business_id).where(UseCase.status == "retired")).first()
+        checked = s.scalars(select(UseCase.business_id).where(UseCase.business_id == "DHS-4")).first()
+        admin = identity.actor_for(s, identity.get_user(s, "admin"))
+        identity.grant_role(s, admin, "te.engineer", RoleGrantIn(role="crcl_reviewer"))  # waits for a second person
     governance = [f"/inventory/{b}/governance" for b in dict.fromkeys([most_reviews, waived, piloted, cbp]) if b]
-    runs = [f"/evaluation/runs/{i}" for i in run_ids]
+    use_cases = [f"/inventory/{b}" for b in dict.fromkeys([most_reviews, waived, cbp, retired, checked]) if b]
+    # the demo's own run, recorded with its report only, is listed first on /evaluation
+    runs = ["/evaluation/runs/1", *(f"/evaluation/runs/{i}" for i in run_ids)]
     pages = {
-        "caio": ["/dashboard", "/notices", "/audit", "/audit/1", "/audit/40", "/reviews", "/reviews?all=1",
-                 "/policy/disagreements", "/evaluation", *runs,
-                 *governance],
-        "cbp.lead": ["/dashboard", "/notices", "/reviews", *governance[:2]],
+        "caio": ["/home", "/dashboard", "/notices", "/audit", "/audit/1", "/audit/40", "/reviews", "/reviews?all=1",
+                 "/policy", "/policy/disagreements", "/evaluation", *runs, "/datacall", "/public/inventory",
+                 "/admin/pending-grants", "/admin/users/new", "/account", *governance, *use_cases],
+        "cbp.lead": ["/home", "/dashboard", "/notices", "/reviews", "/account", "/datacall", *governance[:2], *use_cases[:3]],
         "cbp.owner": ["/notices", "/evaluation", *governance[:2]],
         "uscis.owner": ["/notices"],
         "crcl": ["/reviews", *governance],
         "privacy": ["/reviews", *governance[:1]],
         "te.engineer": ["/evaluation", *runs, *governance[:1]],
         "auditor": ["/audit", "/audit/2", "/dashboard", "/notices", *governance[:2]],
-        "admin": ["/notices", "/audit/verify"],
+        "admin": ["/home", "/notices", "/audit/verify", "/admin/users", "/admin/users/te.engineer", "/admin/users/new",
+                  "/admin/pending-grants", "/inventory/DHS-4"],
     }
     return creds, pages
 
@@ -98,11 +106,16 @@ def test_main_pages_show_no_internal_ids_and_say_it_in_words(db, settings, syste
             assert r.status_code == 303, username
             for path in paths:
                 page = client.get(path)
-                assert page.status_code == 200, (username, path, page.status_code)
+                refused = (username, path) in {("caio", "/admin/users/new"), ("admin", "/inventory/DHS-4")}
+                assert page.status_code == (403 if refused else 200), (username, path, page.status_code)
                 texts[f"{username} {path}"] = visible_text(page.text)
                 for what, ident, context in find_internal_ids(page.text):
                     found.append(f"{username} {path}: {what} {ident!r} in …{context}…")
     assert found == [], "\n".join(dict.fromkeys(found))
+    # no doubled brackets: a title or source that has its own brackets is not put in brackets again
+    doubled = [f"{k}: …{t[max(0, m.start() - 80): m.end() + 20]}…" for k, t in texts.items()
+               for m in re.finditer(r"\(\(|\[\[|\]\]|\)\) is |inventory\)\)", t)]
+    assert doubled == [], "\n".join(doubled)
 
     # the words themselves: the notice says what and when; the audit line what happened, in the agency's time
     # without microseconds; a refusal names the role by its title; a failed criterion is said first
@@ -115,6 +128,10 @@ def test_main_pages_show_no_internal_ids_and_say_it_in_words(db, settings, syste
     assert said and all(re.fullmatch(r"You cannot decide this review: the .+ review is decided by (an?|the) [A-Z].*; "
                                      r"you do not hold that role\.", x) for x in said), said
     assert any("decided by a General Counsel (OGC) reviewer" in x for x in said), said
-    run = texts[f"caio {pages['te.engineer'][1]}"]
+    assert "You may not do this: it needs a user administrator." in texts["caio /admin/users/new"]
+    assert "You may not read DHS-4." in texts["admin /inventory/DHS-4"]
+    assert "Confirm the role of Civil Rights and Civil Liberties (CRCL) reviewer for" in texts["caio /admin/pending-grants"]
+    assert "This run was recorded with its report only" in texts["caio /evaluation/runs/1"]
+    run = texts[f"caio {pages['te.engineer'][2]}"]
     assert "Failed its criteria: 1 of 1 not met" in run and "outside its limit of 1.01" in run
     assert run.index("Failed its criteria") < run.index("About the run")

@@ -14,6 +14,7 @@ from raigov.audit.models import AuditEvent
 from raigov.errors import problem_type
 from tests.conftest import PASSWORD
 from tests.web.conftest import csrf_from
+from tests.web.internal_ids import find_internal_ids
 
 PROBLEM = "application/problem+json"
 
@@ -75,17 +76,21 @@ def test_pages_show_pending_and_the_caio_office_confirms_with_csrf(client, make_
                     follow_redirects=False)
     assert r.status_code == 303
     detail = client.get("/admin/users/rita").text
-    assert "pending" in detail and "waiting for a second person" in detail and "Withdraw privacy_reviewer" in detail
-    assert "privacy_reviewer (pending)" in client.get("/admin/users").text
+    assert "pending" in detail and "waiting for a second person" in detail and "Withdraw Privacy Office reviewer" in detail
+    assert "Privacy Office reviewer (pending)" in client.get("/admin/users").text
     assert actor_of("rita").grants == ()
     page = client.get("/admin/pending-grants")  # the administrator sees the list, without the buttons
-    assert page.status_code == 200 and "rita" in page.text and "Confirm privacy_reviewer" not in page.text
+    assert page.status_code == 200 and "rita" in page.text and "Confirm the role" not in page.text
     client.post("/sign-out", data={"csrf_token": csrf_from(client.get("/account").text)})
 
     sign_in("deleg")
     assert 'href="/admin/pending-grants"' in client.get("/home").text  # on the home panel of the CAIO's office
     page = client.get("/admin/pending-grants")
-    assert page.status_code == 200 and "Confirm privacy_reviewer for rita" in page.text
+    assert page.status_code == 200 and "Confirm the role of Privacy Office reviewer for" in page.text
+    # who asked, by name (make_user's display name), never the actor label; no role id anywhere on the page
+    asked = re.search(r'data-label="Asked by">([^<]*)<', page.text).group(1)
+    assert asked and "user:" not in asked and asked != "adm", asked
+    assert find_internal_ids(page.text) == []
     action = re.search(r'action="(/admin/pending-grants/\d+/confirm)"', page.text).group(1)
     r = client.post(action, data={"username": "rita"}, follow_redirects=False)
     assert r.status_code == 403 and actor_of("rita").grants == ()  # no CSRF token, nothing done

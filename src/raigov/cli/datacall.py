@@ -95,8 +95,85 @@ def status(year: int, json_: bool = typer.Option(False, "--json"),
                   r["certified_by"] or "", (r["certified_at"] or "")[:19])
     console.print(t)
     if component:
-        for f in out["components"][0]["failing"]:
-            console.print(f"  {f['key']}: {f['message']}" + (f"\n    explained: {f['explanation']}" if f["explanation"] else ""))
+        from raigov.datacall.worklist import group_checks
+
+        _print_groups(group_checks(p.components[0].failing))
+
+
+def _print_groups(groups) -> None:
+    """The failing checks by kind, numbered (the number is what `fix` and `explain` take), in plain words."""
+    if not groups:
+        console.print("  no failing check", highlight=False)
+    for i, g in enumerate(groups, 1):
+        ids = [c.business_id for c in g.checks]
+        shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+        console.print(f"  kind {i}. {g.title}: {g.count} use case{'s' if g.count != 1 else ''} ({shown}); "
+                      f"{g.explained} explained", highlight=False, soft_wrap=True)
+        if g.answer is not None:
+            how = (f"one of: {'; '.join(g.answer.options)}" if g.answer.options
+                   else "a date (YYYY-MM-DD)" if g.answer.type == "date" else "text")
+            console.print(f"     answer for many at once with `fix --kind {i} --value ...`: {how}", highlight=False,
+                          soft_wrap=True)
+
+
+def _kind_of(db, year: int, component: str, number: int):
+    """The group of failing checks numbered `number` in `status YEAR --component COMPONENT`."""
+    from raigov.datacall import service as datacall
+
+    with db.transaction(read=True) as s:
+        _, groups = datacall.check_groups(s, system_actor(), year, component)
+    if not 1 <= number <= len(groups):
+        err_console.print(f"[red]error:[/red] kind: {component} has {len(groups)} kind(s) of failing check; "
+                          f"`raigov datacall status {year} --component {component}` numbers them", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return groups[number - 1]
+
+
+KindOption = Annotated[int, typer.Option("--kind", min=1, max=10_000,
+                                         help="the kind's number in `status YEAR --component COMPONENT`")]
+UseCaseOption = Annotated[list[str] | None, typer.Option(
+    "--use-case", help="a use case's id (repeatable); every use case of the kind when left out")]
+
+
+@app.command()
+@handle_errors
+def fix(year: int, component: str, kind: KindOption,
+        value: Annotated[list[str], typer.Option("--value", help="the answer (repeat for a multiple choice)")],
+        use_case: UseCaseOption = None, reason: str = typer.Option("", "--reason", help="why (kept on each revision)"),
+        as_: AsOption = None, password_stdin: PasswordStdin = False) -> None:
+    """The component AI lead gives one answer to the field of a kind of failing check for many use cases at
+    once (a new revision of each; all or nothing), as the certification page does."""
+    from raigov.datacall import service as datacall
+
+    component = component.strip().upper()
+    db = ready_database()
+    group = _kind_of(db, year, component, kind)
+    actor = _person(db, as_, password_stdin)
+    ids = use_case or [c.business_id for c in group.checks]
+    with db.transaction() as s:
+        changed = datacall.fix_checks(s, actor, year, component, group.kind, ids, value[0] if len(value) == 1 else value,
+                                      reason)
+    console.print(f"“{group.title}”: answered for {len(changed)} use case{'s' if len(changed) != 1 else ''} "
+                  f"({', '.join(changed)})", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@handle_errors
+def explain(year: int, component: str, kind: KindOption,
+            text: str = typer.Option(..., "--text", help="why these checks are acceptable"),
+            use_case: UseCaseOption = None, as_: AsOption = None, password_stdin: PasswordStdin = False) -> None:
+    """The component AI lead explains a kind of failing check once for the chosen use cases (saving again
+    replaces it); the certification reads the explanations."""
+    from raigov.datacall import service as datacall
+
+    component = component.strip().upper()
+    db = ready_database()
+    group = _kind_of(db, year, component, kind)
+    actor = _person(db, as_, password_stdin)
+    ids = use_case or [c.business_id for c in group.checks]
+    with db.transaction() as s:
+        n = datacall.explain_checks(s, actor, year, component, group.kind, ids, text)
+    console.print(f"“{group.title}”: explained for {n} use case{'s' if n != 1 else ''}", highlight=False, soft_wrap=True)
 
 
 @app.command("certify-component")
@@ -105,14 +182,15 @@ def certify_component(
     year: int,
     component: str,
     statement: str = typer.Option(..., "--statement", help="The certification statement"),
-    explain: Annotated[list[str] | None, typer.Option("--explain",
-                                                      help="KEY=TEXT: why a failing check is acceptable; repeatable")] = None,
+    explain: Annotated[list[str] | None, typer.Option(
+        "--explain", help="KEY=TEXT (`status --json` keys): why a check is acceptable; repeatable")] = None,
     as_: AsOption = None,
     password_stdin: PasswordStdin = False,
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
-    """The component AI lead certifies COMPONENT's use cases (every failing check fixed or explained;
-    `raigov datacall status YEAR --component X` lists the keys)."""
+    """The component AI lead certifies COMPONENT's use cases (every failing check fixed or explained:
+    `raigov datacall status YEAR --component X` lists them by kind, `fix` and `explain` work on a kind;
+    `--explain KEY=TEXT` takes a check's key from `status --json`)."""
     from raigov.datacall import service as datacall
 
     explanations = {}

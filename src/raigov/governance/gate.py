@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from raigov.governance.vocab import PilotStatus, PracticeStatus, ReviewStatus, WaiverStatus
 from raigov.inventory.vocab import UseCaseStatus
 
-OPEN_REVIEW = {ReviewStatus.OPEN: "is open", ReviewStatus.CHANGES_REQUESTED: "sent back for changes"}
+OPEN_REVIEW = {ReviewStatus.OPEN: "is open", ReviewStatus.CHANGES_REQUESTED: "was sent back for changes"}
 PRACTICE_MET = {PracticeStatus.DONE, PracticeStatus.WAIVED, PracticeStatus.NOT_APPLICABLE}
 LOWER_LIMITS = {"FDR"}  # criteria that fail below their limit (evaluation.report.evaluate_criteria); others above
 IMPACT_ASSESSMENT_ITEMS = {"M-25-21.4(b)(ii)"}  # the practice whose completion is the signed risk acceptance
@@ -193,7 +193,7 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
             continue
         if p.status in PRACTICE_MET or active_pilot is not None:
             continue
-        reasons.append(_r("practice_not_met", f"{p.item} ({p.title}) is {p.status.replace('_', ' ')}",
+        reasons.append(_r("practice_not_met", f"{p.item}: “{p.title}” is {p.status.replace('_', ' ')}",
                           practice=p.item, status=p.status, **({"next_step": p.next_step} if p.next_step else {})))
     if g.risk_acceptance == "missing" and active_pilot is None:
         reasons.append(_r("risk_not_accepted", "no signed risk acceptance of the impact assessment"))

@@ -56,7 +56,7 @@ def roles_in_words(roles) -> str:
         elif w.startswith("Chief AI"):
             out.append("the " + w)
         else:
-            out.append(("an " if w[:1].lower() in "aeiou" else "a ") + w)
+            out.append(("an " if w[:1].lower() in "aeio" else "a ") + w)  # "a use case owner", "a user administrator"
     if len(out) <= 1:
         return "".join(out)
     return ", ".join(out[:-1]) + " or " + out[-1]

@@ -61,6 +61,7 @@ class PendingGrantOut(BaseModel):
     component: str | None
     requested_by: str
     requested_at: datetime
+    requested_by_name: str | None = Field(default=None, description="The display name of who asked, when a person")
 
 
 class UserOut(BaseModel):

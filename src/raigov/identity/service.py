@@ -312,9 +312,13 @@ def list_pending_grants(session: Session, actor: Actor) -> list[PendingGrantOut]
         select(PendingRoleGrant, User.username, User.display_name).join(User, User.id == PendingRoleGrant.user_id)
         .options(selectinload(PendingRoleGrant.org_unit)).order_by(PendingRoleGrant.requested_at, PendingRoleGrant.id)
     ).all()
+    askers = {p.requested_by.removeprefix("user:") for p, _, _ in rows if p.requested_by.startswith("user:")}
+    names = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(askers))).all()) \
+        if askers else {}
     return [PendingGrantOut(id=p.id, username=u, display_name=d, role=p.role,
                             component=p.org_unit.code if p.org_unit else None, requested_by=p.requested_by,
-                            requested_at=p.requested_at) for p, u, d in rows]
+                            requested_at=p.requested_at,
+                            requested_by_name=names.get(p.requested_by.removeprefix("user:"))) for p, u, d in rows]
 
 
 def revoke_role(session: Session, actor: Actor, username: str, role: str, component: str | None = None) -> User:
@@ -491,3 +495,13 @@ def oidc_sign_in(session: Session, issuer: str, claims: dict) -> User:
     if not user.is_active:
         raise AuthenticationFailed("the account is deactivated")
     return user
+
+
+def display_names(session: Session, labels) -> dict[str, str]:
+    """{actor label: the person's display name} for the `user:` labels given (`user:caio` -> "Casey Alvarez");
+    a label of no known person is left out (pages then show it with `who`)."""
+    wanted = {str(x).removeprefix("user:"): str(x) for x in labels if x and str(x).startswith("user:")}
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.username, User.display_name).where(User.username.in_(sorted(wanted)))).all()
+    return {wanted[u]: d for u, d in rows if d}

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from raigov.inventory.questions import label_of
 from raigov.inventory.validation import CheckResult, is_blank, validate
 
 # Fields published to the public whose wording the plain-language checks read.
@@ -84,7 +85,7 @@ def check_acronyms(values: Mapping[str, Any], schema: str = "2025",
         if missing:
             out.append(CheckResult(
                 name, "plain-language:acronyms", "warning",
-                f"{name} uses {', '.join(missing)} without spelling {'it' if len(missing) == 1 else 'them'} "
+                f"“{label_of(name, schema)}” uses {', '.join(missing)} without spelling {'it' if len(missing) == 1 else 'them'} "
                 "out (write the words in full once, with the acronym in brackets)",
                 {"acronyms": missing}))
     return out
@@ -127,7 +128,7 @@ def check_readability(values: Mapping[str, Any], schema: str = "2025",
         if r["words"] >= min_words and r["fk_grade"] > max_grade:
             out.append(CheckResult(
                 name, "plain-language:readability", "warning",
-                f"{name} reads at grade {r['fk_grade']:g} (Flesch-Kincaid); aim for grade {max_grade:g} "
+                f"“{label_of(name, schema)}” reads at grade {r['fk_grade']:g} (Flesch-Kincaid); aim for grade {max_grade:g} "
                 "or lower: shorter sentences, plainer words", r))
     return out
 
@@ -141,7 +142,7 @@ def check_consistency(values: Mapping[str, Any], schema: str = "2025") -> list[C
             for f in empty:
                 out.append(CheckResult(
                     f, "consistency:hi-practices", "error",
-                    f"a deployed high-impact use case must answer {f} (M-25-21 §4(b) minimum practices)"))
+                    f"a deployed high-impact use case must answer “{label_of(f, schema)}” (M-25-21 §4(b) minimum practices)"))
         if hi == "Presumed High-Impact, but Not High-impact" and is_blank(values.get("HI_justification")):
             out.append(CheckResult(
                 "HI_justification", "consistency:hi-justification", "error",
@@ -151,13 +152,14 @@ def check_consistency(values: Mapping[str, Any], schema: str = "2025") -> list[C
             if answered:
                 out.append(CheckResult(
                     None, "consistency:practices-not-hi", "info",
-                    f"practice questions answered on a use case that is not high-impact: {', '.join(answered)}",
+                    "practice questions answered on a use case that is not high-impact: "
+                    + "; ".join(f"“{label_of(f, schema)}”" for f in answered),
                     {"fields": answered}))
         if stage == "Retired" and is_blank(values.get("retirement_reason")):
             out.append(CheckResult(
                 "retirement_reason", "consistency:retired-reason", "warning",
-                "a retired use case should say why it was retired (raigov field retirement_reason; OMB's "
-                "2025 form has no such column)"))
+                "a retired use case should say why it was retired (retire it with a written reason; OMB's 2025 "
+                "form has no such column)"))
     elif schema == "2024":
         stage, impact = values.get("16_dev_stage"), values.get("17_impact_type")
         if stage == "Retired" and is_blank(values.get("21_date_retired")):
@@ -169,7 +171,7 @@ def check_consistency(values: Mapping[str, Any], schema: str = "2025") -> list[C
                       "56_monitor_postdeploy"):
                 if is_blank(values.get(f)) and values.get("51_extension_request") != "Yes":
                     out.append(CheckResult(f, "consistency:hi-practices", "error",
-                                           f"a deployed rights- or safety-impacting use case must answer {f} "
+                                           f"a deployed rights- or safety-impacting use case must answer “{label_of(f, schema)}” "
                                            "(M-24-10 §5(c)(iv))"))
     return out
 

@@ -97,7 +97,7 @@ def precedent_of(session: Session, uc: UseCase, pack) -> Precedent | None:
             continue
         dec = reported_decision(rev.values, rev.schema)
         if dec is not None:
-            return _precedent(reg, pack, dec[0], dec[1], year, f"revision {rev.number} ({year} inventory)",
+            return _precedent(reg, pack, dec[0], dec[1], year, f"revision {rev.number} of the {year} inventory",
                               rev.values, rev.schema)
     own = FRAMEWORKS.get(framework_of_schema(revs[-1].schema)) if revs else None
     q = select(Determination).where(Determination.use_case_id == uc.id)

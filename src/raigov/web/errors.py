@@ -4,6 +4,7 @@ an accessible error page for the pages. Never a stack trace, never a 500 for bad
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,6 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from raigov.db.engine import is_busy
 from raigov.errors import AuthenticationFailed, Busy, PermissionDenied, Problem, RaigovError, problem_type
+from raigov.identity.permissions import matrix
+from raigov.identity.roles import roles_in_words
 
 log = logging.getLogger("raigov.web")
 PROBLEM_JSON = "application/problem+json"
@@ -22,6 +25,23 @@ _MESSAGES = {
     "missing": "this field is required",
     "json_invalid": "the body is not valid JSON",
 }
+
+
+_DENIED = re.compile(r"^(?:user|service|system):\S+ may not (\S+)(.*)$", re.S)
+_LABEL = re.compile(r"\b(?:user|system|service):([A-Za-z0-9_.@\-]+)")
+
+
+def page_detail(detail: str) -> str:
+    """An error's detail as a person reads it on a page: "user:caio may not identity.user.manage" says who may
+    ("You may not do this: it needs a user administrator."), and no actor label is shown."""
+    m = _DENIED.match(detail or "")
+    if m:
+        action, rest = m.groups()
+        rule = matrix().get(action) if "." in action else None
+        if rule is not None:
+            return f"You may not do this{rest}: it needs {roles_in_words([r for r in rule.roles if r != 'system'])}."
+        return f"You may not {action}{rest}."
+    return _LABEL.sub(lambda x: x.group(1), detail or "")
 
 
 def wants_problem_json(request: Request) -> bool:
@@ -79,7 +99,7 @@ def install(app: FastAPI, templates) -> None:
             return templates.TemplateResponse(
                 request,
                 "error.html",
-                {"status": exc.status, "title": exc.title, "detail": exc.detail},
+                {"status": exc.status, "title": exc.title, "detail": page_detail(exc.detail)},
                 status_code=exc.status,
                 headers={"Retry-After": str(exc.retry_after)} if getattr(exc, "retry_after", None) else None,
             )

@@ -18,6 +18,7 @@ from raigov import __version__
 from raigov.audit.actions import describe
 from raigov.config import Settings
 from raigov.domains import Link, allowed, template_dirs
+from raigov.identity.roles import role_title
 from raigov.web.deps import CSRF_COOKIE, csrf_token, page_user, set_cookie
 
 
@@ -47,6 +48,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.filters["who"] = who
     env.filters["who_in_text"] = who_in_text
     env.filters["action_words"] = describe_action
+    env.filters["role_title"] = role_title
     return templates
 
 

@@ -13,9 +13,11 @@ from raigov.clock import agency_today
 from raigov.datacall import service as datacall
 from raigov.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
 from raigov.governance.vocab import CycleStatus
+from raigov.identity import service as identity
 from raigov.identity.permissions import can
 from raigov.inventory import service as inventory
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
+from raigov.web.errors import page_detail
 from raigov.web.params import Flag, OptYear, YearPath
 from raigov.web.templating import render
 
@@ -30,8 +32,10 @@ def _overview(request: Request, actor, year: int | None, *, errors: dict | None 
         prog = datacall.progress(s, actor, year).as_dict() if year is not None and any(
             c["year"] == year for c in cycles) else None
         pub = datacall.publication(s, year) if prog and prog["cycle"]["status"] == CycleStatus.CERTIFIED else None
+        names = identity.display_names(s, [x for c in [*(prog or {}).get("components", []), (prog or {}).get("cycle") or {}]
+                                           for x in (c.get("certified_by"), c.get("opened_by"))])
     return render(request, "datacall/index.html", {
-        "nav": "datacall", "cycles": cycles, "year": year, "progress": prog, "pub": pub,
+        "nav": "datacall", "cycles": cycles, "year": year, "progress": prog, "pub": pub, "names": names,
         "can_open": can(actor, "datacall.cycle.open"), "can_certify": can(actor, "datacall.cycle.certify"),
         "errors": errors or {}, "form": form or {}, "message": message,
         "default_year": agency_today(settings_of(request)).year}, status_code=status)
@@ -118,6 +122,7 @@ def _component_page(request: Request, actor, year: int, component: str, *, error
         rows, _, _ = inventory.list_use_cases(s, actor, inventory.UseCaseQuery(component=component, per_page=500))
         use_cases = [{"id": u.business_id, "name": u.name, "stage": u.stage, "impact": u.impact, "status": u.status}
                      for u in rows if u.status != "draft"]
+        names = identity.display_names(s, [comp.get("certified_by")])
     view = _groups_view(groups, errors.get("groups", {}), kept or {})
     unexplained = sum(g["open"] for g in view)
     can_cert = can(actor, "datacall.component.certify", component) and cycle["status"] == "open"
@@ -126,7 +131,7 @@ def _component_page(request: Request, actor, year: int, component: str, *, error
                "still need a fix or an explanation (see above)") if unexplained else None
     return render(request, "datacall/component.html", {
         "nav": "datacall", "cycle": cycle, "c": comp, "groups": view, "use_cases": use_cases, "errors": errors,
-        "statement": statement, "message": message, "blocker": blocker, "can_certify": can_cert},
+        "statement": statement, "message": message, "blocker": blocker, "can_certify": can_cert, "names": names},
         status_code=status)
 
 
@@ -163,7 +168,7 @@ async def work_on_checks(request: Request, year: YearPath, component: str):
                 raise ValidationFailed("choose what to do: set the answer or save the explanation",
                                        errors=[FieldError("do", "choose what to do")])
     except (ValidationFailed, PermissionDenied, Conflict) as exc:
-        found = {e.field: e.message for e in getattr(exc, "errors", None) or []} or {"form": exc.detail}
+        found = {e.field: e.message for e in getattr(exc, "errors", None) or []} or {"form": page_detail(exc.detail)}
         return _component_page(request, actor, year, component, errors={"groups": {kind: found}}, kept=kept, status=422)
     return RedirectResponse(f"/datacall/{year}/{component}?done={'fixed' if do == 'fix' else 'explained'}&n={n}",
                             status_code=303)

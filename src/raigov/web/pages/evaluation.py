@@ -5,8 +5,6 @@ from the stored result JSON, its PDF report, and a form to attach the report to 
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -76,10 +74,10 @@ def _index(request: Request, actor, *, error: str | None = None, field: str | No
 
 
 @router.get("")
-def index(request: Request, error: str | None = None, kind: str = "biometric"):
+def index(request: Request, kind: str = "biometric"):
     """The runs and the form of one kind of run (chosen first: the form shows only that kind's fields)."""
     actor = require_page_actor(request)
-    return _index(request, actor, error=error, form={"kind": kind if kind in KINDS else "biometric"})
+    return _index(request, actor, form={"kind": kind if kind in KINDS else "biometric"})
 
 
 @router.post("/runs", dependencies=[upload_limit()])
@@ -171,12 +169,19 @@ def charts(run, km: str, kn: str) -> list[dict]:
 
 
 @router.get("/runs/{run_id}")
-def run_page(request: Request, run_id: RowId, error: str | None = None):
+def run_page(request: Request, run_id: RowId):
+    return _run_page(request, run_id)
+
+
+def _run_page(request: Request, run_id: int, error: str | None = None, status: int = 200):
+    """A run's page; after a refused attachment, with its error (never read from the URL) and status 422."""
     actor = require_page_actor(request)
     with uow(request) as s:
         run = ev.get_run(s, actor, run_id)
         bid = ev.business_ids(s, [run]).get(run.use_case_id)
         res = run.result or {}
+        if "overall" not in res:  # a run recorded with its report only (the demo's) keeps no measurements to show
+            res = {}
         ident = (res.get("conventions") or {}).get("mode") == "identification"
         km, kn = ("fpir", "fnir") if ident else ("fmr", "fnmr")
         return render(request, "evaluation/run.html", {
@@ -186,7 +191,7 @@ def run_page(request: Request, run_id: RowId, error: str | None = None):
             "group_label": group_label, "outcome_labels": OUTCOME_LABELS, "error": error, "flash": flash.banner(request),
             "can_attach": run.status == RunStatus.DONE and components_visible(actor, "evaluation.run.execute") != set(),
             "classifier_cols": ("n", "selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy"),
-        })
+        }, status)
 
 
 @router.get("/runs/{run_id}/report.pdf")
@@ -215,5 +220,5 @@ async def attach(request: Request, run_id: RowId):
         with uow(request) as s:
             ev.attach_report(s, actor, settings_of(request), run_id, bid, practice)
     except RaigovError as exc:
-        return RedirectResponse(f"/evaluation/runs/{run_id}?error={quote(exc.detail[:400])}#attach", status_code=303)
+        return _run_page(request, run_id, error=exc.detail[:400], status=exc.status if exc.status in (403, 404, 409) else 422)
     return RedirectResponse(flash.done_url(f"/evaluation/runs/{run_id}", "eval.attached"), status_code=303)

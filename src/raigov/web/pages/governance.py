@@ -65,20 +65,35 @@ flash.register({
 })
 
 
-def _back(business_id: str, anchor: str = "", *, error: RaigovError | None = None, done: str | None = None,
-          act: str = ""):
-    """Back to the page, with the section of `anchor` open (and, after an error, the form `act` open again)."""
+def _back(business_id: str, anchor: str = "", *, done: str | None = None):
+    """Back to the page after a change, with the section of `anchor` open and the change's banner (`done`)."""
     url = f"/inventory/{quote(business_id)}/governance"
     section = "reviews" if anchor.startswith("review") else anchor
     params = f"open={quote(section)}" if section in SECTIONS else ""
-    if error is not None:
-        field = error.errors[0].field if error.errors else ""
-        params += f"&error={quote(error.detail[:400])}&field={quote(field)}" + (f"&act={quote(act)}" if act else "")
     params = params.lstrip("&")
     url += f"?{params}" if params else ""
-    if error is None and done:
+    if done:
         url = flash.done_url(url, done)
     return RedirectResponse(url + (f"#{anchor}" if anchor else ""), status_code=303)
+
+
+# the forms' questions, for a refusal that names its field by key
+FIELD_WORDS = {"reuse": "The number of evidence already on file", "version": "The review's version",
+               "reason": "The reason", "expires_on": "The expiry date", "password": "Your password",
+               "assignee": "The reviewer", "decision": "The decision", "status": "The status"}
+
+
+def _refused(request: Request, business_id: str, anchor: str = "", *, error: RaigovError, act: str = ""):
+    """The page again, answered at once (no redirect): the refusal shown at its form's field, with the section of
+    `anchor` and the form `act` open. The message is never put in the URL, so no link can put words on the page."""
+    section = "reviews" if anchor.startswith("review") else anchor
+    field = error.errors[0].field if error.errors else ""
+    status = error.status if error.status in (403, 404, 409) else 422
+    text = error.detail
+    if field and text.startswith(f"{field}: "):  # "reuse: a whole number ...": the form's question, not the field's key
+        text = f"{FIELD_WORDS.get(field, 'This answer')}: {text[len(field) + 2:]}"
+    return _page(request, business_id, error=text[:400], field=field,
+                 section=section if section in SECTIONS else None, act=act, status=status)
 
 
 def _summaries(v, reviews: list[dict]) -> dict[str, str]:
@@ -122,9 +137,14 @@ def gate_view(s, actor, uc) -> dict | None:
 
 
 @router.get("/inventory/{business_id}/governance")
-def page(request: Request, business_id: str, error: str | None = None, field: str | None = None,
-         section: Annotated[str | None, Query(alias="open", max_length=20)] = None,
+def page(request: Request, business_id: str, section: Annotated[str | None, Query(alias="open", max_length=20)] = None,
          act: Annotated[str | None, Query(max_length=40)] = None):
+    return _page(request, business_id, section=section, act=act)
+
+
+def _page(request: Request, business_id: str, *, error: str | None = None, field: str | None = None,
+          section: str | None = None, act: str | None = None, status: int = 200):
+    """The governance page; after a refused action (`_refused`), with its error at the field and status 422."""
     actor = require_page_actor(request)
     with uow(request) as s:
         v = gov.governance_view(s, actor, business_id)
@@ -155,7 +175,7 @@ def page(request: Request, business_id: str, error: str | None = None, field: st
             # the data section (B) pre-filled from the datasets the use case uses (raigov.datasets)
             "prefill": {"B_data_model_quality": assessment_data_section(s, actor, v.use_case.id) if v.can_update else ""},
         }
-        return render(request, "governance/use_case.html", ctx)  # inside the session: the page reads relations
+        return render(request, "governance/use_case.html", ctx, status)  # inside the session: the page reads relations
 
 
 @router.post("/inventory/{business_id}/governance/submit")
@@ -166,7 +186,7 @@ async def submit(request: Request, business_id: str):
         with uow(request) as s:
             flows.submit(s, actor, business_id)
     except RaigovError as exc:
-        return _back(business_id, error=exc)
+        return _refused(request, business_id, error=exc)
     return _back(business_id, done="gov.submitted")
 
 
@@ -178,7 +198,7 @@ async def sync(request: Request, business_id: str):
         with uow(request) as s:
             added = gov.sync(s, actor, business_id)
     except RaigovError as exc:
-        return _back(business_id, error=exc)
+        return _refused(request, business_id, error=exc)
     return _back(business_id, done="gov.refreshed" if added["reviews"] or added["practices"] else "gov.refreshed_nothing")
 
 
@@ -200,7 +220,7 @@ async def decide(request: Request, review_id: RowId):
             gov.decide(s, actor, review_id, form.get("decision") or "", form.get("reason") or "", conditions,
                        form_int(version, "version"))
     except RaigovError as exc:
-        return _back(bid, f"review-{review_id}", error=exc, act=f"decide-{review_id}")
+        return _refused(request, bid, f"review-{review_id}", error=exc, act=f"decide-{review_id}")
     return _back(bid, f"review-{review_id}", done="gov.decided")
 
 
@@ -216,7 +236,7 @@ async def comment(request: Request, review_id: RowId):
             else:
                 gov.comment(s, actor, review_id, form.get("body") or "")
     except RaigovError as exc:
-        return _back(bid, f"review-{review_id}", error=exc, act=f"comment-{review_id}")
+        return _refused(request, bid, f"review-{review_id}", error=exc, act=f"comment-{review_id}")
     return _back(bid, f"review-{review_id}", done="gov.commented")
 
 
@@ -229,7 +249,7 @@ async def assign(request: Request, review_id: RowId):
         with uow(request) as s:
             gov.assign(s, actor, review_id, (form.get("username") or "").strip() or None)
     except RaigovError as exc:
-        return _back(bid, f"review-{review_id}", error=exc, act=f"assign-{review_id}")
+        return _refused(request, bid, f"review-{review_id}", error=exc, act=f"assign-{review_id}")
     return _back(bid, f"review-{review_id}", done="gov.assigned")
 
 
@@ -242,7 +262,7 @@ async def close_condition(request: Request, condition_id: RowId):
         with uow(request) as s:
             gov.close_condition(s, actor, condition_id, form.get("note") or "")
     except RaigovError as exc:
-        return _back(bid, "reviews", error=exc, act=f"close-{condition_id}")
+        return _refused(request, bid, "reviews", error=exc, act=f"close-{condition_id}")
     return _back(bid, "reviews", done="gov.condition_closed")
 
 
@@ -259,7 +279,7 @@ async def update_practice(request: Request, business_id: str):
                                 due_on=_date(form.get("due_on"), "due_on"),
                                 expected_version=form_int(version, "version"))
     except RaigovError as exc:
-        return _back(business_id, "practices", error=exc)
+        return _refused(request, business_id, "practices", error=exc)
     return _back(business_id, "practices", done="gov.practice_updated")
 
 
@@ -286,9 +306,9 @@ async def add_evidence(request: Request, business_id: str, limit: UploadLimit):
             else:
                 gov.add_link(s, actor, business_id, url=form.get("url") or "", **kw)
     except RaigovError as exc:
-        return _back(business_id, "evidence", error=exc, act="attach")
+        return _refused(request, business_id, "evidence", error=exc, act="attach")
     except ValueError:
-        return _back(business_id, "evidence", error=ValidationFailed.one("reuse", "an evidence number"), act="attach")
+        return _refused(request, business_id, "evidence", error=ValidationFailed.one("reuse", "an evidence number"), act="attach")
     return _back(business_id, "evidence", done="gov.evidence_attached")
 
 
@@ -310,7 +330,7 @@ async def save_assessment(request: Request, business_id: str):
         with uow(request) as s:
             gov.save_assessment(s, actor, business_id, {k: form.get(k) or "" for k in gov.ASSESSMENT_SECTIONS})
     except RaigovError as exc:
-        return _back(business_id, "assessment", error=exc, act="assessment-edit")
+        return _refused(request, business_id, "assessment", error=exc, act="assessment-edit")
     return _back(business_id, "assessment", done="gov.assessment_saved")
 
 
@@ -326,14 +346,14 @@ async def accept_risk(request: Request, business_id: str):
             identity.authenticate_password(s, actor.username, form.get("password") or "", settings_of(request),
                                            request.client.host if request.client else None)
     except RaigovError:
-        return _back(business_id, "risk", error=ValidationFailed.one(
+        return _refused(request, business_id, "risk", error=ValidationFailed.one(
             "password", "the password did not match: the risk acceptance was not signed"), act="accept")
     try:
         with uow(request) as s:
             gov.accept_risk(s, actor, business_id, form.get("statement") or "",
                             package_sha256=form.get("package_sha256") or "", method="password re-entered")
     except RaigovError as exc:
-        return _back(business_id, "risk", error=exc, act="accept")
+        return _refused(request, business_id, "risk", error=exc, act="accept")
     return _back(business_id, "risk", done="gov.risk_accepted")
 
 
@@ -351,7 +371,7 @@ async def grant_waiver(request: Request, business_id: str):
                              risk_assessment=form.get("risk_assessment") or "",
                              public_summary=form.get("public_summary") or "", expires_on=expires)
     except RaigovError as exc:
-        return _back(business_id, "waivers", error=exc, act="grant-waiver")
+        return _refused(request, business_id, "waivers", error=exc, act="grant-waiver")
     return _back(business_id, "waivers", done="gov.waiver_granted")
 
 
@@ -371,7 +391,7 @@ async def waiver_action(request: Request, waiver_id: RowId, action: str):
             else:
                 raise ValidationFailed.one("action", "revoke, certify or reported")
     except RaigovError as exc:
-        return _back(bid, "waivers", error=exc, act=f"{action}-{waiver_id}")
+        return _refused(request, bid, "waivers", error=exc, act=f"{action}-{waiver_id}")
     return _back(bid, "waivers", done=f"gov.waiver_{action}")
 
 
@@ -389,7 +409,7 @@ async def certify_pilot(request: Request, business_id: str):
                               opt_in_out=form.get("opt_in_out") or "", practices_applied=form.get("practices_applied") or "",
                               max_participants=form_int(mp, "max_participants"))
     except RaigovError as exc:
-        return _back(business_id, "pilot", error=exc, act="certify-pilot")
+        return _refused(request, business_id, "pilot", error=exc, act="certify-pilot")
     return _back(business_id, "pilot", done="gov.pilot_certified")
 
 
@@ -402,7 +422,7 @@ async def end_pilot(request: Request, pilot_id: RowId):
         with uow(request) as s:
             gov.end_pilot(s, actor, pilot_id, form.get("reason") or "")
     except RaigovError as exc:
-        return _back(bid, "pilot", error=exc, act=f"end-pilot-{pilot_id}")
+        return _refused(request, bid, "pilot", error=exc, act=f"end-pilot-{pilot_id}")
     return _back(bid, "pilot", done="gov.pilot_ended")
 
 

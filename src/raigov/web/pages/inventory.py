@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
@@ -30,6 +31,7 @@ from raigov.inventory.formats.safe import SafeCells
 from raigov.inventory.questions import SECTIONS_2025, form_sections, label_of
 from raigov.inventory.records import DEPARTMENT_FIELDS
 from raigov.policy import service as policy
+from raigov.policy.fields import RAIGOV_FIELDS
 from raigov.policy.outcome import ANSWER_WORDS
 from raigov.policy.packs import current_registry
 from raigov.web import flash
@@ -161,6 +163,20 @@ def _diff_rows(diff) -> list[dict]:
             for d in diff]
 
 
+_SOURCE = re.compile(r"^(agency: )?import:(.*)#[0-9a-f]{12}:row (\d+)$", re.DOTALL)
+
+
+def source_words(source: str | None) -> dict:
+    """Where a revision or determination came from, as a person reads it: an import names its file (shown as
+    code) and row, never the stored key `import:FILE#HASH:row N`; "official" is an official's determination."""
+    m = _SOURCE.match(source or "")
+    if m:
+        return {"before": "the agency's report in the import of " if m.group(1) else "the import of ",
+                "file": m.group(2), "row": m.group(3)}
+    words = {"official": "an official's determination", "form": "the form", "api": "the API", "": "—"}
+    return {"before": words.get(source or "", source or ""), "file": None, "row": None}
+
+
 def _history(s, actor, uc) -> list[dict]:
     """Revisions, newest first, each with what it changed from the one before (the newest HISTORY_DIFFS)."""
     revs = list(uc.revisions)
@@ -170,9 +186,20 @@ def _history(s, actor, uc) -> list[dict]:
         changes = None
         if i > 0 and len(revs) - i <= HISTORY_DIFFS:
             changes = _diff_rows(records.diff(revs[i - 1].schema, revs[i - 1].values, r.schema, r.values))
-        out.append({"number": r.number, "at": r.created_at, "by": r.created_by, "reason": r.reason, "source": r.source,
-                    "schema": r.schema, "changes": changes})
+        out.append({"number": r.number, "at": r.created_at, "by": r.created_by, "reason": r.reason,
+                    "source": source_words(r.source), "schema": r.schema, "changes": changes})
     return out
+
+
+def evidence_label(name: str, schema: str = "2025") -> str:
+    """The words for a field the screen quotes as evidence: OMB's question, or the description of one of
+    raigov's derived fields (`raigov.short_text`), never the key."""
+    if name == "precedent":
+        return "Earlier determination"
+    if name in RAIGOV_FIELDS:
+        text = RAIGOV_FIELDS[name][1]
+        return text[:1].upper() + text[1:]
+    return label_of(name, schema if schema in ("2025", "2024") else "2025")
 
 
 def screen_words(sc) -> dict:
@@ -191,7 +218,7 @@ def screen_words(sc) -> dict:
     if p:
         prec = (f"Reported {str(p.get('determination', '')).replace('-', ' ')}"
                 f"{' in ' + str(p['year']) if p.get('year') else ' before'} under {p.get('framework')} "
-                f"({p.get('source')})" + ("; it presumes this screen." if p.get("flags") else "."))
+                f"(from {p.get('source')})" + ("; it presumes this screen." if p.get("flags") else "."))
     return {"answers": answers, "could_apply": titles, "precedent": prec}
 
 
@@ -227,7 +254,8 @@ def _detail_context(request: Request, s, actor, uc, a: int | None, b: int | None
                      **screen_words(sc)}
     framework = policy.framework_of_schema(rev.schema)
     dets = [{"decision": policy.FRAMEWORKS[framework]["decisions"].get(d.decision, d.decision), "status": d.status,
-             "reason": d.reason, "by": d.created_by, "at": d.created_at, "source": d.source, "framework": d.framework}
+             "reason": d.reason, "by": d.created_by, "at": d.created_at,
+             "source": source_words(d.source), "framework": d.framework}
             for d in reversed(policy.determinations(s, uc))]
 
     values = rev.values
@@ -241,7 +269,7 @@ def _detail_context(request: Request, s, actor, uc, a: int | None, b: int | None
             "screening": screening, "determinations": dets, "framework": framework,
             "decisions": policy.FRAMEWORKS[framework]["decisions"],
             "can_screen": can(actor, "policy.use_case.screen", comp) and rev.schema in ("2025", "2024"),
-            "can_decide": policy.may_decide(actor, framework),
+            "can_decide": policy.may_decide(actor, framework), "evidence_label": evidence_label,
             "retire_error": None, "determine_error": None, "typed": {}}
 
 
