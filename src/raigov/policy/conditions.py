@@ -203,8 +203,15 @@ class Evaluator:
         self.signal_hits = signal_hits
         self.item_result = item_result
         self.kind_matched = kind_matched
-        self.today = today or agency_today()
+        self._today = today
         self.trace = trace
+
+    @property
+    def today(self) -> dt.date:
+        """The date conditions compare with (the agency's today unless given), read on first use."""
+        if self._today is None:
+            self._today = agency_today()
+        return self._today
 
     def eval(self, c: dict) -> tuple[bool, dict | None, list[dict]]:
         """(result, trace node, evidence) for condition ``c``; the node is None without a trace."""
@@ -217,6 +224,12 @@ class Evaluator:
         """(result, evidence) for condition ``c``, as ``eval`` gives them, without the trace (the
         condition is turned into Python functions once, see ``compiled``)."""
         return compiled(c, self.refs)(self)
+
+    def seen(self, c: dict) -> tuple[bool, bool]:
+        """(result, partly seen) for condition ``c``: ``partly seen`` is what ``outcome.partly_seen`` says of
+        the trace node ``eval`` would build (a signal with hits among the parts evaluated, not under ``not``),
+        without building it."""
+        return compiled_seen(c, self.refs)(self)
 
     def _traced(self, c: dict) -> tuple[bool, dict, list[dict]]:
         if "all" in c or "any" in c:
@@ -383,6 +396,57 @@ def _compile(c: dict, refs: dict):
         kind, impact = c["matched"]["kind"], c["matched"].get("impact")
         return lambda ev: (bool(ev.kind_matched(kind, impact)), [])
     raise ValueError(f"not a condition: {c!r}")  # refused at load; unreachable for loaded packs
+
+
+_SEEN: dict[int, tuple[dict, Any]] = {}  # as _COMPILED, for ``compiled_seen``
+
+
+def compiled_seen(c: dict, refs: dict):
+    """``c`` as a function ``f(evaluator) -> (result, partly seen)`` (``Evaluator.seen``); made once per condition.
+    ``all`` stops at the first false part (the trace shows the rest as skipped), ``any`` evaluates every part."""
+    got = _SEEN.get(id(c))
+    if got is not None and got[0] is c:
+        return got[1]
+    fn = _compile_seen(c, refs)
+    if len(_SEEN) >= _COMPILED_MAX:
+        _SEEN.clear()
+    _SEEN[id(c)] = (c, fn)
+    return fn
+
+
+def _compile_seen(c: dict, refs: dict):
+    if "all" in c or "any" in c:
+        every = "any" in c
+        parts = [compiled_seen(sub, refs) for sub in c["any" if every else "all"]]
+
+        def group_(ev):
+            res, seen = True, False
+            if every:
+                res = False
+            for f in parts:
+                r, s = f(ev)
+                seen = seen or s
+                if every:
+                    res = res or r
+                elif not r:
+                    return False, seen
+            return res, seen
+        return group_
+    if "signal" in c:
+        name, only = c["signal"], c.get("fields")
+
+        def signal_(ev):
+            hit = bool(ev.signal_hits(name, only)[0])
+            return hit, hit
+        return signal_
+    if "ref" in c:
+        name = c["ref"]
+        return lambda ev: compiled_seen(refs[name], refs)(ev)
+    if "not" in c:
+        inner = compiled_seen(c["not"], refs)
+        return lambda ev: (not inner(ev)[0], False)
+    plain = compiled(c, refs)  # a field, an item or a kind matched: never "seen" in the text
+    return lambda ev: (plain(ev)[0], False)
 
 
 def _compile_field(c: dict):

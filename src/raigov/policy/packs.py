@@ -113,6 +113,7 @@ class Pack:
     supersedes: tuple[str, ...] = ()
     order: tuple[str, ...] = ()  # item ids in evaluation order (dependencies first)
     _by_id: dict = field(default_factory=dict, repr=False)
+    _by_kind: dict = field(default_factory=dict, repr=False, compare=False)  # (kind, impact) -> items, made on use
 
     @property
     def key(self) -> str:
@@ -123,6 +124,14 @@ class Pack:
 
     def items_of(self, kind: str) -> list[Item]:
         return [i for i in self.items if i.kind == kind]
+
+    def items_by_kind(self, kind: str, impact: str | None = None) -> tuple[Item, ...]:
+        """The items of ``kind`` (with ``impact`` among their impacts, if given), in the pack's order; kept."""
+        got = self._by_kind.get((kind, impact))
+        if got is None:
+            got = tuple(i for i in self.items if i.kind == kind and (impact is None or impact in i.impact))
+            self._by_kind[(kind, impact)] = got
+        return got
 
     def in_force(self, on: dt.date) -> bool:
         return self.effective_from <= on and (self.effective_until is None or on < self.effective_until)

@@ -227,8 +227,7 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
         return results.get(item_id, (False, []))
 
     def kind_matched(kind: str, impact: str | None):
-        return [i.id for i in pack.items if i.kind == kind and (impact is None or impact in i.impact)
-                and results.get(i.id, (False,))[0]]
+        return [i.id for i in pack.items_by_kind(kind, impact) if results.get(i.id, (False,))[0]]
 
     ev = Evaluator(subj.values, refs=pack.conditions,
                    signal_hits=lambda n, fl: _signal_hits(pack, subj, n, fl),
@@ -248,8 +247,8 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
 
     def findings(kind: str) -> list[Finding]:
         out = []
-        for it in pack.items:
-            if it.kind != kind or not results.get(it.id, (False,))[0]:
+        for it in pack.items_by_kind(kind):
+            if not results.get(it.id, (False,))[0]:
                 continue
             out.append(_finding(it, results[it.id][1]))
         return out
@@ -260,14 +259,14 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
     categories = findings("presumption")
     if precedent is not None and precedent.flags and not out_of_scope:
         have = {f.item for f in categories}
-        ev = _precedent_evidence(precedent)
+        pev = _precedent_evidence(precedent)
         for cid in precedent.mapped:
             if cid not in have and any(i.id == cid for i in pack.items):
                 it = pack.item(cid)
                 categories.append(Finding(item=it.id, kind=it.kind, title=it.title, citation=it.citation,
                                           status=it.status, impact=it.impact,
-                                          evidence=[Evidence(item=it.id, citation=ev.citation, field=ev.field,
-                                                             text=ev.text, kind="precedent")]))
+                                          evidence=[Evidence(item=it.id, citation=pev.citation, field=pev.field,
+                                                             text=pev.text, kind="precedent")]))
     presumed = (bool(categories) or bool(precedent is not None and precedent.flags)) and not out_of_scope
     practices = [] if no_practices else findings("practice")
     reviews = [] if out_of_scope else findings("review")
@@ -279,12 +278,9 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
         res.outcome = PRESUMED
     elif not out_of_scope:
         why = insufficient_reason(subj.values, subj.schema, partial)
-        if why is not None and not with_trace:  # a short row: which categories were partly seen needs the trace
-            traced = Evaluator(subj.values, refs=pack.conditions,
-                               signal_hits=lambda n, fl: _signal_hits(pack, subj, n, fl),
-                               item_result=item_result, kind_matched=kind_matched, today=today, trace=True)
-            partial = [it.id for it in pack.items if it.kind == "presumption" and it.when is not None
-                       and not results.get(it.id, (False,))[0] and partly_seen(traced.eval(it.when)[1] or {})]
+        if why is not None and not with_trace:  # a short row: which categories were partly seen (as the trace says)
+            partial = [it.id for it in pack.items_by_kind("presumption") if it.when is not None
+                       and not results.get(it.id, (False,))[0] and ev.seen(it.when)[1]]
             why = insufficient_reason(subj.values, subj.schema, partial)
         if why is not None:
             res.outcome, res.reason, res.missing, res.could_apply = INSUFFICIENT, why[0], why[1], partial
