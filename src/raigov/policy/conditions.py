@@ -387,8 +387,7 @@ def _compile(c: dict, refs: dict):
         inner = compiled(c["not"], refs)
         return lambda ev: (not inner(ev)[0], [])
     if "ref" in c:
-        name = c["ref"]
-        return lambda ev: compiled(refs[name], refs)(ev)
+        return _ref_call(c["ref"], refs, compiled)
     if "item" in c:
         item = c["item"]
         return lambda ev: ev.item_result(item)
@@ -440,8 +439,7 @@ def _compile_seen(c: dict, refs: dict):
             return hit, hit
         return signal_
     if "ref" in c:
-        name = c["ref"]
-        return lambda ev: compiled_seen(refs[name], refs)(ev)
+        return _ref_call(c["ref"], refs, compiled_seen)
     if "not" in c:
         inner = compiled_seen(c["not"], refs)
         return lambda ev: (not inner(ev)[0], False)
@@ -449,10 +447,34 @@ def _compile_seen(c: dict, refs: dict):
     return lambda ev: (plain(ev)[0], False)
 
 
+def _ref_call(name: str, refs: dict, make):
+    """A shared condition's function, made on its first call (references may form a chain; cycles are refused
+    at load) and kept."""
+    fn = None
+
+    def ref_(ev):
+        nonlocal fn
+        if fn is None:
+            fn = make(refs[name], refs)
+        return fn(ev)
+    return ref_
+
+
 def _compile_field(c: dict):
     name = c["field"]
     op = next(k for k in c if k in FIELD_OPS)
     want = c[op]
+    if op == "exists" or (op == "equals" and isinstance(want, bool)):  # as ``_field_value`` decides them
+        exists = op == "exists"
+        wanted = bool(want)
+
+        def flag_(ev):
+            v = ev.values.get(name)
+            if _blank(v):
+                return (exists and not wanted), []
+            res = wanted if exists else _truthy(v) == want
+            return res, _answer_evidence(name, v) if res else []
+        return flag_
     if op == "in":  # the common case: the wanted answers normalised once
         wanted = {_norm(w) for w in want} | {_norm(F.canonical_answer(name, str(w))) for w in want}
 

@@ -35,8 +35,12 @@ def plain_text(text: str) -> bool:
 
 def text_keys(text: str) -> set[str]:
     """Every lower-case beginning, 1 to 8 characters long, of every word (run of ASCII letters and digits)."""
-    runs = {r.lower() for r in _RUN.findall(text)}
-    return {r[:k] for r in runs for k in range(1, min(len(r), KEY_LENGTH) + 1)}
+    runs = {r[:KEY_LENGTH] for r in _RUN.findall(text.lower())} if text.isascii() else {
+        r.lower()[:KEY_LENGTH] for r in _RUN.findall(text)}
+    have: set[str] = set()
+    for k in range(1, KEY_LENGTH + 1):  # r[:k] for k past the end is r itself, one of its beginnings anyway
+        have.update([r[:k] for r in runs])
+    return have
 
 
 def _anchor(reqs: list[frozenset[str]]) -> frozenset[str]:

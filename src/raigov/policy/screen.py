@@ -155,6 +155,7 @@ class Subject:
         self.index = WordIndex(self.doc)
         self.spans = spans
         self.text_field_names = names
+        self.text_field_set = frozenset(names)
         self._cache: dict = {}
 
     def field_at(self, offset: int) -> tuple[str, int] | None:
@@ -180,7 +181,7 @@ def _signal_hits(pack: Pack, subj: Subject, name: str, only: Sequence[str] | Non
     hits: list[dict] = []
     negated: list[dict] = []
     if sig.phrases:
-        if allowed is None or allowed <= set(subj.text_field_names):
+        if allowed is None or allowed <= subj.text_field_set:
             docs = [(subj.doc, None, subj.index)]
         else:  # fields outside the text fields: search each on its own
             docs = [(subj.text_of(n), n, None) for n in sorted(allowed) if subj.text_of(n)]

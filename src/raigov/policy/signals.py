@@ -299,6 +299,7 @@ def phrase_keys(phrase: str) -> list[frozenset[str]]:
 
 
 _LEAD = re.compile(r"\w+")
+_LEAD3 = re.compile(r"(\w{1,3})\w*")  # a word and its first three characters
 
 
 def _all_first_keys(phrases) -> tuple[str, ...] | None:
@@ -347,8 +348,18 @@ class WordIndex:
 
     def _index(self) -> dict[str, list[int]]:
         by: dict[str, list[int]] = {}
-        for m in _LEAD.finditer(self.text):
-            by.setdefault(m.group(0)[:3].lower(), []).append(m.start())
+        text = self.text
+        if text.isascii():  # lower case keeps every offset: the first three characters, read from one pass
+            for m in _LEAD3.finditer(text.lower()):
+                k = m.group(1)
+                lst = by.get(k)
+                if lst is None:
+                    by[k] = [m.start()]
+                else:
+                    lst.append(m.start())
+        else:
+            for m in _LEAD.finditer(text):
+                by.setdefault(m.group(0)[:3].lower(), []).append(m.start())
         self._by = by
         return by
 
