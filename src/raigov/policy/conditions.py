@@ -32,7 +32,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from raigov.clock import agency_today
 from raigov.inventory.catalog import text_key
 from raigov.policy import fields as F
 
@@ -210,6 +209,8 @@ class Evaluator:
     def today(self) -> dt.date:
         """The date conditions compare with (the agency's today unless given), read on first use."""
         if self._today is None:
+            from raigov.clock import agency_today  # the settings (pydantic) only when a date is compared
+
             self._today = agency_today()
         return self._today
 

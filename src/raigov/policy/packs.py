@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -25,7 +26,6 @@ from typing import Any
 import jsonschema
 
 from raigov.audit.canonical import sha256_json
-from raigov.config import get_settings
 from raigov.errors import FieldError, ValidationFailed
 from raigov.policy import conditions as C
 from raigov.policy import fields as F
@@ -491,6 +491,10 @@ _current: PackRegistry | None = None
 
 
 def configured_dirs() -> list[Path]:
+    if not any(k.upper() == "RAIGOV_POLICY_DIR" for k in os.environ):
+        return []  # the setting comes from that variable only (case-insensitive): no need to load the settings
+    from raigov.config import get_settings
+
     d = get_settings().policy_dir
     return [d] if d else []
 
