@@ -89,9 +89,15 @@ class PhraseFilter:
         keys = self._keys if self._keys is not None else self._ready()
         have = text_keys(text)
         found = set(self._always)
+        by_key = self._by_key
         for k in keys.intersection(have):
-            for slot, rest in self._by_key[k]:
-                if slot not in found and all(not r.isdisjoint(have) for r in rest):
+            for slot, rest in by_key[k]:
+                if slot in found:
+                    continue
+                for r in rest:
+                    if r.isdisjoint(have):
+                        break
+                else:  # every other word the phrase needs is there
                     found.add(slot)
         return frozenset(found)
 

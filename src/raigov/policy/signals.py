@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 DEFAULT_NEGATION_CUES = ("no", "not", "never", "without", "neither", "nor", "cannot", "can't",
                          "doesn't", "don't", "isn't", "aren't", "won't", "wasn't", "excluding",
@@ -35,6 +35,7 @@ DEFAULT_POST_CUES = ("is not used", "are not used", "not used", "is not", "are n
 NEGATION_WINDOW = 4  # words looked at before a match
 
 _CLAUSE_END = re.compile(r"[.;:!?\n()\[\]]|\bbut\b|\bhowever\b|\bwhile\b|\bwhereas\b", re.IGNORECASE)
+_LAST_CLAUSE_END = re.compile(r"(?s:.*)(?:" + _CLAUSE_END.pattern + ")", re.IGNORECASE)
 _WORD = re.compile(r"[\w']+")
 _INFLECT = r"(?:s|es|ed|d|ing)?"
 _JOIN = r"[\s\-/]+"
@@ -118,8 +119,9 @@ def _body(phrase: str, inflect: bool) -> str:
     return "".join(parts)
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
+    """One match of a signal's phrases (a tuple: made for every match, so made cheaply)."""
+
     start: int
     end: int
     text: str
@@ -202,9 +204,7 @@ class Signal:
         if start >= 4 and text[start - 4:start].lower() in ("non-", "non "):
             return True
         before = text[max(0, start - 80):start]
-        cut = None
-        for cut in _CLAUSE_END.finditer(before):  # noqa: B007 - the last clause end is kept
-            pass
+        cut = _LAST_CLAUSE_END.match(before)  # the last clause end (clause ends cannot overlap)
         if cut is not None:
             before = before[cut.end():]
         words = [w.lower() for w in _WORD.findall(before)[-NEGATION_WINDOW:]]
