@@ -13,10 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from raigov.inventory.formats import use_case_key
 from raigov.policy import fields as F
-from raigov.policy.conditions import Evaluator
+from raigov.policy.conditions import Evaluator, compiled
 from raigov.policy.crosswalk import map_items
 from raigov.policy.outcome import INSUFFICIENT, NOT_PRESUMED, PRESUMED, Precedent, insufficient_reason, partly_seen
 from raigov.policy.packs import Item, Pack
@@ -61,8 +62,9 @@ class Finding:
                 "evidence": [e.as_dict() for e in self.evidence]}
 
 
-@dataclass
-class TraceEntry:
+class TraceEntry(NamedTuple):
+    """One item's evaluation (a tuple: one is made for every item of every use case screened)."""
+
     item: str
     kind: str
     citation: str
@@ -230,7 +232,8 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
     def kind_matched(kind: str, impact: str | None):
         return [i.id for i in pack.items_by_kind(kind, impact) if results.get(i.id, (False,))[0]]
 
-    ev = Evaluator(subj.values, refs=pack.conditions,
+    refs = pack.conditions
+    ev = Evaluator(subj.values, refs=refs,
                    signal_hits=lambda n, fl: _signal_hits(pack, subj, n, fl),
                    item_result=item_result, kind_matched=kind_matched, today=today, trace=with_trace)
     for item_id in pack.order:
@@ -239,8 +242,11 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
             # definitions and principles always stand; practices/reviews/clocks without a
             # condition apply to every use case the pack governs
             res, tree, evid = it.kind not in ("definition",), None, []
-        else:
+        elif with_trace:
             res, tree, evid = ev.eval(it.when)
+        else:  # the condition's function, as ``Evaluator.eval`` would call it
+            res, evid = compiled(it.when, refs)(ev)
+            tree = None
         results[it.id] = (res, evid)
         if it.kind == "presumption" and not res and tree is not None and partly_seen(tree):
             partial.append(it.id)
