@@ -181,7 +181,14 @@ def _schema_problems(data: Any, marks: dict, source: str) -> list[YamlProblem]:
     return out
 
 
+# keys that are the pack's own tests, not what it decides: left out of its digest, so stating them in a published
+# version does not make it a different publication (the screen of every use case is the same with or without them)
+METADATA_KEYS = ("signal_precision_floor",)
+
+
 def canonical_digest(data: Any) -> str:
+    if isinstance(data, dict) and any(k in data for k in METADATA_KEYS):
+        data = {k: v for k, v in data.items() if k not in METADATA_KEYS}
     return sha256_json(data)
 
 
@@ -278,6 +285,9 @@ def parse_pack(text: str, source: str) -> Pack:
         signals[name] = sig
 
     attach_phrase_set(signals)  # one filter of every phrase by the words it needs
+    for name in (data.get("signal_precision_floor") or {}).get("known_below") or {}:
+        if name not in raw_signals:
+            problems.append(P(("signal_precision_floor", "known_below", name), f"no signal {name!r} in this pack"))
 
     refs = data.get("conditions") or {}
     raw_items = data["items"]
