@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial as bind
 from typing import NamedTuple
 
 from raigov.inventory.formats import use_case_key
@@ -175,11 +176,16 @@ class Subject:
 
 def _signal_hits(pack: Pack, subj: Subject, name: str, only: Sequence[str] | None,
                  _stack: tuple = ()) -> tuple[list[dict], list[dict]]:
-    key = (name, tuple(only) if only else None)
-    if key in subj._cache:
-        return subj._cache[key]
+    key = (name, tuple(only)) if only else name
+    got = subj._cache.get(key)
+    if got is not None:
+        return got
     sig = pack.signals[name]
     allowed = set(only) if only else (set(sig.fields) if sig.fields else None)
+    if (not sig.any_of and (allowed is None or allowed <= subj.text_field_set)
+            and sig.filtered_out(subj.index)):  # the pack's phrase filter answers first: no phrase can match
+        got = subj._cache[key] = ([], [])
+        return got
     hits: list[dict] = []
     negated: list[dict] = []
     if sig.phrases:
@@ -234,7 +240,7 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
 
     refs = pack.conditions
     ev = Evaluator(subj.values, refs=refs,
-                   signal_hits=lambda n, fl: _signal_hits(pack, subj, n, fl),
+                   signal_hits=bind(_signal_hits, pack, subj),
                    item_result=item_result, kind_matched=kind_matched, today=today, trace=with_trace)
     for item_id in pack.order:
         it = pack.item(item_id)

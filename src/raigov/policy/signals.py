@@ -173,6 +173,14 @@ class Signal:
         ``find`` which texts cannot have a hit."""
         self._matcher, self._slot = matcher, slot
 
+    def filtered_out(self, index: WordIndex) -> bool:
+        """True when the pack's phrase filter says no phrase of the signal can match the index's text (``find``
+        would return nothing); False when it cannot tell or there is no filter."""
+        if self._matcher is None:
+            return False
+        found = index.candidates(self._matcher)
+        return found is not None and self._slot not in found
+
     def _ready(self) -> None:
         if self._src is not None:
             rx, ex, post = self._src
