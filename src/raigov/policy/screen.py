@@ -256,7 +256,7 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
         results[it.id] = (res, evid)
         if it.kind == "presumption" and not res and tree is not None and partly_seen(tree):
             partial.append(it.id)
-        trace.append(TraceEntry(it.id, it.kind, it.citation, it.when, res, tree if with_trace else None))
+        trace.append(tuple.__new__(TraceEntry, (it.id, it.kind, it.citation, it.when, res, tree)))
 
     def findings(kind: str) -> list[Finding]:
         out = []

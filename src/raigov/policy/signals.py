@@ -146,6 +146,7 @@ class Signal:
     _rx: re.Pattern | None = field(default=None, repr=False)
     _ex: re.Pattern | None = field(default=None, repr=False)
     _post: re.Pattern | None = field(default=None, repr=False)
+    _cue: re.Pattern | None = field(default=None, repr=False)  # any cue word at all (a quick test before the window)
     _keys: tuple[str, ...] | None = field(default=None, repr=False)
     _ex_keys: tuple[str, ...] | None = field(default=None, repr=False)
     _src: tuple[str | None, str | None, str | None] | None = field(default=None, repr=False)
@@ -187,6 +188,9 @@ class Signal:
             self._rx = re.compile(rx, re.IGNORECASE) if rx else None
             self._ex = re.compile(ex, re.IGNORECASE) if ex else None
             self._post = re.compile(post, re.IGNORECASE) if post else None
+            # every word the window could find a cue in is matched here too (cues are lower-case ASCII words)
+            cue = "|".join(re.escape(c) for c in self.cues)
+            self._cue = re.compile(r"(?:(?<![\w'])(?:" + cue + r")|n't)(?![\w'])", re.IGNORECASE)
             self._src = None
 
     @staticmethod
@@ -212,6 +216,8 @@ class Signal:
         if start >= 4 and text[start - 4:start].lower() in ("non-", "non "):
             return True
         before = text[max(0, start - 80):start]
+        if self._cue is not None and self._cue.search(before) is None:  # no cue word before: only a post-cue
+            return bool(self._post is not None and self._post.match(text, end, min(len(text), end + 40)))
         cut = _LAST_CLAUSE_END.match(before)  # the last clause end (clause ends cannot overlap)
         if cut is not None:
             before = before[cut.end():]
@@ -247,7 +253,7 @@ class Signal:
             s, e = m.start(), m.end()
             vetoed = any(vs < e and s < ve for vs, ve in vetoes)
             neg = (not vetoed) and self.negation and self._negated(text, s, e)
-            out.append(Hit(s, e, m.group(0), neg, vetoed))
+            out.append(tuple.__new__(Hit, (s, e, m.group(0), neg, vetoed)))
         return out
 
 
