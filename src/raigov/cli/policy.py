@@ -22,7 +22,7 @@ PacksDir = typer.Option(None, "--packs-dir", help="Extra directory of agency pac
                         "default: RAIGOV_POLICY_DIR")
 
 
-def Table(*args, **kwargs):  # noqa: N802 - rich's Table, imported only when a table is printed
+def Table(*args, **kwargs):  # rich's Table, imported only when a table is printed
     from rich.table import Table as RichTable
 
     return RichTable(*args, **kwargs)
