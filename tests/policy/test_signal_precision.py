@@ -140,7 +140,30 @@ def test_memo_packs_newest_versions_set_a_floor():
         floor = p.data.get("signal_precision_floor")
         assert floor and floor["min_precision"] > 0 and floor["min_hits"] >= 1, p.key
         assert min(floor["base_rate"].values()) > floor["min_precision"], p.key  # under every file's base rate
-    assert not reg.get("omb-m-25-21@1.2.0").data.get("signal_precision_floor")  # 1.2.0 as published
+    for old in ("omb-m-25-21@1.2.0", "omb-m-24-10@1.2.0"):  # as published
+        assert not reg.get(old).data.get("signal_precision_floor")
+    assert reg.get("omb-m-24-10").version == "1.3.0"
+
+
+def test_m_24_10_1_3_0_narrows_only_the_finance_stems():
+    """omb-m-24-10@1.3.0 differs from 1.2.0 only in the floor and in the finance signal's prefix stems (tax*, den*
+    matched taxonomy, dense, density): general vocabulary, checked both ways."""
+    from raigov.policy.screen import Subject, signal_hits
+
+    reg = load_registry([])
+    old, new = reg.get("omb-m-24-10@1.2.0"), reg.get("omb-m-24-10@1.3.0")
+    assert [s for s in old.signals if old.signals[s].phrases != new.signals[s].phrases or
+            old.signals[s].excepts != new.signals[s].excepts] == ["finance"]
+    assert [i.as_dict() for i in old.items] == [i.as_dict() for i in new.items]
+
+    def fires(pack, text):
+        return bool(signal_hits(pack, Subject({"11_purpose_benefits": text}, "2024", pack.text_fields), "finance")[0])
+
+    for text in ("Builds a taxonomy of documents and scores each one.", "Maps loan density by county."):
+        assert fires(old, text) and not fires(new, text), text
+    for text in ("Scores tax returns to select them for audit.", "Flags taxpayers at risk of delinquency.",
+                 "Models which loan applications to deny.", "Predicts loan denials for review."):
+        assert fires(old, text) and fires(new, text), text
 
 
 def test_floor_is_left_out_of_the_digest(tmp_path):
