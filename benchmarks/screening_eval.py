@@ -10,7 +10,8 @@ any row was read for pack 1.3.0 (2025 dev: tune DOC, DOJ, GSA, NSF, held-out DHS
 Each file is screened without and with its earlier files as ``--history`` (2025: the 2024 v2 and 2023
 files; 2024: the 2023 file, which reports no determinations): recall, flag rate and the counts of the
 three outcomes per agency and per split; "needs-det" is recall when "insufficient information" (which
-needs a determination) counts as flagged. The slowest agencies (ms per use case) are listed.
+needs a determination) counts as flagged. The slowest agencies (ms per use case) are listed. Then the
+signals report of both memo packs' newest versions on both labelled files (``--no-signals`` skips it).
 
 Runs the newest version of `omb-m-25-21` on the 2025 dev CSV and of `omb-m-24-10` on the 2024 v2
 CSV (files read with `read_inventory`, as the CLI does; `--version V` picks another) and prints,
@@ -55,6 +56,7 @@ from raigov.inventory.formats import read_inventory
 from raigov.policy.labels import label as agency_label
 from raigov.policy.outcome import PACK_OF_FRAMEWORK, History
 from raigov.policy.packs import load_registry
+from raigov.policy.precision import signals_report
 from raigov.policy.screen import contract_row, screen, screen_inventory
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -319,6 +321,37 @@ def timing(parsed, reg, out, pack_ref="omb-m-25-21"):
     out["timing"] = {"pack": pack.key, "rows": n, "seconds": dt, "cpu_seconds": cpu}
 
 
+LABEL_COLUMN = {2025: "is_high_impact", 2024: "17_impact_type"}
+
+
+def signals_section(files: list[tuple[object, int]], reg, out: dict, pack_ids=("omb-m-25-21", "omb-m-24-10")):
+    """The signals report (``raigov policy signals-report``) of each memo pack's newest version on each labelled
+    file: per file, the positives' share of the labelled rows (base rate), how many signals hold on a labelled row,
+    and each signal under the pack's floor or under the base rate (the full report: the CLI)."""
+    out["signals"] = {}
+    for pid in pack_ids:
+        pack = reg.get(pid)
+        floor = pack.data.get("signal_precision_floor") or {}
+        for parsed, year in files:
+            rep = signals_report([parsed], pack, LABEL_COLUMN[year])
+            pos, neg = rep.rows["pos"], rep.rows["neg"]
+            base = pos / (pos + neg) if pos + neg else 0.0
+            sigs = [t for t in rep.tallies if t.kind == "signal" and t.labelled]
+            low = sorted((t for t in sigs if t.precision < base), key=lambda t: t.precision)
+            below = {t.name for t in rep.below_floor()}
+            print(f"\n== signals report: {pack.key} on {parsed.source_name} ({pos} positive, {neg} negative labelled "
+                  f"rows, base rate {base:.3f}; floor {floor.get('min_precision')} from {floor.get('min_hits', 1)} "
+                  f"hits): {len(sigs)} of {len(pack.signals)} "
+                  f"signals hold on a labelled row, {len(low)} under the base rate, {len(below)} under the floor")
+            for t in low:
+                mark = " BELOW FLOOR" if t.name in below else (" (few hits)" if t.labelled < floor.get("min_hits", 1)
+                                                               else "")
+                print(f"  {t.name:28} {t.pos:5} {t.neg:5} {t.precision:7.3f}{mark}")
+            out["signals"][f"{pack.key} {parsed.source_name}"] = {
+                "base_rate": base, "floor": floor or None, "signals_with_hits": len(sigs),
+                "under_base_rate": [t.as_dict() for t in low], "below_floor": sorted(below)}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -330,6 +363,7 @@ def main(argv=None):
     ap.add_argument("--version", default=None, help="pack version to evaluate (default: the newest)")
     ap.add_argument("--split", choices=("hash", "legacy"), default="hash")
     ap.add_argument("--no-history", action="store_true", help="skip the runs with the earlier files as history")
+    ap.add_argument("--no-signals", action="store_true", help="skip the signals report of the memo packs")
     a = ap.parse_args(argv)
     SPLIT["name"] = a.split
     if not a.data.is_dir():
@@ -345,6 +379,7 @@ def main(argv=None):
         evaluate(f25, "omb-m-25-21" + v, 2025, reg, a.misses, a.flags, out, compare=False,
                  history=history_of(a.data, f25, reg), label_=" +history")
     f24 = a.data / "2024_consolidated_ai_inventory_raw_v2.csv"
+    p24 = None
     if f24.exists() and reg.versions("omb-m-24-10"):
         p24 = evaluate(f24, "omb-m-24-10", 2024, reg, a.misses, a.flags, out, compare=not a.no_compare)
         if not a.no_history:
@@ -352,6 +387,8 @@ def main(argv=None):
                      history=history_of(a.data, f24, reg), label_=" +history")
         evaluate(f24, "omb-m-25-21" + v, 2024, reg, 0, 0, out, compare=False, label_=" (M-25-21)")
         proxy(p24, reg, "omb-m-25-21", out, compare=not a.no_compare, newest_ref="omb-m-25-21" + v)
+    if not a.no_signals:
+        signals_section([(p25, 2025)] + ([(p24, 2024)] if p24 is not None else []), reg, out)
     if not a.no_timing:
         timing(p25, reg, out, "omb-m-25-21" + v)
     if a.json:

@@ -147,6 +147,9 @@ LAZY_MODULES = ("raigov.evaluation.runner", "raigov.evaluation.report", "raigov.
                 "raigov.evaluation.classifier", "raigov.evaluation.stats", "raigov.evaluation.intervals",
                 "raigov.monitoring.ingest", "raigov.monitoring.windows")
 LIGHT = ("raigov", "sqlalchemy", "fastapi", "starlette", "pydantic", "yaml")
+# the settings (pydantic-settings, ~0.3 s of imports) where the pure policy screen reaches them: only when an agency
+# policy directory is set or a condition compares a date, so `raigov policy screen` starts without them (issue #18)
+LAZY_PAIRS = {("policy/conditions.py", "raigov.clock"), ("policy/packs.py", "raigov.config")}
 
 
 def _imports_in_functions(path: Path) -> list[tuple[int, str]]:
@@ -171,6 +174,8 @@ def test_light_modules_are_imported_at_the_top():
         if _is_migration(path) or rel.startswith(LAZY_FILES) or rel in LAZY_FILES:
             continue
         for line, mod in _imports_in_functions(path):
+            if (rel, mod) in LAZY_PAIRS:
+                continue
             if (mod.split(".")[0] in LIGHT and mod.split(".")[0] != "raigov") or \
                     (mod.startswith("raigov") and not mod.startswith(LAZY_MODULES)):
                 found.append(f"{rel}:{line}: {mod}")

@@ -245,3 +245,40 @@ def test_database_precedent_outcome_check_and_needing_determination(db, settings
         req = requirements_of(s, uc)
         assert (req.affirmative, req.basis) == (None, "insufficient information")
         assert sorted(u.business_id for u, _ in policy.needing_determination(s, system)) == sorted([gamma, bid])
+
+
+def test_insufficient_information_check_persists_until_screened_with_enough(db, settings, system, make_user, actor_of):
+    """A new revision nobody screened does not clear the check (issue #18); screening again with enough
+    information does; on both databases."""
+    from raigov.inventory import service as inventory
+    from raigov.policy import service as policy
+
+    make_user("cbp.owner", "submitter@CBP")
+    owner = actor_of("cbp.owner")
+
+    def checks(s, bid):
+        return [c for c in inventory.run_checks(s, system, bid)[bid] if c["rule"] == "screen:insufficient-information"]
+
+    with db.transaction() as s:
+        bid = inventory.create_use_case(s, owner, component="CBP", reason="new", settings=settings, values={
+            "use_case_name": "Notes helper", "development_stage": "Deployed", "problem_solved": "Summarizes notes."}
+        ).business_id
+    with db.transaction() as s:
+        assert policy.screen_use_case(s, owner, bid).outcome == "insufficient_information"
+    with db.transaction() as s:  # a new revision, still thin, not screened: the check stays, saying so
+        inventory.edit_use_case(s, owner, bid, {"benefits": "Saves time."}, reason="benefit")
+    with db.transaction() as s:
+        got = checks(s, bid)
+        assert [c["field"] for c in got] == ["problem_solved", "benefits", "system_outputs"]
+        assert all("screen it again" in c["message"] and "revision 1" in c["message"] for c in got)
+    with db.transaction() as s:  # answered at length, but not screened yet: the check still stands
+        inventory.edit_use_case(s, owner, bid, {
+            "problem_solved": "Staff write long case notes by hand and spend hours summarizing them for reviews.",
+            "system_outputs": "A draft summary of each case note that an officer reads, edits and approves."},
+            reason="answers")
+    with db.transaction() as s:
+        assert checks(s, bid)
+    with db.transaction() as s:  # screened again with enough information: gone
+        assert policy.screen_use_case(s, owner, bid).outcome != "insufficient_information"
+    with db.transaction() as s:
+        assert checks(s, bid) == []

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from raigov.cli.common import EXIT_BAD_INPUT, AsOption, PasswordStdin, console, err_console, handle_errors, print_json
 
@@ -21,6 +20,12 @@ app = typer.Typer(help="Policy packs: validate, screen, diff", no_args_is_help=T
 
 PacksDir = typer.Option(None, "--packs-dir", help="Extra directory of agency packs (repeatable); "
                         "default: RAIGOV_POLICY_DIR")
+
+
+def Table(*args, **kwargs):  # rich's Table, imported only when a table is printed
+    from rich.table import Table as RichTable
+
+    return RichTable(*args, **kwargs)
 
 
 def _registry(packs_dir: list[Path] | None):

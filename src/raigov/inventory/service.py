@@ -343,16 +343,20 @@ SCREEN_RULE = "screen:insufficient-information"
 
 
 def screen_checks(session: Session, uc: UseCase) -> list[dict]:
-    """The impact screen's reporting check: when the newest screen of the use case's current revision could
-    not run for lack of information, "answer these fields so the screen can run" (one check per answer)."""
+    """The impact screen's reporting check: when the use case's newest screen could not run for lack of
+    information, "answer these fields so the screen can run" (one check per answer). It stays until the use case
+    is screened again with enough information: a newer revision that nobody screened does not clear it (the
+    message then says which revision the screen read and that it must be screened again)."""
     sc = session.scalars(select(Screening).where(Screening.use_case_id == uc.id)
                          .order_by(Screening.id.desc()).limit(1)).first()
-    if sc is None or sc.outcome != "insufficient_information" or sc.revision_number != uc.revision_count:
+    if sc is None or sc.outcome != "insufficient_information":
         return []
     missing = (sc.result or {}).get("missing") or []
-    return [{"field": f, "rule": SCREEN_RULE, "severity": "error",
-             "message": "answer this so the impact screen can run: " + str((sc.result or {}).get("reason") or "")}
-            for f in missing]
+    msg = "answer this so the impact screen can run: " + str((sc.result or {}).get("reason") or "")
+    if sc.revision_number is not None and sc.revision_number != uc.revision_count:
+        msg += (f" (the screen read revision {sc.revision_number}; revision {uc.revision_count} is not screened "
+                "yet: screen it again)")
+    return [{"field": f, "rule": SCREEN_RULE, "severity": "error", "message": msg} for f in missing]
 
 
 def run_checks(session: Session, actor: Actor, business_id: str | None = None) -> dict[str, list[dict]]:

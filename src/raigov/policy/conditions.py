@@ -32,7 +32,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from raigov.clock import agency_today
 from raigov.inventory.catalog import text_key
 from raigov.policy import fields as F
 
@@ -203,8 +202,17 @@ class Evaluator:
         self.signal_hits = signal_hits
         self.item_result = item_result
         self.kind_matched = kind_matched
-        self.today = today or agency_today()
+        self._today = today
         self.trace = trace
+
+    @property
+    def today(self) -> dt.date:
+        """The date conditions compare with (the agency's today unless given), read on first use."""
+        if self._today is None:
+            from raigov.clock import agency_today  # the settings (pydantic) only when a date is compared
+
+            self._today = agency_today()
+        return self._today
 
     def eval(self, c: dict) -> tuple[bool, dict | None, list[dict]]:
         """(result, trace node, evidence) for condition ``c``; the node is None without a trace."""
@@ -217,6 +225,12 @@ class Evaluator:
         """(result, evidence) for condition ``c``, as ``eval`` gives them, without the trace (the
         condition is turned into Python functions once, see ``compiled``)."""
         return compiled(c, self.refs)(self)
+
+    def seen(self, c: dict) -> tuple[bool, bool]:
+        """(result, partly seen) for condition ``c``: ``partly seen`` is what ``outcome.partly_seen`` says of
+        the trace node ``eval`` would build (a signal with hits among the parts evaluated, not under ``not``),
+        without building it."""
+        return compiled_seen(c, self.refs)(self)
 
     def _traced(self, c: dict) -> tuple[bool, dict, list[dict]]:
         if "all" in c or "any" in c:
@@ -374,8 +388,7 @@ def _compile(c: dict, refs: dict):
         inner = compiled(c["not"], refs)
         return lambda ev: (not inner(ev)[0], [])
     if "ref" in c:
-        name = c["ref"]
-        return lambda ev: compiled(refs[name], refs)(ev)
+        return _ref_call(c["ref"], refs, compiled)
     if "item" in c:
         item = c["item"]
         return lambda ev: ev.item_result(item)
@@ -385,10 +398,84 @@ def _compile(c: dict, refs: dict):
     raise ValueError(f"not a condition: {c!r}")  # refused at load; unreachable for loaded packs
 
 
+_SEEN: dict[int, tuple[dict, Any]] = {}  # as _COMPILED, for ``compiled_seen``
+
+
+def compiled_seen(c: dict, refs: dict):
+    """``c`` as a function ``f(evaluator) -> (result, partly seen)`` (``Evaluator.seen``); made once per condition.
+    ``all`` stops at the first false part (the trace shows the rest as skipped), ``any`` evaluates every part."""
+    got = _SEEN.get(id(c))
+    if got is not None and got[0] is c:
+        return got[1]
+    fn = _compile_seen(c, refs)
+    if len(_SEEN) >= _COMPILED_MAX:
+        _SEEN.clear()
+    _SEEN[id(c)] = (c, fn)
+    return fn
+
+
+def _compile_seen(c: dict, refs: dict):
+    if "all" in c or "any" in c:
+        every = "any" in c
+        parts = [compiled_seen(sub, refs) for sub in c["any" if every else "all"]]
+
+        def group_(ev):
+            res, seen = True, False
+            if every:
+                res = False
+            for f in parts:
+                r, s = f(ev)
+                seen = seen or s
+                if every:
+                    res = res or r
+                elif not r:
+                    return False, seen
+            return res, seen
+        return group_
+    if "signal" in c:
+        name, only = c["signal"], c.get("fields")
+
+        def signal_(ev):
+            hit = bool(ev.signal_hits(name, only)[0])
+            return hit, hit
+        return signal_
+    if "ref" in c:
+        return _ref_call(c["ref"], refs, compiled_seen)
+    if "not" in c:
+        inner = compiled_seen(c["not"], refs)
+        return lambda ev: (not inner(ev)[0], False)
+    plain = compiled(c, refs)  # a field, an item or a kind matched: never "seen" in the text
+    return lambda ev: (plain(ev)[0], False)
+
+
+def _ref_call(name: str, refs: dict, make):
+    """A shared condition's function, made on its first call (references may form a chain; cycles are refused
+    at load) and kept."""
+    fn = None
+
+    def ref_(ev):
+        nonlocal fn
+        if fn is None:
+            fn = make(refs[name], refs)
+        return fn(ev)
+    return ref_
+
+
 def _compile_field(c: dict):
     name = c["field"]
     op = next(k for k in c if k in FIELD_OPS)
     want = c[op]
+    if op == "exists" or (op == "equals" and isinstance(want, bool)):  # as ``_field_value`` decides them
+        exists = op == "exists"
+        wanted = bool(want)
+
+        def flag_(ev):
+            v = ev.values.get(name)
+            if _blank(v):
+                return (exists and not wanted), []
+            res = wanted if exists else _truthy(v) == want
+            return res, _answer_evidence(name, v) if res else []
+        return flag_
     if op == "in":  # the common case: the wanted answers normalised once
         wanted = {_norm(w) for w in want} | {_norm(F.canonical_answer(name, str(w))) for w in want}
 

@@ -35,8 +35,12 @@ def plain_text(text: str) -> bool:
 
 def text_keys(text: str) -> set[str]:
     """Every lower-case beginning, 1 to 8 characters long, of every word (run of ASCII letters and digits)."""
-    runs = {r.lower() for r in _RUN.findall(text)}
-    return {r[:k] for r in runs for k in range(1, min(len(r), KEY_LENGTH) + 1)}
+    runs = {r[:KEY_LENGTH] for r in _RUN.findall(text.lower())} if text.isascii() else {
+        r.lower()[:KEY_LENGTH] for r in _RUN.findall(text)}
+    have: set[str] = set()
+    for k in range(1, KEY_LENGTH + 1):  # r[:k] for k past the end is r itself, one of its beginnings anyway
+        have.update([r[:k] for r in runs])
+    return have
 
 
 def _anchor(reqs: list[frozenset[str]]) -> frozenset[str]:
@@ -85,9 +89,15 @@ class PhraseFilter:
         keys = self._keys if self._keys is not None else self._ready()
         have = text_keys(text)
         found = set(self._always)
+        by_key = self._by_key
         for k in keys.intersection(have):
-            for slot, rest in self._by_key[k]:
-                if slot not in found and all(not r.isdisjoint(have) for r in rest):
+            for slot, rest in by_key[k]:
+                if slot in found:
+                    continue
+                for r in rest:
+                    if r.isdisjoint(have):
+                        break
+                else:  # every other word the phrase needs is there
                     found.add(slot)
         return frozenset(found)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -25,7 +26,6 @@ from typing import Any
 import jsonschema
 
 from raigov.audit.canonical import sha256_json
-from raigov.config import get_settings
 from raigov.errors import FieldError, ValidationFailed
 from raigov.policy import conditions as C
 from raigov.policy import fields as F
@@ -113,6 +113,7 @@ class Pack:
     supersedes: tuple[str, ...] = ()
     order: tuple[str, ...] = ()  # item ids in evaluation order (dependencies first)
     _by_id: dict = field(default_factory=dict, repr=False)
+    _by_kind: dict = field(default_factory=dict, repr=False, compare=False)  # (kind, impact) -> items, made on use
 
     @property
     def key(self) -> str:
@@ -123,6 +124,14 @@ class Pack:
 
     def items_of(self, kind: str) -> list[Item]:
         return [i for i in self.items if i.kind == kind]
+
+    def items_by_kind(self, kind: str, impact: str | None = None) -> tuple[Item, ...]:
+        """The items of ``kind`` (with ``impact`` among their impacts, if given), in the pack's order; kept."""
+        got = self._by_kind.get((kind, impact))
+        if got is None:
+            got = tuple(i for i in self.items if i.kind == kind and (impact is None or impact in i.impact))
+            self._by_kind[(kind, impact)] = got
+        return got
 
     def in_force(self, on: dt.date) -> bool:
         return self.effective_from <= on and (self.effective_until is None or on < self.effective_until)
@@ -172,7 +181,14 @@ def _schema_problems(data: Any, marks: dict, source: str) -> list[YamlProblem]:
     return out
 
 
+# keys that are the pack's own tests, not what it decides: left out of its digest, so stating them in a published
+# version does not make it a different publication (the screen of every use case is the same with or without them)
+METADATA_KEYS = ("signal_precision_floor",)
+
+
 def canonical_digest(data: Any) -> str:
+    if isinstance(data, dict) and any(k in data for k in METADATA_KEYS):
+        data = {k: v for k, v in data.items() if k not in METADATA_KEYS}
     return sha256_json(data)
 
 
@@ -269,6 +285,9 @@ def parse_pack(text: str, source: str) -> Pack:
         signals[name] = sig
 
     attach_phrase_set(signals)  # one filter of every phrase by the words it needs
+    for name in (data.get("signal_precision_floor") or {}).get("known_below") or {}:
+        if name not in raw_signals:
+            problems.append(P(("signal_precision_floor", "known_below", name), f"no signal {name!r} in this pack"))
 
     refs = data.get("conditions") or {}
     raw_items = data["items"]
@@ -482,6 +501,10 @@ _current: PackRegistry | None = None
 
 
 def configured_dirs() -> list[Path]:
+    if not any(k.upper() == "RAIGOV_POLICY_DIR" for k in os.environ):
+        return []  # the setting comes from that variable only (case-insensitive): no need to load the settings
+    from raigov.config import get_settings
+
     d = get_settings().policy_dir
     return [d] if d else []
 

@@ -76,6 +76,14 @@ def below_floor(tallies: Iterable[Tally], floor: dict | None) -> list[Tally]:
             and t.precision < least]
 
 
+def too_few_hits(tallies: Iterable[Tally], floor: dict | None) -> list[Tally]:
+    """The signals under ``min_precision`` on fewer than ``min_hits`` labelled rows: reported, not judged."""
+    if not floor:
+        return []
+    need, least = floor.get("min_hits", 1), floor["min_precision"]
+    return [t for t in tallies if t.kind == "signal" and 0 < t.labelled < need and t.precision < least]
+
+
 def label_values(parsed, column: str) -> list:
     """The label column's answer on every row of a parsed inventory: ``column`` is a header of the file
     (case and spaces ignored) or a catalogue field name."""

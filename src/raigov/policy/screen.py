@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial as bind
+from typing import NamedTuple
 
 from raigov.inventory.formats import use_case_key
 from raigov.policy import fields as F
-from raigov.policy.conditions import Evaluator
+from raigov.policy.conditions import Evaluator, compiled
 from raigov.policy.crosswalk import map_items
 from raigov.policy.outcome import INSUFFICIENT, NOT_PRESUMED, PRESUMED, Precedent, insufficient_reason, partly_seen
 from raigov.policy.packs import Item, Pack
@@ -61,8 +63,9 @@ class Finding:
                 "evidence": [e.as_dict() for e in self.evidence]}
 
 
-@dataclass
-class TraceEntry:
+class TraceEntry(NamedTuple):
+    """One item's evaluation (a tuple: one is made for every item of every use case screened)."""
+
     item: str
     kind: str
     citation: str
@@ -155,6 +158,7 @@ class Subject:
         self.index = WordIndex(self.doc)
         self.spans = spans
         self.text_field_names = names
+        self.text_field_set = frozenset(names)
         self._cache: dict = {}
 
     def field_at(self, offset: int) -> tuple[str, int] | None:
@@ -172,15 +176,20 @@ class Subject:
 
 def _signal_hits(pack: Pack, subj: Subject, name: str, only: Sequence[str] | None,
                  _stack: tuple = ()) -> tuple[list[dict], list[dict]]:
-    key = (name, tuple(only) if only else None)
-    if key in subj._cache:
-        return subj._cache[key]
+    key = (name, tuple(only)) if only else name
+    got = subj._cache.get(key)
+    if got is not None:
+        return got
     sig = pack.signals[name]
     allowed = set(only) if only else (set(sig.fields) if sig.fields else None)
+    if (not sig.any_of and (allowed is None or allowed <= subj.text_field_set)
+            and sig.filtered_out(subj.index)):  # the pack's phrase filter answers first: no phrase can match
+        got = subj._cache[key] = ([], [])
+        return got
     hits: list[dict] = []
     negated: list[dict] = []
     if sig.phrases:
-        if allowed is None or allowed <= set(subj.text_field_names):
+        if allowed is None or allowed <= subj.text_field_set:
             docs = [(subj.doc, None, subj.index)]
         else:  # fields outside the text fields: search each on its own
             docs = [(subj.text_of(n), n, None) for n in sorted(allowed) if subj.text_of(n)]
@@ -227,11 +236,11 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
         return results.get(item_id, (False, []))
 
     def kind_matched(kind: str, impact: str | None):
-        return [i.id for i in pack.items if i.kind == kind and (impact is None or impact in i.impact)
-                and results.get(i.id, (False,))[0]]
+        return [i.id for i in pack.items_by_kind(kind, impact) if results.get(i.id, (False,))[0]]
 
-    ev = Evaluator(subj.values, refs=pack.conditions,
-                   signal_hits=lambda n, fl: _signal_hits(pack, subj, n, fl),
+    refs = pack.conditions
+    ev = Evaluator(subj.values, refs=refs,
+                   signal_hits=bind(_signal_hits, pack, subj),
                    item_result=item_result, kind_matched=kind_matched, today=today, trace=with_trace)
     for item_id in pack.order:
         it = pack.item(item_id)
@@ -239,17 +248,20 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
             # definitions and principles always stand; practices/reviews/clocks without a
             # condition apply to every use case the pack governs
             res, tree, evid = it.kind not in ("definition",), None, []
-        else:
+        elif with_trace:
             res, tree, evid = ev.eval(it.when)
+        else:  # the condition's function, as ``Evaluator.eval`` would call it
+            res, evid = compiled(it.when, refs)(ev)
+            tree = None
         results[it.id] = (res, evid)
         if it.kind == "presumption" and not res and tree is not None and partly_seen(tree):
             partial.append(it.id)
-        trace.append(TraceEntry(it.id, it.kind, it.citation, it.when, res, tree if with_trace else None))
+        trace.append(tuple.__new__(TraceEntry, (it.id, it.kind, it.citation, it.when, res, tree)))
 
     def findings(kind: str) -> list[Finding]:
         out = []
-        for it in pack.items:
-            if it.kind != kind or not results.get(it.id, (False,))[0]:
+        for it in pack.items_by_kind(kind):
+            if not results.get(it.id, (False,))[0]:
                 continue
             out.append(_finding(it, results[it.id][1]))
         return out
@@ -260,14 +272,14 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
     categories = findings("presumption")
     if precedent is not None and precedent.flags and not out_of_scope:
         have = {f.item for f in categories}
-        ev = _precedent_evidence(precedent)
+        pev = _precedent_evidence(precedent)
         for cid in precedent.mapped:
             if cid not in have and any(i.id == cid for i in pack.items):
                 it = pack.item(cid)
                 categories.append(Finding(item=it.id, kind=it.kind, title=it.title, citation=it.citation,
                                           status=it.status, impact=it.impact,
-                                          evidence=[Evidence(item=it.id, citation=ev.citation, field=ev.field,
-                                                             text=ev.text, kind="precedent")]))
+                                          evidence=[Evidence(item=it.id, citation=pev.citation, field=pev.field,
+                                                             text=pev.text, kind="precedent")]))
     presumed = (bool(categories) or bool(precedent is not None and precedent.flags)) and not out_of_scope
     practices = [] if no_practices else findings("practice")
     reviews = [] if out_of_scope else findings("review")
@@ -279,12 +291,9 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
         res.outcome = PRESUMED
     elif not out_of_scope:
         why = insufficient_reason(subj.values, subj.schema, partial)
-        if why is not None and not with_trace:  # a short row: which categories were partly seen needs the trace
-            traced = Evaluator(subj.values, refs=pack.conditions,
-                               signal_hits=lambda n, fl: _signal_hits(pack, subj, n, fl),
-                               item_result=item_result, kind_matched=kind_matched, today=today, trace=True)
-            partial = [it.id for it in pack.items if it.kind == "presumption" and it.when is not None
-                       and not results.get(it.id, (False,))[0] and partly_seen(traced.eval(it.when)[1] or {})]
+        if why is not None and not with_trace:  # a short row: which categories were partly seen (as the trace says)
+            partial = [it.id for it in pack.items_by_kind("presumption") if it.when is not None
+                       and not results.get(it.id, (False,))[0] and ev.seen(it.when)[1]]
             why = insufficient_reason(subj.values, subj.schema, partial)
         if why is not None:
             res.outcome, res.reason, res.missing, res.could_apply = INSUFFICIENT, why[0], why[1], partial

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 DEFAULT_NEGATION_CUES = ("no", "not", "never", "without", "neither", "nor", "cannot", "can't",
                          "doesn't", "don't", "isn't", "aren't", "won't", "wasn't", "excluding",
@@ -35,6 +35,7 @@ DEFAULT_POST_CUES = ("is not used", "are not used", "not used", "is not", "are n
 NEGATION_WINDOW = 4  # words looked at before a match
 
 _CLAUSE_END = re.compile(r"[.;:!?\n()\[\]]|\bbut\b|\bhowever\b|\bwhile\b|\bwhereas\b", re.IGNORECASE)
+_LAST_CLAUSE_END = re.compile(r"(?s:.*)(?:" + _CLAUSE_END.pattern + ")", re.IGNORECASE)
 _WORD = re.compile(r"[\w']+")
 _INFLECT = r"(?:s|es|ed|d|ing)?"
 _JOIN = r"[\s\-/]+"
@@ -118,8 +119,9 @@ def _body(phrase: str, inflect: bool) -> str:
     return "".join(parts)
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
+    """One match of a signal's phrases (a tuple: made for every match, so made cheaply)."""
+
     start: int
     end: int
     text: str
@@ -144,6 +146,7 @@ class Signal:
     _rx: re.Pattern | None = field(default=None, repr=False)
     _ex: re.Pattern | None = field(default=None, repr=False)
     _post: re.Pattern | None = field(default=None, repr=False)
+    _cue: re.Pattern | None = field(default=None, repr=False)  # any cue word at all (a quick test before the window)
     _keys: tuple[str, ...] | None = field(default=None, repr=False)
     _ex_keys: tuple[str, ...] | None = field(default=None, repr=False)
     _src: tuple[str | None, str | None, str | None] | None = field(default=None, repr=False)
@@ -171,12 +174,23 @@ class Signal:
         ``find`` which texts cannot have a hit."""
         self._matcher, self._slot = matcher, slot
 
+    def filtered_out(self, index: WordIndex) -> bool:
+        """True when the pack's phrase filter says no phrase of the signal can match the index's text (``find``
+        would return nothing); False when it cannot tell or there is no filter."""
+        if self._matcher is None:
+            return False
+        found = index.candidates(self._matcher)
+        return found is not None and self._slot not in found
+
     def _ready(self) -> None:
         if self._src is not None:
             rx, ex, post = self._src
             self._rx = re.compile(rx, re.IGNORECASE) if rx else None
             self._ex = re.compile(ex, re.IGNORECASE) if ex else None
             self._post = re.compile(post, re.IGNORECASE) if post else None
+            # every word the window could find a cue in is matched here too (cues are lower-case ASCII words)
+            cue = "|".join(re.escape(c) for c in self.cues)
+            self._cue = re.compile(r"(?:(?<![\w'])(?:" + cue + r")|n't)(?![\w'])", re.IGNORECASE)
             self._src = None
 
     @staticmethod
@@ -202,9 +216,9 @@ class Signal:
         if start >= 4 and text[start - 4:start].lower() in ("non-", "non "):
             return True
         before = text[max(0, start - 80):start]
-        cut = None
-        for cut in _CLAUSE_END.finditer(before):  # noqa: B007 - the last clause end is kept
-            pass
+        if self._cue is not None and self._cue.search(before) is None:  # no cue word before: only a post-cue
+            return bool(self._post is not None and self._post.match(text, end, min(len(text), end + 40)))
+        cut = _LAST_CLAUSE_END.match(before)  # the last clause end (clause ends cannot overlap)
         if cut is not None:
             before = before[cut.end():]
         words = [w.lower() for w in _WORD.findall(before)[-NEGATION_WINDOW:]]
@@ -239,7 +253,7 @@ class Signal:
             s, e = m.start(), m.end()
             vetoed = any(vs < e and s < ve for vs, ve in vetoes)
             neg = (not vetoed) and self.negation and self._negated(text, s, e)
-            out.append(Hit(s, e, m.group(0), neg, vetoed))
+            out.append(tuple.__new__(Hit, (s, e, m.group(0), neg, vetoed)))
         return out
 
 
@@ -299,6 +313,7 @@ def phrase_keys(phrase: str) -> list[frozenset[str]]:
 
 
 _LEAD = re.compile(r"\w+")
+_LEAD3 = re.compile(r"(\w{1,3})\w*")  # a word and its first three characters
 
 
 def _all_first_keys(phrases) -> tuple[str, ...] | None:
@@ -347,8 +362,18 @@ class WordIndex:
 
     def _index(self) -> dict[str, list[int]]:
         by: dict[str, list[int]] = {}
-        for m in _LEAD.finditer(self.text):
-            by.setdefault(m.group(0)[:3].lower(), []).append(m.start())
+        text = self.text
+        if text.isascii():  # lower case keeps every offset: the first three characters, read from one pass
+            for m in _LEAD3.finditer(text.lower()):
+                k = m.group(1)
+                lst = by.get(k)
+                if lst is None:
+                    by[k] = [m.start()]
+                else:
+                    lst.append(m.start())
+        else:
+            for m in _LEAD.finditer(text):
+                by.setdefault(m.group(0)[:3].lower(), []).append(m.start())
         self._by = by
         return by
 
