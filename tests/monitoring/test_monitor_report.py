@@ -5,6 +5,7 @@ monitoring practice counts as done only while windows arrive on time (the gate, 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -107,3 +108,26 @@ def test_the_monitoring_practice_is_done_only_while_windows_arrive_on_time():
     assert codes == ["monitoring_practice_lapsed", "monitoring_overdue"]
     assert "counts as done only while windows arrive on time: 'Intake' overdue" in _gate([late]).reasons[0]["message"]
     assert [r["code"] for r in _gate([late], "in_progress").reasons] == ["practice_not_met", "monitoring_overdue"]
+
+
+def test_the_monitor_page_charts_fairness_per_group_with_the_same_numbers_as_a_table(db, client, case, people,
+                                                                                     sign_in):
+    _bid, mid, tmp = case
+    from raigov.monitoring.ingest import window_counts
+    from raigov.monitoring.windows import spec_from_dict
+
+    with db.transaction() as s:
+        mon, _ = service.get_monitor(s, people["owner"], mid)
+        body = window_counts(spec_from_dict(mon.spec), mon.config, str(tmp / "same.csv"))
+        # tp, fp, fn, tn per group: A selects 300 of 600, B 60 of 380, C is too small (20 rows)
+        body["outcomes"] = {"A": [200, 100, 50, 250], "B": [40, 20, 60, 260], "C": [5, 5, 5, 5]}
+        service.record_window(s, people["owner"], mid, dt.date(2026, 11, 22), dt.date(2026, 11, 28), body)
+    assert sign_in("crcl").status_code == 303
+    page = client.get(f"/monitoring/monitors/{mid}").text
+    assert "Fairness per group" in page and len(re.findall(r'id="fair-\d+"', page)) == 3
+    assert "Selection rate of group A per window" in page
+    row_a = page[page.index("Group “A”: each window"):]
+    assert 'data-label="Selection rate (95 % Wilson)">0.5 (' in row_a  # 300 / 600
+    row_c = page[page.index("Group “C”: each window"):]
+    assert 'data-label="Status">too few' in row_c
+    assert 'data-label="Selection-rate ratio of the window">0.3158' in row_a  # (60/380) / (300/600)

@@ -193,13 +193,9 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
                 reasons.append(_r("waiver_not_recertified", f"the waiver of {p.item} was last certified on "
                                   f"{w.certified_on.isoformat()}: the CAIO must certify it every year", practice=p.item))
             continue
-        if p.item in MONITORING_ITEMS and p.status == PracticeStatus.DONE and active_pilot is None:
-            late = [m for m in g.monitors if m.due_on < today]
-            if late:
-                reasons.append(_r("monitoring_practice_lapsed", f"{p.item} ({p.title}) counts as done only while "
-                                  f"windows arrive on time: {', '.join(repr(m.name) for m in late)} overdue",
-                                  practice=p.item))
-                continue
+        if (lapsed := practice_lapsed(p, g, today)) and active_pilot is None:
+            reasons.append(lapsed)
+            continue
         if p.status in PRACTICE_MET or active_pilot is not None:
             continue
         reasons.append(_r("practice_not_met", f"{p.item} ({p.title}) is {p.status.replace('_', ' ')}",
@@ -229,6 +225,16 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
                           f"'{c.title}': record the clause that meets it, or waive it with a reason",
                           contract=c.contract, requirement=c.requirement))
     return GateAnswer(not reasons, reasons, now)
+
+
+def practice_lapsed(p: PracticeState, g: GateInput, today: dt.date) -> dict | None:
+    """``monitoring_practice_lapsed``: a monitoring practice marked done counts as done only while no monitor of
+    the use case is overdue."""
+    late = [m.name for m in g.monitors if m.due_on < today]
+    if p.item not in MONITORING_ITEMS or p.status != PracticeStatus.DONE or not late:
+        return None
+    return _r("monitoring_practice_lapsed", f"{p.item} ({p.title}) counts as done only while windows arrive on time: "
+              f"{', '.join(repr(n) for n in late)} overdue", practice=p.item)
 
 
 def monitoring_reasons(g: GateInput, today: dt.date) -> list[dict]:

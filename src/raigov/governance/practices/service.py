@@ -36,6 +36,7 @@ from raigov.governance.vocab import REVIEW_DECIDED, REVIEW_UNDECIDED, PracticeSt
 from raigov.identity.permissions import Actor, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
+from raigov.monitoring.reads import gate_states
 
 PRACTICE_STATUSES = tuple(PracticeStatus)
 
@@ -146,8 +147,6 @@ def _check_done(session: Session, uc: UseCase, p: Practice) -> None:
     if not n:
         raise ValidationFailed.one("status", f"{p.item} can be marked done only with evidence attached to it")
     if p.item in G.MONITORING_ITEMS:
-        from raigov.monitoring.reads import gate_states
-
         late = [m.name for m in gate_states(session, uc.id)[0] if m.due_on < agency_today()]
         if late:
             raise ValidationFailed.one("status", f"{p.item} is done only while windows arrive on time: monitor(s) "

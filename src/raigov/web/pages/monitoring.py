@@ -133,10 +133,18 @@ def monitor(request: Request, monitor_id: RowId):
             rows.append({"label": f"{w['period_start']} to {w['period_end']}", "value": round(f["psi"], 4),
                          "critical": f["psi_critical"], "js": f["js_distance"], "p": f["chi2_p_adjusted"]})
         charts.append({"name": name, "rows": rows})
+    fair: dict[str, list[dict]] = {}
+    for w in rep["windows"]:
+        for g, v in sorted(((w.get("fairness") or {}).get("groups") or {}).items()):
+            fair.setdefault(g, []).append({
+                "label": f"{w['period_start']} to {w['period_end']}", "value": round(v.get("selection_rate") or 0.0, 4),
+                "n": v.get("n"), "ci": v.get("selection_rate_ci"), "tpr": v.get("tpr"), "fpr": v.get("fpr"),
+                "precision": v.get("precision"), "status": v.get("status"),
+                "ratio": (w.get("fairness") or {}).get("selection_rate_ratio")})
         uc = inventory.get_use_case(s, actor, rep["monitor"]["use_case"])
         may_store = can(actor, "monitoring.report.store", component_of(uc))
     return render(request, "monitoring/monitor.html", {"nav": "inventory", "rep": rep, "charts": charts,
-                                                       "metric_labels": METRIC_LABELS, "may_store": may_store,
+                                                       "metric_labels": METRIC_LABELS, "may_store": may_store, "fair": fair,
                                                        "flash": flash.banner(request)})
 
 
