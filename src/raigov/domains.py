@@ -154,6 +154,8 @@ class Contribution:
     dashboard: tuple[DashboardPanel, ...] = ()
     clocks: tuple[Clock, ...] = ()
     tasks: tuple[Task, ...] = ()
+    # "module:func"(session, actor, settings, today) -> list: writes that `raigov jobs run` makes (not on a dry run)
+    chores: tuple[str, ...] = ()
 
 
 def load(ref: str):
@@ -225,6 +227,10 @@ def tasks() -> list[Task]:
 
 def clocks() -> list[Clock]:
     return [k for _, c in contributions() for k in c.clocks]
+
+
+def chores() -> list[str]:
+    return [k for _, c in contributions() for k in c.chores]
 
 
 def template_dirs() -> list[str]:

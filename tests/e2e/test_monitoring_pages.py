@@ -47,3 +47,27 @@ def test_reviewer_closes_an_alert_and_opens_an_incident(page, live, db, people, 
     page.get_by_text("Incident opened.").wait_for()
     assert "Ages misread from the new form (medium severity, open)" in page.content()
     assert_accessible(page, "the incident opened")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_lead_reads_fairness_per_group_and_stores_the_report(page, live, db, people, case, backend,  # noqa: F811
+                                                              make_user):
+    from raigov.monitoring.ingest import window_counts
+    from raigov.monitoring.windows import spec_from_dict
+
+    _bid, mid, tmp = case
+    with db.transaction() as s:
+        mon, _ = service.get_monitor(s, people["owner"], mid)
+        body = window_counts(spec_from_dict(mon.spec), mon.config, str(tmp / "same.csv"))
+        body["outcomes"] = {"A": [200, 100, 50, 250], "B": [40, 20, 60, 260], "C": [5, 5, 5, 5]}
+        service.record_window(s, people["owner"], mid, dt.date(2026, 11, 22), dt.date(2026, 11, 28), body)
+    make_user("pagelead", "component_ai_lead@CBP")
+    sign_in(page, "pagelead")
+    page.wait_for_url("**/home")
+    page.goto(f"/monitoring/monitors/{mid}")
+    page.get_by_role("heading", name="Fairness per group").wait_for()
+    assert page.locator("svg[role=img]").count() == 5  # two features, three groups
+    assert_accessible(page, "/monitoring/monitors/{id} with fairness")
+    page.get_by_role("button", name="Store the report as evidence").click()
+    page.get_by_text("The report is stored as evidence").wait_for()
+    assert_accessible(page, "the report stored")

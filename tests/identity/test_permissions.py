@@ -71,6 +71,7 @@ EXPECTED: dict[str, set[str]] = {
                                  "system"},
     "monitoring.incident.suspend": {"component_ai_lead", "caio"},
     "monitoring.incident.close": {*REVIEWERS, "component_ai_lead", "caio", "caio_delegate"},
+    "monitoring.report.store": {"submitter", "component_ai_lead", "te_engineer", "caio", "caio_delegate", "system"},
     "genai.access.request": ALL_PEOPLE - {"auditor", "admin"},
     "genai.access.approve": ALL_PEOPLE - {"auditor", "admin"},  # the service checks: the requester's supervisor
     "genai.rules.acknowledge": ALL_PEOPLE - {"auditor", "admin"},

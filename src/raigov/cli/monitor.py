@@ -155,13 +155,32 @@ def status(use_case: str = typer.Argument(..., help="The use case's id"), as_jso
 @app.command("report")
 @handle_errors
 def report(monitor: int = typer.Argument(..., min=1, help="The monitor's number"),
-           as_json: bool = typer.Option(False, "--json")):
+           as_json: bool = typer.Option(False, "--json"),
+           html: Path = typer.Option(None, "--html", help="Write the report as HTML to this file"),
+           pdf: Path = typer.Option(None, "--pdf", help="Write the report as PDF to this file"),
+           store: bool = typer.Option(False, "--store", help="Store the PDF as evidence of the monitoring practice")):
     """Every window of a monitor with each feature's PSI (critical value), JS distance and chi-square p."""
+    from raigov.db.base import utcnow
+    from raigov.monitoring import report as render
     from raigov.monitoring import views
 
     db = ready_database()
     with db.transaction(read=True) as s:
         out = views.report(s, system_actor(), monitor)
+    now = utcnow()
+    if html:
+        html.write_text(render.render_html(out, now), encoding="utf-8")
+    if pdf:
+        pdf.write_bytes(render.render_pdf(out, now))
+    if store:
+        from raigov.cli.common import settings
+        from raigov.monitoring.evidence import store_report
+
+        with db.transaction() as s:
+            ev = store_report(s, system_actor(), settings(), monitor)
+            out["evidence"] = {"id": ev.id, "sha256": ev.sha256, "title": ev.title}
+        if not as_json:
+            console.print(f"stored as evidence {out['evidence']['id']}: {out['evidence']['title']}")
     if as_json:
         print_json(out)
         return

@@ -8,7 +8,8 @@ has ended; linked evidence has expired; the risk acceptance is missing or signed
 a face-recognition use case's last passed bias test is older than the agency's limit (three years, DHS
 Directive 026-11) or missing, or its newest bias test failed a criterion (a failed test never counts as the
 bias test on record; the reason names the criterion, its value and its limit); a monitor has an open
-high-severity alert, or its next window is overdue (none by the cadence); an incident suspends the use case;
+high-severity alert, or its next window is overdue (none by the cadence), and then a monitoring practice marked
+done no longer counts as done; an incident suspends the use case;
 a contract in force that serves it misses an AI contract requirement (acquisition/requirements.yaml: neither met nor waived).
 """
 
@@ -24,6 +25,7 @@ OPEN_REVIEW = {ReviewStatus.OPEN: "is open", ReviewStatus.CHANGES_REQUESTED: "wa
 PRACTICE_MET = {PracticeStatus.DONE, PracticeStatus.WAIVED, PracticeStatus.NOT_APPLICABLE}
 LOWER_LIMITS = {"FDR"}  # criteria that fail below their limit (evaluation.report.evaluate_criteria); others above
 IMPACT_ASSESSMENT_ITEMS = {"M-25-21.4(b)(ii)"}  # the practice whose completion is the signed risk acceptance
+MONITORING_ITEMS = {"M-25-21.4(b)(iii)"}  # ongoing monitoring: done only while every monitor's windows are on time
 
 
 @dataclass
@@ -191,6 +193,9 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
                 reasons.append(_r("waiver_not_recertified", f"the waiver of {p.item} was last certified on "
                                   f"{w.certified_on.isoformat()}: the CAIO must certify it every year", practice=p.item))
             continue
+        if (lapsed := practice_lapsed(p, g, today)) and active_pilot is None:
+            reasons.append(lapsed)
+            continue
         if p.status in PRACTICE_MET or active_pilot is not None:
             continue
         reasons.append(_r("practice_not_met", f"{p.item}: “{p.title}” is {p.status.replace('_', ' ')}",
@@ -220,6 +225,16 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
                           f"'{c.title}': record the clause that meets it, or waive it with a reason",
                           contract=c.contract, requirement=c.requirement))
     return GateAnswer(not reasons, reasons, now)
+
+
+def practice_lapsed(p: PracticeState, g: GateInput, today: dt.date) -> dict | None:
+    """``monitoring_practice_lapsed``: a monitoring practice marked done counts as done only while no monitor of
+    the use case is overdue."""
+    late = [m.name for m in g.monitors if m.due_on < today]
+    if p.item not in MONITORING_ITEMS or p.status != PracticeStatus.DONE or not late:
+        return None
+    return _r("monitoring_practice_lapsed", f"{p.item} ({p.title}) counts as done only while windows arrive on time: "
+              f"{', '.join(repr(n) for n in late)} overdue", practice=p.item)
 
 
 def monitoring_reasons(g: GateInput, today: dt.date) -> list[dict]:

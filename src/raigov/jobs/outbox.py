@@ -62,13 +62,14 @@ class RunSummary:
     digest: str = "off"
     digests: list[dict] = field(default_factory=list)  # {key, recipient, count}: digests this run sent
     uploads_removed: list[str] = field(default_factory=list)  # DATA_DIR/uploads files past their retention
+    chores: dict[str, list] = field(default_factory=dict)  # each registered chore's result (domains.Contribution.chores)
 
     def as_dict(self) -> dict:
         return {"today": self.today.isoformat(), "worker": self.worker, "dry_run": self.dry_run, "smtp": self.smtp,
                 "due": [n.as_dict() for n in self.due], "rows": self.rows, "created": self.created,
                 "sent": self.sent, "failed": self.failed, "pending_total": self.pending_total,
                 "pending": self.pending, "digest": self.digest, "digests": self.digests,
-                "uploads_removed": self.uploads_removed}
+                "uploads_removed": self.uploads_removed, "chores": self.chores}
 
 
 def user_emails(session: Session) -> dict[str, str | None]:

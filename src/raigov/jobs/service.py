@@ -34,7 +34,7 @@ from raigov.config import Settings
 from raigov.datacall.models import ComponentCertification, ReportingCycle
 from raigov.db.base import utcnow
 from raigov.db.engine import Database
-from raigov.domains import clocks, load
+from raigov.domains import chores, clocks, load
 from raigov.governance.lanes import GovernanceConfig, config
 from raigov.governance.models import Evidence, EvidenceLink, Practice, Review, Waiver
 from raigov.governance.vocab import REVIEW_UNDECIDED, CycleStatus, ReviewStatus, WaiverStatus
@@ -246,6 +246,9 @@ def run(db: Database, actor: Actor, settings: Settings, *, today: dt.date | None
         return summary
     # housekeeping: inventory uploads that were dry-run and never imported (mode 0600, but not kept forever)
     summary.uploads_removed = uploads.clean(settings)
+    for chore in chores():  # the domains' periodic writes (e.g. the monthly monitoring reports), each in its own transaction
+        with db.transaction() as s:
+            summary.chores[chore] = load(chore)(s, actor, settings, today)
     if settings.smtp_host:
         if settings.notice_digest == "daily":
             deliver_digests(db, settings, summary.worker, today, summary)
@@ -265,6 +268,7 @@ def run(db: Database, actor: Actor, settings: Settings, *, today: dt.date | None
             "created": len(summary.created), "sent": len(summary.sent), "failed": len(summary.failed),
             "pending": summary.pending_total, "smtp": summary.smtp, "digest": summary.digest,
             "digests": len(summary.digests), "uploads_removed": len(summary.uploads_removed),
+            "chores": {k: len(v) for k, v in summary.chores.items()},
             "created_by_kind": dict(sorted(Counter(f"{r['kind']}/{r['level']}" for r in created_rows).items())),
         })
     return summary

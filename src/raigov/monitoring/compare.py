@@ -16,8 +16,9 @@ import pyarrow as pa
 from raigov.errors import ValidationFailed
 from raigov.evaluation.io import Source
 from raigov.monitoring import drift as m
+from raigov.monitoring import fit
 from raigov.monitoring.columns import to_float
-from raigov.monitoring.profile import Spec, fit_spec, profile_batches
+from raigov.monitoring.profile import MAX_REFERENCE_CATEGORIES, CategoricalSpec, NumericSpec, top_categories
 
 KEYS = ("name", "kind", "n_reference", "n_current", "psi", "psi_critical", "js_distance", "js_base",
         "wasserstein_std", "chi2", "chi2_dof", "chi2_p", "ks", "ks_p", "drift", "method")
@@ -42,9 +43,7 @@ def infer_kinds(src: Source, sample_rows: int = 1000) -> tuple[list[str], list[s
 
 
 def numeric_values(src: Source, column: str) -> np.ndarray:
-    parts = [to_float(b.column(column), column, off) for off, b in src.batches([column])]
-    x = np.concatenate(parts) if parts else np.array([])
-    return x[~np.isnan(x)]
+    return fit.numeric_column(src, column)[0]
 
 
 def _finite(v: float) -> float | None:
@@ -65,11 +64,8 @@ def drift_report(reference: str, current: str, numeric: Sequence[str] = (), cate
         raise ValidationFailed.one("--numeric", "a column is named twice")
     ref.require({"--numeric": numeric, "--categorical": categorical})
     cur.require({"--numeric": numeric, "--categorical": categorical})
-    spec = fit_spec(ref.batches(both), numeric, categorical, bins=bins, top_k=top_k)
-    pr = profile_batches(spec, ref.batches(both), "reference")
-    pc_ = profile_batches(spec, cur.batches(both), "current")
-    rows = [_feature(spec, f.name, pr.feature_counts("reference", f.name), pc_.feature_counts("current", f.name),
-                     ref, cur) for f in spec.features]
+    rows = [_numeric(name, ref, cur, bins) for name in numeric]
+    rows += _categorical(categorical, ref, cur, top_k)
     adjusted = m.benjamini_hochberg(np.array([r.pop("_p") for r in rows]))
     for r, q in zip(rows, adjusted, strict=True):
         r["drift"] = bool(q < alpha) if not math.isnan(q) else False
@@ -78,35 +74,64 @@ def drift_report(reference: str, current: str, numeric: Sequence[str] = (), cate
     return {"features": [{k: r[k] for k in KEYS} for r in rows]}
 
 
-def _feature(spec: Spec, name: str, r: np.ndarray, c: np.ndarray, ref: Source, cur: Source) -> dict:
-    f = spec.feature(name)
+def _numeric(name: str, ref: Source, cur: Source, bins: int) -> dict:
+    """One numeric feature, each file's column read once and sorted: the bins, both counts, exact KS and W1."""
+    xs, miss_x = fit.numeric_column(ref, name)
+    spec = NumericSpec(name, fit.edges_from_sorted(xs, bins))
+    ys, miss_y = fit.numeric_column(cur, name)
+    out = _feature(spec, fit.counts_from_sorted(xs, miss_x, spec.edges), fit.counts_from_sorted(ys, miss_y, spec.edges))
+    d, p, how, w = m.ks_and_wasserstein_sorted(xs, ys)
+    sd = float(np.std(xs)) if xs.size else math.nan
+    out.update(ks=_finite(d), ks_p=_finite(p), wasserstein_std=_finite(w / sd) if sd > 0 else None)
+    out["method"] += (f"; KS two-sample on the {xs.size} + {ys.size} non-missing values, p {how}; Wasserstein-1 "
+                      f"exact on the values / reference population std ({sd:.6g})")
+    out["_p"] = p
+    return out
+
+
+def _categorical(names: Sequence[str], ref: Source, cur: Source, top_k: int) -> list[dict]:
+    """The categorical features, each file read once for all of them (values counted per batch)."""
+    if not names:
+        return []
+    per_file = []
+    for src in (ref, cur):
+        values: dict[str, dict[str, int]] = {c: {} for c in names}
+        missing = dict.fromkeys(names, 0)
+        for _, batch in src.batches(list(names)):
+            for c in names:
+                missing[c] += fit.value_counts(batch.column(c), values[c])
+                if src is ref and len(values[c]) > MAX_REFERENCE_CATEGORIES:
+                    raise ValidationFailed.one(c, f"more than {MAX_REFERENCE_CATEGORIES} distinct values: "
+                                                  "not categorical")
+        per_file.append((values, missing))
+    (rv, rm), (cv, cm) = per_file
+    rows = []
+    for c in names:
+        spec = CategoricalSpec(c, top_categories(rv[c], top_k), frozenset(rv[c]))
+        out = _feature(spec, fit.categorical_counts(spec, rv[c], rm[c]), fit.categorical_counts(spec, cv[c], cm[c]))
+        stat, dof, p = m.chi2_two_sample(out.pop("_r"), out.pop("_c"))
+        out.update(chi2=stat, chi2_dof=dof, chi2_p=p, _p=p)
+        out["method"] += "; chi-square two-sample on the 2 x B table, no continuity correction"
+        rows.append(out)
+    return rows
+
+
+def _feature(f: NumericSpec | CategoricalSpec, r: np.ndarray, c: np.ndarray) -> dict:
     if f.kind == "numeric":
         r, c = m.fold_outer(r), m.fold_outer(c)
     kr, _ = m.kept(r, c)
     b = int(kr.size)
     n, mm = int(r.sum()), int(c.sum())
-    out = {"name": name, "kind": f.kind, "n_reference": n, "n_current": mm,
+    out = {"name": f.name, "kind": f.kind, "n_reference": n, "n_current": mm,
            "psi": m.psi(r, c), "psi_critical": _finite(m.psi_critical(n, mm, b)),
            "js_distance": m.js_distance(r, c), "js_base": m.JS_BASE,
-           "wasserstein_std": None, "chi2": None, "chi2_dof": None, "chi2_p": None, "ks": None, "ks_p": None}
+           "wasserstein_std": None, "chi2": None, "chi2_dof": None, "chi2_p": None, "ks": None, "ks_p": None,
+           "_r": r, "_c": c}
     bins_said = (f"{len(f.edges) - 1} reference-quantile bins (outer edges -inf, +inf) + missing" if f.kind == "numeric"
                  else f"top {len(f.top)} reference categories + missing, other, unseen")
-    method = (f"bins: {bins_said}; B = {b} bins non-empty in either file; PSI = sum (p-q) ln(p/q) with "
-              f"+{m.PSI_SMOOTHING} per bin; psi_critical = (1/N + 1/M) chi2_0.95(B-1), N = {n}, M = {mm}; "
-              f"JS distance base {m.JS_BASE:g} on the same bins")
+    out["method"] = (f"bins: {bins_said}; B = {b} bins non-empty in either file; PSI = sum (p-q) ln(p/q) with "
+                     f"+{m.PSI_SMOOTHING} per bin; psi_critical = (1/N + 1/M) chi2_0.95(B-1), N = {n}, M = {mm}; "
+                     f"JS distance base {m.JS_BASE:g} on the same bins")
     if f.kind == "numeric":
-        x, y = numeric_values(ref, name), numeric_values(cur, name)
-        d, p, how, w = m.ks_and_wasserstein(x, y)
-        sd = float(np.std(x)) if x.size else math.nan
-        out.update(ks=_finite(d), ks_p=_finite(p),
-                   wasserstein_std=_finite(w / sd) if sd > 0 else None)
-        method += (f"; KS two-sample on the {x.size} + {y.size} non-missing values, p {how}; Wasserstein-1 exact "
-                   f"on the values / reference population std ({sd:.6g})")
-        out["_p"] = p
-    else:
-        stat, dof, p = m.chi2_two_sample(r, c)
-        out.update(chi2=stat, chi2_dof=dof, chi2_p=p)
-        method += "; chi-square two-sample on the 2 x B table, no continuity correction"
-        out["_p"] = p
-    out["method"] = method
+        del out["_r"], out["_c"]
     return out

@@ -10,7 +10,8 @@ import numpy as np
 from raigov.errors import ValidationFailed
 from raigov.evaluation.io import Source
 from raigov.monitoring.columns import to_float, to_text
-from raigov.monitoring.profile import Profile, Spec, fit_spec, profile_batches
+from raigov.monitoring.fit import fit_reference
+from raigov.monitoring.profile import Profile, Spec
 
 WINDOW = "window"
 
@@ -27,9 +28,8 @@ def reference_profile(path: str, numeric: Sequence[str], categorical: Sequence[s
         raise ValidationFailed.one("bins", "must be between 1 and 1000")
     src = Source(path)
     src.require({"numeric": list(numeric), "categorical": list(categorical)})
-    spec = fit_spec(src.batches(both), numeric, categorical, bins=bins, top_k=top_k)
-    prof = profile_batches(spec, src.batches(both), WINDOW)
-    counts = {f.name: prof.feature_counts(WINDOW, f.name).tolist() for f in spec.features}
+    spec, fitted = fit_reference(src, numeric, categorical, bins=bins, top_k=top_k)
+    counts = {f.name: fitted[f.name].tolist() for f in spec.features}
     rows = sum(counts[spec.features[0].name])
     if rows == 0:
         raise ValidationFailed.one("reference", "the reference file has no rows", "empty")

@@ -49,11 +49,11 @@ class NumericSpec:
                                             for i in range(len(e) - 1)] + ["overflow"])
 
     def codes(self, values: np.ndarray) -> np.ndarray:
-        e = np.asarray(self.edges)
-        b = len(e) - 1
-        k = np.searchsorted(e, values, side="right")
-        k = np.where(values == e[-1], b, k)  # the top edge belongs to the last bin
-        return np.where(np.isnan(values), 0, k + 1).astype(np.int64)
+        e = np.array(self.edges, np.float64)
+        e[-1] = np.nextafter(e[-1], np.inf)  # the top edge belongs to the last bin: no float lies between them
+        k = np.searchsorted(e, values, side="right") + 1
+        k[np.isnan(values)] = 0
+        return k
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ class Profile:
                 codes = f.codes(to_float(batch.column(f.name), f.name, row_offset))
             else:
                 codes = f.codes_text(to_text(batch.column(f.name)))
-            cell = gcodes * f.n_bins + codes
+            cell = codes if len(groups) == 1 else gcodes * f.n_bins + codes
             table = np.bincount(cell, minlength=len(groups) * f.n_bins).reshape(len(groups), f.n_bins)
             for gi, g in enumerate(groups):
                 if table[gi].any():

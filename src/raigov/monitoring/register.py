@@ -14,4 +14,5 @@ CONTRIBUTES = Contribution(
     clocks=(Clock("monitoring", f"{_C}:monitoring_due",
                   objects={"monitor_alert": f"{_C}:alert_objects", "monitor": f"{_C}:monitor_objects",
                            "incident": f"{_C}:incident_objects", "incident_action": f"{_C}:action_objects"}),),
+    chores=("raigov.monitoring.evidence:monthly_reports",),
 )

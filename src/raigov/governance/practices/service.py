@@ -36,6 +36,7 @@ from raigov.governance.vocab import REVIEW_DECIDED, REVIEW_UNDECIDED, PracticeSt
 from raigov.identity.permissions import Actor, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
+from raigov.monitoring.reads import gate_states
 
 PRACTICE_STATUSES = tuple(PracticeStatus)
 
@@ -145,6 +146,11 @@ def _check_done(session: Session, uc: UseCase, p: Practice) -> None:
         EvidenceLink.use_case_id == uc.id, EvidenceLink.practice_id == p.id))
     if not n:
         raise ValidationFailed.one("status", f"{p.item} can be marked done only with evidence attached to it")
+    if p.item in G.MONITORING_ITEMS:
+        late = [m.name for m in gate_states(session, uc.id)[0] if m.due_on < agency_today()]
+        if late:
+            raise ValidationFailed.one("status", f"{p.item} is done only while windows arrive on time: monitor(s) "
+                                       f"{', '.join(late)} overdue")
 
 
 # ---------------------------------------------------------------- evidence
@@ -173,10 +179,12 @@ def check_attach(session: Session, actor: Actor, business_id: str) -> None:
 
 def add_file(session: Session, actor: Actor, settings: Settings, business_id: str, data: bytes, *, filename: str,
              title: str, category: str, dated_on: dt.date | None = None, expires_on: dt.date | None = None,
-             practice: str | None = None, details: dict | None = None) -> Evidence:
-    """Store a file (content-addressed) and attach it to a use case (and one of its practices)."""
+             practice: str | None = None, details: dict | None = None,
+             action: str = "governance.evidence.attach") -> Evidence:
+    """Store a file (content-addressed) and attach it to a use case (and one of its practices). ``action``: the
+    permission checked; a domain that generates the file (the monitoring report) names its own."""
     uc = inventory.get_use_case(session, actor, business_id)
-    require(actor, "governance.evidence.attach", component_of(uc))
+    require(actor, action, component_of(uc))
     title, dated_on = _evidence_common(category, title, dated_on, expires_on)
     pr = get_practice(session, uc, practice) if practice else None
     digest, media, size = evidence_store(settings).put(data, filename)

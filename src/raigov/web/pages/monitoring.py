@@ -15,10 +15,10 @@ from raigov.governance.common import component_of
 from raigov.identity.permissions import can
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
-from raigov.monitoring import incidents, service, views
+from raigov.monitoring import evidence, incidents, service, views
 from raigov.monitoring.models import MonitorAlert
 from raigov.web import flash
-from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, uow
+from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.pages.forms import field_errors
 from raigov.web.params import RowId
 from raigov.web.templating import render
@@ -26,7 +26,8 @@ from raigov.web.templating import render
 router = APIRouter(include_in_schema=False)
 flash.register({"monitoring.alert_closed": "Alert closed.", "monitoring.incident_opened": "Incident opened.",
                 "monitoring.suspended": "The use case is suspended.", "monitoring.lifted": "The suspension is lifted.",
-                "monitoring.incident_closed": "Incident closed."})
+                "monitoring.incident_closed": "Incident closed.",
+                "monitoring.report_stored": "The report is stored as evidence (PDF) of the use case's monitoring."})
 METRIC_LABELS = {"psi": "PSI", "chi2_p_adjusted": "Chi-square p (adjusted)", "selection_rate_ratio": "Selection-rate ratio"}
 
 
@@ -132,5 +133,27 @@ def monitor(request: Request, monitor_id: RowId):
             rows.append({"label": f"{w['period_start']} to {w['period_end']}", "value": round(f["psi"], 4),
                          "critical": f["psi_critical"], "js": f["js_distance"], "p": f["chi2_p_adjusted"]})
         charts.append({"name": name, "rows": rows})
+    fair: dict[str, list[dict]] = {}
+    for w in rep["windows"]:
+        for g, v in sorted(((w.get("fairness") or {}).get("groups") or {}).items()):
+            fair.setdefault(g, []).append({
+                "label": f"{w['period_start']} to {w['period_end']}", "value": round(v.get("selection_rate") or 0.0, 4),
+                "n": v.get("n"), "ci": v.get("selection_rate_ci"), "tpr": v.get("tpr"), "fpr": v.get("fpr"),
+                "precision": v.get("precision"), "status": v.get("status"),
+                "ratio": (w.get("fairness") or {}).get("selection_rate_ratio")})
+        uc = inventory.get_use_case(s, actor, rep["monitor"]["use_case"])
+        may_store = can(actor, "monitoring.report.store", component_of(uc))
     return render(request, "monitoring/monitor.html", {"nav": "inventory", "rep": rep, "charts": charts,
-                                                       "metric_labels": METRIC_LABELS})
+                                                       "metric_labels": METRIC_LABELS, "may_store": may_store, "fair": fair,
+                                                       "flash": flash.banner(request)})
+
+
+@router.post("/monitoring/monitors/{monitor_id}/report")
+async def store_report(request: Request, monitor_id: RowId):
+    """Store the monitor's report (PDF) as evidence (one service call; a refusal is the 403/404 page)."""
+    actor = require_page_actor(request)
+    await _form(request)
+    with uow(request) as s:
+        evidence.store_report(s, actor, settings_of(request), monitor_id)
+    return RedirectResponse(flash.done_url(f"/monitoring/monitors/{monitor_id}", "monitoring.report_stored"),
+                            status_code=303)
