@@ -2,12 +2,14 @@
 employee's tools (DHSChat and ChatGPT granted, Copilot revoked), the prompt guard with a tool of the catalog,
 the rules of behavior (already acknowledged) and "My training"; the new employee's tools and unsigned rules; the
 TSA supervisor's requests waiting (a lapsed course: Approve disabled, the reason shown; a request declined); the CAIO's office's
-grants (filtered by tool) and the workforce page; the training coordinator's workforce page."""
+grants (filtered by tool) and the workforce page; the training coordinator's workforce page, a completion refused
+at the field and one recorded."""
 
 from __future__ import annotations
 
 import pytest
 
+from raigov.clock import agency_today
 from tests.e2e.test_datacall_demo_walk import sign_in
 from tests.e2e.test_foundation_pages import assert_accessible
 
@@ -17,8 +19,9 @@ def creds(demo_site):
     return demo_site[2]
 
 
-def test_genai_and_training_pages_on_the_demo(demo_page, creds):
+def test_genai_and_training_pages_on_the_demo(demo_page, demo_site, creds):
     page = demo_page
+    today = agency_today(demo_site[0]).isoformat()
     sign_in(page, creds, "employee")
     page.goto("/genai/tools")
     mine = page.locator("main").inner_text()
@@ -77,3 +80,13 @@ def test_genai_and_training_pages_on_the_demo(demo_page, creds):
     page.goto("/training")
     assert "TSA" in page.locator("main").inner_text()
     assert_accessible(page, "the workforce page (the training coordinator)")
+    page.get_by_label("User name").fill("employee.new")
+    page.get_by_label("Completed on (YYYY-MM-DD)").fill("next week")
+    page.get_by_label("Course", exact=True).select_option("genai-responsible-use")
+    page.get_by_role("button", name="Record").click()
+    page.wait_for_selector(".usa-error-message")
+    assert_accessible(page, "a completion refused at the field")
+    page.get_by_label("Completed on (YYYY-MM-DD)").fill(today)
+    page.get_by_role("button", name="Record").click()
+    page.wait_for_url("**/training?done=training.recorded")
+    assert_accessible(page, "a completion recorded")
