@@ -91,8 +91,10 @@ def load(session: Session, settings: Settings, actor: Actor | None = None) -> di
         token, _ = identity.create_token(session, actor, username, "demo gate client", settings, 30)
         creds["service_token"] = {"username": username, "token": token}
     write_credentials(settings, creds)
+    # GenAI tools, grants, training, screened prompts (issue #16); before the inventory, so that the audit trail's
+    # newest page shows governance rather than 300 prompt hashes
+    load_genai(session, settings, actor, creds)
     load_inventory(session, settings, actor, creds)
-    load_genai(session, settings, actor, creds)  # GenAI tools, grants, training, screened prompts (issue #16)
     write_credentials(settings, creds)
     return creds
 
