@@ -30,6 +30,9 @@ Timing: prompts of 373 and 5,400 characters made of the dev sentences and the DH
 median of 30 calls, each system on the same text in the same process: 3 rounds in which each system in
 turn makes 2 warm-up calls and 10 timed ones, so that the shared machine's changing load falls on all
 alike; the garbage collector is off during each call (as `timeit` does).
+
+Last, the guard alone on 1 MB adversarial prompts (benchmarks/guard_adversarial.py; `--adversarial-only` runs
+just that, without Presidio, in the project's venv).
 """
 
 from __future__ import annotations
@@ -199,7 +202,13 @@ def main() -> None:
     ap.add_argument("--threshold", type=float, default=0.4)
     ap.add_argument("--no-spacy", action="store_true")
     ap.add_argument("--json", help="write the figures to this file")
+    ap.add_argument("--adversarial-only", action="store_true", help="only the 1 MB adversarial timing (no Presidio)")
     a = ap.parse_args()
+    if a.adversarial_only:
+        from guard_adversarial import run as adversarial
+
+        adversarial()
+        return
     os.environ.setdefault("TLDEXTRACT_CACHE_TIMEOUT", "1")
     data = Path(a.data)
     sets = {"synth_dataset_v2.dev": load(data / "synth_dataset_v2.dev.json"),
@@ -238,6 +247,9 @@ def main() -> None:
         ours = report["timing_ms"]["raigov_guard (screen_text)"]
         print("\nspeed-up over presidio_regex: " + ", ".join(
             f"{n} chars {base[n] / ours[n]:.1f}x" for n in ("373", "5400")))
+    from guard_adversarial import run as adversarial
+
+    report["adversarial_cpu_seconds"] = adversarial()
     if a.json:
         Path(a.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
 

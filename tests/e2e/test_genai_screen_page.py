@@ -1,14 +1,22 @@
-"""The prompt guard's page in Chromium, axe-clean: an employee pastes a prompt, picks a tool, and sees the
-decision, why and the redacted text; an empty prompt shows the field's error."""
+"""The prompt guard's page in Chromium, axe-clean: an employee pastes a prompt, picks a tool of the catalog, and
+sees the decision, why and the redacted text; an empty prompt shows the field's error."""
 
 import pytest
 
+from raigov.clock import agency_today
+from raigov.genai import catalog
 from tests.e2e.test_foundation_pages import assert_accessible, sign_in
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_genai_screen_page(browser, live, db, make_user, backend):
+def test_genai_screen_page(browser, live, db, make_user, backend, settings, system):
     make_user("an.employee", "employee")
+    today = agency_today(settings)
+    with db.transaction() as s:  # the page lists the catalog's tools
+        catalog.create_tool(s, system, "chatgpt", "ChatGPT", "public", today=today)
+        catalog.create_tool(s, system, "dhschat", "DHSChat", "internal", today=today)
+        catalog.create_tool(s, system, "copilot-bing", "Copilot", "public", today=today)
+        catalog.set_state(s, system, "copilot-bing", "revoked", today, "restricted", today)
     ctx = browser.new_context(base_url=live.url)
     page = ctx.new_page()
     try:
@@ -18,6 +26,7 @@ def test_genai_screen_page(browser, live, db, make_user, backend):
         page.get_by_role("link", name="Prompt guard").first.click()
         page.wait_for_url("**/genai/screen")
         assert_accessible(page, "the empty form")
+        assert page.locator("#f-tool option[value='copilot-bing']").inner_text() == "Copilot (cleared for public; revoked)"
         page.get_by_label("Tool").select_option("chatgpt")
         page.get_by_label("Prompt").fill("Write to John Smith, SSN 219-09-9998, at jo.smith@example.com.")
         page.get_by_role("button", name="Screen").click()

@@ -1,5 +1,5 @@
 """The guard gateway driven by the official `openai` client, as a user's program would, against a small fake
-upstream on a local port (SQLite; the access rules themselves run on both databases in test_access.py): allowed,
+upstream on a local port, on SQLite and PostgreSQL (the project's `db` fixture): allowed,
 redacted (the upstream receives the redacted text), blocked (400 in OpenAI's error shape, nothing forwarded), no
 grant, a revoked tool, streaming; usage counted per person and tool, no text kept."""
 
@@ -26,11 +26,6 @@ from raigov.web.app import create_app
 from tests.e2e.conftest import LiveServer
 
 SSN_PROMPT = "Summarise the case of Maria Lopez, SSN 219-09-9998."
-
-
-@pytest.fixture
-def backend():
-    return "sqlite"
 
 
 class FakeUpstream:

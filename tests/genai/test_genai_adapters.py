@@ -24,7 +24,7 @@ def _events(db):
                 s.scalars(select(AuditEvent).where(AuditEvent.action == "genai.prompt.screen").order_by(AuditEvent.seq))]
 
 
-def test_api_screens_and_audits_without_the_text(client, db, make_user, token_for):
+def test_api_screens_and_audits_without_the_text(client, db, make_user, token_for, guard_tools):
     make_user("emp", "employee", password=False)
     h = token_for("emp")
     r = client.post("/api/v1/genai/screen", json={"text": PROMPT, "tool": "chatgpt"}, headers=h)
@@ -42,7 +42,30 @@ def test_api_screens_and_audits_without_the_text(client, db, make_user, token_fo
     assert details["counts"] == {"PERSON": 1, "STREET_ADDRESS": 1, "US_SSN": 1}
     assert "219-09-9998" not in json.dumps(details) and "Smith" not in json.dumps(details)
     tools = client.get("/api/v1/genai/tools", headers=h).json()
-    assert {"id": "dhschat", "name": "DHSChat (internal)", "data_class": "internal"} in tools
+    assert {"id": "dhschat", "name": "DHSChat (internal)", "data_class": "internal", "state": "approved"} in tools
+    assert [t["id"] for t in tools] == ["chatgpt", "claude", "dhschat"]  # the catalog's tools, and only those
+
+
+def test_the_catalog_is_the_guards_one_list_of_tools(client, db, make_user, token_for, settings, system):
+    """A tool added to the catalog is screened for with its cleared class at once; there is no second list."""
+    from raigov.clock import agency_today
+    from raigov.genai import catalog
+
+    make_user("emp", "employee", password=False)
+    h = token_for("emp")
+    r = client.post("/api/v1/genai/screen", json={"text": PROMPT, "tool": "dhschat"}, headers=h)
+    assert r.status_code == 404 and "known tools: none" in r.json()["errors"][0]["message"]
+    assert client.get("/api/v1/genai/tools", headers=h).json() == []
+    with db.transaction() as s:
+        catalog.create_tool(s, system, "agency-llm", "Agency LLM", "internal", today=agency_today(settings))
+    body = client.post("/api/v1/genai/screen", json={"text": PROMPT, "tool": "agency-llm"}, headers=h).json()
+    assert (body["decision"], body["tool"], body["data_class"]) == ("allow", "agency-llm", "internal")
+    with db.transaction() as s:
+        catalog.set_state(s, system, "agency-llm", "revoked", agency_today(settings), "contract ended",
+                          agency_today(settings))
+    assert client.get("/api/v1/genai/tools", headers=h).json() == [
+        {"id": "agency-llm", "name": "Agency LLM", "data_class": "internal", "state": "revoked"}]
+    assert client.post("/api/v1/genai/screen", json={"text": "hello"}, headers=h).json()["data_class"] == "public"
 
 
 @pytest.mark.parametrize(("payload", "status", "field"), [
@@ -51,7 +74,7 @@ def test_api_screens_and_audits_without_the_text(client, db, make_user, token_fo
     ({"text": "hello", "tool": "gpt-9"}, 404, "tool"),
     ({"text": "x" * 2001}, 413, "text"),
 ])
-def test_api_bad_input_is_problem_json(client, db, make_user, token_for, app, payload, status, field):
+def test_api_bad_input_is_problem_json(client, db, make_user, token_for, app, payload, status, field, guard_tools):
     app.state.settings.genai_max_prompt_chars = 2000
     make_user("emp", "employee", password=False)
     r = client.post("/api/v1/genai/screen", json=payload, headers=token_for("emp"))
@@ -77,7 +100,7 @@ def _cli(*args, input=None):
     return r
 
 
-def test_cli_one_prompt_and_jsonl_in_order(cli_env, db, tmp_path):
+def test_cli_one_prompt_and_jsonl_in_order(cli_env, db, tmp_path, guard_tools):
     f = tmp_path / "p.txt"
     f.write_text(PROMPT, encoding="utf-8")
     r = _cli("screen", str(f), "--tool", "dhschat", "--json")
@@ -96,7 +119,7 @@ def test_cli_one_prompt_and_jsonl_in_order(cli_env, db, tmp_path):
     assert [d["decision"] for _, _, d in _events(db)] == ["allow", "redact", "allow", "block", "block"]
 
 
-def test_cli_bad_input(cli_env, db, tmp_path):
+def test_cli_bad_input(cli_env, db, tmp_path, guard_tools):
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"hello \xff world")
     r = _cli("screen", str(bad))
@@ -111,7 +134,7 @@ def test_cli_bad_input(cli_env, db, tmp_path):
     ok = tmp_path / "ok.txt"
     ok.write_text("hello")
     r = _cli("screen", str(ok), "--tool", "gpt-9")
-    assert r.exit_code == 2 and "unknown tool 'gpt-9'" in r.flat
+    assert r.exit_code == 2 and "unknown tool 'gpt-9'; known tools: chatgpt, claude, dhschat" in r.flat
     j = tmp_path / "in.jsonl"
     j.write_text('{"text": "fine"}\n{"txt": "oops"}\n')
     r = _cli("screen", "--jsonl", str(j))
@@ -119,7 +142,7 @@ def test_cli_bad_input(cli_env, db, tmp_path):
     assert _events(db) == []  # all or nothing: the good first line was not recorded either
 
 
-def test_page_screens_with_csrf(client, db, make_user, sign_in):
+def test_page_screens_with_csrf(client, db, make_user, sign_in, guard_tools):
     make_user("emp", "employee")
     assert sign_in("emp").status_code == 303
     page = client.get("/genai/screen")

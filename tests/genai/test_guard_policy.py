@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from raigov.errors import NotFound, PayloadTooLarge, ValidationFailed
-from raigov.genai.guard.policy import TYPES, default_policy, parse_policy, tools
+from raigov.errors import PayloadTooLarge, ValidationFailed
+from raigov.genai.guard.policy import TYPES, default_policy, parse_policy
 from raigov.genai.guard.scan import detect, screen_text
 
 PROMPT = "Draft a letter to John Smith (SSN 219-09-9998) at jo.smith@example.com."
@@ -29,8 +29,8 @@ def test_result_contract_exactly():
 
 
 def test_decision_depends_on_the_tools_data_class():
-    assert screen_text("Email jo.smith@example.com", "chatgpt")["decision"] == "redact"
-    internal = screen_text(PROMPT, "dhschat")
+    assert screen_text("Email jo.smith@example.com", "chatgpt", data_class="public")["decision"] == "redact"
+    internal = screen_text(PROMPT, "dhschat", data_class="internal")
     assert internal["decision"] == "allow" and internal["data_class"] == "internal"
     assert internal["redacted"] == PROMPT  # nothing is redacted when everything is allowed
     assert screen_text("Summarise the weather report.", "chatgpt") | {"reasons": []} == {
@@ -40,11 +40,11 @@ def test_decision_depends_on_the_tools_data_class():
 
 def test_markings_block_by_default_and_cui_is_allowed_internally():
     banner = "CUI//SP-PRVCY\nCase notes for the file."
-    assert screen_text(banner, "claude")["decision"] == "block"
-    assert screen_text(banner, "dhschat")["decision"] == "allow"
+    assert screen_text(banner, "claude", data_class="public")["decision"] == "block"
+    assert screen_text(banner, "dhschat", data_class="internal")["decision"] == "allow"
     secret = "SECRET//NOFORN\nThe plan."
-    for tool in ("claude", "dhschat", None):
-        r = screen_text(secret, tool)
+    for cls in ("public", "internal", None):
+        r = screen_text(secret, data_class=cls)
         assert r["decision"] == "block"
         assert "SECRET" not in r["redacted"]  # the marking is not echoed back
 
@@ -54,7 +54,6 @@ def test_every_type_has_an_action_for_every_class():
     for cls in p.classes:
         for t in TYPES:
             assert p.action(cls, t) in ("allow", "redact", "block")
-    assert {t.data_class for t in tools().values()} <= set(p.classes)
 
 
 def test_policy_errors_name_the_key():
@@ -92,9 +91,9 @@ def test_oversize_is_refused_never_truncated():
     assert screen_text("x" * 100, max_chars=100)["decision"] == "allow"
 
 
-def test_unknown_tool_names_the_known_ones():
-    with pytest.raises(NotFound, match="unknown tool 'gpt-9'; known tools: chatgpt, claude"):
-        screen_text("hello", "gpt-9")
+def test_unknown_data_class_names_the_classes():
+    with pytest.raises(ValidationFailed, match="unknown data class 'secret'; classes: public, internal"):
+        screen_text("hello", data_class="secret")
 
 
 ADVERSARIAL = {k: (v * 2)[:1_000_000] for k, v in {

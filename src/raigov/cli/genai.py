@@ -73,7 +73,7 @@ def _show(result: dict) -> None:
 @handle_errors
 def screen(
     source: str = typer.Argument(None, help="the prompt's file, or - for standard input"),
-    tool: str = typer.Option(None, "--tool", help="the tool's id (data file genai/guard/data/tools.yaml)"),
+    tool: str = typer.Option(None, "--tool", help="the tool's id in the catalog (raigov genai tools list)"),
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
     jsonl: str = typer.Option(None, "--jsonl", help='a JSONL file (or -): one {"text": ...} per line'),
 ):

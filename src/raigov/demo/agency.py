@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from raigov.config import Settings
 from raigov.demo.acquisition import load_acquisition_and_data
 from raigov.demo.bodies import load_bodies
+from raigov.demo.genai import load_genai
 from raigov.demo.governance import load_governance
 from raigov.demo.monitoring import load_monitoring
 from raigov.identity import service as identity
@@ -90,6 +91,9 @@ def load(session: Session, settings: Settings, actor: Actor | None = None) -> di
         token, _ = identity.create_token(session, actor, username, "demo gate client", settings, 30)
         creds["service_token"] = {"username": username, "token": token}
     write_credentials(settings, creds)
+    # GenAI tools, grants, training, screened prompts (issue #16); before the inventory, so that the audit trail's
+    # newest page shows governance rather than 300 prompt hashes
+    load_genai(session, settings, actor, creds)
     load_inventory(session, settings, actor, creds)
     write_credentials(settings, creds)
     return creds

@@ -22,7 +22,7 @@ from raigov.disclosure.reports.document import FORMATS, KINDS, Document
 from raigov.disclosure.reports.models import CompliancePlan, ReportFile
 from raigov.disclosure.reports.render import RENDERERS
 from raigov.errors import Conflict, NotFound, ValidationFailed
-from raigov.genai.guard.policy import tools as genai_tools
+from raigov.genai.models import Tool as GenaiTool
 from raigov.governance.dashboard import scope_of
 from raigov.governance.lanes import config as lanes_config
 from raigov.identity.models import RoleAssignment
@@ -70,7 +70,7 @@ def _plan_state(session: Session, scope, year: int, today: dt.date) -> dict:
             "waivers": facts.active_waivers(session, scope, today), "data_call": facts.data_call(session, year),
             "governance": {"caio": int(roles.get("caio", 0)), "delegates": int(roles.get("caio_delegate", 0)),
                            "lanes": [lane.title for lane in lanes_config().lanes.values()]},
-            "genai_tools": len(genai_tools())}
+            "genai_tools": int(session.scalar(select(func.count()).select_from(GenaiTool)) or 0)}  # the catalog's
 
 
 def _plan_row(session: Session, year: int) -> CompliancePlan | None:

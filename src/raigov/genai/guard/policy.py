@@ -1,5 +1,6 @@
 """The guard's policy as data: detector type × the tool's cleared data class → allow, redact or block
-(data/policy.yaml), and the tools with their data class (data/tools.yaml). Pure: no database."""
+(data/policy.yaml). Pure: no database. The tools and the class each is cleared for are the tool catalog's
+(genai/catalog.py): the guard is given the class."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from types import MappingProxyType
 
 import yaml
 
-from raigov.errors import FieldError, NotFound, ValidationFailed
+from raigov.errors import ValidationFailed
 
 ACTIONS = ("allow", "redact", "block")  # in order of strictness
 DEFAULT_CLASS = "public"
@@ -20,13 +21,6 @@ TYPES = (
     "US_DRIVER_LICENSE", "US_PASSPORT", "US_BANK_NUMBER", "STREET_ADDRESS", "A_NUMBER", "I94_NUMBER", "SEVIS_ID",
     "DATE_OF_BIRTH", "ABA_ROUTING_NUMBER", "CUI_MARKING", "CLASSIFICATION_MARKING", "LEGACY_MARKING",
 )
-
-
-@dataclass(frozen=True)
-class Tool:
-    id: str
-    name: str
-    data_class: str
 
 
 @dataclass(frozen=True)
@@ -77,28 +71,3 @@ def _data(name: str) -> dict:
 @functools.cache
 def default_policy() -> Policy:
     return parse_policy(_data("policy.yaml"))
-
-
-@functools.cache
-def tools() -> MappingProxyType:
-    """The tools of data/tools.yaml by id (each with the data class its policy row is)."""
-    policy = default_policy()
-    out = {}
-    for tid, t in (_data("tools.yaml").get("tools") or {}).items():
-        if t.get("data_class") not in policy.classes:
-            raise ValidationFailed.one(f"tools.{tid}.data_class", f"unknown data class {t.get('data_class')!r}")
-        out[str(tid)] = Tool(str(tid), str(t.get("name", tid)), t["data_class"])
-    return MappingProxyType(out)
-
-
-def tool(tool_id: str | None) -> Tool | None:
-    """The tool named `tool_id` (None: no tool, the strictest class applies); NotFound naming the known
-    tools otherwise."""
-    if tool_id is None:
-        return None
-    found = tools().get(tool_id)
-    if found is None:
-        known = ", ".join(sorted(tools()))
-        raise NotFound(f"tool: unknown tool {tool_id!r}; known tools: {known}",
-                       errors=[FieldError("tool", f"unknown tool {tool_id!r}; known tools: {known}", "not_found")])
-    return found

@@ -16,7 +16,7 @@ from collections import Counter
 from raigov.errors import FieldError, PayloadTooLarge, ValidationFailed
 from raigov.genai.guard import contact, identifiers, markings, names
 from raigov.genai.guard.engine import Doc, Finding, rx
-from raigov.genai.guard.policy import ACTIONS, DEFAULT_CLASS, Policy, default_policy, tool
+from raigov.genai.guard.policy import ACTIONS, DEFAULT_CLASS, Policy, default_policy
 
 DETECTORS = markings.DETECTORS + identifiers.DETECTORS + contact.DETECTORS + names.DETECTORS
 DEFAULT_MAX_CHARS = 200_000
@@ -81,12 +81,14 @@ def redact(text: str, findings: list[Finding], actions: list[str]) -> str:
 
 def screen_text(text: str, tool_id: str | None = None, *, policy: Policy | None = None,
                 max_chars: int = DEFAULT_MAX_CHARS, data_class: str | None = None) -> dict:
-    """Screen one prompt for the tool `tool_id` (None: the strictest class, "public"): the decision, the
-    findings, the redacted text, and why (each type found, how often, and the action the policy gives it).
-    `data_class` given (the tool catalog's class, for the gateway): that class, and `tool_id` is only named."""
+    """Screen one prompt for a tool cleared for `data_class` (None: the strictest class, "public"): the
+    decision, the findings, the redacted text, and why (each type found, how often, and the action the policy
+    gives it). `tool_id` is only named in the answer: the tool catalog (genai/catalog.py) knows the tools and
+    their classes, and its callers look the class up there."""
     policy = policy or default_policy()
-    t = tool(tool_id) if data_class is None else None
-    data_class = data_class or (t.data_class if t else DEFAULT_CLASS)
+    data_class = data_class or DEFAULT_CLASS
+    if data_class not in policy.classes:
+        raise ValidationFailed.one("data_class", f"unknown data class {data_class!r}; classes: {', '.join(policy.classes)}")
     text = check_text(text, max_chars)
     findings = [f for f in detect(text) if f.confidence >= policy.min_confidence]
     actions = [policy.action(data_class, f.type) for f in findings]
@@ -97,7 +99,7 @@ def screen_text(text: str, tool_id: str | None = None, *, policy: Policy | None 
         "decision": decision,
         "findings": [f.as_dict() for f in findings],
         "redacted": redact(text, findings, actions),
-        "tool": t.id if t else tool_id,
+        "tool": tool_id,
         "data_class": data_class,
         "reasons": reasons,
         "policy_version": policy.version,

@@ -1,5 +1,5 @@
-"""JSON API of the GenAI prompt guard: screen a prompt for a tool, list the tools. Thin: the rules are in
-raigov.genai.guard and the audit in raigov.genai.service."""
+"""JSON API of the GenAI prompt guard: screen a prompt for a tool, list the tools (the tool catalog's). Thin:
+the rules are in raigov.genai.guard and the audit in raigov.genai.service."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from raigov.clock import agency_today
 from raigov.genai import service as genai
 from raigov.identity.permissions import Actor
 from raigov.web.api.v1 import ERRORS
@@ -52,6 +53,7 @@ class ToolOut(BaseModel):
     id: str
     name: str
     data_class: str
+    state: str | None = Field(default=None, description="approved, conditional or revoked today (the catalog's)")
 
 
 @router.post("/screen", response_model=ScreenOut, responses=ERRORS, dependencies=[may("genai.prompt.screen")],
@@ -62,6 +64,7 @@ def screen(request: Request, body: ScreenIn, actor: ActorDep):
 
 
 @router.get("/tools", response_model=list[ToolOut], responses=ERRORS, dependencies=[may("genai.prompt.screen")],
-            summary="The tools a prompt may be screened for, with the data class each is cleared for")
-def tools(actor: ActorDep):
-    return genai.list_tools()
+            summary="The tools a prompt may be screened for (the catalog's), with the data class each is cleared for")
+def tools(request: Request, actor: ActorDep):
+    with uow(request, read=True) as s:
+        return genai.list_tools(s, agency_today(settings_of(request)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from raigov.clock import agency_today
 from raigov.errors import RaigovError
 from raigov.genai import service as genai
 from raigov.identity.permissions import require
@@ -16,7 +17,9 @@ router = APIRouter(prefix="/genai", include_in_schema=False)
 
 
 def _page(request: Request, extra: dict | None = None, status: int = 200):
-    ctx = {"tools": genai.list_tools(), "errors": {}, "result": None, "text": "", "tool": "",
+    with uow(request, read=True) as s:
+        tools = genai.list_tools(s, agency_today(settings_of(request)))
+    ctx = {"tools": tools, "errors": {}, "result": None, "text": "", "tool": "",
            "limit": settings_of(request).genai_max_prompt_chars}
     ctx.update(extra or {})
     return render(request, "genai/screen.html", ctx, status)
