@@ -35,6 +35,7 @@ from raigov.datacall import publication as datacall_pub
 from raigov.datacall.files import sha256_bytes, stage_file
 from raigov.datacall.snapshot import public_rows
 from raigov.db.base import utcnow
+from raigov.disclosure import fastpath
 from raigov.disclosure import public_data as pd
 from raigov.disclosure.models import SiteBuild
 from raigov.errors import Conflict, NotFound, RaigovError
@@ -201,6 +202,8 @@ def build(session: Session, actor: Actor, settings: Settings, *, now: dt.datetim
     for p, b in [*files.items(), (MANIFEST, manifest_bytes)]:
         (folder / p).parent.mkdir(parents=True, exist_ok=True)
         stage_file(session, folder / p, b)
+    # the marker the public pages' fast path watches (disclosure/fastpath.py): replaced after the commit
+    stage_file(session, folder.parent / fastpath.MARKER, f"{name}\n".encode())
     session.add(SiteBuild(directory=name, files=len(items), merkle_root=root, manifest_sha256=sha256_bytes(manifest_bytes),
                           event_seq=ev.seq, built_by=actor.label))
     session.flush()
@@ -224,12 +227,15 @@ class Site:
     def read(self, path: str) -> bytes:
         """A published file's bytes, only when they have its recorded SHA-256."""
         expected = self.sha(path)
+        file = self.folder / path
+        before = fastpath.signature(str(file))
         try:
-            data = (self.folder / path).read_bytes()
+            data = file.read_bytes()
         except FileNotFoundError:
             raise SiteTampered(f"the published file {path} is missing") from None
         if sha256_bytes(data) != expected:
             raise SiteTampered(f"the published file {path} does not match its recorded hash")
+        fastpath.note_read(file, before)  # the page made from it may be served again while it is unchanged
         return data
 
     def json(self, path: str):
