@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.disclosure.published import publish
 from tests.e2e.test_foundation_pages import assert_accessible, sign_in
 from tests.oversight.conftest import use_cases  # noqa: F401  (the fixture)
 
@@ -19,13 +20,15 @@ def people(db, make_user, actor_of):
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_feedback_and_reports_walk(browser, page, live, people, use_cases, backend):  # noqa: F811
+def test_feedback_and_reports_walk(browser, page, live, people, use_cases, backend, db, settings):  # noqa: F811
     fr = use_cases["fr"]
     url = f"/public/use-cases/{fr}/feedback"
+    publish(db, settings, {fr: "Biometric entry-exit face matching"})  # on the public site
     # without JavaScript: the form works as it is
     ctx = browser.new_context(base_url=live.url, java_script_enabled=False)
     nojs = ctx.new_page()
     nojs.goto(url)
+    assert not nojs.get_by_label("Leave this field empty").is_visible()  # the honeypot, hidden by the style sheet
     nojs.get_by_label("Your message").fill("Who checks a no-match? Call me at (202) 555-0143.")
     nojs.get_by_role("button", name="Send feedback").click()
     nojs.get_by_role("heading", name="Thank you: your message was received").wait_for()

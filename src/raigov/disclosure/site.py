@@ -43,6 +43,7 @@ from raigov.governance.models import Pilot, Waiver
 from raigov.governance.vocab import PilotStatus, WaiverStatus
 from raigov.identity.permissions import Actor, require
 from raigov.inventory.checks import check_acronyms, check_readability
+from raigov.inventory.formats import normalize_id
 from raigov.inventory.models import UseCase
 from raigov.inventory.questions import label_of
 
@@ -295,6 +296,17 @@ def current(session: Session, settings: Settings) -> Site | None:
             _SITES.clear()
         _SITES[key] = site
     return site
+
+
+def published_use_case(session: Session, settings: Settings, business_id: str) -> dict | None:
+    """The public page data of a use case in the latest year of the latest build (what the public may read of
+    it), or None: not published (withheld whole, not certified yet, retired, or nothing is built)."""
+    cur = current(session, settings)
+    if cur is None:
+        return None
+    year = cur.json("pages/site.json")["years"][0]
+    path = f"pages/{year}/use-cases/{slug(normalize_id(business_id))}.json"
+    return cur.json(path) if path in cur.by_path else None
 
 
 def heads_at(session: Session, sizes) -> list[dict]:
