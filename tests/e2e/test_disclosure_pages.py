@@ -28,7 +28,8 @@ def test_feedback_and_reports_walk(browser, page, live, people, use_cases, backe
     ctx = browser.new_context(base_url=live.url, java_script_enabled=False)
     nojs = ctx.new_page()
     nojs.goto(url)
-    assert not nojs.get_by_label("Leave this field empty").is_visible()  # the honeypot, hidden by the style sheet
+    box = nojs.get_by_label("Leave this field empty").bounding_box()  # the honeypot: off screen by the style sheet
+    assert box is not None and box["x"] < -1000, box
     nojs.get_by_label("Your message").fill("Who checks a no-match? Call me at (202) 555-0143.")
     nojs.get_by_role("button", name="Send feedback").click()
     nojs.get_by_role("heading", name="Thank you: your message was received").wait_for()

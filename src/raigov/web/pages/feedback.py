@@ -7,10 +7,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from raigov.disclosure import site as sites
 from raigov.disclosure.feedback import service as feedback
 from raigov.disclosure.feedback.clock import RESPONSE_DAYS
 from raigov.disclosure.feedback.text import MAX_CHARS, masked_words
-from raigov.disclosure import site as sites
 from raigov.errors import Conflict, NotFound, ValidationFailed
 from raigov.web import flash
 from raigov.web.deps import CSRF_FIELD, check_csrf, client_ip, require_page_actor, settings_of, uow
