@@ -38,6 +38,7 @@ from raigov.db.base import utcnow
 from raigov.disclosure import fastpath
 from raigov.disclosure import public_data as pd
 from raigov.disclosure.models import SiteBuild
+from raigov.disclosure.reports import publish as report_publish
 from raigov.errors import Conflict, NotFound, RaigovError
 from raigov.governance.models import Pilot, Waiver
 from raigov.governance.vocab import PilotStatus, WaiverStatus
@@ -135,13 +136,16 @@ def _atom(files: dict[str, bytes], years: list, built: str) -> bytes:
 
 
 def _year_files(session: Session, settings: Settings, year: int, prev: tuple[int, list[dict]] | None,
-                extras: tuple[list[dict], list[dict]] | None, files: dict[str, bytes]) -> tuple[list[dict], str]:
-    """Add one certified year's files to `files`; returns its public rows and its certification time."""
+                extras: tuple[list[dict], list[dict]] | None, files: dict[str, bytes],
+                hidden: set[str]) -> tuple[list[dict], str]:
+    """Add one certified year's files to `files` and what it withholds to `hidden`; returns its public rows and
+    its certification time."""
     pub = datacall_pub.publication(session, year)
     public_bytes = datacall_pub.snapshot_bytes(session, settings, year, kind="public")
     rows = public_rows(public_bytes)
     full = {r.get("id"): r for r in public_rows(datacall_pub.snapshot_bytes(session, settings, year, kind="full"))}
     withheld = pd.withheld_counts(rows, list(full.values()))
+    hidden |= report_publish.withheld_texts(list(full.values()), rows)
     certified_at = pub.certified_at.isoformat()
     files[f"data/{year}/inventory.csv"] = public_bytes
     files[f"data/{year}/inventory.json"] = json_bytes({
@@ -177,13 +181,18 @@ def build(session: Session, actor: Actor, settings: Settings, *, now: dt.datetim
     latest = public_rows(datacall_pub.snapshot_bytes(session, settings, years[-1], kind="public"))
     latest_rows = {r["id"]: r for r in latest}
     extras = _waivers_and_pilots(session, agency_today(settings, now), latest_rows)
+    hidden: set[str] = set()
     for y in years:
-        rows, certified_at = _year_files(session, settings, y, prev, extras if y == years[-1] else None, files)
+        rows, certified_at = _year_files(session, settings, y, prev, extras if y == years[-1] else None, files, hidden)
         prev = (y, rows)
         stamps.append((y, certified_at))
         flags += _plain_language(y, rows)
     files["pages/waivers.json"] = json_bytes({"year": years[-1], "waivers": extras[0]})
     files["pages/pilots.json"] = json_bytes({"year": years[-1], "pilots": extras[1]})
+    report_files, reports, report_flags = report_publish.published(session, settings, hidden)
+    files.update(report_files)
+    files["pages/reports.json"] = json_bytes({"reports": reports})
+    flags += report_flags
     built = (now or utcnow()).isoformat()
     files["feed.atom"] = _atom(files, list(reversed(stamps)), built)
     files["pages/site.json"] = json_bytes({"years": list(reversed(years)), "built_at": built})

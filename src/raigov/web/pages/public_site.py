@@ -133,6 +133,16 @@ def pilots(request: Request):
     return _page(request, site, "pilots", "pages/pilots.json", {"p": site.json("pages/pilots.json"), "slug": sites.slug})
 
 
+@router.get("/reports")
+def reports(request: Request):
+    """The accountability reports the build publishes (disclosure/reports/publish.py), each with its hash and proof."""
+    site = _need(request)
+    if "pages/reports.json" not in site.by_path:  # a build made before reports were published
+        return _tagged(request, render(request, "disclosure/public/reports.html", {
+            "r": {"reports": []}, "years": site.json("pages/site.json")["years"]}))
+    return _page(request, site, "reports", "pages/reports.json", {"r": site.json("pages/reports.json")})
+
+
 @router.get("/data")
 def open_data(request: Request):
     """The open data: each year's files with their hashes, the feed, and how to verify them."""
