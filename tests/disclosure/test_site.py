@@ -103,6 +103,7 @@ def test_withholding_is_checked(db, agency, settings):
 
 def _public_urls(c: TestClient, man: dict) -> list[str]:
     urls = ["/public", f"/public?year={YEAR}&q=notices", "/public?high_impact=no&genai=no&face=no", "/public/waivers",
+            "/public/reports",
             "/public/pilots", "/public/data", f"/public/changes/{YEAR}", "/public/feed.atom", "/public/inventory",
             "/.well-known/raigov-signing-key.json", "/public/audit/head",
             f"/public/proofs/consistency?old=1&new={man['head']['tree_size']}"]
