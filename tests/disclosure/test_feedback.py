@@ -97,7 +97,8 @@ def test_queue_triage_respond_close_clock_and_panel(db, settings, people, use_ca
     with db.transaction() as s, pytest.raises(Conflict, match="someone else"):
         feedback.respond(s, people["lead"], a, "Yes.", version=1)
     with db.transaction() as s:
-        feedback.respond(s, people["lead"], a, "Yes: an officer reviews every no-match.", publish=True, version=2)
+        feedback.respond(s, people["lead"], a, "Yes: an officer reviews every no-match.", publish=True, version=2,
+                         settings=settings)
         feedback.close(s, people["caio"], b)
     with db.transaction() as s:
         assert clock.due(s, dt.date(2026, 12, 3), settings) == []  # answered and closed: nothing due

@@ -120,16 +120,18 @@ def _public_urls(c: TestClient, man: dict) -> list[str]:
     return urls
 
 
-def _feedback_answered(c: TestClient, db, agency) -> None:
+def _feedback_answered(c: TestClient, db, agency, settings) -> None:
     """A message from the public on cbp1 (its name is public, one answer withheld) and a published response."""
     from raigov.disclosure.feedback import service as feedback
 
     url = f"/public/use-cases/{agency['ids']['cbp1']}/feedback"
     r = c.post(url, data={"text": "Who reads the translations before they are posted?", "csrf_token": csrf_from(c.get(url).text)})
     assert r.status_code == 200 and "your message was received" in r.text
-    with db.transaction() as s:
+    with db.transaction() as s:  # a response that repeats a withheld answer is not published
         (f, _), *_ = feedback.queue(s, agency["cbp.lead"])
-        feedback.respond(s, agency["cbp.lead"], f.id, "A translator reads each one.", publish=True)
+        with pytest.raises(ValidationFailed, match="withheld from the public"):
+            feedback.respond(s, agency["cbp.lead"], f.id, f"As we said: {SECRET_FIELD}.", publish=True, settings=settings)
+        feedback.respond(s, agency["cbp.lead"], f.id, "A translator reads each one.", publish=True, settings=settings)
     assert "A translator reads each one." in c.get(url).text
 
 
@@ -154,7 +156,7 @@ def test_public_site_never_shows_what_is_withheld_and_checks_out(db, agency, set
         with db.transaction(read=True) as s:
             cur = site.current(s, settings)
         man = cur.manifest
-        _feedback_answered(c, db, agency)
+        _feedback_answered(c, db, agency, settings)
         urls = _public_urls(c, man)
         assert len(urls) > 20 and f"/public/use-cases/{ids['cbp2']}/feedback" in urls
         for url in urls:

@@ -318,6 +318,17 @@ def published_use_case(session: Session, settings: Settings, business_id: str) -
     return cur.json(path) if path in cur.by_path else None
 
 
+def withheld_texts(session: Session, settings: Settings) -> set[str]:
+    """The written answers the certified inventories withhold from the public (every certified year; see
+    reports/publish.py ``withheld_texts``): what nothing published may repeat."""
+    out: set[str] = set()
+    for year in datacall_pub.certified_years(session):
+        full = public_rows(datacall_pub.snapshot_bytes(session, settings, year, kind="full"))
+        public = public_rows(datacall_pub.snapshot_bytes(session, settings, year, kind="public"))
+        out |= report_publish.withheld_texts(full, public)
+    return out
+
+
 def heads_at(session: Session, sizes) -> list[dict]:
     """The signed heads kept at these tree sizes (the first of each size)."""
     out = {}

@@ -125,7 +125,8 @@ async def triage(request: Request, feedback_id: RowId):
 @router.post("/{feedback_id}/respond")
 async def respond(request: Request, feedback_id: RowId):
     return await _act(request, feedback_id, lambda s, a, f, v: feedback.respond(
-        s, a, feedback_id, str(f.get("response") or ""), f.get("publish") == "1", v), "feedback.responded")
+        s, a, feedback_id, str(f.get("response") or ""), f.get("publish") == "1", v, settings_of(request)),
+        "feedback.responded")
 
 
 @router.post("/{feedback_id}/close")
