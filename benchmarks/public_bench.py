@@ -70,13 +70,13 @@ def prepare(root: Path) -> tuple[str, list[tuple[str, str]]]:
     return url, urls
 
 
-def start_server(db_url: str, data_dir: Path, port: int, workers: int) -> subprocess.Popen:
+def start_server(db_url: str, data_dir: Path, port: int, workers: int, http: str = "auto") -> subprocess.Popen:
     import httpx
 
     env = {**os.environ, "RAIGOV_DATABASE_URL": db_url, "RAIGOV_DATA_DIR": str(data_dir),
            "RAIGOV_SECRET_KEY": "bench-secret-not-for-production"}
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "raigov.web.asgi:app", "--host", "127.0.0.1",
-                             "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+                             "--port", str(port), "--workers", str(workers), "--http", http, "--log-level", "warning",
                              "--no-access-log"], env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -211,12 +211,14 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--client", choices=("raw", "httpx"), default="raw",
                     help="raw: a minimal asyncio HTTP/1.1 client (default); httpx: httpx.AsyncClient (heavier)")
+    ap.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto",
+                    help="uvicorn's HTTP parser (auto: httptools, a dependency)")
     ap.add_argument("--in-process", action="store_true", help="also measure the app's cost per request without a server")
     a = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="raigov-public-bench-"))
     db_url, urls = prepare(root)
     port = free_port()
-    proc = start_server(db_url, root / "data", port, a.workers)
+    proc = start_server(db_url, root / "data", port, a.workers, a.http)
     try:
         lat, errors = asyncio.run((load_raw if a.client == "raw" else load)(port, urls, a.clients, a.seconds))
     finally:
@@ -225,7 +227,7 @@ def main() -> int:
     everything = [x for xs in lat.values() for x in xs]
     print(f"{len(everything)} requests in {a.seconds:.0f} s from {a.clients} clients: {len(everything) / a.seconds:.0f} "
           f"requests/s, {errors} errors (uvicorn, {a.workers} worker{'s' if a.workers != 1 else ''}, SQLite, loopback, "
-          f"{a.client} client)")
+          f"{a.client} client, {a.http} HTTP parser)")
     for kind, xs in sorted(lat.items()):
         print(f"  {kind:10s} n={len(xs):6d}  p50 {pct(xs, .5):7.1f} ms  p95 {pct(xs, .95):7.1f} ms  p99 {pct(xs, .99):7.1f} ms")
     if a.in_process:
