@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -68,6 +69,10 @@ def test_final_reports_are_published_with_their_hashes_and_proofs(db, agency, se
             proof = c.get(f"/public/proofs/{r['path']}").json()
             assert proof["item"]["sha256"] == r["sha256"] and verify.check(data, proof, key) == []
         assert SECRET_NAME not in page.text
+        feed = c.get("/public/feed.atom").text  # each published report is an entry of the feed of publications
+        assert all(f'href="/public/site/{r["path"]}"' in feed and r["sha256"] in feed for r in listed)
+        entries = ElementTree.fromstring(feed).findall("{http://www.w3.org/2005/Atom}entry")
+        assert len(entries) == len(listed) + 1  # the reports and the year's inventory
 
         # the standalone verifier and `raigov public verify` agree on a published report
         path = f"reports/{YEAR}/inventory-summary.pdf"

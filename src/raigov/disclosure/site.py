@@ -118,8 +118,14 @@ def _plain_language(year: int, rows: list[dict]) -> list[str]:
     return out
 
 
-def _atom(files: dict[str, bytes], years: list, built: str) -> bytes:
+def _atom(files: dict[str, bytes], years: list, built: str, reports: list[dict] = ()) -> bytes:
     entries = []
+    for r in reports:  # the accountability reports published (reports/publish.py), newest first
+        entries.append(f"<entry><title>{escape(r['title'])}, {r['year']} ({r['format'].upper()})</title>"
+                       f"<id>urn:raigov:report:{escape(r['kind'])}:{r['year']}:{r['sha256']}</id>"
+                       f"<updated>{escape(r['generated_at'])}</updated>"
+                       f'<link rel="enclosure" href="/public/site/{escape(r["path"])}"/><link href="/public/reports"/>'
+                       f"<summary>SHA-256 of the file: {r['sha256']}.</summary></entry>")
     for y, certified_at in years:
         links = "".join(f'<link rel="enclosure" type="{t}" href="/public/data/{y}/inventory.{ext}"/>'
                         for ext, t in (("csv", "text/csv"), ("json", "application/json"),
@@ -194,7 +200,8 @@ def build(session: Session, actor: Actor, settings: Settings, *, now: dt.datetim
     files["pages/reports.json"] = json_bytes({"reports": reports})
     flags += report_flags
     built = (now or utcnow()).isoformat()
-    files["feed.atom"] = _atom(files, list(reversed(stamps)), built)
+    files["feed.atom"] = _atom(files, list(reversed(stamps)), built,
+                               sorted(reports, key=lambda r: r["generated_at"], reverse=True))
     files["pages/site.json"] = json_bytes({"years": list(reversed(years)), "built_at": built})
 
     items = [{"path": p, "sha256": sha256_bytes(b), "size": len(b)} for p, b in sorted(files.items())]
