@@ -138,7 +138,14 @@ def test_public_form_and_staff_pages(db, settings, make_user, people, use_cases,
     assert r.status_code == 403
     r = client.post(url, data={"text": "Call me on (202) 555-0143 about \"the queue\" & <this>", "csrf_token": token})
     assert r.status_code == 422  # <this> is a tag
-    r = client.post(url, data={"text": "Call me on (202) 555-0143 about \"the queue\" & the wait", "csrf_token": token})
+    # personal information: the sender is warned first (nothing stored), then may send it replaced
+    said = "Call me on (202) 555-0143 about \"the queue\" & the wait"
+    r = client.post(url, data={"text": said, "csrf_token": token})
+    assert r.status_code == 200 and "seems to hold personal information" in r.text and "a phone number" in r.text
+    assert 'name="pii_ack" value="1"' in r.text and "555-0143" in r.text  # kept in the form, for the sender to edit
+    with db.transaction() as s:
+        assert s.scalars(select(Feedback)).all() == []
+    r = client.post(url, data={"text": said, "pii_ack": "1", "csrf_token": token})
     assert r.status_code == 200 and "your message was received" in r.text and "a phone number" in r.text
     assert client.get("/public/use-cases/DHS-9999/feedback").status_code == 404
     with db.transaction() as s:

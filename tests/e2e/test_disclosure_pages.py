@@ -32,6 +32,8 @@ def test_feedback_and_reports_walk(browser, page, live, people, use_cases, backe
     assert box is not None and box["x"] < -1000, box
     nojs.get_by_label("Your message").fill("Who checks a no-match? Call me at (202) 555-0143.")
     nojs.get_by_role("button", name="Send feedback").click()
+    nojs.get_by_role("heading", name="Your message seems to hold personal information").wait_for()  # warned first
+    nojs.get_by_role("button", name="Send with the personal information replaced").click()
     nojs.get_by_role("heading", name="Thank you: your message was received").wait_for()
     assert "a phone number" in nojs.content()
     ctx.close()
@@ -42,6 +44,10 @@ def test_feedback_and_reports_walk(browser, page, live, people, use_cases, backe
     page.get_by_role("button", name="Send feedback").click()
     page.locator("#fb-text-error").wait_for()
     assert_accessible(page, "/public/use-cases/{id}/feedback (error)")
+    page.get_by_label("Your message").fill("My SSN is 212-58-3921.")
+    page.get_by_role("button", name="Send feedback").click()
+    page.get_by_role("heading", name="Your message seems to hold personal information").wait_for()
+    assert_accessible(page, "/public/use-cases/{id}/feedback (personal information: warned, nothing sent)")
     # CBP's lead answers it
     sign_in(page, "lead")
     page.locator("#task-feedback a").first.click()  # "1 Public feedback to answer" on the home page

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from raigov.disclosure import site as sites
 from raigov.disclosure.feedback import service as feedback
 from raigov.disclosure.feedback.clock import RESPONSE_DAYS
-from raigov.disclosure.feedback.text import MAX_CHARS, masked_words
+from raigov.disclosure.feedback.text import MAX_CHARS, clean, mask, masked_words
 from raigov.errors import Conflict, NotFound, ValidationFailed
 from raigov.web import flash
 from raigov.web.deps import CSRF_FIELD, check_csrf, client_ip, require_page_actor, settings_of, uow
@@ -36,13 +36,14 @@ def _published(request: Request, business_id: str) -> dict:
 
 
 def _public(request: Request, business_id: str, *, text: str = "", errors: dict | None = None, error: str = "",
-            sent: bool = False, masked: list[str] | None = None, code: int = 200, headers: dict | None = None):
+            sent: bool = False, masked: list[str] | None = None, code: int = 200, headers: dict | None = None,
+            found: list[str] | None = None):
     uc = _published(request, business_id)
     with uow(request, read=True) as s:
         responses = feedback.published(s, business_id)
     resp = render(request, "feedback/public_form.html", {
         "uc": uc, "responses": responses, "text": text, "errors": errors or {}, "error": error, "sent": sent,
-        "masked": masked or [], "max_chars": MAX_CHARS}, status_code=code)
+        "masked": masked or [], "found": found or [], "max_chars": MAX_CHARS}, status_code=code)
     resp.headers.update(headers or {})
     resp.headers["Cache-Control"] = "no-store"  # a CSRF token and the responses of the moment: never kept
     return resp
@@ -63,6 +64,13 @@ async def public_submit(request: Request, business_id: str):
     if form.get("website"):  # the honeypot: people do not see the field, so only a robot fills it
         return _public(request, business_id, text=text, error="The message could not be accepted. If you are a "
                        "person, leave the field named 'Leave this field empty' empty and send again.", code=422)
+    if isinstance(raw, str) and form.get("pii_ack") != "1":  # warn before sending: nothing is stored yet
+        try:
+            _, kinds = mask(clean(raw))
+        except ValidationFailed as exc:
+            return _public(request, business_id, text=text, errors=field_errors(exc), code=422)
+        if kinds:
+            return _public(request, business_id, text=text, found=masked_words(kinds))
     try:
         with uow(request) as s:
             row = feedback.submit(s, settings_of(request).secret(), business_id,
