@@ -16,6 +16,7 @@ from raigov.disclosure.feedback import clock
 from raigov.disclosure.feedback import service as feedback
 from raigov.disclosure.feedback.models import Feedback
 from raigov.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tests.disclosure.published import publish
 from tests.oversight.conftest import people, use_cases  # noqa: F401  (fixtures)
 from tests.web.conftest import app, client, csrf_from, sign_in  # noqa: F401  (fixtures)
 
@@ -96,7 +97,8 @@ def test_queue_triage_respond_close_clock_and_panel(db, settings, people, use_ca
     with db.transaction() as s, pytest.raises(Conflict, match="someone else"):
         feedback.respond(s, people["lead"], a, "Yes.", version=1)
     with db.transaction() as s:
-        feedback.respond(s, people["lead"], a, "Yes: an officer reviews every no-match.", publish=True, version=2)
+        feedback.respond(s, people["lead"], a, "Yes: an officer reviews every no-match.", publish=True, version=2,
+                         settings=settings)
         feedback.close(s, people["caio"], b)
     with db.transaction() as s:
         assert clock.due(s, dt.date(2026, 12, 3), settings) == []  # answered and closed: nothing due
@@ -116,6 +118,10 @@ def test_queue_triage_respond_close_clock_and_panel(db, settings, people, use_ca
 def test_public_form_and_staff_pages(db, settings, make_user, people, use_cases, client, sign_in):  # noqa: F811
     fr = use_cases["fr"]
     url = f"/public/use-cases/{fr}/feedback"
+    # only a use case of the public site takes feedback: the other ("low") is not published
+    assert client.get(url).status_code == 404
+    publish(db, settings, {fr: "Biometric entry-exit face matching"})
+    assert client.get(f"/public/use-cases/{use_cases['low']}/feedback").status_code == 404
     page = client.get(url)
     assert page.status_code == 200 and 'name="website"' in page.text and 'tabindex="-1"' in page.text
     token = csrf_from(page.text)
@@ -132,7 +138,14 @@ def test_public_form_and_staff_pages(db, settings, make_user, people, use_cases,
     assert r.status_code == 403
     r = client.post(url, data={"text": "Call me on (202) 555-0143 about \"the queue\" & <this>", "csrf_token": token})
     assert r.status_code == 422  # <this> is a tag
-    r = client.post(url, data={"text": "Call me on (202) 555-0143 about \"the queue\" & the wait", "csrf_token": token})
+    # personal information: the sender is warned first (nothing stored), then may send it replaced
+    said = "Call me on (202) 555-0143 about \"the queue\" & the wait"
+    r = client.post(url, data={"text": said, "csrf_token": token})
+    assert r.status_code == 200 and "seems to hold personal information" in r.text and "a phone number" in r.text
+    assert 'name="pii_ack" value="1"' in r.text and "555-0143" in r.text  # kept in the form, for the sender to edit
+    with db.transaction() as s:
+        assert s.scalars(select(Feedback)).all() == []
+    r = client.post(url, data={"text": said, "pii_ack": "1", "csrf_token": token})
     assert r.status_code == 200 and "your message was received" in r.text and "a phone number" in r.text
     assert client.get("/public/use-cases/DHS-9999/feedback").status_code == 404
     with db.transaction() as s:
@@ -152,3 +165,16 @@ def test_public_form_and_staff_pages(db, settings, make_user, people, use_cases,
     assert r.status_code == 200 and "Response saved." in r.text
     pub = client.get(url)
     assert "We answer &lt;b&gt;every&lt;/b&gt; message." in pub.text and "<b>every</b>" not in pub.text
+    # binary and NUL characters: a clear answer at the field (NUL: refused for every form, web/deps.py)
+    client.cookies.clear()
+    token = csrf_from(client.get(url).text)
+    r = client.post(url, data={"text": "abc\x01\x02def", "csrf_token": token})
+    assert r.status_code == 422 and "control characters or binary data" in r.text and 'id="fb-text-error"' in r.text
+    r = client.post(url, data={"text": "abc\x00def", "csrf_token": token})
+    assert r.status_code in (400, 422) and "\x00" not in r.text
+    # many at once: the sixth message of the hour from one client gets 429, Retry-After and the minutes to wait
+    for i in range(4):
+        assert client.post(url, data={"text": f"message {i}", "csrf_token": token}).status_code == 200
+    r = client.post(url, data={"text": "one more", "csrf_token": token})
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0 and "Please wait" in r.text
+    assert 'role="alert"' in r.text and "one more" in r.text  # the text is kept in the form to send later

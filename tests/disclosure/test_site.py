@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRET_FIELD = "Zebra-crossing benefit kept internal"  # cbp1's benefits: the answer is withheld
 SECRET_WHOLE = "Okapi lookout for withheld work"  # ice1's purpose: the whole use case is withheld
 SECRET_NAME = "Tip line routing"  # ice1's name
+SECRET_CBP2 = "Cargo image triage"  # cbp2's name: that answer is withheld
 
 
 def _setup(db, agency, settings):
@@ -51,6 +52,7 @@ def _setup(db, agency, settings):
     with db.transaction() as s:
         withholding.withhold(s, a["caio"], ids["cbp1"], "benefits", "foia-b5", "deliberative")
         withholding.withhold(s, a["deleg"], ids["ice1"].lower(), "", "foia-b7e")
+        withholding.withhold(s, a["caio"], ids["cbp2"], "use_case_name", "sensitive-law-enforcement")
     _publish_board_decisions(db, a)
     _open(db, a["caio"])
     _certify_components(db, a)
@@ -120,8 +122,8 @@ def test_withholding_is_checked(db, agency, settings):
 
 def _public_urls(c: TestClient, man: dict) -> list[str]:
     urls = ["/public", f"/public?year={YEAR}&q=notices", "/public?high_impact=no&genai=no&face=no", "/public/waivers",
-            "/public/pilots", "/public/bodies", "/public/data", f"/public/changes/{YEAR}", "/public/feed.atom",
-            "/public/inventory",
+            "/public/pilots", "/public/bodies", "/public/reports", "/public/data", f"/public/changes/{YEAR}",
+            "/public/feed.atom", "/public/inventory",
             "/.well-known/raigov-signing-key.json", "/public/audit/head",
             f"/public/proofs/consistency?old=1&new={man['head']['tree_size']}"]
     for item in man["files"]:
@@ -130,9 +132,26 @@ def _public_urls(c: TestClient, man: dict) -> list[str]:
         parts = p.split("/")
         if parts[0] == "pages" and len(parts) == 4 and parts[2] in ("use-cases", "components"):
             urls.append(f"/public/{parts[2]}/{parts[1]}/{parts[3][:-5]}")
+            if parts[2] == "use-cases":  # its feedback form, with the responses published
+                urls.append(f"/public/use-cases/{parts[3][:-5]}/feedback")
         if parts[0] == "data":
             urls.append(f"/public/data/{parts[1]}/{parts[2]}")
     return urls
+
+
+def _feedback_answered(c: TestClient, db, agency, settings) -> None:
+    """A message from the public on cbp1 (its name is public, one answer withheld) and a published response."""
+    from raigov.disclosure.feedback import service as feedback
+
+    url = f"/public/use-cases/{agency['ids']['cbp1']}/feedback"
+    r = c.post(url, data={"text": "Who reads the translations before they are posted?", "csrf_token": csrf_from(c.get(url).text)})
+    assert r.status_code == 200 and "your message was received" in r.text
+    with db.transaction() as s:  # a response that repeats a withheld answer is not published
+        (f, _), *_ = feedback.queue(s, agency["cbp.lead"])
+        with pytest.raises(ValidationFailed, match="withheld from the public"):
+            feedback.respond(s, agency["cbp.lead"], f.id, f"As we said: {SECRET_FIELD}.", publish=True, settings=settings)
+        feedback.respond(s, agency["cbp.lead"], f.id, "A translator reads each one.", publish=True, settings=settings)
+    assert "A translator reads each one." in c.get(url).text
 
 
 def _texts(r) -> str:
@@ -156,14 +175,21 @@ def test_public_site_never_shows_what_is_withheld_and_checks_out(db, agency, set
         with db.transaction(read=True) as s:
             cur = site.current(s, settings)
         man = cur.manifest
+        _feedback_answered(c, db, agency, settings)
         urls = _public_urls(c, man)
-        assert len(urls) > 20
+        assert len(urls) > 20 and f"/public/use-cases/{ids['cbp2']}/feedback" in urls
         for url in urls:
             r = c.get(url)
             assert r.status_code == 200, (url, r.status_code, r.text[:300])
             text = _texts(r)
-            for secret in (SECRET_FIELD, SECRET_WHOLE, SECRET_NAME, ids["ice1"]):
+            for secret in (SECRET_FIELD, SECRET_WHOLE, SECRET_NAME, SECRET_CBP2, ids["ice1"]):
                 assert secret not in text, (url, secret)
+        assert "Tell us about this use case" in c.get(f"/public/use-cases/{ids['cbp2']}/feedback").text
+        # the use case withheld whole takes no feedback and its form says nothing of it
+        token = csrf_from(c.get(f"/public/use-cases/{ids['cbp1']}/feedback").text)
+        hidden = f"/public/use-cases/{ids['ice1']}/feedback"
+        for r in (c.get(hidden), c.post(hidden, data={"text": "Hello", "csrf_token": token})):
+            assert r.status_code == 404 and SECRET_NAME not in r.text and SECRET_WHOLE not in r.text
         # the withheld counts per component are published: ICE withholds one use case
         idx = c.get(f"/public/site/pages/{YEAR}/index.json").json()
         assert {x["component"]: x["withheld"] for x in idx["components"]} == {"CBP": 0, "ICE": 1}

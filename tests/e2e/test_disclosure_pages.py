@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.disclosure.published import publish
 from tests.e2e.test_foundation_pages import assert_accessible, sign_in
 from tests.oversight.conftest import use_cases  # noqa: F401  (the fixture)
 
@@ -19,15 +20,20 @@ def people(db, make_user, actor_of):
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_feedback_and_reports_walk(browser, page, live, people, use_cases, backend):  # noqa: F811
+def test_feedback_and_reports_walk(browser, page, live, people, use_cases, backend, db, settings):  # noqa: F811
     fr = use_cases["fr"]
     url = f"/public/use-cases/{fr}/feedback"
+    publish(db, settings, {fr: "Biometric entry-exit face matching"})  # on the public site
     # without JavaScript: the form works as it is
     ctx = browser.new_context(base_url=live.url, java_script_enabled=False)
     nojs = ctx.new_page()
     nojs.goto(url)
+    box = nojs.get_by_label("Leave this field empty").bounding_box()  # the honeypot: off screen by the style sheet
+    assert box is not None and box["x"] < -1000, box
     nojs.get_by_label("Your message").fill("Who checks a no-match? Call me at (202) 555-0143.")
     nojs.get_by_role("button", name="Send feedback").click()
+    nojs.get_by_role("heading", name="Your message seems to hold personal information").wait_for()  # warned first
+    nojs.get_by_role("button", name="Send with the personal information replaced").click()
     nojs.get_by_role("heading", name="Thank you: your message was received").wait_for()
     assert "a phone number" in nojs.content()
     ctx.close()
@@ -38,6 +44,10 @@ def test_feedback_and_reports_walk(browser, page, live, people, use_cases, backe
     page.get_by_role("button", name="Send feedback").click()
     page.locator("#fb-text-error").wait_for()
     assert_accessible(page, "/public/use-cases/{id}/feedback (error)")
+    page.get_by_label("Your message").fill("My SSN is 212-58-3921.")
+    page.get_by_role("button", name="Send feedback").click()
+    page.get_by_role("heading", name="Your message seems to hold personal information").wait_for()
+    assert_accessible(page, "/public/use-cases/{id}/feedback (personal information: warned, nothing sent)")
     # CBP's lead answers it
     sign_in(page, "lead")
     page.locator("#task-feedback a").first.click()  # "1 Public feedback to answer" on the home page

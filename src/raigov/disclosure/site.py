@@ -35,14 +35,16 @@ from raigov.datacall import publication as datacall_pub
 from raigov.datacall.files import sha256_bytes, stage_file
 from raigov.datacall.snapshot import public_rows
 from raigov.db.base import utcnow
-from raigov.disclosure import bodies_page
+from raigov.disclosure import bodies_page, fastpath
 from raigov.disclosure import public_data as pd
 from raigov.disclosure.models import SiteBuild
+from raigov.disclosure.reports import publish as report_publish
 from raigov.errors import Conflict, NotFound, RaigovError
 from raigov.governance.models import Pilot, Waiver
 from raigov.governance.vocab import PilotStatus, WaiverStatus
 from raigov.identity.permissions import Actor, require
 from raigov.inventory.checks import check_acronyms, check_readability
+from raigov.inventory.formats import normalize_id
 from raigov.inventory.models import UseCase
 from raigov.inventory.questions import label_of
 
@@ -116,8 +118,14 @@ def _plain_language(year: int, rows: list[dict]) -> list[str]:
     return out
 
 
-def _atom(files: dict[str, bytes], years: list, built: str) -> bytes:
+def _atom(files: dict[str, bytes], years: list, built: str, reports: list[dict] = ()) -> bytes:
     entries = []
+    for r in reports:  # the accountability reports published (reports/publish.py), newest first
+        entries.append(f"<entry><title>{escape(r['title'])}, {r['year']} ({r['format'].upper()})</title>"
+                       f"<id>urn:raigov:report:{escape(r['kind'])}:{r['year']}:{r['sha256']}</id>"
+                       f"<updated>{escape(r['generated_at'])}</updated>"
+                       f'<link rel="enclosure" href="/public/site/{escape(r["path"])}"/><link href="/public/reports"/>'
+                       f"<summary>SHA-256 of the file: {r['sha256']}.</summary></entry>")
     for y, certified_at in years:
         links = "".join(f'<link rel="enclosure" type="{t}" href="/public/data/{y}/inventory.{ext}"/>'
                         for ext, t in (("csv", "text/csv"), ("json", "application/json"),
@@ -134,13 +142,16 @@ def _atom(files: dict[str, bytes], years: list, built: str) -> bytes:
 
 
 def _year_files(session: Session, settings: Settings, year: int, prev: tuple[int, list[dict]] | None,
-                extras: tuple[list[dict], list[dict]] | None, files: dict[str, bytes]) -> tuple[list[dict], str]:
-    """Add one certified year's files to `files`; returns its public rows and its certification time."""
+                extras: tuple[list[dict], list[dict]] | None, files: dict[str, bytes],
+                hidden: set[str]) -> tuple[list[dict], str]:
+    """Add one certified year's files to `files` and what it withholds to `hidden`; returns its public rows and
+    its certification time."""
     pub = datacall_pub.publication(session, year)
     public_bytes = datacall_pub.snapshot_bytes(session, settings, year, kind="public")
     rows = public_rows(public_bytes)
     full = {r.get("id"): r for r in public_rows(datacall_pub.snapshot_bytes(session, settings, year, kind="full"))}
     withheld = pd.withheld_counts(rows, list(full.values()))
+    hidden |= report_publish.withheld_texts(list(full.values()), rows)
     certified_at = pub.certified_at.isoformat()
     files[f"data/{year}/inventory.csv"] = public_bytes
     files[f"data/{year}/inventory.json"] = json_bytes({
@@ -176,16 +187,22 @@ def build(session: Session, actor: Actor, settings: Settings, *, now: dt.datetim
     latest = public_rows(datacall_pub.snapshot_bytes(session, settings, years[-1], kind="public"))
     latest_rows = {r["id"]: r for r in latest}
     extras = _waivers_and_pilots(session, agency_today(settings, now), latest_rows)
+    hidden: set[str] = set()
     for y in years:
-        rows, certified_at = _year_files(session, settings, y, prev, extras if y == years[-1] else None, files)
+        rows, certified_at = _year_files(session, settings, y, prev, extras if y == years[-1] else None, files, hidden)
         prev = (y, rows)
         stamps.append((y, certified_at))
         flags += _plain_language(y, rows)
     files["pages/waivers.json"] = json_bytes({"year": years[-1], "waivers": extras[0]})
     files["pages/pilots.json"] = json_bytes({"year": years[-1], "pilots": extras[1]})
     files["pages/bodies.json"] = json_bytes(bodies_page.page(session, years[-1], latest_rows))
+    report_files, reports, report_flags = report_publish.published(session, settings, hidden)
+    files.update(report_files)
+    files["pages/reports.json"] = json_bytes({"reports": reports})
+    flags += report_flags
     built = (now or utcnow()).isoformat()
-    files["feed.atom"] = _atom(files, list(reversed(stamps)), built)
+    files["feed.atom"] = _atom(files, list(reversed(stamps)), built,
+                               sorted(reports, key=lambda r: r["generated_at"], reverse=True))
     files["pages/site.json"] = json_bytes({"years": list(reversed(years)), "built_at": built})
 
     items = [{"path": p, "sha256": sha256_bytes(b), "size": len(b)} for p, b in sorted(files.items())]
@@ -203,6 +220,8 @@ def build(session: Session, actor: Actor, settings: Settings, *, now: dt.datetim
     for p, b in [*files.items(), (MANIFEST, manifest_bytes)]:
         (folder / p).parent.mkdir(parents=True, exist_ok=True)
         stage_file(session, folder / p, b)
+    # the marker the public pages' fast path watches (disclosure/fastpath.py): replaced after the commit
+    stage_file(session, folder.parent / fastpath.MARKER, f"{name}\n".encode())
     session.add(SiteBuild(directory=name, files=len(items), merkle_root=root, manifest_sha256=sha256_bytes(manifest_bytes),
                           event_seq=ev.seq, built_by=actor.label))
     session.flush()
@@ -226,12 +245,15 @@ class Site:
     def read(self, path: str) -> bytes:
         """A published file's bytes, only when they have its recorded SHA-256."""
         expected = self.sha(path)
+        file = self.folder / path
+        before = fastpath.signature(str(file))
         try:
-            data = (self.folder / path).read_bytes()
+            data = file.read_bytes()
         except FileNotFoundError:
             raise SiteTampered(f"the published file {path} is missing") from None
         if sha256_bytes(data) != expected:
             raise SiteTampered(f"the published file {path} does not match its recorded hash")
+        fastpath.note_read(file, before)  # the page made from it may be served again while it is unchanged
         return data
 
     def json(self, path: str):
@@ -291,6 +313,28 @@ def current(session: Session, settings: Settings) -> Site | None:
             _SITES.clear()
         _SITES[key] = site
     return site
+
+
+def published_use_case(session: Session, settings: Settings, business_id: str) -> dict | None:
+    """The public page data of a use case in the latest year of the latest build (what the public may read of
+    it), or None: not published (withheld whole, not certified yet, retired, or nothing is built)."""
+    cur = current(session, settings)
+    if cur is None:
+        return None
+    year = cur.json("pages/site.json")["years"][0]
+    path = f"pages/{year}/use-cases/{slug(normalize_id(business_id))}.json"
+    return cur.json(path) if path in cur.by_path else None
+
+
+def withheld_texts(session: Session, settings: Settings) -> set[str]:
+    """The written answers the certified inventories withhold from the public (every certified year; see
+    reports/publish.py ``withheld_texts``): what nothing published may repeat."""
+    out: set[str] = set()
+    for year in datacall_pub.certified_years(session):
+        full = public_rows(datacall_pub.snapshot_bytes(session, settings, year, kind="full"))
+        public = public_rows(datacall_pub.snapshot_bytes(session, settings, year, kind="public"))
+        out |= report_publish.withheld_texts(full, public)
+    return out
 
 
 def heads_at(session: Session, sizes) -> list[dict]:

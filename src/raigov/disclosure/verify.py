@@ -85,6 +85,6 @@ def published_path(url_path: str) -> str | None:
         return f"pages/{parts[2]}/components/{parts[3]}.json"
     if parts[:2] == ["public", "changes"] and len(parts) == 3:
         return f"pages/{parts[2]}/changes.json"
-    if p in ("/public/waivers", "/public/pilots"):
+    if p in ("/public/waivers", "/public/pilots", "/public/reports"):
         return f"pages/{parts[1]}.json"
     return None

@@ -15,6 +15,7 @@ from raigov import __version__, domains
 from raigov.config import Settings, get_settings
 from raigov.db.engine import Database, get_database
 from raigov.db.migrate import current_revision, head_revision
+from raigov.disclosure.fastpath import PublicCache
 from raigov.web import errors, openapi
 from raigov.web.deps import SESSION_COOKIE, refuse_nul
 from raigov.web.middleware import BodyLimit, SecurityHeaders
@@ -89,4 +90,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.add_middleware(BodyLimit, limit=settings.max_json_body_bytes,
                        limit_for=limit_for(app.state.upload_routes, settings))
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies, session_cookie=SESSION_COOKIE)
+    app.add_middleware(PublicCache, marker_dir=settings.data_dir / "public")  # outermost: the public site's fast path
     return app

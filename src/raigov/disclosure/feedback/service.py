@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from raigov.audit import service as audit
+from raigov.config import Settings
 from raigov.db.base import utcnow
+from raigov.disclosure import site as sites
 from raigov.disclosure.feedback.models import Feedback
 from raigov.disclosure.feedback.text import clean, mask
 from raigov.errors import Conflict, NotFound, RaigovError, ValidationFailed
@@ -131,7 +133,9 @@ def triage(session: Session, actor: Actor, feedback_id: int, topic: str, note: s
 
 
 def respond(session: Session, actor: Actor, feedback_id: int, response: str, publish: bool = False,
-            version: int | None = None) -> Feedback:
+            version: int | None = None, settings: Settings | None = None) -> Feedback:
+    """Answer a message. A response to publish is refused when it repeats a text the certified inventories withhold
+    from the public (`settings`: where their snapshots are; needed to publish)."""
     row, uc = _load(session, actor, feedback_id, lock=True)
     _expect(row, version)
     response = (response or "").replace("\r\n", "\n").strip()
@@ -139,6 +143,13 @@ def respond(session: Session, actor: Actor, feedback_id: int, response: str, pub
         raise ValidationFailed.one("response", "write the response")
     if len(response) > MAX_RESPONSE:
         raise ValidationFailed.one("response", f"at most {MAX_RESPONSE:,} characters")
+    if publish:
+        if settings is None:
+            raise ValueError("publishing a response needs the settings (the certified snapshots)")
+        words = " ".join(response.split())
+        if any(t in words for t in sites.withheld_texts(session, settings)):
+            raise ValidationFailed.one("response", "the response repeats a text withheld from the public inventory: "
+                                       "remove it, or keep the response unpublished")
     now = utcnow()
     row.response, row.response_public, row.status = response, bool(publish), "responded"
     row.responded_at, row.responded_by, row.version = now, actor.label, row.version + 1

@@ -7,10 +7,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from raigov.disclosure import site as sites
 from raigov.disclosure.feedback import service as feedback
 from raigov.disclosure.feedback.clock import RESPONSE_DAYS
-from raigov.disclosure.feedback.text import MAX_CHARS, masked_words
-from raigov.errors import Conflict, ValidationFailed
+from raigov.disclosure.feedback.text import MAX_CHARS, clean, mask, masked_words
+from raigov.errors import Conflict, NotFound, ValidationFailed
 from raigov.web import flash
 from raigov.web.deps import CSRF_FIELD, check_csrf, client_ip, require_page_actor, settings_of, uow
 from raigov.web.pages.forms import field_errors
@@ -23,15 +24,28 @@ flash.register({"feedback.triaged": "Triage saved.", "feedback.responded": "Resp
                 "feedback.closed": "The feedback is closed."})
 
 
-def _public(request: Request, business_id: str, *, text: str = "", errors: dict | None = None, error: str = "",
-            sent: bool = False, masked: list[str] | None = None, code: int = 200, headers: dict | None = None):
+def _published(request: Request, business_id: str) -> dict:
+    """What the public may read of the use case: its page in the latest public build. A use case withheld whole,
+    not yet certified or not active is not found, and a withheld name is not shown (docs/feedback.md)."""
     with uow(request, read=True) as s:
+        page = sites.published_use_case(s, settings_of(request), business_id)
         uc = feedback.public_use_case(s, business_id)
+    if page is None:
+        raise NotFound("no public use case has this id")
+    return {"business_id": uc.business_id, "name": page.get("use_case_name") or "", "year": page.get("year")}
+
+
+def _public(request: Request, business_id: str, *, text: str = "", errors: dict | None = None, error: str = "",
+            sent: bool = False, masked: list[str] | None = None, code: int = 200, headers: dict | None = None,
+            found: list[str] | None = None):
+    uc = _published(request, business_id)
+    with uow(request, read=True) as s:
         responses = feedback.published(s, business_id)
     resp = render(request, "feedback/public_form.html", {
         "uc": uc, "responses": responses, "text": text, "errors": errors or {}, "error": error, "sent": sent,
-        "masked": masked or [], "max_chars": MAX_CHARS}, status_code=code)
+        "masked": masked or [], "found": found or [], "max_chars": MAX_CHARS}, status_code=code)
     resp.headers.update(headers or {})
+    resp.headers["Cache-Control"] = "no-store"  # a CSRF token and the responses of the moment: never kept
     return resp
 
 
@@ -44,11 +58,19 @@ def public_form(request: Request, business_id: str):
 async def public_submit(request: Request, business_id: str):
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
+    _published(request, business_id)  # only a published use case takes feedback
     raw = form.get("text")
     text = raw if isinstance(raw, str) else ""
     if form.get("website"):  # the honeypot: people do not see the field, so only a robot fills it
         return _public(request, business_id, text=text, error="The message could not be accepted. If you are a "
                        "person, leave the field named 'Leave this field empty' empty and send again.", code=422)
+    if isinstance(raw, str) and form.get("pii_ack") != "1":  # warn before sending: nothing is stored yet
+        try:
+            _, kinds = mask(clean(raw))
+        except ValidationFailed as exc:
+            return _public(request, business_id, text=text, errors=field_errors(exc), code=422)
+        if kinds:
+            return _public(request, business_id, text=text, found=masked_words(kinds))
     try:
         with uow(request) as s:
             row = feedback.submit(s, settings_of(request).secret(), business_id,
@@ -111,7 +133,8 @@ async def triage(request: Request, feedback_id: RowId):
 @router.post("/{feedback_id}/respond")
 async def respond(request: Request, feedback_id: RowId):
     return await _act(request, feedback_id, lambda s, a, f, v: feedback.respond(
-        s, a, feedback_id, str(f.get("response") or ""), f.get("publish") == "1", v), "feedback.responded")
+        s, a, feedback_id, str(f.get("response") or ""), f.get("publish") == "1", v, settings_of(request)),
+        "feedback.responded")
 
 
 @router.post("/{feedback_id}/close")

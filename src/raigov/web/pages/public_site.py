@@ -5,6 +5,7 @@ with its hash and proof). Works without JavaScript: the index's search and filte
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -42,8 +43,18 @@ def _need(request: Request) -> sites.Site:
 
 
 def _page(request: Request, site: sites.Site, name: str, path: str, ctx: dict):
+    """A page of the build with the SHA-256 of its bytes as a strong ETag (304 when the client has it)."""
     ctx = {"data_path": path, "data_sha256": site.sha(path), "years": site.json("pages/site.json")["years"], **ctx}
-    return render(request, f"disclosure/public/{name}.html", ctx)
+    return _tagged(request, render(request, f"disclosure/public/{name}.html", ctx))
+
+
+def _tagged(request: Request, resp: Response) -> Response:
+    etag = f'"{hashlib.sha256(resp.body).hexdigest()}"'
+    resp.headers["ETag"] = etag
+    if etag in [t.strip() for t in (request.headers.get("if-none-match") or "").split(",")]:
+        return Response(status_code=304, headers={k: v for k, v in resp.headers.items()
+                                                  if k.lower() not in ("content-length", "content-type")})
+    return resp
 
 
 def _file(request: Request, site: sites.Site, path: str, filename: str | None = None) -> Response:
@@ -134,6 +145,16 @@ def governance_bodies(request: Request):
     return _page(request, site, "bodies", path, {"g": site.json(path), "slug": sites.slug})
 
 
+@router.get("/reports")
+def reports(request: Request):
+    """The accountability reports the build publishes (disclosure/reports/publish.py), each with its hash and proof."""
+    site = _need(request)
+    if "pages/reports.json" not in site.by_path:  # a build made before reports were published
+        return _tagged(request, render(request, "disclosure/public/reports.html", {
+            "r": {"reports": []}, "years": site.json("pages/site.json")["years"]}))
+    return _page(request, site, "reports", "pages/reports.json", {"r": site.json("pages/reports.json")})
+
+
 @router.get("/data")
 def open_data(request: Request):
     """The open data: each year's files with their hashes, the feed, and how to verify them."""
@@ -142,8 +163,8 @@ def open_data(request: Request):
     files = [{"year": y, "files": [(ext, f"/public/data/{y}/inventory.{ext}", site.by_path[f"data/{y}/inventory.{ext}"])
                                    for ext in sites.OPEN_DATA if f"data/{y}/inventory.{ext}" in site.by_path]}
              for y in years]
-    return render(request, "disclosure/public/data.html", {"files": files, "years": years, "head": site.manifest["head"],
-                                                           "manifest": site.manifest})
+    return _tagged(request, render(request, "disclosure/public/data.html", {
+        "files": files, "years": years, "head": site.manifest["head"], "manifest": site.manifest}))
 
 
 @router.get("/data/{year}/inventory.{ext}")
