@@ -178,3 +178,21 @@ def test_protected_characteristics_need_a_crcl_justification(db, people, use_cas
     r = client.post("/api/v1/decisions", json=decision(low), headers=token_for("cbp-sys"))
     assert r.status_code == 422 and r.json()["code"] == "use_case_not_authorized"
     assert [x["code"] for x in r.json()["refusals"][0]["reasons"]] == ["protected_characteristics_unjustified"]
+
+
+def test_the_gate_answer_cache_is_off_by_default_and_lags_by_at_most_its_ttl(db, people, use_cases, key):
+    """settings.oversight_gate_cache_seconds: 0 asks the gate on each request; with a TTL the answer is reused."""
+    low = use_cases["low"]
+    at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+    def post(n: int, ttl: float):
+        with db.transaction() as s:
+            return oversight.record_decisions(s, people["cbp-sys"], key, _batch([decision(low, n, decided_at=at)]),
+                                              gate_ttl=ttl)
+
+    assert post(1, 60).created == 1  # caches "authorized"
+    with db.transaction() as s:
+        oversight.declare_protected(s, people["lead"], low, ["age"])
+    assert post(2, 60).created == 1  # the cached answer, within its TTL
+    assert post(3, 0).refusals[0]["code"] == "use_case_not_authorized"  # asked again: refused
+

@@ -229,7 +229,7 @@ def _sort_out(rows: list[dict], stored: dict, where) -> tuple[list[int], dict[in
 
 
 def record_decisions(session: Session, actor: Actor, key: bytes, decisions: list[DecisionIn], *,
-                     batch: bool = True, now: dt.datetime | None = None) -> LedgerResult:
+                     batch: bool = True, now: dt.datetime | None = None, gate_ttl: float = 0) -> LedgerResult:
     """Record decisions (one, or a batch of up to 10,000), all or nothing. `key` is the agency's subject key
     (subjects.load_key). Errors name the row (``decisions.<i>.<field>`` in a batch) and the field; a key stored
     before with another body is a Conflict. When a decision rule refuses any row, only the refused attempts are
@@ -246,7 +246,7 @@ def record_decisions(session: Session, actor: Actor, key: bytes, decisions: list
     stored = _stored(session, rows, system)
     new, existing = _sort_out(rows, stored, where)
     result = LedgerResult()
-    refused = facts.refusals(session, [rows[i] for i in new], {uc.id: uc for uc in ucs.values()}, now)
+    refused = facts.refusals(session, [rows[i] for i in new], {uc.id: uc for uc in ucs.values()}, now, gate_ttl)
     if refused:
         return _refuse(session, actor, rows, new, refused, result, now)
     seq = None

@@ -1,4 +1,4 @@
-"""Oversight signals (docs/oversight.md §7): the automation-bias alert and the scale alert, evaluated by the
+"""Oversight signals (docs/oversight.md §8): the automation-bias alert and the scale alert, evaluated by the
 oversight clock of ``raigov jobs run`` from the daily counts (never by scanning the ledger on a page view), and
 the notices they give through the jobs' outbox. The thresholds are data (signals.yaml).
 

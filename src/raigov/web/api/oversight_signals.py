@@ -1,5 +1,5 @@
 """The oversight settings a review sets (authorized scale, protected characteristics among the model's inputs and
-their CRCL justification) and the oversight alerts (docs/oversight.md §7-8)."""
+their CRCL justification) and the oversight alerts (docs/oversight.md §8)."""
 
 from __future__ import annotations
 
