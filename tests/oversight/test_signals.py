@@ -64,7 +64,10 @@ def test_automation_bias_alert_opens_once_is_noticed_shown_and_closes(db, settin
         assert S.evaluate(s, TODAY) == []
     _add(db, ids["fr"], "accepted", 1)
     _add(db, ids["fr"], "accepted", n, TODAY - dt.timedelta(days=40))  # outside the window: not counted
+    dry = jobs.run(db, system, settings, today=TODAY, dry_run=True)  # a dry run opens no alert
+    assert not [k for k in dry.created if k.startswith("oversight_alert:")]
     with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Alert)) == 0
         opened = S.evaluate(s, TODAY)
         assert [(a.kind, a.status, a.details["reviewed"]) for a in opened] == [("automation_bias", "open", n)]
     with db.transaction() as s:

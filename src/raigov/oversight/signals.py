@@ -180,8 +180,10 @@ def _directory(session: Session) -> Directory:
 
 def due(session: Session, today: dt.date, settings: Settings) -> list[DueNotice]:
     """The oversight clock: evaluate the signals, then one notice per alert opened or closed in the last
-    NOTICE_DAYS days, to the use case's owners and the component's AI lead(s) (the CAIO when nobody else)."""
-    evaluate(session, today)
+    NOTICE_DAYS days, to the use case's owners and the component's AI lead(s) (the CAIO when nobody else). A dry
+    run (``raigov jobs run --dry-run``) writes nothing: it evaluates no signal and lists the stored alerts' notices."""
+    if not session.info.get("raigov.jobs.dry_run"):
+        evaluate(session, today)
     recent = utcnow() - dt.timedelta(days=NOTICE_DAYS)
     alerts = session.scalars(select(Alert).where((Alert.opened_at >= recent) | (Alert.closed_at >= recent))
                              .order_by(Alert.id)).all()
