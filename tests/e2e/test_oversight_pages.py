@@ -8,9 +8,10 @@ import json
 import pytest
 
 from raigov.audit import service as audit
+from raigov.clock import agency_today
 from raigov.oversight import service as oversight
 from tests.e2e.test_foundation_pages import assert_accessible, sign_in
-from tests.oversight.conftest import decision, use_cases  # noqa: F401  (the fixture)
+from tests.oversight.conftest import NOW, decision, use_cases  # noqa: F401  (the fixture)
 
 
 @pytest.fixture
@@ -29,15 +30,18 @@ def test_lead_reads_decisions_and_a_proof(page, live, db, settings, people, use_
     with db.transaction() as s:
         parsed = oversight.parse_batch(json.dumps({"decisions": rows}).encode())
         res = oversight.record_decisions(s, people["cbp-sys"], key, parsed)
+    with db.transaction() as s:  # a scale alert (three travelers in a day, one authorized), shown on both pages
+        oversight.set_scale(s, people["lead"], use_cases["low"], 1)
+        assert [a.kind for a in oversight.evaluate_signals(s, agency_today(now=NOW))] == ["scale"]
     with db.transaction() as s:
         audit.sign_head(s, people["caio"], settings.data_dir)
     sign_in(page, "lead")
     page.get_by_role("link", name="Oversight").first.click()
     page.get_by_role("heading", name="Oversight of AI-assisted decisions").wait_for()
     assert_accessible(page, "/oversight")
-    page.get_by_role("link", name=use_cases["low"]).click()
+    page.get_by_role("link", name=use_cases["low"]).first.click()
     page.get_by_role("heading", name=f"Decisions of {use_cases['low']}").wait_for()
-    assert "3 recorded, 0 refused" in page.content()
+    assert "3 recorded, 0 refused" in page.content() and "scale exceeded on" in page.content()
     assert_accessible(page, "/oversight/use-cases/{id}")
     page.get_by_role("link", name="D-2").click()
     page.get_by_role("heading", name="Decision D-2").wait_for()

@@ -22,6 +22,7 @@ from raigov.demo.bodies import load_bodies
 from raigov.demo.genai import load_genai
 from raigov.demo.governance import load_governance
 from raigov.demo.monitoring import load_monitoring
+from raigov.demo.oversight import load_oversight
 from raigov.identity import service as identity
 from raigov.identity.models import OrgUnit, User
 from raigov.identity.permissions import Actor
@@ -138,6 +139,7 @@ def load_inventory(session: Session, settings: Settings, actor: Actor, creds: di
     load_bodies(session, settings, actor, done)
     if done:  # contracts and datasets (issue #20): after governance, which they do not change but for one gate reason
         load_acquisition_and_data(session, settings, done)
+        done["oversight"] = load_oversight(session, settings, done, creds)  # issue #15: decisions, alerts, opt-outs
     if done:  # the use cases to try first, printed with the sign-ins (cli/demo.py)
         creds["try_first"] = {k: v for k, v in done.items() if k in TRY_FIRST and v}
 

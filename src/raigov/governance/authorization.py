@@ -36,6 +36,7 @@ from raigov.identity.permissions import Actor, can, require
 from raigov.inventory.formats import normalize_id
 from raigov.inventory.models import UseCase
 from raigov.monitoring.reads import gate_states
+from raigov.oversight.declared import protected_unjustified
 
 
 def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = None,
@@ -126,7 +127,8 @@ def gate_input(session: Session, uc: UseCase, cfg: GovernanceConfig | None = Non
                        last_bias_test=last_bias, failed_bias_test=failed_bias, bias_test_max_age_days=cfg.bias_test_max_age_days,
                        monitors=monitors, suspensions=suspensions,
                        contract_gaps=[G.ContractGap(g.number, g.vendor, g.requirement, g.title)
-                                      for g in gaps_for_use_case(session, uc.id, today)])
+                                      for g in gaps_for_use_case(session, uc.id, today)],
+                       protected_unjustified=protected_unjustified(session, uc.id))
 
 
 def bias_test_state(session: Session, tests: list[tuple[dt.date, int]]) -> tuple[dt.date | None, G.FailedBiasTest | None]:

@@ -10,7 +10,8 @@ Directive 026-11) or missing, or its newest bias test failed a criterion (a fail
 bias test on record; the reason names the criterion, its value and its limit); a monitor has an open
 high-severity alert, or its next window is overdue (none by the cadence), and then a monitoring practice marked
 done no longer counts as done; an incident suspends the use case;
-a contract in force that serves it misses an AI contract requirement (acquisition/requirements.yaml: neither met nor waived).
+a contract in force that serves it misses an AI contract requirement (acquisition/requirements.yaml: neither met nor waived);
+its model takes protected characteristics as inputs (oversight/signals.yaml) that no CRCL-approved justification covers.
 """
 
 from __future__ import annotations
@@ -130,6 +131,7 @@ class GateInput:
     monitors: list[MonitorState] = field(default_factory=list)
     suspensions: list[SuspensionState] = field(default_factory=list)
     contract_gaps: list[ContractGap] = field(default_factory=list)
+    protected_unjustified: list[str] = field(default_factory=list)  # declared protected inputs no CRCL approval covers
 
 
 @dataclass
@@ -224,6 +226,10 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
         reasons.append(_r("contract_requirement_missing", f"contract {c.contract}{by} lacks the AI contract requirement "
                           f"'{c.title}': record the clause that meets it, or waive it with a reason",
                           contract=c.contract, requirement=c.requirement))
+    if g.protected_unjustified:
+        reasons.append(_r("protected_characteristics_unjustified", "the model takes protected characteristics as inputs "
+                          f"({', '.join(c.replace('_', ' ') for c in g.protected_unjustified)}) without a justification "
+                          "approved by CRCL (DHS Directive 139-08)", characteristics=list(g.protected_unjustified)))
     return GateAnswer(not reasons, reasons, now)
 
 

@@ -234,6 +234,7 @@ def run(db: Database, actor: Actor, settings: Settings, *, today: dt.date | None
     today = today or agency_today(settings)
     summary = RunSummary(today, worker_id(), dry_run, bool(settings.smtp_host), digest=settings.notice_digest)
     with db.transaction() as s:
+        s.info["raigov.jobs.dry_run"] = dry_run  # clocks that record state changes (oversight alerts) skip them
         summary.due = due_notices(s, today, settings)
         rows = notice_rows(summary.due, user_emails(s), utcnow())
         summary.rows = len(rows)

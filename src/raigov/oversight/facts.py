@@ -5,6 +5,8 @@ of the subjects in the request once per face-recognition use case."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
 from sqlalchemy import ARRAY, String, any_, literal, select
 from sqlalchemy.orm import Session
@@ -19,6 +21,8 @@ from raigov.oversight.models import Operator, OptOut
 from raigov.oversight.vocab import HumanAction, kinds
 
 CHUNK = 1000
+_GATE_CACHE: dict[tuple[str, int], tuple[float, dict]] = {}  # (database, use case id) -> (expires, facts)
+_GATE_LOCK = threading.Lock()
 
 
 def use_case_facts(session: Session, uc: UseCase, now: dt.datetime) -> dict:
@@ -28,6 +32,26 @@ def use_case_facts(session: Session, uc: UseCase, now: dt.datetime) -> dict:
     answer = G.decide(gi, now, agency_today(now=now))
     return {"use_case.authorized": answer.authorized, "use_case.face_recognition": bool(gi.face_recognition),
             "_reasons": answer.reasons}
+
+
+def cached_use_case_facts(session: Session, uc: UseCase, now: dt.datetime, ttl: float) -> dict:
+    """``use_case_facts``, reused for `ttl` seconds per database and use case within this process (0: never). The
+    gate's answer can then lag a change of the use case's governance by at most `ttl` seconds
+    (settings.oversight_gate_cache_seconds, off by default)."""
+    if ttl <= 0:
+        return use_case_facts(session, uc, now)
+    key = (session.get_bind().url.render_as_string(hide_password=True), uc.id)
+    clock = time.monotonic()
+    with _GATE_LOCK:
+        hit = _GATE_CACHE.get(key)
+    if hit is not None and hit[0] > clock:
+        return hit[1]
+    found = use_case_facts(session, uc, now)
+    with _GATE_LOCK:
+        if len(_GATE_CACHE) > 10_000:
+            _GATE_CACHE.clear()
+        _GATE_CACHE[key] = (clock + ttl, found)
+    return found
 
 
 def roster(session: Session, use_case_id: int) -> dict[str, tuple[dt.date, dt.date]]:
@@ -53,14 +77,16 @@ def qualified(entry: tuple[dt.date, dt.date] | None, day: dt.date) -> bool:
     return entry is not None and entry[0] <= day <= entry[1]
 
 
-def refusals(session: Session, rows: list[dict], ucs: dict[int, UseCase], now: dt.datetime) -> dict[int, list[dict]]:
-    """Row position -> the refusals of the decision rules in force (rules.evaluate), for the rows any rule refuses."""
+def refusals(session: Session, rows: list[dict], ucs: dict[int, UseCase], now: dt.datetime,
+             gate_ttl: float = 0) -> dict[int, list[dict]]:
+    """Row position -> the refusals of the decision rules in force (rules.evaluate), for the rows any rule refuses.
+    `gate_ttl`: see ``cached_use_case_facts``."""
     if not rows:
         return {}
     rules = R.agency_rules(agency_today(now=now), config().agency_packs)
     if not rules:
         return {}
-    per_uc = {uc_id: use_case_facts(session, ucs[uc_id], now) for uc_id in {r["use_case_id"] for r in rows}}
+    per_uc = {uc_id: cached_use_case_facts(session, ucs[uc_id], now, gate_ttl) for uc_id in {r["use_case_id"] for r in rows}}
     rosters = {uc_id: roster(session, uc_id) for uc_id in per_uc}
     outs = {uc_id: opted_out(session, uc_id, {r["subject"] for r in rows if r["use_case_id"] == uc_id})
             if f["use_case.face_recognition"] else set() for uc_id, f in per_uc.items()}

@@ -112,3 +112,41 @@ class OptOut(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     __table_args__ = (UniqueConstraint("use_case_id", "subject"),)
+
+
+class UseCaseOversight(Base):
+    """What review set for a use case's oversight: its authorized scale (distinct subjects per agency day; more
+    raises a scale alert, never a refusal), the protected characteristics its model takes as inputs (signals.yaml),
+    and the CRCL-approved justification of them, which covers the characteristics declared when it was approved."""
+
+    __tablename__ = "oversight_use_case_settings"
+
+    use_case_id: Mapped[int] = mapped_column(ForeignKey("use_cases.id"), primary_key=True)
+    authorized_scale: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    protected_inputs: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
+    justified_inputs: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
+    justification: Mapped[str | None] = mapped_column(Text, nullable=True)
+    justified_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    justified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Alert(Base):
+    """An oversight signal that fired (signals.py): `automation_bias` (the reviewers of a high-impact use case
+    accept nearly every AI output) opens once and closes when the counts no longer show it; `scale` (more
+    distinct subjects on `day` than the authorized scale) opens once per day. `details` keep the figures."""
+
+    __tablename__ = "oversight_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    use_case_id: Mapped[int] = mapped_column(ForeignKey("use_cases.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="open")
+    details: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (UniqueConstraint("use_case_id", "kind", "day"),
+                      Index("ix_oversight_alerts_status_use_case_id", "status", "use_case_id"))

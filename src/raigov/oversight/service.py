@@ -11,9 +11,42 @@ from raigov.oversight.people import (
 )
 from raigov.oversight.proofs import prove
 from raigov.oversight.reads import decision_out, get_decision, list_decisions, overview, stats
+from raigov.oversight.review import (
+    declare_protected,
+    get_settings,
+    justify_protected,
+    set_scale,
+    visible_alerts,
+)
 from raigov.oversight.schemas import MAX_BATCH, DecisionIn, parse_batch, parse_decision
+from raigov.oversight.signals import evaluate as evaluate_signals
 from raigov.oversight.subjects import load_key, pseudonym
 
-__all__ = ["MAX_BATCH", "DecisionIn", "LedgerResult", "check_opt_out", "decision_out", "get_decision", "item_of",
-           "list_decisions", "load_key", "operators", "overview", "parse_batch", "parse_decision", "prove",
-           "pseudonym", "record_decisions", "record_operator", "record_opt_out", "remove_operator", "stats"]
+__all__ = [
+    "MAX_BATCH",
+    "DecisionIn",
+    "LedgerResult",
+    "check_opt_out",
+    "decision_out",
+    "declare_protected",
+    "evaluate_signals",
+    "get_decision",
+    "get_settings",
+    "item_of",
+    "justify_protected",
+    "list_decisions",
+    "load_key",
+    "operators",
+    "overview",
+    "parse_batch",
+    "parse_decision",
+    "prove",
+    "pseudonym",
+    "record_decisions",
+    "record_operator",
+    "record_opt_out",
+    "remove_operator",
+    "set_scale",
+    "stats",
+    "visible_alerts",
+]

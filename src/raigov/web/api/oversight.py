@@ -55,8 +55,10 @@ def _refused(request: Request, result: oversight.LedgerResult, batch: bool) -> J
 def _record(request: Request, actor: Actor, raw: bytes, batch: bool) -> JSONResponse:
     with uow(request) as s:
         decisions = oversight.parse_batch(raw) if batch else [oversight.parse_decision(raw)]
-        key = oversight.load_key(settings_of(request).ensure_data_dir())
-        result = oversight.record_decisions(s, actor, key, decisions, batch=batch)
+        settings = settings_of(request)
+        key = oversight.load_key(settings.ensure_data_dir())
+        result = oversight.record_decisions(s, actor, key, decisions, batch=batch,
+                                            gate_ttl=settings.oversight_gate_cache_seconds)
     if result.refusals:
         return _refused(request, result, batch)
     status = 201 if result.created else 200

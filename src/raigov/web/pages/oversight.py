@@ -23,7 +23,8 @@ def index(request: Request):
     require(actor, "oversight.decision.read")
     with uow(request) as s:
         rows = oversight.overview(s, actor)
-    return render(request, "oversight/index.html", {"nav": "oversight", "rows": rows})
+        alerts = oversight.visible_alerts(s, actor)
+    return render(request, "oversight/index.html", {"nav": "oversight", "rows": rows, "alerts": alerts})
 
 
 @router.get("/use-cases/{business_id}")
@@ -32,7 +33,9 @@ def use_case(request: Request, business_id: str):
     with uow(request) as s:
         st = oversight.stats(s, actor, business_id)
         decisions = oversight.list_decisions(s, actor, business_id, limit=50)
-    return render(request, "oversight/use_case.html", {"nav": "oversight", "stats": st, "decisions": decisions})
+        alerts = oversight.visible_alerts(s, actor, business_id)
+    return render(request, "oversight/use_case.html", {"nav": "oversight", "stats": st, "decisions": decisions,
+                                                       "alerts": alerts})
 
 
 @router.get("/decisions/{decision_id}")

@@ -1,0 +1,123 @@
+"""What review sets for a use case's oversight: its authorized scale (subjects per agency day; more raises a
+scale alert, signals.py), the protected characteristics its model takes as inputs, and the CRCL reviewer's
+approval of their justification (without which the gate answers `protected_characteristics_unjustified`)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from raigov.audit.service import record
+from raigov.db.base import utcnow
+from raigov.errors import FieldError, ValidationFailed
+from raigov.identity.permissions import Actor, components_visible, require
+from raigov.inventory.access import component_of, in_units
+from raigov.inventory.models import UseCase
+from raigov.oversight.declared import unjustified
+from raigov.oversight.models import UseCaseOversight
+from raigov.oversight.people import use_case
+from raigov.oversight.signals import alerts_of, rules
+
+MAX_SCALE = 1_000_000_000
+
+
+def characteristics() -> dict[str, str]:
+    """The protected characteristics (signals.yaml): key -> words."""
+    return dict(rules()["protected_characteristics"])
+
+
+def _row(session: Session, uc: UseCase, actor: Actor) -> UseCaseOversight:
+    row = session.get(UseCaseOversight, uc.id)
+    if row is None:
+        row = UseCaseOversight(use_case_id=uc.id, protected_inputs=[], justified_inputs=[], updated_by=actor.label,
+                               updated_at=utcnow())
+        session.add(row)
+    return row
+
+
+def settings_out(row: UseCaseOversight | None, bid: str) -> dict:
+    if row is None:
+        return {"use_case": bid, "authorized_scale": None, "protected_inputs": [], "justified_inputs": [],
+                "justification": None, "justified_by": None, "justified_at": None, "unjustified": []}
+    return {"use_case": bid, "authorized_scale": row.authorized_scale, "protected_inputs": list(row.protected_inputs),
+            "justified_inputs": list(row.justified_inputs), "justification": row.justification,
+            "justified_by": row.justified_by, "justified_at": row.justified_at,
+            "unjustified": unjustified(list(row.protected_inputs), list(row.justified_inputs))}
+
+
+def get_settings(session: Session, actor: Actor, business_id: str) -> dict:
+    uc = use_case(session, business_id)
+    require(actor, "oversight.decision.read", component_of(uc))
+    return settings_out(session.get(UseCaseOversight, uc.id), uc.business_id)
+
+
+def set_scale(session: Session, actor: Actor, business_id: str, scale: int | None) -> dict:
+    """Set (or, with None, clear) the authorized scale: distinct subjects per agency day."""
+    uc = use_case(session, business_id)
+    require(actor, "oversight.scale.set", component_of(uc))
+    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= MAX_SCALE):
+        raise ValidationFailed.one("authorized_scale", f"a whole number of subjects per day, 1 to {MAX_SCALE:,}, or null")
+    row = _row(session, uc, actor)
+    row.authorized_scale, row.updated_by, row.updated_at = scale, actor.label, utcnow()
+    state = {"use_case": uc.business_id, "authorized_scale": scale}
+    record(session, actor, "oversight.scale.set", "use_case", uc.business_id, state, state)
+    session.flush()
+    return settings_out(row, uc.business_id)
+
+
+def declare_protected(session: Session, actor: Actor, business_id: str, inputs: list[str]) -> dict:
+    """Declare which protected characteristics the model takes as inputs (the whole list; [] for none). A
+    justification approved before covers only the characteristics it was approved for."""
+    uc = use_case(session, business_id)
+    require(actor, "oversight.protected.declare", component_of(uc))
+    known = characteristics()
+    errors = [FieldError(f"characteristics.{i}", f"unknown characteristic {c!r}; one of {', '.join(known)}", "unknown")
+              for i, c in enumerate(inputs) if c not in known]
+    if errors:
+        raise ValidationFailed(f"{errors[0].field}: {errors[0].message}", errors=errors)
+    declared = [c for c in known if c in set(inputs)]  # the vocabulary's order, each once
+    row = _row(session, uc, actor)
+    row.protected_inputs, row.updated_by, row.updated_at = declared, actor.label, utcnow()
+    state = {"use_case": uc.business_id, "protected_inputs": declared}
+    record(session, actor, "oversight.protected.declare", "use_case", uc.business_id, state, state)
+    session.flush()
+    return settings_out(row, uc.business_id)
+
+
+def justify_protected(session: Session, actor: Actor, business_id: str, justification: str) -> dict:
+    """A CRCL reviewer approves the justification for the characteristics declared now."""
+    uc = use_case(session, business_id)
+    require(actor, "oversight.protected.justify", component_of(uc))
+    text = (justification or "").strip()
+    if len(text) < 20:
+        raise ValidationFailed.one("justification", "say why the model needs these inputs (20 characters at least)")
+    row = session.get(UseCaseOversight, uc.id)
+    if row is None or not row.protected_inputs:
+        raise ValidationFailed.one("characteristics", "the use case declares no protected characteristic to justify")
+    now = utcnow()
+    row.justified_inputs, row.justification, row.justified_by, row.justified_at = (
+        list(row.protected_inputs), text, actor.label, now)
+    state = {"use_case": uc.business_id, "justified_inputs": list(row.protected_inputs), "justification": text}
+    record(session, actor, "oversight.protected.justify", "use_case", uc.business_id, state, state)
+    session.flush()
+    return settings_out(row, uc.business_id)
+
+
+def settings_for(session: Session, use_case_id: int) -> UseCaseOversight | None:
+    return session.scalar(select(UseCaseOversight).where(UseCaseOversight.use_case_id == use_case_id))
+
+
+def visible_alerts(session: Session, actor: Actor, business_id: str | None = None, *, open_only: bool = False,
+                   limit: int = 50) -> list[dict]:
+    """The oversight alerts the actor may read (oversight.decision.read): of one use case, or of every use case in
+    their scope (newest first)."""
+    if business_id is not None:
+        uc = use_case(session, business_id)
+        require(actor, "oversight.decision.read", component_of(uc))
+        return alerts_of(session, [uc.id], open_only=open_only, limit=limit)
+    require(actor, "oversight.decision.read")
+    codes = components_visible(actor, "oversight.decision.read")
+    if codes is None:
+        return alerts_of(session, None, open_only=open_only, limit=limit)
+    ids = list(session.scalars(select(UseCase.id).where(in_units(session, codes))))
+    return alerts_of(session, ids, open_only=open_only, limit=limit)

@@ -1,0 +1,41 @@
+"""The demo's oversight (issue #15): about 20,000 decisions of the demo CBP system over 90 days with overrides and
+refused attempts, an automation-bias alert and a scale alert, a TSA face-recognition use with opt-outs, and
+``demo-credentials.json``'s "oversight" entry, with which a decision really records through the API."""
+
+import datetime as dt
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from raigov.demo import agency
+from raigov.oversight.models import Alert, Decision, OptOut, Refusal
+from raigov.web.app import create_app
+
+
+def test_the_demo_oversight_and_its_credentials(db, settings, system):
+    with db.transaction() as s:
+        creds = agency.load(s, settings, system)
+    o = creds["oversight"]
+    assert set(o) == {"use_case", "reviewer", "token"}
+    with db.transaction() as s:
+        n = s.scalar(select(func.count()).select_from(Decision))
+        actions = dict(s.execute(select(Decision.human_action, func.count()).group_by(Decision.human_action)).all())
+        refused = s.scalar(select(func.count()).select_from(Refusal))
+        alerts = sorted(s.scalars(select(Alert.kind).where(Alert.status == "open")))
+        opt_outs = s.scalar(select(func.count()).select_from(OptOut))
+    assert 19_000 <= n <= 21_000 and actions["overrode"] > 100 and actions["modified"] > 100
+    assert refused == 24 and alerts == ["automation_bias", "scale"] and opt_outs == 5
+    with TestClient(create_app(settings, db)) as client:
+        h = {"Authorization": f"Bearer {o['token']}"}
+        body = {"decision_id": "TRY-1", "use_case": o["use_case"], "ai_version": "targeting-model-4.2",
+                "kind": "search", "subject": "T123456789", "ai_output": {"risk_score": 0.81, "label": "refer"},
+                "reviewer": o["reviewer"], "human_action": "accepted", "rationale": "bag contents match the referral",
+                "other_bases": ["document inspection"],
+                "decided_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()}
+        r = client.post("/api/v1/decisions", json=body, headers=h)
+        assert r.status_code == 201, r.text
+        assert client.post("/api/v1/decisions", json=body, headers=h).status_code == 200
+    with db.transaction() as s:
+        again = agency.load(s, settings, system)  # idempotent: nothing added
+        assert s.scalar(select(func.count()).select_from(Decision)) == n + 1
+    assert again["oversight"] == o
