@@ -41,6 +41,7 @@ class Decision(Base):
     item_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     batch_seq: Mapped[int] = mapped_column(Integer, nullable=False)
     batch_index: Mapped[int] = mapped_column(Integer, nullable=False)
+    notice: Mapped[dict | None] = mapped_column(JSONType, nullable=True)  # {given, method}: how the person was told
 
     __table_args__ = (
         UniqueConstraint("use_case_id", "system", "decision_id"),
@@ -112,3 +113,6 @@ class OptOut(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     __table_args__ = (UniqueConstraint("use_case_id", "subject"),)
+
+
+from raigov.oversight.remedy_models import Appeal, RemedyCount, UseCaseNotice  # noqa: E402,F401  (notices, appeals)

@@ -1,7 +1,9 @@
 """The oversight domain's public API (docs/oversight.md): the decision ledger (ledger.py), its reads and proofs,
 the operator roster and opt-outs (people.py). Callers write ``from raigov.oversight import service as oversight``."""
 
+from raigov.oversight.appeals import decide_appeal, file_appeal, get_appeal, list_appeals
 from raigov.oversight.ledger import LedgerResult, item_of, record_decisions
+from raigov.oversight.notices import get_notice, set_notice
 from raigov.oversight.people import (
     check_opt_out,
     operators,
@@ -14,6 +16,7 @@ from raigov.oversight.reads import decision_out, get_decision, list_decisions, o
 from raigov.oversight.schemas import MAX_BATCH, DecisionIn, parse_batch, parse_decision
 from raigov.oversight.subjects import load_key, pseudonym
 
-__all__ = ["MAX_BATCH", "DecisionIn", "LedgerResult", "check_opt_out", "decision_out", "get_decision", "item_of",
+__all__ = ["MAX_BATCH", "DecisionIn", "LedgerResult", "check_opt_out", "decide_appeal", "file_appeal", "get_appeal",
+           "get_notice", "list_appeals", "set_notice", "decision_out", "get_decision", "item_of",
            "list_decisions", "load_key", "operators", "overview", "parse_batch", "parse_decision", "prove",
            "pseudonym", "record_decisions", "record_operator", "record_opt_out", "remove_operator", "stats"]
