@@ -1,7 +1,6 @@
 """What oversight contributes: the decision ledger's API, its pages, `raigov oversight` and the navigation entry
-for those who read decisions (oversight.decision.read); appeals and notices (their API and pages, the appeals
-queue's entry, the home task of appeals waiting for an officer, and the appeals clock). Light: see
-raigov/domains.py."""
+for those who read decisions (oversight.decision.read); appeals and notices (their API and pages, the home task
+of appeals waiting for an officer, and the appeals clock). Light: see raigov/domains.py."""
 
 from raigov.domains import CliGroup, Clock, Contribution, Link, Task
 
@@ -9,8 +8,7 @@ CONTRIBUTES = Contribution(
     api=("raigov.web.api.oversight:router", "raigov.web.api.oversight_appeals:router"),
     pages=("raigov.web.pages.oversight:router", "raigov.web.pages.oversight_appeals:router"),
     cli=(CliGroup("oversight", "raigov.cli.oversight", "Human oversight: the decision ledger's statistics and proofs"),),
-    nav=(Link("/oversight", "Oversight", "oversight.decision.read", order=66),
-         Link("/oversight/appeals", "Appeals", "oversight.appeal.read", key="appeals", order=66, more=True)),
+    nav=(Link("/oversight", "Oversight", "oversight.decision.read", order=66),),
     tasks=(Task("appeals", "Appeals waiting for your decision", "oversight.appeal.decide",
                 "raigov.oversight.appeals:waiting", link="/oversight/appeals", order=40),),
     clocks=(Clock("oversight_appeals", "raigov.oversight.appeals_clock:due",

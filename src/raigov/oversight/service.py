@@ -16,7 +16,31 @@ from raigov.oversight.reads import decision_out, get_decision, list_decisions, o
 from raigov.oversight.schemas import MAX_BATCH, DecisionIn, parse_batch, parse_decision
 from raigov.oversight.subjects import load_key, pseudonym
 
-__all__ = ["MAX_BATCH", "DecisionIn", "LedgerResult", "check_opt_out", "decide_appeal", "file_appeal", "get_appeal",
-           "get_notice", "list_appeals", "set_notice", "decision_out", "get_decision", "item_of",
-           "list_decisions", "load_key", "operators", "overview", "parse_batch", "parse_decision", "prove",
-           "pseudonym", "record_decisions", "record_operator", "record_opt_out", "remove_operator", "stats"]
+__all__ = [
+    "MAX_BATCH",
+    "DecisionIn",
+    "LedgerResult",
+    "check_opt_out",
+    "decide_appeal",
+    "decision_out",
+    "file_appeal",
+    "get_appeal",
+    "get_decision",
+    "get_notice",
+    "item_of",
+    "list_appeals",
+    "list_decisions",
+    "load_key",
+    "operators",
+    "overview",
+    "parse_batch",
+    "parse_decision",
+    "prove",
+    "pseudonym",
+    "record_decisions",
+    "record_operator",
+    "record_opt_out",
+    "remove_operator",
+    "set_notice",
+    "stats",
+]

@@ -42,7 +42,7 @@ def queue(request: Request, status: Annotated[Literal["open", "decided", "all"],
     with uow(request) as s:
         rows = oversight.list_appeals(s, actor, status)
     return render(request, "oversight/appeals.html",
-                  {"nav": "appeals", "rows": rows, "status": status, "statuses": STATUS_WORDS,
+                  {"nav": "oversight", "rows": rows, "status": status, "statuses": STATUS_WORDS,
                    "outcomes": OUTCOME_WORDS, "may_file": can(actor, "oversight.appeal.file"),
                    "clock_days": remedies().clock_days, "flash": flash.banner(request)})
 
@@ -51,7 +51,7 @@ def _intake(request: Request, values: dict | None = None, errors: dict | None = 
     actor = require_page_actor(request)
     require(actor, "oversight.appeal.file")
     return render(request, "oversight/appeal_new.html",
-                  {"nav": "appeals", "values": values or {}, "errors": errors or {},
+                  {"nav": "oversight", "values": values or {}, "errors": errors or {},
                    "clock_days": remedies().clock_days}, status)
 
 
@@ -86,7 +86,7 @@ def _appeal_page(request: Request, appeal_id: int, values: dict | None = None, e
     with uow(request) as s:
         a = oversight.get_appeal(s, actor, appeal_id)
     return render(request, "oversight/appeal.html",
-                  {"nav": "appeals", "a": a, "outcomes": OUTCOME_WORDS, "values": values or {}, "errors": errors or {},
+                  {"nav": "oversight", "a": a, "outcomes": OUTCOME_WORDS, "values": values or {}, "errors": errors or {},
                    "flash": flash.banner(request)}, status)
 
 
