@@ -14,7 +14,7 @@ CONTRIBUTES = Contribution(
                     "reversed, with a rationale, within the clock.",
                     (Link("/oversight/appeals", "Appeals", "oversight.appeal.read"),)),),
     tasks=(Task("appeals", "Appeals waiting for your decision", "oversight.appeal.decide",
-                "raigov.oversight.appeals:waiting", link="/oversight/appeals", order=40),),
+                "raigov.oversight.appeals:waiting", link="/oversight/appeals", order=70),),
     clocks=(Clock("oversight_appeals", "raigov.oversight.appeals_clock:due",
                   objects={"appeal": "raigov.oversight.appeals_clock:objects"}),),
 )
