@@ -252,3 +252,14 @@ def test_home_task_and_cli(db, client, people, officers, use_cases, key, sign_in
     assert [a["id"] for a in json.loads(r.output)] == [appeal_id]
     r = CliRunner().invoke(cli_app, ["oversight", "appeals", "--status", "decided"])
     assert r.exit_code == 0 and "no decided appeals" in r.output
+
+
+def test_a_decisions_page_links_to_the_intake(db, client, people, use_cases, key, sign_in, make_user):
+    [pk] = _record(db, people, key, use_cases["low"], 1, notice={"given": True, "method": "letter"})
+    make_user("lead2", "component_ai_lead@CBP")
+    assert sign_in("lead2").status_code == 303
+    page = client.get(f"/oversight/decisions/{pk}")
+    assert page.status_code == 200 and f"/oversight/appeals/new?decision={pk}" in page.text
+    assert "Given (letter)" in page.text
+    intake = client.get(f"/oversight/appeals/new?decision={pk}")
+    assert intake.status_code == 200 and f'value="{pk}"' in intake.text
