@@ -252,6 +252,8 @@ def test_home_task_and_cli(db, client, people, officers, use_cases, key, sign_in
     assert [a["id"] for a in json.loads(r.output)] == [appeal_id]
     r = CliRunner().invoke(cli_app, ["oversight", "appeals", "--status", "decided"])
     assert r.exit_code == 0 and "no decided appeals" in r.output
+    r = CliRunner().invoke(cli_app, ["oversight", "stats", use_cases["low"]])
+    assert r.exit_code == 0 and "appeals: 1 filed, 0 of 0 decided reversed" in r.output
 
 
 def test_a_decisions_page_links_to_the_intake(db, client, people, use_cases, key, sign_in, make_user):

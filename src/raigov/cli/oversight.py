@@ -41,6 +41,10 @@ def stats(use_case: str, json_: bool = typer.Option(False, "--json"),
     console.print(f"  human action (recorded): {actions}")
     rate = out["override_rate"]
     console.print(f"  override rate: {'n/a' if rate is None else f'{rate:.1%}'} of {out['reviewed']} reviewed")
+    rm = out["remedies"]
+    console.print(f"  notices: {rm['notice_missing']} of {rm['notice_owed']} owed not given; appeals: "
+                  f"{rm['appeal_filed']} filed, {rm['appeal_reversed']} of {rm['appeals_decided']} decided reversed"
+                  + (" (past the reversal threshold: reviewers asked to look again)" if rm["reversal_alert"] else ""))
 
 
 @app.command()
