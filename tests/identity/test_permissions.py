@@ -65,6 +65,13 @@ EXPECTED: dict[str, set[str]] = {
     "oversight.scale.set": {"component_ai_lead", "privacy_reviewer", "crcl_reviewer", "caio", "caio_delegate"},
     "oversight.protected.declare": {"submitter", "component_ai_lead", "caio", "caio_delegate"},
     "oversight.protected.justify": {"crcl_reviewer"},
+    "oversight.appeal.file": {"service", "appeals_officer", "component_ai_lead", "caio", "caio_delegate"},
+    "oversight.appeal.read": {"appeals_officer", "component_ai_lead", "caio", "caio_delegate", "privacy_reviewer",
+                              "crcl_reviewer", "auditor", "system"},
+    "oversight.appeal.decide": {"appeals_officer"},
+    "oversight.notice.manage": {"submitter", "component_ai_lead"},
+    "oversight.notice.read": {"service", "submitter", "component_ai_lead", "appeals_officer", "caio", "caio_delegate",
+                              "privacy_reviewer", "crcl_reviewer", "auditor", "system"},
     "monitoring.monitor.read": {"submitter", "component_ai_lead", *REVIEWERS, "caio", "caio_delegate", "te_engineer",
                                 "auditor", "system"},
     "monitoring.monitor.manage": {"submitter", "component_ai_lead", "te_engineer", "caio", "caio_delegate", "system"},
@@ -161,7 +168,8 @@ def test_auditor_changes_nothing():
                        "governance.gate.query", "jobs.notice.read", "governance.dashboard.read", "oversight.decision.read",
                        "monitoring.monitor.read", "genai.grant.read", "training.ledger.read",
                        "disclosure.withholding.read", "disclosure.report.read", "bodies.body.read",
-                       "acquisition.contract.read", "datasets.dataset.read"}
+                       "acquisition.contract.read", "datasets.dataset.read",
+                           "oversight.appeal.read", "oversight.notice.read"}
 
 
 def test_submitter_cannot_read_another_components_drafts():

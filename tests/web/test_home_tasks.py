@@ -33,7 +33,8 @@ def rows(client, path: str) -> list[str]:
 
 def test_the_registered_tasks():
     keys = [t.key for t in domains.tasks()]
-    assert keys == ["reviews", "changes", "practices", "certifications", "feedback", "grants", "genai_requests", "notices"]
+    assert keys == ["reviews", "changes", "practices", "certifications", "feedback", "grants", "genai_requests", "appeals",
+                    "notices"]
     for t in domains.tasks():
         assert callable(domains.load(t.items)), t.key
 

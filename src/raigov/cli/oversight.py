@@ -41,6 +41,10 @@ def stats(use_case: str, json_: bool = typer.Option(False, "--json"),
     console.print(f"  human action (recorded): {actions}")
     rate = out["override_rate"]
     console.print(f"  override rate: {'n/a' if rate is None else f'{rate:.1%}'} of {out['reviewed']} reviewed")
+    rm = out["remedies"]
+    console.print(f"  notices: {rm['notice_missing']} of {rm['notice_owed']} owed not given; appeals: "
+                  f"{rm['appeal_filed']} filed, {rm['appeal_reversed']} of {rm['appeals_decided']} decided reversed"
+                  + (" (past the reversal threshold: reviewers asked to look again)" if rm["reversal_alert"] else ""))
 
 
 @app.command()
@@ -180,3 +184,26 @@ def _line_field(field: str, lines: list[int]) -> str:
     if len(parts) >= 2 and parts[0] == "decisions" and parts[1].isdigit() and int(parts[1]) < len(lines):
         return f"line {lines[int(parts[1])]}" + (f": {parts[2]}" if len(parts) == 3 else "")
     return field
+
+
+@app.command()
+@handle_errors
+def appeals(status: str = typer.Option("open", "--status", help="open (by due date), decided or all"),
+            json_: bool = typer.Option(False, "--json")) -> None:
+    """Appeals against recorded decisions (docs/oversight.md §9): due date, overdue, outcome."""
+    from raigov.errors import ValidationFailed
+    from raigov.oversight import service
+
+    if status not in ("open", "decided", "all"):
+        raise ValidationFailed.one("--status", "open, decided or all")
+    db = ready_database()
+    with db.transaction(read=True) as s:
+        rows = service.list_appeals(s, system_actor(), status)
+    if json_:
+        print_json(rows)
+        return
+    for a in rows:
+        state = "open" + (" (overdue)" if a["overdue"] else "") if a["status"] == "open" else a["outcome"]
+        console.print(f"appeal {a['id']}  {a['use_case']}  decision {a['decision']}  due {a['due_on']}  {state}")
+    if not rows:
+        console.print(f"no {status} appeals")

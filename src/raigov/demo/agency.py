@@ -51,6 +51,7 @@ DEMO_PEOPLE: list[tuple[str, str, str, list[str]]] = [
     ("admin", "Pat Nolan (User administrator)", "OCIO", ["admin"]),
     ("employee", "Quinn Ortiz (TSA employee)", "TSA", ["employee@TSA"]),
     ("training", "Sam Reed (Training coordinator)", "OCIO", ["training_coordinator"]),
+    ("cbp.appeals", "Tara Quinn (CBP appeals officer)", "CBP", ["appeals_officer@CBP"]),
 ]
 DEMO_SERVICE = ("cbp.gate-client", "CBP operational system (demo)", "CBP", ["service@CBP"])
 CREDENTIALS_FILE = "demo-credentials.json"

@@ -18,6 +18,7 @@ ROLES: dict[str, str] = {
     "employee": "Employee: generative-AI tool access only",
     "training_coordinator": "Training coordinator: records course completions and imports the learning system's exports",
     "service": "Operational system: API only; asks the authorization gate about its component's use cases, lists nothing",
+    "appeals_officer": "Appeals officer: decides appeals against AI-assisted decisions of the component's use cases",
 }
 
 # What people read: the short name of each role, used in every message a person sees ("reviewed by a CRCL
@@ -38,6 +39,7 @@ ROLE_TITLES: dict[str, str] = {
     "employee": "employee",
     "training_coordinator": "training coordinator",
     "service": "operational system",
+    "appeals_officer": "appeals officer",
     "system": "the system (operator's shell or scheduled jobs)",
 }
 

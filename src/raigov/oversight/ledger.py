@@ -24,7 +24,7 @@ from raigov.identity.permissions import Actor, require
 from raigov.inventory.access import component_of
 from raigov.inventory.formats import normalize_id
 from raigov.inventory.models import UseCase
-from raigov.oversight import counts, facts
+from raigov.oversight import counts, facts, remedy_counts
 from raigov.oversight.models import Decision, Refusal
 from raigov.oversight.schemas import DecisionIn
 from raigov.oversight.subjects import pseudonym
@@ -64,7 +64,8 @@ def item_of(bid: str, system: str, d) -> dict:
     return {"use_case": bid, "system": system, "decision_id": get("decision_id"), "ai_version": get("ai_version"),
             "kind": get("kind"), "subject": get("subject"), "ai_output": get("ai_output"), "reviewer": get("reviewer"),
             "human_action": get("human_action"), "rationale": get("rationale"), "other_bases": list(get("other_bases")),
-            "decided_at": format_time(get("decided_at")), "corrects": get("corrects")}
+            "decided_at": format_time(get("decided_at")), "corrects": get("corrects"),
+            **({"notice": get("notice")} if get("notice") is not None else {})}  # only when sent: older items unchanged
 
 
 @dataclass
@@ -157,7 +158,8 @@ def _prepare(decisions: list[DecisionIn], ucs: dict[str, UseCase], system: str, 
                "kind": d.kind, "subject": pseudonym(key, d.subject), "ai_output": d.ai_output,
                "reviewer": d.reviewer.strip() if d.reviewer is not None else None, "human_action": d.human_action,
                "rationale": d.rationale, "other_bases": [b.strip() for b in d.other_bases],
-               "decided_at": d.decided_at.astimezone(dt.UTC), "corrects": d.corrects}
+               "decided_at": d.decided_at.astimezone(dt.UTC), "corrects": d.corrects,
+               "notice": d.notice.model_dump() if d.notice is not None else None}
         row["item_hash"] = fast_item_hash(item_of(uc.business_id, system, row))
         row["_bid"] = uc.business_id
         out.append(row)
@@ -272,6 +274,7 @@ def record_decisions(session: Session, actor: Actor, key: bytes, decisions: list
                            "again (the same body is then answered 200)") from None
         counts.add(session, Counter((rows[i]["use_case_id"], agency_today(now=rows[i]["decided_at"]), rows[i]["kind"],
                                      rows[i]["human_action"], Outcome.RECORDED) for i in new))
+        remedy_counts.add_notices(session, [rows[i] for i in new])
         if returned is not None:  # the ids came back with the insert: one round trip fewer under the append lock
             ids = {i: returned[n] for n, i in enumerate(new)}
     if ids is None:
@@ -290,8 +293,8 @@ def record_decisions(session: Session, actor: Actor, key: bytes, decisions: list
 
 COLUMNS = ("use_case_id", "system", "decision_id", "ai_version", "kind", "subject", "ai_output", "reviewer",
            "human_action", "rationale", "other_bases", "decided_at", "corrects", "recorded_at", "item_hash",
-           "batch_seq", "batch_index")
-JSON_COLUMNS = frozenset({"ai_output", "other_bases"})
+           "batch_seq", "batch_index", "notice")
+JSON_COLUMNS = frozenset({"ai_output", "other_bases", "notice"})
 
 
 def _insert(session: Session, values: list[dict]) -> list[int] | None:

@@ -41,6 +41,7 @@ class Decision(Base):
     item_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     batch_seq: Mapped[int] = mapped_column(Integer, nullable=False)
     batch_index: Mapped[int] = mapped_column(Integer, nullable=False)
+    notice: Mapped[dict | None] = mapped_column(JSONType, nullable=True)  # {given, method}: how the person was told
 
     __table_args__ = (
         UniqueConstraint("use_case_id", "system", "decision_id"),
@@ -150,3 +151,4 @@ class Alert(Base):
 
     __table_args__ = (UniqueConstraint("use_case_id", "kind", "day"),
                       Index("ix_oversight_alerts_status_use_case_id", "status", "use_case_id"))
+from raigov.oversight.remedy_models import Appeal, RemedyCount, UseCaseNotice  # noqa: E402,F401  (notices, appeals)

@@ -12,6 +12,7 @@ from raigov.errors import NotFound
 from raigov.identity.permissions import Actor, components_visible, require
 from raigov.inventory.access import component_of, in_units
 from raigov.inventory.models import UseCase
+from raigov.oversight import remedy_counts
 from raigov.oversight.ledger import item_of
 from raigov.oversight.models import DailyCount, Decision
 from raigov.oversight.people import use_case
@@ -79,7 +80,8 @@ def stats(session: Session, actor: Actor, business_id: str, since: dt.date | Non
     return {"use_case": uc.business_id, "since": since, "until": until, "totals": totals, "by_kind": by_kind,
             "by_human_action": by_action, "reviewed": reviewed,
             "override_rate": round(by_action[HumanAction.OVERRODE] / reviewed, 6) if reviewed else None,
-            "days": [{"day": day, **v} for day, v in sorted(days.items())]}
+            "days": [{"day": day, **v} for day, v in sorted(days.items())],
+            "remedies": remedy_counts.stats(session, uc.id, since, until)}  # notices and appeals (remedy_counts.py)
 
 
 def overview(session: Session, actor: Actor) -> list[dict]:

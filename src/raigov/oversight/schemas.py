@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from raigov.errors import FieldError, PayloadTooLarge, ValidationFailed
+from raigov.oversight.remedy_schemas import NoticeGivenIn
 
 MAX_BATCH = 10_000
 MAX_AI_OUTPUT_CHARS = 16_000
@@ -37,6 +38,8 @@ class DecisionIn(BaseModel):
     corrects: str | None = Field(default=None, min_length=1, max_length=200,
                                  description="the decision_id of an earlier decision (same use case and system) "
                                              "this one corrects")
+    notice: NoticeGivenIn | None = Field(default=None, description="optional: whether and how the person was "
+                                         "notified ({\"given\": true, \"method\": \"letter\"})")
 
 
 class BatchIn(BaseModel):

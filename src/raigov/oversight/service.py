@@ -1,7 +1,9 @@
 """The oversight domain's public API (docs/oversight.md): the decision ledger (ledger.py), its reads and proofs,
 the operator roster and opt-outs (people.py). Callers write ``from raigov.oversight import service as oversight``."""
 
+from raigov.oversight.appeals import decide_appeal, file_appeal, get_appeal, list_appeals
 from raigov.oversight.ledger import LedgerResult, item_of, record_decisions
+from raigov.oversight.notices import get_notice, set_notice
 from raigov.oversight.people import (
     check_opt_out,
     operators,
@@ -27,13 +29,18 @@ __all__ = [
     "DecisionIn",
     "LedgerResult",
     "check_opt_out",
+    "decide_appeal",
     "decision_out",
     "declare_protected",
     "evaluate_signals",
+    "file_appeal",
+    "get_appeal",
     "get_decision",
+    "get_notice",
     "get_settings",
     "item_of",
     "justify_protected",
+    "list_appeals",
     "list_decisions",
     "load_key",
     "operators",
@@ -46,6 +53,7 @@ __all__ = [
     "record_operator",
     "record_opt_out",
     "remove_operator",
+    "set_notice",
     "set_scale",
     "stats",
     "visible_alerts",

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from raigov.identity.permissions import require
+from raigov.identity.permissions import can, require
 from raigov.oversight import service as oversight
 from raigov.web.deps import require_page_actor, uow
 from raigov.web.params import INT64_MAX
@@ -43,4 +43,5 @@ def decision(request: Request, decision_id: Annotated[int, Path(ge=1, le=INT64_M
     actor = require_page_actor(request)
     with uow(request) as s:
         proof = oversight.prove(s, actor, decision_id)
-    return render(request, "oversight/decision.html", {"nav": "oversight", "p": proof})
+    return render(request, "oversight/decision.html", {"nav": "oversight", "p": proof,
+                                                       "may_appeal": can(actor, "oversight.appeal.file")})
