@@ -221,6 +221,14 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
         if g.failed_bias_test is not None:
             reasons.append(failed_bias_reason(g.failed_bias_test))
     reasons += monitoring_reasons(g, today)
+    reasons += acquisition_and_input_reasons(g)
+    return GateAnswer(not reasons, reasons, now)
+
+
+def acquisition_and_input_reasons(g: GateInput) -> list[dict]:
+    """The reasons from the contracts that serve the use case (a requirement neither met nor waived) and from the
+    protected characteristics its model takes as inputs without a CRCL-approved justification."""
+    reasons: list[dict] = []
     for c in g.contract_gaps:
         by = f" with {c.vendor}" if c.vendor else ""
         reasons.append(_r("contract_requirement_missing", f"contract {c.contract}{by} lacks the AI contract requirement "
@@ -230,7 +238,7 @@ def decide(g: GateInput, now: dt.datetime, today: dt.date | None = None) -> Gate
         reasons.append(_r("protected_characteristics_unjustified", "the model takes protected characteristics as inputs "
                           f"({', '.join(c.replace('_', ' ') for c in g.protected_unjustified)}) without a justification "
                           "approved by CRCL (DHS Directive 139-08)", characteristics=list(g.protected_unjustified)))
-    return GateAnswer(not reasons, reasons, now)
+    return reasons
 
 
 def practice_lapsed(p: PracticeState, g: GateInput, today: dt.date) -> dict | None:
