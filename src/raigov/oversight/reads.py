@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from raigov.errors import NotFound
-from raigov.identity.permissions import Actor, components_visible, require
-from raigov.inventory.access import component_of, in_units
+from raigov.identity.permissions import Actor, require
+from raigov.inventory.access import component_of, readable
 from raigov.inventory.models import UseCase
 from raigov.oversight import remedy_counts
 from raigov.oversight.ledger import item_of
@@ -86,12 +86,12 @@ def stats(session: Session, actor: Actor, business_id: str, since: dt.date | Non
 
 def overview(session: Session, actor: Actor) -> list[dict]:
     """The use cases the actor may read decisions of that have any, with their counts (from the daily counts)."""
-    codes = components_visible(actor, READ)
+    scope = readable(session, actor, READ, own=False, drafts=False)  # the one read scope
     q = (select(UseCase.business_id, UseCase.name, DailyCount.outcome, func.sum(DailyCount.count))
          .join(DailyCount, DailyCount.use_case_id == UseCase.id)
          .group_by(UseCase.business_id, UseCase.name, DailyCount.outcome))
-    if codes is not None:
-        q = q.where(in_units(session, codes))
+    if not scope.everything:
+        q = q.where(scope.where_unit(UseCase.org_unit_id))
     out: dict[str, dict] = {}
     for bid, name, outcome, n in session.execute(q):
         row = out.setdefault(bid, {"use_case": bid, "name": name, **{o.value: 0 for o in Outcome}})
