@@ -138,6 +138,17 @@ def _reviewer(w: Walk):
     assert form.get_by_label("Decision").is_visible()
     assert form.get_by_label("Written reason").is_visible()
     w.check()
+    # an approval with conditions but none given: refused, the error at the conditions' field, the rest kept
+    form.get_by_label("Decision").select_option("approved_with_conditions")
+    typed = "Read the analysis; one condition to add."
+    form.get_by_label("Written reason").fill(typed)
+    w.click(form.get_by_role("button", name="Record decision"), "**/reviews/*/decide")
+    form = w.page.locator("details.raigov-action[open]")
+    group = w.page.locator(".usa-form-group--error")
+    assert group.count() == 1 and group.locator("textarea[name=conditions]").count() == 1
+    assert group.locator(".usa-error-message").is_visible()
+    assert form.get_by_label("Written reason").input_value() == typed
+    assert form.get_by_label("Decision").input_value() == "approved_with_conditions"
 
 
 def _te(w: Walk, tmp_path):

@@ -55,8 +55,8 @@ def test_the_form_is_a_select_of_them(client, db, world, sign_in):
     assert sign_in("the.caio").status_code == 303
     html = client.get(f"/inventory/{bid}/governance").text
     rid = ids["independent"]
-    start = html.index(f'<select class="usa-select" id="as-{rid}" name="username">')
+    start = html.index(f'<select class="usa-select" id="assign-{rid}-username" name="username">')
     options = html[start:html.index("</select>", start)]
-    assert '<option value="">Nobody (unassigned)</option>' in options
+    assert '<option value="" selected>Nobody (unassigned)</option>' in options  # nobody yet
     assert 'value="rug.one"' in options and 'value="the.caio"' in options and "rug.dev" not in options
-    assert f'<input class="usa-input" id="as-{rid}"' not in html
+    assert f'<input class="usa-input" id="assign-{rid}-username"' not in html

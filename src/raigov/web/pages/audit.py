@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from raigov.audit import service as audit
 from raigov.clock import agency_zone
 from raigov.errors import ValidationFailed
+from raigov.identity import service as identity
 from raigov.web.deps import require_page_actor, settings_of, uow
 from raigov.web.params import PageNo, Seq
 from raigov.web.templating import render
@@ -46,13 +47,14 @@ def events(request: Request, actor: str = "", action: str = "", object_type: str
         rows, total = audit.list_events(s, who, flt, limit=PAGE, offset=(page - 1) * PAGE)
         types = audit.distinct_values(s, who, "object_type")
         head = audit.latest_head(s)
+        names = identity.display_names(s, [e.actor for e in rows])
     pages = max(1, -(-total // PAGE))
     filters = {"actor": actor, "action": action, "object_type": object_type, "object_id": object_id, "since": since,
                "until": until}
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
     return render(request, "audit/events.html", {"events": rows, "total": total, "page": page, "pages": pages,
                                                  "filters": filters, "query": query, "types": types, "head": head,
-                                                 "errors": errors})
+                                                 "errors": errors, "names": names})
 
 
 @router.get("/verify")
@@ -70,4 +72,5 @@ def event(request: Request, seq: Seq):
         ev = audit.get_event(s, who, seq)
         data = audit.event_as_dict(ev)
         proof = audit.inclusion(s, who, seq)
-    return render(request, "audit/event.html", {"e": data, "proof": proof})
+        names = identity.display_names(s, [data["actor"]])
+    return render(request, "audit/event.html", {"e": data, "proof": proof, "names": names})

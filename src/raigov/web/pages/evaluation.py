@@ -16,6 +16,7 @@ from raigov.governance import service as gov
 from raigov.identity.permissions import components_visible
 from raigov.web import flash
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
+from raigov.web.form_state import form_states, refusal_errors, said_back
 from raigov.web.params import RowId
 from raigov.web.templating import render
 from raigov.web.uploads import upload_limit
@@ -173,9 +174,12 @@ def run_page(request: Request, run_id: RowId):
     return _run_page(request, run_id)
 
 
-def _run_page(request: Request, run_id: int, error: str | None = None, status: int = 200):
-    """A run's page; after a refused attachment, with its error (never read from the URL) and status 422."""
+def _run_page(request: Request, run_id: int, errors: dict[str, str] | None = None, values: dict | None = None,
+              status: int = 200):
+    """A run's page; after a refused attachment, with its errors at their fields (never read from the URL), what
+    was typed kept, and status 422."""
     actor = require_page_actor(request)
+    form, _ = form_states("attach", errors or {}, values or {})
     with uow(request) as s:
         run = ev.get_run(s, actor, run_id)
         bid = ev.business_ids(s, [run]).get(run.use_case_id)
@@ -188,7 +192,8 @@ def _run_page(request: Request, run_id: int, error: str | None = None, status: i
             "nav": "evaluation", "run": run, "business_id": bid, "res": res, "km": km, "kn": kn, "fmt": fmt,
             "banner": outcome_banner(run), "charts": charts(run, km, kn), "metric_label": metric_label,
             "kind_words": RUN_KIND_WORDS,
-            "group_label": group_label, "outcome_labels": OUTCOME_LABELS, "error": error, "flash": flash.banner(request),
+            "group_label": group_label, "outcome_labels": OUTCOME_LABELS,
+            "errors": errors or {}, "form": form, "flash": flash.banner(request),
             "can_attach": run.status == RunStatus.DONE and components_visible(actor, "evaluation.run.execute") != set(),
             "classifier_cols": ("n", "selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy"),
         }, status)
@@ -220,5 +225,6 @@ async def attach(request: Request, run_id: RowId):
         with uow(request) as s:
             ev.attach_report(s, actor, settings_of(request), run_id, bid, practice)
     except RaigovError as exc:
-        return _run_page(request, run_id, error=exc.detail[:400], status=exc.status if exc.status in (403, 404, 409) else 422)
+        return _run_page(request, run_id, refusal_errors(exc), said_back(form),
+                         status=exc.status if exc.status in (403, 404, 409) else 422)
     return RedirectResponse(flash.done_url(f"/evaluation/runs/{run_id}", "eval.attached"), status_code=303)

@@ -23,6 +23,7 @@ from raigov.policy.vocab import determination_words
 from raigov.web import flash
 from raigov.web.api.governance import evidence_response
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
+from raigov.web.form_state import form_states, refusal_errors, said_back
 from raigov.web.params import Flag, RowId, form_int
 from raigov.web.templating import render
 from raigov.web.uploads import UploadLimit
@@ -77,22 +78,20 @@ def _back(business_id: str, anchor: str = "", *, done: str | None = None):
     return RedirectResponse(url + (f"#{anchor}" if anchor else ""), status_code=303)
 
 
-# the forms' questions, for a refusal that names its field by key
+# the forms' questions, for a refusal that names its field by key (a field the refused form does not show)
 FIELD_WORDS = {"reuse": "The number of evidence already on file", "version": "The review's version",
                "reason": "The reason", "expires_on": "The expiry date", "password": "Your password",
                "assignee": "The reviewer", "decision": "The decision", "status": "The status"}
 
 
-def _refused(request: Request, business_id: str, anchor: str = "", *, error: RaigovError, act: str = ""):
-    """The page again, answered at once (no redirect): the refusal shown at its form's field, with the section of
-    `anchor` and the form `act` open. The message is never put in the URL, so no link can put words on the page."""
+def _refused(request: Request, business_id: str, anchor: str = "", *, error: RaigovError, act: str = "", form=None):
+    """The page again, answered at once (no redirect): each of the service's errors at its form's field with what
+    was typed kept, a summary at the top linking to them, the section of `anchor` and the form `act` open. The
+    message is never put in the URL, so no link can put words on the page."""
     section = "reviews" if anchor.startswith("review") else anchor
-    field = error.errors[0].field if error.errors else ""
     status = error.status if error.status in (403, 404, 409) else 422
-    text = error.detail
-    if field and text.startswith(f"{field}: "):  # "reuse: a whole number ...": the form's question, not the field's key
-        text = f"{FIELD_WORDS.get(field, 'This answer')}: {text[len(field) + 2:]}"
-    return _page(request, business_id, error=text[:400], field=field,
+    errors, values = refusal_errors(error), said_back(form)
+    return _page(request, business_id, errors=errors, values=values,
                  section=section if section in SECTIONS else None, act=act, status=status)
 
 
@@ -114,6 +113,16 @@ def _summaries(v, reviews: list[dict]) -> dict[str, str]:
         "waivers": f"{len(v.waivers)} waiver(s)." if v.waivers else "No waiver.",
         "pilot": f"{len(v.pilots)} pilot(s)." if v.pilots else "No pilot.",
     }
+
+
+def _labels(v, reviews: list[dict]) -> set[str]:
+    """The actor labels the page names, to show each person by their name."""
+    labels = {x for rv in reviews if rv["r"] for x in (rv["r"].decided_by, *(c.author for c in rv["r"].comments),
+                                                     *(c.closed_by for c in rv["r"].conditions))}
+    labels |= {ev.owner for _, ev in v.evidence} | {p.certified_by for p in v.pilots}
+    labels |= {c.get("author") for c in (v.package or {}).get("independent_review", [])}
+    labels |= {x.created_by if x is v.assessment else x.accepted_by for x in (v.assessment, v.risk_acceptance) if x}
+    return {x for x in labels if x}
 
 
 def _date(value: str | None, field: str) -> dt.date | None:
@@ -142,10 +151,11 @@ def page(request: Request, business_id: str, section: Annotated[str | None, Quer
     return _page(request, business_id, section=section, act=act)
 
 
-def _page(request: Request, business_id: str, *, error: str | None = None, field: str | None = None,
+def _page(request: Request, business_id: str, *, errors: dict[str, str] | None = None, values: dict | None = None,
           section: str | None = None, act: str | None = None, status: int = 200):
     """The governance page; after a refused action (`_refused`), with its error at the field and status 422."""
     actor = require_page_actor(request)
+    form, shown = form_states(act or "", errors or {}, values or {})
     with uow(request) as s:
         v = gov.governance_view(s, actor, business_id)
         reviews = [{"lane": ln.lane, "title": ln.title, "required": ln.required, "because": ln.because, "r": ln.review,
@@ -159,6 +169,7 @@ def _page(request: Request, business_id: str, *, error: str | None = None, field
             by_practice.setdefault(link.practice_id, []).append(ev)
         det = v.determination
         ctx = {
+            "names": identity.display_names(s, _labels(v, reviews)),
             "nav": "inventory", "uc": v.use_case, "component": v.component, "req": v.requirements, "answer": v.answer,
             "reviews": reviews, "practices": v.practices, "practice_labels": PRACTICE_LABELS, "by_practice": by_practice,
             "evidence": v.evidence, "categories": gov.EVIDENCE_CATEGORIES, "sections": gov.ASSESSMENT_SECTIONS,
@@ -168,7 +179,7 @@ def _page(request: Request, business_id: str, *, error: str | None = None, field
             "determination_words": determination_words, "summary": _summaries(v, reviews),
             "open_section": section if section in SECTIONS else None, "act": act or "", "status_labels": STATUS_LABELS,
             "comment_words": COMMENT_WORDS, "basis_words": BASIS_WORDS,
-            "error": error, "error_field": field, "flash": flash.banner(request),
+            "errors": errors or {}, "form": form, "shown": shown, "field_words": FIELD_WORDS, "flash": flash.banner(request),
             "today": agency_today(settings_of(request)).isoformat(),
             "can_update": v.can_update, "can_attach": v.can_attach, "can_accept": v.can_accept, "is_caio": v.is_caio,
             "can_sync": v.can_sync, "can_submit": v.can_submit, "can_comment": v.can_comment,
@@ -220,7 +231,7 @@ async def decide(request: Request, review_id: RowId):
             gov.decide(s, actor, review_id, form.get("decision") or "", form.get("reason") or "", conditions,
                        form_int(version, "version"))
     except RaigovError as exc:
-        return _refused(request, bid, f"review-{review_id}", error=exc, act=f"decide-{review_id}")
+        return _refused(request, bid, f"review-{review_id}", error=exc, act=f"decide-{review_id}", form=form)
     return _back(bid, f"review-{review_id}", done="gov.decided")
 
 
@@ -236,7 +247,7 @@ async def comment(request: Request, review_id: RowId):
             else:
                 gov.comment(s, actor, review_id, form.get("body") or "")
     except RaigovError as exc:
-        return _refused(request, bid, f"review-{review_id}", error=exc, act=f"comment-{review_id}")
+        return _refused(request, bid, f"review-{review_id}", error=exc, act=f"comment-{review_id}", form=form)
     return _back(bid, f"review-{review_id}", done="gov.commented")
 
 
@@ -249,7 +260,7 @@ async def assign(request: Request, review_id: RowId):
         with uow(request) as s:
             gov.assign(s, actor, review_id, (form.get("username") or "").strip() or None)
     except RaigovError as exc:
-        return _refused(request, bid, f"review-{review_id}", error=exc, act=f"assign-{review_id}")
+        return _refused(request, bid, f"review-{review_id}", error=exc, act=f"assign-{review_id}", form=form)
     return _back(bid, f"review-{review_id}", done="gov.assigned")
 
 
@@ -262,7 +273,7 @@ async def close_condition(request: Request, condition_id: RowId):
         with uow(request) as s:
             gov.close_condition(s, actor, condition_id, form.get("note") or "")
     except RaigovError as exc:
-        return _refused(request, bid, "reviews", error=exc, act=f"close-{condition_id}")
+        return _refused(request, bid, "reviews", error=exc, act=f"close-{condition_id}", form=form)
     return _back(bid, "reviews", done="gov.condition_closed")
 
 
@@ -279,7 +290,7 @@ async def update_practice(request: Request, business_id: str):
                                 due_on=_date(form.get("due_on"), "due_on"),
                                 expected_version=form_int(version, "version"))
     except RaigovError as exc:
-        return _refused(request, business_id, "practices", error=exc)
+        return _refused(request, business_id, "practices", error=exc, act=f"practice-{item}", form=form)
     return _back(business_id, "practices", done="gov.practice_updated")
 
 
@@ -306,9 +317,10 @@ async def add_evidence(request: Request, business_id: str, limit: UploadLimit):
             else:
                 gov.add_link(s, actor, business_id, url=form.get("url") or "", **kw)
     except RaigovError as exc:
-        return _refused(request, business_id, "evidence", error=exc, act="attach")
+        return _refused(request, business_id, "evidence", error=exc, act="attach", form=form)
     except ValueError:
-        return _refused(request, business_id, "evidence", error=ValidationFailed.one("reuse", "an evidence number"), act="attach")
+        return _refused(request, business_id, "evidence", error=ValidationFailed.one("reuse", "an evidence number"), act="attach",
+                        form=form)
     return _back(business_id, "evidence", done="gov.evidence_attached")
 
 
@@ -330,7 +342,7 @@ async def save_assessment(request: Request, business_id: str):
         with uow(request) as s:
             gov.save_assessment(s, actor, business_id, {k: form.get(k) or "" for k in gov.ASSESSMENT_SECTIONS})
     except RaigovError as exc:
-        return _refused(request, business_id, "assessment", error=exc, act="assessment-edit")
+        return _refused(request, business_id, "assessment", error=exc, act="assessment-edit", form=form)
     return _back(business_id, "assessment", done="gov.assessment_saved")
 
 
@@ -347,13 +359,13 @@ async def accept_risk(request: Request, business_id: str):
                                            request.client.host if request.client else None)
     except RaigovError:
         return _refused(request, business_id, "risk", error=ValidationFailed.one(
-            "password", "the password did not match: the risk acceptance was not signed"), act="accept")
+            "password", "the password did not match: the risk acceptance was not signed"), act="accept", form=form)
     try:
         with uow(request) as s:
             gov.accept_risk(s, actor, business_id, form.get("statement") or "",
                             package_sha256=form.get("package_sha256") or "", method="password re-entered")
     except RaigovError as exc:
-        return _refused(request, business_id, "risk", error=exc, act="accept")
+        return _refused(request, business_id, "risk", error=exc, act="accept", form=form)
     return _back(business_id, "risk", done="gov.risk_accepted")
 
 
@@ -371,7 +383,7 @@ async def grant_waiver(request: Request, business_id: str):
                              risk_assessment=form.get("risk_assessment") or "",
                              public_summary=form.get("public_summary") or "", expires_on=expires)
     except RaigovError as exc:
-        return _refused(request, business_id, "waivers", error=exc, act="grant-waiver")
+        return _refused(request, business_id, "waivers", error=exc, act="grant-waiver", form=form)
     return _back(business_id, "waivers", done="gov.waiver_granted")
 
 
@@ -391,7 +403,7 @@ async def waiver_action(request: Request, waiver_id: RowId, action: str):
             else:
                 raise ValidationFailed.one("action", "revoke, certify or reported")
     except RaigovError as exc:
-        return _refused(request, bid, "waivers", error=exc, act=f"{action}-{waiver_id}")
+        return _refused(request, bid, "waivers", error=exc, act=f"{action}-{waiver_id}", form=form)
     return _back(bid, "waivers", done=f"gov.waiver_{action}")
 
 
@@ -409,7 +421,7 @@ async def certify_pilot(request: Request, business_id: str):
                               opt_in_out=form.get("opt_in_out") or "", practices_applied=form.get("practices_applied") or "",
                               max_participants=form_int(mp, "max_participants"))
     except RaigovError as exc:
-        return _refused(request, business_id, "pilot", error=exc, act="certify-pilot")
+        return _refused(request, business_id, "pilot", error=exc, act="certify-pilot", form=form)
     return _back(business_id, "pilot", done="gov.pilot_certified")
 
 
@@ -422,7 +434,7 @@ async def end_pilot(request: Request, pilot_id: RowId):
         with uow(request) as s:
             gov.end_pilot(s, actor, pilot_id, form.get("reason") or "")
     except RaigovError as exc:
-        return _refused(request, bid, "pilot", error=exc, act=f"end-pilot-{pilot_id}")
+        return _refused(request, bid, "pilot", error=exc, act=f"end-pilot-{pilot_id}", form=form)
     return _back(bid, "pilot", done="gov.pilot_ended")
 
 
@@ -432,6 +444,8 @@ def queue_page(request: Request, lane: str | None = None, all: Flag = 0):
     cfg = config()
     with uow(request) as s:  # asking for every lane without the right shows the actor's own (the service decides)
         view = gov.queue_view(s, actor, lane or None, include_all=bool(all))
+        names = identity.display_names(s, [f"user:{q.assignee}" for q in view.rows if q.assignee])
     return render(request, "governance/queue.html", {"nav": "reviews", "rows": view.rows, "lanes": cfg.lanes, "lane": lane,
+                                                     "names": names,
                                                      "all": int(view.include_all), "labels": STATUS_LABELS,
                                                      "due_days": cfg.review_due_days})
