@@ -64,9 +64,10 @@ def test_the_months_figures(db, people, use_cases, key, make_user, actor_of):
     assert out["override_rate"] == 0.2 and out["modified_rate"] == 0.2
     assert out["remedies"]["appeal_filed"] == 1 and out["remedies"]["appeal_reversed"] == 1
     assert out["remedies"]["reversal_rate"] == 1.0 and out["days"] == [{"day": "2026-11-10", "recorded": 5, "refused": 1}]
+    assert [(o["reviewer"], o["decisions"], o["overrode"]) for o in out["by_operator"]] == [("officer.ng", 5, 1)]
     assert december["recorded"] == 0 and december["days"] == []
     html = summary_render.render_html(out, NOW)
-    assert "override rate (of reviewed)" in html and "20.0%" in html and "<svg" in html
+    assert "override rate (of reviewed)" in html and "20.0%" in html and "<svg" in html and "officer.ng" in html
     assert summary_render.render_pdf(out, NOW).startswith(b"%PDF")
 
 

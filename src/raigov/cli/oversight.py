@@ -45,6 +45,11 @@ def stats(use_case: str, json_: bool = typer.Option(False, "--json"),
     console.print(f"  notices: {rm['notice_missing']} of {rm['notice_owed']} owed not given; appeals: "
                   f"{rm['appeal_filed']} filed, {rm['appeal_reversed']} of {rm['appeals_decided']} decided reversed"
                   + (" (past the reversal threshold: reviewers asked to look again)" if rm["reversal_alert"] else ""))
+    for o in out["by_operator"]:
+        share, over = o["share_of_reviewed"], o["override_rate"]
+        console.print(f"  operator {o['reviewer']}: {o['decisions']} reviewed "
+                      f"({'n/a' if share is None else f'{share:.1%}'} of the use case's), modified {o['modified']}, "
+                      f"overrode {o['overrode']} (override rate {'n/a' if over is None else f'{over:.1%}'})")
 
 
 @app.command()
