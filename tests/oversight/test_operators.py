@@ -71,3 +71,23 @@ def test_cli_api_and_page(db, client, people, use_cases, key, cli_env, token_for
     page = client.get(f"/oversight/use-cases/{low}")
     assert page.status_code == 200 and "By operator" in page.text and "officer.ray" in page.text
     assert "16.7 %" in page.text and "75.0 %" in page.text
+
+
+def test_the_migration_counts_the_decisions_recorded_before(db, people, use_cases, key):
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from raigov.db.migrate import alembic_config, upgrade
+
+    _record(db, people, key, use_cases["low"])
+
+    def counts() -> list[tuple]:
+        with db.transaction() as s:
+            return sorted(s.execute(select(OperatorCount.use_case_id, OperatorCount.day, OperatorCount.reviewer,
+                                           OperatorCount.human_action, OperatorCount.count)).all())
+
+    before = counts()
+    cfg = alembic_config(db)
+    command.downgrade(cfg, ScriptDirectory.from_config(cfg).get_revision("0021_oversight_operators").down_revision)
+    upgrade(db)
+    assert counts() == before and len(before) == 4
