@@ -34,7 +34,8 @@ def test_the_demo_oversight_and_its_credentials(db, settings, system):
         appeals = s.execute(select(Appeal.status, Appeal.outcome, Appeal.decided_by, Appeal.channel)).all()
         outcomes = sorted(o for st, o, _, _ in appeals if st == "decided")
         waiting = [a for a in appeals if a.status == "open"]
-        stats = oversight.stats(s, Actor.system("test"), o["use_case"])["remedies"]
+        full = oversight.stats(s, Actor.system("test"), o["use_case"])
+        stats = full["remedies"]
         due = appeals_clock.due(s, agency_today(settings), settings)
     assert outcomes.count("reversed") >= 3 and "upheld" in outcomes and "modified" in outcomes
     assert len(waiting) == 1 and {a.decided_by for a in appeals if a.status == "decided"} == {"user:cbp.appeals"}
@@ -42,6 +43,9 @@ def test_the_demo_oversight_and_its_credentials(db, settings, system):
     assert stats["appeal_filed"] == len(appeals) and stats["appeal_reversed"] == outcomes.count("reversed")
     assert stats["reversal_alert"] is True  # the reversals reach the threshold: the reviewers are asked to look again
     assert any(n.kind == "appeal_reversals" for n in due)
+    ops = {r["reviewer"]: r for r in full["by_operator"]}  # the four officers, each with overrides before the quiet month
+    assert set(ops) == {"cbp.officer.ali", "cbp.officer.baker", "cbp.officer.chen", "cbp.officer.diaz"}
+    assert sum(r["decisions"] for r in ops.values()) == full["reviewed"] and all(r["overrode"] > 0 for r in ops.values())
     with TestClient(create_app(settings, db)) as client:
         h = {"Authorization": f"Bearer {o['token']}"}
         body = {"decision_id": "TRY-1", "use_case": o["use_case"], "ai_version": "targeting-model-4.2",
