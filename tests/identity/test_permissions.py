@@ -72,6 +72,7 @@ EXPECTED: dict[str, set[str]] = {
     "oversight.notice.manage": {"submitter", "component_ai_lead"},
     "oversight.notice.read": {"service", "submitter", "component_ai_lead", "appeals_officer", "caio", "caio_delegate",
                               "privacy_reviewer", "crcl_reviewer", "auditor", "system"},
+    "oversight.summary.store": {"component_ai_lead", "caio", "caio_delegate", "system"},
     "monitoring.monitor.read": {"submitter", "component_ai_lead", *REVIEWERS, "caio", "caio_delegate", "te_engineer",
                                 "auditor", "system"},
     "monitoring.monitor.manage": {"submitter", "component_ai_lead", "te_engineer", "caio", "caio_delegate", "system"},

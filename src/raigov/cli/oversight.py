@@ -45,6 +45,11 @@ def stats(use_case: str, json_: bool = typer.Option(False, "--json"),
     console.print(f"  notices: {rm['notice_missing']} of {rm['notice_owed']} owed not given; appeals: "
                   f"{rm['appeal_filed']} filed, {rm['appeal_reversed']} of {rm['appeals_decided']} decided reversed"
                   + (" (past the reversal threshold: reviewers asked to look again)" if rm["reversal_alert"] else ""))
+    for o in out["by_operator"]:
+        share, over = o["share_of_reviewed"], o["override_rate"]
+        console.print(f"  operator {o['reviewer']}: {o['decisions']} reviewed "
+                      f"({'n/a' if share is None else f'{share:.1%}'} of the use case's), modified {o['modified']}, "
+                      f"overrode {o['overrode']} (override rate {'n/a' if over is None else f'{over:.1%}'})")
 
 
 @app.command()
@@ -207,3 +212,44 @@ def appeals(status: str = typer.Option("open", "--status", help="open (by due da
         console.print(f"appeal {a['id']}  {a['use_case']}  decision {a['decision']}  due {a['due_on']}  {state}")
     if not rows:
         console.print(f"no {status} appeals")
+
+
+@app.command()
+@handle_errors
+def summary(use_case: str, month: str = typer.Option(..., "--month", help="the month, YYYY-MM"),
+            json_: bool = typer.Option(False, "--json"),
+            html: str = typer.Option(None, "--html", help="write the summary as HTML to this file"),
+            pdf: str = typer.Option(None, "--pdf", help="write the summary as PDF to this file"),
+            store: bool = typer.Option(False, "--store", help="store the PDF as evidence of the use case's "
+                                       "human-oversight and monitoring practices")) -> None:
+    """A use case's monthly oversight summary: decisions, share reviewed, override rate, per operator, appeals and
+    reversals, refused attempts and alerts (from the counts, never the ledger)."""
+    from pathlib import Path
+
+    from raigov.db.base import utcnow
+    from raigov.oversight import summary as monthly
+    from raigov.oversight import summary_render
+
+    db = ready_database()
+    with db.transaction(read=True) as s:
+        out = monthly.build(s, system_actor(), use_case, month)
+    now = utcnow()
+    if html:
+        Path(html).write_text(summary_render.render_html(out, now), encoding="utf-8")
+    if pdf:
+        Path(pdf).write_bytes(summary_render.render_pdf(out, now))
+    if store:
+        from raigov.cli.common import settings
+
+        with db.transaction() as s:
+            ev = monthly.store(s, system_actor(), settings(), use_case, month)
+            out["evidence"] = {"id": ev.id, "sha256": ev.sha256, "title": ev.title}
+    if json_:
+        print_json(out)
+        return
+    console.print(summary_render.title_of(out))
+    for measure, value in summary_render.headline_rows(out):
+        console.print(f"  {measure}: {value}")
+    console.print(f"  alerts: {len(out['alerts'])}")
+    if store:
+        console.print(f"stored as evidence {out['evidence']['id']}: {out['evidence']['title']}")

@@ -4,7 +4,9 @@ favourable, some searches, seizures and citations, each adverse one reviewed wit
 modified or overrode about one output in ten until a month ago and none since, so the oversight jobs open an
 automation-bias alert; one busy day went past the use case's authorized scale (a scale alert); a few attempts
 were refused (no human review, no other basis, an untrained reviewer). A TSA face-recognition use with a manual
-alternative carries a few U.S. citizens' opt-outs. ``demo-credentials.json`` gains ``"oversight"``: the use case,
+alternative carries a few U.S. citizens' opt-outs. Travelers appealed some adverse decisions: the CBP appeals
+officer upheld, modified and reversed them (enough reversals to ask the reviewers to look again), and one appeal
+waits for the officer. ``demo-credentials.json`` gains ``"oversight"``: the use case,
 a reviewer on its roster and the CBP token, so that anyone can record a decision at once.
 Reproducible (fixed seed; dates follow the day of loading). Idempotent: skipped when the ledger holds decisions."""
 
@@ -45,6 +47,15 @@ KINDS = (("favourable", 0.70), ("informational", 0.10), ("search", 0.12), ("othe
 BASES = {"search": ["document inspection", "interview"], "seizure": ["physical inspection", "record check"],
          "citation": ["record check"], "other_adverse": ["interview"]}
 BATCH = 5000
+APPEALS_OFFICER = "cbp.appeals"  # demo/agency.py: appeals_officer@CBP
+# (days ago the contested decision was made, who files, outcome or None: open); decided 12 days after filing
+APPEALS = ((70, "system", "upheld"), (62, "staff", "reversed"), (55, "system", "modified"), (48, "system", "reversed"),
+           (41, "staff", "upheld"), (34, "system", "reversed"), (27, "system", "reversed"), (9, "system", None))
+GROUNDS = {"system": "The traveler contests the referral: the documents were in order and the search found nothing.",
+           "staff": "Filed at the port's counter: the traveler says the seizure was based on the score alone."}
+RATIONALE = {"upheld": "The record check and the interview support the decision independently of the score.",
+             "modified": "The search stands; the citation is withdrawn as the interview explained the discrepancy.",
+             "reversed": "Nothing but the score supported the referral; the traveler's record is to be corrected."}
 
 
 def _actor(session: Session, username: str) -> Actor:
@@ -91,6 +102,30 @@ def _refused(bid: str, today: dt.date) -> list[DecisionIn]:
     return out
 
 
+def _appeals(session: Session, system: Actor, bid: str, today: dt.date) -> dict:
+    """Appeals against adverse decisions of `bid` (APPEALS): filed by the system or by the appeals officer at
+    intake, decided 12 days later by the officer, except the last, which waits for the officer."""
+    officer = _actor(session, APPEALS_OFFICER)
+    uc_id = session.scalar(select(UseCase.id).where(UseCase.business_id == bid))
+    made: dict[str, int] = {}
+    for back, channel, outcome in APPEALS:
+        day = today - dt.timedelta(days=back)
+        start = dt.datetime.combine(day, dt.time(0), agency_zone())
+        pk = session.scalar(select(Decision.id).where(
+            Decision.use_case_id == uc_id, Decision.kind.in_(("search", "seizure", "citation")),
+            Decision.decided_at >= start, Decision.decided_at < start + dt.timedelta(days=1)).order_by(Decision.id))
+        if pk is None:
+            continue
+        filed = start.astimezone(dt.UTC) + dt.timedelta(days=3, hours=15)
+        appeal, _ = oversight.file_appeal(session, system if channel == "system" else officer, pk, GROUNDS[channel],
+                                          now=filed)
+        if outcome is not None:
+            oversight.decide_appeal(session, officer, appeal.id, outcome, RATIONALE[outcome],
+                                    now=filed + dt.timedelta(days=12))
+        made[outcome or "open"] = made.get(outcome or "open", 0) + 1
+    return made
+
+
 def _tsa_face_recognition(session: Session, lead: Actor, key: bytes) -> str | None:
     """The first TSA face-recognition use case the packs give U.S. citizens an opt-out from, with five opt-outs."""
     for bid in session.scalars(select(UseCase.business_id).join(OrgUnit, OrgUnit.id == UseCase.org_unit_id)
@@ -132,10 +167,11 @@ def load_oversight(session: Session, settings: Settings, done: dict, creds: dict
             pending = []
     refused = oversight.record_decisions(session, system, key, _refused(bid, today))
     alerts = oversight.evaluate_signals(session, today, Actor.system("demo"))
+    appeals = _appeals(session, system, bid, today)
     fr = _tsa_face_recognition(session, _actor(session, "tsa.lead"), key)
     creds["oversight"] = {"use_case": bid, "reviewer": OFFICERS[0], "token": creds["service_token"]["token"]}
     seconds = round(time.monotonic() - started, 1)
-    log.info("demo oversight: %d decisions, %d refused, %d alerts in %.1f s", made, len(refused.refusals), len(alerts),
-             seconds)
+    log.info("demo oversight: %d decisions, %d refused, %d alerts, appeals %s in %.1f s", made, len(refused.refusals),
+             len(alerts), appeals, seconds)
     return {"use_case": bid, "decisions": made, "refused": len(refused.refusals), "alerts": [a.kind for a in alerts],
-            "opt_outs": fr, "seconds": seconds}
+            "opt_outs": fr, "appeals": appeals, "seconds": seconds}

@@ -275,6 +275,9 @@ def record_decisions(session: Session, actor: Actor, key: bytes, decisions: list
         counts.add(session, Counter((rows[i]["use_case_id"], agency_today(now=rows[i]["decided_at"]), rows[i]["kind"],
                                      rows[i]["human_action"], Outcome.RECORDED) for i in new))
         remedy_counts.add_notices(session, [rows[i] for i in new])
+        counts.add_operators(session, Counter((rows[i]["use_case_id"], agency_today(now=rows[i]["decided_at"]),
+                                               rows[i]["reviewer"], rows[i]["human_action"])
+                                              for i in new if rows[i]["reviewer"] is not None))
         if returned is not None:  # the ids came back with the insert: one round trip fewer under the append lock
             ids = {i: returned[n] for n, i in enumerate(new)}
     if ids is None:

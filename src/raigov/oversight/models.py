@@ -152,3 +152,17 @@ class Alert(Base):
     __table_args__ = (UniqueConstraint("use_case_id", "kind", "day"),
                       Index("ix_oversight_alerts_status_use_case_id", "status", "use_case_id"))
 from raigov.oversight.remedy_models import Appeal, RemedyCount, UseCaseNotice  # noqa: E402,F401  (notices, appeals)
+
+
+class OperatorCount(Base):
+    """How many recorded decisions, per use case, agency day, reviewer and human action (accepted, modified,
+    overrode): the per-operator figures, added to in the recording transaction as the daily counts are, so that
+    pages never scan the ledger. Decisions without a reviewer (human action none) are not counted here."""
+
+    __tablename__ = "oversight_operator_counts"
+
+    use_case_id: Mapped[int] = mapped_column(ForeignKey("use_cases.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    reviewer: Mapped[str] = mapped_column(String(200), primary_key=True)
+    human_action: Mapped[str] = mapped_column(String(12), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)

@@ -14,7 +14,7 @@ from raigov.inventory.access import component_of, readable
 from raigov.inventory.models import UseCase
 from raigov.oversight import remedy_counts
 from raigov.oversight.ledger import item_of
-from raigov.oversight.models import DailyCount, Decision
+from raigov.oversight.models import DailyCount, Decision, OperatorCount
 from raigov.oversight.people import use_case
 from raigov.oversight.vocab import HumanAction, Outcome
 
@@ -81,7 +81,35 @@ def stats(session: Session, actor: Actor, business_id: str, since: dt.date | Non
             "by_human_action": by_action, "reviewed": reviewed,
             "override_rate": round(by_action[HumanAction.OVERRODE] / reviewed, 6) if reviewed else None,
             "days": [{"day": day, **v} for day, v in sorted(days.items())],
-            "remedies": remedy_counts.stats(session, uc.id, since, until)}  # notices and appeals (remedy_counts.py)
+            "remedies": remedy_counts.stats(session, uc.id, since, until),  # notices and appeals (remedy_counts.py)
+            "by_operator": by_operator(session, uc.id, reviewed, since, until)}
+
+
+def by_operator(session: Session, use_case_id: int, reviewed: int, since: dt.date | None = None,
+                until: dt.date | None = None) -> list[dict]:
+    """Per reviewer of the use case (from the operator counts): the decisions they reviewed, their share of the
+    use case's reviewed decisions, how many they accepted, modified and overrode, and their override and
+    modification rates. Most decisions first."""
+    where = [OperatorCount.use_case_id == use_case_id]
+    if since is not None:
+        where.append(OperatorCount.day >= since)
+    if until is not None:
+        where.append(OperatorCount.day <= until)
+    per: dict[str, dict] = {}
+    for reviewer, action, n in session.execute(
+            select(OperatorCount.reviewer, OperatorCount.human_action, func.sum(OperatorCount.count)).where(*where)
+            .group_by(OperatorCount.reviewer, OperatorCount.human_action)):
+        row = per.setdefault(reviewer, {"reviewer": reviewer, "decisions": 0, "accepted": 0, "modified": 0,
+                                        "overrode": 0})
+        row[action] = row.get(action, 0) + int(n)
+        row["decisions"] += int(n)
+    out = []
+    for row in per.values():
+        d = row["decisions"]
+        out.append({**row, "share_of_reviewed": round(d / reviewed, 6) if reviewed else None,
+                    "override_rate": round(row["overrode"] / d, 6) if d else None,
+                    "modified_rate": round(row["modified"] / d, 6) if d else None})
+    return sorted(out, key=lambda r: (-r["decisions"], r["reviewer"]))
 
 
 def overview(session: Session, actor: Actor) -> list[dict]:

@@ -20,4 +20,5 @@ CONTRIBUTES = Contribution(
                   objects={"oversight_alert": "raigov.oversight.signals:alert_objects"}),
             Clock("oversight_appeals", "raigov.oversight.appeals_clock:due",
                   objects={"appeal": "raigov.oversight.appeals_clock:objects"}),),
+    chores=("raigov.oversight.summary:monthly_summaries",),
 )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from raigov.audit.service import record
 from raigov.db.base import utcnow
 from raigov.errors import FieldError, ValidationFailed
-from raigov.identity.permissions import Actor, components_visible, require
+from raigov.identity.permissions import Actor, can, components_visible, require
 from raigov.inventory.access import component_of, in_units
 from raigov.inventory.models import UseCase
 from raigov.oversight.declared import unjustified
@@ -101,6 +101,16 @@ def justify_protected(session: Session, actor: Actor, business_id: str, justific
     record(session, actor, "oversight.protected.justify", "use_case", uc.business_id, state, state)
     session.flush()
     return settings_out(row, uc.business_id)
+
+
+def settings_page(session: Session, actor: Actor, business_id: str) -> dict:
+    """The settings (get_settings) with what the actor may change on the use case's page, and the vocabulary."""
+    uc = use_case(session, business_id)
+    comp = component_of(uc)
+    return {**get_settings(session, actor, business_id), "characteristics": characteristics(),
+            "may_set_scale": can(actor, "oversight.scale.set", comp),
+            "may_declare": can(actor, "oversight.protected.declare", comp),
+            "may_justify": can(actor, "oversight.protected.justify", comp)}
 
 
 def settings_for(session: Session, use_case_id: int) -> UseCaseOversight | None:

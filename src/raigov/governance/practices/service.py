@@ -180,9 +180,10 @@ def check_attach(session: Session, actor: Actor, business_id: str) -> None:
 def add_file(session: Session, actor: Actor, settings: Settings, business_id: str, data: bytes, *, filename: str,
              title: str, category: str, dated_on: dt.date | None = None, expires_on: dt.date | None = None,
              practice: str | None = None, details: dict | None = None,
-             action: str = "governance.evidence.attach") -> Evidence:
+             action: str = "governance.evidence.attach", also: tuple[str, ...] = ()) -> Evidence:
     """Store a file (content-addressed) and attach it to a use case (and one of its practices). ``action``: the
-    permission checked; a domain that generates the file (the monitoring report) names its own."""
+    permission checked; a domain that generates the file (the monitoring report) names its own. ``also``: further
+    practices of the use case the same file is evidence of (linked, not copied)."""
     uc = inventory.get_use_case(session, actor, business_id)
     require(actor, action, component_of(uc))
     title, dated_on = _evidence_common(category, title, dated_on, expires_on)
@@ -196,6 +197,8 @@ def add_file(session: Session, actor: Actor, settings: Settings, business_id: st
     session.add(ev)
     session.flush()
     _link(session, actor, ev, uc, pr)
+    for item in also:
+        _link(session, actor, ev, uc, get_practice(session, uc, item))
     return ev
 
 

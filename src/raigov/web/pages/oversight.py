@@ -1,20 +1,28 @@
 """Oversight pages: the use cases whose decisions the person may read, with their counts (from the daily
 counts), a use case's newest decisions and statistics, and one decision with its proof checked. Read only:
-decisions are recorded by operational systems through the API."""
+decisions are recorded by operational systems through the API. The use case's page also carries the forms review
+uses to set its authorized scale, declare the protected characteristics its model takes as inputs and (CRCL)
+approve their justification (errors at the field; the rules live in raigov.oversight.review)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
+from fastapi.responses import RedirectResponse
 
+from raigov.errors import RaigovError, ValidationFailed
 from raigov.identity.permissions import can, require
 from raigov.oversight import service as oversight
-from raigov.web.deps import require_page_actor, uow
+from raigov.oversight.review import settings_page
+from raigov.web import flash
+from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, uow
+from raigov.web.pages.forms import field_errors
 from raigov.web.params import INT64_MAX
 from raigov.web.templating import render
 
 router = APIRouter(prefix="/oversight", include_in_schema=False)
+flash.register({"oversight.settings_saved": "Oversight settings saved."})
 
 
 @router.get("")
@@ -27,15 +35,61 @@ def index(request: Request):
     return render(request, "oversight/index.html", {"nav": "oversight", "rows": rows, "alerts": alerts})
 
 
-@router.get("/use-cases/{business_id}")
-def use_case(request: Request, business_id: str):
+def _use_case_page(request: Request, business_id: str, values: dict | None = None, errors: dict | None = None,
+                   status: int = 200):
     actor = require_page_actor(request)
     with uow(request) as s:
         st = oversight.stats(s, actor, business_id)
         decisions = oversight.list_decisions(s, actor, business_id, limit=50)
         alerts = oversight.visible_alerts(s, actor, business_id)
-    return render(request, "oversight/use_case.html", {"nav": "oversight", "stats": st, "decisions": decisions,
-                                                       "alerts": alerts})
+        settings = settings_page(s, actor, business_id)
+    return render(request, "oversight/use_case.html", {
+        "nav": "oversight", "stats": st, "decisions": decisions, "alerts": alerts, "settings": settings,
+        "values": values or {}, "errors": errors or {}, "flash": flash.banner(request)}, status)
+
+
+@router.get("/use-cases/{business_id}")
+def use_case(request: Request, business_id: str):
+    return _use_case_page(request, business_id)
+
+
+def _scale(value: str) -> int | None:
+    value = value.strip().replace(",", "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ValidationFailed.one("authorized_scale", "a whole number of subjects per day, or empty for none")
+    return int(value)
+
+
+@router.post("/use-cases/{business_id}/settings/{what}")
+async def save_settings(request: Request, business_id: str, what: str):
+    """One of the three forms: ``scale``, ``protected-inputs``, ``justification``."""
+    actor = require_page_actor(request)
+    form = await request.form()
+    check_csrf(request, form.get(CSRF_FIELD))
+    values = {"authorized_scale": str(form.get("authorized_scale") or ""),
+              "characteristics": [str(c) for c in form.getlist("characteristics")],
+              "justification": str(form.get("justification") or "")}
+    try:
+        with uow(request) as s:
+            if what == "scale":
+                oversight.set_scale(s, actor, business_id, _scale(values["authorized_scale"]))
+            elif what == "protected-inputs":
+                oversight.declare_protected(s, actor, business_id, values["characteristics"])
+            elif what == "justification":
+                oversight.justify_protected(s, actor, business_id, values["justification"])
+            else:
+                raise ValidationFailed.one("form", "unknown form")
+    except RaigovError as exc:
+        if exc.status in (403, 404):
+            raise
+        errors = {k.split(".")[0]: v for k, v in reversed(field_errors(exc).items())}
+        if what == "justification" and "characteristics" in errors:  # nothing declared: said at the approval
+            errors["justification"] = errors.pop("characteristics")
+        return _use_case_page(request, business_id, {**values, "form": what}, errors, 422)
+    return RedirectResponse(flash.done_url(f"/oversight/use-cases/{business_id}#settings", "oversight.settings_saved"),
+                            status_code=303)
 
 
 @router.get("/decisions/{decision_id}")
