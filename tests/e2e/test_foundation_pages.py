@@ -52,7 +52,7 @@ def test_pages_are_accessible_and_work(page, make_user, backend):
     page.get_by_label("Initial password").fill("Another-Good-Passphrase-1")
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url("**/admin/users/tsa.owner?created=1")
-    assert "submitter" in page.locator("table").first.inner_text()
+    assert "Use case owner" in page.locator("table").first.inner_text()
     assert_accessible(page, "user detail")
     # a deciding role waits for a second person: shown pending, listed for the CAIO's office
     page.get_by_label("Role", exact=True).select_option("rug_member")

@@ -14,10 +14,11 @@ from raigov.identity.roles import DECIDING_ROLES, DEPARTMENT_ONLY, ROLES
 from raigov.identity.schemas import RoleGrantIn, UserCreate
 from raigov.web.deps import CSRF_FIELD, check_csrf, require_page_actor, settings_of, uow
 from raigov.web.pages.forms import field_errors
-from raigov.web.params import Flag, RowId
+from raigov.web.params import Flag, PageNo, RowId
 from raigov.web.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
+USERS_PAGE = 40  # accounts per page of /admin/users
 
 
 def _units(request: Request):
@@ -26,15 +27,18 @@ def _units(request: Request):
 
 
 @router.get("/users")
-def users(request: Request, q: str = ""):
+def users(request: Request, q: str = "", page: PageNo = 1):
     actor = require_page_actor(request)
     with uow(request) as s:
         rows = [identity.user_out(u) for u in identity.list_users(s, actor)]
     if q:
         ql = q.lower()
         rows = [u for u in rows if ql in u.username or ql in u.display_name.lower() or any(ql in r.role for r in u.roles)]
-    return render(request, "admin/users.html", {"users": rows, "q": q, "roles": ROLES,
-                                                "pending": sum(r.status == "pending" for u in rows for r in u.roles)})
+    pages = max(1, -(-len(rows) // USERS_PAGE))
+    page = min(page, pages)
+    return render(request, "admin/users.html", {
+        "users": rows[(page - 1) * USERS_PAGE:page * USERS_PAGE], "total": len(rows), "page": page, "pages": pages,
+        "q": q, "roles": ROLES, "pending": sum(r.status == "pending" for u in rows for r in u.roles)})
 
 
 def _new_form(request: Request, values: dict, errors: dict, status: int = 200):

@@ -15,7 +15,7 @@ from raigov.web.params import PageNo, Seq
 from raigov.web.templating import render
 
 router = APIRouter(prefix="/audit", include_in_schema=False)
-PAGE = 50
+PAGE = 25
 
 
 def _day(value: str, field: str, zone) -> datetime | None:
