@@ -99,6 +99,27 @@ async def open_incident(request: Request, business_id: str):
         alert_id=int(alert) if alert.isdigit() else None), "monitoring.incident_opened")
 
 
+@router.post("/monitoring/incidents/from/{kind}/{source_id}")
+async def open_from_source(request: Request, kind: str, source_id: RowId):
+    """The button on a source's page (an oversight alert, a reversed appeal, a feedback report, a monitoring
+    alert): opens the incident and shows it on the use case's monitoring page; a refusal is shown there."""
+    actor = require_page_actor(request)
+    form = await _form(request)
+    if kind not in incidents.SOURCES:
+        raise NotFound(f"no such source {kind!r}")
+    with uow(request, read=True) as s:
+        bid = incidents.source_facts(s, actor, kind, source_id)["use_case"]
+    try:
+        with uow(request) as s:
+            inc = incidents.open_from_source(s, actor, kind, source_id, severity=form.get("severity", ""))
+            anchor = f"incident-{inc.id}"
+    except RaigovError as exc:
+        if exc.status in (403, 404):
+            raise
+        return _page(request, bid, {"form": "; ".join(field_errors(exc).values())}, form, "", status_code=422)
+    return RedirectResponse(flash.done_url(_url(bid), "monitoring.incident_opened") + f"#{anchor}", status_code=303)
+
+
 def _bid_of_incident(request: Request, incident_id: int) -> str:
     actor = require_page_actor(request)
     with uow(request, read=True) as s:
