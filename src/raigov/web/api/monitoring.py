@@ -36,6 +36,9 @@ class WindowIn(BaseModel):
     rows: StrictInt
     features: dict[str, list[StrictInt]]
     outcomes: dict[str, list[StrictInt]] = Field(default_factory=dict)
+    biometric: dict | None = Field(None, description="face-recognition monitors: {\"threshold\": the monitor's "
+                                   "threshold, \"groups\": {group: {\"n_gen\", \"fnm\", \"n_imp\", \"fm\"}}} "
+                                   "(docs/monitoring.md)")
 
 
 class NoteIn(BaseModel):
@@ -98,7 +101,7 @@ async def record_window(request: Request, actor: ActorDep, monitor_id: Pk):
         with uow(request) as s:
             body = parse_body(WindowIn, raw)
             win, alerts = service.record_window(s, actor, monitor_id, body.period_start, body.period_end,
-                                                body.model_dump(include={"rows", "features", "outcomes"}))
+                                                body.model_dump(include={"rows", "features", "outcomes", "biometric"}))
             return {"id": win.id, "rows": win.rows, "drift": win.drift, "results": win.results,
                     "alerts": [_alert_out(a) for a in alerts]}
 

@@ -28,7 +28,8 @@ flash.register({"monitoring.alert_closed": "Alert closed.", "monitoring.incident
                 "monitoring.suspended": "The use case is suspended.", "monitoring.lifted": "The suspension is lifted.",
                 "monitoring.incident_closed": "Incident closed.",
                 "monitoring.report_stored": "The report is stored as evidence (PDF) of the use case's monitoring."})
-METRIC_LABELS = {"psi": "PSI", "chi2_p_adjusted": "Chi-square p (adjusted)", "selection_rate_ratio": "Selection-rate ratio"}
+METRIC_LABELS = {"psi": "PSI", "chi2_p_adjusted": "Chi-square p (adjusted)", "selection_rate_ratio": "Selection-rate ratio",
+                 "fmr_max_min_ratio": "FMR max/min ratio", "fnmr_max_min_ratio": "FNMR max/min ratio"}
 
 
 def _url(business_id: str) -> str:
