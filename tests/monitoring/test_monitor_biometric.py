@@ -110,6 +110,7 @@ def test_bad_biometric_counts_are_refused_naming_the_field_and_nothing_is_writte
     for bad, field in (({"threshold": 0.7, "groups": {"A": ok}}, "biometric.threshold"),
                        ({"threshold": T, "groups": {"A": {**ok, "fm": 1001}}}, "biometric.groups.A.fm"),
                        ({"threshold": T, "groups": {"A": {**ok, "fnm": -1}}}, "biometric.groups.A.fnm"),
+                       ({"threshold": T, "groups": {"A": {**ok, "n_imp": 2**70}}}, "biometric.groups.A.n_imp"),
                        ({"threshold": T, "groups": {"A": {"n_gen": 1}}}, "biometric.groups.A"),
                        ({"threshold": T, "groups": {}}, "biometric.groups"),
                        ({"threshold": T, "groups": {"A": {k: 0 for k in ok}}}, "biometric.groups"),

@@ -24,6 +24,7 @@ from raigov.errors import ValidationFailed
 from raigov.evaluation.pipeline import criteria as pack_criteria
 
 KEYS = ("n_gen", "fnm", "n_imp", "fm")
+MAX_COUNT = 2**53  # exact in a float, far from int64's limit when groups are summed
 DEFAULT_PACK = "dhs-026-11"
 RULES = {
     # which criterion of the monitor's pack each rule reads; the severity is the monitor's rule (windows.DEFAULT_RULES)
@@ -74,8 +75,8 @@ def check(cfg: dict | None, body) -> dict | None:
             raise ValidationFailed.one(field, f"must have exactly the counts {', '.join(KEYS)}")
         for k in KEYS:
             v = c[k]
-            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-                raise ValidationFailed.one(f"{field}.{k}", "must be a whole number, not negative")
+            if not isinstance(v, int) or isinstance(v, bool) or v < 0 or v > MAX_COUNT:
+                raise ValidationFailed.one(f"{field}.{k}", f"must be a whole number from 0 to {MAX_COUNT}")
         if c["fnm"] > c["n_gen"]:
             raise ValidationFailed.one(f"{field}.fnm", "more false non-matches than genuine comparisons",
                                        "counts-mismatch")
