@@ -81,6 +81,9 @@ def create(
     label: str = typer.Option(None, "--label", help="Label column (0/1)"),
     prediction: str = typer.Option(None, "--prediction", help="Prediction column (0/1)"),
     starts_on: str = typer.Option(None, "--starts-on", help="YYYY-MM-DD: the first window is due a cadence after"),
+    biometric_threshold: float = typer.Option(None, "--biometric-threshold",
+                                              help="Face recognition: the match threshold of the windows' FMR/FNMR counts"),
+    biometric_pack: str = typer.Option("dhs-026-11", "--biometric-pack", help="The pack whose criteria bound FMR/FNMR"),
     as_json: bool = typer.Option(False, "--json"),
 ):
     """Create a monitor of a use case, its reference profile counted from the reference file."""
@@ -91,7 +94,8 @@ def create(
         mon = service.create_monitor(s, system_actor(), use_case, name=name, reference=str(reference), numeric=numeric,
                                      categorical=categorical, cadence=cadence, grace_days=grace_days, bins=bins,
                                      top_k=top_k, group=group, label=label, prediction=prediction,
-                                     starts_on=_day(starts_on, "--starts-on"))
+                                     starts_on=_day(starts_on, "--starts-on"), biometric_threshold=biometric_threshold,
+                                     biometric_pack=biometric_pack)
         out = {"id": mon.id, "name": mon.name, "use_case": use_case, "reference_rows": mon.reference_rows}
     if as_json:
         print_json(out)

@@ -93,7 +93,8 @@ class MonitorAlert(Base):
 
 
 class Incident(Base):
-    """An AI incident of a use case: opened from an alert or by hand; while `suspended_at` is set and
+    """An AI incident of a use case: opened by hand or from its source (`source_kind`, `source_id`: a monitoring
+    alert, an oversight alert, a reversed appeal or a public feedback report); while `suspended_at` is set and
     `lifted_at` is not, the use case is suspended (a gate reason)."""
 
     __tablename__ = "monitor_incidents"
@@ -101,6 +102,9 @@ class Incident(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     use_case_id: Mapped[int] = mapped_column(ForeignKey("use_cases.id"), nullable=False)
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("monitor_alerts.id"), nullable=True)
+    # where it came from (incidents.SOURCES): monitor_alert | oversight_alert | appeal | feedback; None: by hand
+    source_kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    source_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     title: Mapped[str] = mapped_column(String(300), nullable=False)
     what_happened: Mapped[str] = mapped_column(Text, nullable=False)
     affected: Mapped[str] = mapped_column(Text, nullable=False, default="")

@@ -13,7 +13,8 @@ from raigov.governance import gate as G
 from raigov.monitoring.models import Incident, Monitor, MonitorAlert, MonitorWindow
 
 METRIC_WORDS = {"psi": "PSI", "chi2_p_adjusted": "chi-square p (Benjamini-Hochberg adjusted)",
-                "selection_rate_ratio": "selection-rate ratio"}
+                "selection_rate_ratio": "selection-rate ratio", "fmr_max_min_ratio": "FMR max/min ratio",
+                "fnmr_max_min_ratio": "FNMR max/min ratio"}
 
 
 def _num(x: float) -> str:
@@ -24,6 +25,8 @@ def alert_words(a: MonitorAlert, start: dt.date | None, end: dt.date | None) -> 
     """One alert in plain words: metric, feature (or group), value against threshold, window."""
     what = METRIC_WORDS.get(a.metric, a.metric)
     on = f"group '{a.group_name}'" if a.group_name else f"'{a.feature}'"
+    if a.metric in ("fmr_max_min_ratio", "fnmr_max_min_ratio"):
+        on = f"the groups (highest: '{a.group_name}')"
     cmp = "below" if a.metric in ("chi2_p_adjusted", "selection_rate_ratio") else "above"
     when = f" in the window {start.isoformat()} to {end.isoformat()}" if start and end else ""
     return f"{what} of {on} {_num(a.value)} {cmp} {_num(a.threshold)}{when}"

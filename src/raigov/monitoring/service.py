@@ -25,6 +25,7 @@ from raigov.governance.common import clean, component_of
 from raigov.identity.permissions import Actor, require
 from raigov.inventory import service as inventory
 from raigov.inventory.models import UseCase
+from raigov.monitoring import biometric
 from raigov.monitoring.models import Monitor, MonitorAlert, MonitorWindow
 
 SEVERITY_RANK = {"medium": 1, "high": 2}
@@ -54,8 +55,11 @@ def create_monitor(session: Session, actor: Actor, business_id: str, *, name: st
                    numeric: list[str] = (), categorical: list[str] = (), cadence: str = "weekly",
                    grace_days: int = 0, bins: int = 10, top_k: int = 20, rules: dict | None = None,
                    group: str | None = None, label: str | None = None, prediction: str | None = None,
-                   starts_on: dt.date | None = None) -> Monitor:
-    """A monitor of the use case, its reference profile counted from the `reference` file (CSV or Parquet)."""
+                   starts_on: dt.date | None = None, biometric_threshold: float | None = None,
+                   biometric_pack: str = "dhs-026-11") -> Monitor:
+    """A monitor of the use case, its reference profile counted from the `reference` file (CSV or Parquet). With
+    `biometric_threshold`, a face-recognition monitor: its windows may carry FMR/FNMR counts per group at that
+    threshold, checked against the criteria of `biometric_pack` (monitoring/biometric.py)."""
     from raigov.monitoring.ingest import reference_profile  # NumPy, pyarrow: only when a monitor is made
     from raigov.monitoring.windows import CADENCES, merge_rules
 
@@ -67,6 +71,7 @@ def create_monitor(session: Session, actor: Actor, business_id: str, *, name: st
     if grace_days < 0 or grace_days > 90:
         raise ValidationFailed.one("grace_days", "between 0 and 90 days")
     merged = merge_rules(rules)
+    bio = biometric.config(biometric_threshold, biometric_pack)
     if (label is None) != (prediction is None):
         raise ValidationFailed.one("label" if label is None else "prediction",
                                    "outcomes need both a label and a prediction column")
@@ -76,7 +81,8 @@ def create_monitor(session: Session, actor: Actor, business_id: str, *, name: st
     mon = Monitor(use_case_id=uc.id, name=name, cadence=cadence, cadence_days=CADENCES[cadence],
                   grace_days=grace_days, rules=merged, spec=spec.as_dict(), reference=counts, reference_rows=rows,
                   config={"numeric": list(numeric), "categorical": list(categorical), "group": group, "label": label,
-                          "prediction": prediction, "bins": bins, "top_k": top_k},
+                          "prediction": prediction, "bins": bins, "top_k": top_k,
+                          **({"biometric": bio} if bio else {})},
                   reference_name=str(reference).rsplit("/", 1)[-1][:300], starts_on=starts_on or agency_today(),
                   created_by=actor.label)
     session.add(mon)
@@ -96,21 +102,25 @@ def record_window(session: Session, actor: Actor, monitor_id: int, period_start:
                   body: dict, source: str = "api") -> tuple[MonitorWindow, list[MonitorAlert]]:
     """A window given as counts (the API's JSON; windows.check_counts): checked, evaluated, stored, alerts
     raised. Nothing is written when anything is wrong."""
-    from raigov.monitoring.windows import check_counts, evaluate, findings, spec_from_dict
+    from raigov.monitoring.windows import Finding, check_counts, evaluate, findings, spec_from_dict
 
     mon, uc = _monitor(session, monitor_id, lock=True)
     require(actor, "monitoring.window.record", component_of(uc))
     _period(period_start, period_end)
     spec = spec_from_dict(mon.spec)
     rows, counts, outcomes = check_counts(spec, body)
+    bio_cfg = mon.config.get("biometric")
+    bio = biometric.check(bio_cfg, body.get("biometric"))
     if session.scalar(select(MonitorWindow.id).where(MonitorWindow.monitor_id == mon.id,
                                                      MonitorWindow.period_start == period_start)) is not None:
         raise Conflict(f"monitor {mon.name!r} already has the window starting {period_start.isoformat()}")
     results = evaluate(spec, mon.reference, counts, outcomes, mon.rules)
-    found = findings(results, mon.rules)
+    if bio is not None:
+        results["biometric"] = biometric.evaluate(bio, bio_cfg["pack"])
+    found = findings(results, mon.rules) + biometric.findings(results.get("biometric"), mon.rules, Finding)
     win = MonitorWindow(monitor_id=mon.id, period_start=period_start, period_end=period_end, rows=rows,
-                        counts={"features": counts, "outcomes": outcomes}, results=results,
-                        drift=any(f.metric != "selection_rate_ratio" for f in found), source=source,
+                        counts={"features": counts, "outcomes": outcomes, **({"biometric": bio} if bio else {})},
+                        results=results, drift=any(f.metric in ("psi", "chi2_p_adjusted") for f in found), source=source,
                         received_by=actor.label)
     session.add(win)
     session.flush()

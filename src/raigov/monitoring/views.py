@@ -28,8 +28,19 @@ def _alert(a: MonitorAlert, windows: dict[int, MonitorWindow]) -> dict:
             "text": alert_words(a, w.period_start if w else None, w.period_end if w else None)}
 
 
-def _incident(session: Session, i) -> dict:
+def source_link(kind: str | None, source_id: int | None, business_id: str) -> dict | None:
+    """Where an incident came from, as words and the page of its source (None: opened by hand)."""
+    if kind is None:
+        return None
+    url = {"monitor_alert": f"/inventory/{business_id}/monitoring#alert-{source_id}",
+           "oversight_alert": f"/oversight/use-cases/{business_id}#alerts",
+           "appeal": f"/oversight/appeals/{source_id}", "feedback": f"/feedback/{source_id}"}.get(kind)
+    return {"kind": kind, "id": source_id, "label": f"{inc_service.SOURCES.get(kind, kind)} {source_id}", "url": url}
+
+
+def _incident(session: Session, i, business_id: str = "") -> dict:
     return {"id": i.id, "title": i.title, "severity": i.severity, "status": i.status,
+            "source": source_link(i.source_kind, i.source_id, business_id),
             "what_happened": i.what_happened, "affected": i.affected, "containment": i.containment,
             "alert_id": i.alert_id, "opened_by": i.opened_by, "opened_at": i.opened_at.isoformat(),
             "suspended": inc_service.suspended(i), "suspend_reason": i.suspend_reason, "close_note": i.close_note,
@@ -60,7 +71,7 @@ def status(session: Session, actor: Actor, business_id: str, today: dt.date | No
                           "open_alerts": sum(1 for a in alerts if a.monitor_id == m.id and a.status == "open")}
                          for m in mons],
             "alerts": [_alert(a, wins) for a in alerts],
-            "incidents": [_incident(session, i) for i in inc_service.incidents_of(session, uc.id)],
+            "incidents": [_incident(session, i, uc.business_id) for i in inc_service.incidents_of(session, uc.id)],
             "gate_reasons": reasons}
 
 

@@ -32,6 +32,9 @@ DEFAULT_RULES: dict[str, dict] = {
              "source": "significance: Benjamini-Hochberg-adjusted two-sample chi-square p below alpha"},
     "selection_rate_ratio": {"value": 0.8, "severity": "high", "min_count": 30,
                              "source": "policy bound: four-fifths rule (selection-rate ratio below 0.8)"},
+    # face-recognition monitors (monitoring/biometric.py): the limits are the criteria of the monitor's pack
+    "fmr_ratio": {"severity": "high", "source": "policy bound: FMR max/min ratio above the pack's limit"},
+    "fnmr_ratio": {"severity": "medium", "source": "policy bound: FNMR max/min ratio above the pack's limit"},
 }
 
 

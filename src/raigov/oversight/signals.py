@@ -232,3 +232,14 @@ def alerts_of(session: Session, use_case_ids: list[int] | None = None, *, open_o
     return [{"id": a.id, "use_case": bid, "name": name, "kind": a.kind, "day": a.day, "status": a.status,
              "opened_at": a.opened_at, "closed_at": a.closed_at, "details": a.details, "words": words(a)}
             for a, bid, name in session.execute(q.order_by(Alert.id.desc()).limit(limit))]
+
+
+def alert_view(session: Session, alert_id: int) -> dict | None:
+    """One alert as `alerts_of` gives it (None when there is no such alert), for other domains to read."""
+    found = session.execute(select(Alert, UseCase.business_id, UseCase.name)
+                            .join(UseCase, UseCase.id == Alert.use_case_id).where(Alert.id == alert_id)).first()
+    if found is None:
+        return None
+    a, bid, name = found
+    return {"id": a.id, "use_case": bid, "name": name, "kind": a.kind, "day": a.day, "status": a.status,
+            "opened_at": a.opened_at, "closed_at": a.closed_at, "details": a.details, "words": words(a)}

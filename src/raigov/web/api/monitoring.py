@@ -6,7 +6,7 @@ and are closed. Thin: every rule is in raigov.monitoring."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -36,6 +36,9 @@ class WindowIn(BaseModel):
     rows: StrictInt
     features: dict[str, list[StrictInt]]
     outcomes: dict[str, list[StrictInt]] = Field(default_factory=dict)
+    biometric: dict | None = Field(None, description="face-recognition monitors: {\"threshold\": the monitor's "
+                                   "threshold, \"groups\": {group: {\"n_gen\", \"fnm\", \"n_imp\", \"fm\"}}} "
+                                   "(docs/monitoring.md)")
 
 
 class NoteIn(BaseModel):
@@ -56,6 +59,17 @@ class IncidentIn(BaseModel):
     affected: str = Field("", max_length=4000)
     containment: str = Field("", max_length=4000)
     alert_id: int | None = None
+
+
+class IncidentFromIn(BaseModel):
+    """An incident opened from its source; title and what happened default to the source's own words."""
+
+    model_config = ConfigDict(extra="forbid")
+    severity: str
+    title: str = Field("", max_length=300)
+    what_happened: str = Field("", max_length=20000)
+    affected: str = Field("", max_length=4000)
+    containment: str = Field("", max_length=4000)
 
 
 class ActionIn(BaseModel):
@@ -87,7 +101,7 @@ async def record_window(request: Request, actor: ActorDep, monitor_id: Pk):
         with uow(request) as s:
             body = parse_body(WindowIn, raw)
             win, alerts = service.record_window(s, actor, monitor_id, body.period_start, body.period_end,
-                                                body.model_dump(include={"rows", "features", "outcomes"}))
+                                                body.model_dump(include={"rows", "features", "outcomes", "biometric"}))
             return {"id": win.id, "rows": win.rows, "drift": win.drift, "results": win.results,
                     "alerts": [_alert_out(a) for a in alerts]}
 
@@ -127,7 +141,8 @@ async def close_alert(request: Request, actor: ActorDep, alert_id: Pk):
 
 def _incident_out(i) -> dict:
     return {"id": i.id, "title": i.title, "severity": i.severity, "status": i.status,
-            "suspended": incidents.suspended(i)}
+            "suspended": incidents.suspended(i),
+            "source": {"kind": i.source_kind, "id": i.source_id} if i.source_kind else None}
 
 
 @router.post("/use-cases/{business_id}/incidents", tags=["monitoring"], responses=ERRORS, status_code=201,
@@ -178,3 +193,16 @@ async def close_incident(request: Request, actor: ActorDep, incident_id: Pk):
     raw = await request.body()
     return await run_in_threadpool(_write, request, NoteIn, raw,
                                    lambda s, b: _incident_out(incidents.close_incident(s, actor, incident_id, b.note)))
+
+
+@router.post("/incidents/from/{kind}/{source_id}", tags=["monitoring"], responses=ERRORS, status_code=201,
+             dependencies=[may("monitoring.incident.open")], openapi_extra=_body(IncidentFromIn),
+             summary="Open an incident from its source: monitor_alert, oversight_alert, appeal (reversed) or feedback")
+async def open_from_source(request: Request, actor: ActorDep, kind: Literal["monitor_alert", "oversight_alert",
+                                                                            "appeal", "feedback"], source_id: Pk):
+    """The incident belongs to the source's use case and records its source. 404/403 when the source is not
+    there or not readable by the caller (its own domain's rule); 409 while an incident from it is open."""
+    raw = await request.body()
+    out = await run_in_threadpool(_write, request, IncidentFromIn, raw, lambda s, b: _incident_out(
+        incidents.open_from_source(s, actor, kind, source_id, **b.model_dump())))
+    return JSONResponse(out, status_code=201)

@@ -28,7 +28,8 @@ flash.register({"monitoring.alert_closed": "Alert closed.", "monitoring.incident
                 "monitoring.suspended": "The use case is suspended.", "monitoring.lifted": "The suspension is lifted.",
                 "monitoring.incident_closed": "Incident closed.",
                 "monitoring.report_stored": "The report is stored as evidence (PDF) of the use case's monitoring."})
-METRIC_LABELS = {"psi": "PSI", "chi2_p_adjusted": "Chi-square p (adjusted)", "selection_rate_ratio": "Selection-rate ratio"}
+METRIC_LABELS = {"psi": "PSI", "chi2_p_adjusted": "Chi-square p (adjusted)", "selection_rate_ratio": "Selection-rate ratio",
+                 "fmr_max_min_ratio": "FMR max/min ratio", "fnmr_max_min_ratio": "FNMR max/min ratio"}
 
 
 def _url(business_id: str) -> str:
@@ -97,6 +98,27 @@ async def open_incident(request: Request, business_id: str):
         s, actor, business_id, title=form.get("title", ""), what_happened=form.get("what_happened", ""),
         severity=form.get("severity", ""), affected=form.get("affected", ""), containment=form.get("containment", ""),
         alert_id=int(alert) if alert.isdigit() else None), "monitoring.incident_opened")
+
+
+@router.post("/monitoring/incidents/from/{kind}/{source_id}")
+async def open_from_source(request: Request, kind: str, source_id: RowId):
+    """The button on a source's page (an oversight alert, a reversed appeal, a feedback report, a monitoring
+    alert): opens the incident and shows it on the use case's monitoring page; a refusal is shown there."""
+    actor = require_page_actor(request)
+    form = await _form(request)
+    if kind not in incidents.SOURCES:
+        raise NotFound(f"no such source {kind!r}")
+    with uow(request, read=True) as s:
+        bid = incidents.source_facts(s, actor, kind, source_id)["use_case"]
+    try:
+        with uow(request) as s:
+            inc = incidents.open_from_source(s, actor, kind, source_id, severity=form.get("severity", ""))
+            anchor = f"incident-{inc.id}"
+    except RaigovError as exc:
+        if exc.status in (403, 404):
+            raise
+        return _page(request, bid, {"form": "; ".join(field_errors(exc).values())}, form, "", status_code=422)
+    return RedirectResponse(flash.done_url(_url(bid), "monitoring.incident_opened") + f"#{anchor}", status_code=303)
 
 
 def _bid_of_incident(request: Request, incident_id: int) -> str:
