@@ -1,14 +1,14 @@
 """monitoring: an incident records its source (a monitoring alert, an oversight alert, a reversed appeal or a
 public feedback report), issue #17 item 6.
 
-Revision ID: 0021_h22_incident_source
-Revises: 0020_oversight_appeals
+Revision ID: 0022_incident_source
+Revises: 0021_oversight_operators
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0021_h22_incident_source'
-down_revision = '0020_oversight_appeals'
+revision = '0022_incident_source'
+down_revision = '0021_oversight_operators'
 branch_labels = None
 depends_on = None
 
