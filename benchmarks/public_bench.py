@@ -1,10 +1,11 @@
 """The public site under load: the demo agency's public pages, 50 concurrent clients for 20 seconds, loopback.
 
-    .venv/bin/python benchmarks/public_bench.py [--clients 50] [--seconds 20] [--workers 1] [--client raw|httpx]
+    .venv/bin/python benchmarks/public_bench.py [--clients 50] [--seconds 20] [--workers 2] [--client raw|httpx]
         [--in-process]
+        [--stack] [--loop auto|asyncio|uvloop] [--recheck-ms N] [--dir DIR]
 
-Loads the demo agency (`raigov demo load`: a certified inventory, a waiver, a pilot) into a fresh SQLite file,
-builds the public site (`raigov public build`), runs the app with uvicorn in a subprocess (127.0.0.1, a free
+Loads the demo agency (`raigov demo load`: a certified inventory, a waiver, a pilot, and the public site it
+builds, demo/public.py) into a fresh SQLite file (or reuses `--dir`), runs the app with uvicorn in a subprocess (127.0.0.1, a free
 port) and, in this process, `--clients` asyncio clients (one keep-alive connection each) that fetch public
 URLs in turn for `--seconds`: the index, the index with a search and filters, every use case page, the
 component pages, waivers, pilots, changes, the open data (CSV, JSON) and page data (JSON). Prints requests/s,
@@ -49,13 +50,16 @@ def prepare(root: Path) -> tuple[str, list[tuple[str, str]]]:
     settings = Settings(data_dir=root / "data", secret_key="bench-secret-not-for-production")
     url = f"sqlite:///{root / 'raigov.sqlite3'}"
     db = Database(url)
+    fresh = not (root / "raigov.sqlite3").exists()
     upgrade(db)
     t = time.perf_counter()
-    with db.transaction() as s:
-        agency.load(s, settings, Actor.system("demo"))
-    with db.transaction() as s:
-        res = site.build(s, Actor.system("demo"), settings)
-    print(f"demo loaded and site built in {time.perf_counter() - t:.1f} s: {res.files} files")
+    if fresh:  # the demo load builds the public site (demo/public.py)
+        with db.transaction() as s:
+            agency.load(s, settings, Actor.system("demo"))
+        print(f"demo loaded and site built in {time.perf_counter() - t:.1f} s")
+    with db.transaction(read=True) as s:
+        if site.current(s, settings) is None:
+            raise SystemExit("the demo load published no public site")
     with db.transaction(read=True) as s:
         cur = site.current(s, settings)
         year = cur.json("pages/site.json")["years"][0]
@@ -70,14 +74,17 @@ def prepare(root: Path) -> tuple[str, list[tuple[str, str]]]:
     return url, urls
 
 
-def start_server(db_url: str, data_dir: Path, port: int, workers: int, http: str = "auto") -> subprocess.Popen:
+def start_server(db_url: str, data_dir: Path, port: int, workers: int, http: str = "auto", *, front: bool = True,
+                 loop: str = "auto", recheck_ms: int = 0) -> subprocess.Popen:
     import httpx
 
     env = {**os.environ, "RAIGOV_DATABASE_URL": db_url, "RAIGOV_DATA_DIR": str(data_dir),
-           "RAIGOV_SECRET_KEY": "bench-secret-not-for-production"}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "raigov.web.asgi:app", "--host", "127.0.0.1",
-                             "--port", str(port), "--workers", str(workers), "--http", http, "--log-level", "warning",
-                             "--no-access-log"], env=env)
+           "RAIGOV_SECRET_KEY": "bench-secret-not-for-production", "RAIGOV_PUBLIC_RECHECK_MS": str(recheck_ms)}
+    # front: what `raigov serve` runs (the fast path in front of the whole app); else the app's stack alone
+    target = ["raigov.web.asgi:app"] if front else ["raigov.web.app:create_app", "--factory"]
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", *target, "--host", "127.0.0.1",
+                             "--port", str(port), "--workers", str(workers), "--http", http, "--loop", loop,
+                             "--log-level", "warning", "--no-access-log"], env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -208,17 +215,27 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=20.0)
-    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=2, help="uvicorn workers (2: one per core, the deployment advice)")
     ap.add_argument("--client", choices=("raw", "httpx"), default="raw",
                     help="raw: a minimal asyncio HTTP/1.1 client (default); httpx: httpx.AsyncClient (heavier)")
     ap.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto",
                     help="uvicorn's HTTP parser (auto: httptools, a dependency)")
     ap.add_argument("--in-process", action="store_true", help="also measure the app's cost per request without a server")
+    ap.add_argument("--stack", action="store_true",
+                    help="serve the app's middleware stack alone (the fast path inside it), not `raigov serve`'s front")
+    ap.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto",
+                    help="uvicorn's event loop (auto: uvloop when installed)")
+    ap.add_argument("--recheck-ms", type=int, default=0,
+                    help="RAIGOV_PUBLIC_RECHECK_MS: how often a kept page's files are checked (0: every request)")
+    ap.add_argument("--dir", type=Path, default=None,
+                    help="keep the demo's database and data here and reuse them on the next run (default: a new one)")
     a = ap.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="raigov-public-bench-"))
+    root = a.dir or Path(tempfile.mkdtemp(prefix="raigov-public-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
     db_url, urls = prepare(root)
     port = free_port()
-    proc = start_server(db_url, root / "data", port, a.workers, a.http)
+    proc = start_server(db_url, root / "data", port, a.workers, a.http, front=not a.stack, loop=a.loop,
+                        recheck_ms=a.recheck_ms)
     try:
         lat, errors = asyncio.run((load_raw if a.client == "raw" else load)(port, urls, a.clients, a.seconds))
     finally:
@@ -227,7 +244,8 @@ def main() -> int:
     everything = [x for xs in lat.values() for x in xs]
     print(f"{len(everything)} requests in {a.seconds:.0f} s from {a.clients} clients: {len(everything) / a.seconds:.0f} "
           f"requests/s, {errors} errors (uvicorn, {a.workers} worker{'s' if a.workers != 1 else ''}, SQLite, loopback, "
-          f"{a.client} client, {a.http} HTTP parser)")
+          f"{a.client} client, {a.http} HTTP parser, {a.loop} loop, {'stack' if a.stack else 'front'}, "
+          f"recheck {a.recheck_ms} ms)")
     for kind, xs in sorted(lat.items()):
         print(f"  {kind:10s} n={len(xs):6d}  p50 {pct(xs, .5):7.1f} ms  p95 {pct(xs, .95):7.1f} ms  p99 {pct(xs, .99):7.1f} ms")
     if a.in_process:

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
         description="How long a web request waits for a database lock held by another writer (SQLite's write lock, "
                     "PostgreSQL row and audit-append locks) before it is answered 503 with Retry-After")
     busy_retry_after_seconds: int = Field(default=5, ge=1, le=3600, description="Retry-After of that 503")
+    public_recheck_ms: int = Field(default=0, ge=0, le=60_000, description=(
+        "How often the public pages' fast path checks (os.stat) the build files a page kept in memory was made from "
+        "(0: on every request). The kept bytes are the verified ones either way; a file changed on disk is refused "
+        "and a new build served at most this much later (docs/disclosure.md)"))
     upload_retention_hours: int = Field(default=24, ge=1, le=24 * 30, description=(
         "`raigov jobs run` deletes inventory uploads (DATA_DIR/uploads) older than this that were never imported"))
 

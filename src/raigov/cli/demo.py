@@ -66,6 +66,7 @@ def run(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Optio
     from raigov.audit import service as audit
     from raigov.db.migrate import upgrade
     from raigov.demo import agency
+    from raigov.disclosure.fastpath import front
     from raigov.web.app import create_app
 
     st = settings()
@@ -83,4 +84,4 @@ def run(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Optio
         from raigov.jobs.service import start_timer
 
         start_timer(db, st, interval)
-    uvicorn.run(create_app(st, db), host=host, port=port, log_level="info", proxy_headers=True)
+    uvicorn.run(front(create_app(st, db)), host=host, port=port, log_level="info", proxy_headers=True)

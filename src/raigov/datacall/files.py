@@ -62,6 +62,12 @@ def stage_file(session: Session, path: Path, data: bytes) -> Path:
     return tmp
 
 
+def staged_by(session: Session, path: Path) -> bool:
+    """Whether `session`'s transaction staged `path` (its bytes are still under the pending name until the commit):
+    a reader in the same transaction reads the pending file and leaves the rename to the commit."""
+    return any(p == path for _, p in session.info.get(_FILES) or ())
+
+
 def _after_commit(session: Session) -> None:
     staged = session.info.pop(_FILES, None) or []
     for tmp, path in staged:

@@ -23,6 +23,7 @@ from raigov.demo.genai import load_genai
 from raigov.demo.governance import load_governance
 from raigov.demo.monitoring import load_monitoring
 from raigov.demo.oversight import load_oversight
+from raigov.demo.public import load_public
 from raigov.identity import service as identity
 from raigov.identity.models import OrgUnit, User
 from raigov.identity.permissions import Actor
@@ -97,6 +98,7 @@ def load(session: Session, settings: Settings, actor: Actor | None = None) -> di
     # newest page shows governance rather than 300 prompt hashes
     load_genai(session, settings, actor, creds)
     load_inventory(session, settings, actor, creds)
+    load_public(session, settings)  # last (issue #19): the certified year's reports, then the public site's build
     write_credentials(settings, creds)
     return creds
 

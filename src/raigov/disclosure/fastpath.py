@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,7 @@ class Entry:
     body: bytes
     etag: bytes
     deps: tuple
+    checked: float = 0.0  # time.monotonic() of the last check of `deps` (used when ``recheck_ms`` is set)
 
 
 def _header(headers, name: bytes) -> bytes | None:
@@ -72,6 +74,10 @@ def _anonymous_get(scope) -> bool:
     return not any(k in (b"cookie", b"authorization") for k, _ in scope.get("headers") or [])
 
 
+def _key(scope) -> bytes:
+    return (scope.get("raw_path") or scope["path"].encode()) + b"?" + (scope.get("query_string") or b"")
+
+
 def _matches(inm: bytes | None, etag: bytes) -> bool:
     return inm is not None and (inm.strip() == b"*" or etag in [t.strip() for t in inm.split(b",")])
 
@@ -79,28 +85,41 @@ def _matches(inm: bytes | None, etag: bytes) -> bool:
 class PublicCache:
     """See the module's doc. ``marker_dir`` is ``DATA_DIR/public``."""
 
-    def __init__(self, app, marker_dir: Path):
+    def __init__(self, app, marker_dir: Path, recheck_ms: int = 0):
         self.app = app
+        self.recheck = recheck_ms / 1000
         self.marker = str(Path(marker_dir) / MARKER)
         self.entries: dict[bytes, Entry] = {}
         self.size = 0
         self.hits = self.misses = 0
 
+    def fresh(self, key: bytes) -> Entry | None:
+        """The kept response of `key` while the files it depends on are unchanged (checked at most every
+        ``recheck`` seconds; 0: on every request); None (and dropped) when one changed."""
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        now = time.monotonic() if self.recheck else 0.0
+        if self.recheck and now - entry.checked < self.recheck:
+            return entry
+        if all(signature(p) == sig for p, sig in entry.deps):
+            entry.checked = now
+            return entry
+        self._drop(key)
+        return None
+
     async def __call__(self, scope, receive, send):
         if not _anonymous_get(scope):
             return await self.app(scope, receive, send)
-        key = scope.get("raw_path") or scope["path"].encode()
-        key = key + b"?" + (scope.get("query_string") or b"")
-        entry = self.entries.get(key)
+        key = _key(scope)
+        entry = self.fresh(key)
         if entry is not None:
-            if all(signature(p) == sig for p, sig in entry.deps):
-                self.hits += 1
-                return await self._send(scope, send, entry)
-            self._drop(key)
+            self.hits += 1
+            return await self.respond(scope, send, entry)
         self.misses += 1
         await self._fill(scope, receive, send, key)
 
-    async def _send(self, scope, send, entry: Entry) -> None:
+    async def respond(self, scope, send, entry: Entry) -> None:
         if _matches(_header(scope.get("headers") or [], b"if-none-match"), entry.etag):
             headers = [(k, v) for k, v in entry.headers if k.lower() not in (b"content-length", b"content-type")]
             await send({"type": "http.response.start", "status": 304, "headers": headers})
@@ -149,7 +168,7 @@ class PublicCache:
         if etag is None:
             etag = b'"' + hashlib.sha256(body).hexdigest().encode() + b'"'
             headers.append((b"etag", etag))
-        self._put(key, Entry(200, headers, body, etag, (*dict(deps).items(), (self.marker, marker))))
+        self._put(key, Entry(200, headers, body, etag, (*dict(deps).items(), (self.marker, marker)), time.monotonic()))
 
     def _put(self, key: bytes, entry: Entry) -> None:
         self._drop(key)
@@ -162,3 +181,35 @@ class PublicCache:
         old = self.entries.pop(key, None)
         if old is not None:
             self.size -= len(old.body)
+
+
+class Front:
+    """The fast path in front of the whole application (`front`): a response kept by the app's `PublicCache` is
+    served from here without entering Starlette, its error middleware or the rest of the stack; anything else
+    (a miss, a stale entry, any other request) goes to the app unchanged, where the `PublicCache` fills."""
+
+    def __init__(self, app):
+        self.app = app
+        self.cache: PublicCache | None = None
+
+    def __getattr__(self, name):  # the app's attributes (state, routes, ...) stay reachable through the front
+        return getattr(self.app, name)
+
+    async def __call__(self, scope, receive, send):
+        cache = self.cache
+        if cache is not None and _anonymous_get(scope):
+            entry = cache.fresh(_key(scope))
+            if entry is not None:
+                cache.hits += 1
+                return await cache.respond(scope, send, entry)
+        await self.app(scope, receive, send)
+        if cache is None:  # Starlette builds its middleware stack on its first call (the lifespan's, under a server)
+            m = getattr(self.app, "middleware_stack", None)
+            while m is not None and not isinstance(m, PublicCache):
+                m = getattr(m, "app", None)
+            self.cache = m
+
+
+def front(app) -> Front:
+    """`app` (create_app's) with its public fast path also in front of it: what the servers run."""
+    return Front(app)

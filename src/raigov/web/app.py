@@ -90,5 +90,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.add_middleware(BodyLimit, limit=settings.max_json_body_bytes,
                        limit_for=limit_for(app.state.upload_routes, settings))
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies, session_cookie=SESSION_COOKIE)
-    app.add_middleware(PublicCache, marker_dir=settings.data_dir / "public")  # outermost: the public site's fast path
+    app.add_middleware(PublicCache, marker_dir=settings.data_dir / "public",
+                       recheck_ms=settings.public_recheck_ms)  # outermost: the public site's fast path
     return app
