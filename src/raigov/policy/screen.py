@@ -181,15 +181,16 @@ def _signal_hits(pack: Pack, subj: Subject, name: str, only: Sequence[str] | Non
     if got is not None:
         return got
     sig = pack.signals[name]
-    allowed = set(only) if only else (set(sig.fields) if sig.fields else None)
-    if (not sig.any_of and (allowed is None or allowed <= subj.text_field_set)
-            and sig.filtered_out(subj.index)):  # the pack's phrase filter answers first: no phrase can match
-        got = subj._cache[key] = ([], [])
-        return got
+    allowed, in_doc = _reach(sig, only, subj.text_field_set)
+    if in_doc and not sig.any_of and sig._matcher is not None:  # the pack's phrase filter answers first
+        found = subj.index.candidates(sig._matcher)
+        if found is not None and sig._slot not in found:  # no phrase can match: ``find`` would return nothing
+            got = subj._cache[key] = ([], [])
+            return got
     hits: list[dict] = []
     negated: list[dict] = []
     if sig.phrases:
-        if allowed is None or allowed <= subj.text_field_set:
+        if in_doc:
             docs = [(subj.doc, None, subj.index)]
         else:  # fields outside the text fields: search each on its own
             docs = [(subj.text_of(n), n, None) for n in sorted(allowed) if subj.text_of(n)]
@@ -218,6 +219,24 @@ def _signal_hits(pack: Pack, subj: Subject, name: str, only: Sequence[str] | Non
     return hits, negated
 
 
+_REACH: dict[tuple, tuple] = {}  # (signal's identity, fields, the subject's text fields) -> (signal, the answer)
+
+
+def _reach(sig, only: Sequence[str] | None, text_fields: frozenset) -> tuple[set[str] | None, bool]:
+    """(the fields a signal reads: ``only``, else its own fields, else None for the pack's text fields; True when
+    those are all in the subject's text, so one search of its document serves), worked out once per signal."""
+    k = (id(sig), tuple(only) if only else None, text_fields)
+    got = _REACH.get(k)
+    if got is not None and got[0] is sig:
+        return got[1]
+    allowed = set(only) if only else (set(sig.fields) if sig.fields else None)
+    ans = (allowed, allowed is None or allowed <= text_fields)
+    if len(_REACH) >= 100_000:
+        _REACH.clear()
+    _REACH[k] = (sig, ans)
+    return ans
+
+
 def signal_hits(pack: Pack, subj: Subject, name: str, fields: Sequence[str] | None = None):
     """(hits, negated hits) of the pack's signal ``name`` in ``subj``, as the screen sees them."""
     return _signal_hits(pack, subj, name, fields)
@@ -235,8 +254,16 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
     def item_result(item_id: str):
         return results.get(item_id, (False, []))
 
+    matched: dict = {}
+
     def kind_matched(kind: str, impact: str | None):
-        return [i.id for i in pack.items_by_kind(kind, impact) if results.get(i.id, (False,))[0]]
+        # the items of that kind are all evaluated before any item that asks (they are its dependencies), so the
+        # answer is kept for the row's next item that asks
+        got = matched.get((kind, impact))
+        if got is None:
+            got = matched[(kind, impact)] = [i.id for i in pack.items_by_kind(kind, impact)
+                                             if results.get(i.id, (False,))[0]]
+        return list(got)
 
     refs = pack.conditions
     ev = Evaluator(subj.values, refs=refs,
