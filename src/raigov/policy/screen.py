@@ -269,16 +269,18 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
     ev = Evaluator(subj.values, refs=refs,
                    signal_hits=bind(_signal_hits, pack, subj),
                    item_result=item_result, kind_matched=kind_matched, today=today, trace=with_trace)
-    for item_id in pack.order:
-        it = pack.item(item_id)
-        if it.when is None:
+    plan = _plan(pack, subj.text_field_set)
+    if not with_trace:
+        ev.skip = _nothing_found(plan, subj)
+    for it, fn in plan.items:
+        if fn is None:
             # definitions and principles always stand; practices/reviews/clocks without a
             # condition apply to every use case the pack governs
             res, tree, evid = it.kind not in ("definition",), None, []
         elif with_trace:
             res, tree, evid = ev.eval(it.when)
         else:  # the condition's function, as ``Evaluator.eval`` would call it
-            res, evid = compiled(it.when, refs)(ev)
+            res, evid = fn(ev)
             tree = None
         results[it.id] = (res, evid)
         if it.kind == "presumption" and not res and tree is not None and partly_seen(tree):
@@ -325,6 +327,52 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
         if why is not None:
             res.outcome, res.reason, res.missing, res.could_apply = INSUFFICIENT, why[0], why[1], partial
     return res
+
+
+class _Plan(NamedTuple):
+    """A pack's screen, worked out once per pack and set of text fields."""
+
+    pack: Pack
+    items: tuple  # (item, its condition's compiled function or None), in evaluation order
+    matcher: object  # the pack's phrase filter (``raigov.policy.matcher``), or None
+    filterable: frozenset  # signals the filter alone can rule out when asked without fields
+    slot_names: dict  # filter slot -> signal name, for those signals
+
+
+_PLANS: dict[tuple, _Plan] = {}
+
+
+def _plan(pack: Pack, text_fields: frozenset) -> _Plan:
+    k = (id(pack), text_fields)
+    got = _PLANS.get(k)
+    if got is not None and got.pack is pack:
+        return got
+    refs = pack.conditions
+    items = tuple((pack.item(i), compiled(pack.item(i).when, refs) if pack.item(i).when is not None else None)
+                  for i in pack.order)
+    matchers = {id(s._matcher): s._matcher for s in pack.signals.values() if s._matcher is not None}
+    matcher = next(iter(matchers.values())) if len(matchers) == 1 else None
+    slot_names = {}
+    if matcher is not None:
+        for name, sig in pack.signals.items():
+            if sig.phrases and not sig.any_of and sig._matcher is matcher and _reach(sig, None, text_fields)[1]:
+                slot_names[sig._slot] = name
+    got = _Plan(pack, items, matcher, frozenset(slot_names.values()), slot_names)
+    if len(_PLANS) >= 1000:
+        _PLANS.clear()
+    _PLANS[k] = got
+    return got
+
+
+def _nothing_found(plan: _Plan, subj: Subject) -> frozenset | set:
+    """The signals the pack's phrase filter rules out in the subject's text (as ``_signal_hits`` would find)."""
+    if plan.matcher is None or not plan.filterable:
+        return frozenset()
+    found = subj.index.candidates(plan.matcher)
+    if found is None:
+        return frozenset()
+    names = plan.slot_names
+    return plan.filterable.difference([names[s] for s in found if s in names])
 
 
 def _precedent_evidence(p: Precedent) -> Evidence:
