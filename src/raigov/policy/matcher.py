@@ -109,6 +109,8 @@ class PhraseFilter:
     def _text_keys(self, text: str) -> set[str]:
         """``text_keys(text)`` less the keys no phrase asks for (the answer of ``candidates`` is the same): each
         word's needed beginnings are worked out once per filter and kept (a file repeats its vocabulary)."""
+        if self._keys is None:
+            self._ready()  # ``_needed`` first: the memo must not keep a word's keys from before
         runs = {r[:KEY_LENGTH] for r in _RUN.findall(text.lower())} if text.isascii() else {
             r.lower()[:KEY_LENGTH] for r in _RUN.findall(text)}
         memo = self._word_keys

@@ -254,21 +254,8 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
     def item_result(item_id: str):
         return results.get(item_id, (False, []))
 
-    matched: dict = {}
-
-    def kind_matched(kind: str, impact: str | None):
-        # the items of that kind are all evaluated before any item that asks (they are its dependencies), so the
-        # answer is kept for the row's next item that asks
-        got = matched.get((kind, impact))
-        if got is None:
-            got = matched[(kind, impact)] = [i.id for i in pack.items_by_kind(kind, impact)
-                                             if results.get(i.id, (False,))[0]]
-        return list(got)
-
-    refs = pack.conditions
-    ev = Evaluator(subj.values, refs=refs,
-                   signal_hits=bind(_signal_hits, pack, subj),
-                   item_result=item_result, kind_matched=kind_matched, today=today, trace=with_trace)
+    ev = Evaluator(subj.values, refs=pack.conditions, signal_hits=bind(_signal_hits, pack, subj),
+                   item_result=item_result, kind_matched=_KindMatched(pack, results), today=today, trace=with_trace)
     plan = _plan(pack, subj.text_field_set)
     if not with_trace:
         ev.skip = _nothing_found(plan, subj)
@@ -327,6 +314,24 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
         if why is not None:
             res.outcome, res.reason, res.missing, res.could_apply = INSUFFICIENT, why[0], why[1], partial
     return res
+
+
+class _KindMatched(dict):
+    """``kind_matched(kind, impact)`` of one row: the items of a kind are all evaluated before any item that asks
+    (they are its dependencies, ``packs.parse_pack``), so the answer is kept for the row's next item that asks."""
+
+    __slots__ = ("pack", "results")
+
+    def __init__(self, pack: Pack, results: dict):
+        super().__init__()
+        self.pack, self.results = pack, results
+
+    def __call__(self, kind: str, impact: str | None) -> list[str]:
+        got = self.get((kind, impact))
+        if got is None:
+            got = self[(kind, impact)] = [i.id for i in self.pack.items_by_kind(kind, impact)
+                                          if self.results.get(i.id, (False,))[0]]
+        return list(got)
 
 
 class _Plan(NamedTuple):
