@@ -34,6 +34,14 @@ def _registry(packs_dir: list[Path] | None):
     return load_registry(list(packs_dir) if packs_dir else configured_dirs())
 
 
+def _registry_for(refs: list[str], packs_dir: list[Path] | None):
+    """The packs ``refs`` name, loading no other pack when it can (``packs.load_packs_for``: a refusal or an
+    unknown pack loads them all, so the same messages come out)."""
+    from raigov.policy.packs import configured_dirs, load_packs_for
+
+    return load_packs_for(refs, list(packs_dir) if packs_dir else configured_dirs())
+
+
 def _get(reg, ref: str):
     from raigov.errors import NotFound
 
@@ -145,7 +153,9 @@ def screen_cmd(file: Path = typer.Argument(..., help="An inventory file (any for
 
     gc.disable()  # loading makes only long-lived objects: nothing for the collector to find
     try:
-        reg = _registry(packs_dir)
+        from raigov.policy.outcome import PACK_OF_FRAMEWORK
+
+        reg = _registry_for(list(pack) + (list(PACK_OF_FRAMEWORK.values()) if history else []), packs_dir)
         packs = [_get(reg, ref) for ref in pack]
         parsed = read_inventory(file)
     finally:

@@ -57,6 +57,8 @@ class PhraseFilter:
         self._always: set[int] = set()  # signals with a phrase that needs no particular word
         self._by_key: dict[str, list[tuple[int, tuple[frozenset[str], ...]]]] = {}
         self._keys: frozenset[str] | None = None  # made on first use: loading a pack costs nothing
+        self._needed: frozenset[str] = frozenset()  # every key any phrase asks for (anchor or other word)
+        self._word_keys: dict[str, frozenset[str]] = {}  # a word's beginning (8 chars) -> its needed beginnings
         self._lock = threading.Lock()
         for slot, sig in enumerate(self._signals):
             sig.use_filter(self, slot)
@@ -78,6 +80,8 @@ class PhraseFilter:
                 rest = tuple(r for r in reqs if r is not anchor)
                 for k in anchor:
                     self._by_key.setdefault(k, []).append((slot, rest))
+        self._needed = frozenset(self._by_key).union(*(r for lst in self._by_key.values() for _, rest in lst
+                                                        for r in rest))
         self._keys = frozenset(self._by_key)
 
     def __len__(self) -> int:
@@ -87,7 +91,7 @@ class PhraseFilter:
         if not self._signals or not plain_text(text):
             return None
         keys = self._keys if self._keys is not None else self._ready()
-        have = text_keys(text)
+        have = self._text_keys(text)
         found = set(self._always)
         by_key = self._by_key
         for k in keys.intersection(have):
@@ -100,6 +104,29 @@ class PhraseFilter:
                 else:  # every other word the phrase needs is there
                     found.add(slot)
         return frozenset(found)
+
+
+    def _text_keys(self, text: str) -> set[str]:
+        """``text_keys(text)`` less the keys no phrase asks for (the answer of ``candidates`` is the same): each
+        word's needed beginnings are worked out once per filter and kept (a file repeats its vocabulary)."""
+        if self._keys is None:
+            self._ready()  # ``_needed`` first: the memo must not keep a word's keys from before
+        runs = {r[:KEY_LENGTH] for r in _RUN.findall(text.lower())} if text.isascii() else {
+            r.lower()[:KEY_LENGTH] for r in _RUN.findall(text)}
+        memo = self._word_keys
+        have: set[str] = set()
+        for r in runs:
+            got = memo.get(r)
+            if got is None:
+                if len(memo) >= _WORD_KEYS_MAX:
+                    memo.clear()
+                got = memo[r] = self._needed.intersection([r[:k] for k in range(1, len(r) + 1)])
+            if got:
+                have |= got
+        return have
+
+
+_WORD_KEYS_MAX = 200_000
 
 
 def attach(signals: dict) -> PhraseFilter:

@@ -479,6 +479,10 @@ def pack_files(directory: Path) -> list[Path]:
 
 def load_registry(extra_dirs: list[str | Path] | None = None) -> PackRegistry:
     """The shipped packs plus every ``*.yaml`` in ``extra_dirs``; any refusal raises PackError."""
+    return _load(extra_dirs, None)
+
+
+def _load(extra_dirs: list[str | Path] | None, ids: frozenset[str] | None) -> PackRegistry:
     reg = PackRegistry()
     problems: list[YamlProblem] = []
     dirs = [SHIPPED_DIR] + [Path(d) for d in (extra_dirs or [])]
@@ -487,6 +491,8 @@ def load_registry(extra_dirs: list[str | Path] | None = None) -> PackRegistry:
             problems.append(YamlProblem(str(d), None, "", "policy directory does not exist"))
             continue
         for f in pack_files(d):
+            if ids is not None and _other_pack(f, ids):
+                continue
             try:
                 reg.add(load_pack(f))
             except PackError as exc:
@@ -494,6 +500,38 @@ def load_registry(extra_dirs: list[str | Path] | None = None) -> PackRegistry:
     if problems:
         raise PackError(problems)
     return reg
+
+
+_TOP_ID = re.compile(r"""^id:[ \t]*(["']?)([A-Za-z0-9_.\-]+)\1[ \t]*(?:#.*)?$""", re.MULTILINE)
+
+
+def _other_pack(path: Path, ids: frozenset[str]) -> bool:
+    """True when the file plainly states (one top-level ``id:`` line) a pack id not in ``ids``; False when it
+    states one of them or cannot be told without parsing it."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return False
+    if len(raw) > MAX_PACK_BYTES:
+        return False
+    found = _TOP_ID.findall(raw.decode("utf-8", "replace"))
+    return len(found) == 1 and found[0][1] not in ids
+
+
+def load_packs_for(refs: list[str], extra_dirs: list[str | Path] | None = None) -> PackRegistry:
+    """A registry holding at least every version of the packs ``refs`` name (``id`` or ``id@version``), as
+    ``load_registry`` would give them, for a command that uses those packs only: a file that plainly states
+    another pack id is not parsed. When one of ``refs`` is not found or a file is refused, the whole registry
+    is loaded as ``load_registry`` does, so the same refusal (every problem of every file) or the same
+    registry for the caller's "no such pack" message comes out."""
+    ids = frozenset(r.partition("@")[0] for r in refs)
+    try:
+        reg = _load(extra_dirs, ids)
+    except PackError:
+        return load_registry(extra_dirs)
+    if all(r in reg for r in refs):
+        return reg
+    return load_registry(extra_dirs)
 
 
 _lock = threading.Lock()

@@ -181,15 +181,16 @@ def _signal_hits(pack: Pack, subj: Subject, name: str, only: Sequence[str] | Non
     if got is not None:
         return got
     sig = pack.signals[name]
-    allowed = set(only) if only else (set(sig.fields) if sig.fields else None)
-    if (not sig.any_of and (allowed is None or allowed <= subj.text_field_set)
-            and sig.filtered_out(subj.index)):  # the pack's phrase filter answers first: no phrase can match
-        got = subj._cache[key] = ([], [])
-        return got
+    allowed, in_doc = _reach(sig, only, subj.text_field_set)
+    if in_doc and not sig.any_of and sig._matcher is not None:  # the pack's phrase filter answers first
+        found = subj.index.candidates(sig._matcher)
+        if found is not None and sig._slot not in found:  # no phrase can match: ``find`` would return nothing
+            got = subj._cache[key] = ([], [])
+            return got
     hits: list[dict] = []
     negated: list[dict] = []
     if sig.phrases:
-        if allowed is None or allowed <= subj.text_field_set:
+        if in_doc:
             docs = [(subj.doc, None, subj.index)]
         else:  # fields outside the text fields: search each on its own
             docs = [(subj.text_of(n), n, None) for n in sorted(allowed) if subj.text_of(n)]
@@ -218,6 +219,24 @@ def _signal_hits(pack: Pack, subj: Subject, name: str, only: Sequence[str] | Non
     return hits, negated
 
 
+_REACH: dict[tuple, tuple] = {}  # (signal's identity, fields, the subject's text fields) -> (signal, the answer)
+
+
+def _reach(sig, only: Sequence[str] | None, text_fields: frozenset) -> tuple[set[str] | None, bool]:
+    """(the fields a signal reads: ``only``, else its own fields, else None for the pack's text fields; True when
+    those are all in the subject's text, so one search of its document serves), worked out once per signal."""
+    k = (id(sig), tuple(only) if only else None, text_fields)
+    got = _REACH.get(k)
+    if got is not None and got[0] is sig:
+        return got[1]
+    allowed = set(only) if only else (set(sig.fields) if sig.fields else None)
+    ans = (allowed, allowed is None or allowed <= text_fields)
+    if len(_REACH) >= 100_000:
+        _REACH.clear()
+    _REACH[k] = (sig, ans)
+    return ans
+
+
 def signal_hits(pack: Pack, subj: Subject, name: str, fields: Sequence[str] | None = None):
     """(hits, negated hits) of the pack's signal ``name`` in ``subj``, as the screen sees them."""
     return _signal_hits(pack, subj, name, fields)
@@ -235,23 +254,20 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
     def item_result(item_id: str):
         return results.get(item_id, (False, []))
 
-    def kind_matched(kind: str, impact: str | None):
-        return [i.id for i in pack.items_by_kind(kind, impact) if results.get(i.id, (False,))[0]]
-
-    refs = pack.conditions
-    ev = Evaluator(subj.values, refs=refs,
-                   signal_hits=bind(_signal_hits, pack, subj),
-                   item_result=item_result, kind_matched=kind_matched, today=today, trace=with_trace)
-    for item_id in pack.order:
-        it = pack.item(item_id)
-        if it.when is None:
+    ev = Evaluator(subj.values, refs=pack.conditions, signal_hits=bind(_signal_hits, pack, subj),
+                   item_result=item_result, kind_matched=_KindMatched(pack, results), today=today, trace=with_trace)
+    plan = _plan(pack, subj.text_field_set)
+    if not with_trace:
+        ev.skip = _nothing_found(plan, subj)
+    for it, fn in plan.items:
+        if fn is None:
             # definitions and principles always stand; practices/reviews/clocks without a
             # condition apply to every use case the pack governs
             res, tree, evid = it.kind not in ("definition",), None, []
         elif with_trace:
             res, tree, evid = ev.eval(it.when)
         else:  # the condition's function, as ``Evaluator.eval`` would call it
-            res, evid = compiled(it.when, refs)(ev)
+            res, evid = fn(ev)
             tree = None
         results[it.id] = (res, evid)
         if it.kind == "presumption" and not res and tree is not None and partly_seen(tree):
@@ -298,6 +314,70 @@ def screen(values: dict, pack: Pack, *, schema: str | None = None, today: dt.dat
         if why is not None:
             res.outcome, res.reason, res.missing, res.could_apply = INSUFFICIENT, why[0], why[1], partial
     return res
+
+
+class _KindMatched(dict):
+    """``kind_matched(kind, impact)`` of one row: the items of a kind are all evaluated before any item that asks
+    (they are its dependencies, ``packs.parse_pack``), so the answer is kept for the row's next item that asks."""
+
+    __slots__ = ("pack", "results")
+
+    def __init__(self, pack: Pack, results: dict):
+        super().__init__()
+        self.pack, self.results = pack, results
+
+    def __call__(self, kind: str, impact: str | None) -> list[str]:
+        got = self.get((kind, impact))
+        if got is None:
+            got = self[(kind, impact)] = [i.id for i in self.pack.items_by_kind(kind, impact)
+                                          if self.results.get(i.id, (False,))[0]]
+        return list(got)
+
+
+class _Plan(NamedTuple):
+    """A pack's screen, worked out once per pack and set of text fields."""
+
+    pack: Pack
+    items: tuple  # (item, its condition's compiled function or None), in evaluation order
+    matcher: object  # the pack's phrase filter (``raigov.policy.matcher``), or None
+    filterable: frozenset  # signals the filter alone can rule out when asked without fields
+    slot_names: dict  # filter slot -> signal name, for those signals
+
+
+_PLANS: dict[tuple, _Plan] = {}
+
+
+def _plan(pack: Pack, text_fields: frozenset) -> _Plan:
+    k = (id(pack), text_fields)
+    got = _PLANS.get(k)
+    if got is not None and got.pack is pack:
+        return got
+    refs = pack.conditions
+    items = tuple((pack.item(i), compiled(pack.item(i).when, refs) if pack.item(i).when is not None else None)
+                  for i in pack.order)
+    matchers = {id(s._matcher): s._matcher for s in pack.signals.values() if s._matcher is not None}
+    matcher = next(iter(matchers.values())) if len(matchers) == 1 else None
+    slot_names = {}
+    if matcher is not None:
+        for name, sig in pack.signals.items():
+            if sig.phrases and not sig.any_of and sig._matcher is matcher and _reach(sig, None, text_fields)[1]:
+                slot_names[sig._slot] = name
+    got = _Plan(pack, items, matcher, frozenset(slot_names.values()), slot_names)
+    if len(_PLANS) >= 1000:
+        _PLANS.clear()
+    _PLANS[k] = got
+    return got
+
+
+def _nothing_found(plan: _Plan, subj: Subject) -> frozenset | set:
+    """The signals the pack's phrase filter rules out in the subject's text (as ``_signal_hits`` would find)."""
+    if plan.matcher is None or not plan.filterable:
+        return frozenset()
+    found = subj.index.candidates(plan.matcher)
+    if found is None:
+        return frozenset()
+    names = plan.slot_names
+    return plan.filterable.difference([names[s] for s in found if s in names])
 
 
 def _precedent_evidence(p: Precedent) -> Evidence:
