@@ -61,7 +61,7 @@ def test_pages_are_accessible_and_work(page, make_user, backend):
     assert "waiting for a second person" in page.locator("table").first.inner_text()
     assert_accessible(page, "user detail with a pending grant")
     page.goto("/admin/pending-grants")
-    assert "rug_member" in page.locator("table").inner_text()
+    assert "Responsible Use Group member" in page.locator("table").inner_text()
     assert_accessible(page, "role grants waiting for a second person")
 
     page.goto("/audit")

@@ -107,16 +107,20 @@ async def _stream(request: Request, url: str, body: dict, headers: dict, who: tu
         return JSONResponse(json.loads(content or b"{}"), status_code=upstream.status_code)
 
     async def relay():
-        usage = None
+        usage, counted = None, False
         try:
             async for line in upstream.aiter_lines():
                 if line.startswith("data: ") and '"usage"' in line:
                     with contextlib.suppress(ValueError, AttributeError):
                         usage = json.loads(line[6:]).get("usage") or usage
+                if line.strip() == "data: [DONE]" and not counted:  # counted before the client hears the end
+                    counted = True
+                    await run_in_threadpool(_add_tokens, request, *who[:2], who[2], usage)
                 yield (line + "\n").encode("utf-8")
         finally:
             await upstream.aclose()
             await client.aclose()
-            await run_in_threadpool(_add_tokens, request, *who[:2], who[2], usage)
+            if not counted:  # the stream ended without [DONE] (or the client went away): count what was seen
+                await run_in_threadpool(_add_tokens, request, *who[:2], who[2], usage)
 
     return StreamingResponse(relay(), media_type="text/event-stream")
