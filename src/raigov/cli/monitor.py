@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from raigov.cli.common import console, handle_errors, print_json, ready_database, system_actor
+from raigov.cli.eval import BACKEND_HELP
 
 app = typer.Typer(help="Monitoring: monitors, windows, alerts and incidents; data drift between two files",
                   no_args_is_help=True)
@@ -110,22 +111,42 @@ def ingest(
     file: Path = typer.Argument(..., help="The window's rows (CSV or Parquet), streamed"),
     start: str = typer.Option(..., "--start", help="First day of the window, YYYY-MM-DD"),
     end: str = typer.Option(..., "--end", help="Last day of the window, YYYY-MM-DD"),
+    comparisons: Path = typer.Option(None, "--comparisons",
+                                     help="Face recognition: the window's raw comparisons (CSV or Parquet), counted "
+                                          "into FMR/FNMR per group at the monitor's threshold"),
+    score: str = typer.Option("score", "--score", help="Comparisons: the score column (higher = more similar)"),
+    genuine: str = typer.Option("genuine", "--genuine", help="Comparisons: the mated (1) / non-mated (0) column"),
+    group: list[str] = typer.Option(["group"], "--group", help="Comparisons: a demographic group column (repeat)"),
+    backend: str = typer.Option("local", "--backend", help=BACKEND_HELP),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (with --backend dask)"),
     as_json: bool = typer.Option(False, "--json"),
 ):
     """Count a window on the monitor's bins, compare it with the reference and raise alerts."""
     from raigov.monitoring import service
 
     db = ready_database()
+    cols = {"score": score, "genuine": genuine, "groups": group}
     with console.status("counting the window"), db.transaction() as s:
         win, alerts = service.ingest_file(s, system_actor(), monitor, str(file), _day(start, "--start"),
-                                          _day(end, "--end"))
+                                          _day(end, "--end"), backend=backend, scheduler=scheduler,
+                                          comparisons=str(comparisons) if comparisons else None, columns=cols)
         out = {"window": win.id, "rows": win.rows, "drift": win.drift,
                "alerts": [{"id": a.id, "feature": a.feature, "metric": a.metric, "value": a.value,
                            "threshold": a.threshold, "severity": a.severity} for a in alerts]}
+        bio = (win.results or {}).get("biometric")
+        if bio:
+            out["biometric"] = {"threshold": bio["threshold"],
+                                "groups": {g: {k: v[k] for k in ("n_gen", "fnm", "n_imp", "fm", "fmr", "fnmr")}
+                                           for g, v in bio["groups"].items()},
+                                "fmr_max_min_ratio": bio["differentials"].get("fmr_max_min_ratio"),
+                                "fnmr_max_min_ratio": bio["differentials"].get("fnmr_max_min_ratio")}
     if as_json:
         print_json(out)
         return
     console.print(f"window {out['window']}: {out['rows']} rows, {'drift' if out['drift'] else 'no drift'}")
+    for g, v in out.get("biometric", {}).get("groups", {}).items():
+        console.print(f"  {g}: FMR {_fmt(v['fmr'])} ({v['fm']}/{v['n_imp']}), FNMR {_fmt(v['fnmr'])} "
+                      f"({v['fnm']}/{v['n_gen']})")
     for a in out["alerts"]:
         console.print(f"  {a['severity']} alert: {a['metric']} of {a['feature']} {a['value']:.4g} (threshold "
                       f"{a['threshold']:.4g})")

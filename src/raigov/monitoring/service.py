@@ -156,15 +156,24 @@ def _raise_alerts(session: Session, actor: Actor, mon: Monitor, uc: UseCase, win
 
 
 def ingest_file(session: Session, actor: Actor, monitor_id: int, path: str, period_start: dt.date,
-                period_end: dt.date) -> tuple[MonitorWindow, list[MonitorAlert]]:
-    """A window from a CSV or Parquet file: counted on the monitor's bins (streamed), then as record_window."""
-    from raigov.monitoring.ingest import window_counts
+                period_end: dt.date, *, backend: str = "local", scheduler: str | None = None, runner=None,
+                comparisons: str | None = None, columns: dict | None = None) -> tuple[MonitorWindow, list[MonitorAlert]]:
+    """A window from a CSV or Parquet file: counted on the monitor's bins (streamed; ``backend`` "dask" counts
+    the file's partitions on a Dask cluster, the same counts), then as record_window. On a face-recognition
+    monitor, ``comparisons`` is a file of raw comparison rows (``columns``: monitoring.comparisons.columns)
+    counted per group at the monitor's threshold into the window's biometric counts. Nothing is written when
+    either file is wrong."""
+    from raigov.monitoring.ingest import file_window
     from raigov.monitoring.windows import spec_from_dict
 
     mon, uc = _monitor(session, monitor_id)
     require(actor, "monitoring.window.record", component_of(uc))
     _period(period_start, period_end)
-    body = window_counts(spec_from_dict(mon.spec), mon.config, path)
+    bio_cfg = mon.config.get("biometric")
+    if comparisons is not None and bio_cfg is None:
+        raise ValidationFailed.one("comparisons", "this monitor has no match threshold: it is not a face-recognition "
+                                   "monitor (create it with a biometric threshold)")
+    body = file_window(spec_from_dict(mon.spec), mon.config, path, comparisons, columns, backend, scheduler, runner)
     return record_window(session, actor, monitor_id, period_start, period_end, body, source="file")
 
 
