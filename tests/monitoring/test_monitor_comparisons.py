@@ -129,3 +129,6 @@ def test_cli_ingest_with_comparisons(db, fr, cli_env, tmp_path):  # noqa: F811
     r = CliRunner().invoke(cli, ["monitor", "ingest", str(mid), str(tmp / "same.csv"), "--start", "2026-11-29",
                                  "--end", "2026-12-05", "--comparisons", str(tmp_path / "c.csv"), "--json"])
     assert r.exit_code == 2 and "score" in r.output and "--score" in r.output
+    r = CliRunner().invoke(cli, ["monitor", "ingest", str(mid), str(tmp / "same.csv"), "--start", "2026-11-29",
+                                 "--end", "2026-12-05", "--score", "s", "--json"])
+    assert r.exit_code == 2 and "--comparisons" in r.output

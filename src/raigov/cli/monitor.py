@@ -124,8 +124,13 @@ def ingest(
     """Count a window on the monitor's bins, compare it with the reference and raise alerts."""
     from raigov.monitoring import service
 
-    db = ready_database()
     cols = {"score": score, "genuine": genuine, "groups": group}
+    if comparisons is None and cols != {"score": "score", "genuine": "genuine", "groups": ["group"]}:
+        from raigov.errors import ValidationFailed
+
+        raise ValidationFailed.one("--comparisons", "--score, --genuine and --group name the columns of the "
+                                   "comparisons file: give it with --comparisons")
+    db = ready_database()
     with console.status("counting the window"), db.transaction() as s:
         win, alerts = service.ingest_file(s, system_actor(), monitor, str(file), _day(start, "--start"),
                                           _day(end, "--end"), backend=backend, scheduler=scheduler,
