@@ -223,6 +223,9 @@ def render_pdf(rep: dict, created: dt.datetime) -> bytes:
 
     def grid(head: list[str], rows: list[list[str]]) -> None:
         pdf.set_font("Helvetica", "", 7)
+        pdf.set_fill_color(255, 255, 255)  # the charts' colours must not fill the table (dark text on dark cells)
+        pdf.set_draw_color(0, 0, 0)
+        pdf.set_text_color(0, 0, 0)
         with pdf.table(text_align="LEFT", line_height=4, first_row_as_headings=True) as t:
             for r in [head, *rows]:
                 row = t.row()
@@ -264,11 +267,13 @@ def _biometric_pdf(pdf, rep: dict, text, grid, latin1) -> None:
     the counts per window and group; the checks; the method."""
     labels, series = biometric_series(rep)
     b = bio_windows(rep)[-1]["biometric"]
+    pdf.ln(2)
     text("Face recognition: FMR and FNMR per group", 11, "B")
     text(f"At the monitor's threshold {_f(b['threshold'])} (match iff score >= threshold), against the criteria of "
          f"{b['criteria_source']}.")
     n = max(len(labels), 1)
     for key, short, full in RATES:
+        pdf.ln(2)
         text(f"{full} ({short}) per group per window", 10, "B")
         vals = series[key]
         top = max([v for vs in vals.values() for v in vs if v is not None] + [0.0]) or 1.0
@@ -278,6 +283,8 @@ def _biometric_pdf(pdf, rep: dict, text, grid, latin1) -> None:
         pdf.line(x0, y0, x0 + w, y0)
         pdf.set_font("Helvetica", "", 6)
         pdf.text(x0 - 10, y0 - h + 2, f"{top:.3g}")
+        pdf.text(x0 - 4, y0, "0")
+        names = []
         for j, (g, vs) in enumerate(vals.items()):
             r, gr, bl = (int(MARKS[j % len(MARKS)][k:k + 2], 16) for k in (1, 3, 5))
             pdf.set_draw_color(r, gr, bl)
@@ -288,12 +295,18 @@ def _biometric_pdf(pdf, rep: dict, text, grid, latin1) -> None:
             for x, y in pts:
                 pdf.ellipse(x - 0.8, y - 0.8, 1.6, 1.6, style="F")
             if pts:
-                pdf.set_text_color(r, gr, bl)
-                pdf.text(pts[-1][0] + 2, pts[-1][1] + 1, latin1(g[:20]))
+                names.append((pts[-1][1], pts[-1][0], g, (r, gr, bl)))
+        below = 1e9  # each name at its group's last point, moved up where it would overlap the name below it
+        for y, x, g, rgb in sorted(names, reverse=True):
+            below = min(y + 1, below - 2.5)
+            pdf.set_text_color(*rgb)
+            pdf.text(x + 2, below, latin1(g[:20]))
         pdf.set_text_color(0, 0, 0)
         pdf.set_y(y0 + 3)
         grid(["window", *(f"{short}: {g}" for g in vals)], rate_table(labels, vals))
+    pdf.ln(2)
     grid(BIO_HEAD, biometric_rows(rep))
+    pdf.ln(2)
     grid(CHECK_HEAD, biometric_checks(rep) or [["-", "-", "-", "-", "no criterion"]])
     text(b["method"], 8)
 
