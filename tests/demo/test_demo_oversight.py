@@ -41,6 +41,8 @@ def test_the_demo_oversight_and_its_credentials(db, settings, system):
     assert len(waiting) == 1 and {a.decided_by for a in appeals if a.status == "decided"} == {"user:cbp.appeals"}
     assert {a.channel for a in appeals} == {"system", "staff"}
     assert stats["appeal_filed"] == len(appeals) and stats["appeal_reversed"] == outcomes.count("reversed")
+    # most adverse decisions were noticed; every 40th was not (demo/oversight.py NOTICE_GAP): a gap, not all of them
+    assert stats["notice_owed"] > 3000 and 0.015 < stats["notice_missing"] / stats["notice_owed"] < 0.04
     assert stats["reversal_alert"] is True  # the reversals reach the threshold: the reviewers are asked to look again
     assert any(n.kind == "appeal_reversals" for n in due)
     ops = {r["reviewer"]: r for r in full["by_operator"]}  # the four officers, each with overrides before the quiet month

@@ -31,6 +31,7 @@ from raigov.inventory.models import UseCase
 from raigov.inventory.vocab import UseCaseStatus
 from raigov.oversight import service as oversight
 from raigov.oversight.models import Decision
+from raigov.oversight.remedy_schemas import NoticeGivenIn
 from raigov.oversight.schemas import DecisionIn
 
 log = logging.getLogger("raigov.demo")
@@ -47,6 +48,8 @@ KINDS = (("favourable", 0.70), ("informational", 0.10), ("search", 0.12), ("othe
 BASES = {"search": ["document inspection", "interview"], "seizure": ["physical inspection", "record check"],
          "citation": ["record check"], "other_adverse": ["interview"]}
 BATCH = 5000
+NOTICE_GAP = 40  # every 40th adverse decision was not noticed (a gap the page counts); the rest were, mostly in person
+NOTICE_METHODS = ("in_person", "in_person", "in_person", "letter", "portal")
 APPEALS_OFFICER = "cbp.appeals"  # demo/agency.py: appeals_officer@CBP
 # (days ago the contested decision was made, who files, outcome or None: open); decided 12 days after filing
 APPEALS = ((70, "system", "upheld"), (62, "staff", "reversed"), (55, "system", "modified"), (48, "system", "reversed"),
@@ -82,7 +85,9 @@ def _decision(g: random.Random, bid: str, n: int, day: dt.date, subject: str, qu
         rationale={"accepted": "output consistent with the officer's inspection", "modified": "score adjusted after "
                    "the interview", "overrode": "documents in order: referral not warranted",
                    "none": "favourable, no review needed"}[action],
-        other_bases=list(BASES.get(kind, [])), decided_at=at.astimezone(dt.UTC), corrects=None)
+        other_bases=list(BASES.get(kind, [])), decided_at=at.astimezone(dt.UTC), corrects=None,
+        notice=None if not adverse or n % NOTICE_GAP == 0 else
+        NoticeGivenIn.model_construct(given=True, method=NOTICE_METHODS[n % len(NOTICE_METHODS)]))
 
 
 def _refused(bid: str, today: dt.date) -> list[DecisionIn]:
