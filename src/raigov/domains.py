@@ -126,6 +126,16 @@ class Task:
 
 
 @dataclass(frozen=True)
+class HistoryEntry:
+    """One dated line of a use case's History that another domain adds beside the inventory's revisions (an
+    incident opened, a use case suspended): ``at`` a timezone-aware datetime, ``href`` where to read more."""
+
+    at: object  # a datetime.datetime (kept untyped here: this module imports only the standard library)
+    text: str
+    href: str = ""
+
+
+@dataclass(frozen=True)
 class Clock:
     """A clock of ``raigov jobs run``.
 
@@ -156,6 +166,9 @@ class Contribution:
     tasks: tuple[Task, ...] = ()
     # "module:func"(session, actor, settings, today) -> list: writes that `raigov jobs run` makes (not on a dry run)
     chores: tuple[str, ...] = ()
+    # "module:func"(session, actor, use_case) -> list[HistoryEntry]: lines of a use case's History (the function
+    # answers [] for a person who may not read them)
+    history: tuple[str, ...] = ()
 
 
 def load(ref: str):
@@ -231,6 +244,10 @@ def clocks() -> list[Clock]:
 
 def chores() -> list[str]:
     return [k for _, c in contributions() for k in c.chores]
+
+
+def history_sources() -> list[str]:
+    return [k for _, c in contributions() for k in c.history]
 
 
 def template_dirs() -> list[str]:

@@ -1,8 +1,8 @@
 """What monitoring contributes: `raigov monitor` (monitors, windows, alerts; drift between two files), the
-windows API, the monitoring pages of a use case, and the monitoring clock of `raigov jobs run`. Light: see
-raigov/domains.py."""
+windows API, the monitoring pages of a use case, the monitoring clock of `raigov jobs run`, the dashboard's AI
+incidents panel and the incidents' lines in a use case's History. Light: see raigov/domains.py."""
 
-from raigov.domains import CliGroup, Clock, Contribution
+from raigov.domains import CliGroup, Clock, Contribution, DashboardPanel
 
 _C = "raigov.monitoring.clock"
 
@@ -15,4 +15,7 @@ CONTRIBUTES = Contribution(
                   objects={"monitor_alert": f"{_C}:alert_objects", "monitor": f"{_C}:monitor_objects",
                            "incident": f"{_C}:incident_objects", "incident_action": f"{_C}:action_objects"}),),
     chores=("raigov.monitoring.evidence:monthly_reports",),
+    dashboard=(DashboardPanel("AI incidents", "monitoring.monitor.read", "raigov.monitoring.overview:panel",
+                              "monitoring/_incidents_panel.html"),),
+    history=("raigov.monitoring.overview:history",),
 )

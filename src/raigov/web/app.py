@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.nav = domains.nav()
     app.state.home_panels = domains.home_panels()
     app.state.dashboard_panels = domains.dashboard_panels()
+    app.state.history_sources = domains.history_sources()
     app.state.tasks = domains.tasks()  # the home page's "Your tasks" (web/pages/home.py)
     if settings.oidc_enabled:
         app.add_middleware(SessionMiddleware, secret_key=settings.secret().decode(), session_cookie="raigov_oidc",

@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from raigov import flows
 from raigov.audit import service as audit
 from raigov.clock import agency_today
+from raigov.domains import load
 from raigov.errors import RaigovError, ValidationFailed
 from raigov.identity.permissions import can
 from raigov.identity.service import org_units
@@ -263,7 +264,8 @@ def _detail_context(request: Request, s, actor, uc, a: int | None, b: int | None
     return {"nav": "inventory", "uc": uc, "answer": gate_view(s, actor, uc), "flash": flash.banner(request),
             "component": uc.org_unit.code if uc.org_unit else uc.agency, "summary": summary,
             "sections": _field_rows(rev.schema, rev.values, rev.raw), "schema": rev.schema,
-            "revisions": _history(s, actor, uc), "diff": diff, "a": a, "b": b, "events": events, "checks": checks,
+            "revisions": _history(s, actor, uc), "history_events": _other_history(request, s, actor, uc),
+            "diff": diff, "a": a, "b": b, "events": events, "checks": checks,
             "people": people, "can_edit": can(actor, "inventory.use_case.revise", comp) and rev.schema == "2025",
             "can_retire": can(actor, "inventory.use_case.retire", comp) and uc.status != "retired",
             "screening": screening, "determinations": dets, "framework": framework,
@@ -271,6 +273,12 @@ def _detail_context(request: Request, s, actor, uc, a: int | None, b: int | None
             "can_screen": can(actor, "policy.use_case.screen", comp) and rev.schema in ("2025", "2024"),
             "can_decide": policy.may_decide(actor, framework), "evidence_label": evidence_label,
             "retire_error": None, "determine_error": None, "typed": {}}
+
+
+def _other_history(request: Request, s, actor, uc) -> list:
+    """The History lines other domains register (an incident opened, a suspension ...), newest first."""
+    entries = [e for ref in request.app.state.history_sources for e in load(ref)(s, actor, uc)]
+    return sorted(entries, key=lambda e: e.at, reverse=True)
 
 
 SUMMARY_FIELDS = ("development_stage", "is_high_impact", "topic_area", "problem_solved", "contact_email")
