@@ -182,6 +182,34 @@ def test_operator_not_qualified(db, people, use_cases, key):
             oversight.record_operator(s, people["tsa.lead"], low, "x", dt.date(2026, 1, 1), dt.date(2027, 1, 1))
 
 
+def test_the_training_ledger_renews_an_operators_training(db, people, use_cases, key, make_user, actor_of):
+    """Issue #15: the roster uses the person-level training ledger (issue #16) where it exists: a completion of the
+    operators' course (courses.yaml, audience "operators") counts from its day to its expiry, beside the roster's
+    own dates; another course does not; being on the roster is still required."""
+    from raigov.training import service as training
+
+    sys_, low = people["cbp-sys"], use_cases["low"]
+    make_user("lapsed.officer", "submitter@CBP", password=False)
+    make_user("coordinator", "training_coordinator", password=False)
+    coord = actor_of("coordinator")
+    with db.transaction() as s:  # the roster's own training ended on 2026-01-01; the decision is of 2026-12-04
+        oversight.record_operator(s, people["lead"], low, "Lapsed.Officer", dt.date(2025, 1, 1), dt.date(2026, 1, 1))
+        training.record_completion(s, coord, "lapsed.officer", "ai-awareness", dt.date(2026, 6, 1), dt.date(2026, 12, 4))
+    assert _refused(db, sys_, key, [decision(low, 1, reviewer="Lapsed.Officer")]) == {"operator_not_qualified"}
+    with db.transaction() as s:  # completed after the decision's day: not yet current on it
+        training.record_completion(s, coord, "lapsed.officer", "hi-ai-operator", dt.date(2026, 12, 5), dt.date(2026, 12, 5))
+    assert _refused(db, sys_, key, [decision(low, 2, reviewer="Lapsed.Officer")]) == {"operator_not_qualified"}
+    with db.transaction() as s:  # completed on 2026-06-01, valid 12 months: current on 2026-12-04
+        training.record_completion(s, coord, "lapsed.officer", "hi-ai-operator", dt.date(2026, 6, 1), dt.date(2026, 12, 5))
+    res = _record(db, sys_, key, [decision(low, 3, reviewer="Lapsed.Officer")])
+    assert (res.created, res.refusals) == (1, [])
+    # a trained person who is not on this use case's roster is still refused
+    make_user("trained.stranger", "submitter@CBP", password=False)
+    with db.transaction() as s:
+        training.record_completion(s, coord, "trained.stranger", "hi-ai-operator", dt.date(2026, 6, 1), dt.date(2026, 12, 5))
+    assert _refused(db, sys_, key, [decision(low, 4, reviewer="trained.stranger")]) == {"operator_not_qualified"}
+
+
 def test_use_case_not_authorized_gives_the_gates_reasons(db, people, use_cases, key, settings):
     res = _record(db, people["cbp-sys"], key, [decision(use_cases["fr"], 1, kind="favourable")])
     refusal = res.refusals[0]

@@ -19,6 +19,7 @@ from raigov.inventory.models import UseCase
 from raigov.oversight import rules as R
 from raigov.oversight.models import Operator, OptOut
 from raigov.oversight.vocab import HumanAction, kinds
+from raigov.training import service as training
 
 CHUNK = 1000
 _GATE_CACHE: dict[tuple[str, int], tuple[float, dict]] = {}  # (database, use case id) -> (expires, facts)
@@ -54,9 +55,17 @@ def cached_use_case_facts(session: Session, uc: UseCase, now: dt.datetime, ttl: 
     return found
 
 
-def roster(session: Session, use_case_id: int) -> dict[str, tuple[dt.date, dt.date]]:
-    return {u: (t, e) for u, t, e in session.execute(
+def roster(session: Session, use_case_id: int) -> dict[str, list[tuple[dt.date, dt.date | None]]]:
+    """The use case's operators, each with the periods their training counts: the roster's own dates, and the
+    training ledger's completions of the operators' courses (training/data/courses.yaml, audience "operators"),
+    which renew the roster's training without a second entry (issue #15: "use it when it exists")."""
+    out = {u: [(t, e)] for u, t, e in session.execute(
         select(Operator.username, Operator.trained_on, Operator.expires_on).where(Operator.use_case_id == use_case_id))}
+    if out:
+        ledger = training.completion_periods(session, out, "operators")
+        for u, periods in out.items():
+            periods.extend(ledger.get(u.strip().lower(), ()))
+    return out
 
 
 def opted_out(session: Session, use_case_id: int, subjects: set[str]) -> set[str]:
@@ -72,9 +81,11 @@ def opted_out(session: Session, use_case_id: int, subjects: set[str]) -> set[str
     return out
 
 
-def qualified(entry: tuple[dt.date, dt.date] | None, day: dt.date) -> bool:
-    """On the roster with training current on the day of the decision (trained on or before it, not expired)."""
-    return entry is not None and entry[0] <= day <= entry[1]
+def qualified(periods: list[tuple[dt.date, dt.date | None]] | None, day: dt.date) -> bool:
+    """On the roster with training current on the day of the decision: one of the person's periods (the roster's
+    dates or a ledger completion) began on or before it and had not ended (None: a completion that never
+    expires)."""
+    return bool(periods) and any(start <= day and (end is None or day <= end) for start, end in periods)
 
 
 def refusals(session: Session, rows: list[dict], ucs: dict[int, UseCase], now: dt.datetime,

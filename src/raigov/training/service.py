@@ -85,6 +85,23 @@ def current(session: Session, user_id: int, course_ids, today: dt.date) -> Curre
     return Currency(tuple(c for c in ids if until[c] is False or (until[c] is not None and until[c] < today)))
 
 
+def completion_periods(session: Session, usernames, audience: str) -> dict[str, list[tuple[dt.date, dt.date | None]]]:
+    """For each person (by user name, lower case), the periods in which their completions of the courses of
+    `audience` (courses.yaml: "operators" for the operator roster of high-impact AI) count: (completed on, last
+    day; None: for good). Reads only: no permission (the callers check theirs)."""
+    names = sorted({str(u).strip().lower() for u in usernames if u})
+    ids = [c.id for c in courses().values() if c.audience == audience]
+    if not names or not ids:
+        return {}
+    out: dict[str, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+    for name, done, last in session.execute(
+            select(User.username, Completion.completed_on, Completion.expires_on)
+            .join(Completion, Completion.user_id == User.id)
+            .where(User.username.in_(names), Completion.course_id.in_(ids))):
+        out[name].append((done, last))
+    return dict(out)
+
+
 def record_completion(session: Session, actor: Actor, username: str, course_id: str, completed_on: dt.date,
                       today: dt.date) -> Completion:
     """A training coordinator records that `username` completed `course_id` on `completed_on` (not after today)."""
