@@ -49,7 +49,14 @@ def stats(use_case: str, json_: bool = typer.Option(False, "--json"),
         share, over = o["share_of_reviewed"], o["override_rate"]
         console.print(f"  operator {o['reviewer']}: {o['decisions']} reviewed "
                       f"({'n/a' if share is None else f'{share:.1%}'} of the use case's), modified {o['modified']}, "
-                      f"overrode {o['overrode']} (override rate {'n/a' if over is None else f'{over:.1%}'})")
+                      f"overrode {o['overrode']} (override rate {'n/a' if over is None else f'{over:.1%}'}); "
+                      f"appeals {o['appeals']} (appeal rate {_pct(o['appeal_rate'])}), reversed "
+                      f"{o['appeals_reversed']} of {o['appeals_decided']} decided (reversal rate "
+                      f"{_pct(o['reversal_rate'])})")
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.1%}"
 
 
 @app.command()
