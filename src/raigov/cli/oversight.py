@@ -61,6 +61,31 @@ def _pct(x: float | None) -> str:
 
 @app.command()
 @handle_errors
+def trends(use_case: str, json_: bool = typer.Option(False, "--json"),
+           since: str = typer.Option(None, "--since", help="first agency day, YYYY-MM-DD (default: 30 days, or 13 "
+                                     "weeks, before --until)"),
+           until: str = typer.Option(None, "--until", help="last agency day, YYYY-MM-DD (default: today)"),
+           bucket: str = typer.Option("day", "--bucket", help="day or week")) -> None:
+    """Oversight signals over time, per agency day or week: decisions recorded and refused, share reviewed, override
+    rate, appeals, appeal and reversal rates (from the daily and remedy counts)."""
+    from raigov.oversight import service
+
+    db = ready_database()
+    with db.transaction(read=True) as s:
+        out = service.trends(s, system_actor(), use_case, since, until, bucket)
+    if json_:
+        print_json(out)
+        return
+    console.print(f"{out['use_case']}: {out['since']} to {out['until']}, per {out['bucket']}")
+    for r in out["series"]:
+        console.print(f"  {r['start']}  recorded {r['recorded']}, refused {r['refused']}, reviewed "
+                      f"{_pct(r['review_share'])}, override rate {_pct(r['override_rate'])}, appeals {r['appeals']} "
+                      f"(appeal rate {_pct(r['appeal_rate'])}), reversed {r['appeals_reversed']} of "
+                      f"{r['appeals_decided']} decided (reversal rate {_pct(r['reversal_rate'])})", highlight=False)
+
+
+@app.command()
+@handle_errors
 def prove(decision_id: int = typer.Argument(..., min=1, help="the decision's ledger id"),
           json_: bool = typer.Option(False, "--json")) -> None:
     """Prove a decision: item hash -> its batch's Merkle root -> the audit event carrying the root -> the signed
