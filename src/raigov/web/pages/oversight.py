@@ -58,7 +58,7 @@ def _use_case_page(request: Request, business_id: str, values: dict | None = Non
 
 def trend_charts(t: dict) -> list[dict]:
     """The trends (oversight.trends) as the charts of the page, each with the same numbers as its table: counts,
-    and rates as percentages (a missing rate, where its denominator is 0, is shown as a dash)."""
+    and rates as percentages (a rate whose denominator is 0 is shown as "no data")."""
     week = t["bucket"] == "week"
     labels = [f"{r['start']} to {r['end']}" if week else r["start"].isoformat() for r in t["series"]]
     per = "per week" if week else "per day"
