@@ -68,11 +68,18 @@ def trends(use_case: str, json_: bool = typer.Option(False, "--json"),
            bucket: str = typer.Option("day", "--bucket", help="day or week")) -> None:
     """Oversight signals over time, per agency day or week: decisions recorded and refused, share reviewed, override
     rate, appeals, appeal and reversal rates (from the daily and remedy counts)."""
+    from raigov.errors import FieldError, ValidationFailed
     from raigov.oversight import service
 
     db = ready_database()
-    with db.transaction(read=True) as s:
-        out = service.trends(s, system_actor(), use_case, since, until, bucket)
+    try:
+        with db.transaction(read=True) as s:
+            out = service.trends(s, system_actor(), use_case, since, until, bucket)
+    except ValidationFailed as exc:  # name the options, as `stats` does
+        errors = [FieldError(f"--{e.field}" if e.field in ("since", "until", "bucket") else e.field, e.message, e.code)
+                  for e in exc.errors]
+        raise ValidationFailed(f"{errors[0].field}: {errors[0].message}" if errors else exc.detail,
+                               errors=errors) from None
     if json_:
         print_json(out)
         return
