@@ -58,3 +58,35 @@ def test_lead_reads_decisions_and_a_proof(page, live, db, settings, people, use_
     page.get_by_role("button", name="Set the scale").click()
     page.get_by_text("Oversight settings saved.").wait_for()
     assert "400 distinct subjects per day" in page.content()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_lead_reads_the_trends_and_corrects_the_dates(page, live, db, settings, people, use_cases,  # noqa: F811
+                                                      backend):
+    """The use case's "Over time" section: the since/until form, four charts each followed by a table of the same
+    numbers (axe-clean), and the error at the field when the last day is before the first."""
+    key = oversight.load_key(settings.ensure_data_dir())
+    rows = [decision(use_cases["low"], n) for n in range(1, 4)]
+    rows[0]["human_action"] = "overrode"
+    with db.transaction() as s:
+        oversight.record_decisions(s, people["cbp-sys"], key,
+                                   oversight.parse_batch(json.dumps({"decisions": rows}).encode()))
+    sign_in(page, "lead")
+    page.goto(f"{live.url}/oversight/use-cases/{use_cases['low']}")
+    page.get_by_label("First day").fill("2026-11-16")
+    page.get_by_label("Last day").fill("2026-12-06")
+    page.get_by_label("Group by").select_option("week")
+    page.get_by_role("button", name="Show").click()
+    page.get_by_role("heading", name="Decisions recorded and attempts refused per week").wait_for()
+    assert page.get_by_role("img", name="Share with human review and override rate per week").count() == 1
+    table = page.get_by_role("table", name="Decisions recorded and attempts refused per week")
+    assert table.get_by_role("row").nth(3).inner_text().split() == ["2026-11-30", "to", "2026-12-06", "3", "0"]
+    rates = page.get_by_role("table", name="Share with human review and override rate per week")
+    assert rates.get_by_role("row").nth(3).inner_text().split()[-2:] == ["100.0", "33.3"]
+    assert_accessible(page, "/oversight/use-cases/{id} (trends per week)")
+    page.get_by_label("First day").fill("2026-12-09")
+    page.get_by_label("Last day").fill("2026-12-01")
+    page.get_by_role("button", name="Show").click()
+    page.locator("#trend-until-error").wait_for()
+    assert "on or after the first day (2026-12-09)" in page.locator("#trend-until-error").inner_text()
+    assert_accessible(page, "/oversight/use-cases/{id} (trends form with an error)")

@@ -49,7 +49,8 @@ def test_per_operator_counts_and_stats(db, people, use_cases, key):
     assert {k: int(v) for k, v in counted.items()} == ledger == {"officer.ng": 6, "officer.ray": 2}
     ng, ray = st["by_operator"]
     assert ng == {"reviewer": "officer.ng", "decisions": 6, "accepted": 4, "modified": 1, "overrode": 1,
-                  "share_of_reviewed": 0.75, "override_rate": round(1 / 6, 6), "modified_rate": round(1 / 6, 6)}
+                  "share_of_reviewed": 0.75, "override_rate": round(1 / 6, 6), "modified_rate": round(1 / 6, 6),
+                  "appeals": 0, "appeals_decided": 0, "appeals_reversed": 0, "appeal_rate": 0.0, "reversal_rate": None}
     assert ray["reviewer"] == "officer.ray" and ray["override_rate"] == 0.0 and ray["share_of_reviewed"] == 0.25
     with db.transaction() as s:  # a window with nothing: no operator
         assert oversight.stats(s, people["lead"], low, since=dt.date(2027, 1, 1))["by_operator"] == []

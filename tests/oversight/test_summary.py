@@ -65,6 +65,11 @@ def test_the_months_figures(db, people, use_cases, key, make_user, actor_of):
     assert out["remedies"]["appeal_filed"] == 1 and out["remedies"]["appeal_reversed"] == 1
     assert out["remedies"]["reversal_rate"] == 1.0 and out["days"] == [{"day": "2026-11-10", "recorded": 5, "refused": 1}]
     assert [(o["reviewer"], o["decisions"], o["overrode"]) for o in out["by_operator"]] == [("officer.ng", 5, 1)]
+    ng = out["by_operator"][0]  # the reversed appeal was against a decision officer.ng reviewed
+    assert (ng["appeals"], ng["appeals_decided"], ng["appeals_reversed"], ng["appeal_rate"], ng["reversal_rate"]) \
+        == (1, 1, 1, 0.2, 1.0)
+    assert summary_render.operator_rows(out) == [["officer.ng", "5", "1", "1", "20.0%", "1", "20.0%", "1 / 1",
+                                                  "100.0%"]]
     assert december["recorded"] == 0 and december["days"] == []
     html = summary_render.render_html(out, NOW)
     assert "override rate (of reviewed)" in html and "20.0%" in html and "<svg" in html and "officer.ng" in html

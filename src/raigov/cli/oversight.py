@@ -49,7 +49,46 @@ def stats(use_case: str, json_: bool = typer.Option(False, "--json"),
         share, over = o["share_of_reviewed"], o["override_rate"]
         console.print(f"  operator {o['reviewer']}: {o['decisions']} reviewed "
                       f"({'n/a' if share is None else f'{share:.1%}'} of the use case's), modified {o['modified']}, "
-                      f"overrode {o['overrode']} (override rate {'n/a' if over is None else f'{over:.1%}'})")
+                      f"overrode {o['overrode']} (override rate {'n/a' if over is None else f'{over:.1%}'}); "
+                      f"appeals {o['appeals']} (appeal rate {_pct(o['appeal_rate'])}), reversed "
+                      f"{o['appeals_reversed']} of {o['appeals_decided']} decided (reversal rate "
+                      f"{_pct(o['reversal_rate'])})")
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.1%}"
+
+
+@app.command()
+@handle_errors
+def trends(use_case: str, json_: bool = typer.Option(False, "--json"),
+           since: str = typer.Option(None, "--since", help="first agency day, YYYY-MM-DD (default: 30 days, or 13 "
+                                     "weeks, before --until)"),
+           until: str = typer.Option(None, "--until", help="last agency day, YYYY-MM-DD (default: today)"),
+           bucket: str = typer.Option("day", "--bucket", help="day or week")) -> None:
+    """Oversight signals over time, per agency day or week: decisions recorded and refused, share reviewed, override
+    rate, appeals, appeal and reversal rates (from the daily and remedy counts)."""
+    from raigov.errors import FieldError, ValidationFailed
+    from raigov.oversight import service
+
+    db = ready_database()
+    try:
+        with db.transaction(read=True) as s:
+            out = service.trends(s, system_actor(), use_case, since, until, bucket)
+    except ValidationFailed as exc:  # name the options, as `stats` does
+        errors = [FieldError(f"--{e.field}" if e.field in ("since", "until", "bucket") else e.field, e.message, e.code)
+                  for e in exc.errors]
+        raise ValidationFailed(f"{errors[0].field}: {errors[0].message}" if errors else exc.detail,
+                               errors=errors) from None
+    if json_:
+        print_json(out)
+        return
+    console.print(f"{out['use_case']}: {out['since']} to {out['until']}, per {out['bucket']}")
+    for r in out["series"]:
+        console.print(f"  {r['start']}  recorded {r['recorded']}, refused {r['refused']}, reviewed "
+                      f"{_pct(r['review_share'])}, override rate {_pct(r['override_rate'])}, appeals {r['appeals']} "
+                      f"(appeal rate {_pct(r['appeal_rate'])}), reversed {r['appeals_reversed']} of "
+                      f"{r['appeals_decided']} decided (reversal rate {_pct(r['reversal_rate'])})", highlight=False)
 
 
 @app.command()

@@ -5,8 +5,8 @@ carry an owner and a due date (a clock of the jobs); a reviewer of the use case 
 note, once no suspension is in force.
 
 An incident may be opened from its source (`open_from_source`): a monitoring alert, an oversight alert
-(automation bias, scale), a reversed appeal, or a public feedback report. The source is read through its
-domain's public functions (oversight.signals.alert_view, oversight.appeals.get_appeal,
+(automation bias, refused attempts, scale), a reversed appeal, or a public feedback report. The source is read
+through its domain's public functions (oversight.signals.alert_view, oversight.appeals.get_appeal,
 disclosure.feedback.service.get, which apply their own read permission) and recorded on the incident."""
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ def source_facts(session: Session, actor: Actor, kind: str, source_id: int) -> d
         a = signals.alert_view(session, source_id)
         if a is None:
             raise NotFound(f"no oversight alert {source_id}")
-        title = "Possible automation bias" if a["kind"] == "automation_bias" else "Authorized scale exceeded"
+        title = {"automation_bias": "Possible automation bias", "refused_attempts": "Refused attempts",
+                 "scale": "Authorized scale exceeded"}.get(a["kind"], a["title"])
         return {"use_case": a["use_case"], "title": f"Oversight alert: {title}",
                 "text": f"Oversight alert {a['id']} of {a['day'].isoformat()} ({a['status']}): {a['words']}."}
     if kind == "appeal":

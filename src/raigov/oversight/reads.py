@@ -16,6 +16,7 @@ from raigov.oversight import remedy_counts
 from raigov.oversight.ledger import item_of
 from raigov.oversight.models import DailyCount, Decision, OperatorCount
 from raigov.oversight.people import use_case
+from raigov.oversight.remedy_models import Appeal
 from raigov.oversight.vocab import HumanAction, Outcome
 
 READ = "oversight.decision.read"
@@ -85,11 +86,41 @@ def stats(session: Session, actor: Actor, business_id: str, since: dt.date | Non
             "by_operator": by_operator(session, uc.id, reviewed, since, until)}
 
 
+def operator_appeals(session: Session, use_case_id: int, since: dt.date | None = None,
+                     until: dt.date | None = None) -> dict[str, dict]:
+    """Per reviewer: the appeals filed in [since, until] against decisions they reviewed (by the agency day of
+    filing), and those decided in it (by the day of the decision) and reversed. Read from the appeals, each joined
+    to the one decision it contests by its primary key (the remedy counts carry no reviewer); never a scan of the
+    ledger."""
+    def window(col) -> list:
+        return [c for c in ((col >= since) if since is not None else None, (col <= until) if until is not None else None)
+                if c is not None]
+
+    base = (select(Decision.reviewer, func.count()).select_from(Appeal).join(Decision, Decision.id == Appeal.decision_pk)
+            .where(Appeal.use_case_id == use_case_id, Decision.reviewer.is_not(None)))
+    out: dict[str, dict] = {}
+
+    def row(reviewer: str) -> dict:
+        return out.setdefault(reviewer, {"appeals": 0, "appeals_decided": 0, "appeals_reversed": 0})
+
+    for reviewer, n in session.execute(base.where(*window(Appeal.filed_on)).group_by(Decision.reviewer)):
+        row(reviewer)["appeals"] = int(n)
+    for reviewer, n, outcome in session.execute(
+            base.add_columns(Appeal.outcome).where(Appeal.status == "decided", *window(Appeal.decided_on))
+            .group_by(Decision.reviewer, Appeal.outcome)):
+        row(reviewer)["appeals_decided"] += int(n)
+        if outcome == "reversed":
+            row(reviewer)["appeals_reversed"] += int(n)
+    return out
+
+
 def by_operator(session: Session, use_case_id: int, reviewed: int, since: dt.date | None = None,
                 until: dt.date | None = None) -> list[dict]:
     """Per reviewer of the use case (from the operator counts): the decisions they reviewed, their share of the
     use case's reviewed decisions, how many they accepted, modified and overrode, and their override and
-    modification rates. Most decisions first."""
+    modification rates; with the appeals against their decisions (``operator_appeals``): filed, decided, reversed,
+    the appeal rate (appeals filed over their decisions in the window) and the reversal rate (reversed over
+    decided). A reviewer with appeals in the window but no decision in it has a row too. Most decisions first."""
     where = [OperatorCount.use_case_id == use_case_id]
     if since is not None:
         where.append(OperatorCount.day >= since)
@@ -103,12 +134,19 @@ def by_operator(session: Session, use_case_id: int, reviewed: int, since: dt.dat
                                         "overrode": 0})
         row[action] = row.get(action, 0) + int(n)
         row["decisions"] += int(n)
+    appeals = operator_appeals(session, use_case_id, since, until)
+    for reviewer in appeals:
+        per.setdefault(reviewer, {"reviewer": reviewer, "decisions": 0, "accepted": 0, "modified": 0, "overrode": 0})
     out = []
-    for row in per.values():
+    for reviewer, row in per.items():
         d = row["decisions"]
+        ap = appeals.get(reviewer, {"appeals": 0, "appeals_decided": 0, "appeals_reversed": 0})
         out.append({**row, "share_of_reviewed": round(d / reviewed, 6) if reviewed else None,
                     "override_rate": round(row["overrode"] / d, 6) if d else None,
-                    "modified_rate": round(row["modified"] / d, 6) if d else None})
+                    "modified_rate": round(row["modified"] / d, 6) if d else None, **ap,
+                    "appeal_rate": round(ap["appeals"] / d, 6) if d else None,
+                    "reversal_rate": round(ap["appeals_reversed"] / ap["appeals_decided"], 6)
+                    if ap["appeals_decided"] else None})
     return sorted(out, key=lambda r: (-r["decisions"], r["reviewer"]))
 
 

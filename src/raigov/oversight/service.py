@@ -23,6 +23,7 @@ from raigov.oversight.review import (
 from raigov.oversight.schemas import MAX_BATCH, DecisionIn, parse_batch, parse_decision
 from raigov.oversight.signals import evaluate as evaluate_signals
 from raigov.oversight.subjects import load_key, pseudonym
+from raigov.oversight.trends import trends
 
 __all__ = [
     "MAX_BATCH",
@@ -56,5 +57,6 @@ __all__ = [
     "set_notice",
     "set_scale",
     "stats",
+    "trends",
     "visible_alerts",
 ]

@@ -6,6 +6,9 @@ the notices they give through the jobs' outbox. The thresholds are data (signals
   (accepted, modified, overrode) number at least ``min_decisions`` and none was modified or overridden, or the
   Wilson upper bound of the share that was is below ``floor``. The alert opens once, stays open while the counts
   show it, and closes when they no longer do (each change audited and noticed once).
+- **refused attempts**: over the last ``window_days`` agency days, a use case's attempts the decision rules refused
+  number at least ``min_refused`` and are at least ``min_share`` of its attempts (recorded + refused). Opens and
+  closes as automation bias does.
 - **scale**: a use case with an authorized scale (subjects per agency day, set at review) and more distinct
   subjects on a day. The daily counts bound the distinct subjects from above, so the ledger is read (by its
   use case and time index, in the job) only for days whose decisions outnumber the scale. One alert per day;
@@ -37,7 +40,8 @@ from raigov.jobs.clocks import ESCALATION, REMINDER, Directory, DueNotice, Recip
 from raigov.oversight.models import Alert, DailyCount, Decision, UseCaseOversight
 from raigov.oversight.vocab import HumanAction, Outcome
 
-AUTOMATION_BIAS, SCALE = "automation_bias", "scale"
+AUTOMATION_BIAS, SCALE, REFUSED = "automation_bias", "scale", "refused_attempts"
+TITLES = {AUTOMATION_BIAS: "Automation bias", REFUSED: "Refused attempts", SCALE: "Scale exceeded"}
 OPEN, CLOSED = "open", "closed"
 NOTICE_DAYS = 7  # an alert's change is offered to the outbox for this many days (the outbox keeps it once)
 
@@ -71,6 +75,29 @@ def automation_bias(by_action: dict[str, int], rule: dict | None = None) -> dict
     return {"reviewed": reviewed, "interventions": k, "accepted": by_action.get(HumanAction.ACCEPTED, 0),
             "wilson_upper": round(upper, 6), "floor": float(rule["floor"]), "min_decisions": int(rule["min_decisions"]),
             "window_days": int(rule["window_days"])}
+
+
+def refused_attempts(by_outcome: dict[str, int], rule: dict | None = None) -> dict | None:
+    """The figures of a refused-attempts signal from the attempts of a window by outcome (recorded, refused), or
+    None when it does not hold (fewer refusals than ``min_refused`` or a smaller share than ``min_share``). Pure."""
+    rule = rule or rules()["refused_attempts"]
+    refused = int(by_outcome.get(Outcome.REFUSED, 0))
+    attempts = refused + int(by_outcome.get(Outcome.RECORDED, 0))
+    if refused < int(rule["min_refused"]) or refused / attempts < float(rule["min_share"]):
+        return None
+    return {"refused": refused, "attempts": attempts, "share": round(refused / attempts, 6),
+            "min_refused": int(rule["min_refused"]), "min_share": float(rule["min_share"]),
+            "window_days": int(rule["window_days"])}
+
+
+def _window_outcomes(session: Session, since: dt.date, until: dt.date) -> dict[int, dict[str, int]]:
+    out: dict[int, dict[str, int]] = {}
+    for uc_id, outcome, n in session.execute(
+            select(DailyCount.use_case_id, DailyCount.outcome, func.sum(DailyCount.count))
+            .where(DailyCount.day >= since, DailyCount.day <= until)
+            .group_by(DailyCount.use_case_id, DailyCount.outcome)):
+        out.setdefault(uc_id, {})[outcome] = int(n)
+    return out
 
 
 def _window_actions(session: Session, since: dt.date, until: dt.date) -> dict[int, dict[str, int]]:
@@ -110,28 +137,46 @@ def evaluate(session: Session, today: dt.date, actor: Actor | None = None, now: 
     """Open and close alerts as the counts say on `today`; returns the alerts that changed."""
     actor = actor or Actor.system("jobs")
     now = now or utcnow()
-    changed: list[Alert] = []
     ab = rules()["automation_bias"]
     actions = _window_actions(session, today - dt.timedelta(days=int(ab["window_days"]) - 1), today)
-    open_ab = {a.use_case_id: a for a in session.scalars(select(Alert).where(Alert.kind == AUTOMATION_BIAS,
-                                                                             Alert.status == OPEN))}
-    for uc_id in sorted(set(actions) | set(open_ab)):
-        uc = session.get(UseCase, uc_id)
-        figures = automation_bias(actions.get(uc_id, {}), ab)
+
+    def bias(uc: UseCase) -> dict | None:
+        figures = automation_bias(actions.get(uc.id, {}), ab)
         if figures is not None and ab.get("applies_to") == "high_impact" and uc.status != UseCaseStatus.RETIRED:
             figures = figures if requirements_of(session, uc).affirmative else None
-        if figures is not None and uc_id not in open_ab:
-            if session.scalar(select(Alert.id).where(Alert.use_case_id == uc_id, Alert.kind == AUTOMATION_BIAS,
+        return figures
+
+    ra = rules()["refused_attempts"]
+    outcomes = _window_outcomes(session, today - dt.timedelta(days=int(ra["window_days"]) - 1), today)
+    changed = _states(session, actor, AUTOMATION_BIAS, set(actions), bias, lambda uc_id: actions.get(uc_id, {}),
+                      today, now)
+    changed += _states(session, actor, REFUSED, set(outcomes), lambda uc: refused_attempts(outcomes.get(uc.id, {}), ra),
+                       lambda uc_id: outcomes.get(uc_id, {}), today, now)
+    return changed + _scale(session, actor, today, now)
+
+
+def _states(session: Session, actor: Actor, kind: str, counted: set[int], figures_of, close_figures,
+            today: dt.date, now: dt.datetime) -> list[Alert]:
+    """One state signal (`kind`) over the use cases with counts in its window and those with an open alert of it:
+    open an alert where `figures_of(use case)` holds and none is open (once a day at most), close the open one
+    where it no longer holds (its details: `close_figures(use case id)`). Returns the alerts that changed."""
+    changed: list[Alert] = []
+    open_now = {a.use_case_id: a for a in session.scalars(select(Alert).where(Alert.kind == kind,
+                                                                              Alert.status == OPEN))}
+    for uc_id in sorted(counted | set(open_now)):
+        uc = session.get(UseCase, uc_id)
+        figures = figures_of(uc)
+        if figures is not None and uc_id not in open_now:
+            if session.scalar(select(Alert.id).where(Alert.use_case_id == uc_id, Alert.kind == kind,
                                                      Alert.day == today)) is None:  # one opening a day at most
-                changed.append(_open(session, actor, uc, AUTOMATION_BIAS, today, figures, now))
-        elif figures is None and uc_id in open_ab:
-            a = open_ab[uc_id]
+                changed.append(_open(session, actor, uc, kind, today, figures, now))
+        elif figures is None and uc_id in open_now:
+            a = open_now[uc_id]
             a.status, a.closed_at = CLOSED, now
-            state = {"use_case": uc.business_id, "kind": AUTOMATION_BIAS, "day": a.day.isoformat(), "status": CLOSED}
+            state = {"use_case": uc.business_id, "kind": kind, "day": a.day.isoformat(), "status": CLOSED}
             record(session, actor, "oversight.alert.close", "oversight_alert", str(a.id), state,
-                   {**state, "figures": actions.get(uc_id, {})})
+                   {**state, "figures": close_figures(uc_id)})
             changed.append(a)
-    changed += _scale(session, actor, today, now)
     return changed
 
 
@@ -165,6 +210,10 @@ def words(a: Alert) -> str:
         return (f"possible automation bias: {d.get('interventions', 0)} of {d.get('reviewed', 0)} reviewed decisions "
                 f"in {d.get('window_days')} days were modified or overridden (Wilson upper bound "
                 f"{d.get('wilson_upper')}, floor {d.get('floor')})")
+    if a.kind == REFUSED:
+        return (f"refused attempts: {d.get('refused', 0)} of {d.get('attempts', 0)} attempts to record a decision in "
+                f"{d.get('window_days')} days were refused by the decision rules ({d.get('share', 0):.1%}; the signal "
+                f"needs at least {d.get('min_refused')} and {d.get('min_share', 0):.1%})")
     return (f"scale exceeded on {a.day.isoformat()}: {d.get('subjects')} distinct subjects against an authorized "
             f"scale of {d.get('authorized_scale')} a day")
 
@@ -229,9 +278,7 @@ def alerts_of(session: Session, use_case_ids: list[int] | None = None, *, open_o
         q = q.where(Alert.use_case_id.in_(use_case_ids))
     if open_only:
         q = q.where(Alert.status == OPEN)
-    return [{"id": a.id, "use_case": bid, "name": name, "kind": a.kind, "day": a.day, "status": a.status,
-             "opened_at": a.opened_at, "closed_at": a.closed_at, "details": a.details, "words": words(a)}
-            for a, bid, name in session.execute(q.order_by(Alert.id.desc()).limit(limit))]
+    return [_view(a, bid, name) for a, bid, name in session.execute(q.order_by(Alert.id.desc()).limit(limit))]
 
 
 def alert_view(session: Session, alert_id: int) -> dict | None:
@@ -240,6 +287,10 @@ def alert_view(session: Session, alert_id: int) -> dict | None:
                             .join(UseCase, UseCase.id == Alert.use_case_id).where(Alert.id == alert_id)).first()
     if found is None:
         return None
-    a, bid, name = found
-    return {"id": a.id, "use_case": bid, "name": name, "kind": a.kind, "day": a.day, "status": a.status,
-            "opened_at": a.opened_at, "closed_at": a.closed_at, "details": a.details, "words": words(a)}
+    return _view(*found)
+
+
+def _view(a: Alert, bid: str, name: str) -> dict:
+    return {"id": a.id, "use_case": bid, "name": name, "kind": a.kind, "title": TITLES.get(a.kind, a.kind), "day": a.day,
+            "status": a.status, "opened_at": a.opened_at, "closed_at": a.closed_at, "details": a.details,
+            "words": words(a)}

@@ -10,7 +10,9 @@ from html import escape
 
 EXPLAIN = ("Share reviewed: recorded decisions a person reviewed (accepted, modified or overrode the AI output) over "
            "all recorded. Override rate: overridden over reviewed. Refused: attempts the policy packs' decision rules "
-           "refused (not recorded). Reversal rate: reversed over decided appeals (docs/oversight.md).")
+           "refused (not recorded). Reversal rate: reversed over decided appeals. Per operator: appeals filed in the "
+           "month against decisions the operator reviewed, over their decisions of the month (appeal rate), and "
+           "those decided in the month (docs/oversight.md).")
 
 
 def _pct(x) -> str:
@@ -39,7 +41,8 @@ def headline_rows(s: dict) -> list[list[str]]:
 
 KIND_HEAD = ["kind", "recorded", "refused"]
 DAY_HEAD = ["day", "recorded", "refused"]
-OPERATOR_HEAD = ["operator", "decisions", "modified", "overrode", "override rate"]
+OPERATOR_HEAD = ["operator", "decisions", "modified", "overrode", "override rate", "appeals", "appeal rate",
+                 "reversed / decided", "reversal rate"]
 ALERT_HEAD = ["alert", "kind", "day", "status"]
 
 
@@ -52,7 +55,9 @@ def day_rows(s: dict) -> list[list[str]]:
 
 
 def operator_rows(s: dict) -> list[list[str]]:
-    return [[o["reviewer"], str(o["decisions"]), str(o["modified"]), str(o["overrode"]), _pct(o["override_rate"])]
+    return [[o["reviewer"], str(o["decisions"]), str(o["modified"]), str(o["overrode"]), _pct(o["override_rate"]),
+             str(o.get("appeals", 0)), _pct(o.get("appeal_rate")),
+             f"{o.get('appeals_reversed', 0)} / {o.get('appeals_decided', 0)}", _pct(o.get("reversal_rate"))]
             for o in s["by_operator"]]
 
 

@@ -116,6 +116,16 @@ def use_case_stats(request: Request, actor: ActorDep, business_id: str, since: d
         return oversight.stats(s, actor, business_id, since, until)
 
 
+@router.get("/use-cases/{business_id}/oversight/trends", tags=["oversight"], responses=ERRORS,
+            summary="Oversight signals per agency day or week (from the daily and remedy counts)")
+def use_case_trends(request: Request, actor: ActorDep, business_id: str,
+                    since: Annotated[str | None, Query(description="first agency day, YYYY-MM-DD")] = None,
+                    until: Annotated[str | None, Query(description="last agency day, YYYY-MM-DD; default today")] = None,
+                    bucket: Annotated[str | None, Query(description="day (default) or week")] = None):
+    with uow(request) as s:
+        return oversight.trends(s, actor, business_id, since, until, bucket)
+
+
 def _operator_out(o) -> dict:
     return {"username": o.username, "trained_on": o.trained_on, "expires_on": o.expires_on,
             "recorded_by": o.recorded_by, "recorded_at": o.recorded_at}

@@ -36,21 +36,54 @@ def index(request: Request):
 
 
 def _use_case_page(request: Request, business_id: str, values: dict | None = None, errors: dict | None = None,
-                   status: int = 200):
+                   status: int = 200, period: dict | None = None):
     actor = require_page_actor(request)
+    period = period or {}
+    trend, trend_errors = None, {}
     with uow(request) as s:
         st = oversight.stats(s, actor, business_id)
+        try:
+            trend = oversight.trends(s, actor, business_id, period.get("since"), period.get("until"),
+                                     period.get("bucket"))
+        except ValidationFailed as exc:
+            trend_errors, status = field_errors(exc), 422
         decisions = oversight.list_decisions(s, actor, business_id, limit=50)
         alerts = oversight.visible_alerts(s, actor, business_id)
         settings = settings_page(s, actor, business_id)
     return render(request, "oversight/use_case.html", {
         "nav": "oversight", "stats": st, "decisions": decisions, "alerts": alerts, "settings": settings,
-        "values": values or {}, "errors": errors or {}, "flash": flash.banner(request)}, status)
+        "values": values or {}, "errors": errors or {}, "flash": flash.banner(request), "period": period,
+        "trend": trend, "trend_charts": trend_charts(trend) if trend else [], "trend_errors": trend_errors}, status)
+
+
+def trend_charts(t: dict) -> list[dict]:
+    """The trends (oversight.trends) as the charts of the page, each with the same numbers as its table: counts,
+    and rates as percentages (a rate whose denominator is 0 is shown as "no data")."""
+    week = t["bucket"] == "week"
+    labels = [f"{r['start']} to {r['end']}" if week else r["start"].isoformat() for r in t["series"]]
+    per = "per week" if week else "per day"
+
+    def col(key: str, pct: bool = False) -> list:
+        return [None if r[key] is None else round(r[key] * 100, 1) if pct else r[key] for r in t["series"]]
+
+    def chart(key: str, title: str, header: str, series: list[tuple[str, str]], pct: bool) -> dict:
+        return {"id": f"trend-{key}", "title": f"{title} {per}", "windows": labels, "value_header": header,
+                "fmt": "%.1f" if pct else "%d", "series": [{"name": n, "values": col(k, pct)} for k, n in series]}
+
+    return [chart("decisions", "Decisions recorded and attempts refused", "Count",
+                  [("recorded", "recorded"), ("refused", "refused")], False),
+            chart("review", "Share with human review and override rate", "Per cent",
+                  [("review_share", "reviewed"), ("override_rate", "overridden")], True),
+            chart("appeals", "Appeals filed, decided and reversed", "Count",
+                  [("appeals", "filed"), ("appeals_decided", "decided"), ("appeals_reversed", "reversed")], False),
+            chart("appeal-rates", "Appeal rate and reversal rate", "Per cent",
+                  [("appeal_rate", "appeal rate"), ("reversal_rate", "reversal rate")], True)]
 
 
 @router.get("/use-cases/{business_id}")
-def use_case(request: Request, business_id: str):
-    return _use_case_page(request, business_id)
+def use_case(request: Request, business_id: str, since: str | None = None, until: str | None = None,
+             bucket: str | None = None):
+    return _use_case_page(request, business_id, period={"since": since, "until": until, "bucket": bucket})
 
 
 def _scale(value: str) -> int | None:
