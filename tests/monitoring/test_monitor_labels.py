@@ -297,3 +297,14 @@ def test_cli_create_ingest_labels_status(db, case, cli_env, tmp_path):
     assert r.exit_code == 0, r.output
     assert [(w["period_start"], w["rows"]) for w in json.loads(r.output)["windows"]] == [("2026-11-28", 150),
                                                                                          ("2026-12-05", 150)]
+
+
+def test_the_monitor_page_shows_outcomes_per_window(db, client, people, lab, sign_in):
+    _, mid, tmp, _cols = lab
+    with db.transaction() as s:
+        win, _ = service.ingest_file(s, people["cbp-sys"], mid, str(tmp / "full.csv"), D1, D2)
+        auc = win.results["performance"]["auc"]
+    assert sign_in("crcl").status_code == 303
+    page = client.get(f"/monitoring/monitors/{mid}").text
+    assert "<caption>Outcomes per window</caption>" in page
+    assert f'<td data-label="AUC">{auc:.4g}</td>' in page and '<td data-label="Labelled rows">600</td>' in page
