@@ -155,7 +155,9 @@ LAZY_FILES = ("cli/", "domains.py", "evaluation/__init__.py", "inventory/formats
               "policy/__init__.py")
 LAZY_MODULES = ("raigov.evaluation.runner", "raigov.evaluation.report", "raigov.evaluation.biometric",
                 "raigov.evaluation.classifier", "raigov.evaluation.stats", "raigov.evaluation.intervals",
-                "raigov.monitoring.ingest", "raigov.monitoring.windows")
+                "raigov.monitoring.ingest", "raigov.monitoring.windows",
+                # NumPy and pyarrow, as ingest: the late-labels join and the split by a time column
+                "raigov.monitoring.labels", "raigov.monitoring.batches")
 LIGHT = ("raigov", "sqlalchemy", "fastapi", "starlette", "pydantic", "yaml")
 # the settings (pydantic-settings, ~0.3 s of imports) where the pure policy screen reaches them: only when an agency
 # policy directory is set or a condition compares a date, so `raigov policy screen` starts without them (issue #18)

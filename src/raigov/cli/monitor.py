@@ -81,6 +81,9 @@ def create(
     group: str = typer.Option(None, "--group", help="Group column for fairness"),
     label: str = typer.Option(None, "--label", help="Label column (0/1)"),
     prediction: str = typer.Option(None, "--prediction", help="Prediction column (0/1)"),
+    score: str = typer.Option(None, "--score", help="Score column (in [0, 1]): AUC and calibration by score bin"),
+    record_id: str = typer.Option(None, "--record-id",
+                                  help="Record-id column: labels that arrive later are joined by it (monitor labels)"),
     starts_on: str = typer.Option(None, "--starts-on", help="YYYY-MM-DD: the first window is due a cadence after"),
     biometric_threshold: float = typer.Option(None, "--biometric-threshold",
                                               help="Face recognition: the match threshold of the windows' FMR/FNMR counts"),
@@ -96,7 +99,7 @@ def create(
                                      categorical=categorical, cadence=cadence, grace_days=grace_days, bins=bins,
                                      top_k=top_k, group=group, label=label, prediction=prediction,
                                      starts_on=_day(starts_on, "--starts-on"), biometric_threshold=biometric_threshold,
-                                     biometric_pack=biometric_pack)
+                                     biometric_pack=biometric_pack, score=score, record_id=record_id)
         out = {"id": mon.id, "name": mon.name, "use_case": use_case, "reference_rows": mon.reference_rows}
     if as_json:
         print_json(out)
@@ -104,17 +107,57 @@ def create(
         console.print(f"monitor {out['id']} '{out['name']}' of {use_case}: reference of {out['reference_rows']} rows")
 
 
+def _window_out(win, alerts) -> dict:
+    out = {"window": win.id, "period_start": win.period_start.isoformat(), "period_end": win.period_end.isoformat(),
+           "rows": win.rows, "drift": win.drift,
+           "labels": ((win.counts or {}).get("file") or {}).get("labels"),
+           "alerts": [{"id": a.id, "feature": a.feature, "metric": a.metric, "value": a.value,
+                       "threshold": a.threshold, "severity": a.severity} for a in alerts]}
+    if (win.results or {}).get("performance"):
+        out["performance"] = win.results["performance"]
+    bio = (win.results or {}).get("biometric")
+    if bio:
+        out["biometric"] = {"threshold": bio["threshold"],
+                            "groups": {g: {k: v[k] for k in ("n_gen", "fnm", "n_imp", "fm", "fmr", "fnmr")}
+                                       for g, v in bio["groups"].items()},
+                            "fmr_max_min_ratio": bio["differentials"].get("fmr_max_min_ratio"),
+                            "fnmr_max_min_ratio": bio["differentials"].get("fnmr_max_min_ratio")}
+    return out
+
+
+def _print_window(out: dict) -> None:
+    console.print(f"window {out['window']} ({out['period_start']} to {out['period_end']}): {out['rows']} rows, "
+                  f"{'drift' if out['drift'] else 'no drift'}{', labels to come' if out['labels'] == 'later' else ''}")
+    perf = out.get("performance")
+    if perf:
+        console.print(f"  accuracy {_fmt(perf['accuracy'])}, TPR {_fmt(perf['tpr'])}, FPR {_fmt(perf['fpr'])}, "
+                      f"precision {_fmt(perf['precision'])}, AUC {_fmt(perf['auc'])} ({perf['n']} labelled rows)")
+    for g, v in out.get("biometric", {}).get("groups", {}).items():
+        console.print(f"  {g}: FMR {_fmt(v['fmr'])} ({v['fm']}/{v['n_imp']}), FNMR {_fmt(v['fnmr'])} "
+                      f"({v['fnm']}/{v['n_gen']})")
+    for a in out["alerts"]:
+        console.print(f"  {a['severity']} alert: {a['metric']} of {a['feature']} {a['value']:.4g} (threshold "
+                      f"{a['threshold']:.4g})")
+
+
 @app.command("ingest")
 @handle_errors
 def ingest(
     monitor: int = typer.Argument(..., min=1, help="The monitor's number"),
     file: Path = typer.Argument(..., help="The window's rows (CSV or Parquet), streamed"),
-    start: str = typer.Option(..., "--start", help="First day of the window, YYYY-MM-DD"),
-    end: str = typer.Option(..., "--end", help="Last day of the window, YYYY-MM-DD"),
+    start: str = typer.Option(None, "--start", help="First day of the window, YYYY-MM-DD (not with --time-column)"),
+    end: str = typer.Option(None, "--end", help="Last day of the window, YYYY-MM-DD (not with --time-column)"),
+    time_column: str = typer.Option(None, "--time-column",
+                                    help="Split the file into windows by this column's day, on the monitor's cadence "
+                                         "(daily, weekly from its start day, monthly), instead of --start/--end"),
+    record_id: str = typer.Option(None, "--record-id",
+                                  help="This file's record-id column, when not the monitor's (labels join by it)"),
     comparisons: Path = typer.Option(None, "--comparisons",
                                      help="Face recognition: the window's raw comparisons (CSV or Parquet), counted "
                                           "into FMR/FNMR per group at the monitor's threshold"),
-    score: str = typer.Option("score", "--score", help="Comparisons: the score column (higher = more similar)"),
+    score: str = typer.Option(None, "--score",
+                              help="The score column: of the comparisons on a face-recognition monitor (default "
+                                   "score); otherwise of the window's file, when not the monitor's"),
     genuine: str = typer.Option("genuine", "--genuine", help="Comparisons: the mated (1) / non-mated (0) column"),
     group: list[str] = typer.Option(["group"], "--group", help="Comparisons: a demographic group column (repeat)"),
     backend: str = typer.Option("local", "--backend", help=BACKEND_HELP),
@@ -122,39 +165,74 @@ def ingest(
     as_json: bool = typer.Option(False, "--json"),
 ):
     """Count a window on the monitor's bins, compare it with the reference and raise alerts."""
+    from raigov.errors import ValidationFailed
     from raigov.monitoring import service
 
-    cols = {"score": score, "genuine": genuine, "groups": group}
-    if comparisons is None and cols != {"score": "score", "genuine": "genuine", "groups": ["group"]}:
-        from raigov.errors import ValidationFailed
-
+    db = ready_database()
+    with db.transaction(read=True) as s:
+        bio = service.get_monitor(s, system_actor(), monitor)[0].config.get("biometric") is not None
+    cols = {"score": score or "score", "genuine": genuine, "groups": group}
+    if comparisons is None and (genuine != "genuine" or group != ["group"] or (bio and score is not None)):
         raise ValidationFailed.one("--comparisons", "--score, --genuine and --group name the columns of the "
                                    "comparisons file: give it with --comparisons")
-    db = ready_database()
+    window_score = None if bio else score
+    if time_column is not None:
+        if start or end or comparisons is not None:
+            raise ValidationFailed.one("--time-column", "the windows come from the time column: no --start, --end "
+                                       "or --comparisons with it")
+        with console.status("counting the windows"), db.transaction() as s:
+            done = service.ingest_by_time(s, system_actor(), monitor, str(file), time_column, backend=backend,
+                                          scheduler=scheduler, record_id=record_id, score=window_score)
+            outs = [_window_out(w, a) for w, a in done]
+        if as_json:
+            print_json({"windows": outs})
+            return
+        for out in outs:
+            _print_window(out)
+        return
+    if not start or not end:
+        raise ValidationFailed.one("--start" if not start else "--end", "give the window's first and last day "
+                                   "(--start, --end) or split the file by --time-column")
     with console.status("counting the window"), db.transaction() as s:
         win, alerts = service.ingest_file(s, system_actor(), monitor, str(file), _day(start, "--start"),
                                           _day(end, "--end"), backend=backend, scheduler=scheduler,
-                                          comparisons=str(comparisons) if comparisons else None, columns=cols)
-        out = {"window": win.id, "rows": win.rows, "drift": win.drift,
-               "alerts": [{"id": a.id, "feature": a.feature, "metric": a.metric, "value": a.value,
-                           "threshold": a.threshold, "severity": a.severity} for a in alerts]}
-        bio = (win.results or {}).get("biometric")
-        if bio:
-            out["biometric"] = {"threshold": bio["threshold"],
-                                "groups": {g: {k: v[k] for k in ("n_gen", "fnm", "n_imp", "fm", "fmr", "fnmr")}
-                                           for g, v in bio["groups"].items()},
-                                "fmr_max_min_ratio": bio["differentials"].get("fmr_max_min_ratio"),
-                                "fnmr_max_min_ratio": bio["differentials"].get("fnmr_max_min_ratio")}
+                                          comparisons=str(comparisons) if comparisons else None, columns=cols,
+                                          record_id=record_id, score=window_score)
+        out = _window_out(win, alerts)
     if as_json:
         print_json(out)
         return
-    console.print(f"window {out['window']}: {out['rows']} rows, {'drift' if out['drift'] else 'no drift'}")
-    for g, v in out.get("biometric", {}).get("groups", {}).items():
-        console.print(f"  {g}: FMR {_fmt(v['fmr'])} ({v['fm']}/{v['n_imp']}), FNMR {_fmt(v['fnmr'])} "
-                      f"({v['fnm']}/{v['n_gen']})")
-    for a in out["alerts"]:
-        console.print(f"  {a['severity']} alert: {a['metric']} of {a['feature']} {a['value']:.4g} (threshold "
-                      f"{a['threshold']:.4g})")
+    _print_window(out)
+
+
+@app.command("labels")
+@handle_errors
+def labels(
+    monitor: int = typer.Argument(..., min=1, help="The monitor's number"),
+    window: str = typer.Argument(..., help="The window: its number or its first day (YYYY-MM-DD)"),
+    labels_file: Path = typer.Argument(..., help="The labels (CSV or Parquet): a record id and a 0/1 label per row"),
+    window_file: Path = typer.Option(..., "--window-file",
+                                     help="The window's file again (checked by the SHA-256 kept at ingest)"),
+    id_column: str = typer.Option(None, "--id", help="The labels file's record-id column (default: the window's)"),
+    label_column: str = typer.Option(None, "--label", help="The labels file's label column (default: the monitor's)"),
+    replace: bool = typer.Option(False, "--replace", help="Replace the outcomes the window has already"),
+    as_json: bool = typer.Option(False, "--json"),
+):
+    """Join labels that arrived later to a window by record id: its outcomes, performance and fairness."""
+    from raigov.monitoring import service
+
+    db = ready_database()
+    with console.status("joining the labels"), db.transaction() as s:
+        win, alerts, joined = service.window_labels(s, system_actor(), monitor, window, str(labels_file),
+                                                    str(window_file), id_column=id_column, label_column=label_column,
+                                                    replace=replace)
+        out = {**_window_out(win, alerts), "joined": joined, "fairness": (win.results or {}).get("fairness")}
+    if as_json:
+        print_json(out)
+        return
+    console.print(f"{joined['labelled']} labelled records joined ({joined['labels']} labels, {joined['records']} "
+                  f"records in the window's file)")
+    _print_window(out)
 
 
 @app.command("status")

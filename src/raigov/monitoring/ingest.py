@@ -8,6 +8,7 @@ counts are the same integers either way."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -45,7 +46,7 @@ def reference_profile(path: str, numeric: Sequence[str], categorical: Sequence[s
     return spec, counts, rows
 
 
-def _flags(arr, column: str, offset: int) -> np.ndarray:
+def flags(arr, column: str, offset: int) -> np.ndarray:
     """0/1 (or false/true) values as floats 0, 1; NaN when missing."""
     try:
         return to_float(arr, column, offset)
@@ -71,6 +72,7 @@ class WindowSpec:
     group: str | None = None
     label: str | None = None
     prediction: str | None = None
+    score: str | None = None
 
     @property
     def outcomes(self) -> bool:
@@ -92,13 +94,33 @@ def map_window_batch(ws: WindowSpec, offset: int, batch) -> WindowStats:
     prof = Profile(ws.spec)
     prof.add_batch(batch, WINDOW, None, offset)
     if ws.outcomes:
-        y = _flags(batch.column(ws.label), ws.label, offset)
-        p = _flags(batch.column(ws.prediction), ws.prediction, offset)
+        y = flags(batch.column(ws.label), ws.label, offset)
+        p = flags(batch.column(ws.prediction), ws.prediction, offset)
         g = (to_text(batch.column(ws.group)).fill_null("").to_pylist() if ws.group else [""] * batch.num_rows)
         keep = ~(np.isnan(y) | np.isnan(p))
+        score = None
+        if ws.score:
+            score = check_scores(batch.column(ws.score), ws.score, offset, keep, ws.spec.score_edges)
         if keep.any():
-            prof.add_outcomes(WINDOW, np.asarray(g, dtype=object)[keep], y[keep] == 1, p[keep] == 1)
+            prof.add_outcomes(WINDOW, np.asarray(g, dtype=object)[keep], y[keep] == 1, p[keep] == 1,
+                              None if score is None else score[keep])
     return WindowStats(prof)
+
+
+def check_scores(arr, column: str, offset: int, labelled: np.ndarray, edges) -> np.ndarray:
+    """The scores of a batch as floats: every labelled row (label and prediction present) needs one, inside the
+    monitor's score bins (``spec.score_edges``, [0, 1] by default); errors name the column and 1-based row."""
+    s = to_float(arr, column, offset)
+    bad = labelled & np.isnan(s)
+    if bad.any():
+        raise ValidationFailed.one(column, f"row {offset + int(np.argmax(bad)) + 1}: a labelled row has no score",
+                                   "missing")
+    out = labelled & ((s < edges[0]) | (s > edges[-1]))
+    if out.any():
+        i = int(np.argmax(out))
+        raise ValidationFailed.one(column, f"row {offset + i + 1}: score {s[i]!r} outside the monitor's score bins "
+                                   f"[{edges[0]:g}, {edges[-1]:g}]")
+    return s
 
 
 def empty_window(spec: Spec) -> WindowStats:
@@ -110,32 +132,99 @@ def check_backend(backend: str) -> None:
         raise ValidationFailed.one("--backend", f"unknown backend {backend!r} (local or dask)")
 
 
+OUTCOME_COLUMNS = ("group", "label", "prediction", "score", "record_id")
+
+
+def window_columns(config: dict, names: Sequence[str], record_id: str | None = None,
+                   score: str | None = None) -> dict:
+    """The monitor's columns a window file gives (``record_id`` and ``score`` override the monitor's for this
+    file): ``{"group", "label", "prediction", "score", "record_id", "labels": "file" | "later" | None}``. When the
+    monitor names a record-id column and the file has no label column, the labels come later (``raigov monitor
+    labels``): the window is counted without outcomes, its prediction and score columns must still be there."""
+    cols = {k: config.get(k) or None for k in OUTCOME_COLUMNS}
+    if record_id is not None:
+        cols["record_id"] = record_id
+    if score is not None:
+        cols["score"] = score
+    if (cols["score"] or cols["record_id"]) and not (cols["label"] and cols["prediction"]):
+        raise ValidationFailed.one("--score" if cols["score"] else "--record-id",
+                                   "the monitor has no label and prediction columns: scores and record ids go with "
+                                   "outcomes (create the monitor with --label and --prediction)")
+    cols["labels"] = None
+    if cols["label"] and cols["prediction"]:
+        cols["labels"] = "later" if cols["record_id"] and cols["label"] not in names else "file"
+    return cols
+
+
+def file_info(config: dict, path: str, record_id: str | None = None, score: str | None = None,
+              time_column: str | None = None) -> dict:
+    """What a window keeps of its file: name, size, SHA-256 (streamed), the columns it was counted with, and
+    whether its labels were in it (``labels`` "file") or come later ("later", joined by the record id)."""
+    src = Source(path)
+    cols = window_columns(config, src.names, record_id, score)
+    return {"name": os.path.basename(path)[:300], "bytes": os.path.getsize(path), "sha256": src.sha256(),
+            **{k: cols[k] for k in ("record_id", "score", "label", "prediction", "group", "labels")},
+            "time_column": time_column}
+
+
+def sha256(path: str) -> str:
+    """The SHA-256 of a CSV or Parquet file (streamed)."""
+    return Source(path).sha256()
+
+
+def window_plan(spec: Spec, config: dict, src: Source, record_id: str | None = None, score: str | None = None,
+                more: dict | None = None) -> tuple[WindowSpec, list[str]]:
+    """The columns a window file must have (every one missing is named) and what is read to count it."""
+    feats = [f.name for f in spec.features]
+    cols = window_columns(config, src.names, record_id, score)
+    need = {k: cols[k] for k in OUTCOME_COLUMNS if cols[k] and not (k == "label" and cols["labels"] == "later")}
+    src.require({"the monitor's features": feats, **{f"the monitor's {k.replace('_', '-')} column": v
+                                                      for k, v in need.items()}, **(more or {})})
+    ws = (WindowSpec(spec, cols["group"], cols["label"], cols["prediction"], cols["score"])
+          if cols["labels"] == "file" else WindowSpec(spec))
+    read = [*feats, *([c for c in (ws.group, ws.label, ws.prediction, ws.score) if c] if ws.outcomes else []),
+            *[c for c in (more or {}).values() if isinstance(c, str)]]
+    return ws, list(dict.fromkeys(read))
+
+
 def window_counts(spec: Spec, config: dict, path: str, backend: str = "local", scheduler: str | None = None,
-                  runner: DaskRunner | None = None) -> dict:
-    """The window's counts from a CSV or Parquet file: ``{"rows", "features", "outcomes"}``. The file must hold
-    every feature of the monitor (and its group, label and prediction columns when the monitor names them).
-    ``backend`` "local" streams the batches in this process; "dask" counts the file's partitions on a Dask
-    cluster (``runner``, or a LocalCluster unless ``scheduler``) and merges them: the same counts."""
+                  runner: DaskRunner | None = None, record_id: str | None = None, score: str | None = None) -> dict:
+    """The window's counts from a CSV or Parquet file: ``{"rows", "features", "outcomes"}`` (and ``"scores"``
+    when the monitor has a score column). The file must hold every feature of the monitor (and its group, label,
+    prediction, score and record-id columns when the monitor names them; the label column may be missing when
+    the labels come later, see window_columns). ``backend`` "local" streams the batches in this process; "dask"
+    counts the file's partitions on a Dask cluster (``runner``, or a LocalCluster unless ``scheduler``) and
+    merges them: the same counts."""
     check_backend(backend)
     src = Source(path)
     feats = [f.name for f in spec.features]
-    extra = {k: config.get(k) for k in ("group", "label", "prediction") if config.get(k)}
-    src.require({"the monitor's features": feats, **{f"the monitor's {k} column": v for k, v in extra.items()}})
-    ws = WindowSpec(spec, **extra) if {"label", "prediction"} <= set(extra) else WindowSpec(spec)
-    cols = [*feats, *(extra.values() if ws.outcomes else [])]
-    stats = run(src, list(dict.fromkeys(cols)), bind(map_window_batch, ws), backend=backend, scheduler=scheduler,
+    ws, read = window_plan(spec, config, src, record_id, score)
+    stats = run(src, read, bind(map_window_batch, ws), backend=backend, scheduler=scheduler,
                 zero_fn=bind(empty_window, spec), runner=runner)
     prof = stats.profile
     counts = {f: prof.feature_counts(WINDOW, f).tolist() for f in feats}
     rows = sum(counts[feats[0]])
     if rows == 0:
         raise ValidationFailed.one("FILE", "the window is empty (0 rows)", "empty")
-    outcomes = {g: v.tolist() for (_, g, _), v in sorted(prof.confusion.items())}
-    return {"rows": rows, "features": counts, "outcomes": outcomes}
+    body = {"rows": rows, "features": counts, **outcome_counts(prof, WINDOW, bool(ws.score))}
+    return body
+
+
+def outcome_counts(prof: Profile, window: str, scores: bool) -> dict:
+    """A window's outcomes per group ``[tp, fp, fn, tn]`` and, with scores, its score-bin counts per group
+    ``{"positive": [...], "negative": [...]}`` (labels 1 and 0) on the spec's score bins."""
+    out = {"outcomes": {g: v.tolist() for (w, g, _), v in sorted(prof.confusion.items()) if w == window}}
+    if scores:
+        nb = len(prof.spec.score_edges) - 1
+        out["scores"] = {g: {"positive": prof.scores.get((window, g, "1"), np.zeros(nb, np.int64)).tolist(),
+                             "negative": prof.scores.get((window, g, "0"), np.zeros(nb, np.int64)).tolist()}
+                         for g in out["outcomes"]}
+    return out
 
 
 def file_window(spec: Spec, config: dict, path: str, comparisons: str | None = None, columns: dict | None = None,
-                backend: str = "local", scheduler: str | None = None, runner: DaskRunner | None = None) -> dict:
+                backend: str = "local", scheduler: str | None = None, runner: DaskRunner | None = None,
+                record_id: str | None = None, score: str | None = None) -> dict:
     """A window's body (the API's JSON) from its file, and on a face-recognition monitor (``config.biometric``)
     from its raw comparisons (``columns``: comparisons.columns) at the monitor's threshold. With the dask
     backend and no ``runner``, one cluster counts both files."""
@@ -143,7 +232,7 @@ def file_window(spec: Spec, config: dict, path: str, comparisons: str | None = N
     mapping = comparison_columns(**(columns or {})) if comparisons is not None else None
     own = DaskRunner(scheduler) if backend == "dask" and runner is None else None
     try:
-        body = window_counts(spec, config, path, backend, scheduler, runner or own)
+        body = window_counts(spec, config, path, backend, scheduler, runner or own, record_id, score)
         if comparisons is not None:
             body["biometric"] = comparison_counts(comparisons, config["biometric"]["threshold"], mapping, backend,
                                                   scheduler, runner or own)
@@ -151,3 +240,4 @@ def file_window(spec: Spec, config: dict, path: str, comparisons: str | None = N
         if own is not None:
             own.close()
     return body
+

@@ -84,7 +84,8 @@ class CategoricalSpec:
 @dataclass(frozen=True)
 class Spec:
     features: tuple[NumericSpec | CategoricalSpec, ...]
-    score_edges: tuple[float, ...] = tuple(np.linspace(0.0, 1.0, 21).tolist())
+    # k / 20 (not np.linspace, whose 0.15000000000000002 would put a score of 0.15 in the bin below it)
+    score_edges: tuple[float, ...] = tuple(i / 20 for i in range(21))
 
     def feature(self, name: str) -> NumericSpec | CategoricalSpec:
         return next(f for f in self.features if f.name == name)
@@ -152,8 +153,10 @@ class Profile:
         else:
             table[key] = counts.astype(np.int64)
 
-    def add_batch(self, batch: pa.RecordBatch, window: str, group: str | None = None, row_offset: int = 0) -> None:
-        """Count one batch of rows; `group` names a column whose value is each row's group ("" if none)."""
+    def add_batch(self, batch: pa.RecordBatch, window: str, group: str | None = None, row_offset: int = 0,
+                  windows: tuple[Sequence[str], np.ndarray] | None = None) -> None:
+        """Count one batch of rows; `group` names a column whose value is each row's group ("" if none).
+        `windows` (names, a code per row) splits the rows among several windows (then `window` is unused)."""
         groups, gcodes = _group_codes(batch, group)
         for f in self.spec.features:
             if f.kind == "numeric":
@@ -161,10 +164,13 @@ class Profile:
             else:
                 codes = f.codes_text(to_text(batch.column(f.name)))
             cell = codes if len(groups) == 1 else gcodes * f.n_bins + codes
-            table = np.bincount(cell, minlength=len(groups) * f.n_bins).reshape(len(groups), f.n_bins)
-            for gi, g in enumerate(groups):
-                if table[gi].any():
-                    self._add(self.features, (window, g, f.name), table[gi])
+            parts = [(window, cell)] if windows is None else [(w, cell[windows[1] == i])
+                                                              for i, w in enumerate(windows[0])]
+            for w, c in parts:
+                table = np.bincount(c, minlength=len(groups) * f.n_bins).reshape(len(groups), f.n_bins)
+                for gi, g in enumerate(groups):
+                    if table[gi].any():
+                        self._add(self.features, (w, g, f.name), table[gi])
 
     def add_outcomes(self, window: str, groups: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray,
                      score: np.ndarray | None = None) -> None:

@@ -68,11 +68,28 @@ def status(session: Session, actor: Actor, business_id: str, today: dt.date | No
                           "last_window_end": last[m.id].isoformat() if m.id in last else None,
                           "next_due": due_on(m, last.get(m.id)).isoformat(),
                           "overdue": due_on(m, last.get(m.id)) < today,
-                          "open_alerts": sum(1 for a in alerts if a.monitor_id == m.id and a.status == "open")}
+                          "open_alerts": sum(1 for a in alerts if a.monitor_id == m.id and a.status == "open"),
+                          "outcomes": outcomes_of(session, m)}
                          for m in mons],
             "alerts": [_alert(a, wins) for a in alerts],
             "incidents": [_incident(session, i, uc.business_id) for i in inc_service.incidents_of(session, uc.id)],
             "gate_reasons": reasons}
+
+
+def outcomes_of(session: Session, mon) -> list[dict]:
+    """A monitor's windows with outcomes or waiting for labels: each window's labels state ("file": in its file,
+    "later": to come, "joined": joined later by record id) and its performance (accuracy, TPR, FPR, precision,
+    AUC and calibration by score bin)."""
+    if not mon.config.get("label"):
+        return []
+    out = []
+    for w in service.windows_of(session, mon.id):
+        labels = ((w.counts or {}).get("file") or {}).get("labels") or ("counts" if w.counts.get("outcomes") else None)
+        if labels or (w.results or {}).get("performance"):
+            out.append({"window": w.id, "period_start": w.period_start.isoformat(),
+                        "period_end": w.period_end.isoformat(), "rows": w.rows, "labels": labels,
+                        "performance": (w.results or {}).get("performance")})
+    return out
 
 
 def report(session: Session, actor: Actor, monitor_id: int) -> dict:

@@ -17,7 +17,7 @@ import numpy as np
 
 from raigov.errors import FieldError, ValidationFailed
 from raigov.monitoring import drift as m
-from raigov.monitoring.performance import fairness
+from raigov.monitoring.performance import auc_from_bins, fairness, performance
 from raigov.monitoring.profile import CategoricalSpec, NumericSpec, Profile, Spec
 
 SEVERITIES = ("high", "medium")
@@ -113,6 +113,64 @@ def check_counts(spec: Spec, body: dict) -> tuple[int, dict[str, list[int]], dic
     return rows, out, conf
 
 
+def check_scores(spec: Spec, body: dict, outcomes: dict[str, list[int]]) -> dict[str, dict[str, list[int]]]:
+    """A window's optional score-bin counts ``{"scores": {group: {"positive": [...], "negative": [...]}}}``: per
+    group of the outcomes, the labelled rows per score bin of ``spec.score_edges`` (label 1, label 0). They must
+    add up to the group's outcomes: positives to tp + fn, negatives to fp + tn. Errors name the field."""
+    scores = body.get("scores") or {}
+    if not isinstance(scores, dict):
+        raise ValidationFailed.one("scores", "must be an object: group -> {positive: [...], negative: [...]}")
+    nb = len(spec.score_edges) - 1
+    out = {}
+    for g, v in scores.items():
+        g = str(g)
+        if g not in outcomes:
+            raise ValidationFailed.one(f"scores.{g}", "a group without outcomes: scores count labelled rows, send "
+                                       "the group's [tp, fp, fn, tn] in outcomes")
+        if not isinstance(v, dict) or set(v) != {"positive", "negative"}:
+            raise ValidationFailed.one(f"scores.{g}", "must be {\"positive\": [...], \"negative\": [...]}: labelled "
+                                       "rows per score bin, label 1 and label 0")
+        tp, fp, fn, tn = outcomes[g]
+        pair = {}
+        for k, want in (("positive", tp + fn), ("negative", fp + tn)):
+            c = _count_list(v[k], f"scores.{g}.{k}", nb)
+            if sum(c) != want:
+                raise ValidationFailed.one(f"scores.{g}.{k}", f"counts add up to {sum(c)}, not to the group's {want} "
+                                           f"rows labelled {1 if k == 'positive' else 0} in outcomes",
+                                           "counts-mismatch")
+            pair[k] = c
+        out[g] = pair
+    return out
+
+
+def performance_of(spec: Spec, outcomes: dict[str, list[int]], scores: dict | None) -> dict:
+    """The window's performance once labels are there (performance.performance on its counts): accuracy,
+    selection rate, TPR, FPR, precision of all groups, and with scores the AUC from the score bins and the
+    calibration per score bin; per group its AUC. NaN (nothing to divide by) is None."""
+    prof = Profile(spec)
+    for g, v in outcomes.items():
+        prof.confusion[("w", g, "")] = np.asarray(v, np.int64)
+    for g, v in (scores or {}).items():
+        prof.scores[("w", g, "1")] = np.asarray(v["positive"], np.int64)
+        prof.scores[("w", g, "0")] = np.asarray(v["negative"], np.int64)
+    out = performance(prof, "w")
+    if not scores:
+        out["auc"], out["calibration"] = None, []
+        out["method"] = "rates from the confusion counts (no score column: no AUC, no calibration)"
+    out["groups_auc"] = {g: auc_from_bins(v["positive"], v["negative"]) for g, v in (scores or {}).items()}
+    return _clean(out)
+
+
+def _clean(v):
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _clean(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_clean(x) for x in v]
+    return v
+
+
 @dataclass
 class Finding:
     feature: str
@@ -156,9 +214,9 @@ def feature_drift(f, r: np.ndarray, c: np.ndarray) -> dict:
 
 
 def evaluate(spec: Spec, reference: dict[str, list[int]], counts: dict[str, list[int]],
-             outcomes: dict[str, list[int]], rules: dict) -> dict:
+             outcomes: dict[str, list[int]], rules: dict, scores: dict | None = None) -> dict:
     """The window's results: each feature's drift, the chi-square p-values adjusted (Benjamini-Hochberg) across
-    the features, and fairness when outcomes came."""
+    the features, and fairness and performance (AUC and calibration with scores) when outcomes came."""
     feats = [feature_drift(f, np.asarray(reference[f.name], np.int64), np.asarray(counts[f.name], np.int64))
              for f in spec.features]
     adjusted = m.benjamini_hochberg(np.array([x["chi2_p"] for x in feats]))
@@ -175,7 +233,8 @@ def evaluate(spec: Spec, reference: dict[str, list[int]], counts: dict[str, list
             for k, v in list(g.items()):
                 if isinstance(v, float) and not math.isfinite(v):
                     g[k] = None
-    return {"features": feats, "fairness": fair}
+    perf = performance_of(spec, outcomes, scores) if outcomes else None
+    return {"features": feats, "fairness": fair, "performance": perf}
 
 
 def findings(results: dict, rules: dict) -> list[Finding]:

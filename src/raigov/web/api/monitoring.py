@@ -28,7 +28,9 @@ class WindowIn(BaseModel):
     """A window as counts on the monitor's bins (GET /api/v1/monitors/{id} gives the bins in `monitor.spec`):
     each feature's counts, in the order missing, underflow, the quantile bins, overflow (numeric) or missing,
     the top categories, other, unseen (categorical), add up to `rows`. `outcomes` (optional): per group
-    [tp, fp, fn, tn] of the labelled rows."""
+    [tp, fp, fn, tn] of the labelled rows. `scores` (optional, with outcomes): per group the labelled rows per
+    score bin of `monitor.spec.score_edges`, label 1 (`positive`, adding up to tp + fn) and label 0 (`negative`,
+    adding up to fp + tn): the window's AUC and calibration by score bin."""
 
     model_config = ConfigDict(extra="forbid")
     period_start: dt.date
@@ -36,6 +38,9 @@ class WindowIn(BaseModel):
     rows: StrictInt
     features: dict[str, list[StrictInt]]
     outcomes: dict[str, list[StrictInt]] = Field(default_factory=dict)
+    scores: dict[str, dict[Literal["positive", "negative"], list[StrictInt]]] = Field(
+        default_factory=dict, description="per group {\"positive\": [...], \"negative\": [...]}: labelled rows per "
+        "score bin (label 1, label 0); they add up to the group's tp + fn and fp + tn")
     biometric: dict | None = Field(None, description="face-recognition monitors: {\"threshold\": the monitor's "
                                    "threshold, \"groups\": {group: {\"n_gen\", \"fnm\", \"n_imp\", \"fm\"}}} "
                                    "(docs/monitoring.md)")
@@ -101,7 +106,8 @@ async def record_window(request: Request, actor: ActorDep, monitor_id: Pk):
         with uow(request) as s:
             body = parse_body(WindowIn, raw)
             win, alerts = service.record_window(s, actor, monitor_id, body.period_start, body.period_end,
-                                                body.model_dump(include={"rows", "features", "outcomes", "biometric"}))
+                                                body.model_dump(include={"rows", "features", "outcomes", "scores",
+                                                                                "biometric"}))
             return {"id": win.id, "rows": win.rows, "drift": win.drift, "results": win.results,
                     "alerts": [_alert_out(a) for a in alerts]}
 
