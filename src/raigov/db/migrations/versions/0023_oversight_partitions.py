@@ -62,8 +62,6 @@ def upgrade() -> None:
         sa.Column('system', sa.String(length=200), nullable=False),
         sa.Column('decision_id', sa.String(length=200), nullable=False),
         sa.Column('item_hash', sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(['use_case_id'], ['use_cases.id'],
-                                name=op.f('fk_oversight_decision_keys_use_case_id_use_cases')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_oversight_decision_keys')),
         sa.UniqueConstraint('use_case_id', 'system', 'decision_id',
                             name=op.f('uq_oversight_decision_keys_use_case_id_system_decision_id')),
