@@ -162,13 +162,21 @@ def test_runtime_role_cannot_alter_disable_triggers_or_truncate(pg_roles, settin
     with pg_roles.admin.connect() as c:
         assert c.execute(sa.text(f'SELECT count(*) FROM "{pg_roles.schema}".audit_events')).scalar_one() == 1
         enabled = c.execute(sa.text(
-            "SELECT t.tgname, t.tgenabled FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid "
+            "SELECT r.relname, t.tgname, t.tgenabled FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid "
             "JOIN pg_namespace n ON n.oid = r.relnamespace WHERE n.nspname = :s AND NOT t.tgisinternal"),
             {"s": pg_roles.schema}).all()
-    # the audit trail and the decision ledger (migration 0010: decisions and refused attempts) keep their triggers
-    assert sorted(enabled) == sorted((f"{t}_{k}", "O") for t in ("audit_events", "audit_tree_heads",
-                                                                 "oversight_decisions", "oversight_refusals")
-                                     for k in ("append_only", "no_truncate"))
+        partitions = set(c.execute(sa.text(
+            "SELECT r.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_class r ON r.oid = i.inhrelid "
+            "JOIN pg_namespace n ON n.oid = p.relnamespace WHERE n.nspname = :s AND p.relname = 'oversight_decisions'"),
+            {"s": pg_roles.schema}).scalars())
+    # the audit trail and the decision ledger (migration 0010: decisions and refused attempts; 0023: the decisions'
+    # keys, and each monthly partition of the decisions carries the parent's row trigger) keep their triggers
+    ledger = ("audit_events", "audit_tree_heads", "oversight_decisions", "oversight_refusals", "oversight_decision_keys")
+    assert sorted((t, n, e) for t, n, e in enabled if t in ledger) == sorted(
+        (t, f"{t}_{k}", "O") for t in ledger for k in ("append_only", "no_truncate"))
+    assert len(partitions) >= 26 and "oversight_decisions_default" in partitions
+    assert {(t, n, e) for t, n, e in enabled if t not in ledger} == {
+        (p, "oversight_decisions_append_only", "O") for p in partitions}
 
     res = raigov("audit", "verify", "--json")
     assert res.exit_code == 0, res.output

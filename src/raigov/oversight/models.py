@@ -19,11 +19,15 @@ class Decision(Base):
     """One AI-assisted decision as the operational system reported it. `subject` is the HMAC-SHA-256 of the
     subject identifier (subjects.py), never the identifier. `item_hash` is the RFC 9162 leaf hash of the
     decision's ledger item (ledger.item_of); `batch_seq` is the audit event whose Merkle root covers it, at
-    leaf `batch_index`."""
+    leaf `batch_index`. Its `id` is its key's (``DecisionKey``), given when the key is written.
+
+    On PostgreSQL the table is range-partitioned by month on `decided_at` (migration 0023: its primary key there
+    is (id, decided_at), as a partitioned table's keys must hold the partition column), so the uniqueness of
+    (use case, system, decision_id) lives in ``oversight_decision_keys``; SQLite keeps one table."""
 
     __tablename__ = "oversight_decisions"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     use_case_id: Mapped[int] = mapped_column(ForeignKey("use_cases.id"), nullable=False)
     system: Mapped[str] = mapped_column(String(200), nullable=False)  # actor label: service:<name>
     decision_id: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -44,10 +48,28 @@ class Decision(Base):
     notice: Mapped[dict | None] = mapped_column(JSONType, nullable=True)  # {given, method}: how the person was told
 
     __table_args__ = (
-        UniqueConstraint("use_case_id", "system", "decision_id"),
         Index("ix_oversight_decisions_use_case_id_decided_at", "use_case_id", "decided_at"),
         Index("ix_oversight_decisions_batch_seq_batch_index", "batch_seq", "batch_index"),
     )
+
+
+class DecisionKey(Base):
+    """The key of a recorded decision, (use case, system, decision_id), unique, with the decision's `item_hash`
+    (a retry with the same body is answered from here, another body is a conflict): the ledger row carries the
+    same `id`. Written in the transaction that writes the row; append-only like the ledger. Appeals point here
+    (a partitioned ledger has no key on `id` alone to point at)."""
+
+    __tablename__ = "oversight_decision_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # no foreign key: the ledger row written with the key checks its use case (a second check per row of a batch
+    # cost about 0.1 s per 10,000)
+    use_case_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    system: Mapped[str] = mapped_column(String(200), nullable=False)
+    decision_id: Mapped[str] = mapped_column(String(200), nullable=False)
+    item_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+    __table_args__ = (UniqueConstraint("use_case_id", "system", "decision_id"),)
 
 
 class Refusal(Base):

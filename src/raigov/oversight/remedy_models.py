@@ -37,7 +37,7 @@ class Appeal(Base):
     __tablename__ = "oversight_appeals"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    decision_pk: Mapped[int] = mapped_column(_BigId, ForeignKey("oversight_decisions.id"), nullable=False)
+    decision_pk: Mapped[int] = mapped_column(_BigId, ForeignKey("oversight_decision_keys.id"), nullable=False)
     use_case_id: Mapped[int] = mapped_column(ForeignKey("use_cases.id"), nullable=False)
     channel: Mapped[str] = mapped_column(String(10), nullable=False)  # staff | system
     grounds: Mapped[str] = mapped_column(Text, nullable=False)
