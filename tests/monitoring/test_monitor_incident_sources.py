@@ -46,12 +46,15 @@ def _feedback(db, bid: str) -> int:
 
 
 def _appeal(db, bid: str, outcome: str | None) -> int:
-    from raigov.oversight.models import Decision
+    from raigov.oversight.models import Decision, DecisionKey
     from raigov.oversight.remedy_models import Appeal
 
     with db.transaction() as s:
         uc = s.scalar(select(UseCase).where(UseCase.business_id == bid))
-        d = Decision(use_case_id=uc.id, system="service:cbp-sys", decision_id=f"D-{outcome}", ai_version="3.1",
+        k = DecisionKey(use_case_id=uc.id, system="service:cbp-sys", decision_id=f"D-{outcome}", item_hash="0" * 64)
+        s.add(k)
+        s.flush()  # the ledger row takes its key's id (migration 0023)
+        d = Decision(id=k.id, use_case_id=uc.id, system="service:cbp-sys", decision_id=f"D-{outcome}", ai_version="3.1",
                      kind="eligibility", subject="s" * 64, ai_output={"score": 0.9}, reviewer="officer",
                      human_action="accepted", decided_at=NOW, item_hash="0" * 64, batch_seq=1, batch_index=0)
         s.add(d)
