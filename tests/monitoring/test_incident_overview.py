@@ -3,6 +3,8 @@ registered as a dashboard panel and a History source), within the person's read 
 
 from __future__ import annotations
 
+import itertools
+
 from raigov.inventory import service as inventory
 from raigov.monitoring import incidents, overview
 
@@ -44,3 +46,23 @@ def test_incidents_count_on_the_dashboard_and_show_in_the_use_case_history(db, p
     for text in (f"Incident {iid} opened (high severity): Wrong language served",
                  f"Suspension of incident {iid} lifted", f"Incident {iid} closed: root cause: a cached language header"):
         assert text in page, text
+
+
+def test_ingest_reports_its_progress(db, people, case):
+    """Issue #17 item 8 ("rich progress on ingest"): the service calls ``progress(rows done, rows in all)`` as the
+    file is counted (the CLI draws it as a rich bar on stderr, cli.common.progress_bar); the last call has every
+    row."""
+    import datetime as dt
+
+    from raigov.cli.common import progress_bar
+    from raigov.monitoring import service
+
+    _, mid, tmp = case
+    seen: list[tuple[int, int | None]] = []
+    with db.transaction() as s:
+        win, _ = service.ingest_file(s, people["cbp-sys"], mid, str(tmp / "same.csv"), dt.date(2026, 11, 21),
+                                     dt.date(2026, 11, 27), progress=lambda done, total: seen.append((done, total)))
+        rows = win.rows
+    assert rows == 1000 and seen and seen[-1][0] == rows and all(a[0] <= b[0] for a, b in itertools.pairwise(seen))
+    with progress_bar("counting", enabled=True) as prog:  # stderr is not a terminal under pytest: no bar
+        assert prog is None

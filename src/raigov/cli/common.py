@@ -3,6 +3,7 @@ place where domain errors become exit codes (0 success, 1 a check found a proble
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -124,3 +125,22 @@ def person_actor(db, username: str | None, password_stdin: bool, what: str = "th
     if failure is not None:
         raise failure
     return actor
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, enabled: bool = True):
+    """A rich progress bar on stderr (never on stdout); silent when stderr is not a terminal or not `enabled`.
+    Yields ``update(done, total)`` (the evaluation backends' ``progress``) or None."""
+    if not enabled or not err_console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err_console, transient=True) as prog:
+        task = prog.add_task(label, total=None)
+
+        def update(done: int, total: int | None):
+            prog.update(task, completed=done, total=total)
+
+        yield update

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from raigov.cli.common import AsOption, PasswordStdin, console, err_console, handle_errors, person_actor, print_json
+from raigov.cli.common import (
+    AsOption,
+    PasswordStdin,
+    console,
+    handle_errors,
+    person_actor,
+    print_json,
+    progress_bar,
+)
 
 app = typer.Typer(help="Test and evaluation: classifier fairness and biometric differentials", no_args_is_help=True)
 
@@ -20,24 +27,6 @@ REF_SUBJECT_HELP = "Reference subject id column (the crossed bootstrap; same ids
 AU_FDR_RANGE_HELP = ("AU-FDR: area under FDR over FMR targets from LO to HI (each target's threshold set on the "
                      "calibration population); uses --alpha")
 AU_FDR_POINTS_HELP = "AU-FDR: number of FMR targets, log-spaced from LO to HI (0 = one per decade)"
-
-
-@contextlib.contextmanager
-def _progress(label: str, enabled: bool = True):
-    """A rich progress bar on stderr (never on stdout); silent when stderr is not a terminal."""
-    if not enabled or not err_console.is_terminal:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, transient=True) as prog:
-        task = prog.add_task(label, total=None)
-
-        def update(done: int, total: int | None):
-            prog.update(task, completed=done, total=total)
-
-        yield update
 
 
 def _fmt(x, digits: int = 6) -> str:
@@ -102,7 +91,7 @@ def classifier(
     _check_backend(backend)
     db, actor = _attacher(attach, practice, as_, password_stdin)
     spec = ClassifierSpec(y_true=y_true, y_pred=y_pred, groups=tuple(group), weight=weight)
-    with _progress("classifier") as prog:
+    with progress_bar("classifier") as prog:
         out = pipeline.classifier(file, spec, backend=backend, scheduler=scheduler, progress=prog,
                                   zero_division=float("nan") if nan_zero_division else 0.0)
     data = out["data"]
@@ -190,7 +179,7 @@ def biometric(
                          ref_groups=tuple(ref_group), failure=failure, failure_mode=failure_mode, mode=mode,
                          rank=rank, max_rank=max_rank, pairing=impostor_pairing, ref_subject=ref_subject,
                          bootstrap_design=bootstrap_design)
-    with _progress("biometric") as prog:
+    with progress_bar("biometric") as prog:
         _result, out = pipeline.biometric(file, spec, curves=bool(grid), threshold=threshold, target_fmr=target_fmr,
                                           grid_points=grid, alpha=alpha, zero_rule=zero_handling, ci_method=ci,
                                           confidence=confidence, bootstrap=bootstrap, seed=seed,
@@ -249,7 +238,7 @@ def synth_biometric(
     params = SynthParams(subjects=subjects, groups=groups, genuine_per_subject=genuine_per_subject,
                          impostor_per_subject=impostor_per_subject, imp_shift=imp_shift, subject_sd=subject_sd,
                          failure_rate=(0.0, fta), seed=seed, rows_per_group=rows_per_group, float32=not float64)
-    with _progress("synth") as prog:
+    with progress_bar("synth") as prog:
         meta = generate(output, params, progress=prog)
     if as_json:
         print_json({"output": str(output), **meta})
@@ -365,7 +354,7 @@ def report(
     spec = BiometricSpec(score=score, genuine=genuine, groups=tuple(group), subject=subject,
                          ref_groups=tuple(ref_group), pairing=impostor_pairing, ref_subject=ref_subject,
                          bootstrap_design=bootstrap_design)
-    with _progress("report") as prog:
+    with progress_bar("report") as prog:
         result, out = pipeline.biometric(file, spec, threshold=threshold, target_fmr=target_fmr, grid_points=grid,
                                          alpha=alpha, zero_rule=zero_handling, ci_method=ci, bootstrap=bootstrap,
                                          seed=seed, au_fdr_range=au_fdr_range, au_fdr_points=au_fdr_points,

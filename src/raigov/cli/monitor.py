@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from raigov.cli.common import console, handle_errors, print_json, ready_database, system_actor
+from raigov.cli.common import console, handle_errors, print_json, progress_bar, ready_database, system_actor
 from raigov.cli.eval import BACKEND_HELP
 
 app = typer.Typer(help="Monitoring: monitors, windows, alerts and incidents; data drift between two files",
@@ -180,9 +180,10 @@ def ingest(
         if start or end or comparisons is not None:
             raise ValidationFailed.one("--time-column", "the windows come from the time column: no --start, --end "
                                        "or --comparisons with it")
-        with console.status("counting the windows"), db.transaction() as s:
+        with progress_bar("counting the windows") as prog, db.transaction() as s:
             done = service.ingest_by_time(s, system_actor(), monitor, str(file), time_column, backend=backend,
-                                          scheduler=scheduler, record_id=record_id, score=window_score)
+                                          scheduler=scheduler, record_id=record_id, score=window_score,
+                                          progress=prog)
             outs = [_window_out(w, a) for w, a in done]
         if as_json:
             print_json({"windows": outs})
@@ -193,11 +194,11 @@ def ingest(
     if not start or not end:
         raise ValidationFailed.one("--start" if not start else "--end", "give the window's first and last day "
                                    "(--start, --end) or split the file by --time-column")
-    with console.status("counting the window"), db.transaction() as s:
+    with progress_bar("counting the window") as prog, db.transaction() as s:
         win, alerts = service.ingest_file(s, system_actor(), monitor, str(file), _day(start, "--start"),
                                           _day(end, "--end"), backend=backend, scheduler=scheduler,
                                           comparisons=str(comparisons) if comparisons else None, columns=cols,
-                                          record_id=record_id, score=window_score)
+                                          record_id=record_id, score=window_score, progress=prog)
         out = _window_out(win, alerts)
     if as_json:
         print_json(out)

@@ -138,14 +138,16 @@ def in_period(arr, column: str, offset: int, start: dt.date, end: dt.date) -> np
 
 def time_windows(spec: Spec, config: dict, path: str, time_column: str, cadence: str, starts_on: dt.date,
                  backend: str = "local", scheduler: str | None = None, runner: DaskRunner | None = None,
-                 record_id: str | None = None, score: str | None = None) -> list[tuple[dt.date, dt.date, dict]]:
+                 record_id: str | None = None, score: str | None = None,
+                 progress=None) -> list[tuple[dt.date, dt.date, dict]]:
     """The windows of one file split by ``time_column`` on the monitor's cadence: ``(first day, last day, the
-    window's counts as window_counts gives them)`` per period that has rows, in order; one read of the file."""
+    window's counts as window_counts gives them)`` per period that has rows, in order; one read of the file.
+    ``progress(rows done, rows in all)`` is called as the batches are counted (the CLI's progress bar)."""
     check_backend(backend)
     src = Source(path)
     ws, read = window_plan(spec, config, src, record_id, score, {"--time-column": time_column})
     stats = run(src, read, bind(map_time_batch, TimeSpec(ws, time_column, cadence, starts_on)), backend=backend,
-                scheduler=scheduler, zero_fn=bind(empty_window, spec), runner=runner)
+                scheduler=scheduler, zero_fn=bind(empty_window, spec), runner=runner, progress=progress)
     prof = stats.profile
     periods = sorted({w for (w, _, _) in prof.features})
     if not periods:

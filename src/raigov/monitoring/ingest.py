@@ -188,7 +188,8 @@ def window_plan(spec: Spec, config: dict, src: Source, record_id: str | None = N
 
 
 def window_counts(spec: Spec, config: dict, path: str, backend: str = "local", scheduler: str | None = None,
-                  runner: DaskRunner | None = None, record_id: str | None = None, score: str | None = None) -> dict:
+                  runner: DaskRunner | None = None, record_id: str | None = None, score: str | None = None,
+                  progress=None) -> dict:
     """The window's counts from a CSV or Parquet file: ``{"rows", "features", "outcomes"}`` (and ``"scores"``
     when the monitor has a score column). The file must hold every feature of the monitor (and its group, label,
     prediction, score and record-id columns when the monitor names them; the label column may be missing when
@@ -200,7 +201,7 @@ def window_counts(spec: Spec, config: dict, path: str, backend: str = "local", s
     feats = [f.name for f in spec.features]
     ws, read = window_plan(spec, config, src, record_id, score)
     stats = run(src, read, bind(map_window_batch, ws), backend=backend, scheduler=scheduler,
-                zero_fn=bind(empty_window, spec), runner=runner)
+                zero_fn=bind(empty_window, spec), runner=runner, progress=progress)
     prof = stats.profile
     counts = {f: prof.feature_counts(WINDOW, f).tolist() for f in feats}
     rows = sum(counts[feats[0]])
@@ -224,7 +225,7 @@ def outcome_counts(prof: Profile, window: str, scores: bool) -> dict:
 
 def file_window(spec: Spec, config: dict, path: str, comparisons: str | None = None, columns: dict | None = None,
                 backend: str = "local", scheduler: str | None = None, runner: DaskRunner | None = None,
-                record_id: str | None = None, score: str | None = None) -> dict:
+                record_id: str | None = None, score: str | None = None, progress=None) -> dict:
     """A window's body (the API's JSON) from its file, and on a face-recognition monitor (``config.biometric``)
     from its raw comparisons (``columns``: comparisons.columns) at the monitor's threshold. With the dask
     backend and no ``runner``, one cluster counts both files."""
@@ -232,7 +233,7 @@ def file_window(spec: Spec, config: dict, path: str, comparisons: str | None = N
     mapping = comparison_columns(**(columns or {})) if comparisons is not None else None
     own = DaskRunner(scheduler) if backend == "dask" and runner is None else None
     try:
-        body = window_counts(spec, config, path, backend, scheduler, runner or own, record_id, score)
+        body = window_counts(spec, config, path, backend, scheduler, runner or own, record_id, score, progress)
         if comparisons is not None:
             body["biometric"] = comparison_counts(comparisons, config["biometric"]["threshold"], mapping, backend,
                                                   scheduler, runner or own)

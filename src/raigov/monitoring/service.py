@@ -169,12 +169,13 @@ def _raise_alerts(session: Session, actor: Actor, mon: Monitor, uc: UseCase, win
 def ingest_file(session: Session, actor: Actor, monitor_id: int, path: str, period_start: dt.date,
                 period_end: dt.date, *, backend: str = "local", scheduler: str | None = None, runner=None,
                 comparisons: str | None = None, columns: dict | None = None, record_id: str | None = None,
-                score: str | None = None) -> tuple[MonitorWindow, list[MonitorAlert]]:
+                score: str | None = None, progress=None) -> tuple[MonitorWindow, list[MonitorAlert]]:
     """A window from a CSV or Parquet file: counted on the monitor's bins (streamed; ``backend`` "dask" counts
     the file's partitions on a Dask cluster, the same counts), then as record_window. On a face-recognition
     monitor, ``comparisons`` is a file of raw comparison rows (``columns``: monitoring.comparisons.columns)
     counted per group at the monitor's threshold into the window's biometric counts. ``record_id`` and ``score``
-    name this file's record-id and score columns when they differ from the monitor's. The file's SHA-256 is
+    name this file's record-id and score columns when they differ from the monitor's; ``progress(rows done, rows
+    in all)`` is called as the file is counted. The file's SHA-256 is
     kept with the window (labels that arrive later are joined to the same file). Nothing is written when
     either file is wrong."""
     from raigov.monitoring.ingest import file_info, file_window
@@ -188,14 +189,14 @@ def ingest_file(session: Session, actor: Actor, monitor_id: int, path: str, peri
         raise ValidationFailed.one("comparisons", "this monitor has no match threshold: it is not a face-recognition "
                                    "monitor (create it with a biometric threshold)")
     body = file_window(spec_from_dict(mon.spec), mon.config, path, comparisons, columns, backend, scheduler, runner,
-                       record_id, score)
+                       record_id, score, progress)
     return record_window(session, actor, monitor_id, period_start, period_end, body, source="file",
                          file=file_info(mon.config, path, record_id, score))
 
 
 def ingest_by_time(session: Session, actor: Actor, monitor_id: int, path: str, time_column: str, *,
                    backend: str = "local", scheduler: str | None = None, runner=None, record_id: str | None = None,
-                   score: str | None = None) -> list[tuple[MonitorWindow, list[MonitorAlert]]]:
+                   score: str | None = None, progress=None) -> list[tuple[MonitorWindow, list[MonitorAlert]]]:
     """One file split into windows by ``time_column`` on the monitor's cadence (monitoring/batches.py: daily,
     weekly from the monitor's start day, calendar months), counted in one streamed read; each window is then
     recorded as record_window, in order. A row without a parsable time is refused with its row number; a window
@@ -210,7 +211,7 @@ def ingest_by_time(session: Session, actor: Actor, monitor_id: int, path: str, t
         raise ValidationFailed.one("--time-column", "a face-recognition window needs its comparisons file: ingest it "
                                    "with --start and --end")
     wins = time_windows(spec_from_dict(mon.spec), mon.config, path, time_column, mon.cadence, mon.starts_on,
-                        backend, scheduler, runner, record_id, score)
+                        backend, scheduler, runner, record_id, score, progress)
     info = file_info(mon.config, path, record_id, score, time_column)
     return [record_window(session, actor, monitor_id, start, end, body, source="file", file=info)
             for start, end, body in wins]
