@@ -105,6 +105,18 @@ def test_every_demo_role_signs_in(db, settings, system):
         assert recommended.details["lane"] == "independent" and recommended.details["body"] == "rug"
         assert [(d.body, d.kind, d.outcome, d.yes) for d in bodies.published_decisions(s)] == [
             ("AI Governance Board", "decision", "carried", 6)]
+        # acquisition and datasets (issue #20): two CBP contracts with their requirements (one still missing, which
+        # the gate names), and two CBP datasets with their versions
+        from sqlalchemy import func
+
+        from raigov.acquisition.models import Contract, ContractRequirement
+        from raigov.datasets.models import Dataset, DatasetVersion
+
+        assert sorted(s.scalars(select(Contract.component))) == ["CBP", "CBP"]
+        reqs = sorted(s.scalars(select(ContractRequirement.status)))
+        assert len(reqs) == 18 and reqs.count("missing") == 1
+        assert sorted(s.scalars(select(Dataset.component))) == ["CBP", "CBP"]
+        assert s.scalar(select(func.count()).select_from(DatasetVersion)) == 2
 
 
 def test_secret_key_is_generated_once_with_mode_0600(tmp_path):
