@@ -75,3 +75,34 @@ def test_rows_survive_a_downgrade_and_the_upgrade(db, people, use_cases, key):
                 assert "append-only" in str(exc) or "raigov" in str(exc), exc
             else:
                 raise AssertionError(f"{sql} was not refused")
+
+
+def test_db_upgrade_tops_the_months_ahead_up_and_leaves_a_month_held_by_the_default(db, people, use_cases, key):
+    """`raigov db upgrade` (migrate.upgrade) creates the monthly partitions missing from this month through 24
+    ahead (db/partitions.py); a month whose rows already sit in the DEFAULT partition is reported, not created.
+    PostgreSQL only (SQLite has one ledger table)."""
+    import pytest
+
+    from raigov.db import partitions
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the ledger is partitioned on PostgreSQL only")
+    months = partitions.month_starts(dt.datetime.now(dt.UTC).date())
+    furthest = f"oversight_decisions_y{months[-1].year:04d}m{months[-1].month:02d}"
+    with db.engine.begin() as c:
+        c.execute(text(f'DROP TABLE "{furthest}"'))
+    upgrade(db)  # at head already: only the partitions are topped up
+    with db.engine.connect() as c:
+        assert c.execute(text("SELECT to_regclass(:n)"), {"n": furthest}).scalar() == furthest
+        assert partitions.ensure_months_ahead(c).created == []  # nothing more to do
+    # a decision of a month with no partition (before any) lands in DEFAULT; that month is then left there
+    low = use_cases["low"]
+    res = _record(db, people, key, [_row(low, 1, decided_at="2020-01-15T12:00:00Z")])
+    assert not res.refusals, res.refusals[:1]
+    with db.engine.begin() as c:
+        assert c.execute(text("SELECT tableoid::regclass::text FROM oversight_decisions")).scalars().all() == [
+            "oversight_decisions_default"]
+        topped = partitions.ensure_months_ahead(c, today=dt.date(2020, 1, 20), ahead=1)
+        assert (topped.created, topped.left_in_default) == (["oversight_decisions_y2020m02"],
+                                                             ["oversight_decisions_y2020m01"])
+        assert c.execute(text("SELECT count(*) FROM oversight_decisions_default")).scalar_one() == 1
