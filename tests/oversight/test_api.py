@@ -149,7 +149,14 @@ def test_the_pages(db, client, people, use_cases, token_for, sign_in, make_user)
     assert r.status_code == 200 and use_cases["low"] in r.text
     r = client.get(f"/oversight/use-cases/{use_cases['low']}")
     assert r.status_code == 200 and "D-1" in r.text
+    # the use case's page links its oversight tab for who may read it (the lead), not for its owner
+    link = f'<a href="/oversight/use-cases/{use_cases["low"]}">'
+    assert link in client.get(f"/inventory/{use_cases['low']}").text
     with db.transaction() as s:
         pk = s.scalar(select(Decision.id))
     r = client.get(f"/oversight/decisions/{pk}")
     assert r.status_code == 200 and "no signed tree head covers it yet" in r.text
+    make_user("owner2", "submitter@CBP")  # reads the use case, not its decisions: no link to them
+    sign_in("owner2")
+    page = client.get(f"/inventory/{use_cases['low']}")
+    assert page.status_code == 200 and link not in page.text

@@ -268,6 +268,7 @@ def _detail_context(request: Request, s, actor, uc, a: int | None, b: int | None
             "diff": diff, "a": a, "b": b, "events": events, "checks": checks,
             "people": people, "can_edit": can(actor, "inventory.use_case.revise", comp) and rev.schema == "2025",
             "can_retire": can(actor, "inventory.use_case.retire", comp) and uc.status != "retired",
+            "can_oversight": can(actor, "oversight.decision.read", comp) and uc.status != "draft",
             "screening": screening, "determinations": dets, "framework": framework,
             "decisions": policy.FRAMEWORKS[framework]["decisions"],
             "can_screen": can(actor, "policy.use_case.screen", comp) and rev.schema in ("2025", "2024"),
