@@ -1,12 +1,36 @@
 """What the gate reads of a use case's oversight settings: the protected characteristics its model takes as
-inputs that no CRCL-approved justification covers. Light (the gate imports it): models only."""
+inputs that no CRCL-approved justification covers. Light (the gate imports it): models and signals.yaml only.
+
+A characteristic is among the model's inputs when the use case's owners declare it on its oversight page, when
+the newest inventory answer lists it among the demographic variables the model uses as features, or when a
+dataset linked to the use case for training or operation holds it (``protected_sources`` in signals.yaml says
+which answers and which dataset purposes count, and how their words map to the directive's list)."""
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+from importlib import resources
+
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from raigov.datasets.models import Dataset, DatasetUseCase
+from raigov.inventory.models import UseCaseRevision
 from raigov.oversight.models import UseCaseOversight
+
+_LETTER = re.compile(r"^\s*[a-z]\)\s*", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def signal_rules() -> dict:
+    """signals.yaml, parsed."""
+    return yaml.safe_load(resources.files("raigov.oversight").joinpath("signals.yaml").read_text(encoding="utf-8"))
+
+
+def _vocabulary() -> list[str]:
+    return list(signal_rules()["protected_characteristics"])
 
 
 def unjustified(declared: list[str], justified: list[str]) -> list[str]:
@@ -15,7 +39,59 @@ def unjustified(declared: list[str], justified: list[str]) -> list[str]:
     return [c for c in declared if c not in covered]
 
 
+def from_answers(values: dict) -> list[tuple[str, str]]:
+    """(characteristic, the answer that names it) from an inventory revision's values, in answer order. Pure."""
+    src = signal_rules()["protected_sources"]
+    table = {k.casefold(): v for k, v in src["inventory_answers"].items()}
+    out: list[tuple[str, str]] = []
+    for field in src["inventory_fields"]:
+        answer = values.get(field)
+        items = answer if isinstance(answer, list) else [answer] if isinstance(answer, str) else []
+        for item in items:
+            for c in table.get(_LETTER.sub("", str(item)).strip().casefold(), []):
+                out.append((c, str(item)))
+    return out
+
+
+def from_dataset(characteristics: list[str]) -> list[tuple[str, str]]:
+    """(characteristic, the dataset card's word) for a dataset card's protected characteristics. Pure."""
+    table = signal_rules()["protected_sources"]["dataset_characteristics"]
+    return [(c, word) for word in characteristics for c in table.get(word, [])]
+
+
+def derived_inputs(session: Session, use_case_id: int) -> list[dict]:
+    """The characteristics read from the inventory answer and the linked datasets, each with where it was read:
+    ``{"characteristic", "source": "inventory"|"dataset", "detail"}``, one entry per characteristic and source
+    detail, in the vocabulary's order."""
+    found: list[dict] = []
+    values = session.scalar(select(UseCaseRevision.values).where(UseCaseRevision.use_case_id == use_case_id)
+                            .order_by(UseCaseRevision.number.desc()).limit(1))
+    for c, answer in from_answers(values or {}):
+        found.append({"characteristic": c, "source": "inventory", "detail": f"inventory answer: {answer}"})
+    purposes = list(signal_rules()["protected_sources"]["dataset_purposes"])
+    rows = session.execute(select(Dataset.name, DatasetUseCase.purpose, Dataset.protected_characteristics)
+                           .join(DatasetUseCase, DatasetUseCase.dataset_id == Dataset.id)
+                           .where(DatasetUseCase.use_case_id == use_case_id, DatasetUseCase.purpose.in_(purposes))
+                           .order_by(Dataset.name, DatasetUseCase.purpose)).all()
+    for name, purpose, chars in rows:
+        for c, word in from_dataset(list(chars or [])):
+            found.append({"characteristic": c, "source": "dataset", "detail": f"dataset {name} ({purpose}): {word}"})
+    order = {c: i for i, c in enumerate(_vocabulary())}
+    seen: set[tuple[str, str]] = set()
+    unique = [f for f in found if (f["characteristic"], f["detail"]) not in seen
+              and not seen.add((f["characteristic"], f["detail"]))]
+    return sorted(unique, key=lambda f: order.get(f["characteristic"], len(order)))
+
+
+def effective(declared: list[str], derived: list[dict]) -> list[str]:
+    """The characteristics among the model's inputs: declared or read, each once, in the vocabulary's order."""
+    chosen = set(declared) | {f["characteristic"] for f in derived}
+    vocab = _vocabulary()
+    return [c for c in vocab if c in chosen] + sorted(chosen - set(vocab))
+
+
 def protected_unjustified(session: Session, use_case_id: int) -> list[str]:
     row = session.execute(select(UseCaseOversight.protected_inputs, UseCaseOversight.justified_inputs)
                           .where(UseCaseOversight.use_case_id == use_case_id)).first()
-    return unjustified(list(row[0] or []), list(row[1] or [])) if row is not None else []
+    declared, justified = (list(row[0] or []), list(row[1] or [])) if row is not None else ([], [])
+    return unjustified(effective(declared, derived_inputs(session, use_case_id)), justified)

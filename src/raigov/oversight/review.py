@@ -13,7 +13,7 @@ from raigov.errors import FieldError, ValidationFailed
 from raigov.identity.permissions import Actor, can, components_visible, require
 from raigov.inventory.access import component_of, in_units
 from raigov.inventory.models import UseCase
-from raigov.oversight.declared import unjustified
+from raigov.oversight.declared import derived_inputs, effective, unjustified
 from raigov.oversight.models import UseCaseOversight
 from raigov.oversight.people import use_case
 from raigov.oversight.signals import alerts_of, rules
@@ -35,20 +35,32 @@ def _row(session: Session, uc: UseCase, actor: Actor) -> UseCaseOversight:
     return row
 
 
-def settings_out(row: UseCaseOversight | None, bid: str) -> dict:
+def settings_out(row: UseCaseOversight | None, bid: str, derived: list[dict] | None = None) -> dict:
+    """The settings. ``protected_inputs`` is what the owners declared; ``derived_inputs`` what was read from the
+    inventory answer and the linked datasets (declared.py); ``model_inputs`` both, each once; ``unjustified``
+    the model inputs no approved justification covers (what the gate reads)."""
+    derived = list(derived or [])
+    declared = list(row.protected_inputs) if row is not None else []
+    inputs = effective(declared, derived)
     if row is None:
-        return {"use_case": bid, "authorized_scale": None, "protected_inputs": [], "justified_inputs": [],
-                "justification": None, "justified_by": None, "justified_at": None, "unjustified": []}
-    return {"use_case": bid, "authorized_scale": row.authorized_scale, "protected_inputs": list(row.protected_inputs),
+        return {"use_case": bid, "authorized_scale": None, "protected_inputs": [], "derived_inputs": derived,
+                "model_inputs": inputs, "justified_inputs": [], "justification": None, "justified_by": None,
+                "justified_at": None, "unjustified": inputs}
+    return {"use_case": bid, "authorized_scale": row.authorized_scale, "protected_inputs": declared,
+            "derived_inputs": derived, "model_inputs": inputs,
             "justified_inputs": list(row.justified_inputs), "justification": row.justification,
             "justified_by": row.justified_by, "justified_at": row.justified_at,
-            "unjustified": unjustified(list(row.protected_inputs), list(row.justified_inputs))}
+            "unjustified": unjustified(inputs, list(row.justified_inputs))}
+
+
+def _out(session: Session, row: UseCaseOversight | None, uc: UseCase) -> dict:
+    return settings_out(row, uc.business_id, derived_inputs(session, uc.id))
 
 
 def get_settings(session: Session, actor: Actor, business_id: str) -> dict:
     uc = use_case(session, business_id)
     require(actor, "oversight.decision.read", component_of(uc))
-    return settings_out(session.get(UseCaseOversight, uc.id), uc.business_id)
+    return _out(session, session.get(UseCaseOversight, uc.id), uc)
 
 
 def set_scale(session: Session, actor: Actor, business_id: str, scale: int | None) -> dict:
@@ -62,7 +74,7 @@ def set_scale(session: Session, actor: Actor, business_id: str, scale: int | Non
     state = {"use_case": uc.business_id, "authorized_scale": scale}
     record(session, actor, "oversight.scale.set", "use_case", uc.business_id, state, state)
     session.flush()
-    return settings_out(row, uc.business_id)
+    return _out(session, row, uc)
 
 
 def declare_protected(session: Session, actor: Actor, business_id: str, inputs: list[str]) -> dict:
@@ -81,26 +93,29 @@ def declare_protected(session: Session, actor: Actor, business_id: str, inputs: 
     state = {"use_case": uc.business_id, "protected_inputs": declared}
     record(session, actor, "oversight.protected.declare", "use_case", uc.business_id, state, state)
     session.flush()
-    return settings_out(row, uc.business_id)
+    return _out(session, row, uc)
 
 
 def justify_protected(session: Session, actor: Actor, business_id: str, justification: str) -> dict:
-    """A CRCL reviewer approves the justification for the characteristics declared now."""
+    """A CRCL reviewer approves the justification for the characteristics among the model's inputs now: declared,
+    or read from the inventory answer and the linked datasets."""
     uc = use_case(session, business_id)
     require(actor, "oversight.protected.justify", component_of(uc))
     text = (justification or "").strip()
     if len(text) < 20:
         raise ValidationFailed.one("justification", "say why the model needs these inputs (20 characters at least)")
     row = session.get(UseCaseOversight, uc.id)
-    if row is None or not row.protected_inputs:
-        raise ValidationFailed.one("characteristics", "the use case declares no protected characteristic to justify")
+    inputs = effective(list(row.protected_inputs) if row is not None else [], derived_inputs(session, uc.id))
+    if not inputs:
+        raise ValidationFailed.one("characteristics", "the model takes no protected characteristic to justify "
+                                   "(none declared, none in the inventory answer or the linked datasets)")
+    row = row if row is not None else _row(session, uc, actor)
     now = utcnow()
-    row.justified_inputs, row.justification, row.justified_by, row.justified_at = (
-        list(row.protected_inputs), text, actor.label, now)
-    state = {"use_case": uc.business_id, "justified_inputs": list(row.protected_inputs), "justification": text}
+    row.justified_inputs, row.justification, row.justified_by, row.justified_at = list(inputs), text, actor.label, now
+    state = {"use_case": uc.business_id, "justified_inputs": list(inputs), "justification": text}
     record(session, actor, "oversight.protected.justify", "use_case", uc.business_id, state, state)
     session.flush()
-    return settings_out(row, uc.business_id)
+    return _out(session, row, uc)
 
 
 def settings_page(session: Session, actor: Actor, business_id: str) -> dict:

@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from functools import lru_cache
-from importlib import resources
 
-import yaml
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
@@ -37,6 +34,7 @@ from raigov.identity.units import ancestors_map
 from raigov.inventory.models import UseCase, UseCasePerson
 from raigov.inventory.vocab import UseCaseStatus
 from raigov.jobs.clocks import ESCALATION, REMINDER, Directory, DueNotice, Recipient
+from raigov.oversight.declared import signal_rules
 from raigov.oversight.models import Alert, DailyCount, Decision, UseCaseOversight
 from raigov.oversight.vocab import HumanAction, Outcome
 
@@ -46,10 +44,9 @@ OPEN, CLOSED = "open", "closed"
 NOTICE_DAYS = 7  # an alert's change is offered to the outbox for this many days (the outbox keeps it once)
 
 
-@lru_cache(maxsize=1)
 def rules() -> dict:
-    """signals.yaml, parsed."""
-    return yaml.safe_load(resources.files("raigov.oversight").joinpath("signals.yaml").read_text(encoding="utf-8"))
+    """signals.yaml, parsed (read once, by declared.py, which the gate imports)."""
+    return signal_rules()
 
 
 def wilson_upper(k: int, n: int, z: float) -> float:
