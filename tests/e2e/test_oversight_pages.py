@@ -83,6 +83,8 @@ def test_lead_reads_the_trends_and_corrects_the_dates(page, live, db, settings, 
     assert table.get_by_role("row").nth(3).inner_text().split() == ["2026-11-30", "to", "2026-12-06", "3", "0"]
     rates = page.get_by_role("table", name="Share with human review and override rate per week")
     assert rates.get_by_role("row").nth(3).inner_text().split()[-2:] == ["100.0", "33.3"]
+    per_operator = page.get_by_role("table", name="Decisions reviewed and override rate per operator")
+    assert per_operator.get_by_role("row").count() == 2  # the header and the one operator
     assert_accessible(page, "/oversight/use-cases/{id} (trends per week)")
     page.get_by_label("First day").fill("2026-12-09")
     page.get_by_label("Last day").fill("2026-12-01")

@@ -139,3 +139,49 @@ def test_api_cli_and_page(db, client, people, officers, use_cases, key, cli_env,
     assert "Correct the dates above" in bad.text
     bad = client.get(f"/oversight/use-cases/{low}?since=soon&bucket=month")
     assert bad.status_code == 422 and "a date, YYYY-MM-DD" in bad.text and "day or week" in bad.text
+
+
+def test_operator_series_by_hand():
+    rows = [("b.ruiz", D(2026, 12, 1), "accepted", 3), ("b.ruiz", D(2026, 12, 2), "overrode", 1),
+            ("a.ng", D(2026, 12, 1), "modified", 2), ("a.ng", D(2026, 12, 8), "overrode", 2),
+            ("a.ng", D(2026, 11, 30), "overrode", 9),  # before the range
+            ("c.li", D(2026, 12, 3), "none", 5)]  # no review: not an operator's figure
+    ops, n = T.operator_series(rows, D(2026, 12, 1), D(2026, 12, 8), "week")
+    assert n == 2 and [o["reviewer"] for o in ops] == ["a.ng", "b.ruiz"]  # 4 each: by name
+    a, b = ops
+    assert (a["reviewed"], a["accepted"], a["modified"], a["overrode"], a["override_rate"]) == (4, 0, 2, 2, 0.5)
+    assert [(r["start"], r["end"], r["reviewed"], r["override_rate"]) for r in a["series"]] == [
+        (D(2026, 12, 1), D(2026, 12, 6), 2, 0.0), (D(2026, 12, 7), D(2026, 12, 8), 2, 1.0)]
+    assert [(r["reviewed"], r["override_rate"]) for r in b["series"]] == [(4, 0.25), (0, None)]
+    top, total = T.operator_series(rows, D(2026, 12, 1), D(2026, 12, 8), "day", limit=1)
+    assert total == 2 and len(top) == 1 and len(top[0]["series"]) == 8
+
+
+def test_trends_per_operator(db, client, people, officers, use_cases, key, cli_env, token_for, sign_in,  # noqa: F811
+                             make_user):
+    low = use_cases["low"]
+    _recorded(db, people, officers, key, low)
+    with db.transaction() as s:
+        days = oversight.trends(s, people["lead"], low, "2026-12-03", "2026-12-05", "day")
+        none = oversight.trends(s, people["lead"], low, "2026-12-03", "2026-12-05", "day", operator="nobody")
+    assert days["operators_total"] == 1 and none["operators"] == [] and none["operators_total"] == 0
+    (o,) = days["operators"]
+    assert (o["reviewer"], o["reviewed"], o["accepted"], o["overrode"], o["override_rate"]) == (
+        "officer.ng", 2, 1, 1, 0.5)
+    assert [(r["start"], r["reviewed"], r["overrode"]) for r in o["series"]] == [
+        (D(2026, 12, 3), 0, 0), (D(2026, 12, 4), 2, 1), (D(2026, 12, 5), 0, 0)]
+    url = f"/api/v1/use-cases/{low}/oversight/trends?since=2026-12-01&until=2026-12-07&bucket=week"
+    r = client.get(f"{url}&operator=officer.ng", headers=token_for("lead"))
+    assert r.status_code == 200 and r.json()["operators"][0]["series"][0]["override_rate"] == 0.5
+    r = client.get(f"{url}&operator={'x' * 201}", headers=token_for("lead"))
+    assert r.status_code == 422 and "operator" in r.text
+    out = CliRunner().invoke(cli_app, ["oversight", "trends", low, "--since", "2026-12-04", "--until", "2026-12-04",
+                                       "--operator", "officer.ng"])
+    assert out.exit_code == 0, out.output
+    assert "officer.ng: 2 reviewed, override rate 50.0%; 2026-12-04 2 (50.0%)" in out.output
+    make_user("lead3", "component_ai_lead@CBP")
+    sign_in("lead3")
+    page = client.get(f"/oversight/use-cases/{low}?since=2026-12-03&until=2026-12-05&bucket=day")
+    assert page.status_code == 200
+    assert "Per operator per day: decisions reviewed and override rate" in page.text
+    assert "<td>2 (50.0 %)</td><td>–</td><td>2 (50.0 %)</td><td>–</td>" in page.text

@@ -65,16 +65,18 @@ def trends(use_case: str, json_: bool = typer.Option(False, "--json"),
            since: str = typer.Option(None, "--since", help="first agency day, YYYY-MM-DD (default: 30 days, or 13 "
                                      "weeks, before --until)"),
            until: str = typer.Option(None, "--until", help="last agency day, YYYY-MM-DD (default: today)"),
-           bucket: str = typer.Option("day", "--bucket", help="day or week")) -> None:
+           bucket: str = typer.Option("day", "--bucket", help="day or week"),
+           operator: str = typer.Option(None, "--operator", help="one reviewer's user name: only their series")) -> None:
     """Oversight signals over time, per agency day or week: decisions recorded and refused, share reviewed, override
-    rate, appeals, appeal and reversal rates (from the daily and remedy counts)."""
+    rate, appeals, appeal and reversal rates (from the daily and remedy counts), and per operator the decisions
+    reviewed and the override rate."""
     from raigov.errors import FieldError, ValidationFailed
     from raigov.oversight import service
 
     db = ready_database()
     try:
         with db.transaction(read=True) as s:
-            out = service.trends(s, system_actor(), use_case, since, until, bucket)
+            out = service.trends(s, system_actor(), use_case, since, until, bucket, operator=operator)
     except ValidationFailed as exc:  # name the options, as `stats` does
         errors = [FieldError(f"--{e.field}" if e.field in ("since", "until", "bucket") else e.field, e.message, e.code)
                   for e in exc.errors]
@@ -89,6 +91,13 @@ def trends(use_case: str, json_: bool = typer.Option(False, "--json"),
                       f"{_pct(r['review_share'])}, override rate {_pct(r['override_rate'])}, appeals {r['appeals']} "
                       f"(appeal rate {_pct(r['appeal_rate'])}), reversed {r['appeals_reversed']} of "
                       f"{r['appeals_decided']} decided (reversal rate {_pct(r['reversal_rate'])})", highlight=False)
+    if out["operators"]:
+        console.print(f"Per operator ({len(out['operators'])} of {out['operators_total']}): reviewed, override rate")
+    for o in out["operators"]:
+        cells = ", ".join(f"{r['start']} {r['reviewed']} ({_pct(r['override_rate'])})" for r in o["series"]
+                          if r["reviewed"])
+        console.print(f"  {o['reviewer']}: {o['reviewed']} reviewed, override rate {_pct(o['override_rate'])}; "
+                      f"{cells}", highlight=False, soft_wrap=True)
 
 
 @app.command()

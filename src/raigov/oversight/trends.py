@@ -8,7 +8,11 @@ be shorter; every bucket of the range is present, with zeros where nothing was c
 denominator is 0): ``review_share`` = reviewed / recorded, ``override_rate`` = overrode / reviewed,
 ``refused_share`` = refused / (recorded + refused), ``appeal_rate`` = appeals filed / recorded (in the same bucket:
 the appeals of a bucket contest decisions of earlier ones, so it is a rate of the flow, not of a cohort),
-``reversal_rate`` = reversed / decided appeals."""
+``reversal_rate`` = reversed / decided appeals.
+
+Per operator (``operators``): each reviewer's decisions reviewed, modified and overridden per bucket and their
+override rate, read from the per-reviewer daily counts (``OperatorCount``), busiest reviewers first, at most
+``MAX_OPERATORS`` (``operators_total`` says how many reviewed in the range); ``operator=`` keeps one."""
 
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ from raigov.clock import agency_today
 from raigov.errors import FieldError, ValidationFailed
 from raigov.identity.permissions import Actor, require
 from raigov.inventory.access import component_of
-from raigov.oversight.models import DailyCount
+from raigov.oversight.models import DailyCount, OperatorCount
 from raigov.oversight.people import use_case
 from raigov.oversight.remedy_models import RemedyCount
 from raigov.oversight.vocab import HumanAction, Outcome
@@ -33,6 +37,8 @@ DEFAULT_DAYS = {"day": 30, "week": 91}  # the range when `since` is not given: 3
 MAX_DAYS = {"day": 366, "week": 3 * 366}  # at most a year of days, three years of weeks
 COUNTS = ("recorded", "refused", "attempts", "reviewed", "overrode", "modified", "appeals", "appeals_decided",
           "appeals_reversed")
+MAX_OPERATORS = 50  # the busiest reviewers of the range, in the answer
+OPERATOR_COUNTS = ("reviewed", "accepted", "modified", "overrode")
 RATES = ("review_share", "override_rate", "refused_share", "appeal_rate", "reversal_rate")
 
 
@@ -118,8 +124,44 @@ def series(daily: Iterable[tuple], remedy: Iterable[tuple], since: dt.date, unti
     return rows
 
 
+def _buckets(since: dt.date, until: dt.date, bucket: str, keys: Iterable[str]) -> dict[dt.date, dict]:
+    step = dt.timedelta(days=1 if bucket == "day" else 7)
+    out: dict[dt.date, dict] = {}
+    b = _start(since, bucket)
+    while b <= until:
+        out[b] = {"start": max(b, since), "end": min(b + step - dt.timedelta(days=1), until), **{k: 0 for k in keys}}
+        b += step
+    return out
+
+
+def operator_series(rows: Iterable[tuple], since: dt.date, until: dt.date, bucket: str,
+                    limit: int = MAX_OPERATORS) -> tuple[list[dict], int]:
+    """(operators, how many reviewed in the range). `rows`: (reviewer, day, human_action, n) rows of the
+    per-reviewer daily counts; rows outside the range, and "none", are ignored. Each operator: ``reviewer``, the
+    range's counts and ``override_rate``, and ``series`` (every bucket, zeros included). Busiest first, then by
+    name; at most `limit`. Pure."""
+    per: dict[str, dict[dt.date, dict]] = {}
+    for reviewer, day, action, n in rows:
+        if not since <= day <= until or action == HumanAction.NONE or not reviewer:
+            continue
+        buckets = per.get(reviewer)
+        if buckets is None:
+            buckets = per[reviewer] = _buckets(since, until, bucket, OPERATOR_COUNTS)
+        row = buckets[_start(day, bucket)]
+        row["reviewed"] += int(n)
+        row["accepted" if action == HumanAction.ACCEPTED else str(action)] += int(n)
+    out = []
+    for reviewer, buckets in per.items():
+        series_ = [{**r, "override_rate": _rate(r["overrode"], r["reviewed"])} for r in buckets.values()]
+        totals = {k: sum(r[k] for r in series_) for k in OPERATOR_COUNTS}
+        out.append({"reviewer": reviewer, **totals, "override_rate": _rate(totals["overrode"], totals["reviewed"]),
+                    "series": series_})
+    out.sort(key=lambda o: (-o["reviewed"], o["reviewer"]))
+    return out[:limit], len(out)
+
+
 def trends(session: Session, actor: Actor, business_id: str, since=None, until=None, bucket=None,
-           today: dt.date | None = None) -> dict:
+           today: dt.date | None = None, operator: str | None = None) -> dict:
     """A use case's oversight signals per bucket over [since, until] (``parse_range``), with the permission the
     statistics use (oversight.decision.read on the use case's component)."""
     since, until, bucket = parse_range(since, until, bucket, today)
@@ -136,5 +178,11 @@ def trends(session: Session, actor: Actor, business_id: str, since=None, until=N
         .group_by(RemedyCount.day, RemedyCount.measure)).all()
     rows = series(daily, remedy, since, until, bucket)
     totals = {k: sum(r[k] for r in rows) for k in COUNTS}
+    q = (select(OperatorCount.reviewer, OperatorCount.day, OperatorCount.human_action, func.sum(OperatorCount.count))
+         .where(OperatorCount.use_case_id == uc.id, OperatorCount.day >= since, OperatorCount.day <= until)
+         .group_by(OperatorCount.reviewer, OperatorCount.day, OperatorCount.human_action))
+    if operator:
+        q = q.where(OperatorCount.reviewer == str(operator).strip())
+    operators, n_operators = operator_series(session.execute(q).all(), since, until, bucket)
     return {"use_case": uc.business_id, "since": since, "until": until, "bucket": bucket, "totals": totals,
-            "series": rows}
+            "series": rows, "operators": operators, "operators_total": n_operators}

@@ -121,9 +121,12 @@ def use_case_stats(request: Request, actor: ActorDep, business_id: str, since: d
 def use_case_trends(request: Request, actor: ActorDep, business_id: str,
                     since: Annotated[str | None, Query(description="first agency day, YYYY-MM-DD")] = None,
                     until: Annotated[str | None, Query(description="last agency day, YYYY-MM-DD; default today")] = None,
-                    bucket: Annotated[str | None, Query(description="day (default) or week")] = None):
+                    bucket: Annotated[str | None, Query(description="day (default) or week")] = None,
+                    operator: Annotated[str | None, Query(max_length=200,
+                                                          description="one reviewer's user name: only their series "
+                                                          "in `operators`")] = None):
     with uow(request) as s:
-        return oversight.trends(s, actor, business_id, since, until, bucket)
+        return oversight.trends(s, actor, business_id, since, until, bucket, operator=operator)
 
 
 def _operator_out(o) -> dict:
