@@ -265,3 +265,21 @@ def test_a_decisions_page_links_to_the_intake(db, client, people, use_cases, key
     assert "Given (letter)" in page.text
     intake = client.get(f"/oversight/appeals/new?decision={pk}")
     assert intake.status_code == 200 and f'value="{pk}"' in intake.text
+
+
+def test_an_appeals_officer_alone_makes_a_token_and_reads_the_decisions_of_their_component(
+        db, settings, client, people, officers, use_cases, key, token_for, actor_of):
+    """An appeals officer with no other role judges an appeal with the decision and its proof at hand: they read
+    their component's decisions (not another's) and may create their own API token for the appeals queue."""
+    from raigov.identity import service as identity
+
+    (did,) = _record(db, people, key, use_cases["low"], 1)
+    with db.transaction() as s:
+        token, _ = identity.create_token(s, actor_of("appeals.cbp"), "appeals.cbp", "appeals desk", settings)
+    with pytest.raises(PermissionDenied), db.transaction() as s:  # their own only
+        identity.create_token(s, actor_of("appeals.cbp"), "appeals.tsa", "someone else's", settings)
+    auth = {"Authorization": f"Bearer {token}"}
+    r = client.get(f"/api/v1/decisions/{did}", headers=auth)
+    assert r.status_code == 200 and r.json()["use_case"] == use_cases["low"]
+    assert client.get(f"/api/v1/decisions/{did}/proof", headers=auth).status_code == 200
+    assert client.get(f"/api/v1/decisions/{did}", headers=token_for("appeals.tsa")).status_code == 403
