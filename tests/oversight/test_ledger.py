@@ -135,7 +135,7 @@ def test_ai_sole_basis(db, people, use_cases, key):
     res = _record(db, sys_, key, [decision(low, 1, human_action="none", reviewer=None)])
     r = res.refusals[0]
     assert (r["index"], r["code"]) == (0, "ai_sole_basis") and "139-08" in r["citation"]
-    assert r["refusals"][0]["rule"] == "D139-08.Decision.SoleBasis" and r["refusals"][0]["pack"] == "dhs-139-08@1.1.0"
+    assert r["refusals"][0]["rule"] == "D139-08.Decision.SoleBasis" and r["refusals"][0]["pack"] == "dhs-139-08@1.2.0"
     # reviewed, but the AI output is the only basis
     assert _refused(db, sys_, key, [decision(low, 2, other_bases=[])]) == {"ai_sole_basis"}
     # a favourable decision without review is no prohibited use

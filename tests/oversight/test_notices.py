@@ -98,3 +98,31 @@ def test_the_notice_page(db, client, people, use_cases, make_user, sign_in):
                     follow_redirects=False)
     assert r.status_code == 303
     assert NOTICE["appeal"] in client.get(f"/oversight/use-cases/{low}/notice").text
+
+
+def test_the_pack_in_force_says_which_decisions_owe_a_notice(db, client, people, use_cases, token_for, tmp_path,
+                                                             monkeypatch):
+    """The shipped dhs-139-08 1.2.0 owes a notice after every adverse kind; an agency's newer version of the pack
+    (here: after enforcement actions and favourable decisions only) changes what is counted, with no code."""
+    from raigov.policy import packs as P
+    from tests.oversight.test_rules import NOTICE_PACK
+
+    assert remedies().notice_source == "dhs-139-08@1.2.0 D139-08.Decision.Notice"
+    d = tmp_path / "policy"
+    d.mkdir()
+    (d / "dhs-139-08-9.0.0.yaml").write_text(NOTICE_PACK, encoding="utf-8")
+    monkeypatch.setattr(P, "_current", P.load_registry([d]))
+    r = remedies()
+    assert r.notice_source == "dhs-139-08@9.0.0 X.Notice" and "benefit_denial" not in r.notice_kinds
+    assert r.notice_methods == ("letter",)
+    low, h = use_cases["low"], token_for("cbp-sys")
+    for n, kind in ((1, "benefit_denial"), (2, "favourable"), (3, "favourable")):
+        assert client.post("/api/v1/decisions", json=decision(low, n, kind=kind), headers=h).status_code == 201
+    r = client.post("/api/v1/decisions", json=decision(low, 4, notice={"given": True, "method": "email"}), headers=h)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "notice.method"  # the rule's methods
+    with db.transaction() as s:
+        rm = oversight.stats(s, people["lead"], low)["remedies"]
+    assert (rm["notice_owed"], rm["notice_missing"]) == (2, 2)
+    notice = client.get(f"/api/v1/use-cases/{low}/notice", headers=token_for("lead")).json()
+    assert notice["notice_kinds"] == ["arrest", "citation", "civil_fine", "favourable", "injunction", "search",
+                                      "seizure"] and notice["notice_rule"] == "dhs-139-08@9.0.0 X.Notice"

@@ -30,7 +30,7 @@ def facts(**over) -> dict:
 
 def test_the_shipped_packs_carry_the_five_codes_with_known_facts_and_kinds(rules):
     assert {r.code for r in rules} == CODES
-    assert {r.pack for r in rules} == {"dhs-026-11@1.2.0", "dhs-139-08@1.1.0"}
+    assert {r.pack for r in rules} == {"dhs-026-11@1.2.0", "dhs-139-08@1.2.0"}
     assert [p for r in rules for p in R.problems(r, kinds())] == []
     assert all(r.citation for r in rules)
 
@@ -100,3 +100,51 @@ status: verified
 items:
   - {id: X.Bad, kind: decision_rule, title: t, citation: c}
 ''', "bad.yaml")
+
+
+NOTICE_PACK = '''
+id: dhs-139-08
+title: An agency's stricter notice
+version: "9.0.0"
+effective: {from: 2025-01-01}
+source: {citation: test}
+status: verified
+items:
+  - id: X.Notice
+    kind: decision_rule
+    title: Tell the person after any enforcement action and any favourable decision
+    citation: "test §2"
+    notify:
+      code: notice_owed
+      methods: [letter]
+      when:
+        any:
+          - {fact: kind.class, in: [law_enforcement, civil_enforcement]}
+          - {fact: kind, equals: favourable}
+'''
+
+
+def test_the_kinds_to_notice_are_a_rule_of_the_pack_in_force():
+    """dhs-139-08 1.2.0 says which decisions must be noticed (every adverse kind); an agency's newer version of the
+    pack changes them without code, and the rule names only the decision's kind facts."""
+    shipped = R.agency_notice_rules(TODAY, ["dhs-026-11", "dhs-139-08"], load_registry())
+    assert [(r.code, r.item, r.pack) for r in shipped] == [("notice_owed", "D139-08.Decision.Notice", "dhs-139-08@1.2.0")]
+    assert shipped[0].kinds(kinds()) == {k for k, v in kinds().items() if v.adverse}
+    assert R.problems(shipped[0], kinds()) == []
+    assert R.agency_notice_rules(TODAY, ["dhs-139-08"], load_registry()) == shipped
+    assert R.agency_notice_rules(TODAY, ["dhs-026-11"], load_registry()) == []  # no notice rule: remedies.yaml's
+    (stricter,) = R.notice_rules_of([parse_pack(NOTICE_PACK, "n.yaml")])
+    assert stricter.kinds(kinds()) == {"arrest", "search", "seizure", "citation", "civil_fine", "injunction",
+                                       "favourable"}
+    assert stricter.methods == ("letter",)
+    reading_more = R.NoticeRule(code="n", item="I", pack="p@1", citation="c", title="t", message="m",
+                                when={"fact": "human_action", "equals": "none"})
+    assert R.problems(reading_more, kinds()) == ["p@1 I when: unknown fact 'human_action'"]
+
+
+def test_a_decision_rule_with_both_refuse_and_notify_is_refused():
+    from raigov.policy.packs import PackError
+
+    both = NOTICE_PACK.replace("    notify:\n", "    refuse: {code: x, when: {fact: kind, equals: arrest}}\n    notify:\n")
+    with pytest.raises(PackError, match="needs 'refuse' or 'notify'"):
+        parse_pack(both, "both.yaml")

@@ -3,8 +3,8 @@ to get a human review, how to appeal, how to opt out where it applies. Kept by t
 component's AI lead (``oversight.notice.manage``); read by the people who read the use case's oversight and by
 the component's operational systems, which show it to the people they decide about
 (``oversight.notice.read``). Whether each decision's person was notified travels with the decision (its
-optional ``notice``); the kinds that must be noticed are data (remedies.yaml) and the gaps are counted
-(remedy_counts.py)."""
+optional ``notice``); the kinds that must be noticed are data (the notice rule of the agency's packs,
+remedies.py) and the gaps are counted (remedy_counts.py)."""
 
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ FIELDS = ("what_ai_does", "human_review", "appeal", "opt_out")
 
 
 def notice_out(n: UseCaseNotice | None, business_id: str) -> dict:
-    base = {"use_case": business_id, "notice_kinds": sorted(remedies().notice_kinds),
-            "citation": remedies().notice_citation}
+    r = remedies()
+    base = {"use_case": business_id, "notice_kinds": sorted(r.notice_kinds), "citation": r.notice_citation,
+            "notice_rule": r.notice_source}
     if n is None:
         return {**base, "written": False, **{f: "" for f in FIELDS}, "updated_by": None, "updated_at": None}
     return {**base, "written": True, **{f: getattr(n, f) for f in FIELDS}, "updated_by": n.updated_by,

@@ -69,6 +69,50 @@ def rules_of(packs) -> list[Rule]:
     return out
 
 
+NOTICE_FACTS = ("kind", "kind.class", "kind.adverse")  # what a notice rule may read: the decision's kind only
+
+
+@dataclass(frozen=True)
+class NoticeRule:
+    """A ``decision_rule`` item with ``notify``: the decisions after which the person must be told that AI was used,
+    how to get a human review and how to appeal. Not a refusal: a recorded decision it covers without a notice
+    given is counted as a notice gap."""
+
+    code: str
+    item: str
+    pack: str  # id@version
+    citation: str
+    title: str
+    message: str
+    when: dict
+    methods: tuple[str, ...] = ()
+
+    def kinds(self, known: dict) -> frozenset[str]:
+        """The kinds of `known` (vocab.kinds()) the rule covers."""
+        return frozenset(name for name, k in known.items()
+                         if holds(self.when, {"kind": name, "kind.class": k.cls, "kind.adverse": k.adverse}))
+
+
+def notice_rules_of(packs) -> list[NoticeRule]:
+    """The notice rules of `packs`, in pack then item order."""
+    out = []
+    for p in packs:
+        for it in p.items:
+            if it.kind == "decision_rule" and it.notify:
+                n = it.notify
+                out.append(NoticeRule(code=n["code"], item=it.id, pack=p.key, citation=it.citation, title=it.title,
+                                      message=n.get("message") or it.title, when=n["when"],
+                                      methods=tuple(n.get("methods", ()))))
+    return out
+
+
+def agency_notice_rules(today: dt.date, pack_ids: tuple[str, ...] | list[str], registry=None) -> list[NoticeRule]:
+    """The notice rules of the newest version in force of each of `pack_ids` (the agency's packs)."""
+    reg = registry or current_registry()
+    in_force = {p.id: p for p in reg.in_force(today)}
+    return notice_rules_of([in_force[pid] for pid in pack_ids if pid in in_force])
+
+
 def agency_rules(today: dt.date, pack_ids: tuple[str, ...] | list[str], registry=None) -> list[Rule]:
     """The decision rules of the newest version in force of each of `pack_ids` (the agency's packs)."""
 
@@ -95,9 +139,11 @@ def evaluate(rules: list[Rule], facts: dict[str, Any]) -> list[dict]:
     return [r.refusal() for r in rules if holds(r.when, facts)]
 
 
-def problems(rule: Rule, known_kinds) -> list[str]:
-    """What is wrong with a rule's condition: a fact not in FACTS, a kind not in kinds.yaml, a malformed node."""
+def problems(rule: Rule | NoticeRule, known_kinds) -> list[str]:
+    """What is wrong with a rule's condition: a fact not in FACTS (a notice rule: not in NOTICE_FACTS), a kind not
+    in kinds.yaml, a malformed node."""
     out: list[str] = []
+    allowed = NOTICE_FACTS if isinstance(rule, NoticeRule) else tuple(FACTS)
 
     def walk(c: dict, where: str) -> None:
         keys = set(c)
@@ -107,7 +153,7 @@ def problems(rule: Rule, known_kinds) -> list[str]:
         elif "not" in c:
             walk(c["not"], f"{where}.not")
         elif "fact" in c and len(keys & {"equals", "in"}) == 1:
-            if c["fact"] not in FACTS:
+            if c["fact"] not in allowed:
                 out.append(f"{rule.pack} {rule.item} {where}: unknown fact {c['fact']!r}")
             elif c["fact"] == "kind":
                 for k in c.get("in", [c.get("equals")]):

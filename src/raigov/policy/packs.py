@@ -69,6 +69,7 @@ class Item:
     line: int | None = None
     criteria: dict | None = None  # practices: the limits a test report is judged against
     refuse: dict | None = None  # decision rules: {code, when, implements, message} (raigov.oversight.rules)
+    notify: dict | None = None  # decision rules: {code, when, methods, message}: the notice owed (oversight.rules)
 
     def as_dict(self) -> dict:
         d = {"id": self.id, "kind": self.kind, "title": self.title, "citation": self.citation,
@@ -88,6 +89,8 @@ class Item:
             d["criteria"] = dict(self.criteria)
         if self.refuse:
             d["refuse"] = dict(self.refuse)
+        if self.notify:
+            d["notify"] = dict(self.notify)
         return d
 
 
@@ -308,8 +311,9 @@ def parse_pack(text: str, source: str) -> Pack:
             problems.append(P(ip + ("effect",), "effect is for exclusion items only"))
         if it["kind"] == "exclusion" and "effect" not in it:
             problems.append(P(ip, "an exclusion item needs an effect (out-of-scope or practices-not-required)"))
-        if (it["kind"] == "decision_rule") != ("refuse" in it):
-            problems.append(P(ip, "a decision_rule item needs 'refuse', and only decision rules have it"))
+        if (it["kind"] == "decision_rule") != (("refuse" in it) != ("notify" in it)):
+            problems.append(P(ip, "a decision_rule item needs 'refuse' or 'notify' (one of them), and only decision "
+                                  "rules have them"))
         elif "refuse" in it and it["refuse"].get("implements", it["id"]) not in items_by_id:
             problems.append(P(ip + ("refuse", "implements"), f"no item {it['refuse']['implements']!r} in this pack"))
         if "when" in it:
@@ -380,7 +384,7 @@ def parse_pack(text: str, source: str) -> Pack:
              impact=tuple(it.get("impact", ())), when=it.get("when"), effect=it.get("effect"),
              timing=it.get("timing"), clock=it.get("clock"), reviewers=tuple(it.get("reviewers", ())),
              notes=it.get("notes", ""), line=line_of(marks, ("items", i)), criteria=it.get("criteria"),
-             refuse=it.get("refuse"))
+             refuse=it.get("refuse"), notify=it.get("notify"))
         for i, it in enumerate(raw_items))
     cw = data.get("crosswalk")
     if cw:
