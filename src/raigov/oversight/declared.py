@@ -77,10 +77,8 @@ def derived_inputs(session: Session, use_case_id: int) -> list[dict]:
         for c, word in from_dataset(list(chars or [])):
             found.append({"characteristic": c, "source": "dataset", "detail": f"dataset {name} ({purpose}): {word}"})
     order = {c: i for i, c in enumerate(_vocabulary())}
-    seen: set[tuple[str, str]] = set()
-    unique = [f for f in found if (f["characteristic"], f["detail"]) not in seen
-              and not seen.add((f["characteristic"], f["detail"]))]
-    return sorted(unique, key=lambda f: order.get(f["characteristic"], len(order)))
+    unique = {(f["characteristic"], f["detail"]): f for f in found}  # each once, first-found order kept
+    return sorted(unique.values(), key=lambda f: order.get(f["characteristic"], len(order)))
 
 
 def effective(declared: list[str], derived: list[dict]) -> list[str]:

@@ -106,19 +106,20 @@ def notice_rules_of(packs) -> list[NoticeRule]:
     return out
 
 
+def agency_packs(today: dt.date, pack_ids: tuple[str, ...] | list[str], registry=None) -> list:
+    """The newest version in force on `today` of each of `pack_ids` (the agency's packs), in `pack_ids` order."""
+    in_force = {p.id: p for p in (registry or current_registry()).in_force(today)}
+    return [in_force[pid] for pid in pack_ids if pid in in_force]
+
+
 def agency_notice_rules(today: dt.date, pack_ids: tuple[str, ...] | list[str], registry=None) -> list[NoticeRule]:
-    """The notice rules of the newest version in force of each of `pack_ids` (the agency's packs)."""
-    reg = registry or current_registry()
-    in_force = {p.id: p for p in reg.in_force(today)}
-    return notice_rules_of([in_force[pid] for pid in pack_ids if pid in in_force])
+    """The notice rules of the agency's packs in force (``agency_packs``)."""
+    return notice_rules_of(agency_packs(today, pack_ids, registry))
 
 
 def agency_rules(today: dt.date, pack_ids: tuple[str, ...] | list[str], registry=None) -> list[Rule]:
-    """The decision rules of the newest version in force of each of `pack_ids` (the agency's packs)."""
-
-    reg = registry or current_registry()
-    in_force = {p.id: p for p in reg.in_force(today)}
-    return rules_of([in_force[pid] for pid in pack_ids if pid in in_force])
+    """The decision rules of the agency's packs in force (``agency_packs``)."""
+    return rules_of(agency_packs(today, pack_ids, registry))
 
 
 def holds(cond: dict, facts: dict[str, Any]) -> bool:
