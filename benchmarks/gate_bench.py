@@ -353,14 +353,15 @@ def free_port() -> int:
         return sk.getsockname()[1]
 
 
-def start_server(db_url: str, data_dir: Path, port: int, profile: str | None = None) -> subprocess.Popen:
+def start_server(db_url: str, data_dir: Path, port: int, profile: str | None = None, workers: int = 1) -> subprocess.Popen:
     import httpx
 
     env = {**os.environ, "RAIGOV_DATABASE_URL": db_url, "RAIGOV_DATA_DIR": str(data_dir),
            "RAIGOV_SECRET_KEY": "bench-secret-not-for-production"}
     prof = ["-m", "cProfile", "-o", profile] if profile else []
     proc = subprocess.Popen([sys.executable, *prof, "-m", "uvicorn", "raigov.web.asgi:app", "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning", "--no-access-log"], env=env)
+                             "--port", str(port), "--log-level", "warning", "--no-access-log",
+                             *(["--workers", str(workers)] if workers > 1 else [])], env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:

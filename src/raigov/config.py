@@ -56,9 +56,11 @@ class Settings(BaseSettings):
         default=16 * 1024 * 1024, ge=1024,
         description="The largest body of POST /api/v1/decisions/batch (up to 10,000 decisions)")
     oversight_gate_cache_seconds: float = Field(
-        default=0, ge=0, le=300,
-        description="How long the decision API may reuse a use case's gate answer in one process (0: ask the gate "
-                    "on every request, the same answer as GET .../authorization at that moment)")
+        default=300, ge=0, le=3600,
+        description="The longest the decision API reuses, in one process, the rows a use case's gate answer is "
+                    "decided from while the audit trail shows no change of state (audit.service.epoch: every "
+                    "change appends an event, so a reused read is as current as a fresh one); the answer itself "
+                    "is decided again on every request. 0: read on every request")
     db_lock_wait_seconds: float = Field(
         default=5.0, ge=0, le=600,
         description="How long a web request waits for a database lock held by another writer (SQLite's write lock, "

@@ -183,19 +183,40 @@ def test_protected_characteristics_need_a_crcl_justification(db, people, use_cas
     assert [x["code"] for x in r.json()["refusals"][0]["reasons"]] == ["protected_characteristics_unjustified"]
 
 
-def test_the_gate_answer_cache_is_off_by_default_and_lags_by_at_most_its_ttl(db, people, use_cases, key):
-    """settings.oversight_gate_cache_seconds: 0 asks the gate on each request; with a TTL the answer is reused."""
+def test_the_gate_input_cache_sees_every_governance_change_at_once(db, people, use_cases, key):
+    """settings.oversight_gate_cache_seconds: the gate's input is reused while the audit trail's epoch is the same,
+    so a change of the use case's governance (here: protected inputs declared, then justified) is seen by the very
+    next decision, cache on or off; decisions themselves (ledger events) keep the cached input valid."""
+    from raigov.oversight import facts
+
     low = use_cases["low"]
     at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    reads = []
+    real = facts.gate_input
+
+    def counting(session, uc, *a, **k):
+        reads.append(uc.business_id)
+        return real(session, uc, *a, **k)
 
     def post(n: int, ttl: float):
         with db.transaction() as s:
             return oversight.record_decisions(s, people["cbp-sys"], key, _batch([decision(low, n, decided_at=at)]),
                                               gate_ttl=ttl)
 
-    assert post(1, 60).created == 1  # caches "authorized"
-    with db.transaction() as s:
-        oversight.declare_protected(s, people["lead"], low, ["age"])
-    assert post(2, 60).created == 1  # the cached answer, within its TTL
-    assert post(3, 0).refusals[0]["code"] == "use_case_not_authorized"  # asked again: refused
+    facts.gate_input = counting
+    try:
+        assert post(1, 60).created == 1
+        assert post(2, 60).created == 1
+        assert post(3, 60).created == 1
+        assert len(reads) == 1  # read once: recorded decisions change nothing the gate reads
+        with db.transaction() as s:
+            oversight.declare_protected(s, people["lead"], low, ["age"])
+        assert post(4, 60).refusals[0]["code"] == "use_case_not_authorized"  # the change, seen at once
+        assert post(5, 0).refusals[0]["code"] == "use_case_not_authorized"  # 0: read every time, same answer
+        assert len(reads) == 3
+        with db.transaction() as s:
+            oversight.justify_protected(s, people["crcl"], low, "age is needed to route minors to a specialist")
+        assert post(6, 60).created == 1
+    finally:
+        facts.gate_input = real
 

@@ -26,6 +26,7 @@ class Action:
     name: str
     description: str
     formerly: tuple[str, ...] = ()
+    ledger: bool = False  # a high-volume act of an append-only ledger: changes no state the caches read
 
     @property
     def domain(self) -> str:
@@ -55,11 +56,16 @@ def _load() -> tuple[dict[str, Action], dict[str, str]]:
             if old in raw or old in former:
                 raise ValueError(f"actions.yaml: former name {old!r} of {name} is already used")
             former[old] = name
-        actions[name] = Action(name, desc, olds)
+        ledger = (spec or {}).get("ledger", False)
+        if not isinstance(ledger, bool):
+            raise ValueError(f"actions.yaml: {name}: ledger must be true or false")
+        actions[name] = Action(name, desc, olds, ledger)
     return actions, former
 
 
 ACTIONS, FORMER = _load()  # current name -> Action; former name -> current name
+# the acts left out of the trail's epoch (audit.service.epoch): sorted, as the partial index's predicate lists them
+LEDGER_ACTIONS: tuple[str, ...] = tuple(sorted(a.name for a in ACTIONS.values() if a.ledger))
 
 
 def check(name: str) -> str:
@@ -111,6 +117,10 @@ def markdown() -> str:
         "`<domain>.<object>.<verb>`. The trail is append-only: an event recorded before an action was renamed",
         "keeps its former name (last column); the audit page and API filter by an action find the events",
         "stored under its former names too.",
+        "",
+        "Actions marked *ledger* are the high-volume acts of an append-only ledger: they change nothing the",
+        "authorization gate or an API token's actor is made of, so the caches checked against the trail's",
+        "epoch (the newest event of any other action, `audit.service.epoch`) stay valid across them.",
     ]
     domain = None
     for a in ACTIONS.values():
@@ -118,7 +128,8 @@ def markdown() -> str:
             domain = a.domain
             lines += ["", f"## {domain}", "", "| action | object | verb | what it records | formerly |", "|---|---|---|---|---|"]
         formerly = ", ".join(f"`{f}`" for f in a.formerly)
-        lines.append(f"| `{a.name}` | {a.object} | {a.verb} | {a.description} | {formerly} |")
+        ledger = " *(ledger)*" if a.ledger else ""
+        lines.append(f"| `{a.name}` | {a.object} | {a.verb} | {a.description}{ledger} | {formerly} |")
     return "\n".join(lines) + "\n"
 
 

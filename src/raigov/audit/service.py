@@ -24,13 +24,14 @@ from raigov.audit.canonical import (
     head_message,
     state_digest,
 )
-from raigov.audit.models import AuditEvent, AuditTreeHead
+from raigov.audit.models import EPOCH_PREDICATE, AuditEvent, AuditTreeHead
 from raigov.audit.signing import load_signing_key, public_key_hex, verify_signature
 from raigov.db.base import utcnow
 from raigov.errors import NotFound, ValidationFailed
 from raigov.identity.permissions import Actor, require
 
 _LAST = "raigov.audit.last"  # session.info key: (seq, hash) of the last event this transaction wrote
+_CHANGED = "raigov.audit.changed"  # session.info key: this transaction appended an event that may change state
 PG_LOCK_KEY = 0x7261_6967  # advisory lock (with the schema) that serialises appends on PostgreSQL
 
 
@@ -38,6 +39,12 @@ PG_LOCK_KEY = 0x7261_6967  # advisory lock (with the schema) that serialises app
 def _forget_last(session: Session, previous_transaction) -> None:
     """A rolled-back transaction or savepoint may have appended events: ask the table again."""
     session.info.pop(_LAST, None)
+    session.info.pop(_CHANGED, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_changed(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
 
 
 def record(
@@ -53,6 +60,9 @@ def record(
     otherwise); `state` is the object's new state (only its digest is kept); `details` is a small,
     non-secret summary kept verbatim and covered by the hash."""
     actions.check(action)
+    known = actions.ACTIONS.get(action)
+    if known is None or not known.ledger:
+        session.info[_CHANGED] = True
     last = session.info.get(_LAST)
     if last is None:
         if session.get_bind().dialect.name == "postgresql":
@@ -75,9 +85,35 @@ def record(
         prev_hash=prev,
     )
     ev.event_hash = event_hash(_bytes_of(ev))
-    session.add(ev)
+    # written at once with one compiled statement, not through the ORM's unit of work (its flush cost about a
+    # millisecond per event); the returned event is not attached to the session
+    session.connection().execute(_INSERT_EVENT, {c: getattr(ev, c) for c in _EVENT_COLUMNS})
     session.info[_LAST] = (seq, ev.event_hash)
     return ev
+
+
+_EPOCH_SQL = text(f"SELECT seq, event_hash FROM audit_events WHERE {EPOCH_PREDICATE} ORDER BY seq DESC LIMIT 1")
+
+
+def epoch(session: Session) -> tuple[int, str] | None:
+    """The trail's epoch: (seq, hash) of the newest event that may have changed state, that is of any action but
+    the append-only ledgers' (actions.yaml ``ledger: true``: decisions recorded or refused, prompts screened).
+    Every change appends an event in its transaction, so a value computed from the database under one epoch
+    is still right while the epoch is the same; the hash makes it unique to this trail (a database emptied and
+    filled again does not repeat it). One look-up in the partial index ix_audit_events_epoch; the predicate is
+    written out so that the planner matches the index (a bound parameter would hide it).
+
+    None when this transaction itself appended such an event: its change is not committed, so nothing may be
+    taken from, or put into, a cache under any epoch."""
+    if session.info.get(_CHANGED):
+        return None
+    row = session.execute(_EPOCH_SQL).first()
+    return (row[0], row[1]) if row else (0, GENESIS_HASH)
+
+
+_EVENT_COLUMNS = ("seq", "time", "actor", "action", "object_type", "object_id", "state_digest", "details", "prev_hash",
+                  "event_hash")
+_INSERT_EVENT = AuditEvent.__table__.insert()
 
 
 def _bytes_of(ev) -> bytes:

@@ -53,14 +53,32 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
         return engine
     engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    default_ms = _lock_ms(get_settings().db_lock_wait_seconds)
+
+    @event.listens_for(engine, "connect")
+    def _pg_connect(dbapi_conn, record):
+        # the usual wait, once per connection: a transaction asking for it needs no statement of its own
+        dbapi_conn.autocommit = True
+        with dbapi_conn.cursor() as cur:
+            cur.execute(f"SET lock_timeout = {default_ms}")
+        dbapi_conn.autocommit = False
+        record.info[_SESSION_LOCK_MS] = default_ms
 
     @event.listens_for(engine, "begin")
     def _pg_begin(conn):
         wait = conn.get_execution_options().get(LOCK_WAIT_OPTION)
-        if wait is not None:  # SET LOCAL: for this transaction only
-            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(int(wait * 1000), 1)}")
+        wanted = 0 if wait is None else _lock_ms(wait)  # no wait given: PostgreSQL's own default, wait for ever
+        if wanted != conn.info.get(_SESSION_LOCK_MS):  # SET LOCAL: for this transaction only
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {wanted}")
 
     return engine
+
+
+_SESSION_LOCK_MS = "raigov_lock_timeout_ms"  # connection info: the lock_timeout the PostgreSQL session has
+
+
+def _lock_ms(seconds: float) -> int:
+    return max(int(seconds * 1000), 1)
 
 
 SQLITE_BUSY_MS = 30000  # how long a transaction waits for SQLite's write lock unless told otherwise

@@ -5,12 +5,11 @@ of the subjects in the request once per face-recognition use case."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 
 from sqlalchemy import ARRAY, String, any_, literal, select
 from sqlalchemy.orm import Session
 
+from raigov.audit.epoch_cache import EpochCache
 from raigov.clock import agency_today
 from raigov.governance import gate as G
 from raigov.governance.authorization import gate_input
@@ -22,37 +21,35 @@ from raigov.oversight.vocab import HumanAction, kinds
 from raigov.training import service as training
 
 CHUNK = 1000
-_GATE_CACHE: dict[tuple[str, int], tuple[float, dict]] = {}  # (database, use case id) -> (expires, facts)
-_GATE_LOCK = threading.Lock()
+_STATE = EpochCache(maxsize=10_000)  # (use case id, agency day) -> (gate input, roster), per database
 
 
 def use_case_facts(session: Session, uc: UseCase, now: dt.datetime) -> dict:
     """The gate's answer at `now` (exactly what GET /api/v1/use-cases/{id}/authorization answers) and whether
     the gate counts the use case as face recognition."""
-    gi = gate_input(session, uc)
+    return _facts(gate_input(session, uc), now)
+
+
+def _facts(gi: G.GateInput, now: dt.datetime) -> dict:
     answer = G.decide(gi, now, agency_today(now=now))
     return {"use_case.authorized": answer.authorized, "use_case.face_recognition": bool(gi.face_recognition),
             "_reasons": answer.reasons}
 
 
-def cached_use_case_facts(session: Session, uc: UseCase, now: dt.datetime, ttl: float) -> dict:
-    """``use_case_facts``, reused for `ttl` seconds per database and use case within this process (0: never). The
-    gate's answer can then lag a change of the use case's governance by at most `ttl` seconds
-    (settings.oversight_gate_cache_seconds, off by default)."""
-    if ttl <= 0:
-        return use_case_facts(session, uc, now)
-    key = (session.get_bind().url.render_as_string(hide_password=True), uc.id)
-    clock = time.monotonic()
-    with _GATE_LOCK:
-        hit = _GATE_CACHE.get(key)
-    if hit is not None and hit[0] > clock:
-        return hit[1]
-    found = use_case_facts(session, uc, now)
-    with _GATE_LOCK:
-        if len(_GATE_CACHE) > 10_000:
-            _GATE_CACHE.clear()
-        _GATE_CACHE[key] = (clock + ttl, found)
-    return found
+def use_case_state(session: Session, uc, now: dt.datetime, max_age: float) -> tuple[dict, dict]:
+    """(``use_case_facts``, ``roster``) of the use case. The rows they are read from (the gate's input and the
+    roster) are reused within this process while the audit trail's epoch is unchanged (every change of a
+    review, practice, waiver, alert, roster or training appends an event, so a reused input is as current as
+    a fresh read) and for at most `max_age` seconds (settings.oversight_gate_cache_seconds; 0: read every
+    time). The gate's answer itself is decided again at `now`: expiries fall due without a change. `uc`: the
+    use case, or anything with its ``id`` (ledger.UseCaseRef): the use case is then loaded only when needed."""
+    day = agency_today(now=now)
+    def read() -> tuple[G.GateInput, dict]:
+        full = uc if isinstance(uc, UseCase) else session.get(UseCase, uc.id)
+        return gate_input(session, full), roster(session, uc.id)
+
+    gi, people = _STATE.get(session, (uc.id, day), read, max_age=max_age)
+    return _facts(gi, now), people
 
 
 def roster(session: Session, use_case_id: int) -> dict[str, list[tuple[dt.date, dt.date | None]]]:
@@ -88,21 +85,23 @@ def qualified(periods: list[tuple[dt.date, dt.date | None]] | None, day: dt.date
     return bool(periods) and any(start <= day and (end is None or day <= end) for start, end in periods)
 
 
-def refusals(session: Session, rows: list[dict], ucs: dict[int, UseCase], now: dt.datetime,
+def refusals(session: Session, rows: list[dict], ucs: dict[int, object], now: dt.datetime,
              gate_ttl: float = 0) -> dict[int, list[dict]]:
     """Row position -> the refusals of the decision rules in force (rules.evaluate), for the rows any rule refuses.
-    `gate_ttl`: see ``cached_use_case_facts``."""
+    `gate_ttl`: see ``use_case_state``."""
     if not rows:
         return {}
     rules = R.agency_rules(agency_today(now=now), config().agency_packs)
     if not rules:
         return {}
-    per_uc = {uc_id: cached_use_case_facts(session, ucs[uc_id], now, gate_ttl) for uc_id in {r["use_case_id"] for r in rows}}
-    rosters = {uc_id: roster(session, uc_id) for uc_id in per_uc}
+    state = {uc_id: use_case_state(session, ucs[uc_id], now, gate_ttl) for uc_id in {r["use_case_id"] for r in rows}}
+    per_uc = {uc_id: st[0] for uc_id, st in state.items()}
+    rosters = {uc_id: st[1] for uc_id, st in state.items()}
     outs = {uc_id: opted_out(session, uc_id, {r["subject"] for r in rows if r["use_case_id"] == uc_id})
             if f["use_case.face_recognition"] else set() for uc_id, f in per_uc.items()}
     known = kinds()
     out: dict[int, list[dict]] = {}
+    seen: dict[tuple, list[dict]] = {}
     for j, r in enumerate(rows):
         uc_facts = per_uc[r["use_case_id"]]
         kind = known[r["kind"]]
@@ -113,7 +112,10 @@ def refusals(session: Session, rows: list[dict], ucs: dict[int, UseCase], now: d
              "reviewer.qualified": r["human_action"] != HumanAction.NONE and qualified(
                  rosters[r["use_case_id"]].get(r["reviewer"]), agency_today(now=r["decided_at"])),
              "subject.opted_out": r["subject"] in outs[r["use_case_id"]]}
-        found = R.evaluate(rules, f)
+        memo_key = tuple(f.values())  # the facts take few distinct values: a batch evaluates each set once
+        if memo_key not in seen:
+            seen[memo_key] = R.evaluate(rules, f)
+        found = [dict(x) for x in seen[memo_key]]
         if found:
             for x in found:
                 if "use_case.authorized" in x["facts"]:  # the gate's reasons beside a rule that reads its answer

@@ -9,9 +9,9 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import ARRAY, String, any_, insert, literal, select
+from sqlalchemy import ARRAY, String, any_, bindparam, insert, literal, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from raigov.audit import merkle
 from raigov.audit.batch import batch_state
@@ -20,8 +20,8 @@ from raigov.audit.service import record
 from raigov.clock import agency_today
 from raigov.db.base import utcnow
 from raigov.errors import Conflict, FieldError, ValidationFailed
+from raigov.identity.models import OrgUnit
 from raigov.identity.permissions import Actor, require
-from raigov.inventory.access import component_of
 from raigov.inventory.formats import normalize_id
 from raigov.inventory.models import UseCase
 from raigov.oversight import counts, facts, remedy_counts
@@ -83,21 +83,34 @@ class LedgerResult:
         return sum(1 for r in self.rows if r["status"] == "created")
 
 
-def _use_cases(session: Session, actor: Actor, decisions: list[DecisionIn], where) -> dict[str, UseCase]:
-    wanted = {normalize_id(d.use_case) for d in decisions}
-    found: dict[str, UseCase] = {}
+@dataclass(frozen=True)
+class UseCaseRef:
+    """What recording needs of a use case: its ledger id, business id and owning component (inventory.access
+    ``component_of``); the gate's input loads the use case itself, and only when it is not cached."""
+
+    id: int
+    business_id: str
+    component: str | None
+
+
+def _use_cases(session: Session, actor: Actor, decisions: list[DecisionIn], where) -> dict[str, UseCaseRef]:
+    """The use cases named, by the name as sent (each distinct name normalised once)."""
+    norm = {raw: normalize_id(raw) for raw in {d.use_case for d in decisions}}
+    wanted = set(norm.values())
+    found: dict[str, UseCaseRef] = {}
     ids = sorted(wanted)
+    q = (select(UseCase.id, UseCase.business_id, OrgUnit.code, OrgUnit.kind)
+         .outerjoin(OrgUnit, OrgUnit.id == UseCase.org_unit_id))
     for i in range(0, len(ids), CHUNK):
-        for uc in session.scalars(select(UseCase).options(joinedload(UseCase.org_unit))
-                                  .where(UseCase.business_id.in_(ids[i:i + CHUNK]))):
-            found[uc.business_id] = uc
+        for pk, bid, code, unit_kind in session.connection().execute(q.where(UseCase.business_id.in_(ids[i:i + CHUNK]))):
+            found[bid] = UseCaseRef(pk, bid, code if code is not None and unit_kind != "department" else None)
     errors = [FieldError(where(i, "use_case"), f"no use case {d.use_case!r}", "unknown")
-              for i, d in enumerate(decisions) if normalize_id(d.use_case) not in found]
+              for i, d in enumerate(decisions) if norm[d.use_case] not in found]
     if errors:
         raise ValidationFailed(f"{errors[0].field}: {errors[0].message}", errors=errors[:MAX_ERRORS])
     for uc in found.values():
-        require(actor, "oversight.decision.record", component_of(uc))
-    return found
+        require(actor, "oversight.decision.record", uc.component)
+    return {raw: found[n] for raw, n in norm.items()}
 
 
 def _check(decisions: list[DecisionIn], now: dt.datetime, where) -> None:
@@ -150,10 +163,10 @@ def _json_problem(value, depth: int = 0) -> str | None:
     return None
 
 
-def _prepare(decisions: list[DecisionIn], ucs: dict[str, UseCase], system: str, key: bytes) -> list[dict]:
+def _prepare(decisions: list[DecisionIn], ucs: dict[str, UseCaseRef], system: str, key: bytes) -> list[dict]:
     out = []
     for d in decisions:
-        uc = ucs[normalize_id(d.use_case)]
+        uc = ucs[d.use_case]
         row = {"use_case_id": uc.id, "system": system, "decision_id": d.decision_id, "ai_version": d.ai_version,
                "kind": d.kind, "subject": pseudonym(key, d.subject), "ai_output": d.ai_output,
                "reviewer": d.reviewer.strip() if d.reviewer is not None else None, "human_action": d.human_action,
@@ -312,27 +325,40 @@ def _insert(session: Session, values: list[dict]) -> list[int]:
                                    [{c: v[c] for c in KEY_COLUMNS} for v in values]).scalars().all()
         session.execute(insert(Decision), [{**v, "id": pk} for v, pk in zip(values, returned, strict=True)])
         return list(returned)
-    from psycopg.types.json import Jsonb
-
     session.flush()
     if len(values) < 50:
-        return [session.connection().execute(_one_statement(v)).scalar_one() for v in values]
+        return [session.connection().execute(_one_statement(), _one_params(v)).scalar_one() for v in values]
     conn = session.connection()
     ids = list(conn.exec_driver_sql("SELECT nextval(pg_get_serial_sequence('oversight_decision_keys', 'id')) "
                                     "FROM generate_series(1, %s)", (len(values),)).scalars())
     _copy(session, "oversight_decision_keys", ("id", *KEY_COLUMNS), [[pk, *[v[c] for c in KEY_COLUMNS]]
                                                                       for pk, v in zip(ids, values, strict=True)])
+    # the JSON columns as JSON text, which the text COPY hands to jsonb's input (as psycopg's Jsonb would, without
+    # its adapter per value; None is JSON null there too)
     _copy(session, "oversight_decisions", ("id", *COLUMNS),
-          ([pk, *[Jsonb(v[c]) if c in JSON_COLUMNS else v[c] for c in COLUMNS]] for pk, v in zip(ids, values, strict=True)))
+          ([pk, *[json.dumps(v[c]) if c in JSON_COLUMNS else v[c] for c in COLUMNS]] for pk, v in zip(ids, values, strict=True)))
     return ids
 
 
-def _one_statement(v: dict):
-    """The key and the row of one decision in one statement (PostgreSQL), returning the id."""
-    k = insert(DecisionKey).values({c: v[c] for c in KEY_COLUMNS}).returning(DecisionKey.id).cte("k")
-    cols = Decision.__table__.c
-    return (insert(Decision).from_select(["id", *COLUMNS], select(k.c.id, *[literal(v[c], cols[c].type) for c in COLUMNS]))
-            .returning(Decision.id))
+_ONE = None
+
+
+def _one_statement():
+    """The key and the row of one decision in one statement (PostgreSQL), returning the id: built once, with a
+    bound parameter per column (``k_<column>`` for the key, ``v_<column>`` for the row), so it is compiled once."""
+    global _ONE
+    if _ONE is None:
+        cols = Decision.__table__.c
+        k = (insert(DecisionKey).values({c: bindparam(f"k_{c}", type_=DecisionKey.__table__.c[c].type) for c in KEY_COLUMNS})
+             .returning(DecisionKey.id).cte("k"))
+        _ONE = (insert(Decision).from_select(["id", *COLUMNS], select(k.c.id, *[bindparam(f"v_{c}", type_=cols[c].type)
+                                                                                for c in COLUMNS]))
+                .returning(Decision.id))
+    return _ONE
+
+
+def _one_params(v: dict) -> dict:
+    return {**{f"k_{c}": v[c] for c in KEY_COLUMNS}, **{f"v_{c}": v[c] for c in COLUMNS}}
 
 
 def _copy(session: Session, table: str, columns: tuple[str, ...], rows) -> None:

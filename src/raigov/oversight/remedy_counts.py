@@ -12,10 +12,10 @@ import datetime as dt
 from collections import Counter
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from raigov.clock import agency_today
+from raigov.oversight.counts import upsert_add
 from raigov.oversight.remedies import remedies
 from raigov.oversight.remedy_models import RemedyCount
 
@@ -25,13 +25,7 @@ MEASURES = ("notice_owed", "notice_missing", "appeal_filed", "appeal_upheld", "a
 
 def add(session: Session, counts: Counter) -> None:
     """Add `counts` ({(use_case_id, day, measure): n}); keys in a fixed order (no deadlock between writers)."""
-    if not counts:
-        return
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    rows = [{**dict(zip(KEY, k, strict=True)), "count": n} for k, n in sorted(counts.items(), key=lambda kv: str(kv[0]))]
-    stmt = insert(RemedyCount).values(rows)
-    session.execute(stmt.on_conflict_do_update(index_elements=list(KEY),
-                                               set_={"count": RemedyCount.count + stmt.excluded["count"]}))
+    upsert_add(session, RemedyCount, KEY, counts)
 
 
 def add_notices(session: Session, rows: list[dict]) -> None:

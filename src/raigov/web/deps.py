@@ -15,6 +15,7 @@ import hmac
 import json
 import logging
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -59,9 +60,9 @@ def uow(request: Request, *, read: bool | None = None) -> Iterator[Session]:
         yield s
 
 
-def _touch(request: Request, fn, token: str) -> None:
+def _touch(request: Request, fn, token: str) -> bool:
     """Best effort: note that a session or token was used, in a transaction of its own that gives up at
-    once when another writer holds the database (the request goes on either way)."""
+    once when another writer holds the database (the request goes on either way). Whether it was noted."""
     try:
         with db_of(request).transaction(read=True, lock_wait=TOUCH_WAIT_SECONDS) as s:
             fn(s, token)
@@ -69,6 +70,8 @@ def _touch(request: Request, fn, token: str) -> None:
         if not is_busy(exc):
             raise
         log.debug("the database is busy: last use of a session or token not recorded this time")
+        return False
+    return True
 
 
 def client_ip(request: Request) -> str | None:
@@ -116,11 +119,12 @@ def api_actor(request: Request,
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationFailed("send an API token as `Authorization: Bearer <token>`")
     with uow(request, read=True) as s:
-        user = identity.resolve_api_token(s, token.strip(), touch=False)
-        if user is None:
-            raise AuthenticationFailed("the API token is unknown, expired or revoked")
-        actor = identity.actor_for(s, user)
-    _touch(request, identity.touch_api_token, token.strip())
+        actor = identity.resolve_api_actor(s, token.strip())
+    if actor is None:
+        raise AuthenticationFailed("the API token is unknown, expired or revoked")
+    now = time.monotonic()
+    if identity.api_token_use_to_note(token.strip(), now) and _touch(request, identity.touch_api_token, token.strip()):
+        identity.api_token_use_noted(token.strip(), now)
     return actor
 
 
