@@ -64,13 +64,16 @@ def test_lead_reads_decisions_and_a_proof(page, live, db, settings, people, use_
 def test_lead_reads_the_trends_and_corrects_the_dates(page, live, db, settings, people, use_cases,  # noqa: F811
                                                       backend):
     """The use case's "Over time" section: the since/until form, four charts each followed by a table of the same
-    numbers (axe-clean), and the error at the field when the last day is before the first."""
+    numbers, the per-operator table with its appeals columns (axe-clean), and the error at the field when the last
+    day is before the first."""
     key = oversight.load_key(settings.ensure_data_dir())
     rows = [decision(use_cases["low"], n) for n in range(1, 4)]
     rows[0]["human_action"] = "overrode"
     with db.transaction() as s:
-        oversight.record_decisions(s, people["cbp-sys"], key,
-                                   oversight.parse_batch(json.dumps({"decisions": rows}).encode()))
+        res = oversight.record_decisions(s, people["cbp-sys"], key,
+                                         oversight.parse_batch(json.dumps({"decisions": rows}).encode()))
+    with db.transaction() as s:  # an appeal against D-1, filed in the week of the decisions
+        oversight.file_appeal(s, people["cbp-sys"], res.rows[0]["id"], "wrong stubs", now=NOW)
     sign_in(page, "lead")
     page.goto(f"{live.url}/oversight/use-cases/{use_cases['low']}")
     page.get_by_label("First day").fill("2026-11-16")
@@ -85,6 +88,11 @@ def test_lead_reads_the_trends_and_corrects_the_dates(page, live, db, settings, 
     assert rates.get_by_role("row").nth(3).inner_text().split()[-2:] == ["100.0", "33.3"]
     per_operator = page.get_by_role("table", name="Decisions reviewed and override rate per operator")
     assert per_operator.get_by_role("row").count() == 2  # the header and the one operator
+    # a column of appeals after each week's: filed (appeal rate: over the operator's decisions that week)
+    assert per_operator.get_by_role("columnheader", name="2026-11-30 to 2026-12-06 appeals").count() == 1
+    cells = per_operator.get_by_role("row").nth(1).get_by_role("cell")
+    assert [cells.nth(i).inner_text() for i in (0, 1, cells.count() - 2, cells.count() - 1)] == [
+        "3 (33.3 %)", "1 (33.3 %)", "3 (33.3 %)", "1 (33.3 %)"]  # the range, then the last week
     assert_accessible(page, "/oversight/use-cases/{id} (trends per week)")
     page.get_by_label("First day").fill("2026-12-09")
     page.get_by_label("Last day").fill("2026-12-01")

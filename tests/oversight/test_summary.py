@@ -1,14 +1,16 @@
 """The monthly oversight summary (issue #15 item 6): its figures from the counts (decisions, share reviewed, override
-rate, per operator, appeals and reversals, refused attempts, alerts), stored as PDF evidence of the use case's
-human-oversight and monitoring practices, on demand (`raigov oversight summary --store`) and monthly by the jobs
-(once per use case with decisions that month; nothing on a dry run)."""
+rate, per operator, appeals and reversals, refused attempts, alerts, the rates per ISO week), stored as PDF evidence
+of the use case's human-oversight and monitoring practices, on demand (`raigov oversight summary --store`) and
+monthly by the jobs (once per use case with decisions that month; nothing on a dry run)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -20,7 +22,7 @@ from raigov.identity.permissions import Actor
 from raigov.inventory.models import UseCase
 from raigov.jobs import service as jobs
 from raigov.oversight import service as oversight
-from raigov.oversight import summary, summary_render
+from raigov.oversight import summary, summary_render, trends
 from tests.oversight.conftest import NOW, decision
 
 NOV = dt.datetime(2026, 11, 10, 15, 0, tzinfo=dt.UTC)
@@ -74,6 +76,45 @@ def test_the_months_figures(db, people, use_cases, key, make_user, actor_of):
     html = summary_render.render_html(out, NOW)
     assert "override rate (of reviewed)" in html and "20.0%" in html and "<svg" in html and "officer.ng" in html
     assert summary_render.render_pdf(out, NOW).startswith(b"%PDF")
+
+
+def test_the_months_trends_per_week(db, people, use_cases, key, make_user, actor_of):
+    """November 2026 by ISO week: 11-01 (a Sunday: its week cut at the month), 11-02 to 11-08, ..., 11-30 (cut).
+    The week of 11-09 has the five decisions (one overridden, one modified), the refused attempt and the appeal
+    filed on 11-10 and reversed on 11-15; a second appeal, against D-2, is filed on 11-17 (a week with no decision:
+    no appeal rate) and not decided."""
+    _november(db, people, key, use_cases, make_user, actor_of)
+    with db.transaction() as s:
+        d2 = next(d["id"] for d in oversight.list_decisions(s, people["lead"], use_cases["low"])
+                  if d["decision_id"] == "D-2")
+        oversight.file_appeal(s, people["cbp-sys"], d2, "the stubs were for another month",
+                              now=NOV + dt.timedelta(days=7))
+    with db.transaction() as s:
+        out = summary.build(s, people["lead"], use_cases["low"], "2026-11")
+    weeks = out["weeks"]
+    assert [(w["start"], w["end"]) for w in weeks] == [
+        ("2026-11-01", "2026-11-01"), ("2026-11-02", "2026-11-08"), ("2026-11-09", "2026-11-15"),
+        ("2026-11-16", "2026-11-22"), ("2026-11-23", "2026-11-29"), ("2026-11-30", "2026-11-30")]
+    w3, w4 = weeks[2], weeks[3]
+    assert {k: w3[k] for k in (*trends.COUNTS, *trends.RATES)} == {
+        "recorded": 5, "refused": 1, "attempts": 6, "reviewed": 5, "overrode": 1, "modified": 1, "appeals": 1,
+        "appeals_decided": 1, "appeals_reversed": 1, "review_share": 1.0, "override_rate": 0.2,
+        "refused_share": 0.166667, "appeal_rate": 0.2, "reversal_rate": 1.0}
+    assert (w4["recorded"], w4["appeals"], w4["appeal_rate"], w4["appeals_decided"], w4["reversal_rate"]) == (
+        0, 1, None, 0, None)
+    assert all(w[k] == 0 for w in (weeks[0], weeks[1], weeks[4], weeks[5]) for k in trends.COUNTS)
+    rows = summary_render.week_rows(out)
+    assert rows[2] == ["2026-11-09 to 2026-11-15", "5", "100.0%", "20.0%", "16.7%", "1", "20.0%", "1 / 1", "100.0%"]
+    assert rows[3] == ["2026-11-16 to 2026-11-22", "0", "-", "-", "-", "1", "-", "0 / 0", "-"]
+    assert out["days"] == [{"day": "2026-11-10", "recorded": 5, "refused": 1}]  # the other keys as they were
+    html = summary_render.render_html(out, NOW)
+    assert "<h2>Rates per week</h2>" in html and 'aria-labelledby="t-weeks"' in html
+    assert "<td>2026-11-09 to 2026-11-15</td><td>5</td><td>100.0%</td><td>20.0%</td><td>16.7%</td>" in html
+    assert html.count('fill="#8168b3"') == 2  # one reversal-rate bar (the week of 11-09), one legend swatch
+    pdf = summary_render.render_pdf(out, NOW)
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Rates per week" in text and "2026-11-09 to 2026-11-15" in text and "16.7%" in text
+    assert "2026-11-16 to 2026-11-22" in text
 
 
 def test_stored_monthly_once_and_linked_to_the_practices(db, people, use_cases, key, settings, make_user, actor_of):

@@ -184,4 +184,110 @@ def test_trends_per_operator(db, client, people, officers, use_cases, key, cli_e
     page = client.get(f"/oversight/use-cases/{low}?since=2026-12-03&until=2026-12-05&bucket=day")
     assert page.status_code == 200
     assert "Per operator per day: decisions reviewed and override rate" in page.text
-    assert "<td>2 (50.0 %)</td><td>–</td><td>2 (50.0 %)</td><td>–</td>" in page.text
+    # each bucket: reviewed (override rate), then the appeals (appeal rate); the reversal on 12-06 is after the range
+    assert ("<td>2 (50.0 %)</td><td>1 (50.0 %)</td><td>–</td><td>–</td><td>2 (50.0 %)</td><td>1 (50.0 %)</td>"
+            "<td>–</td><td>–</td></tr>") in page.text
+
+
+def test_operator_appeals_per_bucket_by_hand():
+    """Week 1: a.ng reviews 3 decisions, one appealed (filed on the 2nd) and reversed (on the 3rd); b.ruiz reviews 1,
+    appealed on the 3rd and upheld in week 2. c.li reviewed nothing in the range, but an appeal against one of their
+    decisions was decided in it: they have an entry with 0 reviewed."""
+    rows = [("a.ng", D(2026, 12, 1), "accepted", 3), ("b.ruiz", D(2026, 12, 2), "overrode", 1)]
+    appeals = [("a.ng", D(2026, 12, 2), "appeal_filed", 1), ("a.ng", D(2026, 12, 3), "appeal_reversed", 1),
+               ("b.ruiz", D(2026, 12, 3), "appeal_filed", 1), ("b.ruiz", D(2026, 12, 8), "appeal_upheld", 1),
+               ("c.li", D(2026, 12, 7), "appeal_modified", 1),
+               ("a.ng", D(2026, 11, 30), "appeal_filed", 4)]  # before the range
+    ops, n = T.operator_series(rows, D(2026, 12, 1), D(2026, 12, 8), "week", appeals=appeals)
+    assert n == 3 and [o["reviewer"] for o in ops] == ["a.ng", "b.ruiz", "c.li"]
+    a, b, c = ops
+    w1, w2 = a["series"]
+    assert {k: w1[k] for k in (*T.APPEAL_COUNTS, *T.OPERATOR_RATES)} == {
+        "appeals": 1, "appeals_decided": 1, "appeals_reversed": 1, "override_rate": 0.0, "appeal_rate": 0.333333,
+        "reversal_rate": 1.0}
+    assert (w2["reviewed"], w2["appeals"], w2["appeal_rate"], w2["reversal_rate"]) == (0, 0, None, None)
+    assert (a["appeals"], a["appeals_decided"], a["appeals_reversed"], a["appeal_rate"], a["reversal_rate"]) == (
+        1, 1, 1, 0.333333, 1.0)
+    assert [(r["appeals"], r["appeals_decided"], r["appeals_reversed"], r["appeal_rate"], r["reversal_rate"])
+            for r in b["series"]] == [(1, 0, 0, 1.0, None), (0, 1, 0, None, 0.0)]
+    assert (b["appeal_rate"], b["reversal_rate"]) == (1.0, 0.0)
+    assert (c["reviewed"], c["override_rate"], c["appeals_decided"], c["appeal_rate"], c["reversal_rate"]) == (
+        0, None, 1, None, 0.0)
+    assert [r["appeals_decided"] for r in c["series"]] == [0, 1]
+
+
+def _two_reviewers(db, people, officers, key, low) -> None:  # noqa: F811
+    """Week of 2026-11-30: officer.ng reviews three decisions on 12-01 (D-1 to D-3), officer.ray overrides one on
+    12-02 (D-4). The appeal against D-1 is filed on 12-02 and reversed on 12-03; the one against D-4 is filed on
+    12-03 and upheld on 12-08 (the next week)."""
+    with db.transaction() as s:
+        oversight.record_operator(s, people["lead"], low, "officer.ray", D(2026, 11, 1), D(2027, 11, 1))
+    rows = [decision(low, n, decided_at="2026-12-01T14:00:00Z") for n in (1, 2, 3)]
+    rows.append(decision(low, 4, decided_at="2026-12-02T14:00:00Z", reviewer="officer.ray", human_action="overrode"))
+    with db.transaction() as s:
+        res = oversight.record_decisions(s, people["cbp-sys"], key,
+                                         oversight.parse_batch(json.dumps({"decisions": rows}).encode()), now=NOW)
+    ids = {r["decision_id"]: r["id"] for r in res.rows}
+    at = dt.datetime(2026, 12, 2, 15, 0, tzinfo=dt.UTC)
+    with db.transaction() as s:
+        a1, _ = oversight.file_appeal(s, people["cbp-sys"], ids["D-1"], "wrong stubs", now=at)
+        a4, _ = oversight.file_appeal(s, people["cbp-sys"], ids["D-4"], "not mine", now=at + dt.timedelta(days=1))
+        oversight.decide_appeal(s, officers["appeals.cbp"], a1.id, "reversed", "misread",
+                                now=at + dt.timedelta(days=1))
+        oversight.decide_appeal(s, officers["appeals.cbp"], a4.id, "upheld", "in order",
+                                now=at + dt.timedelta(days=6))
+
+
+def test_appeals_per_operator_per_bucket(db, client, people, officers, use_cases, key, cli_env,  # noqa: F811
+                                         token_for, sign_in, make_user):
+    low = use_cases["low"]
+    _two_reviewers(db, people, officers, key, low)
+    with db.transaction() as s:
+        weeks = oversight.trends(s, people["lead"], low, "2026-11-30", "2026-12-13", "week")
+        later = oversight.trends(s, people["lead"], low, "2026-12-07", "2026-12-13", "week")
+        ray = oversight.trends(s, people["lead"], low, "2026-11-30", "2026-12-13", "week", operator="officer.ray")
+    ng, ray_ = weeks["operators"]
+    assert (ng["reviewer"], ray_["reviewer"], weeks["operators_total"]) == ("officer.ng", "officer.ray", 2)
+    keys = ("reviewed", *T.APPEAL_COUNTS, "appeal_rate", "reversal_rate")
+    assert [{k: r[k] for k in keys} for r in ng["series"]] == [
+        {"reviewed": 3, "appeals": 1, "appeals_decided": 1, "appeals_reversed": 1, "appeal_rate": 0.333333,
+         "reversal_rate": 1.0},
+        {"reviewed": 0, "appeals": 0, "appeals_decided": 0, "appeals_reversed": 0, "appeal_rate": None,
+         "reversal_rate": None}]
+    assert [{k: r[k] for k in keys} for r in ray_["series"]] == [
+        {"reviewed": 1, "appeals": 1, "appeals_decided": 0, "appeals_reversed": 0, "appeal_rate": 1.0,
+         "reversal_rate": None},
+        {"reviewed": 0, "appeals": 0, "appeals_decided": 1, "appeals_reversed": 0, "appeal_rate": None,
+         "reversal_rate": 0.0}]
+    assert (ray_["appeals"], ray_["appeals_decided"], ray_["appeal_rate"], ray_["reversal_rate"]) == (1, 1, 1.0, 0.0)
+    for k in T.APPEAL_COUNTS:  # every decision had a reviewer: the operators add up to the use case
+        assert [ng["series"][i][k] + ray_["series"][i][k] for i in (0, 1)] == [r[k] for r in weeks["series"]]
+    (only,) = later["operators"]  # no review in the range, an appeal decided in it: an entry with 0 reviewed
+    assert (only["reviewer"], only["reviewed"], only["appeals_decided"], only["override_rate"], only["reversal_rate"],
+            later["operators_total"]) == ("officer.ray", 0, 1, None, 0.0, 1)
+    assert [o["reviewer"] for o in ray["operators"]] == ["officer.ray"] and ray["operators"][0]["appeals"] == 1
+    r = client.get(f"/api/v1/use-cases/{low}/oversight/trends?since=2026-11-30&until=2026-12-13&bucket=week",
+                   headers=token_for("lead"))
+    assert r.status_code == 200, r.text
+    first = r.json()["operators"][0]["series"][0]
+    assert (first["appeal_rate"], first["reversal_rate"], first["override_rate"]) == (0.333333, 1.0, 0.0)
+    run = CliRunner().invoke
+    out = run(cli_app, ["oversight", "trends", low, "--since", "2026-11-30", "--until", "2026-12-13", "--bucket",
+                        "week", "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["operators"][1]["series"][1]["reversal_rate"] == 0.0
+    out = run(cli_app, ["oversight", "trends", low, "--since", "2026-11-30", "--until", "2026-12-13", "--bucket",
+                        "week"])
+    assert out.exit_code == 0, out.output
+    assert ("officer.ng: 3 reviewed, override rate 0.0%; 2026-11-30 3 (0.0%)\n    appeals 1 (appeal rate 33.3%), "
+            "reversed 1 of 1 decided (reversal rate 100.0%); 2026-11-30 1 (33.3%) reversed 1 of 1") in out.output
+    assert "2026-11-30 1 (100.0%) reversed 0 of 0, 2026-12-07 0 (n/a) reversed 0 of 1" in out.output
+    make_user("lead4", "component_ai_lead@CBP")
+    sign_in("lead4")
+    page = client.get(f"/oversight/use-cases/{low}?since=2026-11-30&until=2026-12-13&bucket=week")
+    assert page.status_code == 200
+    assert "Per operator per week: decisions reviewed and override rate, appeals and reversals" in page.text
+    assert "<th scope=\"col\">2026-11-30 to 2026-12-06 appeals</th>" in page.text
+    assert ("<td>3 (0.0 %)</td><td>1 (33.3 %), 1 of 1 reversed</td><td>3 (0.0 %)</td><td>1 (33.3 %), 1 of 1 "
+            "reversed</td><td>–</td><td>–</td></tr>") in page.text
+    assert "<td>–</td><td>0, 0 of 1 reversed</td></tr>" in page.text  # officer.ray's week 2: an appeal upheld

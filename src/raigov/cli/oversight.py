@@ -69,7 +69,7 @@ def trends(use_case: str, json_: bool = typer.Option(False, "--json"),
            operator: str = typer.Option(None, "--operator", help="one reviewer's user name: only their series")) -> None:
     """Oversight signals over time, per agency day or week: decisions recorded and refused, share reviewed, override
     rate, appeals, appeal and reversal rates (from the daily and remedy counts), and per operator the decisions
-    reviewed and the override rate."""
+    reviewed and the override rate, and the appeals against their decisions (appeal and reversal rates)."""
     from raigov.errors import FieldError, ValidationFailed
     from raigov.oversight import service
 
@@ -92,12 +92,19 @@ def trends(use_case: str, json_: bool = typer.Option(False, "--json"),
                       f"(appeal rate {_pct(r['appeal_rate'])}), reversed {r['appeals_reversed']} of "
                       f"{r['appeals_decided']} decided (reversal rate {_pct(r['reversal_rate'])})", highlight=False)
     if out["operators"]:
-        console.print(f"Per operator ({len(out['operators'])} of {out['operators_total']}): reviewed, override rate")
+        console.print(f"Per operator ({len(out['operators'])} of {out['operators_total']}): reviewed, override rate; "
+                      "appeals against their decisions, appeal rate, reversed of decided")
     for o in out["operators"]:
         cells = ", ".join(f"{r['start']} {r['reviewed']} ({_pct(r['override_rate'])})" for r in o["series"]
                           if r["reviewed"])
         console.print(f"  {o['reviewer']}: {o['reviewed']} reviewed, override rate {_pct(o['override_rate'])}; "
                       f"{cells}", highlight=False, soft_wrap=True)
+        if o["appeals"] or o["appeals_decided"]:
+            cells = ", ".join(f"{r['start']} {r['appeals']} ({_pct(r['appeal_rate'])}) reversed {r['appeals_reversed']} "
+                              f"of {r['appeals_decided']}" for r in o["series"] if r["appeals"] or r["appeals_decided"])
+            console.print(f"    appeals {o['appeals']} (appeal rate {_pct(o['appeal_rate'])}), reversed "
+                          f"{o['appeals_reversed']} of {o['appeals_decided']} decided (reversal rate "
+                          f"{_pct(o['reversal_rate'])}); {cells}", highlight=False, soft_wrap=True)
 
 
 @app.command()

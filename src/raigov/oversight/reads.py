@@ -114,6 +114,29 @@ def operator_appeals(session: Session, use_case_id: int, since: dt.date | None =
     return out
 
 
+def operator_appeal_days(session: Session, use_case_id: int, since: dt.date, until: dt.date,
+                         reviewer: str | None = None) -> list[tuple]:
+    """(reviewer, agency day, measure, n) rows, as ``operator_appeals`` counts them but per day: the appeals
+    against decisions each reviewer reviewed, filed in [since, until] (``appeal_filed``, by the agency day of
+    filing) and decided in it (``appeal_upheld``, ``appeal_modified``, ``appeal_reversed``, by the day decided),
+    the measures of the remedy counts. Aggregated in SQL, each appeal joined to the one decision it contests by its
+    primary key (never a scan of the ledger); `reviewer` keeps one."""
+    def base(*cols):
+        q = (select(Decision.reviewer, *cols, func.count()).select_from(Appeal)
+             .join(Decision, Decision.id == Appeal.decision_pk)
+             .where(Appeal.use_case_id == use_case_id, Decision.reviewer.is_not(None)))
+        return q if reviewer is None else q.where(Decision.reviewer == reviewer)
+
+    rows = [(r, day, "appeal_filed", int(n)) for r, day, n in session.execute(
+        base(Appeal.filed_on).where(Appeal.filed_on >= since, Appeal.filed_on <= until)
+        .group_by(Decision.reviewer, Appeal.filed_on))]
+    rows += [(r, day, f"appeal_{outcome}", int(n)) for r, day, outcome, n in session.execute(
+        base(Appeal.decided_on, Appeal.outcome)
+        .where(Appeal.status == "decided", Appeal.decided_on >= since, Appeal.decided_on <= until)
+        .group_by(Decision.reviewer, Appeal.decided_on, Appeal.outcome))]
+    return rows
+
+
 def by_operator(session: Session, use_case_id: int, reviewed: int, since: dt.date | None = None,
                 until: dt.date | None = None) -> list[dict]:
     """Per reviewer of the use case (from the operator counts): the decisions they reviewed, their share of the

@@ -1,6 +1,7 @@
 """The monthly oversight summary of a use case (issue #15 item 6), stored as evidence of its human-oversight and
 monitoring practices: the month's decisions recorded and refused by kind and by day, the share with human review,
-the override rate, per operator, notices, appeals and reversals, and the oversight alerts of the month. Built from
+the override rate, per operator, notices, appeals and reversals, the trends per ISO week (the rates of
+``trends.series``), and the oversight alerts of the month. Built from
 the daily, operator and remedy counts and the alerts only (never the ledger). On demand (`raigov oversight summary
 USE_CASE --month YYYY-MM [--store]`) or monthly (``monthly_summaries``, a chore of `raigov jobs run`: the previous
 month, once per use case with decisions or refused attempts that month; a dry run runs no chore).
@@ -26,7 +27,7 @@ from raigov.governance.practices import service as practices
 from raigov.identity.permissions import Actor, require
 from raigov.inventory.access import component_of
 from raigov.inventory.models import UseCase
-from raigov.oversight import reads, remedy_counts, summary_render
+from raigov.oversight import reads, remedy_counts, summary_render, trends
 from raigov.oversight.models import Alert, DailyCount
 from raigov.oversight.people import use_case
 
@@ -55,7 +56,9 @@ def _share(n: int, d: int) -> float | None:
 
 
 def build(session: Session, actor: Actor, business_id: str, month: str) -> dict:
-    """The summary's figures (oversight.decision.read on the use case)."""
+    """The summary's figures (oversight.decision.read on the use case). ``weeks``: the month's trends per ISO
+    week (``trends.use_case_series``: the first and last weeks cut at the month), each with the counts and rates of
+    the trends (review share, override rate, refused share, appeal rate, reversal rate)."""
     start, end = month_bounds(month)
     st = reads.stats(session, actor, business_id, start, end)
     uc = use_case(session, business_id)
@@ -73,6 +76,8 @@ def build(session: Session, actor: Actor, business_id: str, month: str) -> dict:
         "modified_rate": _share(by.get("modified", 0), st["reviewed"]),
         "by_human_action": by, "by_kind": st["by_kind"],
         "days": [{**d, "day": d["day"].isoformat()} for d in st["days"]],
+        "weeks": [{**w, "start": w["start"].isoformat(), "end": w["end"].isoformat()}
+                  for w in trends.use_case_series(session, uc.id, start, end, "week")],
         "by_operator": st.get("by_operator", []),
         "remedies": remedy_counts.stats(session, uc.id, start, end, today=end), "alerts": alerts,
     }

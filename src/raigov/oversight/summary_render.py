@@ -1,7 +1,8 @@
 """The monthly oversight summary (summary.build's dict) as HTML (on demand: `raigov oversight summary --html`) and
 PDF (fpdf2, as the monitoring report does; the PDF is what is stored as evidence). Each figure as a table; the
 decisions per day also as a chart (SVG bars in the HTML, drawn bars in the PDF) with the same numbers in the
-table. Pure: nothing here reads or writes the database."""
+table, and the rates per ISO week (``weeks``) as a table in both and grouped SVG bars in the HTML. Pure: nothing
+here reads or writes the database."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ EXPLAIN = ("Share reviewed: recorded decisions a person reviewed (accepted, modi
            "all recorded. Override rate: overridden over reviewed. Refused: attempts the policy packs' decision rules "
            "refused (not recorded). Reversal rate: reversed over decided appeals. Per operator: appeals filed in the "
            "month against decisions the operator reviewed, over their decisions of the month (appeal rate), and "
-           "those decided in the month (docs/oversight.md).")
+           "those decided in the month. Per week (Monday to Sunday, the first and last weeks cut at the month): appeal "
+           "rate: appeals filed that week over decisions recorded that week (the appeals of a week contest decisions "
+           "of earlier weeks too); reversal rate: reversed over appeals decided that week (docs/oversight.md).")
 
 
 def _pct(x) -> str:
@@ -44,6 +47,11 @@ DAY_HEAD = ["day", "recorded", "refused"]
 OPERATOR_HEAD = ["operator", "decisions", "modified", "overrode", "override rate", "appeals", "appeal rate",
                  "reversed / decided", "reversal rate"]
 ALERT_HEAD = ["alert", "kind", "day", "status"]
+WEEK_HEAD = ["week", "recorded", "review share", "override rate", "refused share", "appeals", "appeal rate",
+             "reversed / decided", "reversal rate"]
+WEEK_RATES = (("review_share", "review share", "#005ea2"), ("override_rate", "override rate", "#d54309"),
+              ("refused_share", "refused share", "#71767a"), ("appeal_rate", "appeal rate", "#00a398"),
+              ("reversal_rate", "reversal rate", "#8168b3"))
 
 
 def kind_rows(s: dict) -> list[list[str]]:
@@ -59,6 +67,13 @@ def operator_rows(s: dict) -> list[list[str]]:
              str(o.get("appeals", 0)), _pct(o.get("appeal_rate")),
              f"{o.get('appeals_reversed', 0)} / {o.get('appeals_decided', 0)}", _pct(o.get("reversal_rate"))]
             for o in s["by_operator"]]
+
+
+def week_rows(s: dict) -> list[list[str]]:
+    return [[f"{w['start']} to {w['end']}", str(w["recorded"]), _pct(w["review_share"]), _pct(w["override_rate"]),
+             _pct(w["refused_share"]), str(w["appeals"]), _pct(w["appeal_rate"]),
+             f"{w['appeals_reversed']} / {w['appeals_decided']}", _pct(w["reversal_rate"])]
+            for w in s.get("weeks", [])]
 
 
 def alert_rows(s: dict) -> list[list[str]]:
@@ -83,6 +98,31 @@ def _svg(rows: list[list[str]]) -> str:
     return "".join(parts) + "</svg>"
 
 
+def _weeks_svg(weeks: list[dict]) -> str:
+    """The rates of each week as grouped bars (0 to 100 %), a legend below; no bar where a rate has no
+    denominator. The numbers are in the table that follows."""
+    h, bar, group = 100, 8, 8 * len(WEEK_RATES) + 14
+    width = max(10 + group * len(weeks), 470)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{h + 50}" role="img" '
+             'aria-labelledby="t-weeks"><title id="t-weeks">Rates per week: review share, override rate, refused '
+             'share, appeal rate and reversal rate; the numbers are in the table below</title>',
+             f'<line x1="8" y1="{h}" x2="{width - 2}" y2="{h}" stroke="#1b1b1b"/>',
+             f'<line x1="8" y1="1" x2="{width - 2}" y2="1" stroke="#dfe1e2"/>'
+             f'<text x="{width - 34}" y="11" font-size="9">100 %</text>']
+    for i, w in enumerate(weeks):
+        for j, (key, _, colour) in enumerate(WEEK_RATES):
+            if w.get(key) is not None:
+                bh = h * w[key]
+                parts.append(f'<rect x="{10 + group * i + bar * j}" y="{h - bh:.1f}" width="{bar - 1}" '
+                             f'height="{bh:.1f}" fill="{colour}"/>')
+        parts.append(f'<text x="{10 + group * i}" y="{h + 12}" font-size="9">{escape(w["start"][5:])}</text>')
+    for j, (_, words, colour) in enumerate(WEEK_RATES):
+        x = 10 + 92 * j
+        parts.append(f'<rect x="{x}" y="{h + 24}" width="8" height="8" fill="{colour}"/>'
+                     f'<text x="{x + 11}" y="{h + 32}" font-size="9">{escape(words)}</text>')
+    return "".join(parts) + "</svg>"
+
+
 def render_html(s: dict, created: dt.datetime) -> str:
     out = [f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title_of(s))}</title>'
            f"</head><body><h1>{escape(title_of(s))}</h1>",
@@ -90,6 +130,8 @@ def render_html(s: dict, created: dt.datetime) -> str:
            f"{created.isoformat()}.</p>",
            _table(["measure", "value"], headline_rows(s), "The month in figures"),
            "<h2>Decisions per day</h2>", _svg(day_rows(s)), _table(DAY_HEAD, day_rows(s), "Per agency day"),
+           "<h2>Rates per week</h2>", _weeks_svg(s.get("weeks", [])),
+           _table(WEEK_HEAD, week_rows(s), "Per ISO week (Monday to Sunday, cut at the month)"),
            "<h2>By kind</h2>", _table(KIND_HEAD, kind_rows(s), "Per decision kind"),
            "<h2>By operator</h2>", _table(OPERATOR_HEAD, operator_rows(s), "Per reviewer"),
            "<h2>Alerts</h2>", _table(ALERT_HEAD, alert_rows(s), "Oversight alerts of the month"),
@@ -136,7 +178,8 @@ def render_pdf(s: dict, created: dt.datetime) -> bytes:
         pdf.rect(x0 + 5 * i, y0 - h * v / top, 3.5, h * v / top, style="F")
     pdf.set_y(y0 + 3)
     grid(DAY_HEAD, days)
-    for title, head, rows in (("By kind", KIND_HEAD, kind_rows(s)), ("By operator", OPERATOR_HEAD, operator_rows(s)),
+    for title, head, rows in (("Rates per week (Monday to Sunday, cut at the month)", WEEK_HEAD, week_rows(s)),
+                              ("By kind", KIND_HEAD, kind_rows(s)), ("By operator", OPERATOR_HEAD, operator_rows(s)),
                               ("Alerts", ALERT_HEAD, alert_rows(s))):
         text(title, 11, "B")
         grid(head, rows)

@@ -11,8 +11,16 @@ the appeals of a bucket contest decisions of earlier ones, so it is a rate of th
 ``reversal_rate`` = reversed / decided appeals.
 
 Per operator (``operators``): each reviewer's decisions reviewed, modified and overridden per bucket and their
-override rate, read from the per-reviewer daily counts (``OperatorCount``), busiest reviewers first, at most
-``MAX_OPERATORS`` (``operators_total`` says how many reviewed in the range); ``operator=`` keeps one."""
+override rate, read from the per-reviewer daily counts (``OperatorCount``), and the appeals against the decisions
+they reviewed, with the conventions of the use case's series: ``appeals`` by the agency day the appeal was filed,
+``appeals_decided`` (upheld, modified or reversed) and ``appeals_reversed`` by the day it was decided (so an appeal
+filed in one bucket may be decided in a later one); ``appeal_rate`` = appeals filed / the operator's decisions
+reviewed in the same bucket (a rate of the flow, as above), ``reversal_rate`` = reversed / decided, each null where
+its denominator is 0. The appeals are read per reviewer and day in SQL from the appeals, each joined to the one
+decision it contests by its primary key (``reads.operator_appeal_days``; the remedy counts carry no reviewer). A
+reviewer with appeals in the range but no decision reviewed in it has an entry too (``reviewed`` 0), as in the
+statistics' ``by_operator``. Busiest reviewers first, at most ``MAX_OPERATORS`` (``operators_total`` says how many
+reviewed, or had appeals, in the range); ``operator=`` keeps one."""
 
 from __future__ import annotations
 
@@ -28,6 +36,7 @@ from raigov.identity.permissions import Actor, require
 from raigov.inventory.access import component_of
 from raigov.oversight.models import DailyCount, OperatorCount
 from raigov.oversight.people import use_case
+from raigov.oversight.reads import operator_appeal_days
 from raigov.oversight.remedy_models import RemedyCount
 from raigov.oversight.vocab import HumanAction, Outcome
 
@@ -39,6 +48,9 @@ COUNTS = ("recorded", "refused", "attempts", "reviewed", "overrode", "modified",
           "appeals_reversed")
 MAX_OPERATORS = 50  # the busiest reviewers of the range, in the answer
 OPERATOR_COUNTS = ("reviewed", "accepted", "modified", "overrode")
+APPEAL_COUNTS = ("appeals", "appeals_decided", "appeals_reversed")
+OPERATOR_RATES = ("override_rate", "appeal_rate", "reversal_rate")
+DECIDED = ("appeal_upheld", "appeal_modified", "appeal_reversed")  # the remedy counts' measures of a decided appeal
 RATES = ("review_share", "override_rate", "refused_share", "appeal_rate", "reversal_rate")
 
 
@@ -84,6 +96,17 @@ def _rate(n: int, d: int) -> float | None:
     return round(n / d, 6) if d else None
 
 
+def _add_appeals(row: dict, measure: str, n: int) -> None:
+    """Add a remedy-count measure to a bucket: filed to ``appeals``, decided to ``appeals_decided`` (and reversed to
+    ``appeals_reversed``); other measures (notices) are not trends."""
+    if measure == "appeal_filed":
+        row["appeals"] += n
+    elif measure in DECIDED:
+        row["appeals_decided"] += n
+        if measure == "appeal_reversed":
+            row["appeals_reversed"] += n
+
+
 def series(daily: Iterable[tuple], remedy: Iterable[tuple], since: dt.date, until: dt.date,
            bucket: str) -> list[dict]:
     """The buckets of [since, until]. `daily`: (day, outcome, human_action, n) rows of the daily counts; `remedy`:
@@ -106,13 +129,7 @@ def series(daily: Iterable[tuple], remedy: Iterable[tuple], since: dt.date, unti
                     row[str(action)] += n
     for day, measure, n in remedy:
         if since <= day <= until:
-            row = out[_start(day, bucket)]
-            if measure == "appeal_filed":
-                row["appeals"] += int(n)
-            elif measure in ("appeal_upheld", "appeal_modified", "appeal_reversed"):
-                row["appeals_decided"] += int(n)
-                if measure == "appeal_reversed":
-                    row["appeals_reversed"] += int(n)
+            _add_appeals(out[_start(day, bucket)], measure, int(n))
     rows = []
     for row in out.values():
         row["attempts"] = row["recorded"] + row["refused"]
@@ -134,30 +151,59 @@ def _buckets(since: dt.date, until: dt.date, bucket: str, keys: Iterable[str]) -
     return out
 
 
+def _operator_rates(r: dict) -> dict:
+    return {**r, "override_rate": _rate(r["overrode"], r["reviewed"]), "appeal_rate": _rate(r["appeals"], r["reviewed"]),
+            "reversal_rate": _rate(r["appeals_reversed"], r["appeals_decided"])}
+
+
 def operator_series(rows: Iterable[tuple], since: dt.date, until: dt.date, bucket: str,
-                    limit: int = MAX_OPERATORS) -> tuple[list[dict], int]:
-    """(operators, how many reviewed in the range). `rows`: (reviewer, day, human_action, n) rows of the
-    per-reviewer daily counts; rows outside the range, and "none", are ignored. Each operator: ``reviewer``, the
-    range's counts and ``override_rate``, and ``series`` (every bucket, zeros included). Busiest first, then by
-    name; at most `limit`. Pure."""
+                    limit: int = MAX_OPERATORS, appeals: Iterable[tuple] = ()) -> tuple[list[dict], int]:
+    """(operators, how many reviewed or had appeals in the range). `rows`: (reviewer, day, human_action, n) rows of
+    the per-reviewer daily counts; `appeals`: (reviewer, day, measure, n) rows (``reads.operator_appeal_days``,
+    the measures of the remedy counts); rows outside the range, and "none", are ignored. Each operator:
+    ``reviewer``, the range's counts and rates (``override_rate``, ``appeal_rate``, ``reversal_rate``), and
+    ``series`` (every bucket, zeros included, with the same counts and rates). Busiest first, then by name; at
+    most `limit`. Pure."""
     per: dict[str, dict[dt.date, dict]] = {}
+
+    def bucket_of(reviewer: str, day: dt.date) -> dict:
+        buckets = per.get(reviewer)
+        if buckets is None:
+            buckets = per[reviewer] = _buckets(since, until, bucket, (*OPERATOR_COUNTS, *APPEAL_COUNTS))
+        return buckets[_start(day, bucket)]
+
     for reviewer, day, action, n in rows:
         if not since <= day <= until or action == HumanAction.NONE or not reviewer:
             continue
-        buckets = per.get(reviewer)
-        if buckets is None:
-            buckets = per[reviewer] = _buckets(since, until, bucket, OPERATOR_COUNTS)
-        row = buckets[_start(day, bucket)]
+        row = bucket_of(reviewer, day)
         row["reviewed"] += int(n)
         row["accepted" if action == HumanAction.ACCEPTED else str(action)] += int(n)
+    for reviewer, day, measure, n in appeals:
+        if since <= day <= until and reviewer:
+            _add_appeals(bucket_of(reviewer, day), measure, int(n))
     out = []
     for reviewer, buckets in per.items():
-        series_ = [{**r, "override_rate": _rate(r["overrode"], r["reviewed"])} for r in buckets.values()]
-        totals = {k: sum(r[k] for r in series_) for k in OPERATOR_COUNTS}
-        out.append({"reviewer": reviewer, **totals, "override_rate": _rate(totals["overrode"], totals["reviewed"]),
-                    "series": series_})
+        series_ = [_operator_rates(r) for r in buckets.values()]
+        totals = {k: sum(r[k] for r in series_) for k in (*OPERATOR_COUNTS, *APPEAL_COUNTS)}
+        rates = _operator_rates(totals)
+        out.append({"reviewer": reviewer, **rates, "series": series_})
     out.sort(key=lambda o: (-o["reviewed"], o["reviewer"]))
     return out[:limit], len(out)
+
+
+def use_case_series(session: Session, use_case_id: int, since: dt.date, until: dt.date, bucket: str) -> list[dict]:
+    """``series`` of a use case over [since, until], its daily and remedy counts aggregated in SQL by day. No
+    permission check: for callers that made theirs (``trends``, the monthly summary)."""
+    daily = session.execute(
+        select(DailyCount.day, DailyCount.outcome, DailyCount.human_action, func.sum(DailyCount.count))
+        .where(DailyCount.use_case_id == use_case_id, DailyCount.day >= since, DailyCount.day <= until)
+        .group_by(DailyCount.day, DailyCount.outcome, DailyCount.human_action)).all()
+    remedy = session.execute(
+        select(RemedyCount.day, RemedyCount.measure, func.sum(RemedyCount.count))
+        .where(RemedyCount.use_case_id == use_case_id, RemedyCount.day >= since, RemedyCount.day <= until,
+               RemedyCount.measure.like("appeal_%"))
+        .group_by(RemedyCount.day, RemedyCount.measure)).all()
+    return series(daily, remedy, since, until, bucket)
 
 
 def trends(session: Session, actor: Actor, business_id: str, since=None, until=None, bucket=None,
@@ -167,22 +213,15 @@ def trends(session: Session, actor: Actor, business_id: str, since=None, until=N
     since, until, bucket = parse_range(since, until, bucket, today)
     uc = use_case(session, business_id)
     require(actor, READ, component_of(uc))
-    daily = session.execute(
-        select(DailyCount.day, DailyCount.outcome, DailyCount.human_action, func.sum(DailyCount.count))
-        .where(DailyCount.use_case_id == uc.id, DailyCount.day >= since, DailyCount.day <= until)
-        .group_by(DailyCount.day, DailyCount.outcome, DailyCount.human_action)).all()
-    remedy = session.execute(
-        select(RemedyCount.day, RemedyCount.measure, func.sum(RemedyCount.count))
-        .where(RemedyCount.use_case_id == uc.id, RemedyCount.day >= since, RemedyCount.day <= until,
-               RemedyCount.measure.like("appeal_%"))
-        .group_by(RemedyCount.day, RemedyCount.measure)).all()
-    rows = series(daily, remedy, since, until, bucket)
+    rows = use_case_series(session, uc.id, since, until, bucket)
     totals = {k: sum(r[k] for r in rows) for k in COUNTS}
     q = (select(OperatorCount.reviewer, OperatorCount.day, OperatorCount.human_action, func.sum(OperatorCount.count))
          .where(OperatorCount.use_case_id == uc.id, OperatorCount.day >= since, OperatorCount.day <= until)
          .group_by(OperatorCount.reviewer, OperatorCount.day, OperatorCount.human_action))
-    if operator:
-        q = q.where(OperatorCount.reviewer == str(operator).strip())
-    operators, n_operators = operator_series(session.execute(q).all(), since, until, bucket)
+    operator = str(operator).strip() if operator else None  # None: every reviewer
+    if operator is not None:
+        q = q.where(OperatorCount.reviewer == operator)
+    operators, n_operators = operator_series(session.execute(q).all(), since, until, bucket,
+                                             appeals=operator_appeal_days(session, uc.id, since, until, operator))
     return {"use_case": uc.business_id, "since": since, "until": until, "bucket": bucket, "totals": totals,
             "series": rows, "operators": operators, "operators_total": n_operators}
