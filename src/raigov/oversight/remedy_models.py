@@ -55,6 +55,7 @@ class Appeal(Base):
     __table_args__ = (
         Index("ix_oversight_appeals_status_due_on", "status", "due_on"),
         Index("ix_oversight_appeals_use_case_id_decided_on", "use_case_id", "decided_on"),
+        Index("ix_oversight_appeals_use_case_id_filed_on", "use_case_id", "filed_on"),
         Index("ix_oversight_appeals_decision_pk", "decision_pk"),
     )
 
