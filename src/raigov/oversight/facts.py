@@ -110,7 +110,8 @@ def refusals(session: Session, rows: list[dict], ucs: dict[int, object], now: dt
              "use_case.authorized": uc_facts["use_case.authorized"],
              "use_case.face_recognition": uc_facts["use_case.face_recognition"],
              "reviewer.qualified": r["human_action"] != HumanAction.NONE and qualified(
-                 rosters[r["use_case_id"]].get(r["reviewer"]), agency_today(now=r["decided_at"])),
+                 rosters[r["use_case_id"]].get(r["reviewer"]),
+                 r["_day"] if "_day" in r else agency_today(now=r["decided_at"])),
              "subject.opted_out": r["subject"] in outs[r["use_case_id"]]}
         memo_key = tuple(f.values())  # the facts take few distinct values: a batch evaluates each set once
         if memo_key not in seen:

@@ -34,7 +34,7 @@ def add_notices(session: Session, rows: list[dict]) -> None:
     c: Counter = Counter()
     for r in rows:
         if r["kind"] in owed_kinds:
-            day = agency_today(now=r["decided_at"])
+            day = r["_day"] if "_day" in r else agency_today(now=r["decided_at"])
             c[(r["use_case_id"], day, "notice_owed")] += 1
             if not (r.get("notice") or {}).get("given"):
                 c[(r["use_case_id"], day, "notice_missing")] += 1
