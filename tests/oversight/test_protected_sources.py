@@ -12,7 +12,7 @@ from raigov.errors import ValidationFailed
 from raigov.governance import service as gov
 from raigov.inventory import service as inventory
 from raigov.oversight import service as oversight
-from raigov.oversight.declared import from_answers, from_dataset, signal_rules
+from raigov.oversight.declared import derived_inputs, from_answers, from_dataset, from_text, signal_rules
 
 CODE = "protected_characteristics_unjustified"
 
@@ -94,3 +94,37 @@ def test_nothing_to_justify_is_refused_with_the_field(db, people, use_cases):
     with pytest.raises(ValidationFailed) as e, db.transaction() as s:
         oversight.justify_protected(s, people["crcl"], use_cases["low"], "there is nothing to justify here at all")
     assert e.value.errors[0].field == "characteristics"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Age and country of birth are used as features.", ["national_origin", "age"]),
+    ("Age is not used; gender is.", ["gender"]),  # the negated clause names nothing
+    ("No race, but we use age", ["age"]),
+    ("The applicant's date of birth and nationality", ["age", "nationality"]),
+    ("Religious affiliation, disability status", ["religion", "disability"]),
+    ("Average page count and image quality", []),  # whole words: "average", "page" are not "age"
+    ("Marital status", []),  # not on the directive's list
+    ("None", []),
+    ("N/A", []),
+    ("", []),
+])
+def test_free_text_other_features_are_read_clause_by_clause(text, expected):
+    assert [c for c, _ in from_text(text)] == expected
+
+
+def test_a_2024_revision_s_free_text_answer_is_read_by_the_gate(db, people, settings, make_user):
+    """2024's "If Other, please explain" (35_question_type) beside 35_demo_features: both read."""
+    make_user("owner24", "submitter@CBP", password=False)
+    with db.transaction() as s:
+        from raigov.identity import service as identity
+        owner = identity.actor_for(s, identity.get_user(s, "owner24"))
+        uc = inventory.create_use_case(s, owner, component="CBP", schema="2024", settings=settings, reason="test",
+                                       values={"use_case_name": "Benefit form triage",
+                                               "35_demo_features": ["Other"],
+                                               "35_question_type": "The applicant's country of birth; not race."})
+        uc_id = uc.id
+    with db.transaction() as s:
+        found = derived_inputs(s, uc_id)
+    assert [(f["characteristic"], f["source"]) for f in found] == [("national_origin", "inventory")]
+    assert found[0]["detail"] == "inventory answer (35_question_type, free text): The applicant's country of birth"
+

@@ -2,7 +2,8 @@
 inputs that no CRCL-approved justification covers. Light (the gate imports it): models and signals.yaml only.
 
 A characteristic is among the model's inputs when the use case's owners declare it on its oversight page, when
-the newest inventory answer lists it among the demographic variables the model uses as features, or when a
+the newest inventory answer lists it among the demographic variables the model uses as features (or names it in
+the free-text "other" answer, clause by clause, negated clauses aside), or when a
 dataset linked to the use case for training or operation holds it (``protected_sources`` in signals.yaml says
 which answers and which dataset purposes count, and how their words map to the directive's list)."""
 
@@ -53,6 +54,36 @@ def from_answers(values: dict) -> list[tuple[str, str]]:
     return out
 
 
+_CLAUSE = re.compile(r"[.;:!?\n]+|,|\bbut\b|\bhowever\b|\bexcept\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _text_matchers() -> tuple[list[tuple[str, re.Pattern]], re.Pattern]:
+    src = signal_rules()["protected_sources"]
+    terms = [(c, re.compile(r"\b" + r"\s+".join(re.escape(w) for w in term.split()) + r"\b", re.IGNORECASE))
+             for c, words in src.get("text_terms", {}).items() for term in words]
+    negation = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in src.get("text_negations", [])) + r")\b",
+                          re.IGNORECASE)
+    return terms, negation
+
+
+def from_text(text: str) -> list[tuple[str, str]]:
+    """(characteristic, the clause that names it) from a free-text answer. The text is cut into clauses (at
+    sentence ends, commas, semicolons, "but", "however", "except"); a clause with a negation word
+    (``text_negations``) names nothing ("age is not used"; "no race, but age" names age), any other is read for the
+    terms of ``text_terms``. Each characteristic once, in the order found. Pure."""
+    terms, negation = _text_matchers()
+    out: dict[str, str] = {}
+    for clause in _CLAUSE.split(text or ""):
+        clause = clause.strip()
+        if not clause or negation.search(clause):
+            continue
+        for c, pattern in terms:
+            if c not in out and pattern.search(clause):
+                out[c] = clause
+    return list(out.items())
+
+
 def from_dataset(characteristics: list[str]) -> list[tuple[str, str]]:
     """(characteristic, the dataset card's word) for a dataset card's protected characteristics. Pure."""
     table = signal_rules()["protected_sources"]["dataset_characteristics"]
@@ -68,6 +99,11 @@ def derived_inputs(session: Session, use_case_id: int) -> list[dict]:
                             .order_by(UseCaseRevision.number.desc()).limit(1))
     for c, answer in from_answers(values or {}):
         found.append({"characteristic": c, "source": "inventory", "detail": f"inventory answer: {answer}"})
+    for field in signal_rules()["protected_sources"].get("inventory_text_fields", []):
+        answer = (values or {}).get(field)
+        for c, clause in from_text(answer if isinstance(answer, str) else ""):
+            found.append({"characteristic": c, "source": "inventory",
+                          "detail": f"inventory answer ({field}, free text): {clause[:200]}"})
     purposes = list(signal_rules()["protected_sources"]["dataset_purposes"])
     rows = session.execute(select(Dataset.name, DatasetUseCase.purpose, Dataset.protected_characteristics)
                            .join(DatasetUseCase, DatasetUseCase.dataset_id == Dataset.id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ARRAY, String, any_, literal, select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from raigov.audit.epoch_cache import EpochCache
@@ -65,16 +65,24 @@ def roster(session: Session, use_case_id: int) -> dict[str, list[tuple[dt.date, 
     return out
 
 
+# one probe of the unique (use case, subject) index per subject asked about (see ledger._KEYS_PG: `= ANY` of a
+# bound array was a filter comparing each of the use case's opt-outs with every subject)
+_OPTED_OUT_PG = text("SELECT o.subject FROM unnest(CAST(:subjects AS varchar[])) AS x(s) CROSS JOIN LATERAL "
+                     "(SELECT subject FROM oversight_opt_outs WHERE use_case_id = :uc AND subject = x.s LIMIT 1) AS o")
+
+
 def opted_out(session: Session, use_case_id: int, subjects: set[str]) -> set[str]:
-    out: set[str] = set()
+    """The subjects (pseudonyms) among `subjects` who opted out of the use case."""
     keys = sorted(subjects)
-    pg = session.get_bind().dialect.name == "postgresql"
-    step = max(len(keys), 1) if pg else CHUNK
-    for i in range(0, len(keys), step):
-        # one array parameter on PostgreSQL: answered from the unique index (see ledger._stored)
-        match = OptOut.subject == any_(literal(keys, ARRAY(String))) if pg else OptOut.subject.in_(keys[i:i + step])
-        out.update(session.connection().execute(select(OptOut.subject).where(OptOut.use_case_id == use_case_id,
-                                                                             match)).scalars())
+    if not keys:
+        return set()
+    conn = session.connection()
+    if session.get_bind().dialect.name == "postgresql":
+        return set(conn.execute(_OPTED_OUT_PG, {"subjects": keys, "uc": use_case_id}).scalars())
+    out: set[str] = set()
+    for i in range(0, len(keys), CHUNK):
+        out.update(conn.execute(select(OptOut.subject).where(OptOut.use_case_id == use_case_id,
+                                                             OptOut.subject.in_(keys[i:i + CHUNK]))).scalars())
     return out
 
 

@@ -9,7 +9,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import ARRAY, String, any_, bindparam, insert, literal, select
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -180,9 +180,21 @@ def _prepare(decisions: list[DecisionIn], ucs: dict[str, UseCaseRef], system: st
     return out
 
 
+# PostgreSQL, many keys: one index probe per key, forced by the LATERAL join whose LIMIT 1 (the key is unique) keeps
+# the planner from pulling the subquery up into a hash join that reads every key of the system.
+# `decision_id = ANY(:keys)` was planned as a filter over every key of the use case and system, and with the array a
+# bound parameter (no hashing) each row was compared with every key: a minute per batch of 10,000 once the system
+# had 1,000,000 keys.
+_KEYS_PG = text("SELECT k.id, k.decision_id, k.item_hash FROM unnest(CAST(:keys AS varchar[])) AS x(d) "
+                "CROSS JOIN LATERAL (SELECT id, decision_id, item_hash FROM oversight_decision_keys "
+                "WHERE use_case_id = :uc AND system = :system AND decision_id = x.d LIMIT 1) AS k")
+
+
 def _stored(session: Session, rows: list[dict], system: str) -> dict[tuple[int, str], tuple[int, str]]:
     """(use_case_id, decision_id) -> (row id, item_hash) of the rows' keys, and of the decisions they correct,
-    already in the ledger for this system (from the key table alone)."""
+    already in the ledger for this system (from the key table alone). One key (a single decision): plain equality,
+    always the unique index's condition. Many, on PostgreSQL: ``_KEYS_PG``, one statement whose time grows with
+    the keys asked for, not with the ledger. SQLite: ``IN`` lists of up to 1,000."""
     by_uc: dict[int, set[str]] = {}
     for r in rows:
         by_uc.setdefault(r["use_case_id"], set()).add(r["decision_id"])
@@ -190,23 +202,19 @@ def _stored(session: Session, rows: list[dict], system: str) -> dict[tuple[int, 
             by_uc[r["use_case_id"]].add(r["corrects"])
     out = {}
     pg = session.get_bind().dialect.name == "postgresql"
+    conn = session.connection()
     for uc_id, keys in by_uc.items():
         keys = sorted(keys)
-        step = len(keys) if pg else CHUNK
-        for i in range(0, len(keys), step):
-            # PostgreSQL: one array parameter (= ANY), which the planner answers from the unique index whatever its
-            # statistics say; an IN list of bind parameters in a prepared statement was a sequential scan
-            # comparing every row with every key once the ledger grew
-            # one key (a single decision): plain equality, which the planner always takes into the index condition
-            # (with the table's statistics not yet gathered it applied `= ANY` as a filter after the index scan of
-            # the use case and system, reading every key of the system: 27 ms a decision at 100,000)
-            match = (DecisionKey.decision_id == keys[0] if len(keys) == 1
-                     else DecisionKey.decision_id == any_(literal(keys, ARRAY(String))) if pg
-                     else DecisionKey.decision_id.in_(keys[i:i + step]))
-            for pk, did, h in session.connection().execute(
-                    select(DecisionKey.id, DecisionKey.decision_id, DecisionKey.item_hash)
-                    .where(DecisionKey.use_case_id == uc_id, DecisionKey.system == system, match)):
-                out[(uc_id, did)] = (pk, h)
+        if pg and len(keys) > 1:
+            found = conn.execute(_KEYS_PG, {"keys": keys, "uc": uc_id, "system": system})
+        else:
+            found = (row for i in range(0, len(keys), CHUNK) for row in conn.execute(
+                select(DecisionKey.id, DecisionKey.decision_id, DecisionKey.item_hash)
+                .where(DecisionKey.use_case_id == uc_id, DecisionKey.system == system,
+                       DecisionKey.decision_id == keys[0] if len(keys) == 1
+                       else DecisionKey.decision_id.in_(keys[i:i + CHUNK]))))
+        for pk, did, h in found:
+            out[(uc_id, did)] = (pk, h)
     return out
 
 
