@@ -25,7 +25,7 @@ from raigov.identity.permissions import Actor, require
 from raigov.inventory.formats import normalize_id
 from raigov.inventory.models import UseCase
 from raigov.oversight import counts, facts, remedy_counts
-from raigov.oversight.models import Decision, DecisionKey, Refusal
+from raigov.oversight.models import PROOF_CHUNK, BatchChunk, Decision, DecisionKey, Refusal
 from raigov.oversight.schemas import DecisionIn
 from raigov.oversight.subjects import pseudonym
 from raigov.oversight.vocab import HumanAction, Outcome, kinds
@@ -287,6 +287,10 @@ def record_decisions(session: Session, actor: Actor, key: bytes, decisions: list
                      "first_decision_id": rows[new[0]]["decision_id"], "last_decision_id": rows[new[-1]]["decision_id"]})
         seq = ev.seq
         result.batch_seq, result.merkle_root = seq, state["merkle_root"]
+        if len(leaves) >= PROOF_CHUNK:  # the full chunks' roots, so that a proof reads one chunk (proofs.py)
+            session.connection().execute(insert(BatchChunk), [
+                {"batch_seq": seq, "chunk": c, "root": merkle.root(leaves[c * PROOF_CHUNK:(c + 1) * PROOF_CHUNK]).hex()}
+                for c in range(len(leaves) // PROOF_CHUNK)])
         values = []
         for n, i in enumerate(new):
             v = {k: val for k, val in rows[i].items() if not k.startswith("_")}

@@ -72,6 +72,22 @@ class DecisionKey(Base):
     __table_args__ = (UniqueConstraint("use_case_id", "system", "decision_id"),)
 
 
+PROOF_CHUNK = 1024  # leaves per chunk root: a power of two, so RFC 9162 subtrees of this size start at its multiples
+
+
+class BatchChunk(Base):
+    """The root of each full chunk of ``PROOF_CHUNK`` leaves of a decision batch, written with the batch: a proof then
+    reads the leaves of its own chunk and of the unfinished tail only, not the whole batch (proofs.py). Not
+    authoritative: the root a proof computes from them is checked against the batch's audit event, so a changed row
+    makes the proof fail, never pass."""
+
+    __tablename__ = "oversight_batch_chunks"
+
+    batch_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    chunk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    root: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
 class Refusal(Base):
     """An attempt to record a decision that a decision rule refused (the decision itself is not stored)."""
 

@@ -26,11 +26,11 @@ from raigov.audit.service import event_as_dict, head_as_dict
 from raigov.audit.signing import verify_signature
 from raigov.identity.permissions import Actor
 from raigov.oversight.ledger import item_of
-from raigov.oversight.models import Decision
+from raigov.oversight.models import PROOF_CHUNK, BatchChunk, Decision
 from raigov.oversight.reads import decision_out, get_decision
 
 EVENT_FIELDS = ("seq", "time", "actor", "action", "object_type", "object_id", "state_digest", "details", "prev_hash")
-CHUNK = 1024  # leaves per cached chunk root (a power of two: RFC 9162 subtrees of this size start at its multiples)
+CHUNK = PROOF_CHUNK  # leaves per chunk root (a power of two: RFC 9162 subtrees of this size start at its multiples)
 _CACHE: dict[tuple, bytes] = {}
 _CACHE_LOCK = threading.Lock()
 _CACHE_MAX = 200_000
@@ -68,10 +68,13 @@ def _walk(leaves: list[bytes], m: int | None, path: list[bytes]) -> bytes:
 
 
 def path_and_root(n: int, index: int, fetch: Callable[[int, int], list[bytes]],
-                  chunk_key: Callable[[int], tuple | None]) -> tuple[list[bytes], bytes]:
+                  chunk_key: Callable[[int], tuple | None],
+                  stored: Callable[[], dict[int, bytes]] | None = None) -> tuple[list[bytes], bytes]:
     """RFC 9162 inclusion path of leaf `index` and the root of a tree of `n` leaves, reading leaves with
-    `fetch(lo, hi)` (the leaf hashes of [lo, hi)) only where no cached chunk root stands: the full chunk
-    ``[c * CHUNK, (c + 1) * CHUNK)`` is cached under ``chunk_key(c)`` (None: not cached)."""
+    `fetch(lo, hi)` (the leaf hashes of [lo, hi)) only where no chunk root is known: the full chunk
+    ``[c * CHUNK, (c + 1) * CHUNK)`` is cached under ``chunk_key(c)`` (None: not cached), and `stored()` gives the
+    chunk roots written with the tree (asked only when some are not cached). A wrong root, cached or stored, gives
+    a wrong tree root, which the caller checks against what the audit event states."""
     if not 0 <= index < n:
         raise ValueError(f"leaf index {index} outside a tree of size {n}")
     full = n // CHUNK
@@ -83,6 +86,12 @@ def path_and_root(n: int, index: int, fetch: Callable[[int, int], list[bytes]],
         if got is not None:
             roots[c] = got
     missing = [c for c in range(full) if c != mine and c not in roots]
+    if missing and stored is not None:
+        known = stored()
+        for c in missing:
+            if c in known:
+                roots[c] = known[c]
+        missing = [c for c in missing if c not in roots]
     # the leaves to read: the missing chunks, the leaf's own chunk and the tail, in as few reads as possible
     wanted = sorted({*missing, mine} | ({full} if n % CHUNK else set()))
     leaves: dict[int, list[bytes]] = {}
@@ -172,7 +181,14 @@ def _batch(session: Session, seq: int, size: int, index: int, root_stated: str) 
             select(Decision.item_hash).where(Decision.batch_seq == seq, Decision.batch_index >= lo,
                                              Decision.batch_index < hi).order_by(Decision.batch_index)).scalars()]
 
-    return path_and_root(size, index, fetch, lambda c: ("batch", db, seq, root_stated, c))
+    def stored() -> dict[int, bytes]:
+        return {c: bytes.fromhex(r) for c, r in conn.execute(
+            select(BatchChunk.chunk, BatchChunk.root).where(BatchChunk.batch_seq == seq))}
+
+    path, root = path_and_root(size, index, fetch, lambda c: ("batch", db, seq, root_stated, c), stored)
+    if root.hex() != root_stated:  # a stored chunk root was changed: the leaves decide, as without the table
+        path, root = path_and_root(size, index, fetch, lambda c: None)
+    return path, root
 
 
 def prove(session: Session, actor: Actor, decision_pk: int) -> dict:
