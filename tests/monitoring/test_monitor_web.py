@@ -5,6 +5,7 @@ page draws its chart and table; `raigov monitor create|ingest|status|report --js
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from raigov.cli.main import app as cli
+from raigov.clock import agency_today
 from raigov.monitoring.ingest import window_counts
 from raigov.monitoring.models import MonitorWindow
 from raigov.monitoring.windows import spec_from_dict
@@ -30,7 +32,10 @@ def test_api_window_as_counts_then_the_reviewer_closes_the_alert_on_the_page(db,
     assert r.status_code == 200, r.text
     spec = spec_from_dict(r.json()["monitor"]["spec"])
     body = window_counts(spec, r.json()["monitor"]["config"], str(tmp / "drift.csv"))
-    window = {"period_start": "2026-11-22", "period_end": "2026-11-28", **body}
+    # the last full week before today (agency day): a fixed week fell overdue as the calendar moved on
+    end = agency_today() - dt.timedelta(days=1)
+    start = end - dt.timedelta(days=6)
+    window = {"period_start": start.isoformat(), "period_end": end.isoformat(), **body}
     for bad, field in (({**window, "features": {**body["features"], "income": [1]}}, "features.income"),
                        ({**window, "rows": "1000"}, "rows"), ({**window, "rows": 999}, "features.age")):
         r = client.post(f"/api/v1/monitors/{mid}/windows", json=bad, headers=h)
@@ -57,7 +62,7 @@ def test_api_window_as_counts_then_the_reviewer_closes_the_alert_on_the_page(db,
     assert "Alert closed." in page and "No open alert." in page
     page = client.get(f"/monitoring/monitors/{mid}").text
     assert "<svg" in page and "age: each window against the reference" in page
-    assert re.search(r"2026-11-22 to 2026-11-28</th><td data-label=\"PSI\">0\.\d+", page)
+    assert re.search(rf"{start.isoformat()} to {end.isoformat()}</th><td data-label=\"PSI\">0\.\d+", page)
 
 
 def test_cli_create_ingest_status_report(db, case, cli_env):
