@@ -57,16 +57,20 @@ def facts_of(cond: dict) -> list[str]:
     return sorted(out)
 
 
-def rules_of(packs) -> list[Rule]:
-    """The decision rules of `packs` (policy ``Pack``s, e.g. the agency's packs in force), in pack then item order."""
-    out = []
+def _decision_items(packs, part: str):
+    """(pack, item, the item's `part`: ``refuse`` or ``notify``) of every decision rule of `packs` that has it, in
+    pack then item order."""
     for p in packs:
         for it in p.items:
-            if it.kind == "decision_rule" and it.refuse:
-                r = it.refuse
-                out.append(Rule(code=r["code"], item=it.id, pack=p.key, citation=it.citation, title=it.title,
-                                message=r.get("message") or it.title, when=r["when"], implements=r.get("implements")))
-    return out
+            if it.kind == "decision_rule" and getattr(it, part):
+                yield p, it, getattr(it, part)
+
+
+def rules_of(packs) -> list[Rule]:
+    """The decision rules of `packs` (policy ``Pack``s, e.g. the agency's packs in force), in pack then item order."""
+    return [Rule(code=r["code"], item=it.id, pack=p.key, citation=it.citation, title=it.title,
+                 message=r.get("message") or it.title, when=r["when"], implements=r.get("implements"))
+            for p, it, r in _decision_items(packs, "refuse")]
 
 
 NOTICE_FACTS = ("kind", "kind.class", "kind.adverse")  # what a notice rule may read: the decision's kind only
@@ -95,15 +99,9 @@ class NoticeRule:
 
 def notice_rules_of(packs) -> list[NoticeRule]:
     """The notice rules of `packs`, in pack then item order."""
-    out = []
-    for p in packs:
-        for it in p.items:
-            if it.kind == "decision_rule" and it.notify:
-                n = it.notify
-                out.append(NoticeRule(code=n["code"], item=it.id, pack=p.key, citation=it.citation, title=it.title,
-                                      message=n.get("message") or it.title, when=n["when"],
-                                      methods=tuple(n.get("methods", ()))))
-    return out
+    return [NoticeRule(code=n["code"], item=it.id, pack=p.key, citation=it.citation, title=it.title,
+                       message=n.get("message") or it.title, when=n["when"], methods=tuple(n.get("methods", ())))
+            for p, it, n in _decision_items(packs, "notify")]
 
 
 def agency_packs(today: dt.date, pack_ids: tuple[str, ...] | list[str], registry=None) -> list:
