@@ -32,6 +32,7 @@ from raigov.identity.permissions import Actor, require
 
 _LAST = "raigov.audit.last"  # session.info key: (seq, hash) of the last event this transaction wrote
 _CHANGED = "raigov.audit.changed"  # session.info key: this transaction appended an event that may change state
+_EPOCH = "raigov.audit.epoch"  # session.info key: the epoch as this transaction first read it
 PG_LOCK_KEY = 0x7261_6967  # advisory lock (with the schema) that serialises appends on PostgreSQL
 
 
@@ -40,11 +41,13 @@ def _forget_last(session: Session, previous_transaction) -> None:
     """A rolled-back transaction or savepoint may have appended events: ask the table again."""
     session.info.pop(_LAST, None)
     session.info.pop(_CHANGED, None)
+    session.info.pop(_EPOCH, None)
 
 
 @event.listens_for(Session, "after_commit")
 def _forget_changed(session: Session) -> None:
     session.info.pop(_CHANGED, None)
+    session.info.pop(_EPOCH, None)
 
 
 def record(
@@ -104,11 +107,19 @@ def epoch(session: Session) -> tuple[int, str] | None:
     written out so that the planner matches the index (a bound parameter would hide it).
 
     None when this transaction itself appended such an event: its change is not committed, so nothing may be
-    taken from, or put into, a cache under any epoch."""
+    taken from, or put into, a cache under any epoch.
+
+    Read once per transaction: later calls in the same transaction answer the first reading (forgotten at commit
+    and rollback), so a request that consults several caches (its API token's actor, the use case, the gate's
+    input) pays one look-up. Values cached then are as of the transaction's first reading of the epoch or newer,
+    never older: each is read after it."""
     if session.info.get(_CHANGED):
         return None
-    row = session.execute(_EPOCH_SQL).first()
-    return (row[0], row[1]) if row else (0, GENESIS_HASH)
+    memo = session.info.get(_EPOCH)
+    if memo is None:
+        row = session.execute(_EPOCH_SQL).first()
+        memo = session.info[_EPOCH] = (row[0], row[1]) if row else (0, GENESIS_HASH)
+    return memo
 
 
 _EVENT_COLUMNS = ("seq", "time", "actor", "action", "object_type", "object_id", "state_digest", "details", "prev_hash",

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from raigov.audit import merkle
 from raigov.audit.batch import batch_state
 from raigov.audit.canonical import format_time
+from raigov.audit.epoch_cache import EpochCache
 from raigov.audit.service import record
 from raigov.clock import agency_today
 from raigov.db.base import utcnow
@@ -25,7 +26,8 @@ from raigov.identity.permissions import Actor, require
 from raigov.inventory.formats import normalize_id
 from raigov.inventory.models import UseCase
 from raigov.oversight import counts, facts, remedy_counts
-from raigov.oversight.models import PROOF_CHUNK, BatchChunk, Decision, DecisionKey, Refusal
+from raigov.oversight.models import PROOF_CHUNK, BatchChunk, DailyCount, Decision, DecisionKey, OperatorCount, Refusal
+from raigov.oversight.remedy_models import RemedyCount
 from raigov.oversight.schemas import DecisionIn
 from raigov.oversight.subjects import pseudonym
 from raigov.oversight.vocab import HumanAction, Outcome, kinds
@@ -93,17 +95,28 @@ class UseCaseRef:
     component: str | None
 
 
-def _use_cases(session: Session, actor: Actor, decisions: list[DecisionIn], where) -> dict[str, UseCaseRef]:
-    """The use cases named, by the name as sent (each distinct name normalised once)."""
+_REFS = EpochCache(maxsize=2_000)  # the sorted business ids of a request -> {business id: UseCaseRef}, per database
+
+
+def _use_cases(session: Session, actor: Actor, decisions: list[DecisionIn], where, max_age: float = 0
+               ) -> dict[str, UseCaseRef]:
+    """The use cases named, by the name as sent (each distinct name normalised once). The references are reused
+    within this process while the audit trail's epoch is unchanged (creating a use case or moving it to another
+    component appends an event) and for at most `max_age` seconds (0: read every time), as the gate's input is."""
     norm = {raw: normalize_id(raw) for raw in {d.use_case for d in decisions}}
-    wanted = set(norm.values())
-    found: dict[str, UseCaseRef] = {}
-    ids = sorted(wanted)
-    q = (select(UseCase.id, UseCase.business_id, OrgUnit.code, OrgUnit.kind)
-         .outerjoin(OrgUnit, OrgUnit.id == UseCase.org_unit_id))
-    for i in range(0, len(ids), CHUNK):
-        for pk, bid, code, unit_kind in session.connection().execute(q.where(UseCase.business_id.in_(ids[i:i + CHUNK]))):
-            found[bid] = UseCaseRef(pk, bid, code if code is not None and unit_kind != "department" else None)
+    ids = tuple(sorted(set(norm.values())))
+
+    def read() -> dict[str, UseCaseRef]:
+        out: dict[str, UseCaseRef] = {}
+        q = (select(UseCase.id, UseCase.business_id, OrgUnit.code, OrgUnit.kind)
+             .outerjoin(OrgUnit, OrgUnit.id == UseCase.org_unit_id))
+        for i in range(0, len(ids), CHUNK):
+            for pk, bid, code, unit_kind in session.connection().execute(
+                    q.where(UseCase.business_id.in_(ids[i:i + CHUNK]))):
+                out[bid] = UseCaseRef(pk, bid, code if code is not None and unit_kind != "department" else None)
+        return out
+
+    found = _REFS.get(session, ids, read, max_age=max_age) if len(ids) <= 100 else read()
     errors = [FieldError(where(i, "use_case"), f"no use case {d.use_case!r}", "unknown")
               for i, d in enumerate(decisions) if norm[d.use_case] not in found]
     if errors:
@@ -268,7 +281,7 @@ def record_decisions(session: Session, actor: Actor, key: bytes, decisions: list
     def where(i: int, name: str) -> str:
         return f"decisions.{i}.{name}" if batch else name
 
-    ucs = _use_cases(session, actor, decisions, where)
+    ucs = _use_cases(session, actor, decisions, where, gate_ttl)
     _check(decisions, now, where)
     rows = _prepare(decisions, ucs, system, key)
     stored = _stored(session, rows, system)
@@ -301,12 +314,14 @@ def record_decisions(session: Session, actor: Actor, key: bytes, decisions: list
         except IntegrityError:
             raise Conflict("another request recorded one of these decisions at the same moment: send the request "
                            "again (the same body is then answered 200)") from None
-        counts.add(session, Counter((rows[i]["use_case_id"], rows[i]["_day"], rows[i]["kind"],
-                                     rows[i]["human_action"], Outcome.RECORDED) for i in new))
-        remedy_counts.add_notices(session, [rows[i] for i in new])
-        counts.add_operators(session, Counter((rows[i]["use_case_id"], rows[i]["_day"],
-                                               rows[i]["reviewer"], rows[i]["human_action"])
-                                              for i in new if rows[i]["reviewer"] is not None))
+        # the daily, notice and operator counts: one statement on PostgreSQL
+        counts.upsert_add_many(session, [
+            (DailyCount, counts.KEY, Counter((rows[i]["use_case_id"], rows[i]["_day"], rows[i]["kind"],
+                                              rows[i]["human_action"], Outcome.RECORDED) for i in new)),
+            (RemedyCount, remedy_counts.KEY, remedy_counts.notice_counts([rows[i] for i in new])),
+            (OperatorCount, counts.OPERATOR_KEY, Counter((rows[i]["use_case_id"], rows[i]["_day"], rows[i]["reviewer"],
+                                                          rows[i]["human_action"])
+                                                         for i in new if rows[i]["reviewer"] is not None))])
         ids = {i: returned[n] for n, i in enumerate(new)}
     for i, r in enumerate(rows):
         if i in existing:

@@ -30,6 +30,11 @@ def add(session: Session, counts: Counter) -> None:
 
 def add_notices(session: Session, rows: list[dict]) -> None:
     """Count the notices owed and missing among decisions just recorded (prepared ledger rows)."""
+    add(session, notice_counts(rows))
+
+
+def notice_counts(rows: list[dict]) -> Counter:
+    """The notices owed and missing among prepared ledger rows, as {(use_case_id, day, measure): n}."""
     owed_kinds = remedies().notice_kinds
     c: Counter = Counter()
     for r in rows:
@@ -38,7 +43,7 @@ def add_notices(session: Session, rows: list[dict]) -> None:
             c[(r["use_case_id"], day, "notice_owed")] += 1
             if not (r.get("notice") or {}).get("given"):
                 c[(r["use_case_id"], day, "notice_missing")] += 1
-    add(session, c)
+    return c
 
 
 def stats(session: Session, use_case_id: int, since: dt.date | None = None, until: dt.date | None = None,

@@ -114,18 +114,36 @@ bearer = HTTPBearer(auto_error=False, scheme_name="apiToken",
 
 def api_actor(request: Request,
               _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None) -> Actor:
-    auth = request.headers.get("authorization", "")
-    scheme, _, token = auth.partition(" ")
+    token = bearer_token(request)
+    with uow(request, read=True) as s:
+        actor = actor_of_token(s, token)
+    note_token_use(request, token)
+    return actor
+
+
+def bearer_token(request: Request) -> str:
+    """The API token the request sends (401 when it sends none)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationFailed("send an API token as `Authorization: Bearer <token>`")
-    with uow(request, read=True) as s:
-        actor = identity.resolve_api_actor(s, token.strip())
+    return token.strip()
+
+
+def actor_of_token(session: Session, token: str) -> Actor:
+    """The actor of an API token, read in `session` (401 when the token is unknown, expired or revoked). A route
+    that writes may resolve its caller in its own transaction (the single decision does: one transaction and one
+    reading of the audit trail's epoch a request), and then calls ``note_token_use`` after it."""
+    actor = identity.resolve_api_actor(session, token)
     if actor is None:
         raise AuthenticationFailed("the API token is unknown, expired or revoked")
-    now = time.monotonic()
-    if identity.api_token_use_to_note(token.strip(), now) and _touch(request, identity.touch_api_token, token.strip()):
-        identity.api_token_use_noted(token.strip(), now)
     return actor
+
+
+def note_token_use(request: Request, token: str) -> None:
+    """Note the token's use (at most every five minutes per process), outside the request's own transaction."""
+    now = time.monotonic()
+    if identity.api_token_use_to_note(token, now) and _touch(request, identity.touch_api_token, token):
+        identity.api_token_use_noted(token, now)
 
 
 # ---------------------------------------------------------------- CSRF
