@@ -6,6 +6,7 @@ commits or rolls back with the change it describes.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from hashlib import sha256
@@ -62,6 +63,65 @@ def record(
     """Append one event. `action` must be in the catalogue (audit/actions.yaml; UnknownAuditAction
     otherwise); `state` is the object's new state (only its digest is kept); `details` is a small,
     non-secret summary kept verbatim and covered by the hash."""
+    ev = _next_event(session, actor, action, object_type, object_id, state, details)
+    # written at once with one compiled statement, not through the ORM's unit of work (its flush cost about a
+    # millisecond per event); the returned event is not attached to the session
+    session.connection().execute(_INSERT_EVENT, {c: getattr(ev, c) for c in _EVENT_COLUMNS})
+    return ev
+
+
+Statement = tuple[str, Mapping[str, object]]
+
+
+def record_with(
+    session: Session,
+    actor: Actor | str,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    state: object,
+    details: dict | None,
+    then: Callable[[AuditEvent], Sequence[Statement]],
+) -> tuple[AuditEvent, list[list[tuple]]]:
+    """``record``, and the statements of the same change that need the event (``then(event)``: SQL text in the
+    driver's ``%(name)s`` style, with its parameters), sent with the event's insert in one round trip: psycopg's
+    pipeline mode. PostgreSQL only. The trail's append lock (taken before the last event is read) is held until
+    the transaction ends, and every other writer of the trail waits for it: a writer that sends its statements
+    one by one holds it for a round trip and the client's work between each, which under concurrent load is
+    what bounds the throughput of the decision ledger (docs/oversight.md §7). The event, and each statement's
+    rows (those it returned). A database error (a unique key, say) is raised as SQLAlchemy's, after which the
+    transaction can only roll back."""
+    ev = _next_event(session, actor, action, object_type, object_id, state, details)
+    rows = pipeline(session, [(_INSERT_EVENT_PG, {c: getattr(ev, c) for c in _EVENT_COLUMNS}), *then(ev)])
+    return ev, rows[1:]
+
+
+def pipeline(session: Session, statements: Sequence[Statement]) -> list[list[tuple]]:
+    """Statements (SQL text in psycopg's ``%(name)s`` style, with parameters) sent in one round trip in the
+    session's transaction (psycopg's pipeline mode; PostgreSQL only), each still run with its own snapshot, in
+    order. The rows each returned. A database error is raised as SQLAlchemy's (``is_busy`` and the error
+    handlers read it as they read any other), after which the transaction can only roll back."""
+    import psycopg
+    from sqlalchemy.exc import DBAPIError
+
+    conn = session.connection().connection.driver_connection
+    cursors = []
+    try:
+        with conn.pipeline():
+            for sql, params in statements:
+                cursors.append(conn.execute(sql, params))
+        return [cur.fetchall() if cur.description is not None else [] for cur in cursors]
+    except psycopg.Error as exc:  # the driver's own error: these cursors are not SQLAlchemy's
+        raise DBAPIError.instance(f"(a pipeline of {len(statements)} statements)", None, exc, psycopg.Error) from None
+    finally:
+        for cur in cursors:
+            cur.close()
+
+
+def _next_event(session: Session, actor: Actor | str, action: str, object_type: str, object_id: str | int,
+                state: object, details: dict | None) -> AuditEvent:
+    """The next event of the trail (not yet written): the append lock taken, the last event read (or known
+    from an earlier append of this transaction), the hash chained."""
     actions.check(action)
     known = actions.ACTIONS.get(action)
     if known is None or not known.ledger:
@@ -69,11 +129,17 @@ def record(
     last = session.info.get(_LAST)
     if last is None:
         if session.get_bind().dialect.name == "postgresql":
-            # one log per schema: two raigov databases sharing a server (or tests) do not wait on each other
-            session.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"), {"k": PG_LOCK_KEY})
-        row = session.execute(
-            select(AuditEvent.seq, AuditEvent.event_hash).order_by(AuditEvent.seq.desc()).limit(1)
-        ).first()
+            # one log per schema: two raigov databases sharing a server (or tests) do not wait on each other. The
+            # lock and the read in one round trip: the read runs once the lock is granted, with a snapshot of its
+            # own (READ COMMITTED), so it sees the last event of the writer that held the lock before.
+            if session.autoflush:  # as the ORM query this replaces did: pending objects are written first
+                session.flush()
+            found = pipeline(session, [(_LOCK_PG, {"k": PG_LOCK_KEY}), (_LAST_PG, {})])[1]
+            row = found[0] if found else None
+        else:
+            row = session.execute(
+                select(AuditEvent.seq, AuditEvent.event_hash).order_by(AuditEvent.seq.desc()).limit(1)
+            ).first()
         last = (row[0], row[1]) if row else (0, GENESIS_HASH)
     seq, prev = last[0] + 1, last[1]
     ev = AuditEvent(
@@ -88,9 +154,6 @@ def record(
         prev_hash=prev,
     )
     ev.event_hash = event_hash(_bytes_of(ev))
-    # written at once with one compiled statement, not through the ORM's unit of work (its flush cost about a
-    # millisecond per event); the returned event is not attached to the session
-    session.connection().execute(_INSERT_EVENT, {c: getattr(ev, c) for c in _EVENT_COLUMNS})
     session.info[_LAST] = (seq, ev.event_hash)
     return ev
 
@@ -125,6 +188,10 @@ def epoch(session: Session) -> tuple[int, str] | None:
 _EVENT_COLUMNS = ("seq", "time", "actor", "action", "object_type", "object_id", "state_digest", "details", "prev_hash",
                   "event_hash")
 _INSERT_EVENT = AuditEvent.__table__.insert()
+_LOCK_PG = "SELECT pg_advisory_xact_lock(%(k)s, hashtext(current_schema()))"
+_LAST_PG = f"SELECT seq, event_hash FROM {AuditEvent.__tablename__} ORDER BY seq DESC LIMIT 1"
+_INSERT_EVENT_PG = (f"INSERT INTO {AuditEvent.__tablename__} ({', '.join(_EVENT_COLUMNS)}) "
+                    f"VALUES ({', '.join(f'%({c})s' for c in _EVENT_COLUMNS)})")
 
 
 def _bytes_of(ev) -> bytes:

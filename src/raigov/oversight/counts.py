@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import TextClause, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -35,32 +34,43 @@ def upsert_add(session: Session, model: type, key: tuple[str, ...], counts: Coun
     session.connection().execute(stmt, rows)
 
 
-_MANY: dict[tuple, TextClause] = {}
+_MANY: dict[tuple, str] = {}
 
 
 def upsert_add_many(session: Session, groups: list[tuple[type, tuple[str, ...], Counter]]) -> None:
-    """``upsert_add`` for several tables in one transaction: on PostgreSQL one statement (a data-modifying
-    ``WITH`` per table, each an ``INSERT ... SELECT FROM unnest(arrays) ... ON CONFLICT DO UPDATE``), one round
-    trip instead of one per table: recording one decision adds to three tables. The text depends only on the
-    tables (not on the number of rows), so it is prepared once per connection. Elsewhere (SQLite, in process):
-    ``upsert_add`` per table. Writers of the ledger hold the audit trail's append lock (audit.service.record)
-    until they commit, so two of them never wait on each other's counts."""
-    groups = [(m, k, c) for m, k, c in groups if c]
-    if len(groups) < 2 or session.get_bind().dialect.name != "postgresql":
+    """``upsert_add`` for several tables in one transaction: on PostgreSQL one statement (``pg_statement``), one
+    round trip instead of one per table: recording one decision adds to three tables. Elsewhere (SQLite):
+    ``upsert_add`` per table."""
+    if session.get_bind().dialect.name != "postgresql":
         for model, key, counts in groups:
             upsert_add(session, model, key, counts)
         return
+    found = pg_statement(groups)
+    if found is not None:
+        session.connection().exec_driver_sql(*found)
+
+
+def pg_statement(groups: list[tuple[type, tuple[str, ...], Counter]]) -> tuple[str, dict] | None:
+    """The PostgreSQL statement that adds every group's counts ({key tuple: n}) to its table, in the driver's
+    ``%(name)s`` style, with its parameters (None when there is nothing to add): a data-modifying ``WITH`` per
+    table, each an ``INSERT ... SELECT FROM unnest(arrays) ... ON CONFLICT DO UPDATE``. The text depends only on
+    the tables, not on the number of rows, so the driver prepares it once per connection. Keys in a fixed order
+    within each table; across tables, writers of the ledger hold the audit trail's append lock
+    (audit.service.record) until they commit, so two of them never wait on each other's counts."""
+    groups = [(m, k, c) for m, k, c in groups if c]
+    if not groups:
+        return None
     shape = tuple((m, k) for m, k, _ in groups)
-    stmt = _MANY.get(shape)
-    if stmt is None:
-        stmt = _MANY[shape] = text(_many_sql(shape))
+    sql = _MANY.get(shape)
+    if sql is None:
+        sql = _MANY[shape] = _many_sql(shape)
     params = {}
     for g, (_, key, counts) in enumerate(groups):
         ordered = sorted(counts.items(), key=lambda kv: str(kv[0]))
         for j, col in enumerate(key):
-            params[f"g{g}_{col}"] = [k[j] for k, _ in ordered]
+            params[f"g{g}_{col}"] = [str(k[j]) if isinstance(k[j], str) else k[j] for k, _ in ordered]
         params[f"g{g}_count"] = [n for _, n in ordered]
-    session.connection().execute(stmt, params)
+    return sql, params
 
 
 def _many_sql(shape: tuple[tuple[type, tuple[str, ...]], ...]) -> str:
@@ -69,7 +79,7 @@ def _many_sql(shape: tuple[tuple[type, tuple[str, ...]], ...]) -> str:
     for g, (model, key) in enumerate(shape):
         table = model.__table__
         cols = (*key, "count")
-        arrays = ", ".join(f"CAST(:g{g}_{c} AS {table.c[c].type.compile(dialect=dialect)}[])" for c in cols)
+        arrays = ", ".join(f"CAST(%(g{g}_{c})s AS {table.c[c].type.compile(dialect=dialect)}[])" for c in cols)
         ctes.append(f"g{g} AS (INSERT INTO {table.name} AS t ({', '.join(cols)}) SELECT * FROM unnest({arrays}) "
                     f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET count = t.count + excluded.count RETURNING 1)")
     return "WITH " + ", ".join(ctes) + " SELECT " + ", ".join(f"(SELECT count(*) FROM g{g})" for g in range(len(shape)))
