@@ -121,3 +121,15 @@ def test_revoking_a_token_or_a_role_or_the_account_takes_effect_on_the_next_requ
         with db.transaction() as s:
             identity.set_active(s, admin, "cbp-sys", False)
         assert c.get(me, headers=hdr2).status_code == 401
+
+
+def test_the_epoch_is_read_once_a_transaction(db, system):
+    """Later readings in a transaction answer the first (a request consults several caches and pays one look-up);
+    the next transaction reads it anew."""
+    with db.transaction(read=True) as s:
+        first = audit.epoch(s)
+        with db.transaction() as other:  # a change committed meanwhile
+            ev = audit.record(other, system, "inventory.use_case.revise", "thing", 9, {"i": 9})
+        assert audit.epoch(s) == first != (ev.seq, ev.event_hash)
+    with db.transaction() as s:
+        assert audit.epoch(s) == (ev.seq, ev.event_hash)
