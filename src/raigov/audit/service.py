@@ -12,6 +12,7 @@ from datetime import datetime
 from hashlib import sha256
 
 from sqlalchemy import event, func, or_, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from raigov.audit import actions, merkle
@@ -102,7 +103,6 @@ def pipeline(session: Session, statements: Sequence[Statement]) -> list[list[tup
     order. The rows each returned. A database error is raised as SQLAlchemy's (``is_busy`` and the error
     handlers read it as they read any other), after which the transaction can only roll back."""
     import psycopg
-    from sqlalchemy.exc import DBAPIError
 
     conn = session.connection().connection.driver_connection
     cursors = []
