@@ -47,6 +47,24 @@ def test_one_decision_201_200_409_and_a_refusal(db, client, people, use_cases, t
     assert _n(db) == 1
 
 
+def test_one_decision_401_and_403_come_before_the_body_is_read(db, client, people, use_cases, token_for):
+    """The single decision resolves its token in the recording transaction (web.deps.actor_of_token), with the
+    answers the shared dependencies give: 401 without a token or with an unknown one, 403 for a caller who may not
+    record, before a bad body is reported; nothing is written; the API's description still declares the token."""
+    bad = {"not": "a decision"}
+    r = client.post("/api/v1/decisions", json=bad)
+    assert r.status_code == 401 and r.headers["content-type"] == "application/problem+json"
+    r = client.post("/api/v1/decisions", json=bad, headers={"Authorization": "Bearer rgv_unknown"})
+    assert r.status_code == 401 and "unknown" in r.json()["detail"]
+    r = client.post("/api/v1/decisions", json=bad, headers=token_for("lead"))
+    assert r.status_code == 403
+    r = client.post("/api/v1/decisions", json=bad, headers=token_for("cbp-sys"))
+    assert r.status_code == 422 and "decision_id" in {e["field"] for e in r.json()["errors"]}
+    assert _n(db) == 0
+    op = client.get("/api/openapi.json").json()["paths"]["/api/v1/decisions"]["post"]
+    assert op["security"] == [{"apiToken": []}]
+
+
 def test_batches(db, client, people, use_cases, token_for):
     h = token_for("cbp-sys")
     low = use_cases["low"]

@@ -407,7 +407,7 @@ def _record_small(session: Session, actor: Actor, state: dict, details: dict, va
                   count_groups: list) -> tuple[int, list[int]]:
     """PostgreSQL, a few decisions: the batch's audit event, each decision's key and row (``_one_statement``) and
     the counts sent in one round trip (audit.service.record_with), so that the trail's append lock, which every
-    recording request waits for, is held for three round trips (the lock, the last event, these statements)
+    recording request waits for, is held for two round trips (the lock with the last event, these statements)
     and the commit, not for one round trip per statement. (batch_seq, the decisions' ids)."""
     import psycopg.types.json
 

@@ -28,11 +28,6 @@ def add(session: Session, counts: Counter) -> None:
     upsert_add(session, RemedyCount, KEY, counts)
 
 
-def add_notices(session: Session, rows: list[dict]) -> None:
-    """Count the notices owed and missing among decisions just recorded (prepared ledger rows)."""
-    add(session, notice_counts(rows))
-
-
 def notice_counts(rows: list[dict]) -> Counter:
     """The notices owed and missing among prepared ledger rows, as {(use_case_id, day, measure): n}."""
     owed_kinds = remedies().notice_kinds

@@ -52,12 +52,11 @@ def _refused(request: Request, result: oversight.LedgerResult, batch: bool) -> J
     return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
 
 
-def _record(request: Request, actor: Actor | str, raw: bytes, batch: bool) -> JSONResponse:
-    """`actor`: the caller, or (the single decision) its API token, resolved here in the recording transaction
-    (then its use is noted after it, as ``api_actor`` does)."""
-    token = actor if isinstance(actor, str) else None
+def _record(request: Request, actor: Actor | None, raw: bytes, batch: bool, token: str | None = None) -> JSONResponse:
+    """`actor`: the caller; or None and its API token `token` (the single decision), resolved here in the recording
+    transaction, its use noted after it as ``api_actor`` does."""
     with uow(request) as s:
-        if token is not None:
+        if actor is None:
             actor = actor_of_token(s, token)
             require(actor, "oversight.decision.record")  # 403 before the body is validated, as ``may`` does
         decisions = oversight.parse_batch(raw) if batch else [oversight.parse_decision(raw)]
@@ -86,7 +85,7 @@ async def record_decision(request: Request):
     # the hot path of an operational system: the token is resolved in the recording transaction (one transaction,
     # one thread hop and one reading of the audit trail's epoch a request), with the same 401 and 403 as ActorDep
     # and ``may`` give, before the body is validated
-    return await run_in_threadpool(_record, request, bearer_token(request), await request.body(), False)
+    return await run_in_threadpool(_record, request, None, await request.body(), False, bearer_token(request))
 
 
 @router.post("/decisions/batch", tags=["oversight"], responses=ERRORS, status_code=201, openapi_extra=_body(BatchIn),
