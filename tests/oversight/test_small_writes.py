@@ -84,3 +84,34 @@ def test_a_database_error_in_a_pipeline_rolls_everything_back(db, system):
     with db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(AuditEvent)) == 0
         assert s.execute(text("SELECT 1")).scalar() == 1  # the pool's connection is usable again
+
+
+def test_final_commits_with_the_writes_and_nothing_may_run_after(db, people, use_cases, key, system):
+    """``record_decisions(final=True)`` (the API's): on PostgreSQL the COMMIT goes with the writes; the rows are the
+    same, the session's own commit finds nothing left, and a statement before it ends is refused, not run outside
+    the transaction. SQLite: the flag changes nothing."""
+    bid = use_cases["low"]
+    with db.transaction() as s:
+        res = oversight.record_decisions(s, people["cbp-sys"], key, [oversight.parse_decision(
+            json.dumps(decision(bid, 1)).encode())], batch=False, final=True)
+        assert res.created == 1
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Decision)) == 1
+        assert s.scalar(select(func.sum(DailyCount.count))) == 1
+    if db.dialect == "postgresql":
+        with pytest.raises(RuntimeError, match="last work"), db.transaction() as s:
+            oversight.record_decisions(s, people["cbp-sys"], key, [oversight.parse_decision(
+                json.dumps(decision(bid, 2)).encode())], batch=False, final=True)
+            s.execute(text("SELECT 1"))
+    with db.transaction() as s:  # the pool's connection is usable again, and the guard is gone
+        assert s.execute(text("SELECT 1")).scalar() == 1
+        # on PostgreSQL the second decision was committed with its writes before the refused statement
+        assert s.scalar(select(func.count()).select_from(Decision)) == (2 if db.dialect == "postgresql" else 1)
+        assert audit.verify(s, system).ok
+
+
+def test_record_with_commit_is_refused_in_a_savepoint(pg_db, system):
+    with pg_db.transaction() as s, s.begin_nested():
+        with pytest.raises(RuntimeError, match="savepoint"):
+            audit.record_with(s, system, "oversight.decision.record", "decision_batch", "r", {}, {}, lambda ev: [],
+                              commit=True)

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from hashlib import sha256
 
-from sqlalchemy import event, func, or_, select, text
+from sqlalchemy import Engine, event, func, or_, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,8 @@ from raigov.identity.permissions import Actor, require
 _LAST = "raigov.audit.last"  # session.info key: (seq, hash) of the last event this transaction wrote
 _CHANGED = "raigov.audit.changed"  # session.info key: this transaction appended an event that may change state
 _EPOCH = "raigov.audit.epoch"  # session.info key: the epoch as this transaction first read it
+# connection info key: the transaction was committed by ``record_with(commit=True)`` (nothing may run until it ends)
+_COMMITTED = "raigov.audit.committed"
 PG_LOCK_KEY = 0x7261_6967  # advisory lock (with the schema) that serialises appends on PostgreSQL
 
 
@@ -50,6 +52,21 @@ def _forget_last(session: Session, previous_transaction) -> None:
 def _forget_changed(session: Session) -> None:
     session.info.pop(_CHANGED, None)
     session.info.pop(_EPOCH, None)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_after_commit(conn, cursor, statement, parameters, context, executemany) -> None:
+    """No statement after ``record_with(commit=True)`` until the session commits (or rolls back): it would run in a
+    transaction of its own, outside the change it belongs to."""
+    if conn.info.get(_COMMITTED):
+        raise RuntimeError("a statement after record_with(commit=True), which committed the transaction: it must be "
+                           "the transaction's last work")
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _transaction_ended(conn) -> None:
+    conn.info.pop(_COMMITTED, None)
 
 
 def record(
@@ -83,6 +100,8 @@ def record_with(
     state: object,
     details: dict | None,
     then: Callable[[AuditEvent], Sequence[Statement]],
+    *,
+    commit: bool = False,
 ) -> tuple[AuditEvent, list[list[tuple]]]:
     """``record``, and the statements of the same change that need the event (``then(event)``: SQL text in the
     driver's ``%(name)s`` style, with its parameters), sent with the event's insert in one round trip: psycopg's
@@ -91,10 +110,22 @@ def record_with(
     one by one holds it for a round trip and the client's work between each, which under concurrent load is
     what bounds the throughput of the decision ledger (docs/oversight.md §7). The event, and each statement's
     rows (those it returned). A database error (a unique key, say) is raised as SQLAlchemy's, after which the
-    transaction can only roll back."""
+    transaction can only roll back.
+
+    `commit`: these are the transaction's last statements, and its COMMIT goes in the same round trip, so that the
+    append lock is released one round trip sooner (the session's own commit then finds nothing to commit). Only
+    for a caller that ends the transaction next (``oversight.record_decisions(final=True)``, the API's): a
+    statement before the session commits or rolls back raises RuntimeError rather than run outside the
+    transaction."""
+    if commit and session.in_nested_transaction():
+        raise RuntimeError("record_with(commit=True) inside a savepoint")
     ev = _next_event(session, actor, action, object_type, object_id, state, details)
-    rows = pipeline(session, [(_INSERT_EVENT_PG, {c: getattr(ev, c) for c in _EVENT_COLUMNS}), *then(ev)])
-    return ev, rows[1:]
+    statements = [(_INSERT_EVENT_PG, {c: getattr(ev, c) for c in _EVENT_COLUMNS}), *then(ev)]
+    conn = session.connection()
+    rows = pipeline(session, [*statements, *([("COMMIT", None)] if commit else [])])
+    if commit:
+        conn.info[_COMMITTED] = True
+    return ev, rows[1:len(statements)]
 
 
 def pipeline(session: Session, statements: Sequence[Statement]) -> list[list[tuple]]:

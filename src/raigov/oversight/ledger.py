@@ -193,6 +193,10 @@ def _prepare(decisions: list[DecisionIn], ucs: dict[str, UseCaseRef], system: st
     return out
 
 
+# one key: the unique index's condition
+_KEY_ONE = select(DecisionKey.id, DecisionKey.decision_id, DecisionKey.item_hash).where(
+    DecisionKey.use_case_id == bindparam("uc"), DecisionKey.system == bindparam("system"),
+    DecisionKey.decision_id == bindparam("key"))
 # PostgreSQL, many keys: one index probe per key, forced by the LATERAL join whose LIMIT 1 (the key is unique) keeps
 # the planner from pulling the subquery up into a hash join that reads every key of the system.
 # `decision_id = ANY(:keys)` was planned as a filter over every key of the use case and system, and with the array a
@@ -220,12 +224,13 @@ def _stored(session: Session, rows: list[dict], system: str) -> dict[tuple[int, 
         keys = sorted(keys)
         if pg and len(keys) > 1:
             found = conn.execute(_KEYS_PG, {"keys": keys, "uc": uc_id, "system": system})
+        elif len(keys) == 1:  # a single decision: one statement built once (building it cost more than running it)
+            found = conn.execute(_KEY_ONE, {"uc": uc_id, "system": system, "key": keys[0]})
         else:
             found = (row for i in range(0, len(keys), CHUNK) for row in conn.execute(
                 select(DecisionKey.id, DecisionKey.decision_id, DecisionKey.item_hash)
                 .where(DecisionKey.use_case_id == uc_id, DecisionKey.system == system,
-                       DecisionKey.decision_id == keys[0] if len(keys) == 1
-                       else DecisionKey.decision_id.in_(keys[i:i + CHUNK]))))
+                       DecisionKey.decision_id.in_(keys[i:i + CHUNK]))))
         for pk, did, h in found:
             out[(uc_id, did)] = (pk, h)
     return out
@@ -270,11 +275,17 @@ def _sort_out(rows: list[dict], stored: dict, where) -> tuple[list[int], dict[in
 
 
 def record_decisions(session: Session, actor: Actor, key: bytes, decisions: list[DecisionIn], *,
-                     batch: bool = True, now: dt.datetime | None = None, gate_ttl: float = 0) -> LedgerResult:
+                     batch: bool = True, now: dt.datetime | None = None, gate_ttl: float = 0,
+                     final: bool = False) -> LedgerResult:
     """Record decisions (one, or a batch of up to 10,000), all or nothing. `key` is the agency's subject key
     (subjects.load_key). Errors name the row (``decisions.<i>.<field>`` in a batch) and the field; a key stored
     before with another body is a Conflict. When a decision rule refuses any row, only the refused attempts are
-    written (with their counts and one ``oversight.decision.refuse`` event) and the result carries them."""
+    written (with their counts and one ``oversight.decision.refuse`` event) and the result carries them.
+
+    `final`: the caller ends the transaction right after (commits, or rolls back on an error), doing nothing else
+    in it; on PostgreSQL a few decisions are then committed in the round trip that writes them
+    (``audit.service.record_with(commit=True)``), which releases the audit trail's append lock a round trip
+    sooner. The API's routes pass it; the result is the same either way."""
     now = now or utcnow()
     system = actor.label
 
@@ -312,7 +323,7 @@ def record_decisions(session: Session, actor: Actor, key: bytes, decisions: list
                                                          for i in new if rows[i]["reviewer"] is not None))]
         try:  # no savepoint: on a conflict the whole transaction rolls back (two round trips fewer per request)
             if len(values) < SMALL and session.get_bind().dialect.name == "postgresql":
-                seq, returned = _record_small(session, actor, state, details, values, count_groups)
+                seq, returned = _record_small(session, actor, state, details, values, count_groups, final)
             else:
                 seq = record(session, actor, RECORD_ACTION, "decision_batch", state["merkle_root"], state, details).seq
                 if len(leaves) >= PROOF_CHUNK:  # the full chunks' roots, so that a proof reads one chunk (proofs.py)
@@ -404,11 +415,12 @@ _ONE_PG: str | None = None
 
 
 def _record_small(session: Session, actor: Actor, state: dict, details: dict, values: list[dict],
-                  count_groups: list) -> tuple[int, list[int]]:
+                  count_groups: list, commit: bool) -> tuple[int, list[int]]:
     """PostgreSQL, a few decisions: the batch's audit event, each decision's key and row (``_one_statement``) and
     the counts sent in one round trip (audit.service.record_with), so that the trail's append lock, which every
     recording request waits for, is held for two round trips (the lock with the last event, these statements)
-    and the commit, not for one round trip per statement. (batch_seq, the decisions' ids)."""
+    and the commit, not for one round trip per statement; `commit`: the COMMIT in the second (the caller's
+    transaction ends next). (batch_seq, the decisions' ids)."""
     import psycopg.types.json
 
     global _ONE_PG
@@ -427,7 +439,8 @@ def _record_small(session: Session, actor: Actor, state: dict, details: dict, va
             out.append((_ONE_PG, p))
         return [*out, *([adds] if adds else [])]
 
-    ev, rows = record_with(session, actor, RECORD_ACTION, "decision_batch", state["merkle_root"], state, details, then)
+    ev, rows = record_with(session, actor, RECORD_ACTION, "decision_batch", state["merkle_root"], state, details, then,
+                           commit=commit)
     return ev.seq, [r[0][0] for r in rows[:len(values)]]
 
 

@@ -63,7 +63,7 @@ def _record(request: Request, actor: Actor | None, raw: bytes, batch: bool, toke
         settings = settings_of(request)
         key = oversight.load_key(settings.ensure_data_dir())
         result = oversight.record_decisions(s, actor, key, decisions, batch=batch,
-                                            gate_ttl=settings.oversight_gate_cache_seconds)
+                                            gate_ttl=settings.oversight_gate_cache_seconds, final=True)
     if token is not None:
         note_token_use(request, token)
     if result.refusals:
