@@ -4,8 +4,6 @@ moments ago is used at once (a round trip fewer a transaction under load)."""
 
 from __future__ import annotations
 
-
-import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
