@@ -77,10 +77,10 @@ def test_a_database_error_in_a_pipeline_rolls_everything_back(db, system):
         pytest.skip("pipelines are PostgreSQL's")
     with pytest.raises(IntegrityError), db.transaction() as s:
         audit.record_with(s, system, "oversight.decision.record", "decision_batch", "r", {}, {},
-                          lambda ev: [("INSERT INTO audit_events (seq, time, actor, action, object_type, object_id, "
-                                       "state_digest, details, prev_hash, event_hash) SELECT seq, time, actor, action, "
-                                       "object_type, object_id, state_digest, details, prev_hash, event_hash "
-                                       "FROM audit_events WHERE seq = %(seq)s", {"seq": ev.seq})])
+                          [("INSERT INTO audit_events (seq, time, actor, action, object_type, object_id, "
+                            "state_digest, details, prev_hash, event_hash) SELECT seq, time, actor, action, "
+                            "object_type, object_id, state_digest, details, prev_hash, event_hash "
+                            f"FROM audit_events WHERE seq = {audit.APPENDED_SEQ}", {})])
     with db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(AuditEvent)) == 0
         assert s.execute(text("SELECT 1")).scalar() == 1  # the pool's connection is usable again
@@ -113,5 +113,4 @@ def test_final_commits_with_the_writes_and_nothing_may_run_after(db, people, use
 def test_record_with_commit_is_refused_in_a_savepoint(pg_db, system):
     with pg_db.transaction() as s, s.begin_nested():
         with pytest.raises(RuntimeError, match="savepoint"):
-            audit.record_with(s, system, "oversight.decision.record", "decision_batch", "r", {}, {}, lambda ev: [],
-                              commit=True)
+            audit.record_with(s, system, "oversight.decision.record", "decision_batch", "r", {}, {}, [], commit=True)

@@ -21,6 +21,7 @@ from raigov.audit.canonical import (
     canonical_json,
     encode_str,
     event_bytes,
+    event_head,
     event_hash,
     format_time,
     head_message,
@@ -99,33 +100,53 @@ def record_with(
     object_id: str | int,
     state: object,
     details: dict | None,
-    then: Callable[[AuditEvent], Sequence[Statement]],
+    statements: Sequence[Statement],
     *,
     commit: bool = False,
 ) -> tuple[AuditEvent, list[list[tuple]]]:
-    """``record``, and the statements of the same change that need the event (``then(event)``: SQL text in the
-    driver's ``%(name)s`` style, with its parameters), sent with the event's insert in one round trip: psycopg's
-    pipeline mode. PostgreSQL only. The trail's append lock (taken before the last event is read) is held until
-    the transaction ends, and every other writer of the trail waits for it: a writer that sends its statements
-    one by one holds it for a round trip and the client's work between each, which under concurrent load is
-    what bounds the throughput of the decision ledger (docs/oversight.md §7). The event, and each statement's
-    rows (those it returned). A database error (a unique key, say) is raised as SQLAlchemy's, after which the
-    transaction can only roll back.
+    """``record``, and `statements` of the same change (SQL text in the driver's ``%(name)s`` style, with their
+    parameters; ``APPENDED_SEQ`` in them stands for the new event's sequence number), all in one round trip:
+    psycopg's pipeline mode. PostgreSQL only.
 
-    `commit`: these are the transaction's last statements, and its COMMIT goes in the same round trip, so that the
-    append lock is released one round trip sooner (the session's own commit then finds nothing to commit). Only
-    for a caller that ends the transaction next (``oversight.record_decisions(final=True)``, the API's): a
-    statement before the session commits or rolls back raises RuntimeError rather than run outside the
-    transaction."""
+    The trail's append lock is held until the transaction ends, and every other writer of the trail waits for
+    it; a writer that takes it, reads the last event, chains the hash in Python and then writes holds it across
+    round trips and the client's work between them, which under concurrent load is what bounded the throughput
+    of the decision ledger (docs/oversight.md §7). Here the lock, the event and the statements go in one
+    pipeline: the lock is taken, then the event is inserted by one statement that reads the last event (with a
+    snapshot of its own, taken once the lock is granted) and chains the hash in SQL (``_APPEND_PG``: the bytes of
+    ``canonical.event_bytes``, their start built here, the rest and the time in SQL). The lock is then held only
+    while the server runs the rest of the pipeline.
+
+    The event (as stored), and each statement's rows (those it returned). A database error (a unique key, say)
+    is raised as SQLAlchemy's, after which the transaction can only roll back.
+
+    `commit`: these are the transaction's last statements, and its COMMIT goes in the same round trip (the
+    session's own commit then finds nothing to commit). Only for a caller that ends the transaction next
+    (``oversight.record_decisions(final=True)``, the API's): a statement before the session commits or rolls back
+    raises RuntimeError rather than run outside the transaction."""
     if commit and session.in_nested_transaction():
         raise RuntimeError("record_with(commit=True) inside a savepoint")
-    ev = _next_event(session, actor, action, object_type, object_id, state, details)
-    statements = [(_INSERT_EVENT_PG, {c: getattr(ev, c) for c in _EVENT_COLUMNS}), *then(ev)]
+    actions.check(action)
+    known = actions.ACTIONS.get(action)
+    if known is None or not known.ledger:
+        session.info[_CHANGED] = True
+    label = actor.label if isinstance(actor, Actor) else str(actor)
+    digest, det, oid = state_digest(state), canonical_json(details or {}), str(object_id)
+    head = event_head(action=action, actor=label, details=det, object_id=oid, object_type=object_type)
+    if session.autoflush:  # as an ORM query would: pending objects are written first
+        session.flush()
     conn = session.connection()
-    rows = pipeline(session, [*statements, *([("COMMIT", None)] if commit else [])])
+    append = {"actor": label, "action": action, "object_type": object_type, "object_id": oid, "state_digest": digest,
+              "details": det, "head": head, "genesis": GENESIS_HASH}
+    rows = pipeline(session, [(_LOCK_PG, {"k": PG_LOCK_KEY}), (_APPEND_PG, append), *statements,
+                              *([("COMMIT", None)] if commit else [])])
     if commit:
         conn.info[_COMMITTED] = True
-    return ev, rows[1:len(statements)]
+    seq, time, prev, h = rows[1][0]
+    session.info[_LAST] = (seq, h)
+    ev = AuditEvent(seq=seq, time=time, actor=label, action=action, object_type=object_type, object_id=oid,
+                    state_digest=digest, details=det, prev_hash=prev, event_hash=h)
+    return ev, rows[2:2 + len(statements)]
 
 
 def pipeline(session: Session, statements: Sequence[Statement]) -> list[list[tuple]]:
@@ -221,8 +242,23 @@ _EVENT_COLUMNS = ("seq", "time", "actor", "action", "object_type", "object_id", 
 _INSERT_EVENT = AuditEvent.__table__.insert()
 _LOCK_PG = "SELECT pg_advisory_xact_lock(%(k)s, hashtext(current_schema()))"
 _LAST_PG = f"SELECT seq, event_hash FROM {AuditEvent.__tablename__} ORDER BY seq DESC LIMIT 1"
-_INSERT_EVENT_PG = (f"INSERT INTO {AuditEvent.__tablename__} ({', '.join(_EVENT_COLUMNS)}) "
-                    f"VALUES ({', '.join(f'%({c})s' for c in _EVENT_COLUMNS)})")
+# the one-statement append (record_with): the last event read once the lock is granted (a statement's own snapshot),
+# the time taken then, and the hash chained as canonical.event_bytes does: the start (%(head)s) built in Python, then
+# EVENT_TAIL's values: '<prev_hash>","seq":<seq>,"state_digest":"<digest>","time":"<time>"}'
+_APPEND_PG = (
+    f"INSERT INTO {AuditEvent.__tablename__} ({', '.join(_EVENT_COLUMNS)}) "
+    "SELECT n.seq, n.time, %(actor)s, %(action)s, %(object_type)s, %(object_id)s, n.digest, %(details)s, "
+    "n.prev, encode(sha256('\\x00'::bytea || convert_to(CAST(%(head)s AS text) || n.prev || '\",\"seq\":' || n.seq "
+    "|| ',\"state_digest\":\"' || n.digest || '\",\"time\":\"' || n.time || '\"}', 'UTF8')), 'hex') "
+    "FROM (SELECT COALESCE(l.seq, 0) + 1 AS seq, COALESCE(l.event_hash, CAST(%(genesis)s AS text)) AS prev, "
+    "CAST(%(state_digest)s AS text) AS digest, "
+    "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS time "
+    f"FROM (SELECT 1) AS one LEFT JOIN (SELECT seq, event_hash FROM {AuditEvent.__tablename__} "
+    "ORDER BY seq DESC LIMIT 1) AS l ON true) AS n "
+    "RETURNING seq, time, prev_hash, event_hash")
+# in a statement after record_with's append, in the same transaction: the new event's sequence number (the append
+# lock is held until the transaction ends, so the newest event is this transaction's)
+APPENDED_SEQ = f"(SELECT max(seq) FROM {AuditEvent.__tablename__})"
 
 
 def _bytes_of(ev) -> bytes:

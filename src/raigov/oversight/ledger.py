@@ -9,7 +9,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy import bindparam, insert, literal_column, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from raigov.audit import merkle
 from raigov.audit.batch import batch_state
 from raigov.audit.canonical import format_time
 from raigov.audit.epoch_cache import EpochCache
-from raigov.audit.service import record, record_with
+from raigov.audit.service import APPENDED_SEQ, record, record_with
 from raigov.clock import agency_today
 from raigov.db.base import utcnow
 from raigov.errors import Conflict, FieldError, ValidationFailed
@@ -392,17 +392,21 @@ def _insert(session: Session, values: list[dict]) -> list[int]:
 _ONE = None
 
 
-def _one_statement():
+def _one_statement(batch_seq=None):
     """The key and the row of one decision in one statement (PostgreSQL), returning the id: built once, with a
-    bound parameter per column (``k_<column>`` for the key, ``v_<column>`` for the row), so it is compiled once."""
+    bound parameter per column (``k_<column>`` for the key, ``v_<column>`` for the row), so it is compiled once.
+    `batch_seq`: an SQL expression for that column instead of its parameter (``_record_small``'s)."""
     global _ONE
-    if _ONE is None:
+    if _ONE is None or batch_seq is not None:
         cols = Decision.__table__.c
         k = (insert(DecisionKey).values({c: bindparam(f"k_{c}", type_=DecisionKey.__table__.c[c].type) for c in KEY_COLUMNS})
              .returning(DecisionKey.id).cte("k"))
-        _ONE = (insert(Decision).from_select(["id", *COLUMNS], select(k.c.id, *[bindparam(f"v_{c}", type_=cols[c].type)
-                                                                                for c in COLUMNS]))
-                .returning(Decision.id))
+        one = (insert(Decision).from_select(["id", *COLUMNS], select(k.c.id, *[
+            batch_seq if c == "batch_seq" and batch_seq is not None else bindparam(f"v_{c}", type_=cols[c].type)
+            for c in COLUMNS])).returning(Decision.id))
+        if batch_seq is not None:
+            return one
+        _ONE = one
     return _ONE
 
 
@@ -416,31 +420,30 @@ _ONE_PG: str | None = None
 
 def _record_small(session: Session, actor: Actor, state: dict, details: dict, values: list[dict],
                   count_groups: list, commit: bool) -> tuple[int, list[int]]:
-    """PostgreSQL, a few decisions: the batch's audit event, each decision's key and row (``_one_statement``) and
-    the counts sent in one round trip (audit.service.record_with), so that the trail's append lock, which every
-    recording request waits for, is held for two round trips (the lock with the last event, these statements)
-    and the commit, not for one round trip per statement; `commit`: the COMMIT in the second (the caller's
+    """PostgreSQL, a few decisions: the batch's audit event, each decision's key and row (``_one_statement``, its
+    batch_seq the new event's, ``audit.service.APPENDED_SEQ``) and the counts in one round trip
+    (audit.service.record_with), so that the trail's append lock, which every recording request waits for, is
+    held only while the server runs them, not across round trips; `commit`: the COMMIT in it too (the caller's
     transaction ends next). (batch_seq, the decisions' ids)."""
     import psycopg.types.json
 
     global _ONE_PG
     if _ONE_PG is None:
-        _ONE_PG = str(_one_statement().compile(dialect=session.get_bind().dialect))
+        _ONE_PG = str(_one_statement(literal_column(APPENDED_SEQ)).compile(dialect=session.get_bind().dialect))
     adds = counts.pg_statement(count_groups)
     jsonb = psycopg.types.json.Jsonb
-
-    def then(ev) -> list:
-        out = []
-        for v in values:
-            p = _one_params({**v, "batch_seq": ev.seq})
-            for c in JSON_COLUMNS:  # what SQLAlchemy's JSONB does (None is JSON null there too)
-                p[f"v_{c}"] = jsonb(p[f"v_{c}"])
-            p["v_human_action"] = str(p["v_human_action"])
-            out.append((_ONE_PG, p))
-        return [*out, *([adds] if adds else [])]
-
-    ev, rows = record_with(session, actor, RECORD_ACTION, "decision_batch", state["merkle_root"], state, details, then,
-                           commit=commit)
+    statements = []
+    for v in values:
+        p = _one_params({**v, "batch_seq": None})
+        del p["v_batch_seq"]
+        for c in JSON_COLUMNS:  # what SQLAlchemy's JSONB does (None is JSON null there too)
+            p[f"v_{c}"] = jsonb(p[f"v_{c}"])
+        p["v_human_action"] = str(p["v_human_action"])
+        statements.append((_ONE_PG, p))
+    if adds:
+        statements.append(adds)
+    ev, rows = record_with(session, actor, RECORD_ACTION, "decision_batch", state["merkle_root"], state, details,
+                           statements, commit=commit)
     return ev.seq, [r[0][0] for r in rows[:len(values)]]
 
 
