@@ -69,14 +69,13 @@ def format_time(t: datetime) -> str:
 # an event's bytes: HEAD with the values that do not depend on the trail, then TAIL with those that do (the previous
 # event's hash and the sequence number) and the time; the audit trail's one-round-trip append on PostgreSQL builds TAIL
 # in SQL after HEAD built here (audit.service.record_with), so the two are kept side by side
-# UP031 is wrong here: one template with literal JSON braces is the canonical layout; an f-string would double each brace
 EVENT_HEAD = '{"action":%s,"actor":%s,"details":%s,"object_id":%s,"object_type":%s,"prev_hash":"'
 EVENT_TAIL = '%s","seq":%d,"state_digest":"%s","time":"%s"}'
 
 
 def event_head(*, action: str, actor: str, details: str, object_id: str, object_type: str) -> str:
     """The start of an event's bytes, up to the previous event's hash (as text)."""
-    return EVENT_HEAD % (encode_str(action), encode_str(actor), details, encode_str(object_id),  # noqa: UP031
+    return EVENT_HEAD % (encode_str(action), encode_str(actor), details, encode_str(object_id),
                          encode_str(object_type))
 
 
@@ -94,7 +93,7 @@ def event_bytes(
 ) -> bytes:
     """`details` is the stored canonical JSON text; the other values are as stored."""
     return (event_head(action=action, actor=actor, details=details, object_id=object_id, object_type=object_type)
-            + EVENT_TAIL % (prev_hash, seq, state_digest, time)).encode()  # noqa: UP031
+            + EVENT_TAIL % (prev_hash, seq, state_digest, time)).encode()
 
 
 def event_hash(data: bytes) -> str:

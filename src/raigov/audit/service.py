@@ -6,7 +6,7 @@ commits or rolls back with the change it describes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from hashlib import sha256
@@ -21,8 +21,8 @@ from raigov.audit.canonical import (
     canonical_json,
     encode_str,
     event_bytes,
-    event_head,
     event_hash,
+    event_head,
     format_time,
     head_message,
     state_digest,
