@@ -210,7 +210,8 @@ def _next_event(session: Session, actor: Actor | str, action: str, object_type: 
     return ev
 
 
-_EPOCH_SQL = text(f"SELECT seq, event_hash FROM audit_events WHERE {EPOCH_PREDICATE} ORDER BY seq DESC LIMIT 1")
+_EPOCH_PG = f"SELECT seq, event_hash FROM audit_events WHERE {EPOCH_PREDICATE} ORDER BY seq DESC LIMIT 1"
+_EPOCH_SQL = text(_EPOCH_PG)
 
 
 def epoch(session: Session) -> tuple[int, str] | None:
@@ -232,7 +233,15 @@ def epoch(session: Session) -> tuple[int, str] | None:
         return None
     memo = session.info.get(_EPOCH)
     if memo is None:
-        row = session.execute(_EPOCH_SQL).first()
+        if session.get_bind().dialect.name == "postgresql":
+            # through a pipeline: when the epoch is a transaction's first statement (an API request's), psycopg sends
+            # its BEGIN with it, one round trip instead of two
+            if session.autoflush:  # as session.execute would: pending objects are written first
+                session.flush()
+            found = pipeline(session, [(_EPOCH_PG, None)])[0]
+            row = found[0] if found else None
+        else:
+            row = session.execute(_EPOCH_SQL).first()
         memo = session.info[_EPOCH] = (row[0], row[1]) if row else (0, GENESIS_HASH)
     return memo
 
