@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         "How often the public pages' fast path checks (os.stat) the build files a page kept in memory was made from "
         "(0: on every request). The kept bytes are the verified ones either way; a file changed on disk is refused "
         "and a new build served at most this much later (docs/disclosure.md)"))
+    keepalive_max_requests: int = Field(default=100, ge=0, le=1_000_000, description=(
+        "Requests a client's keep-alive connection may carry before the server closes it (`Connection: close` on "
+        "the last response; the client opens another): under `raigov serve --workers N` a reopened connection goes "
+        "to the less busy worker mostly, so a few long-lived connections do not pile up on one process "
+        "(web/middleware.py KeepAliveLimit). 0: never"))
     upload_retention_hours: int = Field(default=24, ge=1, le=24 * 30, description=(
         "`raigov jobs run` deletes inventory uploads (DATA_DIR/uploads) older than this that were never imported"))
 
