@@ -14,6 +14,7 @@ from hashlib import sha256
 from sqlalchemy import Engine, event, func, or_, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
 from raigov.audit import actions, merkle
 from raigov.audit.canonical import (
@@ -68,6 +69,12 @@ def _refuse_after_commit(conn, cursor, statement, parameters, context, executema
 @event.listens_for(Engine, "rollback")
 def _transaction_ended(conn) -> None:
     conn.info.pop(_COMMITTED, None)
+
+
+@event.listens_for(Pool, "checkin")
+def _given_back(dbapi_conn, record) -> None:  # a connection given back by any other way (invalidated, say)
+    if record is not None:
+        record.info.pop(_COMMITTED, None)
 
 
 def record(
