@@ -4,7 +4,6 @@ N; 0 never closes; a request whose client a proxy rewrote (port 0) is never coun
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import threading
 import time
@@ -68,6 +67,7 @@ def test_a_client_rewritten_by_a_proxy_is_not_counted():
         await _hello(scope, receive, spy)
 
     limited = KeepAliveLimit(app, 2)
-    for _ in range(4):
-        asyncio.run(limited({"type": "http", "client": ("10.0.0.9", 0), "server": ("127.0.0.1", 8000)}, None, None))
+    for _ in range(4):  # nothing in it waits: run to the end without an event loop (a test before may hold one)
+        with pytest.raises(StopIteration):
+            limited({"type": "http", "client": ("10.0.0.9", 0), "server": ("127.0.0.1", 8000)}, None, None).send(None)
     assert seen == [b"keep-alive"] * 4 and limited._served == {}
