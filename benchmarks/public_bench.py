@@ -99,17 +99,20 @@ def start_server(db_url: str, data_dir: Path, port: int, workers: int, http: str
     raise RuntimeError("uvicorn did not become ready in 60 s")
 
 
-async def get_raw(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, url: str) -> int:
-    """One keep-alive HTTP/1.1 GET on an open connection; the status (the body is read and dropped)."""
+async def get_raw(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, url: str) -> tuple[int, bool]:
+    """One keep-alive HTTP/1.1 GET on an open connection; the status (the body is read and dropped) and whether the
+    server closes the connection after it (``Connection: close``: the server's keep-alive limit,
+    RAIGOV_KEEPALIVE_MAX_REQUESTS)."""
     writer.write(f"GET {url} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n".encode())
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.split(b"\r\n")
     status = int(lines[0].split()[1])
-    length = next((int(v) for k, _, v in (ln.partition(b":") for ln in lines[1:]) if k.lower() == b"content-length"), None)
+    fields = [(k.strip().lower(), v.strip().lower()) for k, _, v in (ln.partition(b":") for ln in lines[1:])]
+    length = next((int(v) for k, v in fields if k == b"content-length"), None)
     if length is None:
         raise RuntimeError(f"{url}: no Content-Length")
     await reader.readexactly(length)
-    return status
+    return status, any(k == b"connection" and b"close" in v for k, v in fields)
 
 
 async def load_raw(port: int, urls: list[tuple[str, str]], clients: int, seconds: float) -> tuple[dict, int]:
@@ -127,11 +130,18 @@ async def load_raw(port: int, urls: list[tuple[str, str]], clients: int, seconds
             for _kind, url in urls[:3]:  # warm up
                 await get_raw(reader, writer, url)
             end = time.perf_counter() + seconds
+            setup = 0.0  # a new connection's set-up, charged to the request that waited for it
             while time.perf_counter() < end:
                 kind, url = rnd.choice(urls)
                 t = time.perf_counter()
-                status = await get_raw(reader, writer, url)
-                dt = (time.perf_counter() - t) * 1000
+                status, closed = await get_raw(reader, writer, url)
+                dt = (time.perf_counter() - t) * 1000 + setup
+                setup = 0.0
+                if closed:  # as a browser does: the next request on a new connection
+                    t = time.perf_counter()
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                    setup = (time.perf_counter() - t) * 1000
                 if status != 200:
                     errors += 1
                 lat.setdefault(kind, []).append(dt)
