@@ -70,6 +70,10 @@ class Settings(BaseSettings):
         "How often the public pages' fast path checks (os.stat) the build files a page kept in memory was made from "
         "(0: on every request). The kept bytes are the verified ones either way; a file changed on disk is refused "
         "and a new build served at most this much later (docs/disclosure.md)"))
+    oversight_group_max: int = Field(default=32, ge=1, le=1000, description=(
+        "Single decisions (POST /api/v1/decisions) of the same API token that arrive while one of theirs is being "
+        "written are written together, up to this many, in one transaction and one audit event (group commit, "
+        "oversight/combine.py); each request keeps its own answer. 1: each alone"))
     keepalive_max_requests: int = Field(default=100, ge=0, le=1_000_000, description=(
         "Requests a client's keep-alive connection may carry before the server closes it (`Connection: close` on "
         "the last response; the client opens another): under `raigov serve --workers N` a reopened connection goes "

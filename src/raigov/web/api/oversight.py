@@ -13,9 +13,10 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from raigov.errors import problem_type
+from raigov.errors import AuthenticationFailed, PermissionDenied, ValidationFailed, problem_type
 from raigov.identity.permissions import Actor, require
 from raigov.oversight import service as oversight
+from raigov.oversight.combine import Combiner
 from raigov.oversight.schemas import BatchIn, DecisionIn, OperatorIn, OptOutIn
 from raigov.web.api.v1 import ERRORS, parse_body
 from raigov.web.deps import actor_of_token, api_actor, bearer, bearer_token, may, note_token_use, settings_of, uow
@@ -53,19 +54,20 @@ def _refused(request: Request, result: oversight.LedgerResult, batch: bool) -> J
 
 
 def _record(request: Request, actor: Actor | None, raw: bytes, batch: bool, token: str | None = None) -> JSONResponse:
-    """`actor`: the caller; or None and its API token `token` (the single decision), resolved here in the recording
-    transaction, its use noted after it as ``api_actor`` does."""
-    with uow(request) as s:
-        if actor is None:
-            actor = actor_of_token(s, token)
-            require(actor, "oversight.decision.record")  # 403 before the body is validated, as ``may`` does
-        decisions = oversight.parse_batch(raw) if batch else [oversight.parse_decision(raw)]
-        settings = settings_of(request)
-        key = oversight.load_key(settings.ensure_data_dir())
-        result = oversight.record_decisions(s, actor, key, decisions, batch=batch,
-                                            gate_ttl=settings.oversight_gate_cache_seconds, final=True)
-    if token is not None:
+    """`actor`: the caller; or None and its API token `token` (the single decision), resolved in the recording
+    transaction, its use noted after it as ``api_actor`` does. Single decisions of the same token that arrive while
+    one of theirs is being written are written together (``_combined``)."""
+    if actor is None:
+        result = _COMBINER.submit(token, raw, lambda raws: _combined(request, token, raws),
+                                  max_group=settings_of(request).oversight_group_max)
         note_token_use(request, token)
+    else:
+        with uow(request) as s:
+            decisions = oversight.parse_batch(raw) if batch else [oversight.parse_decision(raw)]
+            settings = settings_of(request)
+            key = oversight.load_key(settings.ensure_data_dir())
+            result = oversight.record_decisions(s, actor, key, decisions, batch=batch,
+                                                gate_ttl=settings.oversight_gate_cache_seconds, final=True)
     if result.refusals:
         return _refused(request, result, batch)
     status = 201 if result.created else 200
@@ -74,6 +76,71 @@ def _record(request: Request, actor: Actor | None, raw: bytes, batch: bool, toke
     return JSONResponse({"created": result.created, "existing": len(result.rows) - result.created,
                          "batch_seq": result.batch_seq, "merkle_root": result.merkle_root, "decisions": result.rows},
                         status_code=status)
+
+
+_COMBINER = Combiner()
+
+
+class _Alone(Exception):
+    """A group in which something would not be answered as it would alone: each of its decisions is written alone."""
+
+
+def _alone(request: Request, token: str, raw: bytes) -> oversight.LedgerResult:
+    """One decision in a transaction of its own: the token resolved (401 and 403 before the body is validated, as
+    ``ActorDep`` and ``may`` give), the body validated, the decision recorded or refused."""
+    with uow(request) as s:
+        actor = actor_of_token(s, token)
+        require(actor, "oversight.decision.record")
+        decisions = [oversight.parse_decision(raw)]
+        settings = settings_of(request)
+        key = oversight.load_key(settings.ensure_data_dir())
+        return oversight.record_decisions(s, actor, key, decisions, batch=False,
+                                          gate_ttl=settings.oversight_gate_cache_seconds, final=True)
+
+
+def _outcome(fn, *args):
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - the request it belongs to raises it (its error handler answers)
+        return exc
+
+
+def _combined(request: Request, token: str, raws: list[bytes]) -> list:
+    """The outcomes of single decisions sent with one token at the same time (oversight/combine.py): written as one
+    batch (one transaction, one audit event, one round trip of writes) when every one of them is answered as it
+    would be alone (recorded, or stored before with the same body); otherwise each alone. A body that does not
+    validate is that request's own error either way."""
+    if len(raws) == 1:
+        return [_outcome(_alone, request, token, raw) for raw in raws]
+    outcomes: list = [None] * len(raws)
+    try:
+        with uow(request) as s:
+            actor = actor_of_token(s, token)
+            require(actor, "oversight.decision.record")
+            parsed = []
+            for i, raw in enumerate(raws):
+                try:
+                    parsed.append((i, oversight.parse_decision(raw)))
+                except ValidationFailed as exc:
+                    outcomes[i] = exc
+            if parsed:
+                settings = settings_of(request)
+                key = oversight.load_key(settings.ensure_data_dir())
+                together = oversight.record_decisions(s, actor, key, [d for _, d in parsed], batch=True,
+                                                      gate_ttl=settings.oversight_gate_cache_seconds, final=True)
+                if together.refusals:
+                    raise _Alone  # the refused attempts are rolled back; each decision is written alone below
+                for (i, _), row in zip(parsed, together.rows, strict=True):
+                    created = row["status"] == "created"
+                    outcomes[i] = oversight.LedgerResult(rows=[{**row, "index": 0}],
+                                                         batch_seq=together.batch_seq if created else None,
+                                                         merkle_root=together.merkle_root if created else None)
+    except (AuthenticationFailed, PermissionDenied):
+        raise  # the same token: every request of the group gets the same answer
+    except Exception:  # noqa: BLE001 - a 409, a refusal, a row an error names, a busy database: each alone
+        return [outcomes[i] if isinstance(outcomes[i], ValidationFailed) else _outcome(_alone, request, token, raw)
+                for i, raw in enumerate(raws)]
+    return outcomes
 
 
 @router.post("/decisions", tags=["oversight"], responses=ERRORS, dependencies=[Depends(bearer)],
