@@ -21,6 +21,7 @@ from starlette.requests import Request
 from raigov.audit import service as audit
 from raigov.audit.models import AuditEvent
 from raigov.errors import AuthenticationFailed, Conflict, ValidationFailed
+from raigov.oversight import service as oversight
 from raigov.oversight.combine import Combiner
 from raigov.oversight.models import Decision, Refusal
 from raigov.web.api import oversight as api
@@ -171,3 +172,16 @@ def test_concurrent_single_decisions_all_land(db, client, settings, people, use_
         assert s.scalar(select(func.count()).select_from(Decision)) == 40
         assert audit.verify(s, people["caio"]).ok
     assert _events(db) < 40  # groups formed (12 or 13 events when written): one event a group
+
+
+def test_record_group_raises_write_alone_on_a_refusal(db, people, use_cases, key):
+    """The service alone: a refusal in a group raises WriteAlone; rolled back, nothing of the group stays."""
+    low = use_cases["low"]
+    with pytest.raises(oversight.WriteAlone), db.transaction() as s:
+        oversight.record_group(s, people["cbp-sys"], key, [_raw(decision(low, 1)),
+                                                          _raw(decision(low, 2, human_action="none", reviewer=None))])
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Decision)) == 0
+        assert s.scalar(select(func.count()).select_from(Refusal)) == 0
+        out = oversight.record_group(s, people["cbp-sys"], key, [_raw(decision(low, 1)), b"[]"])
+    assert out[0].rows[0]["status"] == "created" and isinstance(out[1], ValidationFailed)

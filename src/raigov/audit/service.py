@@ -6,13 +6,12 @@ commits or rolls back with the change it describes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from hashlib import sha256
 
 from sqlalchemy import Engine, event, func, or_, select, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
@@ -31,6 +30,7 @@ from raigov.audit.canonical import (
 from raigov.audit.models import EPOCH_PREDICATE, AuditEvent, AuditTreeHead
 from raigov.audit.signing import load_signing_key, public_key_hex, verify_signature
 from raigov.db.base import utcnow
+from raigov.db.engine import Statement, pipeline
 from raigov.errors import NotFound, ValidationFailed
 from raigov.identity.permissions import Actor, require
 
@@ -96,8 +96,6 @@ def record(
     return ev
 
 
-Statement = tuple[str, Mapping[str, object]]
-
 
 def record_with(
     session: Session,
@@ -133,10 +131,7 @@ def record_with(
     raises RuntimeError rather than run outside the transaction."""
     if commit and session.in_nested_transaction():
         raise RuntimeError("record_with(commit=True) inside a savepoint")
-    actions.check(action)
-    known = actions.ACTIONS.get(action)
-    if known is None or not known.ledger:
-        session.info[_CHANGED] = True
+    _note_action(session, action)
     label = actor.label if isinstance(actor, Actor) else str(actor)
     digest, det, oid = state_digest(state), canonical_json(details or {}), str(object_id)
     head = event_head(action=action, actor=label, details=det, object_id=oid, object_type=object_type)
@@ -156,35 +151,19 @@ def record_with(
     return ev, rows[2:2 + len(statements)]
 
 
-def pipeline(session: Session, statements: Sequence[Statement]) -> list[list[tuple]]:
-    """Statements (SQL text in psycopg's ``%(name)s`` style, with parameters) sent in one round trip in the
-    session's transaction (psycopg's pipeline mode; PostgreSQL only), each still run with its own snapshot, in
-    order. The rows each returned. A database error is raised as SQLAlchemy's (``is_busy`` and the error
-    handlers read it as they read any other), after which the transaction can only roll back."""
-    import psycopg
-
-    conn = session.connection().connection.driver_connection
-    cursors = []
-    try:
-        with conn.pipeline():
-            for sql, params in statements:
-                cursors.append(conn.execute(sql, params))
-        return [cur.fetchall() if cur.description is not None else [] for cur in cursors]
-    except psycopg.Error as exc:  # the driver's own error: these cursors are not SQLAlchemy's
-        raise DBAPIError.instance(f"(a pipeline of {len(statements)} statements)", None, exc, psycopg.Error) from None
-    finally:
-        for cur in cursors:
-            cur.close()
+def _note_action(session: Session, action: str) -> None:
+    """`action` must be in the catalogue; one that may change state marks the transaction (``epoch``)."""
+    actions.check(action)
+    known = actions.ACTIONS.get(action)
+    if known is None or not known.ledger:
+        session.info[_CHANGED] = True
 
 
 def _next_event(session: Session, actor: Actor | str, action: str, object_type: str, object_id: str | int,
                 state: object, details: dict | None) -> AuditEvent:
     """The next event of the trail (not yet written): the append lock taken, the last event read (or known
     from an earlier append of this transaction), the hash chained."""
-    actions.check(action)
-    known = actions.ACTIONS.get(action)
-    if known is None or not known.ledger:
-        session.info[_CHANGED] = True
+    _note_action(session, action)
     last = session.info.get(_LAST)
     if last is None:
         if session.get_bind().dialect.name == "postgresql":

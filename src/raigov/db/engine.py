@@ -11,12 +11,12 @@ that runs out raises an OperationalError that `is_busy` recognises; the web answ
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from raigov.config import get_settings
@@ -108,6 +108,30 @@ def _lock_ms(seconds: float) -> int:
 SQLITE_BUSY_MS = 30000  # how long a transaction waits for SQLite's write lock unless told otherwise
 READ_OPTION = "raigov_read"  # execution option: a read transaction (SQLite: BEGIN DEFERRED)
 LOCK_WAIT_OPTION = "raigov_lock_wait"  # execution option: seconds to wait for a lock
+
+
+Statement = tuple[str, Mapping[str, object] | None]  # SQL text in psycopg's %(name)s style, and its parameters
+
+
+def pipeline(session: Session, statements: Sequence[Statement]) -> list[list[tuple]]:
+    """Statements sent in one round trip in the session's transaction (psycopg's pipeline mode; PostgreSQL only),
+    each still run with its own snapshot, in order; a transaction not yet begun sends its BEGIN with them. The rows
+    each returned. A database error is raised as SQLAlchemy's (``is_busy`` and the error handlers read it as they
+    read any other), after which the transaction can only roll back."""
+    import psycopg
+
+    conn = session.connection().connection.driver_connection
+    cursors = []
+    try:
+        with conn.pipeline():
+            for sql, params in statements:
+                cursors.append(conn.execute(sql, params))
+        return [cur.fetchall() if cur.description is not None else [] for cur in cursors]
+    except psycopg.Error as exc:  # the driver's own error: these cursors are not SQLAlchemy's
+        raise DBAPIError.instance(f"(a pipeline of {len(statements)} statements)", None, exc, psycopg.Error) from None
+    finally:
+        for cur in cursors:
+            cur.close()
 
 
 def is_busy(exc: BaseException) -> bool:

@@ -17,9 +17,10 @@ from raigov.audit import merkle
 from raigov.audit.batch import batch_state
 from raigov.audit.canonical import format_time
 from raigov.audit.epoch_cache import EpochCache
-from raigov.audit.service import APPENDED_SEQ, pipeline, record, record_with
+from raigov.audit.service import APPENDED_SEQ, record, record_with
 from raigov.clock import agency_today
 from raigov.db.base import utcnow
+from raigov.db.engine import pipeline
 from raigov.errors import Conflict, FieldError, ValidationFailed
 from raigov.identity.models import OrgUnit
 from raigov.identity.permissions import Actor, require
@@ -28,7 +29,7 @@ from raigov.inventory.models import UseCase
 from raigov.oversight import counts, facts, remedy_counts
 from raigov.oversight.models import PROOF_CHUNK, BatchChunk, DailyCount, Decision, DecisionKey, OperatorCount, Refusal
 from raigov.oversight.remedy_models import RemedyCount
-from raigov.oversight.schemas import DecisionIn
+from raigov.oversight.schemas import DecisionIn, parse_decision
 from raigov.oversight.subjects import pseudonym
 from raigov.oversight.vocab import HumanAction, Outcome, kinds
 
@@ -354,6 +355,40 @@ def record_decisions(session: Session, actor: Actor, key: bytes, decisions: list
             result.rows.append({"index": i, "id": ids[i], "decision_id": r["decision_id"], "use_case": r["_bid"],
                                 "status": "created"})
     return result
+
+
+class WriteAlone(Exception):
+    """A group of single decisions (``record_group``) in which one would not be answered as it would alone."""
+
+
+def record_group(session: Session, actor: Actor, key: bytes, raws: list[bytes], *, gate_ttl: float = 0,
+                 final: bool = False) -> list[LedgerResult | ValidationFailed]:
+    """Single decisions sent by one caller at the same moment (their bodies, as received), recorded as one batch
+    (``record_decisions``: one audit event, one round trip of writes): one outcome per body, each what it would
+    have been alone: a result of one row (``created`` with the group's batch_seq, or ``existing`` without one, as
+    a decision stored before is answered alone) or the body's own ValidationFailed. Raises WriteAlone when a rule
+    refuses any of them (the group's refused attempts are then written in `session`, and no decision: the caller
+    rolls back, and alone each refused attempt is recorded with its own answer); a Conflict or any other error is
+    raised as ``record_decisions`` raises it. On either the caller rolls back and records each decision alone
+    (web/api/oversight.py, oversight/combine.py)."""
+    outcomes: list = [None] * len(raws)
+    parsed = []
+    for i, raw in enumerate(raws):
+        try:
+            parsed.append((i, parse_decision(raw)))
+        except ValidationFailed as exc:
+            outcomes[i] = exc
+    if not parsed:
+        return outcomes
+    together = record_decisions(session, actor, key, [d for _, d in parsed], batch=True, gate_ttl=gate_ttl,
+                                final=final)
+    if together.refusals:
+        raise WriteAlone(f"{len(together.refusals)} of {len(parsed)} decisions refused")
+    for (i, _), row in zip(parsed, together.rows, strict=True):
+        created = row["status"] == "created"
+        outcomes[i] = LedgerResult(rows=[{**row, "index": 0}], batch_seq=together.batch_seq if created else None,
+                                   merkle_root=together.merkle_root if created else None)
+    return outcomes
 
 
 COLUMNS = ("use_case_id", "system", "decision_id", "ai_version", "kind", "subject", "ai_output", "reviewer",

@@ -2,7 +2,7 @@
 the operator roster and opt-outs (people.py). Callers write ``from raigov.oversight import service as oversight``."""
 
 from raigov.oversight.appeals import decide_appeal, file_appeal, get_appeal, list_appeals
-from raigov.oversight.ledger import LedgerResult, item_of, record_decisions
+from raigov.oversight.ledger import LedgerResult, WriteAlone, item_of, record_decisions, record_group
 from raigov.oversight.notices import get_notice, set_notice
 from raigov.oversight.people import (
     check_opt_out,
@@ -29,6 +29,7 @@ __all__ = [
     "MAX_BATCH",
     "DecisionIn",
     "LedgerResult",
+    "WriteAlone",
     "check_opt_out",
     "decide_appeal",
     "decision_out",
@@ -51,6 +52,7 @@ __all__ = [
     "prove",
     "pseudonym",
     "record_decisions",
+    "record_group",
     "record_operator",
     "record_opt_out",
     "remove_operator",

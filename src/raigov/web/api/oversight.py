@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from raigov.errors import AuthenticationFailed, PermissionDenied, ValidationFailed, problem_type
+from raigov.errors import AuthenticationFailed, PermissionDenied, problem_type
 from raigov.identity.permissions import Actor, require
 from raigov.oversight import service as oversight
 from raigov.oversight.combine import Combiner
@@ -81,10 +81,6 @@ def _record(request: Request, actor: Actor | None, raw: bytes, batch: bool, toke
 _COMBINER = Combiner()
 
 
-class _Alone(Exception):
-    """A group in which something would not be answered as it would alone: each of its decisions is written alone."""
-
-
 def _alone(request: Request, token: str, raw: bytes) -> oversight.LedgerResult:
     """One decision in a transaction of its own: the token resolved (401 and 403 before the body is validated, as
     ``ActorDep`` and ``may`` give), the body validated, the decision recorded or refused."""
@@ -106,41 +102,22 @@ def _outcome(fn, *args):
 
 
 def _combined(request: Request, token: str, raws: list[bytes]) -> list:
-    """The outcomes of single decisions sent with one token at the same time (oversight/combine.py): written as one
-    batch (one transaction, one audit event, one round trip of writes) when every one of them is answered as it
-    would be alone (recorded, or stored before with the same body); otherwise each alone. A body that does not
-    validate is that request's own error either way."""
+    """The outcomes of single decisions sent with one token at the same time (oversight/combine.py): recorded as one
+    batch when each is answered as it would be alone (``oversight.record_group``), otherwise each alone. A bad token
+    is every request's answer."""
     if len(raws) == 1:
-        return [_outcome(_alone, request, token, raw) for raw in raws]
-    outcomes: list = [None] * len(raws)
+        return [_outcome(_alone, request, token, raws[0])]
     try:
         with uow(request) as s:
             actor = actor_of_token(s, token)
             require(actor, "oversight.decision.record")
-            parsed = []
-            for i, raw in enumerate(raws):
-                try:
-                    parsed.append((i, oversight.parse_decision(raw)))
-                except ValidationFailed as exc:
-                    outcomes[i] = exc
-            if parsed:
-                settings = settings_of(request)
-                key = oversight.load_key(settings.ensure_data_dir())
-                together = oversight.record_decisions(s, actor, key, [d for _, d in parsed], batch=True,
-                                                      gate_ttl=settings.oversight_gate_cache_seconds, final=True)
-                if together.refusals:
-                    raise _Alone  # the refused attempts are rolled back; each decision is written alone below
-                for (i, _), row in zip(parsed, together.rows, strict=True):
-                    created = row["status"] == "created"
-                    outcomes[i] = oversight.LedgerResult(rows=[{**row, "index": 0}],
-                                                         batch_seq=together.batch_seq if created else None,
-                                                         merkle_root=together.merkle_root if created else None)
+            settings = settings_of(request)
+            return oversight.record_group(s, actor, oversight.load_key(settings.ensure_data_dir()), raws,
+                                          gate_ttl=settings.oversight_gate_cache_seconds, final=True)
     except (AuthenticationFailed, PermissionDenied):
         raise  # the same token: every request of the group gets the same answer
-    except Exception:  # noqa: BLE001 - a 409, a refusal, a row an error names, a busy database: each alone
-        return [outcomes[i] if isinstance(outcomes[i], ValidationFailed) else _outcome(_alone, request, token, raw)
-                for i, raw in enumerate(raws)]
-    return outcomes
+    except Exception:  # noqa: BLE001 - a refusal, a 409, a row an error names, a busy database: each alone
+        return [_outcome(_alone, request, token, raw) for raw in raws]
 
 
 @router.post("/decisions", tags=["oversight"], responses=ERRORS, dependencies=[Depends(bearer)],
