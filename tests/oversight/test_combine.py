@@ -9,6 +9,7 @@ attempt recorded, 201); a bad token is 401 for the whole group; concurrent reque
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -31,21 +32,49 @@ from tests.oversight.conftest import decision
 # ---------------------------------------------------------------- the combiner alone
 
 
+def _gather(c: Combiner, calls):
+    """Run `calls` (key, payload, work) concurrently on one event loop; each call's outcome or its exception."""
+    async def main():
+        return await asyncio.gather(*(c.submit(k, p, w) for k, p, w in calls), return_exceptions=True)
+    return asyncio.run(main())
+
+
 def test_each_call_gets_its_own_outcome_and_groups_form_under_load():
-    c, groups, lock = Combiner(max_group=8), [], threading.Lock()
+    c, groups = Combiner(max_group=8), []
 
     def work(payloads):
-        with lock:
-            groups.append(list(payloads))
-        time.sleep(0.02)  # a write in progress: the calls that arrive meanwhile queue
+        groups.append(list(payloads))
+        time.sleep(0.02)  # a write in progress (in a thread): the calls that arrive meanwhile queue
         return [p * 2 for p in payloads]
 
-    with ThreadPoolExecutor(24) as pool:
-        got = list(pool.map(lambda n: c.submit("k", n, work), range(60)))
+    async def main():
+        async def call(n):
+            await asyncio.sleep(n * 0.001)  # arriving over 60 ms, while groups are written
+            return await c.submit("k", n, work)
+        return await asyncio.gather(*(call(n) for n in range(60)))
+
+    got = asyncio.run(main())
     assert got == [n * 2 for n in range(60)]
     assert sorted(p for g in groups for p in g) == list(range(60))  # each payload written once
-    assert max(len(g) for g in groups) > 1 and max(len(g) for g in groups) <= 8
-    assert c._queued == {} and c._busy == set()  # idle again
+    assert 1 < max(len(g) for g in groups) <= 8 and len(groups) < 60
+    assert c.idle()
+
+
+def test_calls_in_the_same_turn_of_the_loop_are_one_group_and_a_lone_call_is_written_at_once():
+    c, groups, threads = Combiner(max_group=5), [], set()
+
+    def work(payloads):
+        groups.append(list(payloads))
+        threads.add(threading.get_ident())
+        return payloads
+
+    assert _gather(c, [("k", n, work) for n in range(12)]) == list(range(12))
+    assert groups == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11]]  # in order, at most max_group a group
+    assert threading.get_ident() not in threads  # written off the event loop
+    groups.clear()
+    t0 = time.perf_counter()
+    assert asyncio.run(c.submit("k", "alone", work)) == "alone"
+    assert groups == [["alone"]] and time.perf_counter() - t0 < 1
 
 
 def test_a_failure_reaches_only_its_calls():
@@ -54,15 +83,9 @@ def test_a_failure_reaches_only_its_calls():
     def work(payloads):
         return [ValueError(p) if p % 3 == 0 else p for p in payloads]
 
-    def call(n):
-        try:
-            return c.submit("k", n, work)
-        except ValueError as exc:
-            return f"error {exc}"
-
-    with ThreadPoolExecutor(8) as pool:
-        got = list(pool.map(call, range(30)))
-    assert got == [f"error {n}" if n % 3 == 0 else n for n in range(30)]
+    got = _gather(c, [("k", n, work) for n in range(30)])
+    assert [f"error {g}" if isinstance(g, ValueError) else g for g in got] == [
+        f"error {n}" if n % 3 == 0 else n for n in range(30)]
 
 
 def test_work_that_raises_fails_its_whole_group_and_the_next_group_still_runs():
@@ -71,10 +94,16 @@ def test_work_that_raises_fails_its_whole_group_and_the_next_group_still_runs():
     def broken(payloads):
         raise RuntimeError("down")
 
-    with pytest.raises(RuntimeError, match="down"):
-        c.submit("k", 1, broken)
-    assert c.submit("k", 2, lambda ps: [p + 1 for p in ps]) == 3  # the key is not left busy
-    assert c._busy == set()
+    got = _gather(c, [("k", n, broken) for n in range(3)])
+    assert all(isinstance(g, RuntimeError) and str(g) == "down" for g in got)
+    assert asyncio.run(c.submit("k", 2, lambda ps: [p + 1 for p in ps])) == 3  # the key is not left busy
+    assert c.idle()
+
+
+def test_wrong_number_of_outcomes_is_an_error_for_the_group():
+    c = Combiner()
+    got = _gather(c, [("k", n, lambda ps: ps[:1]) for n in range(3)])
+    assert all(isinstance(g, RuntimeError) for g in got) and c.idle()
 
 
 def test_keys_do_not_mix():
@@ -85,9 +114,28 @@ def test_keys_do_not_mix():
         time.sleep(0.01)
         return payloads
 
-    with ThreadPoolExecutor(12) as pool:
-        list(pool.map(lambda n: c.submit(n % 2, (n % 2, n), work), range(40)))
-    assert all(len(keys) == 1 for keys in seen)
+    got = _gather(c, [(n % 2, (n % 2, n), work) for n in range(40)])
+    assert got == [(n % 2, n) for n in range(40)]
+    assert all(len(keys) == 1 for keys in seen) and len(seen) >= 2
+
+
+def test_a_cancelled_call_does_not_stop_its_group():
+    c, written = Combiner(), []
+
+    def work(payloads):
+        time.sleep(0.05)
+        written.extend(payloads)
+        return payloads
+
+    async def main():
+        first = asyncio.ensure_future(c.submit("k", 1, work))
+        second = asyncio.ensure_future(c.submit("k", 2, work))
+        await asyncio.sleep(0.01)
+        first.cancel()  # its client went away while the group was being written
+        return await second
+
+    assert asyncio.run(main()) == 2
+    assert written == [1, 2] and c.idle()
 
 
 # ---------------------------------------------------------------- over the API, both databases

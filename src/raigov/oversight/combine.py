@@ -2,10 +2,15 @@
 
 Every recorded decision appends to the audit trail, whose append lock serialises the writers, so under load
 single decisions queue for it one transaction each. A :class:`Combiner` lets requests of the same caller that
-arrive while one of theirs is being written wait for it, and then writes them together: the first request to
-find the caller idle leads, writes what has queued by then (its own included) in one transaction, hands each
-waiting request its own outcome, and passes the lead to the next request queued meanwhile. A request that finds
-nothing in progress is written at once, alone: combining adds no wait at low load.
+arrive while one of theirs is being written wait for it, and then writes them together: while a key has writes in
+progress, one task of the event loop (the key's driver) takes what has queued (at most ``max_group``), writes it
+in one call of ``work`` off the loop (``run``: the thread pool), hands each waiting request its own outcome, and
+goes on while anything is queued; then the key is idle again. A request that finds its key idle starts a driver,
+which writes it at the event loop's next turn, with whatever arrived in that same turn: combining adds no wait at
+low load.
+
+The waiting is done on the event loop (an :class:`asyncio.Future` per request), not in threads: a group costs one
+hop to the thread pool, whatever its size, and a waiting request holds no thread. State is per event loop.
 
 ``work`` receives the payloads of one group and returns one outcome per payload, in order: a value, or an
 exception, which that request raises. The rules of a group (what may be written together, what to do when a
@@ -15,21 +20,14 @@ not be answered as it would alone, each member alone).
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Hashable, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any
 
 __all__ = ["Combiner"]
 
-
-class _Waiting:
-    __slots__ = ("done", "lead", "outcome", "payload")
-
-    def __init__(self, payload: Any):
-        self.payload = payload
-        self.done = threading.Event()
-        self.lead = False
-        self.outcome: Any = None
+Work = Callable[[Sequence[Any]], Sequence[Any]]
+Runner = Callable[..., Awaitable[Any]]
 
 
 class Combiner:
@@ -38,53 +36,53 @@ class Combiner:
 
     def __init__(self, max_group: int = 32):
         self.max_group = max_group
-        self._lock = threading.Lock()
-        self._queued: dict[Hashable, list[_Waiting]] = {}
-        self._busy: set[Hashable] = set()
+        self._queued: dict[Hashable, list[tuple[Any, asyncio.Future]]] = {}
+        self._drivers: dict[Hashable, asyncio.Task] = {}
 
-    def submit(self, key: Hashable, payload: Any, work: Callable[[Sequence[Any]], Sequence[Any]],
-               max_group: int | None = None) -> Any:
+    async def submit(self, key: Hashable, payload: Any, work: Work, run: Runner = asyncio.to_thread,
+                     max_group: int | None = None) -> Any:
         """`payload`'s outcome: written alone, or with those of other calls with `key` queued at the same time (at
-        most `max_group` together; default the combiner's)."""
-        me = _Waiting(payload)
-        with self._lock:
-            self._queued.setdefault(key, []).append(me)
-            lead = key not in self._busy
-            if lead:
-                self._busy.add(key)
-        if not lead:
-            me.done.wait()
-            if not me.lead:
-                return _unwrap(me.outcome)
-        with self._lock:  # leading: what has queued so far (this call's own payload among it)
-            queued = self._queued[key]
-            size = max(1, max_group or self.max_group)
-            group, rest = queued[:size], queued[size:]
-            if rest:
-                self._queued[key] = rest
-            else:
-                del self._queued[key]
+        most `max_group` together; default the combiner's), by ``await run(work, payloads)``. A key busy when
+        this call comes is written by the driver already running, with the `work` and `run` of the call that
+        started it."""
+        loop = asyncio.get_running_loop()
+        k = (loop, key)
+        fut = loop.create_future()
+        self._queued.setdefault(k, []).append((payload, fut))
+        if k not in self._drivers:
+            self._drivers[k] = loop.create_task(self._drive(k, work, run, max(1, max_group or self.max_group)))
+        return await fut
+
+    def idle(self) -> bool:
+        """Nothing queued and no write in progress."""
+        return not self._queued and not self._drivers
+
+    async def _drive(self, k: Hashable, work: Work, run: Runner, size: int) -> None:
         try:
-            outcomes = list(work([w.payload for w in group]))
-            if len(outcomes) != len(group):
-                raise RuntimeError(f"{len(outcomes)} outcomes for a group of {len(group)}")
-        except BaseException as exc:  # noqa: BLE001 - every member gets it; this call raises it below
-            outcomes = [exc] * len(group)
-        for w, outcome in zip(group, outcomes, strict=True):
-            w.outcome = outcome
-            if w is not me:
-                w.done.set()
-        with self._lock:  # the lead passes to the next call queued meanwhile, or the key is idle again
-            waiting = self._queued.get(key)
-            if waiting:
-                waiting[0].lead = True
-                waiting[0].done.set()
-            else:
-                self._busy.discard(key)
-        return _unwrap(me.outcome)
-
-
-def _unwrap(outcome: Any) -> Any:
-    if isinstance(outcome, BaseException):
-        raise outcome
-    return outcome
+            while queued := self._queued.get(k):
+                group, rest = queued[:size], queued[size:]
+                if rest:
+                    self._queued[k] = rest
+                else:
+                    del self._queued[k]
+                try:
+                    outcomes = list(await run(work, [p for p, _ in group]))
+                    if len(outcomes) != len(group):
+                        raise RuntimeError(f"{len(outcomes)} outcomes for a group of {len(group)}")
+                except asyncio.CancelledError:
+                    for _, fut in group:
+                        fut.cancel()
+                    raise
+                except Exception as exc:  # noqa: BLE001 - every member gets it
+                    outcomes = [exc] * len(group)
+                for (_, fut), outcome in zip(group, outcomes, strict=True):
+                    if fut.done():  # its request went away (cancelled): the write stands, nobody is told
+                        continue
+                    if isinstance(outcome, BaseException):
+                        fut.set_exception(outcome)
+                    else:
+                        fut.set_result(outcome)
+        finally:
+            del self._drivers[k]
+            for _, fut in self._queued.pop(k, ()):  # only when the driver itself is cancelled (shutdown)
+                fut.cancel()

@@ -7,6 +7,7 @@ of the route (``may``)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
@@ -53,21 +54,7 @@ def _refused(request: Request, result: oversight.LedgerResult, batch: bool) -> J
     return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
 
 
-def _record(request: Request, actor: Actor | None, raw: bytes, batch: bool, token: str | None = None) -> JSONResponse:
-    """`actor`: the caller; or None and its API token `token` (the single decision), resolved in the recording
-    transaction, its use noted after it as ``api_actor`` does. Single decisions of the same token that arrive while
-    one of theirs is being written are written together (``_combined``)."""
-    if actor is None:
-        result = _COMBINER.submit(token, raw, lambda raws: _combined(request, token, raws),
-                                  max_group=settings_of(request).oversight_group_max)
-        note_token_use(request, token)
-    else:
-        with uow(request) as s:
-            decisions = oversight.parse_batch(raw) if batch else [oversight.parse_decision(raw)]
-            settings = settings_of(request)
-            key = oversight.load_key(settings.ensure_data_dir())
-            result = oversight.record_decisions(s, actor, key, decisions, batch=batch,
-                                                gate_ttl=settings.oversight_gate_cache_seconds, final=True)
+def _answer(request: Request, result: oversight.LedgerResult, batch: bool) -> JSONResponse:
     if result.refusals:
         return _refused(request, result, batch)
     status = 201 if result.created else 200
@@ -76,6 +63,17 @@ def _record(request: Request, actor: Actor | None, raw: bytes, batch: bool, toke
     return JSONResponse({"created": result.created, "existing": len(result.rows) - result.created,
                          "batch_seq": result.batch_seq, "merkle_root": result.merkle_root, "decisions": result.rows},
                         status_code=status)
+
+
+def _record_batch(request: Request, actor: Actor, raw: bytes) -> JSONResponse:
+    """A batch, recorded and its answer encoded in the thread pool (up to 10,000 rows: not on the event loop)."""
+    with uow(request) as s:
+        decisions = oversight.parse_batch(raw)
+        settings = settings_of(request)
+        key = oversight.load_key(settings.ensure_data_dir())
+        result = oversight.record_decisions(s, actor, key, decisions, batch=True,
+                                            gate_ttl=settings.oversight_gate_cache_seconds, final=True)
+    return _answer(request, result, batch=True)
 
 
 _COMBINER = Combiner()
@@ -104,20 +102,25 @@ def _outcome(fn, *args):
 def _combined(request: Request, token: str, raws: list[bytes]) -> list:
     """The outcomes of single decisions sent with one token at the same time (oversight/combine.py): recorded as one
     batch when each is answered as it would be alone (``oversight.record_group``), otherwise each alone. A bad token
-    is every request's answer."""
+    is every request's answer. The token's use is noted once a group, after its transaction (as ``api_actor``
+    does), when the token was good."""
     if len(raws) == 1:
-        return [_outcome(_alone, request, token, raws[0])]
-    try:
-        with uow(request) as s:
-            actor = actor_of_token(s, token)
-            require(actor, "oversight.decision.record")
-            settings = settings_of(request)
-            return oversight.record_group(s, actor, oversight.load_key(settings.ensure_data_dir()), raws,
-                                          gate_ttl=settings.oversight_gate_cache_seconds, final=True)
-    except (AuthenticationFailed, PermissionDenied):
-        raise  # the same token: every request of the group gets the same answer
-    except Exception:  # noqa: BLE001 - a refusal, a 409, a row an error names, a busy database: each alone
-        return [_outcome(_alone, request, token, raw) for raw in raws]
+        out = [_outcome(_alone, request, token, raws[0])]
+    else:
+        try:
+            with uow(request) as s:
+                actor = actor_of_token(s, token)
+                require(actor, "oversight.decision.record")
+                settings = settings_of(request)
+                out = oversight.record_group(s, actor, oversight.load_key(settings.ensure_data_dir()), raws,
+                                             gate_ttl=settings.oversight_gate_cache_seconds, final=True)
+        except (AuthenticationFailed, PermissionDenied):
+            raise  # the same token: every request of the group gets the same answer
+        except Exception:  # noqa: BLE001 - a refusal, a 409, a row an error names, a busy database: each alone
+            out = [_outcome(_alone, request, token, raw) for raw in raws]
+    if not isinstance(out[0], AuthenticationFailed | PermissionDenied):
+        note_token_use(request, token)
+    return out
 
 
 @router.post("/decisions", tags=["oversight"], responses=ERRORS, dependencies=[Depends(bearer)],
@@ -126,10 +129,15 @@ def _combined(request: Request, token: str, raws: list[bytes]) -> list:
 async def record_decision(request: Request):
     """409 when the decision_id was recorded before with another body; 422 problem+json with `code` and
     `citation` when a decision rule refuses it (the refused attempt is recorded, the decision is not)."""
-    # the hot path of an operational system: the token is resolved in the recording transaction (one transaction,
-    # one thread hop and one reading of the audit trail's epoch a request), with the same 401 and 403 as ActorDep
-    # and ``may`` give, before the body is validated
-    return await run_in_threadpool(_record, request, None, await request.body(), False, bearer_token(request))
+    # the hot path of an operational system: requests of one token that come while one of theirs is being written
+    # wait on the event loop and are written together (one hop to the thread pool and one transaction a group,
+    # the token resolved in it with the same 401 and 403 as ActorDep and ``may`` give, before the bodies are
+    # validated); each gets its own answer
+    raw = await request.body()
+    token = bearer_token(request)
+    result = await _COMBINER.submit(token, raw, functools.partial(_combined, request, token), run_in_threadpool,
+                                    max_group=settings_of(request).oversight_group_max)
+    return _answer(request, result, batch=False)
 
 
 @router.post("/decisions/batch", tags=["oversight"], responses=ERRORS, status_code=201, openapi_extra=_body(BatchIn),
@@ -138,7 +146,7 @@ async def record_decision(request: Request):
 async def record_batch(request: Request, actor: ActorDep):
     """`{"decisions": [...]}`. Errors name the row (`decisions.<i>.<field>`); more than 10,000 is 413; when a rule
     refuses any row nothing but the refused attempts is recorded (422 with `refused`)."""
-    return await run_in_threadpool(_record, request, actor, await request.body(), True)
+    return await run_in_threadpool(_record_batch, request, actor, await request.body())
 
 
 @router.get("/decisions/{decision_id}", tags=["oversight"], responses=ERRORS, summary="One decision of the ledger")
