@@ -17,6 +17,7 @@ def _reviewer(role: str, title: str, text: str) -> HomePanel:
 
 CONTRIBUTES = Contribution(
     api=("raigov.web.api.governance:router",),
+    hot=("raigov.web.api.governance:router",),
     pages=("raigov.web.pages.governance:router", "raigov.web.pages.dashboard:router"),
     cli=(CliGroup("review", "raigov.cli.review", "Reviews, practices, waivers and the authorization gate"),),
     nav=(Link("/dashboard", "Dashboard", "governance.dashboard.read", order=30),

@@ -7,6 +7,7 @@ from raigov.domains import CliGroup, Clock, Contribution, HomePanel, Link, Task
 CONTRIBUTES = Contribution(
     api=("raigov.web.api.oversight:router", "raigov.web.api.oversight_signals:router",
          "raigov.web.api.oversight_appeals:router"),
+    hot=("raigov.web.api.oversight:router",),
     pages=("raigov.web.pages.oversight:router", "raigov.web.pages.oversight_appeals:router"),
     cli=(CliGroup("oversight", "raigov.cli.oversight", "Human oversight: the decision ledger's statistics and proofs"),),
     nav=(Link("/oversight", "Oversight", "oversight.decision.read", order=66),),
