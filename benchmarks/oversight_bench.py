@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/oversight_bench.py [--decisions 100000] [--batch 10000] [--batch-clients 2]
                                                    [--singles 400]
                                                    [--clients 8] [--rate 100] [--workers 2] [--stats-days 365]
-                                                   [--proofs 20] [--gate-cache 300]
+                                                   [--proofs 20] [--gate-cache 300] [--client stdlib|httpx]
 
 Builds a fresh PostgreSQL schema (``benchdb.fresh``), an authorized CBP use case (created, screened, decided
 not high-impact and synced through the real services), a trained operator and a CBP service token; starts the
@@ -13,9 +13,10 @@ app with uvicorn (``--workers`` processes, as ``raigov serve --workers``; ``gate
    from ``--batch-clients`` concurrent clients, end to end (client JSON building and encoding, HTTP, validation,
    rules, HMAC, hashing, inserts, counts, audit event);
 2. one decision: ``POST /api/v1/decisions`` from ``--clients`` concurrent clients (threads, one keep-alive
-   connection each), ``--singles`` requests in all: p50 and p99, twice. Saturated (closed loop: each client sends
-   again as soon as it is answered), which measures throughput: by Little's law p99 <= 25 ms at saturation would
-   need more than 320 decisions/s from 8 clients, on the same 2 cores as the clients. Then at ``--rate``
+   connection each, ``--client``'s HTTP library, bodies encoded before the clock starts), ``--singles`` requests
+   in all: p50 and p99, twice. Saturated (closed loop: each client sends again as soon as it is answered), which
+   measures throughput: by Little's law p99 <= 25 ms at saturation would need more than 320 decisions/s from 8
+   clients, on the same 2 cores as the clients. Then at ``--rate``
    decisions/s offered in all (open loop, latency counted from each request's scheduled send, so a backlog is
    charged, not hidden): the latency an operational system sees; 100/s is 8.6 million decisions a day;
 3. the statistics read ``GET /api/v1/use-cases/{id}/decision-stats`` with daily counts standing for 10 million
@@ -157,11 +158,19 @@ def ingest(base: str, hdr: dict, bid: str, now: dt.datetime, total: int, size: i
 
 
 def singles(base: str, hdr: dict, bid: str, now: dt.datetime, clients: int, total: int, rate: float | None,
-            offset: int) -> tuple[list[float], int, float]:
+            offset: int, client_kind: str = "stdlib") -> tuple[list[float], int, float]:
     """`total` single decisions from `clients` threads, one keep-alive connection each, after 5 warm-up requests
     each. `rate` None: closed loop (saturation). Otherwise open loop: client k sends its i-th request at
     t0 + (i + k / clients) * clients / rate, and the latency counts from that scheduled moment, so a client that
-    falls behind is charged the wait (no coordinated omission). (latencies in ms, requests, wall seconds)."""
+    falls behind is charged the wait (no coordinated omission). (latencies in ms, requests, wall seconds).
+
+    Each client's bodies are encoded before the clock starts (a load generator's requests are ready, as wrk's or
+    k6's are), then sent with `client_kind`: ``stdlib`` (``http.client``, the lean client: on these 2 shared cores
+    whatever the clients spend is taken from the server) or ``httpx`` (the client many Python programs use)."""
+    import http.client
+    import json
+    from urllib.parse import urlsplit
+
     import httpx
 
     lat: list[float] = []
@@ -170,18 +179,37 @@ def singles(base: str, hdr: dict, bid: str, now: dt.datetime, clients: int, tota
     interval = clients / rate if rate else 0.0
     t0_box: list[float] = []  # the schedule starts once every client is warm (set by the barrier's last party)
     barrier = threading.Barrier(clients + 1, action=lambda: t0_box.append(time.perf_counter() + 0.05))
+    headers = {**hdr, "Content-Type": "application/json"}
+    url = urlsplit(base)
+
+    def sender():
+        if client_kind == "httpx":
+            c = httpx.Client(base_url=base, headers=headers, timeout=60)
+
+            def send(body: bytes) -> tuple[int, bytes]:
+                r = c.post("/api/v1/decisions", content=body)
+                return r.status_code, r.content
+            return c, send
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+
+        def send(body: bytes) -> tuple[int, bytes]:
+            conn.request("POST", "/api/v1/decisions", body=body, headers=headers)
+            r = conn.getresponse()
+            return r.status, r.read()  # a "Connection: close" answer: the next request opens a new connection
+        return conn, send
 
     def client(k: int) -> None:
         mine = []
-        with httpx.Client(base_url=base, headers=hdr, timeout=60) as c:
-            for i in range(5):
-                r = c.post("/api/v1/decisions", json=decision(bid, offset + k * 100_000 + i, now))
-                assert r.status_code == 201, r.text[:300]
+        first = offset + k * 100_000
+        bodies = [json.dumps(decision(bid, first + i, now)).encode() for i in range(5 + per_client)]
+        conn, send = sender()
+        try:
+            for body in bodies[:5]:
+                status, text = send(body)
+                assert status == 201, text[:300]
             barrier.wait()
             t0 = t0_box[0]
-            for i in range(per_client):
-                n = offset + k * 100_000 + 5 + i
-                body = decision(bid, n, now)
+            for i, body in enumerate(bodies[5:]):
                 if rate:
                     due = t0 + (i + k / clients) * interval
                     pause = due - time.perf_counter()
@@ -189,9 +217,11 @@ def singles(base: str, hdr: dict, bid: str, now: dt.datetime, clients: int, tota
                         time.sleep(pause)
                 else:
                     due = time.perf_counter()
-                r = c.post("/api/v1/decisions", json=body)
+                status, text = send(body)
                 mine.append((time.perf_counter() - due) * 1000)
-                assert r.status_code == 201, r.text[:300]
+                assert status == 201, text[:300]
+        finally:
+            conn.close()
         with lock:
             lat.extend(mine)
 
@@ -216,6 +246,8 @@ def main() -> int:
                     "exporting system's parallel streams; 1: one batch at a time)")
     ap.add_argument("--singles", type=int, default=400)
     ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--client", choices=("stdlib", "httpx"), default="stdlib",
+                    help="the single-decision clients' HTTP library: stdlib (http.client, lean) or httpx")
     ap.add_argument("--stats-days", type=int, default=365)
     ap.add_argument("--proofs", type=int, default=20)
     ap.add_argument("--rate", type=float, default=100, help="single decisions per second offered in all by the "
@@ -261,12 +293,13 @@ def main() -> int:
             # 2. one decision, concurrent clients: saturated (closed loop), then at an offered rate (open loop)
             for rate in (None, *([args.rate] if args.rate else [])):
                 lat, done, wall = singles(base, hdr, bid, now, args.clients, args.singles, rate,
-                                          20_000_000 if rate is None else 30_000_000)
+                                          20_000_000 if rate is None else 30_000_000, args.client)
                 how = ("saturated: each client sends its next request when the last one is answered" if rate is None
                        else f"offered {rate:g}/s in all, latency from each request's scheduled send")
                 print(f"one decision, {args.clients} concurrent clients, {how}: {len(lat)} requests, {done / wall:,.0f}/s, "
                       f"p50 {pct(lat, 0.5):.1f} ms, p99 {pct(lat, 0.99):.1f} ms, max {max(lat):.1f} ms "
-                      f"(target p99 <= 25 ms; {args.workers} worker(s), gate cache {args.gate_cache:g} s)")
+                      f"(target p99 <= 25 ms; {args.workers} worker(s), gate cache {args.gate_cache:g} s, {args.client} "
+                      "client)")
             # 3. the statistics read over counts standing for 10 M decisions
             total = synthetic_counts(db, bid, args.stats_days, 10_000_000)
             with httpx.Client(base_url=base, headers=hdr, timeout=60) as c:
