@@ -233,3 +233,16 @@ def test_record_group_raises_write_alone_on_a_refusal(db, people, use_cases, key
         assert s.scalar(select(func.count()).select_from(Refusal)) == 0
         out = oversight.record_group(s, people["cbp-sys"], key, [_raw(decision(low, 1)), b"[]"])
     assert out[0].rows[0]["status"] == "created" and isinstance(out[1], ValidationFailed)
+
+
+def test_a_failure_to_note_the_tokens_use_changes_no_answer(db, app, people, use_cases, token_for, monkeypatch):
+    token = token_for("cbp-sys")["Authorization"].split()[1]
+
+    def broken(request, token):
+        raise RuntimeError("the database went away after the commit")
+
+    monkeypatch.setattr(api, "note_token_use", broken)
+    out = api._combined(_request(app), token, [_raw(decision(use_cases["low"], n)) for n in (1, 2)])
+    assert [o.rows[0]["status"] for o in out] == ["created", "created"]
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Decision)) == 2

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
@@ -25,6 +26,7 @@ from raigov.web.errors import PROBLEM_JSON
 from raigov.web.params import INT64_MAX
 from raigov.web.uploads import upload_limit
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1")
 ActorDep = Annotated[Actor, Depends(api_actor)]
 DecisionPk = Annotated[int, Path(ge=1, le=INT64_MAX, description="a decision's ledger id")]
@@ -103,7 +105,7 @@ def _combined(request: Request, token: str, raws: list[bytes]) -> list:
     """The outcomes of single decisions sent with one token at the same time (oversight/combine.py): recorded as one
     batch when each is answered as it would be alone (``oversight.record_group``), otherwise each alone. A bad token
     is every request's answer. The token's use is noted once a group, after its transaction (as ``api_actor``
-    does), when the token was good."""
+    does), when the token was good; a failure to note it changes no answer."""
     if len(raws) == 1:
         out = [_outcome(_alone, request, token, raws[0])]
     else:
@@ -119,7 +121,10 @@ def _combined(request: Request, token: str, raws: list[bytes]) -> list:
         except Exception:  # noqa: BLE001 - a refusal, a 409, a row an error names, a busy database: each alone
             out = [_outcome(_alone, request, token, raw) for raw in raws]
     if not isinstance(out[0], AuthenticationFailed | PermissionDenied):
-        note_token_use(request, token)
+        try:
+            note_token_use(request, token)
+        except Exception:  # noqa: BLE001 - best effort: the group's decisions are recorded, their answers stand
+            log.warning("the last use of an API token was not noted", exc_info=True)
     return out
 
 
