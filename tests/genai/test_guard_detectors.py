@@ -210,6 +210,29 @@ def test_person_negatives():
     assert types("The Department of Homeland Security") == set()
 
 
+@pytest.mark.parametrize(("text", "name"), [
+    ("Oluwaseun said he would call back.", "Oluwaseun"),  # a verb said of people
+    ("Frank had given the key back.", "Frank"),  # a listed first name that is also a word
+    ("Thandiwe, can you check the file?", "Thandiwe"),  # called by name at the start of a sentence
+    ("Please enrol my daughter Ximena in the course.", "Ximena"),  # a relative
+    ("Petitioner Ngozi Adeyemi filed the form.", "Ngozi Adeyemi"),  # a role, inside the run of capitals
+    ("the hearing of respondent Wiremu Tane was moved", "Wiremu Tane"),
+    ("a film directed by Apichatpong in 2010", "Apichatpong"),  # a credit
+    ("Here is Radoslaw's passport number.", "Radoslaw"),  # owning what people own, without the 's
+])
+def test_person_names_the_context_tells(text, name):
+    assert found(text) == [("PERSON", name)]
+
+
+@pytest.mark.parametrize("text", [
+    "Nobody said anything.", "Everyone lives somewhere.", "Security said the gate is closed.",
+    "Cool, what's the address?", "Thanks, can you send it?", "He lives on the north side of town.",
+    "Passenger Information was updated.", "Management wanted a report.",
+])
+def test_ordinary_words_in_those_contexts_are_not_names(text):
+    assert "PERSON" not in types(text)
+
+
 # ------------------------------------------------------------------ markings
 
 @pytest.mark.parametrize("text", ["SECRET//NOFORN\nThe plan.", "TOP SECRET//SI//NOFORN", "(S//NF) The plan.",

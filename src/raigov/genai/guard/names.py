@@ -9,14 +9,21 @@ Rules (each gives a span and a confidence):
 - ``name.first_last``: a known first name followed by one to three capitalised words (middle initials
   allowed) that are not common words;
 - ``name.cue``: a cue ("my name is", "Dear", "applicant", "Sincerely,") followed by capitalised words;
-- ``name.first``: a known first name alone (not a common English word; lower confidence).
-Expect recall to be limited for names outside the U.S. lists (docs/genai.md, "Limits").
+- ``name.first``: a known first name alone (not a common English word; lower confidence);
+- ``name.context``: a name the context tells, whatever the lists say, when the word is a listed name or not an
+  ordinary English word (SCOWL's list, data/english_words.txt.gz, built by scripts/build_guard_words.py): before a
+  verb said of people ("... said", "... lives on", "... had given"), called by name at the start of a sentence
+  ("Ana, can I ..."), after a relative or a role ("my son ...", "applicant ...", "beneficiary ...", "traveler
+  ..."), after a credit ("directed by", "starring"), or owning what people own ("...'s address").
+Expect recall to be limited for names outside the U.S. lists that no such context marks (docs/genai.md, "Limits").
 """
 
 from __future__ import annotations
 
 import functools
+import gzip
 import os
+from importlib import resources
 
 from raigov.genai.guard.engine import Doc, Finding, rx
 
@@ -154,13 +161,15 @@ class _Surnames:
         return w in self.listed or surname_shaped(w)
 
 
-def person(doc: Doc) -> list[Finding]:
-    """PERSON spans by the rules of the module docstring."""
+def person(doc: Doc, runs: list | None = None, unclaimed: list | None = None) -> list[Finding]:
+    """PERSON spans by the list and shape rules of the module docstring. `runs`: ``_runs(doc)`` when the caller
+    has it; `unclaimed`: a list to which the runs in which no name was found are added."""
     text = doc.text
     first, listed = name_lists()
     last = _Surnames(listed)
     out: list[Finding] = []
-    for run in _runs(doc):
+    for run in _runs(doc) if runs is None else runs:
+        before = len(out)
         i = 0
         while i < len(run):
             s, _e, tok = run[i]
@@ -207,6 +216,8 @@ def person(doc: Doc) -> list[Finding]:
                 i += 1
                 continue
             i = j
+        if unclaimed is not None and len(out) == before:
+            unclaimed.append(run)
     return out
 
 
@@ -225,4 +236,103 @@ def _title_before(prev: str) -> bool:
     return _TITLE_BEFORE.search(prev)
 
 
-DETECTORS = (person,)
+@functools.cache
+def english_words() -> frozenset[str]:
+    """Ordinary English words, lower case (SCOWL via Debian's ``wamerican``: see data/SCOWL-LICENSE.txt)."""
+    raw = resources.files("raigov.genai.guard").joinpath("data/english_words.txt.gz").read_bytes()
+    return frozenset(gzip.decompress(raw).decode("ascii").split())
+
+
+# verbs said of people, right after the name ("Ana said", "Ana lives on ...", "Ana had given")
+_PERSON_VERB = rx(r"^ (?:said|says|told|tells|asked|asks|shouted|yelled|replied|answered|whispered|lives|lived"
+                  r"|spent|began|wrote|married|died|smiled|laughed|cried|explained|admitted|insisted|thinks|thought"
+                  r"|wants|wanted|believes|believed|feels|felt|(?:had|has) (?:given|told|asked|said)|was born)\b")
+# called by name at the start of a sentence: "Ana, can I ...", "Ana, please ..."
+_VOCATIVE = rx(r"^, (?:can|could|would|will|please|do|did|are|have|thank|thanks|how|what|when|where|why|I|we|you)\b")
+# what people own: "Ana's address", "Ana's kid"
+_OWNS = rx(r"^(?:'s|’s) (?:address|phone|number|email|e-mail|kid|kids|child|children|son|daughter|wife|husband|mother"
+           r"|father|brother|sister|friend|family|birthday|name|passport|case|file|record|lawyer|attorney|doctor"
+           r"|house|home|car|account|application|visa|employer|partner|parents)\b")
+# the roles a name follows in forms and case notes ("applicant Ana", "Beneficiary Ana")
+_ROLES = ("applicant", "beneficiary", "petitioner", "traveler", "traveller", "passenger", "detainee", "respondent",
+          "claimant", "requester", "requestor", "sponsor", "defendant", "plaintiff", "witness", "victim", "suspect",
+          "tenant", "inmate", "refugee", "asylee", "visitor", "employee", "patient", "client", "student")
+_ROLE_WORDS = frozenset(_ROLES) | {r + "s" for r in _ROLES}
+_ROLE_REACH = 8  # a role is looked for among the first words of a run of capitals only (a run may be very long)
+_KIN = ("son", "daughter", "kid", "child", "wife", "husband", "mother", "father", "brother", "sister", "friend",
+        "colleague", "partner", "boss", "neighbor", "neighbour", "cousin", "uncle", "aunt", "grandmother",
+        "grandfather", "mom", "dad", "fiancé", "fiancée", "spouse")
+# a relative, a role or a credit just before a name (found in one pass over the prompt: a name starts where one ends)
+_BEFORE = rx(r"(?i)(?:\b(?:my|his|her|your|our|their) (?:" + "|".join(_KIN) + r")"
+             r"|\b(?:" + "|".join(_ROLES) + r")s?:?"
+             r"|\b(?:directed|written|produced|composed|performed|painted|sung|narrated|illustrated|edited"
+             r"|translated|founded|created|designed|invented|photographed) by|\bstarring|\bfeaturing)\s")
+
+
+def _never_alone(w: str, tok: str) -> bool:
+    """A word that does not start a name: a particle, a title, a role, an initial."""
+    return w in _PARTICLES or w in _TITLES or w.rstrip(":") in _ROLE_WORDS or (len(tok) == 2 and tok.endswith("."))
+
+
+def _told(text: str, s: int, end: int, one_word: bool, befores: set[int]) -> bool:
+    """Does the context say that the words from `s` to `end` name a person (a cheap test before each pattern)?"""
+    after = text[end:end + 24]
+    return (s in befores
+            or (after[:1] == " " and after[1:2].islower() and _PERSON_VERB.search(after))
+            or (after[:1] in "'’" and _OWNS.search(after))
+            or (one_word and after[:2] == ", " and _VOCATIVE.search(after) and _sentence_start(text, s)))
+
+
+def _eligible(w: str, first: frozenset[str], english: frozenset[str]) -> bool:
+    """A word the context may make a name: a listed first name (Frank, Grace), or a word that is not an ordinary
+    English word (He, Cool, Young are listed surnames too, but words first)."""
+    return w in first or (w not in english and w not in COMMON and w not in _TITLES)
+
+
+def context_names(doc: Doc, runs: list) -> list[Finding]:
+    """``name.context`` spans (see the module docstring) in `runs`: the runs of capitals in which no other rule
+    found a name (``person(..., unclaimed=)``)."""
+    text = doc.text
+    first, _ = name_lists()
+    english = english_words()
+    out: list[Finding] = []
+    befores = {e for _, e in doc.find(_BEFORE)}
+    for run in runs:
+        if len(run) == 1:  # most runs: one word, and most are told apart by what follows them, the cheapest test
+            s, end, tok = run[0]
+            if tok.endswith(("'s", "’s")):  # Ana's address: the name without its 's
+                end, tok = end - 2, tok[:-2]
+            if not _told(text, s, end, True, befores):
+                continue
+            w = _word(tok)
+            if _eligible(w, first, english) and not _never_alone(w, tok):
+                out.append(Finding("PERSON", s, end, "name.context", 0.7))
+            continue
+        ws = [_word(t[2]) for t in run[:_ROLE_REACH + 5]]
+        if not any(_eligible(x, first, english) for x in ws):
+            continue
+        # a name starts the run, or follows a role near its start ("Applicant Ana", "Beneficiary: Ana Lopez")
+        for i in [0, *(i for i in range(1, min(len(run), _ROLE_REACH)) if ws[i - 1].rstrip(":") in _ROLE_WORDS)]:
+            s, _, tok = run[i]
+            if _never_alone(ws[i], tok):
+                continue
+            j = i + 1 if len(run) == i + 1 else _take(run, i)
+            end = run[j - 1][1]
+            words = ws[i:j]
+            if run[j - 1][2].endswith(("'s", "’s")):
+                end -= 2
+                words = [*words[:-1], words[-1][:-2]]
+            if (i > 0 or _told(text, s, end, j == 1, befores)) and any(_eligible(x, first, english) for x in words):
+                out.append(Finding("PERSON", s, end, "name.context", 0.7))
+                break
+    return out
+
+
+def person_all(doc: Doc) -> list[Finding]:
+    """PERSON: the list and shape rules, then the context rule where they found nothing."""
+    unclaimed: list = []
+    found = person(doc, _runs(doc), unclaimed)
+    return found + context_names(doc, unclaimed)
+
+
+DETECTORS = (person_all,)
