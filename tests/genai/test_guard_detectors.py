@@ -233,6 +233,15 @@ def test_ordinary_words_in_those_contexts_are_not_names(text):
     assert "PERSON" not in types(text)
 
 
+def test_the_english_word_list_is_scowls_lower_case_entries():
+    from raigov.genai.guard.names import english_words
+
+    words = english_words()
+    assert len(words) == 63_875  # scripts/build_guard_words.py on wamerican 2020.12.07 (docs/genai.md)
+    assert {"security", "nobody", "cool", "said"} <= words
+    assert not {"oluwaseun", "thandiwe", "kowalczyk"} & words and all(w.isalpha() and w.islower() for w in words)
+
+
 # ------------------------------------------------------------------ markings
 
 @pytest.mark.parametrize("text", ["SECRET//NOFORN\nThe plan.", "TOP SECRET//SI//NOFORN", "(S//NF) The plan.",

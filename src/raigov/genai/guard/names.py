@@ -257,14 +257,14 @@ _OWNS = rx(r"^(?:'s|’s) (?:address|phone|number|email|e-mail|kid|kids|child|ch
 _ROLES = ("applicant", "beneficiary", "petitioner", "traveler", "traveller", "passenger", "detainee", "respondent",
           "claimant", "requester", "requestor", "sponsor", "defendant", "plaintiff", "witness", "victim", "suspect",
           "tenant", "inmate", "refugee", "asylee", "visitor", "employee", "patient", "client", "student")
-_ROLE_WORDS = frozenset(_ROLES) | {r + "s" for r in _ROLES}
+_ROLE_WORDS = frozenset(_ROLES)
 _ROLE_REACH = 8  # a role is looked for among the first words of a run of capitals only (a run may be very long)
 _KIN = ("son", "daughter", "kid", "child", "wife", "husband", "mother", "father", "brother", "sister", "friend",
         "colleague", "partner", "boss", "neighbor", "neighbour", "cousin", "uncle", "aunt", "grandmother",
         "grandfather", "mom", "dad", "fiancé", "fiancée", "spouse")
 # a relative, a role or a credit just before a name (found in one pass over the prompt: a name starts where one ends)
 _BEFORE = rx(r"(?i)(?:\b(?:my|his|her|your|our|their) (?:" + "|".join(_KIN) + r")"
-             r"|\b(?:" + "|".join(_ROLES) + r")s?:?"
+             r"|\b(?:" + "|".join(_ROLES) + r"):?"
              r"|\b(?:directed|written|produced|composed|performed|painted|sung|narrated|illustrated|edited"
              r"|translated|founded|created|designed|invented|photographed) by|\bstarring|\bfeaturing)\s")
 
