@@ -18,7 +18,7 @@ _PHONE = rx(
     r"|\(0\d{1,5}\) ?\d{3,5}[-. ]?\d{3,5}|\b0\d{1,5}(?:[-. ]\d{2,5}){1,4}"  # national trunk-0 forms
     r"|\b\d{10}\b|\b\d{3}\.\d{4}\b|\b\d{3}-\d{4}\b"  # bare forms (with context only)
 )
-_EXT = rx(r"^ ?(?:[xX]|ext\.?|Ext\.?|extension) ?\d{1,6}\b")
+_EXT = rx(r"^ ?(?:[xX]|ext\.?|Ext\.?|extension) ?\d{1,6}\b", prefilter=False)
 _PHONE_CONTEXT = rx(r"(?i)\b(?:phone|tel|telephone|mobile|cell|fax|call|contact|number|ph|ring|text|whatsapp|dial)\b")
 
 

@@ -16,6 +16,8 @@ Offsets are code points into the prompt (Python ``str`` indices), end exclusive.
 
 from __future__ import annotations
 
+import codecs
+import threading
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
@@ -28,14 +30,20 @@ _OPTIONS.max_mem = 64 << 20  # the DFA cache per pattern; a big alternation need
 
 
 class Pattern:
-    """A compiled RE2 pattern (raises on a construct RE2 refuses, at import: never silently slower)."""
+    """A compiled RE2 pattern (raises on a construct RE2 refuses, at import: never silently slower). Every pattern
+    made at import joins the prompt-wide prefilter (``_prefilter``) under its ``index``."""
 
-    __slots__ = ("match", "pattern")
+    __slots__ = ("index", "match", "pattern")
 
-    def __init__(self, pattern: str):
+    def __init__(self, pattern: str, prefilter: bool = True):
         self.pattern = pattern
         compiled = re2.compile(pattern, _OPTIONS)
         self.match = compiled._regexp.Match
+        self.index = -1  # its place in the prefilter; -1: not in it (always searched)
+        if prefilter:
+            with _PREFILTER_LOCK:
+                if _PREFILTER is None:
+                    _REGISTERED.append(self)
 
     def search(self, text: str) -> bool:
         """Does the pattern occur in `text` (a short string: a window, a line)?"""
@@ -49,44 +57,134 @@ class Pattern:
         return 0 if s < 0 else len(b[:e].decode("utf-8", "surrogatepass"))
 
 
-def rx(pattern: str) -> Pattern:
-    return Pattern(pattern)
+def rx(pattern: str, prefilter: bool = True) -> Pattern:
+    """A pattern of the guard. `prefilter=False` for a pattern that occurs in almost every prompt (the prefilter
+    would only add its states) or that is only searched in short windows, never in a whole prompt."""
+    return Pattern(pattern, prefilter)
 
 
-_NON_ASCII = Pattern(r"[^\x00-\x7f]+")
+# The prefilter: one RE2::Set of every pattern made at import, run once per prompt, says which of them occur
+# in it at all; ``Doc.find`` skips the others (each skipped pattern saves a pass over the prompt and the
+# binding's fixed cost per call, which is most of a short prompt's time). Its first member is the empty
+# pattern, which occurs in every text: a Set whose DFA ran out of memory answers with nothing, and then every
+# pattern is searched (never a missed finding, only a slower prompt).
+_REGISTERED: list[Pattern] = []
+_PREFILTER: object | None = None  # the compiled Set, False when it could not be built
+_PREFILTER_LOCK = threading.Lock()
+_SET_OPTIONS = re2.Options()
+_SET_OPTIONS.max_mem = 64 << 20
+# Over this size a prompt is searched pattern by pattern: most patterns occur in a long prompt, and the Set's
+# automaton (one state per combination of the patterns' states, spread over more memory than the CPU's caches)
+# costs more per byte than the separate passes it would spare (benchmarks/guard_bench.py; docs/genai.md).
+PREFILTER_MAX_BYTES = 4096
+
+
+def _prefilter():
+    """The compiled Set (built on first use, when every module's patterns exist), or False."""
+    global _PREFILTER
+    with _PREFILTER_LOCK:
+        if _PREFILTER is None:
+            built = _RE2.Set(_UNANCHORED, _SET_OPTIONS)
+            members = []
+            if built.Add(b"") == 0:
+                for p in _REGISTERED:
+                    i = built.Add(p.pattern.encode("utf-8"))
+                    if i >= 0:
+                        members.append((p, i))
+            if members and built.Compile():
+                for p, i in members:
+                    p.index = i
+                _PREFILTER = built
+            else:
+                _PREFILTER = False
+            _REGISTERED.clear()
+        return _PREFILTER
+
+
+class _Every:
+    """Every pattern may occur (the prefilter could not answer)."""
+
+    __slots__ = ()
+
+    def __contains__(self, index: object) -> bool:
+        return True
+
+
+_EVERY = _Every()
+
+# The runs of non-ASCII characters of a text, noted by the error handler of one ASCII encoding (per thread).
+_RUNS = threading.local()
+_RUNS_HANDLER = "raigov.guard.non_ascii_runs"
+
+
+def _note_run(exc: UnicodeEncodeError) -> tuple[str, int]:
+    _RUNS.found.append((exc.start, exc.end))
+    return "?", exc.end
+
+
+codecs.register_error(_RUNS_HANDLER, _note_run)
 
 
 class Doc:
     """One prompt, ready for the detectors: ``find(pattern)`` gives every (start, end) hit in code points;
     ``near(pattern, start, end)`` tells whether a context word is close to a span."""
 
-    __slots__ = ("_ctx", "_wide", "ascii", "raw", "text")
+    __slots__ = ("_ctx", "_memo", "_present", "_wide", "ascii", "raw", "text")
 
     def __init__(self, text: str):
         self.text = text
         self.raw = text.encode("utf-8", "surrogatepass")
         self.ascii = len(self.raw) == len(text)
         self._ctx: dict[Pattern, tuple[list[int], list[int]]] = {}
-        self._wide: tuple[list[int], list[int]] | None = None
+        self._memo: dict[tuple[Pattern, bool], dict[int, int]] = {}
+        self._wide: tuple[list[int], list[int], list[int]] | None = None
+        self._present: set[int] | _Every | None = None
 
-    def _extra(self) -> tuple[list[int], list[int]]:
-        """For a text with non-ASCII characters: the byte end of each run of them, and the bytes beyond one
-        per character up to that end (one RE2 pass, one decode per run)."""
+    def _extra(self) -> tuple[list[int], list[int], list[int]]:
+        """For a text with non-ASCII characters: the byte start and end of each run of them, and the bytes beyond
+        one per character up to each end. The runs come from one ASCII encoding of the text, whose error handler
+        is called once per run (an RE2 search per run costs several times more)."""
         if self._wide is None:
-            ends, extra, total = [], [], 0
-            for s, e in self._find_bytes(_NON_ASCII):
-                total += (e - s) - len(self.raw[s:e].decode("utf-8", "surrogatepass"))
-                ends.append(e)
+            starts, ends, extra, total = [], [], [], 0
+            _RUNS.found = found = []
+            try:
+                self.text.encode("ascii", _RUNS_HANDLER)
+            finally:
+                _RUNS.found = None
+            text = self.text
+            for cs, ce in found:
+                nb = len(text[cs:ce].encode("utf-8", "surrogatepass"))
+                bs = cs + total
+                total += nb - (ce - cs)
+                starts.append(bs)
+                ends.append(bs + nb)
                 extra.append(total)
-            self._wide = (ends, extra)
+            self._wide = (starts, ends, extra)
         return self._wide
 
     def _char(self, off: int) -> int:
-        ends, extra = self._extra()
+        """The code point offset of byte offset `off` (a character boundary), also inside a run of non-ASCII
+        characters (a hit may end at a symbol that follows a letter: "ΧΑΝ∆")."""
+        starts, ends, extra = self._extra()
         i = bisect_right(ends, off)
-        return off - (extra[i - 1] if i else 0)
+        before = extra[i - 1] if i else 0
+        if i < len(starts) and starts[i] < off:  # inside run i: decode its part before `off`
+            part = self.raw[starts[i]:off]
+            return off - before - (len(part) - len(part.decode("utf-8", "surrogatepass")))
+        return off - before
+
+    def present(self) -> set[int] | _Every:
+        """The indexes of the patterns that occur in the prompt (one pass of the prefilter), or every index."""
+        if self._present is None:
+            pre = _prefilter()
+            found = set(pre.Match(self.raw)) if pre and len(self.raw) <= PREFILTER_MAX_BYTES else ()
+            self._present = found if 0 in found else _EVERY
+        return self._present
 
     def _find_bytes(self, pattern: Pattern) -> list[tuple[int, int]]:
+        present = self._present if self._present is not None else self.present()  # (builds the prefilter)
+        if pattern.index > 0 and pattern.index not in present:
+            return []
         match, raw, n = pattern.match, self.raw, len(self.raw)
         out, pos = [], 0
         while pos <= n:
@@ -101,7 +199,41 @@ class Doc:
         out = self._find_bytes(pattern)
         if self.ascii or not out:
             return out
-        return [(self._char(s), self._char(e)) for s, e in out]
+        starts, ends, extra = self._extra()
+        if not ends:
+            return out
+        # the hits are in order: walk the runs of non-ASCII characters along with them
+        res, i, n, last_end = [], 0, len(ends), ends[-1]
+        for s, e in out:
+            if s >= last_end:
+                d = extra[-1]
+                res.append((s - d, e - d))
+                continue
+            while i < n and ends[i] <= s:
+                i += 1
+            j = i
+            while j < n and ends[j] <= e:
+                j += 1
+            if (i < n and starts[i] < s) or (j < n and starts[j] < e):  # an end inside a run of them: rare
+                res.append((self._char(s), self._char(e)))
+            else:
+                res.append((s - (extra[i - 1] if i else 0), e - (extra[j - 1] if j else 0)))
+        return res
+
+    def ends(self, pattern: Pattern) -> dict[int, int]:
+        """Every hit of `pattern` as {end: start}, found once per prompt: a per-position test (is there a cue
+        just before this word?) becomes a look-up instead of a match per word."""
+        got = self._memo.get((pattern, True))
+        if got is None:
+            got = self._memo[(pattern, True)] = {e: s for s, e in self.find(pattern)}
+        return got
+
+    def starts(self, pattern: Pattern) -> dict[int, int]:
+        """Every hit of `pattern` as {start: end}, found once per prompt (see ``ends``)."""
+        got = self._memo.get((pattern, False))
+        if got is None:
+            got = self._memo[(pattern, False)] = dict(self.find(pattern))
+        return got
 
     def sentence_start(self, start: int, before: int) -> int:
         """Where the window of `before` code points before `start` begins, cut at the last line break or

@@ -23,21 +23,29 @@ from __future__ import annotations
 import functools
 import gzip
 import os
+from bisect import bisect_left
 from importlib import resources
 
 from raigov.genai.guard.engine import Doc, Finding, rx
 
 # runs of capitalised words (O'Brien, Mary-Jane, initials "J.") and surname particles, separated by single
 # spaces: one RE2 match per run, split into words in Python
-_RUN = rx(r"\p{Lu}[\p{L}'’.-]*(?: (?:\p{Lu}[\p{L}'’.-]*|(?:van|von|de|der|den|da|di|del|della|la|le|du|bin|ibn|al)\b))*")
+_RUN = rx(r"\p{Lu}[\p{L}'’.-]*(?: (?:\p{Lu}[\p{L}'’.-]*|(?:van|von|de|der|den|da|di|del|della|la|le|du|bin|ibn|al)\b))*",
+          prefilter=False)
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev", "hon", "judge", "officer", "agent",
            "sgt", "capt", "lt", "col", "gen", "det", "mister", "madam", "professor", "doctor", "senator", "rep"}
+# Cues before a name. Each is found once per prompt (``Doc.ends``: one RE2 pass), ending with the spaces after
+# it, so a cue stands before the word at `s` when a hit ends at `s` and starts at most _CUE_REACH code points
+# before it (``_Cues``). A cue that another begins with comes after it ("signed by" before "signed").
 _CUES = rx(r"(?i)(?:\bmy name is|\bname is|\bname:|\bnamed|\bdear|\bapplicant:?|\bsubject:?|\bpatient:?|\bemployee:?"
-           r"|\bclient:?|\bsincerely,|\bregards,|\bsigned,?|\bsigned by|\bthis is|\bi am|\bi'm|\bcontact:?"
-           r"|\bfrom:|\bto:|\battn:?)\s*$")
+           r"|\bclient:?|\bsincerely,|\bregards,|\bsigned by|\bsigned,?|\bthis is|\bi am|\bi'm|\bcontact:?"
+           r"|\bfrom:|\bto:|\battn:?)\s*")
 # cues strong enough that the next capitalised word is a name whatever the lists say
 _STRONG_CUES = rx(r"(?i)(?:\bmy name is|\bname is|\bname:|\b(?:last|first|full|maiden|middle|family) name(?: is|:|\?)"
-                  r"|\bsurname(?: is|:)|\bdear|\bsincerely,|\bregards,|\battn:?|\bsigned by|\bsays|\bsaid)\s*$")
+                  r"|\bsurname(?: is|:)|\bdear|\bsincerely,|\bregards,|\battn:?|\bsigned by|\bsays|\bsaid)\s*")
+_CUE_REACH = 24
+
+
 _PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "del", "della", "la", "le", "du", "bin", "ibn", "al"}
 
 # Capitalised words that are first names or surnames in the lists but far more often ordinary words
@@ -103,23 +111,41 @@ def _is_word(tok: str) -> bool:
     return (len(tok) == 2 and tok[1] == ".") or tok in _PARTICLES or (tok[0].isupper() and not tok.isupper())
 
 
-def _runs(doc: Doc) -> list[list[tuple[int, int, str]]]:
-    """Runs of name-shaped words separated by single spaces, as (start, end, word); a word's final full
-    stop (end of a sentence) is left out of its span unless it is an initial."""
+def _runs(doc: Doc, cues: _Cues | None = None) -> list[list[tuple[int, int, str, str]]]:
+    """Runs of name-shaped words separated by single spaces, as (start, end, word, lower-case word); a word's
+    final full stop (end of a sentence) is left out of its span unless it is an initial; a word that is not
+    name-shaped (an acronym) ends its run.
+
+    With `cues`, a run of one word (most runs: "The", "What", "Since", "Suite") is left out when nothing could make
+    it a name: it is not a listed first name nor shaped like a surname, and no title, cue, relative, role or
+    credit stands before it and no context word after it (what each rule of ``person`` and ``context_names``
+    needs for one word: a listed surname alone is a name only after a title or a cue)."""
     text = doc.text
-    runs: list[list[tuple[int, int, str]]] = []
+    runs: list[list[tuple[int, int, str, str]]] = []
+    if cues is not None:
+        first, strong, weak, befores, after = cues.first, cues.strong, cues.weak, cues.befores, cues.after
     for s, e in doc.find(_RUN):
-        run: list[tuple[int, int, str]] = []
+        seg = text[s:e]
+        if " " not in seg:  # one word: most runs
+            w = seg if len(seg) <= 2 else seg.rstrip(".")
+            if (len(w) == 2 and w[1] == ".") or (w[0].isupper() and not w.isupper()):
+                lw = w.lower().rstrip(".").replace("’", "'")
+                end = s + len(w)
+                if cues is None or (lw in first or s in strong or s in weak or s in befores or end in after
+                                    or end - 2 in after or (s >= 2 and text[s - 2] == ".")
+                                    or (len(lw) >= 6 and lw.endswith(_SURNAME_ENDINGS))):
+                    runs.append([(s, end, w, lw)])
+            continue
+        run: list[tuple[int, int, str, str]] = []
         pos = s
-        for tok in text[s:e].split(" "):
-            end = pos + len(tok)
-            word = tok if len(tok) <= 2 else tok.rstrip(".")
-            if word and _is_word(word):
-                run.append((pos, pos + len(word), word))
+        for tok in seg.split(" "):
+            w = tok if len(tok) <= 2 else tok.rstrip(".")
+            if w and ((len(w) == 2 and w[1] == ".") or w in _PARTICLES or (w[0].isupper() and not w.isupper())):
+                run.append((pos, pos + len(w), w, w.lower().rstrip(".").replace("’", "'")))
             elif run:
                 runs.append(run)
                 run = []
-            pos = end + 1
+            pos += len(tok) + 1
         if run:
             runs.append(run)
     return runs
@@ -134,81 +160,83 @@ def _take(run, i: int, limit: int = 4) -> int:
     words; a particle counts only when a capitalised word follows it."""
     j = i + 1
     while j < len(run) and j - i <= limit:
-        w = _word(run[j][2])
+        w = run[j][3]
         if w in _STOP_AFTER or w in _TITLES:
             break
         if w in _PARTICLES:
             k = j
-            while k < len(run) and _word(run[k][2]) in _PARTICLES:
+            while k < len(run) and run[k][3] in _PARTICLES:
                 k += 1
             if k >= len(run):
                 break
         j += 1
-    while j - 1 > i and _word(run[j - 1][2]) in _PARTICLES:
+    while j - 1 > i and run[j - 1][3] in _PARTICLES:
         j -= 1
     return j
 
 
-class _Surnames:
-    """The Census surnames, and any surname-shaped word."""
-
-    __slots__ = ("listed",)
-
-    def __init__(self, listed: frozenset[str]):
-        self.listed = listed
-
-    def __contains__(self, w: str) -> bool:
-        return w in self.listed or surname_shaped(w)
-
-
-def person(doc: Doc, runs: list | None = None, unclaimed: list | None = None) -> list[Finding]:
+def person(doc: Doc, runs: list | None = None, unclaimed: list | None = None, cues: _Cues | None = None
+           ) -> list[Finding]:
     """PERSON spans by the list and shape rules of the module docstring. `runs`: ``_runs(doc)`` when the caller
-    has it; `unclaimed`: a list to which the runs in which no name was found are added."""
+    has it; `unclaimed`: a list to which the runs in which no name was found are added.
+
+    Most words of a prompt are not names: the tests that turn them away come first and cost a set look-up
+    each; a word goes on to the rules below only when a list, a title, an initial or a cue speaks for it."""
     text = doc.text
     first, listed = name_lists()
-    last = _Surnames(listed)
+    cues = cues or _Cues(doc)
+    strong_cues, weak_cues = cues.strong, cues.weak
+    endings = _SURNAME_ENDINGS
     out: list[Finding] = []
     for run in _runs(doc) if runs is None else runs:
         before = len(out)
+        n = len(run)
         i = 0
-        while i < len(run):
-            s, _e, tok = run[i]
-            w = _word(tok)
-            if w in _PARTICLES or (len(tok) == 2 and tok.endswith(".")):
+        while i < n:
+            s, _e, tok, w = run[i]
+            if w in _PARTICLES or w in _TITLES or (len(tok) == 2 and tok[1] == "."):
                 i += 1
                 continue
-            title = (i > 0 and _word(run[i - 1][2]) in _TITLES) or (
+            in_first = w in first
+            in_last = w in listed or (len(w) >= 6 and w.endswith(endings))
+            if not (in_first or in_last or (i > 0 and run[i - 1][3] in _TITLES) or (s >= 2 and text[s - 2] == ".")
+                    or (i + 2 < n and len(run[i + 1][2]) <= 2) or s in strong_cues):
+                i += 1  # no list, title, initial or cue speaks for it (what each test below needs first)
+                continue
+            common = w in COMMON
+            strong = not common and strong_cues.get(s, -1) >= max(0, s - _CUE_REACH)
+            title = (i > 0 and run[i - 1][3] in _TITLES) or (
                 s >= 2 and text[s - 2] == "." and _title_before(text[max(0, s - 8):s]))
-            initial = i + 2 < len(run) and len(run[i + 1][2]) <= 2 and run[i + 1][2][0].isupper() and (
-                len(run[i + 1][2]) == 1 or run[i + 1][2][1] == ".")
-            strong = w not in COMMON and _STRONG_CUES.search(text[max(0, s - 24):s])
-            if w in _TITLES or not (title or initial or strong or w in first or w in last):
+            nxt = run[i + 1][2] if i + 2 < n else ""
+            initial = nxt != "" and len(nxt) <= 2 and nxt[0].isupper() and (len(nxt) == 1 or nxt[1] == ".")
+            if not (title or initial or strong or in_first or in_last):
                 i += 1
                 continue
             j = _take(run, i)
-            if initial and w not in COMMON and not title and _word(run[i + 2][2]) not in COMMON:
+            if initial and not common and not title and run[i + 2][3] not in COMMON:
                 # First I. Last (or First I Last): the shape of a name, whatever the lists say
                 out.append(Finding("PERSON", s, run[j - 1][1], "name.initial", 0.8))
                 i = j
                 continue
-            if title and w not in COMMON:
+            second = run[i + 1][3] if j - i >= 2 else ""
+            if title and not common:
                 out.append(Finding("PERSON", s, run[j - 1][1], "name.title", 0.9))
             elif strong:
                 out.append(Finding("PERSON", s, run[j - 1][1], "name.cue", 0.8))
-            elif w in first and w in COMMON and j - i >= 2 and _word(run[i + 1][2]) in last:
+            elif in_first and common and second and _surname(second, listed):
                 out.append(Finding("PERSON", s, run[j - 1][1], "name.first_last", 0.7))  # Grace Hopper, Will Smith
-            elif w in first and w not in _NOT_NAME_START and len(w) > 2:
-                if j - i >= 2:
-                    conf = 0.9 if _word(run[j - 1][2]) in last else 0.8
+            elif in_first and w not in _NOT_NAME_START and len(w) > 2:
+                if second:
+                    conf = 0.9 if _surname(run[j - 1][3], listed) else 0.8
                     out.append(Finding("PERSON", s, run[j - 1][1], "name.first_last", conf))
                 else:
                     out.append(Finding("PERSON", s, run[i][1], "name.first", 0.6))
-            elif j - i >= 2 and w not in _NOT_NAME_START and _word(run[i + 1][2]) in last and _word(
-                    run[i + 1][2]) not in COMMON and (not _sentence_start(text, s) or _word(run[i + 1][2]) in last.listed):
+            elif second and w not in _NOT_NAME_START and _surname(second, listed) and second not in COMMON and (
+                    not _sentence_start(text, s) or second in listed):
                 # an unlisted first name before a surname (Nicodemus Ballesteros): a listed one at the start of
                 # a sentence, a listed or surname-shaped one inside it
                 out.append(Finding("PERSON", s, run[j - 1][1], "name.surname", 0.65))
-            elif (w in first or w in last) and w not in COMMON and _CUES.search(text[max(0, s - 24):s]):
+            elif (in_first or in_last) and not common and weak_cues.get(s, -1) >= max(0, s - _CUE_REACH):
                 out.append(Finding("PERSON", s, run[j - 1][1], "name.cue", 0.75))
             elif surname_shaped(w) and not _sentence_start(text, s):
                 out.append(Finding("PERSON", s, run[j - 1][1], "name.surname_shape", 0.6))
@@ -221,6 +249,11 @@ def person(doc: Doc, runs: list | None = None, unclaimed: list | None = None) ->
     return out
 
 
+def _surname(w: str, listed: frozenset[str]) -> bool:
+    """A Census surname, or a word shaped like a surname."""
+    return w in listed or surname_shaped(w)
+
+
 def _sentence_start(text: str, s: int) -> bool:
     """Does the word at `s` start a sentence (text start, or after ". ", "! ", "? ", a line break)?"""
     k = s - 1
@@ -229,7 +262,7 @@ def _sentence_start(text: str, s: int) -> bool:
     return k < 0 or text[k] in ".!?\n:"
 
 
-_TITLE_BEFORE = rx(r"(?i)\b(?:mr|mrs|ms|mx|dr|prof|rev|hon|sgt|capt|lt|col|gen|det)\.? $")
+_TITLE_BEFORE = rx(r"(?i)\b(?:mr|mrs|ms|mx|dr|prof|rev|hon|sgt|capt|lt|col|gen|det)\.? $", prefilter=False)
 
 
 def _title_before(prev: str) -> bool:
@@ -244,13 +277,13 @@ def english_words() -> frozenset[str]:
 
 
 # verbs said of people, right after the name ("Ana said", "Ana lives on ...", "Ana had given")
-_PERSON_VERB = rx(r"^ (?:said|says|told|tells|asked|asks|shouted|yelled|replied|answered|whispered|lives|lived"
+_PERSON_VERB = rx(r" (?:said|says|told|tells|asked|asks|shouted|yelled|replied|answered|whispered|lives|lived"
                   r"|spent|began|wrote|married|died|smiled|laughed|cried|explained|admitted|insisted|thinks|thought"
                   r"|wants|wanted|believes|believed|feels|felt|(?:had|has) (?:given|told|asked|said)|was born)\b")
 # called by name at the start of a sentence: "Ana, can I ...", "Ana, please ..."
-_VOCATIVE = rx(r"^, (?:can|could|would|will|please|do|did|are|have|thank|thanks|how|what|when|where|why|I|we|you)\b")
+_VOCATIVE = rx(r", (?:can|could|would|will|please|do|did|are|have|thank|thanks|how|what|when|where|why|I|we|you)\b")
 # what people own: "Ana's address", "Ana's kid"
-_OWNS = rx(r"^(?:'s|’s) (?:address|phone|number|email|e-mail|kid|kids|child|children|son|daughter|wife|husband|mother"
+_OWNS = rx(r"(?:'s|’s) (?:address|phone|number|email|e-mail|kid|kids|child|children|son|daughter|wife|husband|mother"
            r"|father|brother|sister|friend|family|birthday|name|passport|case|file|record|lawyer|attorney|doctor"
            r"|house|home|car|account|application|visa|employer|partner|parents)\b")
 # the roles a name follows in forms and case notes ("applicant Ana", "Beneficiary Ana")
@@ -274,46 +307,71 @@ def _never_alone(w: str, tok: str) -> bool:
     return w in _PARTICLES or w in _TITLES or w.rstrip(":") in _ROLE_WORDS or (len(tok) == 2 and tok.endswith("."))
 
 
-def _told(text: str, s: int, end: int, one_word: bool, befores: set[int]) -> bool:
-    """Does the context say that the words from `s` to `end` name a person (a cheap test before each pattern)?"""
-    after = text[end:end + 24]
-    return (s in befores
-            or (after[:1] == " " and after[1:2].islower() and _PERSON_VERB.search(after))
-            or (after[:1] in "'’" and _OWNS.search(after))
-            or (one_word and after[:2] == ", " and _VOCATIVE.search(after) and _sentence_start(text, s)))
-
-
 def _eligible(w: str, first: frozenset[str], english: frozenset[str]) -> bool:
     """A word the context may make a name: a listed first name (Frank, Grace), or a word that is not an ordinary
     English word (He, Cool, Young are listed surnames too, but words first)."""
     return w in first or (w not in english and w not in COMMON and w not in _TITLES)
 
 
-def context_names(doc: Doc, runs: list) -> list[Finding]:
+class _Cues:
+    """What the prompt says around its runs of capitals, each cue found once per prompt (one RE2 pass each)."""
+
+    __slots__ = ("after", "befores", "first", "listed", "owns", "strong", "text", "verbs", "vocatives", "weak")
+
+    def __init__(self, doc: Doc):
+        self.text = doc.text
+        self.first, self.listed = name_lists()
+        self.strong = doc.ends(_STRONG_CUES)  # a strong cue ends where a name starts
+        self.weak = doc.ends(_CUES)  # and so does a cue
+        self.befores = doc.ends(_BEFORE)  # so does a relative, a role or a credit
+        self.verbs = doc.starts(_PERSON_VERB)  # and these start where a name ends
+        self.owns = doc.starts(_OWNS)
+        self.vocatives = doc.starts(_VOCATIVE)
+        self.after = {*self.verbs, *self.owns, *self.vocatives}
+
+    def told(self, s: int, end: int, one_word: bool) -> bool:
+        """Does the context say that the words from `s` to `end` name a person?"""
+        if s in self.befores:
+            return True
+        after = self.text[end:end + 2]
+        c = after[:1]
+        return ((c == " " and end in self.verbs) or ((c == "'" or c == "’") and end in self.owns)
+                or (one_word and after == ", " and end in self.vocatives and _sentence_start(self.text, s)))
+
+
+def context_names(doc: Doc, runs: list, cues: _Cues | None = None) -> list[Finding]:
     """``name.context`` spans (see the module docstring) in `runs`: the runs of capitals in which no other rule
     found a name (``person(..., unclaimed=)``)."""
-    text = doc.text
-    first, _ = name_lists()
+    if not runs:
+        return []
     english = english_words()
+    ctx = cues or _Cues(doc)
+    first, befores = ctx.first, ctx.befores
+    # where a context word starts right after a name: a run none of whose words ends at one of these (or 2 before,
+    # for "'s"), that does not start after a relative, a role or a credit and has no role in it, is not told
+    after = sorted(ctx.after)
     out: list[Finding] = []
-    befores = {e for _, e in doc.find(_BEFORE)}
     for run in runs:
+        s = run[0][0]
+        if s not in befores:
+            k = bisect_left(after, s)
+            if (k == len(after) or after[k] > run[-1][1]) and (
+                    len(run) == 1 or _ROLE_WORDS.isdisjoint([t[3].rstrip(":") for t in run[:_ROLE_REACH - 1]])):
+                continue
         if len(run) == 1:  # most runs: one word, and most are told apart by what follows them, the cheapest test
-            s, end, tok = run[0]
+            s, end, tok, w = run[0]
             if tok.endswith(("'s", "’s")):  # Ana's address: the name without its 's
                 end, tok = end - 2, tok[:-2]
-            if not _told(text, s, end, True, befores):
-                continue
-            w = _word(tok)
-            if _eligible(w, first, english) and not _never_alone(w, tok):
+                w = _word(tok)
+            if ctx.told(s, end, True) and _eligible(w, first, english) and not _never_alone(w, tok):
                 out.append(Finding("PERSON", s, end, "name.context", 0.7))
             continue
-        ws = [_word(t[2]) for t in run[:_ROLE_REACH + 5]]
+        ws = [t[3] for t in run[:_ROLE_REACH + 5]]
         if not any(_eligible(x, first, english) for x in ws):
             continue
         # a name starts the run, or follows a role near its start ("Applicant Ana", "Beneficiary: Ana Lopez")
         for i in [0, *(i for i in range(1, min(len(run), _ROLE_REACH)) if ws[i - 1].rstrip(":") in _ROLE_WORDS)]:
-            s, _, tok = run[i]
+            s, _, tok, _ = run[i]
             if _never_alone(ws[i], tok):
                 continue
             j = i + 1 if len(run) == i + 1 else _take(run, i)
@@ -322,7 +380,7 @@ def context_names(doc: Doc, runs: list) -> list[Finding]:
             if run[j - 1][2].endswith(("'s", "’s")):
                 end -= 2
                 words = [*words[:-1], words[-1][:-2]]
-            if (i > 0 or _told(text, s, end, j == 1, befores)) and any(_eligible(x, first, english) for x in words):
+            if (i > 0 or ctx.told(s, end, j == 1)) and any(_eligible(x, first, english) for x in words):
                 out.append(Finding("PERSON", s, end, "name.context", 0.7))
                 break
     return out
@@ -330,9 +388,13 @@ def context_names(doc: Doc, runs: list) -> list[Finding]:
 
 def person_all(doc: Doc) -> list[Finding]:
     """PERSON: the list and shape rules, then the context rule where they found nothing."""
+    cues = _Cues(doc)
+    runs = _runs(doc, cues)
+    if not runs:
+        return []
     unclaimed: list = []
-    found = person(doc, _runs(doc), unclaimed)
-    return found + context_names(doc, unclaimed)
+    found = person(doc, runs, unclaimed, cues)
+    return found + context_names(doc, unclaimed, cues) if unclaimed else found
 
 
 DETECTORS = (person_all,)

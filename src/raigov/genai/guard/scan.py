@@ -20,7 +20,7 @@ from raigov.genai.guard.policy import ACTIONS, DEFAULT_CLASS, Policy, default_po
 
 DETECTORS = markings.DETECTORS + identifiers.DETECTORS + contact.DETECTORS + names.DETECTORS
 DEFAULT_MAX_CHARS = 200_000
-_BINARY = rx(r"[\x00-\x08\x0e-\x1f\x7f\x{fffe}\x{ffff}]")  # control characters other than tab and line breaks
+_BINARY = rx(r"[\x00-\x08\x0e-\x1f\x7f\x{fffe}\x{ffff}]", prefilter=False)  # control characters other than tab and line breaks
 
 # When two findings overlap, the higher tier wins, then the higher confidence, then the longer span.
 _TIER = {"CLASSIFICATION_MARKING": 5, "CUI_MARKING": 5, "LEGACY_MARKING": 5, "STREET_ADDRESS": 2, "PERSON": 1,
