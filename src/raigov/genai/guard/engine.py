@@ -19,7 +19,7 @@ from __future__ import annotations
 import codecs
 import threading
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import re2
 
@@ -112,14 +112,31 @@ class _Every:
 
 _EVERY = _Every()
 
-# The runs of non-ASCII characters of a text, noted by the error handler of one ASCII encoding (per thread).
+# The runs of non-ASCII characters of a text, noted by the error handler of one ASCII encoding (per thread),
+# which also replaces each such character by one ASCII byte of its kind (``Doc.folded``): an upper-case letter
+# \x01, another letter \x02, the apostrophe ’ an ASCII ', anything else \x03. A pattern written for that text
+# (``rx(..., folded=True)``) gets code point offsets with no conversion: one byte per character.
 _RUNS = threading.local()
 _RUNS_HANDLER = "raigov.guard.non_ascii_runs"
 
 
+class _FoldTable(dict):
+    """str.translate's table for the folded text (kept for the code points below U+3000, computed for others)."""
+
+    def __missing__(self, cp: int) -> str:
+        c = chr(cp)
+        kind = "\x01" if c.isupper() and c.isalpha() else "\x02" if c.isalpha() else "'" if c == "’" else "\x03"
+        if cp < 0x3000:
+            self[cp] = kind
+        return kind
+
+
+_FOLD = _FoldTable()
+
+
 def _note_run(exc: UnicodeEncodeError) -> tuple[str, int]:
     _RUNS.found.append((exc.start, exc.end))
-    return "?", exc.end
+    return exc.object[exc.start:exc.end].translate(_FOLD), exc.end
 
 
 codecs.register_error(_RUNS_HANDLER, _note_run)
@@ -129,7 +146,7 @@ class Doc:
     """One prompt, ready for the detectors: ``find(pattern)`` gives every (start, end) hit in code points;
     ``near(pattern, start, end)`` tells whether a context word is close to a span."""
 
-    __slots__ = ("_ctx", "_memo", "_present", "_wide", "ascii", "raw", "text")
+    __slots__ = ("_ctx", "_folded", "_memo", "_present", "_wide", "ascii", "raw", "text")
 
     def __init__(self, text: str):
         self.text = text
@@ -139,6 +156,7 @@ class Doc:
         self._memo: dict[tuple[Pattern, bool], dict[int, int]] = {}
         self._wide: tuple[list[int], list[int], list[int]] | None = None
         self._present: set[int] | _Every | None = None
+        self._folded: bytes | None = None
 
     def _extra(self) -> tuple[list[int], list[int], list[int]]:
         """For a text with non-ASCII characters: the byte start and end of each run of them, and the bytes beyond
@@ -148,7 +166,7 @@ class Doc:
             starts, ends, extra, total = [], [], [], 0
             _RUNS.found = found = []
             try:
-                self.text.encode("ascii", _RUNS_HANDLER)
+                self._folded = self.text.encode("ascii", _RUNS_HANDLER)
             finally:
                 _RUNS.found = None
             text = self.text
@@ -186,6 +204,22 @@ class Doc:
         if pattern.index > 0 and pattern.index not in present:
             return []
         match, raw, n = pattern.match, self.raw, len(self.raw)
+        out, pos = [], 0
+        while pos <= n:
+            s, e = match(_UNANCHORED, raw, pos, n)[0]
+            if s < 0:
+                break
+            out.append((s, e))
+            pos = e if e > s else e + 1
+        return out
+
+    def find_folded(self, pattern: Pattern) -> list[tuple[int, int]]:
+        """Every hit of a pattern written for the folded text (see ``_FoldTable``), in code points."""
+        if self.ascii:
+            return self._find_bytes(pattern)
+        if self._folded is None:
+            self._extra()
+        match, raw, n = pattern.match, self._folded, len(self._folded)
         out, pos = [], 0
         while pos <= n:
             s, e = match(_UNANCHORED, raw, pos, n)[0]
@@ -272,8 +306,10 @@ class Doc:
         return False
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
+    """One finding (immutable; a named tuple: a prompt may hold many thousands, and making one costs a third of a
+    frozen dataclass)."""
+
     type: str  # Presidio's entity name where Presidio has the type (US_SSN, PERSON ...), ours otherwise
     start: int  # code point offset, inclusive
     end: int  # code point offset, exclusive
@@ -286,16 +322,13 @@ class Finding:
 
 
 def digits(s: str) -> str:
-    return "".join(c for c in s if c.isdigit())
+    return "".join(filter(str.isdigit, s))
+
+
+_LUHN_DOUBLE = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit doubled, its digits summed
 
 
 def luhn(number: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        d = ord(ch) - 48
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+    """The Luhn check of a string of ASCII digits."""
+    rev = number[::-1]
+    return (sum(map(int, rev[::2])) + sum(_LUHN_DOUBLE[int(c)] for c in rev[1::2])) % 10 == 0

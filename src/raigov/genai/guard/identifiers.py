@@ -260,7 +260,7 @@ def driver_license(doc: Doc) -> list[Finding]:
     out = []
     for s, e in doc.find(_DL):
         tok = text[s:e]
-        if not any(c.isdigit() for c in tok) or sum(c.isdigit() for c in tok) < 4:
+        if sum(map(str.isdigit, tok)) < 4:
             continue
         if doc.near(_DL_CONTEXT, s, e, before=40, after=0):
             out.append(Finding("US_DRIVER_LICENSE", s, e, "dl.context", 0.75))

@@ -25,6 +25,7 @@ import gzip
 import os
 from bisect import bisect_left
 from importlib import resources
+from itertools import accumulate
 
 from raigov.genai.guard.engine import Doc, Finding, rx
 
@@ -32,6 +33,10 @@ from raigov.genai.guard.engine import Doc, Finding, rx
 # spaces: one RE2 match per run, split into words in Python
 _RUN = rx(r"\p{Lu}[\p{L}'’.-]*(?: (?:\p{Lu}[\p{L}'’.-]*|(?:van|von|de|der|den|da|di|del|della|la|le|du|bin|ibn|al)\b))*",
           prefilter=False)
+# the same on the folded text (engine._FoldTable: \x01 an upper-case letter, \x02 another letter, ’ as '), where a
+# hit's offsets are code points: what _runs searches
+_RUN_FOLDED = rx(r"[A-Z\x01][A-Za-z\x01\x02'.-]*(?: (?:[A-Z\x01][A-Za-z\x01\x02'.-]*"
+                 r"|(?:van|von|de|der|den|da|di|del|della|la|le|du|bin|ibn|al)\b))*", prefilter=False)
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev", "hon", "judge", "officer", "agent",
            "sgt", "capt", "lt", "col", "gen", "det", "mister", "madam", "professor", "doctor", "senator", "rep"}
 # Cues before a name. Each is found once per prompt (``Doc.ends``: one RE2 pass), ending with the spaces after
@@ -105,6 +110,9 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
     return read("dist.male.first") | read("dist.female.first"), read("dist.all.last")
 
 
+_LONG_RUN = 8  # runs of more words are split with list-wide steps (cheaper per word, dearer per run)
+
+
 def _is_word(tok: str) -> bool:
     """A name-shaped word: capitalised with a lower-case letter (Smith, McDonald), an initial (J.) or a
     particle; not an acronym (SSN, CUI)."""
@@ -123,29 +131,57 @@ def _runs(doc: Doc, cues: _Cues | None = None) -> list[list[tuple[int, int, str,
     text = doc.text
     runs: list[list[tuple[int, int, str, str]]] = []
     if cues is not None:
-        first, strong, weak, befores, after = cues.first, cues.strong, cues.weak, cues.befores, cues.after
-    for s, e in doc.find(_RUN):
+        first, cued_starts, cued_ends = cues.first, cues.cued_starts, cues.cued_ends
+    for s, e in doc.find_folded(_RUN_FOLDED):
         seg = text[s:e]
         if " " not in seg:  # one word: most runs
-            w = seg if len(seg) <= 2 else seg.rstrip(".")
-            if (len(w) == 2 and w[1] == ".") or (w[0].isupper() and not w.isupper()):
-                lw = w.lower().rstrip(".").replace("’", "'")
-                end = s + len(w)
-                if cues is None or (lw in first or s in strong or s in weak or s in befores or end in after
-                                    or end - 2 in after or (s >= 2 and text[s - 2] == ".")
-                                    or (len(lw) >= 6 and lw.endswith(_SURNAME_ENDINGS))):
-                    runs.append([(s, end, w, lw)])
+            if len(seg) > 2:
+                w = seg.rstrip(".")
+                if w.isupper():
+                    continue  # an acronym
+                lw = w.lower()
+                if "’" in lw:
+                    lw = lw.replace("’", "'")
+            elif len(seg) == 2 and seg[1] == ".":  # an initial
+                w, lw = seg, seg[0].lower()
+            elif seg.isupper():
+                continue
+            else:
+                w, lw = seg, seg.lower()
+            end = s + len(w)
+            if cues is None or (lw in first or s in cued_starts or end in cued_ends or (s >= 2 and text[s - 2] == ".")
+                                or (len(lw) >= 6 and lw.endswith(_SURNAME_ENDINGS))):
+                runs.append([(s, end, w, lw)])
             continue
-        run: list[tuple[int, int, str, str]] = []
-        pos = s
-        for tok in seg.split(" "):
-            w = tok if len(tok) <= 2 else tok.rstrip(".")
-            if w and ((len(w) == 2 and w[1] == ".") or w in _PARTICLES or (w[0].isupper() and not w.isupper())):
-                run.append((pos, pos + len(w), w, w.lower().rstrip(".").replace("’", "'")))
+        toks = seg.split(" ")
+        if len(toks) <= _LONG_RUN:
+            run: list[tuple[int, int, str, str]] = []
+            pos = s
+            for tok in toks:
+                w = tok if len(tok) <= 2 else tok.rstrip(".")
+                if _is_word(w):
+                    run.append((pos, pos + len(w), w, w.lower().rstrip(".").replace("’", "'")))
+                elif run:  # a word that is not name-shaped (an acronym) ends its run
+                    runs.append(run)
+                    run = []
+                pos += len(tok) + 1
+            if run:
+                runs.append(run)
+            continue
+        # a long run (a heading in title case, or an attack): each step over all its words at once
+        ws = [t if len(t) <= 2 else t.rstrip(".") for t in toks]
+        lws = [x.rstrip(".") for x in map(str.lower, ws)]
+        if "’" in seg:
+            lws = [x.replace("’", "'") for x in lws]
+        starts = list(accumulate([len(t) + 1 for t in toks[:-1]], initial=s))
+        run = []
+        shaped = [(len(w) == 2 and w[1] == ".") or w in _PARTICLES or (w[0].isupper() and not w.isupper()) for w in ws]
+        for word, ok in zip(zip(starts, [a + len(w) for a, w in zip(starts, ws)], ws, lws), shaped):  # as _is_word
+            if ok:
+                run.append(word)
             elif run:
                 runs.append(run)
                 run = []
-            pos += len(tok) + 1
         if run:
             runs.append(run)
     return runs
@@ -199,9 +235,10 @@ def person(doc: Doc, runs: list | None = None, unclaimed: list | None = None, cu
                 continue
             in_first = w in first
             in_last = w in listed or (len(w) >= 6 and w.endswith(endings))
-            if not (in_first or in_last or (i > 0 and run[i - 1][3] in _TITLES) or (s >= 2 and text[s - 2] == ".")
-                    or (i + 2 < n and len(run[i + 1][2]) <= 2) or s in strong_cues):
-                i += 1  # no list, title, initial or cue speaks for it (what each test below needs first)
+            if not (in_first or in_last or s in strong_cues or (i > 0 and run[i - 1][3] in _TITLES)
+                    or (s >= 2 and text[s - 2] == ".") or (i + 2 < n and (
+                        len(run[i + 1][2]) == 1 or (len(run[i + 1][2]) == 2 and run[i + 1][2][1] == ".")))):
+                i += 1  # no list, cue, title or initial speaks for it (what each test below needs first)
                 continue
             common = w in COMMON
             strong = not common and strong_cues.get(s, -1) >= max(0, s - _CUE_REACH)
@@ -276,16 +313,17 @@ def english_words() -> frozenset[str]:
     return frozenset(gzip.decompress(raw).decode("ascii").split())
 
 
-# verbs said of people, right after the name ("Ana said", "Ana lives on ...", "Ana had given")
-_PERSON_VERB = rx(r" (?:said|says|told|tells|asked|asks|shouted|yelled|replied|answered|whispered|lives|lived"
-                  r"|spent|began|wrote|married|died|smiled|laughed|cried|explained|admitted|insisted|thinks|thought"
-                  r"|wants|wanted|believes|believed|feels|felt|(?:had|has) (?:given|told|asked|said)|was born)\b")
-# called by name at the start of a sentence: "Ana, can I ...", "Ana, please ..."
-_VOCATIVE = rx(r", (?:can|could|would|will|please|do|did|are|have|thank|thanks|how|what|when|where|why|I|we|you)\b")
-# what people own: "Ana's address", "Ana's kid"
-_OWNS = rx(r"(?:'s|’s) (?:address|phone|number|email|e-mail|kid|kids|child|children|son|daughter|wife|husband|mother"
-           r"|father|brother|sister|friend|family|birthday|name|passport|case|file|record|lawyer|attorney|doctor"
-           r"|house|home|car|account|application|visa|employer|partner|parents)\b")
+# What follows a name, found in one RE2 pass (each kind starts with its own character, so their hits never
+# overlap): a verb said of people ("Ana said", "Ana lives on ...", "Ana had given"); a call by name at the start of a
+# sentence ("Ana, can I ...", "Ana, please ..."); what people own ("Ana's address", "Ana's kid").
+_PERSON_VERB = (r" (?:said|says|told|tells|asked|asks|shouted|yelled|replied|answered|whispered|lives|lived"
+                r"|spent|began|wrote|married|died|smiled|laughed|cried|explained|admitted|insisted|thinks|thought"
+                r"|wants|wanted|believes|believed|feels|felt|(?:had|has) (?:given|told|asked|said)|was born)\b")
+_VOCATIVE = r", (?:can|could|would|will|please|do|did|are|have|thank|thanks|how|what|when|where|why|I|we|you)\b"
+_OWNS = (r"(?:'s|’s) (?:address|phone|number|email|e-mail|kid|kids|child|children|son|daughter|wife|husband|mother"
+         r"|father|brother|sister|friend|family|birthday|name|passport|case|file|record|lawyer|attorney|doctor"
+         r"|house|home|car|account|application|visa|employer|partner|parents)\b")
+_AFTER = rx("|".join((_PERSON_VERB, _VOCATIVE, _OWNS)))
 # the roles a name follows in forms and case notes ("applicant Ana", "Beneficiary Ana")
 _ROLES = ("applicant", "beneficiary", "petitioner", "traveler", "traveller", "passenger", "detainee", "respondent",
           "claimant", "requester", "requestor", "sponsor", "defendant", "plaintiff", "witness", "victim", "suspect",
@@ -316,7 +354,7 @@ def _eligible(w: str, first: frozenset[str], english: frozenset[str]) -> bool:
 class _Cues:
     """What the prompt says around its runs of capitals, each cue found once per prompt (one RE2 pass each)."""
 
-    __slots__ = ("after", "befores", "first", "listed", "owns", "strong", "text", "verbs", "vocatives", "weak")
+    __slots__ = ("after", "befores", "cued_ends", "cued_starts", "first", "listed", "strong", "text", "weak")
 
     def __init__(self, doc: Doc):
         self.text = doc.text
@@ -324,10 +362,11 @@ class _Cues:
         self.strong = doc.ends(_STRONG_CUES)  # a strong cue ends where a name starts
         self.weak = doc.ends(_CUES)  # and so does a cue
         self.befores = doc.ends(_BEFORE)  # so does a relative, a role or a credit
-        self.verbs = doc.starts(_PERSON_VERB)  # and these start where a name ends
-        self.owns = doc.starts(_OWNS)
-        self.vocatives = doc.starts(_VOCATIVE)
-        self.after = {*self.verbs, *self.owns, *self.vocatives}
+        self.after = doc.starts(_AFTER)  # a verb, a comma or an "'s" after a name starts where it ends
+        # where a cue of any kind ends (a name may start there), and where a name may end before a context word
+        # (there, or before its "'s")
+        self.cued_starts = {*self.strong, *self.weak, *self.befores}
+        self.cued_ends = {*self.after, *(p + 2 for p in self.after)}
 
     def told(self, s: int, end: int, one_word: bool) -> bool:
         """Does the context say that the words from `s` to `end` name a person?"""
@@ -335,8 +374,8 @@ class _Cues:
             return True
         after = self.text[end:end + 2]
         c = after[:1]
-        return ((c == " " and end in self.verbs) or ((c == "'" or c == "’") and end in self.owns)
-                or (one_word and after == ", " and end in self.vocatives and _sentence_start(self.text, s)))
+        # the hit's first character tells its kind: " " a verb, "'" or "’" a possession, ", " a call by name
+        return end in self.after and (c != "," or (one_word and after == ", " and _sentence_start(self.text, s)))
 
 
 def context_names(doc: Doc, runs: list, cues: _Cues | None = None) -> list[Finding]:

@@ -12,6 +12,7 @@ The result is the contract of docs/genai.md::
 from __future__ import annotations
 
 from collections import Counter
+from operator import attrgetter
 
 from raigov.errors import FieldError, PayloadTooLarge, ValidationFailed
 from raigov.genai.guard import contact, identifiers, markings, names
@@ -32,14 +33,38 @@ def detect(text: str) -> list[Finding]:
     """Every finding of every detector, overlaps settled (see _TIER), in order of position."""
     doc = Doc(text)
     found = [f for det in DETECTORS for f in det(doc)]
-    found.sort(key=lambda f: (-_TIER.get(f.type, _IDENTIFIER_TIER), -f.confidence, f.start - f.end, f.start))
+    found.sort(key=_BY_SPAN)
     kept: list[Finding] = []
-    taken = bytearray(len(text) + 1)  # 1 where a kept finding lies: linear in the findings' total length
-    for f in found:
-        if 1 not in taken[f.start:f.end]:
-            taken[f.start:f.end] = b"\x01" * (f.end - f.start)
+    i, n = 0, len(found)
+    while i < n:  # clusters of findings that overlap one another; most findings overlap none
+        j, end = i + 1, found[i].end
+        while j < n and found[j].start < end:
+            end = max(end, found[j].end)
+            j += 1
+        if j == i + 1:
+            kept.append(found[i])
+        else:
+            kept.extend(_settle(found[i:j]))
+        i = j
+    return kept
+
+
+_BY_SPAN = attrgetter("start", "end")
+
+
+def _settle(cluster: list[Finding]) -> list[Finding]:
+    """The findings of one cluster that overlap each other: the higher tier wins, then the higher confidence,
+    then the longer span; in order of position."""
+    lo = cluster[0].start
+    cluster = sorted(cluster, key=lambda f: (-_TIER.get(f.type, _IDENTIFIER_TIER), -f.confidence, f.start - f.end,
+                                             f.start))
+    kept: list[Finding] = []
+    taken = bytearray(max(f.end for f in cluster) - lo)  # 1 where a kept finding lies: linear in their length
+    for f in cluster:
+        if 1 not in taken[f.start - lo:f.end - lo]:
+            taken[f.start - lo:f.end - lo] = b"\x01" * (f.end - f.start)
             kept.append(f)
-    kept.sort(key=lambda f: (f.start, f.end))
+    kept.sort(key=_BY_SPAN)
     return kept
 
 
@@ -48,7 +73,7 @@ def check_text(text: object, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     (binary), or over `max_chars` code points (413: refused, never truncated)."""
     if not isinstance(text, str):
         raise ValidationFailed.one("text", "must be a string")
-    if not text.strip():
+    if not text or text.isspace():
         raise ValidationFailed.one("text", "is empty", "empty")
     if len(text) > max_chars:
         raise PayloadTooLarge(f"text: the prompt has {len(text):,} characters; the limit is {max_chars:,}. "
@@ -91,10 +116,11 @@ def screen_text(text: str, tool_id: str | None = None, *, policy: Policy | None 
         raise ValidationFailed.one("data_class", f"unknown data class {data_class!r}; classes: {', '.join(policy.classes)}")
     text = check_text(text, max_chars)
     findings = [f for f in detect(text) if f.confidence >= policy.min_confidence]
-    actions = [policy.action(data_class, f.type) for f in findings]
-    decision = max(actions, key=ACTIONS.index, default="allow")
     counts = Counter(f.type for f in findings)
-    reasons = [{"type": ty, "count": n, "action": policy.action(data_class, ty)} for ty, n in sorted(counts.items())]
+    by_type = {ty: policy.action(data_class, ty) for ty in counts}
+    actions = [by_type[f.type] for f in findings]
+    decision = max(by_type.values(), key=ACTIONS.index, default="allow")
+    reasons = [{"type": ty, "count": n, "action": by_type[ty]} for ty, n in sorted(counts.items())]
     return {
         "decision": decision,
         "findings": [f.as_dict() for f in findings],
