@@ -128,6 +128,8 @@ def date_of_birth(doc: Doc) -> list[Finding]:
     """DATE_OF_BIRTH: a date (numeric m/d/y, d.m.y, y-m-d, or with the month's name) with a birth word
     (DOB, date of birth, born, birthday, birthdate) within 40 characters before it. A date without one is
     not reported: an unlabelled date is low risk."""
+    if not doc.has(_DOB_CONTEXT):
+        return []
     return [Finding("DATE_OF_BIRTH", s, e, "dob.context", 0.85) for s, e in doc.find(_DATE)
             if doc.near(_DOB_CONTEXT, s, e, before=40, after=0)]
 

@@ -131,7 +131,7 @@ class _FoldTable(dict):
         return kind
 
 
-_FOLD = _FoldTable()
+_FOLD = _FoldTable({cp: cp for cp in range(128)})  # ASCII as it is
 
 
 def _note_run(exc: UnicodeEncodeError) -> tuple[str, int]:
@@ -218,7 +218,12 @@ class Doc:
         if self.ascii:
             return self._find_bytes(pattern)
         if self._folded is None:
-            self._extra()
+            if (len(self.raw) - len(self.text)) * 20 > len(self.text):
+                # many non-ASCII characters (a text in Greek, or an attack): one pass of str.translate costs less
+                # than the encoding's error handler called for each of their runs
+                self._folded = self.text.translate(_FOLD).encode("ascii")
+            else:
+                self._extra()
         match, raw, n = pattern.match, self._folded, len(self._folded)
         out, pos = [], 0
         while pos <= n:
@@ -286,14 +291,23 @@ class Doc:
             i = text.rfind(". ", lo, i)
         return lo
 
-    def near(self, pattern: Pattern, start: int, end: int, before: int = 48, after: int = 24) -> bool:
-        """Does a hit of `pattern` (context words) end within `before` code points before the span (and in
-        the same sentence), or start within `after` code points after it?"""
+    def _context(self, pattern: Pattern) -> tuple[list[int], list[int]]:
+        """The ends and the starts of the hits of a context pattern, found once per prompt."""
         hits = self._ctx.get(pattern)
         if hits is None:
             found = self.find(pattern)
             hits = self._ctx[pattern] = ([e for _, e in found], [s for s, _ in found])
-        ends, starts = hits
+        return hits
+
+    def has(self, pattern: Pattern) -> bool:
+        """Does a context pattern occur anywhere in the prompt? A detector whose every rule needs a context word
+        looks for candidates only when it does."""
+        return bool(self._context(pattern)[0])
+
+    def near(self, pattern: Pattern, start: int, end: int, before: int = 48, after: int = 24) -> bool:
+        """Does a hit of `pattern` (context words) end within `before` code points before the span (and in
+        the same sentence), or start within `after` code points after it?"""
+        ends, starts = self._context(pattern)
         if not ends:
             return False
         i = bisect_left(ends, self.sentence_start(start, before))
@@ -325,10 +339,10 @@ def digits(s: str) -> str:
     return "".join(filter(str.isdigit, s))
 
 
-_LUHN_DOUBLE = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit doubled, its digits summed
+_DIGIT = {str(d): d for d in range(10)}
+_DOUBLED = {str(d): (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)[d] for d in range(10)}  # a digit doubled, its digits summed
 
 
 def luhn(number: str) -> bool:
     """The Luhn check of a string of ASCII digits."""
-    rev = number[::-1]
-    return (sum(map(int, rev[::2])) + sum(_LUHN_DOUBLE[int(c)] for c in rev[1::2])) % 10 == 0
+    return (sum(map(_DIGIT.__getitem__, number[-1::-2])) + sum(map(_DOUBLED.__getitem__, number[-2::-2]))) % 10 == 0

@@ -65,6 +65,8 @@ def a_number(doc: Doc) -> list[Finding]:
                 _ANUM_CONTEXT, s, e):
             continue
         out.append(Finding("A_NUMBER", s, e, "anumber.prefixed", 0.9))
+    if not doc.has(_ANUM_CONTEXT):
+        return out
     taken = [(f.start, f.end) for f in out]
     for s, e in doc.find(_ANUM_DIGITS):
         if any(a < e and s < b for a, b in taken):
@@ -98,6 +100,8 @@ _PASSPORT_CONTEXT = rx(r"(?i)\b(?:passports?|passport (?:no|number|card|book)|pp
 def passport(doc: Doc) -> list[Finding]:
     """US_PASSPORT: a letter and 8 digits (Next Generation book; "C" and 8 digits: the passport card) or
     9 digits (older books), always with a context word (passport, PPT, travel document; never "us")."""
+    if not doc.has(_PASSPORT_CONTEXT):
+        return []
     text = doc.text
     out = []
     for s, e in doc.find(_PASSPORT):
@@ -183,6 +187,8 @@ def bank(doc: Doc) -> list[Finding]:
     """ABA_ROUTING_NUMBER: 9 digits passing the ABA checksum with a routing word nearby (routing, ABA, RTN,
     transit, ACH, wire, bank). US_BANK_NUMBER: 8 to 17 digits (dashes allowed) with an account word nearby;
     there is no checksum, so never without context."""
+    if not doc.has(_ROUTING_CONTEXT) and not doc.has(_ACCOUNT_CONTEXT):
+        return []
     text = doc.text
     out = []
     for s, e in doc.find(_ACCOUNT):
@@ -256,6 +262,8 @@ def driver_license(doc: Doc) -> list[Finding]:
     """US_DRIVER_LICENSE: a token shaped like a state's licence number (at least one digit, 5-19 capitals,
     digits or "*") with a driver's-licence word nearby (driver's license, DL, DLN, license number). Without
     the context word the shapes match almost anything, so it is never reported alone."""
+    if not doc.has(_DL_CONTEXT):
+        return []
     text = doc.text
     out = []
     for s, e in doc.find(_DL):
