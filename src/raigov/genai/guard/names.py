@@ -157,14 +157,17 @@ def _runs(doc: Doc, cues: _Cues | None = None) -> list[list[tuple[int, int, str,
         if len(toks) <= _LONG_RUN:
             run: list[tuple[int, int, str, str]] = []
             pos = s
+            quote = "’" in seg
             for tok in toks:
-                w = tok if len(tok) <= 2 else tok.rstrip(".")
-                if _is_word(w):
-                    run.append((pos, pos + len(w), w, w.lower().rstrip(".").replace("’", "'")))
+                n = len(tok)
+                w = tok.rstrip(".") if n > 2 else tok
+                if (w[0].isupper() and not w.isupper()) or w in _PARTICLES or (len(w) == 2 and w[1] == "."):  # _is_word
+                    lw = w.lower().rstrip(".")
+                    run.append((pos, pos + len(w), w, lw.replace("’", "'") if quote else lw))
                 elif run:  # a word that is not name-shaped (an acronym) ends its run
                     runs.append(run)
                     run = []
-                pos += len(tok) + 1
+                pos += n + 1
             if run:
                 runs.append(run)
             continue
