@@ -16,7 +16,6 @@ Offsets are code points into the prompt (Python ``str`` indices), end exclusive.
 
 from __future__ import annotations
 
-import codecs
 import threading
 from bisect import bisect_left, bisect_right
 from typing import NamedTuple
@@ -112,14 +111,9 @@ class _Every:
 
 _EVERY = _Every()
 
-# The runs of non-ASCII characters of a text, noted by the error handler of one ASCII encoding (per thread),
-# which also replaces each such character by one ASCII byte of its kind (``Doc.folded``): an upper-case letter
-# \x01, another letter \x02, the apostrophe ’ an ASCII ', anything else \x03. A pattern written for that text
-# (``rx(..., folded=True)``) gets code point offsets with no conversion: one byte per character.
-_RUNS = threading.local()
-_RUNS_HANDLER = "raigov.guard.non_ascii_runs"
-
-
+# The folded copy of a prompt (``Doc.folded``) replaces each non-ASCII character by one ASCII byte of its kind:
+# an upper-case letter \x01, another letter \x02, the apostrophe ’ an ASCII ', anything else \x03. A pattern
+# written for it (names._RUN_FOLDED) gets code point offsets with no conversion: one byte per character.
 class _FoldTable(dict):
     """str.translate's table for the folded text (kept for the code points below U+3000, computed for others)."""
 
@@ -132,14 +126,8 @@ class _FoldTable(dict):
 
 
 _FOLD = _FoldTable({cp: cp for cp in range(128)})  # ASCII as it is
-
-
-def _note_run(exc: UnicodeEncodeError) -> tuple[str, int]:
-    _RUNS.found.append((exc.start, exc.end))
-    return exc.object[exc.start:exc.end].translate(_FOLD), exc.end
-
-
-codecs.register_error(_RUNS_HANDLER, _note_run)
+# each byte of UTF-8 by its role: ASCII " ", the first byte of a character "x", a continuation byte "c"
+_ROLE = bytes(0x20 if b < 0x80 else 0x63 if b < 0xC0 else 0x78 for b in range(256))
 
 
 class Doc:
@@ -160,24 +148,31 @@ class Doc:
 
     def _extra(self) -> tuple[list[int], list[int], list[int]]:
         """For a text with non-ASCII characters: the byte start and end of each run of them, and the bytes beyond
-        one per character up to each end. The runs come from one ASCII encoding of the text, whose error handler
-        is called once per run (an RE2 search per run costs several times more)."""
+        one per character up to each end (and, on the way, the folded copy). The runs are found with bytes methods
+        on the bytes' roles (bytes.translate, then find), one decode per run."""
         if self._wide is None:
-            starts, ends, extra, total = [], [], [], 0
-            _RUNS.found = found = []
-            try:
-                self._folded = self.text.encode("ascii", _RUNS_HANDLER)
-            finally:
-                _RUNS.found = None
-            text = self.text
-            for cs, ce in found:
-                nb = len(text[cs:ce].encode("utf-8", "surrogatepass"))
-                bs = cs + total
-                total += nb - (ce - cs)
-                starts.append(bs)
-                ends.append(bs + nb)
+            raw = self.raw
+            roles = raw.translate(_ROLE)
+            starts, ends, extra, pieces = [], [], [], []
+            total = prev = 0
+            pos = roles.find(b"x")
+            while pos >= 0:
+                end = roles.find(b" ", pos)
+                if end < 0:
+                    end = len(raw)
+                run = raw[pos:end].decode("utf-8", "surrogatepass")
+                total += (end - pos) - len(run)
+                starts.append(pos)
+                ends.append(end)
                 extra.append(total)
+                pieces.append(raw[prev:pos])
+                pieces.append(run.translate(_FOLD).encode("ascii"))
+                prev = end
+                pos = roles.find(b"x", end)
+            pieces.append(raw[prev:])
             self._wide = (starts, ends, extra)
+            if self._folded is None:
+                self._folded = b"".join(pieces)
         return self._wide
 
     def _char(self, off: int) -> int:
