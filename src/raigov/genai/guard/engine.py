@@ -8,8 +8,10 @@ would have checked in Python, on the (short) matched text.
 :class:`Doc` holds one prompt: its UTF-8 bytes are made once and every pattern runs on them through RE2's
 own ``Match`` (the package's ``finditer`` re-encodes the text and builds a match object per hit, which
 costs more than the matching); byte offsets are turned back into code points through the runs of non-ASCII
-characters, found once per prompt. Context words
-are found once per prompt and pattern, then looked up by position.
+characters, found once per prompt. Context words are found once per prompt and pattern, then looked up by
+position. A prompt of up to 4 kB is first passed through one RE2 Set of all the patterns (the prefilter), and a
+pattern that does not occur in it is not searched. The names are searched in a folded copy with one ASCII byte
+per character (``Doc.find_folded``).
 
 Offsets are code points into the prompt (Python ``str`` indices), end exclusive.
 """
