@@ -111,12 +111,8 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
 
 
 _LONG_RUN = 8  # runs of more words are split with list-wide steps (cheaper per word, dearer per run)
-
-
-def _is_word(tok: str) -> bool:
-    """A name-shaped word: capitalised with a lower-case letter (Smith, McDonald), an initial (J.) or a
-    particle; not an acronym (SSN, CUI)."""
-    return (len(tok) == 2 and tok[1] == ".") or tok in _PARTICLES or (tok[0].isupper() and not tok.isupper())
+# A name-shaped word (the test _runs writes out in each of its loops): capitalised with a lower-case letter (Smith,
+# McDonald), an initial (J.) or a particle; not an acronym (SSN, CUI).
 
 
 def _runs(doc: Doc, cues: _Cues | None = None) -> list[list[tuple[int, int, str, str]]]:
@@ -161,7 +157,7 @@ def _runs(doc: Doc, cues: _Cues | None = None) -> list[list[tuple[int, int, str,
             for tok in toks:
                 n = len(tok)
                 w = tok.rstrip(".") if n > 2 else tok
-                if (w[0].isupper() and not w.isupper()) or w in _PARTICLES or (len(w) == 2 and w[1] == "."):  # _is_word
+                if (w[0].isupper() and not w.isupper()) or w in _PARTICLES or (len(w) == 2 and w[1] == "."):  # name-shaped
                     lw = w.lower().rstrip(".")
                     run.append((pos, pos + len(w), w, lw.replace("’", "'") if quote else lw))
                 elif run:  # a word that is not name-shaped (an acronym) ends its run
@@ -179,7 +175,7 @@ def _runs(doc: Doc, cues: _Cues | None = None) -> list[list[tuple[int, int, str,
         starts = list(accumulate([len(t) + 1 for t in toks[:-1]], initial=s))
         run = []
         shaped = [(len(w) == 2 and w[1] == ".") or w in _PARTICLES or (w[0].isupper() and not w.isupper()) for w in ws]
-        for word, ok in zip(zip(starts, [a + len(w) for a, w in zip(starts, ws)], ws, lws), shaped):  # as _is_word
+        for word, ok in zip(zip(starts, [a + len(w) for a, w in zip(starts, ws)], ws, lws), shaped):  # name-shaped
             if ok:
                 run.append(word)
             elif run:
