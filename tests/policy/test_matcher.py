@@ -18,6 +18,7 @@ def test_phrase_keys_hand_worked():
     assert phrase_keys("(face|facial) recogni*") == [frozenset({"face", "facial"}), frozenset({"recogni"})]
     assert phrase_keys("I-765") == [frozenset({"i"}), frozenset({"765"})]
     assert phrase_keys("risk ... individual*") == [frozenset({"risk"}), frozenset({"individu"})]
+    assert phrase_keys("risk ~ individual*") == [frozenset({"risk"}), frozenset({"individu"})]
     assert phrase_keys("=warrant") == [frozenset({"warrant"})]
     assert phrase_keys("résumé*") == [frozenset({NEVER})]  # é matches no ASCII letter
     assert phrase_keys("(a b|'s) c") == [frozenset({"a", "s"}), frozenset({"c"})]
@@ -40,7 +41,7 @@ def phrase_text(phrase: str, pick: int) -> str:
     def choose(m):
         alts = m.group(1).split("|")
         return alts[pick % len(alts)]
-    t = re.sub(r"\(([^()]*)\)", choose, phrase).replace("...", "and the").replace("=", "")
+    t = re.sub(r"\(([^()]*)\)", choose, phrase).replace("...", "and the").replace("~", "and the").replace("=", "")
     return re.sub(r"\*", "ing", t)
 
 

@@ -37,6 +37,25 @@ def test_negation_and_veto(index):
     assert texts(s3, "decisions are made without human review", index)[0][1] is False
 
 
+@pytest.mark.parametrize("index", [False, True])
+def test_clause_window(index):
+    """``a ~ b``: up to three words between, within one clause (``...`` crosses sentence ends and brackets)."""
+    s = sig("control* ~ dam*")
+    for t in ("The model controls the dam gates.", "control - the dam", "controls, dams", "Control the DAMS"):
+        assert [x[0] for x in texts(s, t, index)], t
+    for t in ("It controls costs. The dam is old.", "control (the dam)", "controls floods but the dam", "controls: dams",
+              "controls a b c d dam", "control\nthe dam", "control; dams", "controls while the dam"):
+        assert texts(s, t, index) == [], t
+    assert [x[0] for x in texts(sig("control* ... dam*"), "It controls costs. The dam is old.", index)] == \
+        ["controls costs. The dam"]
+    both = sig("(scor*|rank*) ~ (loan*|credit)")
+    assert [x[0] for x in texts(both, "Ranks the small business loan files; scores. Credit is fine.", index)] == \
+        ["Ranks the small business loan"]
+    for bad in ("~ start", "end ~", "a ~ ... b", "a ... ~ b", "a ~ ~ b"):
+        with pytest.raises(PhraseError):
+            phrase_regex(bad)
+
+
 def test_inflections_and_lookalikes():
     s = sig("robot")
     assert [h.text for h in s.find("robots and robotics")] == ["robots"]

@@ -8,7 +8,9 @@ Phrase syntax (case-insensitive, whole words):
 - a plain word also matches its simple inflections (-s, -es, -ed, -d, -ing) unless the signal
   says ``inflect: false``; a word written ``=word`` never inflects;
 - ``(a|b|c)`` is a choice of words at one position (``(face|facial) recognition``);
-- ``...`` lets up to three other words stand between its neighbours (``risk ... individuals``).
+- ``...`` lets up to three other words stand between its neighbours (``risk ... individuals``);
+- ``~`` does the same within one clause: nothing that ends a clause (``. ; : ! ? ( ) [ ]``, a line break,
+  or the words "but", "however", "while", "whereas") may stand between (``control* ~ dam*``).
 
 Negation: a match is dropped when a negation cue (``not``, ``no``, ``without`` ...) stands in
 the few words before it within the same clause, or ``non-`` is glued to it, or a post-cue
@@ -40,6 +42,10 @@ _WORD = re.compile(r"[\w']+")
 _INFLECT = r"(?:s|es|ed|d|ing)?"
 _JOIN = r"[\s\-/]+"
 _GAP = r"(?:[\W_]+\w+){0,3}?[\W_]+"
+# ``~``: the same window, within one clause (the clause ends negation reads, plus a line break)
+_CLAUSE_SEP = r"(?:(?![.;:!?()\[\]\r\n])[\W_])+"
+_CLAUSE_GAP = r"(?:" + _CLAUSE_SEP + r"(?!(?:but|however|while|whereas)(?!\w))\w+){0,3}?" + _CLAUSE_SEP
+_GAPS = {"...": _GAP, "~": _CLAUSE_GAP}
 
 
 class PhraseError(ValueError):
@@ -103,19 +109,21 @@ def _body(phrase: str, inflect: bool) -> str:
     if not toks:
         raise PhraseError("empty phrase")
     parts: list[str] = []
-    pending_gap = False
+    pending_gap: str | None = None
     for tok in toks:
-        if tok == "...":
+        if tok in _GAPS:
             if not parts:
-                raise PhraseError("a phrase cannot start with ...")
-            pending_gap = True
+                raise PhraseError(f"a phrase cannot start with {tok}")
+            if pending_gap is not None and "~" in (tok, pending_gap):
+                raise PhraseError("two gaps in a row (~)")
+            pending_gap = tok
             continue
         if parts:
-            parts.append(_GAP if pending_gap else _JOIN)
+            parts.append(_GAPS[pending_gap] if pending_gap else _JOIN)
         parts.append(_token(tok, inflect))
-        pending_gap = False
+        pending_gap = None
     if pending_gap:
-        raise PhraseError("a phrase cannot end with ...")
+        raise PhraseError(f"a phrase cannot end with {pending_gap}")
     return "".join(parts)
 
 
@@ -294,7 +302,7 @@ def phrase_keys(phrase: str) -> list[frozenset[str]]:
     no run with an ASCII beginning)."""
     out: list[frozenset[str]] = []
     for tok in _tokens(phrase):
-        if tok == "...":
+        if tok in _GAPS:
             continue
         if tok.startswith("(") and tok.endswith(")"):
             keys: set[str] | None = set()
