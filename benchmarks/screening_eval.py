@@ -14,7 +14,8 @@ needs a determination) counts as flagged. The slowest agencies (ms per use case)
 signals report of both memo packs' newest versions on both labelled files (``--no-signals`` skips it).
 
 Runs the newest version of `omb-m-25-21` on the 2025 dev CSV and of `omb-m-24-10` on the 2024 v2
-CSV (files read with `read_inventory`, as the CLI does; `--version V` picks another) and prints,
+CSV (files read with `read_inventory`, as the CLI does; `--version V` picks version V of each memo pack that has
+it, for the screens, the history's earlier rows and the signals report) and prints,
 overall and per agency, the confusion matrix of
 `presumed` against the agency's answer: positive = High-impact or Presumed-but-not (2025),
 Rights/Safety/Both (2024); negative = Not high-impact / Neither; other answers (blank, free text)
@@ -171,12 +172,21 @@ def compare_versions(parsed, pack_id: str, newest, year: int, reg, out_entry: di
                   f"{fmt(c['recall']):>7} {fmt(c['not_flag_rate']):>8}")
 
 
-def history_of(data: Path, path: Path, reg) -> History | None:
-    """The earlier public files of ``path`` as a precedent history (``raigov policy screen --history``)."""
+def version_ref(reg, pack_id: str, version: str | None) -> str:
+    """``pack_id@version`` when the registry has that version of the pack, else ``pack_id`` (its newest)."""
+    if version and any(p.version == version for p in reg.versions(pack_id)):
+        return f"{pack_id}@{version}"
+    return pack_id
+
+
+def history_of(data: Path, path: Path, reg, version: str | None = None) -> History | None:
+    """The earlier public files of ``path`` as a precedent history (``raigov policy screen --history``); the
+    earlier rows' categories are read with ``version`` of each memo pack that has it (default: the newest)."""
     files = [data / f for f in HISTORY.get(path.name, []) if (data / f).exists()]
     if not files:
         return None
-    h = History(old_packs={fw: reg.get(pid) for fw, pid in PACK_OF_FRAMEWORK.items() if reg.versions(pid)},
+    h = History(old_packs={fw: reg.get(version_ref(reg, pid, version)) for fw, pid in PACK_OF_FRAMEWORK.items()
+                           if reg.versions(pid)},
                 screen=screen)
     for f in files:
         h.add(read_inventory(f), f.name)
@@ -324,13 +334,14 @@ def timing(parsed, reg, out, pack_ref="omb-m-25-21"):
 LABEL_COLUMN = {2025: "is_high_impact", 2024: "17_impact_type"}
 
 
-def signals_section(files: list[tuple[object, int]], reg, out: dict, pack_ids=("omb-m-25-21", "omb-m-24-10")):
+def signals_section(files: list[tuple[object, int]], reg, out: dict, pack_ids=("omb-m-25-21", "omb-m-24-10"),
+                    version: str | None = None):
     """The signals report (``raigov policy signals-report``) of each memo pack's newest version on each labelled
     file: per file, the positives' share of the labelled rows (base rate), how many signals hold on a labelled row,
     and each signal under the pack's floor or under the base rate (the full report: the CLI)."""
     out["signals"] = {}
     for pid in pack_ids:
-        pack = reg.get(pid)
+        pack = reg.get(version_ref(reg, pid, version))
         floor = pack.data.get("signal_precision_floor") or {}
         for parsed, year in files:
             rep = signals_report([parsed], pack, LABEL_COLUMN[year])
@@ -360,7 +371,8 @@ def main(argv=None):
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--no-compare", action="store_true", help="do not run the older pack versions")
-    ap.add_argument("--version", default=None, help="pack version to evaluate (default: the newest)")
+    ap.add_argument("--version", default=None, help="version of each memo pack to evaluate, where it exists (default: "
+                                                    "the newest)")
     ap.add_argument("--split", choices=("hash", "legacy"), default="hash")
     ap.add_argument("--no-history", action="store_true", help="skip the runs with the earlier files as history")
     ap.add_argument("--no-signals", action="store_true", help="skip the signals report of the memo packs")
@@ -371,26 +383,29 @@ def main(argv=None):
         return 2
     reg = load_registry()
     out: dict = {}
-    v = f"@{a.version}" if a.version else ""
+    ref25, ref24 = (version_ref(reg, pid, a.version) for pid in ("omb-m-25-21", "omb-m-24-10"))
+    if a.version and "@" not in ref25 + ref24:
+        print(f"no memo pack has version {a.version}", file=sys.stderr)
+        return 2
     print(USED_WHILE_WRITING)
     f25 = a.data / "2025_individually_reported_AI_use_cases.dev.csv"
-    p25 = evaluate(f25, "omb-m-25-21" + v, 2025, reg, a.misses, a.flags, out, compare=not a.no_compare)
+    p25 = evaluate(f25, ref25, 2025, reg, a.misses, a.flags, out, compare=not a.no_compare)
     if not a.no_history:
-        evaluate(f25, "omb-m-25-21" + v, 2025, reg, a.misses, a.flags, out, compare=False,
-                 history=history_of(a.data, f25, reg), label_=" +history")
+        evaluate(f25, ref25, 2025, reg, a.misses, a.flags, out, compare=False,
+                 history=history_of(a.data, f25, reg, a.version), label_=" +history")
     f24 = a.data / "2024_consolidated_ai_inventory_raw_v2.csv"
     p24 = None
     if f24.exists() and reg.versions("omb-m-24-10"):
-        p24 = evaluate(f24, "omb-m-24-10", 2024, reg, a.misses, a.flags, out, compare=not a.no_compare)
+        p24 = evaluate(f24, ref24, 2024, reg, a.misses, a.flags, out, compare=not a.no_compare)
         if not a.no_history:
-            evaluate(f24, "omb-m-24-10", 2024, reg, a.misses, a.flags, out, compare=False,
-                     history=history_of(a.data, f24, reg), label_=" +history")
-        evaluate(f24, "omb-m-25-21" + v, 2024, reg, 0, 0, out, compare=False, label_=" (M-25-21)")
-        proxy(p24, reg, "omb-m-25-21", out, compare=not a.no_compare, newest_ref="omb-m-25-21" + v)
+            evaluate(f24, ref24, 2024, reg, a.misses, a.flags, out, compare=False,
+                     history=history_of(a.data, f24, reg, a.version), label_=" +history")
+        evaluate(f24, ref25, 2024, reg, 0, 0, out, compare=False, label_=" (M-25-21)")
+        proxy(p24, reg, "omb-m-25-21", out, compare=not a.no_compare, newest_ref=ref25)
     if not a.no_signals:
-        signals_section([(p25, 2025)] + ([(p24, 2024)] if p24 is not None else []), reg, out)
+        signals_section([(p25, 2025)] + ([(p24, 2024)] if p24 is not None else []), reg, out, version=a.version)
     if not a.no_timing:
-        timing(p25, reg, out, "omb-m-25-21" + v)
+        timing(p25, reg, out, ref25)
     if a.json:
         print(json.dumps(out, indent=2))
     return 0
