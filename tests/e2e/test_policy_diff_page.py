@@ -34,11 +34,11 @@ def test_policy_diff_page(page, db, settings, make_user, backend, tmp_path, monk
 
     sign_in(page, "the.caio")
     page.goto("/policy/omb-m-25-21")
-    # the pack page links the two newest versions (shipped 1.3.0 and the test's 9.0.0); the story below
+    # the pack page links the two newest versions (shipped 1.4.0 and the test's 9.0.0); the story below
     # compares 1.1.0 with 9.0.0, so it follows the same link with the older version chosen
-    link = page.get_by_role("link", name=f"Which use cases would change between omb-m-25-21@1.3.0 and {NEW}")
-    assert "/policy/diff?old=omb-m-25-21%401.3.0" in link.get_attribute("href")
-    page.goto(link.get_attribute("href").replace("%401.3.0", "%40" + OLD.split("@")[1]))
+    link = page.get_by_role("link", name=f"Which use cases would change between omb-m-25-21@1.4.0 and {NEW}")
+    assert "/policy/diff?old=omb-m-25-21%401.4.0" in link.get_attribute("href")
+    page.goto(link.get_attribute("href").replace("%401.4.0", "%40" + OLD.split("@")[1]))
     page.wait_for_url("**/policy/diff?*")
     table = page.locator("table")
     body = table.locator("tbody tr")

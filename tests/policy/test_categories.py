@@ -243,3 +243,51 @@ def test_m2521_v12_everyday_uses_not_presumed(registry, text):
 def test_m2521_v12_reads_categories_whole(registry, item, fields, expected):
     r = screen(fields, registry.get("omb-m-25-21@1.2.0"))
     assert (item in [c.item for c in r.categories]) is expected, r.as_dict(trace=False)["categories"]
+
+
+# ---- omb-m-25-21@1.4.0 (issue #18): §6(a)'s infrastructure words count with a safety-relevant function on them in the
+# same clause (general sentences, not inventory rows; none of them holds safety_critical, so the narrowed signal decides)
+INFRA_14 = [
+    # (text, presumed under §6(a) by 1.3.0, by 1.4.0)
+    ("Detects faults on the electric grid and recommends which breakers to open.", True, True),
+    ("Warns the operator of a leak in the drinking water system.", True, True),
+    ("Sets spillway gate openings during storms to keep the dam safe.", True, True),
+    ("Predicts derailments on railway lines from track sensor data.", True, True),
+    ("Flags outages in the power system to the dispatchers on shift.", True, True),
+    # the object named as a setting, with a function word elsewhere: no longer enough
+    ("Maps every dam in the state for a public website. Staff control who can edit the map.", True, False),
+    ("Estimates drinking water use per household. Budget reliability improved.", True, False),
+    # research, study and planning senses
+    ("A research study of dam failures in the last century.", True, False),
+    ("Summarizes historical highway crash statistics for a planning report.", True, False),
+    ("Forecasts streamflow below dams for a hydrology research paper.", False, False),
+]
+
+
+@pytest.mark.parametrize("text,old,new", INFRA_14, ids=[f"{n}" for n in range(len(INFRA_14))])
+def test_m2521_v14_infrastructure_needs_its_function_in_the_clause(registry, text, old, new):
+    from raigov.policy.screen import Subject, signal_hits
+
+    p13, p14 = registry.get("omb-m-25-21@1.3.0"), registry.get("omb-m-25-21@1.4.0")
+    for pack, want in ((p13, old), (p14, new)):
+        r = screen(uc25(text), pack)
+        assert ("M-25-21.6(a)" in [c.item for c in r.categories]) is want, (pack.key, r.as_dict(trace=False)["categories"])
+        assert not signal_hits(pack, Subject(uc25(text), "2025", pack.text_fields), "safety_critical")[0]
+    # the 2024 form reads the same
+    assert ("M-25-21.6(a)" in [c.item for c in screen(uc24(text), p14).categories]) is new
+
+
+@pytest.mark.parametrize("item,fields,expected", V12, ids=[f"{i}-{e}-{n}" for n, (i, _, e) in enumerate(V12)])
+def test_m2521_v14_keeps_the_v12_readings(registry, item, fields, expected):
+    r = screen(fields, registry.get("omb-m-25-21@1.4.0"))
+    assert (item in [c.item for c in r.categories]) is expected, r.as_dict(trace=False)["categories"]
+
+
+@pytest.mark.parametrize("name,presumed", [("Levee inspection", True), ("Dam safety tracker", True),
+                                           ("Power grid dashboard", True), ("Highway sign inventory", True),
+                                           ("Drinking water", True), ("Meeting notes summarizer", False)])
+def test_m2521_v14_short_rows_read_the_infrastructure_word_alone(registry, name, presumed):
+    """A name alone cannot show a function: the object words decide there, as in 1.3.0 (short_infrastructure)."""
+    for key in ("omb-m-25-21@1.3.0", "omb-m-25-21@1.4.0"):
+        r = screen({"use_case_name": name}, registry.get(key), schema="2025", with_trace=False)
+        assert ("M-25-21.6(a)" in [c.item for c in r.categories]) is presumed, (key, name)

@@ -139,7 +139,7 @@ def test_diff_database_same_version_and_bad_refs(db, world):
             policy.diff_database(s, actors["caio"], "omb-m-25-21@9.9.9", "")
     errors = {e.field: e.message for e in ei.value.errors}
     assert set(errors) == {"old", "new"}
-    assert "omb-m-25-21@9.9.9" in errors["old"] and "1.0.0, 1.1.0, 1.2.0, 1.3.0, 9.0.0" in errors["old"]
+    assert "omb-m-25-21@9.9.9" in errors["old"] and "1.0.0, 1.1.0, 1.2.0, 1.3.0, 1.4.0, 9.0.0" in errors["old"]
 
 
 def test_diff_across_memos_maps_categories_through_the_crosswalk(db, world):

@@ -190,13 +190,13 @@ def run_cli(*args):
     return subprocess.run(exe + ["policy", *args], check=False, capture_output=True, text=True, env=env, timeout=120)
 
 
-def test_cli_history_and_the_json_contract(files):
+def test_cli_history_and_the_json_contract(files, registry):
     out = run_cli("screen", str(files["2025"]), "--pack", "omb-m-25-21", "--jsonl",
                   "--history", str(files["2024"]), "--history", str(files["2023"]))
     assert out.returncode == 0, out.stderr
     (d,) = [json.loads(x) for x in out.stdout.splitlines()]
     assert set(d) == OLD_KEYS | NEW_KEYS  # every existing key kept
-    assert d["presumed"] is True and d["outcome"] == "presumed" and d["packs"] == ["omb-m-25-21@1.3.0"]
+    assert d["presumed"] is True and d["outcome"] == "presumed" and d["packs"] == [registry.get("omb-m-25-21").key]  # the newest
     assert {k: d["precedent"][k] for k in ("year", "determination", "source", "framework", "flags")} == {
         "year": 2024, "determination": "rights-impacting", "source": "inv2024.csv", "framework": "M-24-10",
         "flags": True}

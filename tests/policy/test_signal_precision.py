@@ -166,6 +166,36 @@ def test_m_24_10_1_3_0_narrows_only_the_finance_stems():
         assert fires(old, text) and fires(new, text), text
 
 
+def _changed_signals(old, new):
+    key = lambda s: (s.phrases, s.excepts, s.any_of, s.negation, s.inflect, s.fields)  # noqa: E731
+    return sorted(n for n in set(old.signals) | set(new.signals)
+                  if n not in old.signals or n not in new.signals or key(old.signals[n]) != key(new.signals[n]))
+
+
+def test_m_25_21_1_4_0_narrows_only_critical_infrastructure():
+    """omb-m-25-21@1.4.0 differs from 1.3.0 in critical_infrastructure (the object word with a safety-relevant
+    function in the same clause) and in short_infrastructure, which takes the object words alone over (same hits);
+    items and conditions are the same, and nothing is known below the floor."""
+    from raigov.policy.screen import Subject, signal_hits
+
+    reg = load_registry([])
+    old, new = reg.get("omb-m-25-21@1.3.0"), reg.get("omb-m-25-21@1.4.0")
+    assert _changed_signals(old, new) == ["critical_infrastructure", "short_infrastructure"]
+    assert [i.as_dict() for i in old.items] == [i.as_dict() for i in new.items]
+    assert old.conditions == new.conditions
+    assert not new.data["signal_precision_floor"].get("known_below")
+
+    def hits(pack, name, text):
+        return bool(signal_hits(pack, Subject({"problem_solved": text}, "2025", pack.text_fields), name)[0])
+
+    for text in ("Levee inspection", "A map of the power grid", "Highway signs", "Drinking water quality", "Dam gates",
+                 "Rail timetable", "Emergency response", "Data pipeline monitor", "Office supplies"):
+        assert hits(old, "short_infrastructure", text) == hits(new, "short_infrastructure", text), text
+    assert hits(old, "critical_infrastructure", "A map of the power grid")
+    assert not hits(new, "critical_infrastructure", "A map of the power grid")
+    assert hits(new, "critical_infrastructure", "Detects faults in the power grid.")
+
+
 def test_floor_is_left_out_of_the_digest(tmp_path):
     from raigov.policy.packs import canonical_digest
 
