@@ -291,3 +291,31 @@ def test_m2521_v14_short_rows_read_the_infrastructure_word_alone(registry, name,
     for key in ("omb-m-25-21@1.3.0", "omb-m-25-21@1.4.0"):
         r = screen({"use_case_name": name}, registry.get(key), schema="2025", with_trace=False)
         assert ("M-25-21.6(a)" in [c.item for c in r.categories]) is presumed, (key, name)
+
+
+# ---- omb-m-24-10@1.4.0 (issue #18): I(2)(k) finance reads a decision on a finance object (general sentences)
+FINANCE_14 = [
+    # (text, I(2)(k) under 1.3.0, under 1.4.0)
+    ("Scores small business loan applications and recommends which to approve.", True, True),
+    ("Selects individual tax returns for audit.", True, True),
+    ("Decides which borrowers are approved for a loan.", True, True),
+    ("Models which loan applications to deny.", True, True),
+    ("Sets insurance premium pricing for each policyholder.", True, True),
+    ("Recommends wage garnishment for delinquent debtors.", True, True),
+    ("Withholds tax refunds from people who owe federal debts.", False, True),  # the memo's own example
+    # a person noun, "priority", a statistic's "rates", a decision word in the next sentence: not a decision
+    ("Helps auditors find loan records.", True, False),
+    ("Sets the priority of taxpayer letters.", True, False),
+    ("Charts debt levels and default rates by region.", True, False),
+    ("Counts loans per county. Scores are published yearly.", True, False),
+    ("Answers taxpayer questions about refund status.", False, False),
+]
+
+
+@pytest.mark.parametrize("text,old,new", FINANCE_14, ids=[f"{n}" for n in range(len(FINANCE_14))])
+def test_m2410_v14_finance_reads_a_decision_on_a_finance_object(registry, text, old, new):
+    for key, want in (("omb-m-24-10@1.3.0", old), ("omb-m-24-10@1.4.0", new)):
+        pack = registry.get(key)
+        for values in (uc24(text), uc25(text)):
+            r = screen(values, pack)
+            assert ("M-24-10.I(2)(k)" in [c.item for c in r.categories]) is want, (key, values)

@@ -142,7 +142,7 @@ def test_memo_packs_newest_versions_set_a_floor():
         assert min(floor["base_rate"].values()) > floor["min_precision"], p.key  # under every file's base rate
     for old in ("omb-m-25-21@1.2.0", "omb-m-24-10@1.2.0"):  # as published
         assert not reg.get(old).data.get("signal_precision_floor")
-    assert reg.get("omb-m-24-10").version == "1.3.0"
+    assert reg.get("omb-m-24-10").version == "1.4.0" and reg.get("omb-m-25-21").version == "1.4.0"
 
 
 def test_m_24_10_1_3_0_narrows_only_the_finance_stems():
@@ -194,6 +194,27 @@ def test_m_25_21_1_4_0_narrows_only_critical_infrastructure():
     assert hits(old, "critical_infrastructure", "A map of the power grid")
     assert not hits(new, "critical_infrastructure", "A map of the power grid")
     assert hits(new, "critical_infrastructure", "Detects faults in the power grid.")
+
+
+def test_m_24_10_1_4_0_rebuilds_only_finance():
+    """omb-m-24-10@1.4.0 differs from 1.3.0 in finance (a finance object in one relation with an App. I(2)(k)
+    decision: decision before it in the clause, infinitive or passive, compound noun) and finance_specific; items and
+    conditions are the same, and nothing is known below the floor."""
+    from raigov.policy.screen import Subject, signal_hits
+
+    reg = load_registry([])
+    old, new = reg.get("omb-m-24-10@1.3.0"), reg.get("omb-m-24-10@1.4.0")
+    assert _changed_signals(old, new) == ["finance", "finance_specific"]
+    assert [i.as_dict() for i in old.items] == [i.as_dict() for i in new.items]
+    assert old.conditions == new.conditions
+    assert not new.data["signal_precision_floor"].get("known_below")
+
+    def fires(pack, text):
+        return bool(signal_hits(pack, Subject({"11_purpose_benefits": text}, "2024", pack.text_fields), "finance")[0])
+
+    for text in ("Scores tax returns to select them for audit.", "Flags taxpayers at risk of delinquency.",
+                 "Models which loan applications to deny.", "Predicts loan denials for review."):
+        assert fires(old, text) and fires(new, text), text
 
 
 def test_floor_is_left_out_of_the_digest(tmp_path):
