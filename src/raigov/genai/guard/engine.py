@@ -132,6 +132,19 @@ _FOLD = _FoldTable({cp: cp for cp in range(128)})  # ASCII as it is
 _ROLE = bytes(0x20 if b < 0x80 else 0x63 if b < 0xC0 else 0x78 for b in range(256))
 
 
+def _hits(pattern: Pattern, raw: bytes) -> list[tuple[int, int]]:
+    """Every (start, end) hit of `pattern` in `raw`, in bytes, left to right, not overlapping."""
+    match, n = pattern.match, len(raw)
+    out, pos = [], 0
+    while pos <= n:
+        s, e = match(_UNANCHORED, raw, pos, n)[0]
+        if s < 0:
+            break
+        out.append((s, e))
+        pos = e if e > s else e + 1
+    return out
+
+
 class Doc:
     """One prompt, ready for the detectors: ``find(pattern)`` gives every (start, end) hit in code points;
     ``near(pattern, start, end)`` tells whether a context word is close to a span."""
@@ -200,15 +213,7 @@ class Doc:
         present = self._present if self._present is not None else self.present()  # (builds the prefilter)
         if pattern.index > 0 and pattern.index not in present:
             return []
-        match, raw, n = pattern.match, self.raw, len(self.raw)
-        out, pos = [], 0
-        while pos <= n:
-            s, e = match(_UNANCHORED, raw, pos, n)[0]
-            if s < 0:
-                break
-            out.append((s, e))
-            pos = e if e > s else e + 1
-        return out
+        return _hits(pattern, self.raw)
 
     def find_folded(self, pattern: Pattern) -> list[tuple[int, int]]:
         """Every hit of a pattern written for the folded text (see ``_FoldTable``), in code points."""
@@ -217,19 +222,11 @@ class Doc:
         if self._folded is None:
             if (len(self.raw) - len(self.text)) * 20 > len(self.text):
                 # many non-ASCII characters (a text in Greek, or an attack): one pass of str.translate costs less
-                # than the encoding's error handler called for each of their runs
+                # than a decode and a translation for each of their runs
                 self._folded = self.text.translate(_FOLD).encode("ascii")
             else:
                 self._extra()
-        match, raw, n = pattern.match, self._folded, len(self._folded)
-        out, pos = [], 0
-        while pos <= n:
-            s, e = match(_UNANCHORED, raw, pos, n)[0]
-            if s < 0:
-                break
-            out.append((s, e))
-            pos = e if e > s else e + 1
-        return out
+        return _hits(pattern, self._folded)
 
     def find(self, pattern: Pattern) -> list[tuple[int, int]]:
         out = self._find_bytes(pattern)
