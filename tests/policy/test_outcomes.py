@@ -196,7 +196,8 @@ def test_cli_history_and_the_json_contract(files, registry):
     assert out.returncode == 0, out.stderr
     (d,) = [json.loads(x) for x in out.stdout.splitlines()]
     assert set(d) == OLD_KEYS | NEW_KEYS  # every existing key kept
-    assert d["presumed"] is True and d["outcome"] == "presumed" and d["packs"] == [registry.get("omb-m-25-21").key]  # the newest
+    assert d["presumed"] is True and d["outcome"] == "presumed" and d["packs"] == ["omb-m-25-21@1.4.0"]
+    assert registry.get("omb-m-25-21").key == "omb-m-25-21@1.4.0"  # the newest shipped version
     assert {k: d["precedent"][k] for k in ("year", "determination", "source", "framework", "flags")} == {
         "year": 2024, "determination": "rights-impacting", "source": "inv2024.csv", "framework": "M-24-10",
         "flags": True}
