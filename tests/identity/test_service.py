@@ -321,3 +321,14 @@ def test_oidc_links_by_verified_email_then_by_subject(db, settings, system):
         assert service.oidc_sign_in(s, iss, {"sub": "abc"}).username == "dana"
         with pytest.raises(AuthenticationFailed):
             service.oidc_sign_in(s, iss, {"sub": "other", "email": "dana@agency.gov", "email_verified": True})
+
+
+def test_a_generated_password_never_spells_the_username(settings, monkeypatch):
+    """CI once failed because the demo drew ``demo-wTvVC4RuGrSD`` for the account ``rug``: a generated password
+    is drawn again until the password policy accepts it."""
+    draws = iter(["wTvVC4RuGrSD", "x", "wTvVC4QuGrSD"])
+    monkeypatch.setattr(service.secrets, "token_urlsafe", lambda n: next(draws))
+    assert service.new_password(settings, "rug", "demo-", 9) == "demo-wTvVC4QuGrSD"  # the 2nd is too short
+    monkeypatch.undo()
+    for _ in range(300):  # a two-letter name is in about one random password in 40
+        service.check_password_policy(settings, "cb", service.new_password(settings, "cb"))

@@ -5,7 +5,6 @@ by a person (an administrator on the pages or the API) waits for a second person
 
 from __future__ import annotations
 
-import secrets
 import sys
 
 import typer
@@ -52,7 +51,7 @@ def create(
     password = None
     if kind == "person":
         if generate_password and not password_stdin:
-            password = secrets.token_urlsafe(15)
+            password = service.new_password(settings(), username)
         elif password_stdin or sys.stdin.isatty():
             password = read_password(password_stdin, confirm=True)
     data = UserCreate(username=username, display_name=name, email=email, kind=kind, org_unit=org_unit,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 from importlib import resources
 from pathlib import Path
 
@@ -82,7 +81,7 @@ def load(session: Session, settings: Settings, actor: Actor | None = None) -> di
     for username, name, unit, roles in DEMO_PEOPLE:
         if session.scalar(select(User.id).where(User.username == username)):
             continue
-        password = f"demo-{secrets.token_urlsafe(9)}"
+        password = identity.new_password(settings, username, "demo-", 9)
         identity.create_user(session, actor, UserCreate(
             username=username, display_name=name, email=f"{username}@example.com", org_unit=unit,
             password=password, roles=[_grant(r) for r in roles]), settings)
@@ -120,7 +119,7 @@ def load_inventory(session: Session, settings: Settings, actor: Actor, creds: di
         if unit not in owners:
             username = re.sub(r"[^a-z0-9]", "", unit.lower()) + ".owner"
             if not session.scalar(select(User.id).where(User.username == username)):
-                password = f"demo-{secrets.token_urlsafe(9)}"
+                password = identity.new_password(settings, username, "demo-", 9)
                 identity.create_user(session, actor, UserCreate(
                     username=username, display_name=f"{unit} use case owner (demo)", email=f"{username}@example.com",
                     org_unit=unit, password=password,

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import secrets
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -128,7 +127,7 @@ def prompt(g: random.Random) -> str:
 def _people(session: Session, settings: Settings, admin: Actor, creds: dict, g: random.Random) -> dict[str, list[str]]:
     """The module's sign-in people and the workforce without sign-in; {unit: usernames}, the supervisor first."""
     for username, name, unit in PEOPLE:
-        password = f"demo-{secrets.token_urlsafe(9)}"
+        password = identity.new_password(settings, username, "demo-", 9)
         identity.create_user(session, admin, UserCreate(
             username=username, display_name=name, email=f"{username}@example.com", org_unit=unit, password=password,
             roles=[RoleGrantIn(role="employee", component=unit)]), settings)

@@ -9,6 +9,7 @@ checks permission against the matrix, validates, writes, and appends one audit e
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
@@ -125,6 +126,20 @@ def check_password_policy(settings: Settings, username: str, password: str, fiel
         raise ValidationFailed.one(field, "must not contain the username", "contains_username")
     if len(set(password)) < 4:
         raise ValidationFailed.one(field, "is too repetitive", "too_simple")
+
+
+def new_password(settings: Settings, username: str, prefix: str = "", nbytes: int = 15) -> str:
+    """A random password that passes :func:`check_password_policy` for ``username``.
+
+    A random string can spell the username (``rug`` in ``...4RuGr...``, case-insensitively), so draw again until
+    the policy accepts it; for any username of two or more characters that takes one draw nearly always."""
+    while True:
+        password = prefix + secrets.token_urlsafe(nbytes)
+        try:
+            check_password_policy(settings, username, password)
+        except ValidationFailed:
+            continue
+        return password
 
 
 def list_users(session: Session, actor: Actor) -> list[User]:
