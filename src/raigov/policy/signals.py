@@ -21,6 +21,8 @@ veto a match they overlap.
 Speed: a pack's signals are also gathered into one filter (``raigov.policy.matcher``) that tells, from
 the words of a use case's text, which signals can match it at all; only those run their own (Python)
 expression, which gives the evidence spans. Each signal's Python expression is compiled on first use.
+In a text with an underscore, a phrase with a gap is searched by ``raigov.policy.gaps`` instead (the same
+matches in linear time: on ``re`` an underscore, both word and separator, makes a gap backtrack for hours).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+
+from raigov.policy import gaps
 
 DEFAULT_NEGATION_CUES = ("no", "not", "never", "without", "neither", "nor", "cannot", "can't",
                          "doesn't", "don't", "isn't", "aren't", "won't", "wasn't", "excluding",
@@ -39,12 +43,13 @@ NEGATION_WINDOW = 4  # words looked at before a match
 _CLAUSE_END = re.compile(r"[.;:!?\n()\[\]]|\bbut\b|\bhowever\b|\bwhile\b|\bwhereas\b", re.IGNORECASE)
 _LAST_CLAUSE_END = re.compile(r"(?s:.*)(?:" + _CLAUSE_END.pattern + ")", re.IGNORECASE)
 _WORD = re.compile(r"[\w']+")
-_INFLECT = r"(?:s|es|ed|d|ing)?"
-_JOIN = r"[\s\-/]+"
-_GAP = r"(?:[\W_]+\w+){0,3}?[\W_]+"
+_INFLECT = r"(?:" + "|".join(gaps.INFLECTIONS) + r")?"
+_JOIN = gaps.JOIN
+_GAP = r"(?:" + gaps.SEP + r"\w+){0," + str(gaps.MAX_GAP_WORDS) + r"}?" + gaps.SEP
 # ``~``: the same window, within one clause (the clause ends negation reads, plus a line break)
-_CLAUSE_SEP = r"(?:(?![.;:!?()\[\]\r\n])[\W_])+"
-_CLAUSE_GAP = r"(?:" + _CLAUSE_SEP + r"(?!(?:but|however|while|whereas)(?!\w))\w+){0,3}?" + _CLAUSE_SEP
+_CLAUSE_SEP = gaps.CLAUSE_SEP
+_CLAUSE_GAP = (r"(?:" + _CLAUSE_SEP + r"(?!" + gaps.CONJUNCTIONS + r")\w+){0," + str(gaps.MAX_GAP_WORDS) + r"}?"
+               + _CLAUSE_SEP)
 _GAPS = {"...": _GAP, "~": _CLAUSE_GAP}
 
 
@@ -158,6 +163,9 @@ class Signal:
     _keys: tuple[str, ...] | None = field(default=None, repr=False)
     _ex_keys: tuple[str, ...] | None = field(default=None, repr=False)
     _src: tuple[str | None, str | None, str | None] | None = field(default=None, repr=False)
+    # for a text with an underscore: the phrases (and the excepts) as parts tried in order, when one has a gap
+    _plan: tuple | None = field(default=None, repr=False)
+    _ex_plan: tuple | None = field(default=None, repr=False)
     _matcher: Any = field(default=None, repr=False)  # the pack's PhraseFilter (raigov.policy.matcher), if any
     _slot: int = field(default=-1, repr=False)  # this signal's number in that set
 
@@ -175,6 +183,7 @@ class Signal:
             post = r"[\s,]*(?:" + "|".join(re.escape(c) for c in self.post_cues) + r")\b"
         self._src = (rx, ex, post)
         self._rx = self._ex = self._post = None
+        self._plan, self._ex_plan = _plan(self.phrases, self.inflect), _plan(self.excepts, self.inflect)
         return self
 
     def use_filter(self, matcher, slot: int) -> None:
@@ -199,6 +208,7 @@ class Signal:
             # every word the window could find a cue in is matched here too (cues are lower-case ASCII words)
             cue = "|".join(re.escape(c) for c in self.cues)
             self._cue = re.compile(r"(?:(?<![\w'])(?:" + cue + r")|n't)(?![\w'])", re.IGNORECASE)
+            self._plan, self._ex_plan = _parts(self._plan, self.inflect), _parts(self._ex_plan, self.inflect)
             self._src = None
 
     @staticmethod
@@ -217,7 +227,11 @@ class Signal:
                 last_end = m.end()
         return matches
 
-    def _spans(self, rx: re.Pattern, keys, text: str, index: WordIndex | None) -> list[tuple[int, int]]:
+    def _spans(self, rx: re.Pattern, plan, keys, text: str, index: WordIndex | None) -> list[tuple[int, int]]:
+        """The (start, end) of every match of ``rx``; in a text with an underscore, of its parts ``plan`` when a
+        phrase has a gap (the same matches, in linear time: ``raigov.policy.gaps``)."""
+        if plan is not None and "_" in text:
+            return _plan_spans(plan, keys, text, index)
         return [(m.start(), m.end()) for m in self._matches(rx, keys, text, index)]
 
     def _negated(self, text: str, start: int, end: int) -> bool:
@@ -252,17 +266,82 @@ class Signal:
             self._ready()
         if self._rx is None:
             return []
-        matches = self._matches(self._rx, self._keys, text, index)
+        matches = self._spans(self._rx, self._plan, self._keys, text, index)
         if not matches:
             return []
-        vetoes = self._spans(self._ex, self._ex_keys, text, index) if self._ex is not None else []
+        vetoes = self._spans(self._ex, self._ex_plan, self._ex_keys, text, index) if self._ex is not None else []
         out = []
-        for m in matches:
-            s, e = m.start(), m.end()
+        for s, e in matches:
             vetoed = any(vs < e and s < ve for vs, ve in vetoes)
             neg = (not vetoed) and self.negation and self._negated(text, s, e)
-            out.append(tuple.__new__(Hit, (s, e, m.group(0), neg, vetoed)))
+            out.append(tuple.__new__(Hit, (s, e, text[s:e], neg, vetoed)))
         return out
+
+
+def _has_gap(phrase: str) -> bool:
+    return any(tok in _GAPS or (tok.startswith("(") and ("..." in tok or "~" in tok)) for tok in _tokens(phrase))
+
+
+def _plan(phrases: tuple[str, ...], inflect: bool) -> tuple | None:
+    r"""None when no phrase has a gap; else the phrases in order, as runs of gap-free phrases (one expression
+    each, ``(?<!\w)(?:a|b)(?!\w)``) and single phrases with a gap (``raigov.policy.gaps.Phrase``): at an offset
+    the first part that matches gives the match, as the alternation of all of them would."""
+    if not any(_has_gap(p) for p in phrases):
+        return None
+    parts: list[tuple[str, Any]] = []
+    for p in phrases:
+        if _has_gap(p):
+            parts.append(("gap", p))
+        elif parts and parts[-1][0] == "re":
+            parts[-1][1].append(p)
+        else:
+            parts.append(("re", [p]))
+    return tuple(parts)
+
+
+def _parts(plan: tuple | None, inflect: bool) -> tuple | None:
+    """The plan's parts, made: an expression's ``match`` or a gap phrase's (both give the end or None)."""
+    if plan is None:
+        return None
+    out = []
+    for kind, what in plan:
+        if kind == "gap":
+            out.append(gaps.Phrase(what, inflect, _tokens).match)
+        else:
+            rx = re.compile(r"(?<![\w])(?:" + "|".join(_body(p, inflect) for p in what) + r")(?![\w])", re.IGNORECASE)
+            out.append(_re_end(rx))
+    return tuple(out)
+
+
+def _re_end(rx: re.Pattern):
+    def match(t: gaps.Text, pos: int) -> int | None:
+        m = rx.match(t.text, pos)
+        return m.end() if m else None
+    return match
+
+
+def _plan_spans(parts: tuple, keys, text: str, index: WordIndex | None) -> list[tuple[int, int]]:
+    """The matches of a plan's parts: at each offset where a match can start (the same offsets the expression
+    is tried at), the first part that matches; the next search starts where a match ends."""
+    if keys is not None:
+        index = index if index is not None else WordIndex(text)
+        starts = index.starts(keys)
+    else:
+        starts = range(len(text))
+    t = index.gap_text() if index is not None else gaps.Text(text)
+    out: list[tuple[int, int]] = []
+    last_end = -1
+    for pos in starts:
+        if pos < last_end:
+            continue
+        for match in parts:
+            end = match(t, pos)
+            if end is not None:
+                if end > pos:
+                    out.append((pos, end))
+                    last_end = end
+                break
+    return out
 
 
 _ASCII_RUN = re.compile(r"[A-Za-z0-9]+")
@@ -353,12 +432,19 @@ class WordIndex:
     """Start offsets of the words of a text, by their lower-case 1-, 2- and 3-letter prefixes (made on
     first use), and which of a phrase set's signals can match the text (asked once per set)."""
 
-    __slots__ = ("_by", "_found", "text")
+    __slots__ = ("_by", "_found", "_gap", "text")
 
     def __init__(self, text: str):
         self.text = text
         self._by: dict[str, list[int]] | None = None
         self._found: dict[int, tuple[Any, frozenset[int] | None]] = {}
+        self._gap: gaps.Text | None = None
+
+    def gap_text(self) -> gaps.Text:
+        """The text as ``raigov.policy.gaps`` searches it, shared by every signal searched in it."""
+        if self._gap is None:
+            self._gap = gaps.Text(self.text)
+        return self._gap
 
     def candidates(self, matcher) -> frozenset[int] | None:
         """``matcher.candidates(text)``, kept for the next signal of the same set."""
