@@ -38,10 +38,16 @@ def test_load_packs_for_loads_only_the_named_ids(tmp_path):
     (tmp_path / "x.yaml").write_text(GOOD)
     reg = load_packs_for(["agency-x"], [tmp_path])
     assert {p.id for p in reg.packs()} == {"agency-x"}
-    reg = load_packs_for(["omb-m-25-21@1.2.0"], [tmp_path])
     full = load_registry([tmp_path])
-    assert [p.key for p in reg.packs()] == [p.key for p in full.versions("omb-m-25-21")]
-    assert reg.get("omb-m-25-21").digest == full.get("omb-m-25-21").digest
+    reg = load_packs_for(["omb-m-25-21@1.2.0"], [tmp_path])  # that version's file only
+    assert [p.key for p in reg.packs()] == ["omb-m-25-21@1.2.0"]
+    assert reg.get("omb-m-25-21@1.2.0").digest == full.get("omb-m-25-21@1.2.0").digest
+    reg = load_packs_for(["omb-m-25-21", "dhs-026-11@1.1.0"], [tmp_path])  # an id: its newest version
+    newest = full.get("omb-m-25-21")
+    assert [p.key for p in reg.packs()] == ["dhs-026-11@1.1.0", newest.key]
+    assert reg.get("omb-m-25-21").digest == newest.digest
+    (tmp_path / "z.yaml").write_text(GOOD.replace('version: "1.0.0"', 'version: "2.0.0"'))
+    assert load_packs_for(["agency-x"], [tmp_path]).get("agency-x").version == "2.0.0"
 
 
 def test_load_packs_for_gives_the_full_refusal_or_registry(tmp_path):
@@ -60,14 +66,16 @@ def test_load_packs_for_gives_the_full_refusal_or_registry(tmp_path):
         load_packs_for(["agency-x"], [tmp_path / "missing"])
 
 
-def test_other_pack_needs_one_plain_id_line(tmp_path):
-    ids = frozenset({"a"})
-    cases = {"id: b\n": True, "id: 'b'  # c\n": True, 'id: "a"\n': False, "{id: b}\n": False,
-             "id: b\nid: c\n": False, "  id: b\n": False, "id: &x b\n": False}
-    for text, other in cases.items():
+def test_a_file_states_its_pack_by_one_plain_id_and_version_line(tmp_path):
+    cases = {"id: b\nversion: 1.0.0\n": ("b", "1.0.0"), "id: 'b'  # c\nversion: \"2.1.0\"\n": ("b", "2.1.0"),
+             "id: b\n": None, "{id: b, version: 1.0.0}\n": None, "id: b\nid: c\nversion: 1.0.0\n": None,
+             "  id: b\nversion: 1.0.0\n": None, "id: &x b\nversion: 1.0.0\n": None,
+             "id: b\nversion: 1.0.0\nversion: 1.1.0\n": None}
+    for text, stated in cases.items():
         f = tmp_path / "p.yaml"
         f.write_text(text)
-        assert P._other_pack(f, ids) is other, text
+        assert P._stated(f) == stated, text
+    assert P._newest(["1.2.0", "1.10.0", "1.9.0"]) == "1.10.0" and P._newest(["x.y"]) is None
 
 
 def test_screen_cli_with_a_broken_pack_it_does_not_use(tmp_path):

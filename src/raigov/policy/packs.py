@@ -486,7 +486,9 @@ def load_registry(extra_dirs: list[str | Path] | None = None) -> PackRegistry:
     return _load(extra_dirs, None)
 
 
-def _load(extra_dirs: list[str | Path] | None, ids: frozenset[str] | None) -> PackRegistry:
+def _load(extra_dirs: list[str | Path] | None, wanted=None) -> PackRegistry:
+    """The registry of every pack file, or of those ``wanted(id, version)`` accepts by what they plainly state
+    (a file that states no single id and version is parsed)."""
     reg = PackRegistry()
     problems: list[YamlProblem] = []
     dirs = [SHIPPED_DIR] + [Path(d) for d in (extra_dirs or [])]
@@ -495,7 +497,7 @@ def _load(extra_dirs: list[str | Path] | None, ids: frozenset[str] | None) -> Pa
             problems.append(YamlProblem(str(d), None, "", "policy directory does not exist"))
             continue
         for f in pack_files(d):
-            if ids is not None and _other_pack(f, ids):
+            if wanted is not None and (stated := _stated(f)) is not None and not wanted(*stated):
                 continue
             try:
                 reg.add(load_pack(f))
@@ -506,34 +508,50 @@ def _load(extra_dirs: list[str | Path] | None, ids: frozenset[str] | None) -> Pa
     return reg
 
 
-_TOP_ID = re.compile(r"""^id:[ \t]*(["']?)([A-Za-z0-9_.\-]+)\1[ \t]*(?:#.*)?$""", re.MULTILINE)
+_TOP = {k: re.compile(rf"""^{k}:[ \t]*(["']?)([A-Za-z0-9_.\-+]+)\1[ \t]*(?:#.*)?$""", re.MULTILINE)
+        for k in ("id", "version")}
 
 
-def _other_pack(path: Path, ids: frozenset[str]) -> bool:
-    """True when the file plainly states (one top-level ``id:`` line) a pack id not in ``ids``; False when it
-    states one of them or cannot be told without parsing it."""
+def _stated(path: Path) -> tuple[str, str] | None:
+    """The pack id and version a file plainly states (one top-level ``id:`` and one ``version:`` line), or None."""
     try:
         raw = path.read_bytes()
     except OSError:
-        return False
+        return None
     if len(raw) > MAX_PACK_BYTES:
-        return False
-    found = _TOP_ID.findall(raw.decode("utf-8", "replace"))
-    return len(found) == 1 and found[0][1] not in ids
+        return None
+    text = raw.decode("utf-8", "replace")
+    found = [rx.findall(text) for rx in _TOP.values()]
+    return (found[0][0][1], found[1][0][1]) if all(len(f) == 1 for f in found) else None
+
+
+def _newest(versions: list[str]) -> str | None:
+    try:
+        return max(versions, key=_version_key) if versions else None
+    except ValueError:  # a version _version_key cannot read: load them all
+        return None
 
 
 def load_packs_for(refs: list[str], extra_dirs: list[str | Path] | None = None) -> PackRegistry:
-    """A registry holding at least every version of the packs ``refs`` name (``id`` or ``id@version``), as
-    ``load_registry`` would give them, for a command that uses those packs only: a file that plainly states
-    another pack id is not parsed. When one of ``refs`` is not found or a file is refused, the whole registry
-    is loaded as ``load_registry`` does, so the same refusal (every problem of every file) or the same
-    registry for the caller's "no such pack" message comes out."""
-    ids = frozenset(r.partition("@")[0] for r in refs)
+    """A registry holding the packs ``refs`` name as ``load_registry`` would give them, for a command that uses
+    those packs only: ``id@version`` loads that version's file, ``id`` the newest version's (by what the files
+    plainly state: top-level ``id:`` and ``version:`` lines); a file that states neither plainly is parsed. When
+    one of ``refs`` is not found, is not the newest, or a file is refused, the whole registry is loaded as
+    ``load_registry`` does, so the same refusal (every problem of every file) or the same registry for the
+    caller's "no such pack" message comes out."""
+    stated = [s for d in [SHIPPED_DIR] + [Path(x) for x in (extra_dirs or [])] if d.is_dir()
+              for f in pack_files(d) if (s := _stated(f)) is not None]
+    keys = {r for r in refs if "@" in r}
+    for r in refs:
+        if "@" not in r:
+            newest = _newest([v for i, v in stated if i == r])
+            keys.add(f"{r}@{newest}" if newest else r)
     try:
-        reg = _load(extra_dirs, ids)
+        reg = _load(extra_dirs, lambda i, v: f"{i}@{v}" in keys or i in keys)
     except PackError:
         return load_registry(extra_dirs)
-    if all(r in reg for r in refs):
+    if all(r in reg for r in refs) and all("@" in r or r in keys or f"{r}@{reg.get(r).version}" in keys
+                                           for r in refs):
         return reg
     return load_registry(extra_dirs)
 
