@@ -164,8 +164,8 @@ class Signal:
     _ex_keys: tuple[str, ...] | None = field(default=None, repr=False)
     _src: tuple[str | None, str | None, str | None] | None = field(default=None, repr=False)
     # for a text with an underscore: the phrases (and the excepts) as parts tried in order, when one has a gap
-    _plan: tuple | None = field(default=None, repr=False)
-    _ex_plan: tuple | None = field(default=None, repr=False)
+    _plan: _Plan | None = field(default=None, repr=False)
+    _ex_plan: _Plan | None = field(default=None, repr=False)
     _matcher: Any = field(default=None, repr=False)  # the pack's PhraseFilter (raigov.policy.matcher), if any
     _slot: int = field(default=-1, repr=False)  # this signal's number in that set
 
@@ -208,7 +208,6 @@ class Signal:
             # every word the window could find a cue in is matched here too (cues are lower-case ASCII words)
             cue = "|".join(re.escape(c) for c in self.cues)
             self._cue = re.compile(r"(?:(?<![\w'])(?:" + cue + r")|n't)(?![\w'])", re.IGNORECASE)
-            self._plan, self._ex_plan = _parts(self._plan, self.inflect), _parts(self._ex_plan, self.inflect)
             self._src = None
 
     @staticmethod
@@ -231,7 +230,7 @@ class Signal:
         """The (start, end) of every match of ``rx``; in a text with an underscore, of its parts ``plan`` when a
         phrase has a gap (the same matches, in linear time: ``raigov.policy.gaps``)."""
         if plan is not None and "_" in text:
-            return _plan_spans(plan, keys, text, index)
+            return _plan_spans(plan.made(), keys, text, index)
         return [(m.start(), m.end()) for m in self._matches(rx, keys, text, index)]
 
     def _negated(self, text: str, start: int, end: int) -> bool:
@@ -282,35 +281,45 @@ def _has_gap(phrase: str) -> bool:
     return any(tok in _GAPS or (tok.startswith("(") and ("..." in tok or "~" in tok)) for tok in _tokens(phrase))
 
 
-def _plan(phrases: tuple[str, ...], inflect: bool) -> tuple | None:
-    r"""None when no phrase has a gap; else the phrases in order, as runs of gap-free phrases (one expression
-    each, ``(?<!\w)(?:a|b)(?!\w)``) and single phrases with a gap (``raigov.policy.gaps.Phrase``): at an offset
-    the first part that matches gives the match, as the alternation of all of them would."""
+class _Plan:
+    """A signal's phrases (or excepts) in order, as runs of gap-free phrases (one expression each,
+    ``(?<!\\w)(?:a|b)(?!\\w)``) and single phrases with a gap (``raigov.policy.gaps.Phrase``): at an offset the
+    first part that matches gives the match, as the alternation of all of them would. Made on first use (most
+    texts have no underscore and never need it)."""
+
+    __slots__ = ("_parts", "inflect", "spec")
+
+    def __init__(self, spec: list[tuple[str, Any]], inflect: bool):
+        self.spec, self.inflect, self._parts = spec, inflect, None
+
+    def made(self) -> tuple:
+        """The parts: an expression's ``match`` or a gap phrase's (both give the end or None)."""
+        if self._parts is None:
+            out = []
+            for kind, what in self.spec:
+                if kind == "gap":
+                    out.append(gaps.Phrase(what, self.inflect, _tokens).match)
+                else:
+                    rx = re.compile(r"(?<![\w])(?:" + "|".join(_body(p, self.inflect) for p in what) + r")(?![\w])",
+                                    re.IGNORECASE)
+                    out.append(_re_end(rx))
+            self._parts = tuple(out)
+        return self._parts
+
+
+def _plan(phrases: tuple[str, ...], inflect: bool) -> _Plan | None:
+    """None when no phrase has a gap; else the phrases' ``_Plan``."""
     if not any(_has_gap(p) for p in phrases):
         return None
-    parts: list[tuple[str, Any]] = []
+    spec: list[tuple[str, Any]] = []
     for p in phrases:
         if _has_gap(p):
-            parts.append(("gap", p))
-        elif parts and parts[-1][0] == "re":
-            parts[-1][1].append(p)
+            spec.append(("gap", p))
+        elif spec and spec[-1][0] == "re":
+            spec[-1][1].append(p)
         else:
-            parts.append(("re", [p]))
-    return tuple(parts)
-
-
-def _parts(plan: tuple | None, inflect: bool) -> tuple | None:
-    """The plan's parts, made: an expression's ``match`` or a gap phrase's (both give the end or None)."""
-    if plan is None:
-        return None
-    out = []
-    for kind, what in plan:
-        if kind == "gap":
-            out.append(gaps.Phrase(what, inflect, _tokens).match)
-        else:
-            rx = re.compile(r"(?<![\w])(?:" + "|".join(_body(p, inflect) for p in what) + r")(?![\w])", re.IGNORECASE)
-            out.append(_re_end(rx))
-    return tuple(out)
+            spec.append(("re", [p]))
+    return _Plan(spec, inflect)
 
 
 def _re_end(rx: re.Pattern):
