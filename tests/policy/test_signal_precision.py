@@ -172,18 +172,25 @@ def _changed_signals(old, new):
                   if n not in old.signals or n not in new.signals or key(old.signals[n]) != key(new.signals[n]))
 
 
+def _only_signals_changed(pack_id: str, old_version: str, new_version: str, signals: list[str]):
+    """The two versions of ``pack_id`` differ in ``signals`` only (same items, same conditions) and the new one lists
+    nothing below its precision floor; returns both packs."""
+    reg = load_registry([])
+    old, new = reg.get(f"{pack_id}@{old_version}"), reg.get(f"{pack_id}@{new_version}")
+    assert _changed_signals(old, new) == signals
+    assert [i.as_dict() for i in old.items] == [i.as_dict() for i in new.items]
+    assert old.conditions == new.conditions
+    assert not new.data["signal_precision_floor"].get("known_below")
+    return old, new
+
+
 def test_m_25_21_1_4_0_narrows_only_critical_infrastructure():
     """omb-m-25-21@1.4.0 differs from 1.3.0 in critical_infrastructure (the object word with a safety-relevant
     function in the same clause) and in short_infrastructure, which takes the object words alone over (same hits);
     items and conditions are the same, and nothing is known below the floor."""
     from raigov.policy.screen import Subject, signal_hits
 
-    reg = load_registry([])
-    old, new = reg.get("omb-m-25-21@1.3.0"), reg.get("omb-m-25-21@1.4.0")
-    assert _changed_signals(old, new) == ["critical_infrastructure", "short_infrastructure"]
-    assert [i.as_dict() for i in old.items] == [i.as_dict() for i in new.items]
-    assert old.conditions == new.conditions
-    assert not new.data["signal_precision_floor"].get("known_below")
+    old, new = _only_signals_changed("omb-m-25-21", "1.3.0", "1.4.0", ["critical_infrastructure", "short_infrastructure"])
 
     def hits(pack, name, text):
         return bool(signal_hits(pack, Subject({"problem_solved": text}, "2025", pack.text_fields), name)[0])
@@ -202,12 +209,7 @@ def test_m_24_10_1_4_0_rebuilds_only_finance():
     conditions are the same, and nothing is known below the floor."""
     from raigov.policy.screen import Subject, signal_hits
 
-    reg = load_registry([])
-    old, new = reg.get("omb-m-24-10@1.3.0"), reg.get("omb-m-24-10@1.4.0")
-    assert _changed_signals(old, new) == ["finance", "finance_specific"]
-    assert [i.as_dict() for i in old.items] == [i.as_dict() for i in new.items]
-    assert old.conditions == new.conditions
-    assert not new.data["signal_precision_floor"].get("known_below")
+    old, new = _only_signals_changed("omb-m-24-10", "1.3.0", "1.4.0", ["finance", "finance_specific"])
 
     def fires(pack, text):
         return bool(signal_hits(pack, Subject({"11_purpose_benefits": text}, "2024", pack.text_fields), "finance")[0])
